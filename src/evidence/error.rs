@@ -1,0 +1,38 @@
+//! Errors raised while reading evidence files.
+
+use std::path::PathBuf;
+
+/// An evidence file could not be read or understood.
+///
+/// Every variant names the file; parse errors also name the line, so a user
+/// can open the file at the spot that was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file that failed.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but its content is malformed.
+    #[error("{path}:{line}: {message}")]
+    Malformed {
+        /// The file that failed.
+        path: PathBuf,
+        /// 1-based line number of the offending content.
+        line: u64,
+        /// What was wrong, in words a user can act on.
+        message: String,
+    },
+    /// The file's format could not be recognised.
+    #[error("{path}: unrecognised format: {message}")]
+    UnknownFormat {
+        /// The file that failed.
+        path: PathBuf,
+        /// What was seen instead of a known format.
+        message: String,
+    },
+}

@@ -1,0 +1,10 @@
+//! Other tools' output formats turned into tollgate's neutral evidence models.
+//!
+//! Nothing here knows about policies or thresholds: a reader's only job is to
+//! understand a file exactly as its producer meant it, or to say precisely
+//! (file, line, what) why it cannot.
+
+pub mod coverage;
+pub mod error;
+
+pub use error::EvidenceError;
