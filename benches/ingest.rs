@@ -1,1 +1,2 @@
+//! Placeholder until the ingest benchmarks land.
 fn main() {}

@@ -1,1 +1,542 @@
-//! Command-line interface (under construction).
+//! Command-line interface: clap flags in, a validated run out, and the only
+//! place that wires evidence, policy, evaluation and reports together.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::eval::{self, Context, CoverageEvidence, Evidence, Slot, Verdict};
+use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
+use crate::evidence::EvidenceError;
+use crate::exit;
+use crate::policy::{self, Config, Diagnostics, FileSource, WorkingTree};
+use crate::report::{self, Format};
+
+/// tollgate: decides whether a commit may pass a release gate, and says why.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Evaluate one gate against the evidence and report the verdict.
+    Check(Box<CheckArgs>),
+    /// Parse evidence files and print what tollgate understood.
+    Inspect(InspectArgs),
+    /// Validate or show gate policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `tollgate policy ...`
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check policy files; every problem is reported with file, line and column.
+    Validate {
+        /// Policy files (default: every `*.toml` in the policy directory).
+        paths: Vec<PathBuf>,
+        /// Path of tollgate.toml.
+        #[arg(long, default_value = "tollgate.toml")]
+        config: PathBuf,
+    },
+    /// Print the effective policy of a gate after `extends`.
+    Show {
+        /// Gate name, e.g. `gate2`.
+        gate: String,
+        /// Path of tollgate.toml.
+        #[arg(long, default_value = "tollgate.toml")]
+        config: PathBuf,
+    },
+}
+
+/// `tollgate check` options (each also settable in tollgate.toml).
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Gate to evaluate (default: chosen from the context via tollgate.toml `[gates]`).
+    #[arg(long)]
+    pub gate: Option<String>,
+    /// Path of tollgate.toml; its directory is the repository root.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Coverage report, LCOV or Cobertura (repeatable; replaces `[evidence] coverage`).
+    #[arg(long, value_name = "PATH")]
+    pub coverage: Vec<String>,
+    /// Prefix to strip from coverage source paths (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    pub strip_prefix: Vec<String>,
+    /// Base ref for patch coverage outside a pull request.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Judge as this release tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Never write to GitHub; rules needing unreachable data are `unknown`.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `tollgate inspect` options.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Evidence files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format (human or json).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Prefix to strip from coverage source paths (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    pub strip_prefix: Vec<String>,
+    /// Repository root that paths are made relative to (default: the git top level or the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+/// Why a run stopped before producing a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Policy or configuration problems.
+    #[error("{0}")]
+    Config(#[from] Diagnostics),
+    /// Evidence that could not be read or understood.
+    #[error("{0}")]
+    Evidence(#[from] EvidenceError),
+    /// Bad arguments or context.
+    #[error("{0}")]
+    Usage(String),
+    /// The report could not be written.
+    #[error("{0}")]
+    Output(String),
+}
+
+impl RunError {
+    /// The exit code this error maps to.
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        exit::INPUT_ERROR
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code.
+#[must_use]
+pub fn run(cli: Cli) -> u8 {
+    let result = match cli.command {
+        Commands::Check(args) => check(&args),
+        Commands::Inspect(args) => inspect(&args),
+        Commands::Policy(PolicyCommand::Validate { paths, config }) => validate(&paths, &config),
+        Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, &config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                eprintln!("error: {line}");
+            }
+            e.exit_code()
+        }
+    }
+}
+
+/// The repository root: the config file's directory, else git's top level,
+/// else the current directory.
+fn repo_root(config: Option<&Path>) -> PathBuf {
+    if let Some(config) = config {
+        let dir = config.parent().unwrap_or_else(|| Path::new(""));
+        return if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir.to_path_buf()
+        };
+    }
+    git(Path::new("."), &["rev-parse", "--show-toplevel"])
+        .map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+/// Runs git and returns its trimmed standard output on success.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn check(args: &CheckArgs) -> Result<u8, RunError> {
+    let root = repo_root(args.config.as_deref());
+    let config_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| root.join("tollgate.toml"));
+    let tree = WorkingTree::new(&root);
+    let config_path = config_path
+        .strip_prefix(&root)
+        .map(Path::to_path_buf)
+        .unwrap_or(config_path);
+    let config = policy::load_config(
+        &WorkingTree::default(),
+        &root.join(&config_path),
+        args.config.is_some(),
+    )?;
+    let mut context = local_context(&root, args);
+    let gate = choose_gate(args, &config, &mut context)?;
+    let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
+    let policy = policy::load_policy(&tree, &policy_path)?;
+
+    let evidence = gather(&root, args, &config)?;
+    let verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
+    emit(&verdict, args)?;
+    Ok(if verdict.passed() {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    })
+}
+
+fn local_context(root: &Path, args: &CheckArgs) -> Context {
+    Context {
+        kind: if args.tag.is_some() {
+            "tag".to_owned()
+        } else {
+            "local".to_owned()
+        },
+        repository: std::env::var("GITHUB_REPOSITORY")
+            .ok()
+            .filter(|r| !r.is_empty()),
+        commit: git(root, &["rev-parse", "HEAD"]),
+        pull_request: None,
+        base: args.base.clone(),
+        tag: args.tag.clone(),
+        dry_run: true,
+    }
+}
+
+/// Picks the gate: `--gate`, else the tag's gate, else the pull-request gate.
+fn choose_gate(
+    args: &CheckArgs,
+    config: &Config,
+    context: &mut Context,
+) -> Result<String, RunError> {
+    if let Some(tag) = &args.tag {
+        let version = parse_tag(tag, &config.tag_pattern)?;
+        if args.gate.is_none() {
+            return Ok(if version.pre.is_empty() {
+                config.gates.release.clone()
+            } else {
+                config.gates.prerelease.clone()
+            });
+        }
+    }
+    let _ = context;
+    Ok(args
+        .gate
+        .clone()
+        .unwrap_or_else(|| config.gates.pull_request.clone()))
+}
+
+/// Parses a release tag as semver after the literal prefix of `pattern`.
+pub fn parse_tag(tag: &str, pattern: &str) -> Result<semver::Version, RunError> {
+    let prefix: String = pattern
+        .chars()
+        .take_while(|c| !matches!(c, '*' | '?' | '[' | '{'))
+        .collect();
+    let Some(rest) = tag.strip_prefix(&prefix) else {
+        return Err(RunError::Usage(format!(
+            "tag `{tag}` does not match the release tag pattern `{pattern}`"
+        )));
+    };
+    semver::Version::parse(rest).map_err(|e| {
+        RunError::Usage(format!(
+            "tag `{tag}` is not a semver release tag (`{prefix}MAJOR.MINOR.PATCH`): {e}"
+        ))
+    })
+}
+
+fn gather(root: &Path, args: &CheckArgs, config: &Config) -> Result<Evidence, RunError> {
+    let mut evidence = Evidence::default();
+    let coverage_paths = if args.coverage.is_empty() {
+        config.evidence.coverage.clone()
+    } else {
+        args.coverage.clone()
+    };
+    let mut strip_prefix = config.evidence.strip_prefix.clone();
+    strip_prefix.extend(args.strip_prefix.iter().cloned());
+    let opts = ReadOptions {
+        repo_root: root.to_path_buf(),
+        strip_prefix,
+    };
+    evidence.coverage = read_coverage(root, &coverage_paths, &opts)?;
+    evidence.changes = Slot::NotApplicable {
+        reason:
+            "no base to compare with: patch coverage applies to pull requests and to --base REF"
+                .to_owned(),
+    };
+    Ok(evidence)
+}
+
+/// Reads every coverage file that exists; if any is missing the evidence is
+/// missing (fail closed), and a malformed file is an input error.
+fn read_coverage(
+    root: &Path,
+    paths: &[String],
+    opts: &ReadOptions,
+) -> Result<Slot<CoverageReport>, RunError> {
+    if paths.is_empty() {
+        return Ok(Slot::Missing {
+            expected: Vec::new(),
+        });
+    }
+    let mut missing = Vec::new();
+    let mut report = CoverageReport::new();
+    for p in paths {
+        let path = root.join(p);
+        if !path.exists() {
+            missing.push(path.display().to_string());
+            continue;
+        }
+        read_coverage_file(&path, opts, &mut report)?;
+    }
+    if missing.is_empty() {
+        Ok(Slot::Present {
+            value: report,
+            sources: paths.to_vec(),
+        })
+    } else {
+        Ok(Slot::Missing { expected: missing })
+    }
+}
+
+fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// Writes the report to `--output` (atomically) or standard output.
+fn emit(verdict: &Verdict, args: &CheckArgs) -> Result<(), RunError> {
+    if let Some(path) = &args.output {
+        let text = report::render(verdict, args.format, false);
+        write_atomic(path, text.as_bytes())?;
+        eprintln!(
+            "tollgate/{}: {} (report written to {})",
+            verdict.gate,
+            verdict.conclusion.as_str(),
+            path.display()
+        );
+    } else {
+        let text = report::render(verdict, args.format, use_color());
+        print_out(&text);
+    }
+    Ok(())
+}
+
+fn print_out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Writes a file through a temporary sibling and a rename, so a reader never
+/// sees half a report.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let fail = |e: std::io::Error| {
+        RunError::Output(format!("{}: cannot write report: {e}", path.display()))
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// What `inspect --format json` prints for one file.
+#[derive(Debug, Serialize)]
+struct Inspected {
+    file: String,
+    format: &'static str,
+    coverage: CoverageEvidence,
+    per_file: Vec<InspectedFile>,
+}
+
+#[derive(Debug, Serialize)]
+struct InspectedFile {
+    path: String,
+    lines: eval::TallyReport,
+    branches: eval::TallyReport,
+    functions: eval::TallyReport,
+}
+
+fn inspect(args: &InspectArgs) -> Result<u8, RunError> {
+    let root = args.root.clone().unwrap_or_else(|| repo_root(None));
+    let opts = ReadOptions {
+        repo_root: root,
+        strip_prefix: args.strip_prefix.clone(),
+    };
+    let mut all = Vec::new();
+    for file in &args.files {
+        let mut report = CoverageReport::new();
+        let format = read_coverage_file(file, &opts, &mut report)?;
+        let per_file = report
+            .files()
+            .map(|(path, cov)| {
+                let s = cov.summary();
+                InspectedFile {
+                    path: path.to_owned(),
+                    lines: s.lines.into(),
+                    branches: s.branches.into(),
+                    functions: s.functions.into(),
+                }
+            })
+            .collect();
+        all.push(Inspected {
+            file: file.display().to_string(),
+            format: format.as_str(),
+            coverage: CoverageEvidence::from_report(&report, None),
+            per_file,
+        });
+    }
+    let text = match args.format {
+        Format::Json => {
+            let value = if all.len() == 1 {
+                serde_json::to_value(&all[0])
+            } else {
+                serde_json::to_value(&all)
+            };
+            let mut s = value
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .map_err(|e| RunError::Output(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        Format::Human | Format::Markdown => {
+            all.iter().map(inspect_human).collect::<Vec<_>>().join("\n")
+        }
+    };
+    print_out(&text);
+    Ok(exit::PASSED)
+}
+
+fn inspect_human(i: &Inspected) -> String {
+    use std::fmt::Write as _;
+    let show = |t: &eval::TallyReport| {
+        format!(
+            "{}/{} ({})",
+            t.hit,
+            t.found,
+            eval::format_percent(t.hit, t.found)
+        )
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} coverage, {} files",
+        i.file, i.format, i.coverage.files
+    );
+    let _ = writeln!(
+        out,
+        "  total      lines {:<24} branches {:<24} functions {}",
+        show(&i.coverage.lines),
+        show(&i.coverage.branches),
+        show(&i.coverage.functions)
+    );
+    for f in &i.per_file {
+        let _ = writeln!(
+            out,
+            "  {}\n             lines {:<24} branches {:<24} functions {}",
+            f.path,
+            show(&f.lines),
+            show(&f.branches),
+            show(&f.functions)
+        );
+    }
+    out
+}
+
+fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
+    let paths = if paths.is_empty() {
+        let root = if config.exists() {
+            repo_root(Some(config))
+        } else {
+            repo_root(None)
+        };
+        let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
+        let dir = root.join(&cfg.policy_dir);
+        let mut found: Vec<PathBuf> = fs_err::read_dir(&dir)
+            .map_err(|e| RunError::Usage(e.to_string()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        found.sort();
+        found
+    } else {
+        paths.to_vec()
+    };
+    let mut all = Diagnostics::default();
+    for path in &paths {
+        match policy::load_policy(&WorkingTree::default(), path) {
+            Ok(p) => println!(
+                "{}: ok ({} {}, {} sections)",
+                path.display(),
+                p.name,
+                p.version,
+                sections(&p)
+            ),
+            Err(d) => all.0.extend(d.0),
+        }
+    }
+    if all.0.is_empty() {
+        Ok(exit::PASSED)
+    } else {
+        Err(RunError::Config(all))
+    }
+}
+
+fn sections(p: &policy::Policy) -> usize {
+    [
+        p.coverage.is_some(),
+        p.audit.is_some(),
+        p.reviews.is_some(),
+        p.benchmarks.is_some(),
+        p.tests.is_some(),
+        p.checks.is_some(),
+        p.release.is_some(),
+        !p.signoffs.is_empty(),
+        !p.documents.is_empty(),
+    ]
+    .into_iter()
+    .filter(|&b| b)
+    .count()
+}
+
+fn show(gate: &str, config: &Path) -> Result<u8, RunError> {
+    let root = if config.exists() {
+        repo_root(Some(config))
+    } else {
+        repo_root(None)
+    };
+    let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
+    let path = Path::new(&cfg.policy_dir).join(format!("{gate}.toml"));
+    let p = policy::load_policy(&WorkingTree::new(root) as &dyn FileSource, &path)?;
+    print_out(&policy::describe(&p));
+    Ok(exit::PASSED)
+}

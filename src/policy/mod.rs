@@ -1,1 +1,248 @@
-//! policy (under construction).
+//! Policies and configuration: raw TOML in, validated model out.
+//!
+//! [`load_policy`] reads a gate policy and its `extends` chain through a
+//! [`FileSource`] (the working tree locally; the trusted base commit in a pull
+//! request, so a PR cannot lower its own bar), validates it, and reports every
+//! problem at once with file, line and column. A section present in a child
+//! policy replaces the parent's section as a whole: what a gate demands can
+//! then be read from one place, never stitched from partial keys.
+
+mod config;
+mod diag;
+mod model;
+mod parse;
+mod raw;
+mod show;
+
+use std::path::{Path, PathBuf};
+
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+pub use config::{load_config, Config, EvidencePaths, Gates};
+use diag::DiagSink;
+pub use diag::{line_col, Diagnostic, Diagnostics};
+pub use model::*;
+use raw::RawPolicy;
+pub use show::describe;
+
+/// The policy file format this tollgate understands (`schema = 1`).
+pub const SCHEMA: i64 = 1;
+
+/// Where policy and configuration bytes come from.
+pub trait FileSource {
+    /// Reads a file; `Ok(None)` when it does not exist.
+    fn read(&self, path: &Path) -> std::io::Result<Option<Vec<u8>>>;
+    /// Says where files are read from, for messages ("working tree", "base commit abc123").
+    fn describe(&self) -> String;
+}
+
+/// Reads files from the local file system, relative paths from `root`, so
+/// that reports record repository-relative policy paths.
+#[derive(Debug, Clone, Default)]
+pub struct WorkingTree {
+    /// Directory relative paths are resolved against.
+    pub root: PathBuf,
+}
+
+impl WorkingTree {
+    /// A working tree rooted at `root`.
+    #[must_use]
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+}
+
+impl FileSource for WorkingTree {
+    fn read(&self, path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+        match fs_err::read(self.root.join(path)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn describe(&self) -> String {
+        "working tree".to_owned()
+    }
+}
+
+/// Reads and decodes a file as UTF-8, turning every failure into a diagnostic.
+pub(crate) fn read_text(
+    source: &dyn FileSource,
+    path: &Path,
+) -> Result<(String, Vec<u8>), Diagnostics> {
+    let fail = |message: String| {
+        Diagnostics(vec![Diagnostic {
+            path: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message,
+        }])
+    };
+    let bytes = match source.read(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(fail(format!("not found in the {}", source.describe()))),
+        Err(e) => return Err(fail(format!("cannot read: {e}"))),
+    };
+    match String::from_utf8(bytes.clone()) {
+        Ok(text) => Ok((text, bytes)),
+        Err(e) => Err(fail(format!(
+            "not valid UTF-8 at byte {}",
+            e.utf8_error().valid_up_to()
+        ))),
+    }
+}
+
+/// One validated policy file before `extends` is resolved.
+struct Layer {
+    source: PolicySource,
+    title: Option<String>,
+    version: semver::Version,
+    extends: Option<String>,
+    coverage: Option<CoveragePolicy>,
+    audit: Option<AuditPolicy>,
+    reviews: Option<ReviewsPolicy>,
+    benchmarks: Option<BenchmarksPolicy>,
+    tests: Option<TestsPolicy>,
+    checks: Option<ChecksPolicy>,
+    release: Option<ReleasePolicy>,
+    signoffs: Option<Vec<SignoffPolicy>>,
+    documents: Option<Vec<DocumentPolicy>>,
+    overrides: Option<OverridesPolicy>,
+}
+
+/// Maximum depth of an `extends` chain; deeper is almost surely a mistake.
+const MAX_EXTENDS: usize = 8;
+
+/// Loads the policy at `path` and everything it extends.
+pub fn load_policy(source: &dyn FileSource, path: &Path) -> Result<Policy, Diagnostics> {
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut next = Some(path.to_path_buf());
+    let mut seen: Vec<PathBuf> = Vec::new();
+    while let Some(current) = next.take() {
+        if seen.contains(&current) || seen.len() >= MAX_EXTENDS {
+            return Err(Diagnostics(vec![Diagnostic {
+                path: current,
+                line: 0,
+                column: 0,
+                message: format!(
+                    "`extends` forms a cycle or is deeper than {MAX_EXTENDS}: {}",
+                    seen.iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" -> ")
+                ),
+            }]));
+        }
+        seen.push(current.clone());
+        let layer = load_layer(source, &current)?;
+        if let Some(parent) = &layer.extends {
+            let dir = current.parent().unwrap_or_else(|| Path::new(""));
+            next = Some(dir.join(parent));
+        }
+        layers.push(layer);
+    }
+    Ok(flatten(layers))
+}
+
+/// Validates one file on its own, so every diagnostic points into that file.
+fn load_layer(source: &dyn FileSource, path: &Path) -> Result<Layer, Diagnostics> {
+    let (text, bytes) = read_text(source, path)?;
+    let mut sink = DiagSink::new(path, &text);
+    let raw: Option<RawPolicy> = parse::parse_toml(&text, &mut sink);
+    let Some(raw) = raw else {
+        return Err(Diagnostics(sink.found));
+    };
+    let layer = validate::layer(raw, path, &bytes, &mut sink);
+    if sink.found.is_empty() {
+        Ok(layer)
+    } else {
+        Err(Diagnostics(sink.found))
+    }
+}
+
+/// Overlays layers, the file named on the command line last (it wins).
+fn flatten(mut layers: Vec<Layer>) -> Policy {
+    // layers[0] is the requested file, then its parent, grandparent...
+    let mut policy_title = None;
+    let mut coverage = None;
+    let mut audit = None;
+    let mut reviews = None;
+    let mut benchmarks = None;
+    let mut tests = None;
+    let mut checks = None;
+    let mut release = None;
+    let mut signoffs = None;
+    let mut documents = None;
+    let mut overrides = None;
+    for layer in layers.iter_mut().rev() {
+        policy_title = layer.title.take().or(policy_title);
+        coverage = layer.coverage.take().or(coverage);
+        audit = layer.audit.take().or(audit);
+        reviews = layer.reviews.take().or(reviews);
+        benchmarks = layer.benchmarks.take().or(benchmarks);
+        tests = layer.tests.take().or(tests);
+        checks = layer.checks.take().or(checks);
+        release = layer.release.take().or(release);
+        signoffs = layer.signoffs.take().or(signoffs);
+        documents = layer.documents.take().or(documents);
+        overrides = layer.overrides.take().or(overrides);
+    }
+    let mut chain = layers.into_iter();
+    // `load_policy` always pushes at least the requested file.
+    let top = chain.next();
+    let (source, version) = match top {
+        Some(l) => (l.source, l.version),
+        None => (
+            PolicySource {
+                name: String::new(),
+                version: String::new(),
+                sha256: String::new(),
+                path: String::new(),
+            },
+            semver::Version::new(0, 0, 0),
+        ),
+    };
+    Policy {
+        name: source.name.clone(),
+        title: policy_title.unwrap_or_else(|| source.name.clone()),
+        version,
+        inherited: chain.map(|l| l.source).collect(),
+        source,
+        coverage,
+        audit,
+        reviews,
+        benchmarks,
+        tests,
+        checks,
+        release,
+        signoffs: signoffs.unwrap_or_default(),
+        documents: documents.unwrap_or_default(),
+        overrides: overrides.unwrap_or(OverridesPolicy {
+            signers: None,
+            min_signers: 1,
+            not_overridable: Vec::new(),
+        }),
+    }
+}
+
+/// SHA-256 of bytes as lowercase hex.
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().fold(String::with_capacity(64), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// The span of a `Spanned` value, for diagnostics.
+#[allow(clippy::unnecessary_wraps)] // diagnostics take an optional span; this is the "known" case
+fn span<T>(s: &Spanned<T>) -> Option<std::ops::Range<usize>> {
+    Some(s.span())
+}
+
+mod validate;

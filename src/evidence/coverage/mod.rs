@@ -123,15 +123,31 @@ impl FileCoverage {
         }
     }
 
+    /// The summed execution count of `line`, or `None` when the line is not
+    /// instrumented (not coverable).
+    #[must_use]
+    pub fn line_count(&self, line: u32) -> Option<u64> {
+        self.lines.get(&line).copied()
+    }
+
     /// Found/hit figures for this file.
     #[must_use]
     pub fn summary(&self) -> CoverageSummary {
-        let tally = |found: usize, hit: usize| Tally { found: found as u64, hit: hit as u64 };
+        let tally = |found: usize, hit: usize| Tally {
+            found: found as u64,
+            hit: hit as u64,
+        };
         CoverageSummary {
-            lines: tally(self.lines.len(), self.lines.values().filter(|&&c| c > 0).count()),
+            lines: tally(
+                self.lines.len(),
+                self.lines.values().filter(|&&c| c > 0).count(),
+            ),
             branches: tally(
                 self.branches.len(),
-                self.branches.values().filter(|t| t.is_some_and(|c| c > 0)).count(),
+                self.branches
+                    .values()
+                    .filter(|t| t.is_some_and(|c| c > 0))
+                    .count(),
             ),
             functions: tally(
                 self.functions.len(),
@@ -218,3 +234,6 @@ impl CoverageReport {
         total
     }
 }
+
+mod stub;
+pub use stub::{read_coverage_file, CoverageFormat, ReadOptions};

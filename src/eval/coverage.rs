@@ -1,0 +1,412 @@
+//! Coverage rules: totals, critical paths and changed lines.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{format_percent, Evidence, RuleResult, Slot, Status};
+use crate::evidence::coverage::{CoverageReport, CoverageSummary, Tally};
+use crate::policy::{CoveragePolicy, Threshold};
+
+/// Added lines per repository-relative file, from the diff under review.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedLines {
+    /// Path to sorted, distinct added line numbers.
+    pub files: BTreeMap<String, Vec<u32>>,
+}
+
+/// Coverage of the changed lines (SPEC section 6: as diff-cover computes it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatchCoverage {
+    /// Coverable changed lines (found) and those executed (hit).
+    pub tally: Tally,
+    /// Changed, coverable, never executed: (path, line), in path order.
+    pub uncovered: Vec<(String, u32)>,
+}
+
+/// Intersects changed lines with what the coverage report knows: a changed
+/// line the report does not list is not coverable (blank, comment, ...).
+#[must_use]
+pub fn patch_coverage(changes: &ChangedLines, report: &CoverageReport) -> PatchCoverage {
+    let mut out = PatchCoverage::default();
+    for (path, lines) in &changes.files {
+        let Some(file) = report.file(path) else {
+            continue;
+        };
+        for &line in lines {
+            if let Some(count) = file.line_count(line) {
+                out.tally.found += 1;
+                if count > 0 {
+                    out.tally.hit += 1;
+                } else {
+                    out.uncovered.push((path.clone(), line));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Patch totals when both coverage and a change set are present.
+pub(super) fn patch_tally(evidence: &Evidence) -> Option<Tally> {
+    Some(patch_coverage(evidence.changes.value()?, evidence.coverage.value()?).tally)
+}
+
+/// Which figure of a summary a rule reads.
+#[derive(Clone, Copy)]
+enum Measure {
+    Lines,
+    Branches,
+    Functions,
+}
+
+impl Measure {
+    fn name(self) -> &'static str {
+        match self {
+            Measure::Lines => "lines",
+            Measure::Branches => "branches",
+            Measure::Functions => "functions",
+        }
+    }
+
+    fn of(self, s: &CoverageSummary) -> Tally {
+        match self {
+            Measure::Lines => s.lines,
+            Measure::Branches => s.branches,
+            Measure::Functions => s.functions,
+        }
+    }
+}
+
+pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<RuleResult>) {
+    let report = match &evidence.coverage {
+        Slot::Present { value, .. } => Ok(value),
+        other => Err(other),
+    };
+    let totals = report.as_ref().ok().map(|r| r.totals());
+    for (measure, threshold) in [
+        (Measure::Lines, policy.lines),
+        (Measure::Branches, policy.branches),
+        (Measure::Functions, policy.functions),
+    ] {
+        let Some(threshold) = threshold else { continue };
+        let id = format!("coverage.{}", measure.name());
+        let title = format!(
+            "Total {} coverage",
+            measure
+                .name()
+                .trim_end_matches('s')
+                .replace("branche", "branch")
+        );
+        let rule = match &totals {
+            Some(t) => judge(
+                id,
+                title,
+                measure.of(t),
+                threshold,
+                measure.name(),
+                "the coverage report",
+            ),
+            None => absent(
+                id,
+                title,
+                threshold,
+                policy.optional,
+                report.as_ref().err().copied(),
+            ),
+        };
+        out.push(rule);
+    }
+    for path in &policy.paths {
+        let id = format!("coverage.path[{}]", path.glob);
+        let title = format!("Coverage of {}", path.glob);
+        let checks: Vec<(Measure, Threshold)> = [
+            (Measure::Lines, path.lines),
+            (Measure::Branches, path.branches),
+            (Measure::Functions, path.functions),
+        ]
+        .into_iter()
+        .filter_map(|(m, t)| t.map(|t| (m, t)))
+        .collect();
+        let Ok(report) = report else {
+            let first = checks
+                .first()
+                .map_or(Threshold::from_percent(0.0), |c| Some(c.1));
+            if let Some(t) = first {
+                out.push(absent(id, title, t, policy.optional, report.err()));
+            }
+            continue;
+        };
+        let mut matched = 0usize;
+        let subtotal = report.totals_where(|p| {
+            let hit = path.matcher.is_match(p);
+            matched += usize::from(hit);
+            hit
+        });
+        if matched == 0 {
+            out.push(RuleResult {
+                id,
+                title,
+                status: Status::Error,
+                actual: None,
+                required: describe(&checks),
+                message: format!("no file in the coverage report matches `{}`", path.glob),
+                help: Some("check the glob against the paths `tollgate inspect` lists, or the --strip-prefix setting".into()),
+                override_: None,
+            });
+            continue;
+        }
+        let results: Vec<RuleResult> = checks
+            .iter()
+            .map(|&(m, t)| {
+                judge(
+                    id.clone(),
+                    title.clone(),
+                    m.of(&subtotal),
+                    t,
+                    m.name(),
+                    &format!("{matched} file(s) matching `{}`", path.glob),
+                )
+            })
+            .collect();
+        let status = results
+            .iter()
+            .map(|r| r.status)
+            .min()
+            .unwrap_or(Status::Pass);
+        let actual = checks
+            .iter()
+            .map(|&(m, _)| format!("{} {}", m.name(), show(m.of(&subtotal))))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let failing: Vec<&RuleResult> = results
+            .iter()
+            .filter(|r| r.status != Status::Pass)
+            .collect();
+        out.push(RuleResult {
+            id,
+            title,
+            status,
+            actual: Some(actual),
+            required: describe(&checks),
+            message: if failing.is_empty() {
+                format!(
+                    "{matched} file(s) matching `{}` meet every minimum",
+                    path.glob
+                )
+            } else {
+                failing
+                    .iter()
+                    .map(|r| r.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+            help: failing.iter().find_map(|r| r.help.clone()),
+            override_: None,
+        });
+    }
+    if let Some(threshold) = policy.patch {
+        out.push(patch_rule(threshold, policy.optional, evidence));
+    }
+}
+
+fn show(t: Tally) -> String {
+    format_percent(t.hit, t.found)
+}
+
+fn describe(checks: &[(Measure, Threshold)]) -> String {
+    checks
+        .iter()
+        .map(|(m, t)| format!("{} >= {t}", m.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn judge(
+    id: String,
+    title: String,
+    tally: Tally,
+    threshold: Threshold,
+    what: &str,
+    scope: &str,
+) -> RuleResult {
+    let required = format!(">= {threshold}");
+    if tally.found == 0 {
+        return RuleResult {
+            id,
+            title,
+            status: Status::Error,
+            actual: None,
+            required,
+            message: format!("{scope} records no {what} at all, so {what} coverage cannot be measured"),
+            help: Some(format!("make sure the coverage tool records {what} (e.g. branch coverage must be switched on), or remove the rule")),
+            override_: None,
+        };
+    }
+    let actual = show(tally);
+    if threshold.is_met(tally.hit, tally.found) {
+        RuleResult {
+            id,
+            title,
+            status: Status::Pass,
+            actual: Some(actual.clone()),
+            required,
+            message: format!("{} of {} {what} covered ({actual})", tally.hit, tally.found),
+            help: None,
+            override_: None,
+        }
+    } else {
+        // Smallest hit count that meets the threshold: ceil(t * found / (100 * SCALE)).
+        let need = (threshold.percent() * tally.found as f64 / 100.0).ceil();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let need = (need as u64).max(tally.hit);
+        let mut need = need;
+        while !threshold.is_met(need, tally.found) && need < tally.found {
+            need += 1;
+        }
+        RuleResult {
+            id,
+            title,
+            status: Status::Fail,
+            actual: Some(actual.clone()),
+            required,
+            message: format!("{} of {} {what} covered ({actual}), below {threshold}", tally.hit, tally.found),
+            help: Some(format!(
+                "cover {} more {what} in {scope} (need {need} of {}), or waive the rule with a signed override",
+                need - tally.hit,
+                tally.found
+            )),
+            override_: None,
+        }
+    }
+}
+
+fn absent<T>(
+    id: String,
+    title: String,
+    threshold: Threshold,
+    optional: bool,
+    slot: Option<&Slot<T>>,
+) -> RuleResult {
+    let required = format!(">= {threshold}");
+    let (status, message, help) = match slot {
+        Some(Slot::Unavailable { reason }) => (Status::Unknown, reason.clone(), None),
+        Some(Slot::NotApplicable { reason }) => (Status::Skipped, reason.clone(), None),
+        Some(Slot::Missing { expected }) if !expected.is_empty() => (
+            if optional {
+                Status::Skipped
+            } else {
+                Status::Fail
+            },
+            format!(
+                "coverage report not found: expected {}",
+                expected.join(", ")
+            ),
+            Some(
+                "run the coverage tool so it writes that file, or pass --coverage PATH".to_owned(),
+            ),
+        ),
+        _ => (
+            if optional {
+                Status::Skipped
+            } else {
+                Status::Fail
+            },
+            "no coverage report was given".to_owned(),
+            Some("pass --coverage PATH or set [evidence] coverage in tollgate.toml".to_owned()),
+        ),
+    };
+    RuleResult {
+        id,
+        title,
+        status,
+        actual: None,
+        required,
+        message,
+        help,
+        override_: None,
+    }
+}
+
+fn patch_rule(threshold: Threshold, optional: bool, evidence: &Evidence) -> RuleResult {
+    let id = "coverage.patch".to_owned();
+    let title = "Coverage of changed lines".to_owned();
+    let Some(report) = evidence.coverage.value() else {
+        return absent(id, title, threshold, optional, Some(&evidence.coverage));
+    };
+    let changes = match &evidence.changes {
+        Slot::Present { value, .. } => value,
+        other => return absent_changes(id, title, threshold, other),
+    };
+    let patch = patch_coverage(changes, report);
+    if patch.tally.found == 0 {
+        return RuleResult {
+            id,
+            title,
+            status: Status::Skipped,
+            actual: None,
+            required: format!(">= {threshold}"),
+            message: "no changed line is coverable (the change touches no instrumented code)"
+                .to_owned(),
+            help: None,
+            override_: None,
+        };
+    }
+    let mut rule = judge(
+        id,
+        title,
+        patch.tally,
+        threshold,
+        "changed lines",
+        "the change",
+    );
+    if rule.status == Status::Fail {
+        let shown: Vec<String> = patch
+            .uncovered
+            .iter()
+            .take(5)
+            .map(|(p, l)| format!("{p}:{l}"))
+            .collect();
+        let more = patch.uncovered.len().saturating_sub(shown.len());
+        let _ = write!(
+            rule.message,
+            "; uncovered: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+        rule.help =
+            Some("add tests that execute the uncovered changed lines listed above".to_owned());
+    }
+    rule
+}
+
+fn absent_changes(
+    id: String,
+    title: String,
+    threshold: Threshold,
+    slot: &Slot<ChangedLines>,
+) -> RuleResult {
+    let required = format!(">= {threshold}");
+    let (status, message, help) = match slot {
+        Slot::Unavailable { reason } => (Status::Unknown, reason.clone(), None),
+        Slot::NotApplicable { reason } => (Status::Skipped, reason.clone(), None),
+        _ => (
+            Status::Fail,
+            "the changed lines could not be determined".to_owned(),
+            Some("fetch enough git history for the merge base (actions/checkout fetch-depth: 0), or pass --base REF".to_owned()),
+        ),
+    };
+    RuleResult {
+        id,
+        title,
+        status,
+        actual: None,
+        required,
+        message,
+        help,
+        override_: None,
+    }
+}

@@ -1,0 +1,273 @@
+//! The verdict: what every renderer reads. Field names are the stable JSON
+//! contract of SPEC section 5; renderers never look anywhere else.
+
+use serde::Serialize;
+
+use super::Context;
+use crate::evidence::coverage::{CoverageReport, Tally};
+use crate::policy::{Policy, PolicySource};
+
+/// Outcome of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The evidence could not be used (nothing found to measure, say).
+    Error,
+    /// The rule is not met.
+    Fail,
+    /// The data needed is not reachable in this (dry) run.
+    Unknown,
+    /// Not met, but waived by a valid signed override.
+    Overridden,
+    /// The rule does not apply here, or its optional evidence is absent.
+    Skipped,
+    /// The rule is met.
+    Pass,
+}
+
+impl Status {
+    /// Lowercase name as in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Error => "error",
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+            Status::Overridden => "overridden",
+            Status::Skipped => "skipped",
+            Status::Pass => "pass",
+        }
+    }
+
+    /// Whether this status blocks the gate.
+    #[must_use]
+    pub fn blocks(self) -> bool {
+        matches!(self, Status::Error | Status::Fail)
+    }
+}
+
+/// The overall outcome of a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Conclusion {
+    /// Every rule passed, was overridden or was skipped.
+    Pass,
+    /// At least one rule failed or errored.
+    Fail,
+    /// Nothing failed, but some rules could not be decided (dry run).
+    Unknown,
+}
+
+impl Conclusion {
+    /// Lowercase name as in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conclusion::Pass => "pass",
+            Conclusion::Fail => "fail",
+            Conclusion::Unknown => "unknown",
+        }
+    }
+}
+
+/// A signed override that changed a rule's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedOverride {
+    /// Principal(s) who signed.
+    pub signer: String,
+    /// Rules waived.
+    pub rules: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// When the waiver stops applying (RFC 3339).
+    pub expires: String,
+}
+
+/// The result of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleResult {
+    /// Stable rule id, e.g. `coverage.path[src/crypto/**]`.
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Outcome.
+    pub status: Status,
+    /// Measured value, when there was one.
+    pub actual: Option<String>,
+    /// What the policy requires.
+    pub required: String,
+    /// One sentence on the outcome.
+    pub message: String,
+    /// What to do about a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The override that waived this rule, if any.
+    #[serde(rename = "override")]
+    pub override_: Option<AppliedOverride>,
+}
+
+/// The policy that judged, as recorded in every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyInfo {
+    /// Policy name.
+    pub name: String,
+    /// Policy version.
+    pub version: String,
+    /// SHA-256 of the policy file.
+    pub sha256: String,
+    /// Policy file path.
+    pub path: String,
+    /// Files inherited through `extends`, nearest first; an auditor needs
+    /// their hashes too, since they decide rules as much as the file itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extends: Vec<PolicySource>,
+}
+
+/// A found/hit figure with its percentage (`null` when nothing was found).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TallyReport {
+    /// Items instrumented.
+    pub found: u64,
+    /// Items executed.
+    pub hit: u64,
+    /// `hit / found` in percent, `null` when `found` is zero.
+    pub percent: Option<f64>,
+}
+
+impl From<Tally> for TallyReport {
+    fn from(t: Tally) -> Self {
+        Self {
+            found: t.found,
+            hit: t.hit,
+            percent: t.percent(),
+        }
+    }
+}
+
+/// Coverage figures as reported (SPEC section 5 `evidence.coverage`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageEvidence {
+    /// Distinct source files.
+    pub files: usize,
+    /// Line totals.
+    pub lines: TallyReport,
+    /// Branch totals.
+    pub branches: TallyReport,
+    /// Function totals.
+    pub functions: TallyReport,
+    /// Changed-line totals, when there was a change set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patch: Option<TallyReport>,
+}
+
+impl CoverageEvidence {
+    /// Summarises a merged report.
+    #[must_use]
+    pub fn from_report(report: &CoverageReport, patch: Option<Tally>) -> Self {
+        let totals = report.totals();
+        Self {
+            files: report.file_count(),
+            lines: totals.lines.into(),
+            branches: totals.branches.into(),
+            functions: totals.functions.into(),
+            patch: patch.map(Into::into),
+        }
+    }
+}
+
+/// The evidence section of a report: what was measured, whatever the rules.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct EvidenceSummary {
+    /// Coverage figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<CoverageEvidence>,
+}
+
+/// The whole outcome of one gate evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Gate name (the policy's name).
+    pub gate: String,
+    /// Gate title.
+    #[serde(skip)]
+    pub title: String,
+    /// The policy that judged.
+    pub policy: PolicyInfo,
+    /// What was judged.
+    pub context: Context,
+    /// Overall outcome.
+    pub conclusion: Conclusion,
+    /// Every rule, in policy order.
+    pub rules: Vec<RuleResult>,
+    /// Measured figures.
+    pub evidence: EvidenceSummary,
+    /// Overrides applied.
+    pub overrides: Vec<AppliedOverride>,
+    /// Remarks that are not rules (unused waivers, policy changes in a PR).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Verdict {
+    /// Assembles a verdict and derives its conclusion from the rules.
+    #[must_use]
+    pub fn new(
+        policy: &Policy,
+        context: &Context,
+        rules: Vec<RuleResult>,
+        evidence: EvidenceSummary,
+    ) -> Self {
+        let conclusion = conclude(&rules);
+        Self {
+            gate: policy.name.clone(),
+            title: policy.title.clone(),
+            policy: PolicyInfo {
+                name: policy.source.name.clone(),
+                version: policy.source.version.clone(),
+                sha256: policy.source.sha256.clone(),
+                path: policy.source.path.clone(),
+                extends: policy.inherited.clone(),
+            },
+            context: context.clone(),
+            conclusion,
+            rules,
+            evidence,
+            overrides: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Re-derives the conclusion after rules changed (overrides applied).
+    pub fn reconclude(&mut self) {
+        self.conclusion = conclude(&self.rules);
+    }
+
+    /// Whether the gate passed.
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        self.conclusion == Conclusion::Pass
+    }
+}
+
+/// A gate with no rules at all has judged nothing: that is not a pass.
+fn conclude(rules: &[RuleResult]) -> Conclusion {
+    if rules.is_empty() || rules.iter().any(|r| r.status.blocks()) {
+        Conclusion::Fail
+    } else if rules.iter().any(|r| r.status == Status::Unknown) {
+        Conclusion::Unknown
+    } else {
+        Conclusion::Pass
+    }
+}
+
+/// Formats a percentage for display, rounding *down* at two decimals so the
+/// shown figure never looks like it meets a threshold it does not (79.996%
+/// shows as 79.99%).
+#[must_use]
+pub fn format_percent(hit: u64, found: u64) -> String {
+    if found == 0 {
+        return "n/a".to_owned();
+    }
+    let hundredths = u128::from(hit) * 10_000 / u128::from(found);
+    format!("{}.{:02}%", hundredths / 100, hundredths % 100)
+}

@@ -1,0 +1,140 @@
+//! `tollgate.toml`: which gate applies when, where policies live, and where
+//! evidence is found by default (SPEC section 3).
+
+use std::path::Path;
+
+use toml::Spanned;
+
+use super::diag::{DiagSink, Diagnostics};
+use super::raw::RawConfig;
+use super::{parse, read_text, span, FileSource};
+
+/// Gate names chosen by context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gates {
+    /// Gate for pull-request events and local dry runs.
+    pub pull_request: String,
+    /// Gate for pushes to branches.
+    pub push: String,
+    /// Gate for release tags.
+    pub release: String,
+    /// Gate for semver pre-release tags.
+    pub prerelease: String,
+}
+
+/// Default evidence locations, relative to the repository root.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EvidencePaths {
+    /// Coverage reports (LCOV or Cobertura).
+    pub coverage: Vec<String>,
+    /// Path prefixes to strip from coverage paths.
+    pub strip_prefix: Vec<String>,
+    /// cargo-audit JSON report.
+    pub audit: Option<String>,
+    /// Benchmark results.
+    pub bench: Vec<String>,
+    /// Benchmark baseline.
+    pub bench_baseline: Option<String>,
+    /// Test reports (`JUnit` XML).
+    pub tests: Vec<String>,
+}
+
+/// The validated `tollgate.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Directory holding the gate policies, relative to the repository root.
+    pub policy_dir: String,
+    /// Gate per context.
+    pub gates: Gates,
+    /// Glob selecting release tags, e.g. `v*`.
+    pub tag_pattern: String,
+    /// Default evidence locations.
+    pub evidence: EvidencePaths,
+    /// Whether the file existed (false: all defaults).
+    pub found: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            policy_dir: "policies".to_owned(),
+            gates: Gates {
+                pull_request: "gate2".to_owned(),
+                push: "gate2".to_owned(),
+                release: "gate3".to_owned(),
+                prerelease: "gate2".to_owned(),
+            },
+            tag_pattern: "v*".to_owned(),
+            evidence: EvidencePaths::default(),
+            found: false,
+        }
+    }
+}
+
+/// Loads `tollgate.toml`; a missing file yields the defaults when `required` is false.
+pub fn load_config(
+    source: &dyn FileSource,
+    path: &Path,
+    required: bool,
+) -> Result<Config, Diagnostics> {
+    match source.read(path) {
+        Ok(None) if !required => return Ok(Config::default()),
+        _ => {}
+    }
+    let (text, _) = read_text(source, path)?;
+    let mut sink = DiagSink::new(path, &text);
+    let raw: Option<RawConfig> = parse::parse_toml(&text, &mut sink);
+    let Some(raw) = raw else {
+        return Err(Diagnostics(sink.found));
+    };
+    let defaults = Config::default();
+    let mut gate = |value: Option<Spanned<String>>, default: &str| match value {
+        None => default.to_owned(),
+        Some(v) if !v.get_ref().is_empty() && !v.get_ref().contains(['/', '\\']) => v.into_inner(),
+        Some(v) => {
+            sink.at(
+                span(&v),
+                "a gate name is a policy file name without `.toml`, e.g. `gate2`",
+            );
+            default.to_owned()
+        }
+    };
+    let gates = raw.gates.unwrap_or_default();
+    let gates = Gates {
+        pull_request: gate(gates.pull_request, &defaults.gates.pull_request),
+        push: gate(gates.push, &defaults.gates.push),
+        release: gate(gates.release, &defaults.gates.release),
+        prerelease: gate(gates.prerelease, &defaults.gates.prerelease),
+    };
+    let tag_pattern = match raw.release.and_then(|r| r.tag_pattern) {
+        None => defaults.tag_pattern,
+        Some(p) => {
+            if let Err(e) = globset::Glob::new(p.get_ref()) {
+                sink.at(span(&p), format!("invalid tag pattern: {e}"));
+            }
+            p.into_inner()
+        }
+    };
+    let evidence = raw.evidence.unwrap_or_default();
+    let config = Config {
+        policy_dir: raw
+            .policy_dir
+            .map_or(defaults.policy_dir, Spanned::into_inner),
+        gates,
+        tag_pattern,
+        evidence: EvidencePaths {
+            coverage: evidence.coverage.unwrap_or_default(),
+            strip_prefix: evidence.strip_prefix.unwrap_or_default(),
+            audit: evidence.audit,
+            bench: evidence.bench.unwrap_or_default(),
+            bench_baseline: evidence.bench_baseline,
+            tests: evidence.tests.unwrap_or_default(),
+        },
+        found: true,
+    };
+    if sink.found.is_empty() {
+        Ok(config)
+    } else {
+        Err(Diagnostics(sink.found))
+    }
+}

@@ -1,0 +1,331 @@
+//! The validated policy model the evaluator consumes.
+//!
+//! Every value here has passed validation: thresholds are in range and exact,
+//! globs compile, versions are semver. Nothing in this module reads files.
+
+use globset::GlobMatcher;
+use serde::Serialize;
+
+/// A minimum percentage, held exactly as ten-thousandths of a percent so that
+/// `hit * 100 >= threshold * found` is decided in integers: 79.996% is not 80%.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Threshold {
+    ten_thousandths: u64,
+}
+
+impl Threshold {
+    /// Scale of the fixed-point representation (4 decimal places).
+    pub const SCALE: u64 = 10_000;
+
+    /// A threshold from a percentage with at most four decimal places, in `0..=100`.
+    #[must_use]
+    pub fn from_percent(percent: f64) -> Option<Self> {
+        if !(0.0..=100.0).contains(&percent) {
+            return None;
+        }
+        let scaled = percent * Self::SCALE as f64;
+        let rounded = scaled.round();
+        if (scaled - rounded).abs() > 1e-6 {
+            return None;
+        }
+        // In range 0..=1_000_000 after the checks above, so the cast is exact.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let ten_thousandths = rounded as u64;
+        Some(Self { ten_thousandths })
+    }
+
+    /// Whether `hit` of `found` meets the threshold, compared exactly.
+    /// `found == 0` never meets a threshold: the caller reports it as an error.
+    #[must_use]
+    pub fn is_met(self, hit: u64, found: u64) -> bool {
+        found > 0
+            && u128::from(hit) * 100 * u128::from(Self::SCALE)
+                >= u128::from(self.ten_thousandths) * u128::from(found)
+    }
+
+    /// The percentage, for display.
+    #[must_use]
+    pub fn percent(self) -> f64 {
+        self.ten_thousandths as f64 / Self::SCALE as f64
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let whole = self.ten_thousandths / Self::SCALE;
+        let frac = self.ten_thousandths % Self::SCALE;
+        if frac == 0 {
+            write!(f, "{whole}%")
+        } else {
+            let digits = format!("{frac:04}");
+            write!(f, "{whole}.{}%", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+/// Where one policy file came from and exactly which bytes it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicySource {
+    /// The policy's `name`.
+    pub name: String,
+    /// The policy's own semver `version`.
+    pub version: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+    /// Path as given (relative to the repository root where possible).
+    pub path: String,
+}
+
+/// A fully resolved gate policy (after `extends`).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Name, used as the gate name in reports (`tollgate/NAME`).
+    pub name: String,
+    /// Human title, e.g. "Gate 2: Feature Complete".
+    pub title: String,
+    /// The policy's own version.
+    pub version: semver::Version,
+    /// The file that defines this gate.
+    pub source: PolicySource,
+    /// Files inherited through `extends`, nearest parent first.
+    pub inherited: Vec<PolicySource>,
+    /// `[coverage]`.
+    pub coverage: Option<CoveragePolicy>,
+    /// `[audit]`.
+    pub audit: Option<AuditPolicy>,
+    /// `[reviews]`.
+    pub reviews: Option<ReviewsPolicy>,
+    /// `[benchmarks]`.
+    pub benchmarks: Option<BenchmarksPolicy>,
+    /// `[tests]`.
+    pub tests: Option<TestsPolicy>,
+    /// `[checks]`.
+    pub checks: Option<ChecksPolicy>,
+    /// `[release]`.
+    pub release: Option<ReleasePolicy>,
+    /// `[[signoffs]]`.
+    pub signoffs: Vec<SignoffPolicy>,
+    /// `[[documents]]`.
+    pub documents: Vec<DocumentPolicy>,
+    /// `[overrides]`.
+    pub overrides: OverridesPolicy,
+}
+
+/// `[coverage]`: minimum coverage figures.
+#[derive(Debug, Clone, Default)]
+pub struct CoveragePolicy {
+    /// Missing evidence is `skipped` rather than `fail`.
+    pub optional: bool,
+    /// Minimum total line coverage.
+    pub lines: Option<Threshold>,
+    /// Minimum total branch coverage.
+    pub branches: Option<Threshold>,
+    /// Minimum total function coverage.
+    pub functions: Option<Threshold>,
+    /// Minimum coverage of changed lines.
+    pub patch: Option<Threshold>,
+    /// Per-path minimums (critical paths).
+    pub paths: Vec<CoveragePathPolicy>,
+}
+
+/// `[[coverage.paths]]`: minimums for the files matching a glob.
+#[derive(Debug, Clone)]
+pub struct CoveragePathPolicy {
+    /// The glob as written; part of the rule id.
+    pub glob: String,
+    /// Compiled matcher over repository-relative `/` paths.
+    pub matcher: GlobMatcher,
+    /// Minimum line coverage of the matching files together.
+    pub lines: Option<Threshold>,
+    /// Minimum branch coverage.
+    pub branches: Option<Threshold>,
+    /// Minimum function coverage.
+    pub functions: Option<Threshold>,
+}
+
+/// Advisory severity threshold for `audit.fail_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Fail on any vulnerability, whatever its severity.
+    Any,
+    /// Low or worse.
+    Low,
+    /// Medium or worse.
+    Medium,
+    /// High or worse.
+    High,
+    /// Critical only.
+    Critical,
+    /// Vulnerabilities never fail (warnings may still).
+    None,
+}
+
+/// `[audit]`: security advisories.
+#[derive(Debug, Clone)]
+pub struct AuditPolicy {
+    /// Missing evidence is `skipped` rather than `fail`.
+    pub optional: bool,
+    /// Lowest severity that fails.
+    pub fail_on: FailOn,
+    /// Whether advisories without a CVSS score fail.
+    pub unscored_fails: bool,
+    /// Warning kinds that fail: unmaintained, unsound, yanked, notice.
+    pub warnings: Vec<String>,
+    /// Waived advisories.
+    pub ignore: Vec<AuditIgnore>,
+}
+
+/// One `[[audit.ignore]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditIgnore {
+    /// Advisory id, e.g. `RUSTSEC-2020-0071`.
+    pub id: String,
+    /// Why the advisory does not apply.
+    pub reason: String,
+    /// Last day (UTC) on which the waiver applies.
+    pub expires: Option<chrono::NaiveDate>,
+}
+
+/// `[reviews]`: pull-request approvals.
+#[derive(Debug, Clone)]
+pub struct ReviewsPolicy {
+    /// Missing evidence is `skipped` rather than `fail`.
+    pub optional: bool,
+    /// Distinct approving reviewers required.
+    pub approvals: u32,
+    /// Only approvals of the head commit count.
+    pub current_head_only: bool,
+    /// An outstanding change request fails the gate.
+    pub block_on_changes_requested: bool,
+    /// Author associations that count (empty: all).
+    pub associations: Vec<String>,
+}
+
+/// `[benchmarks]`: regressions and absolute limits.
+#[derive(Debug, Clone)]
+pub struct BenchmarksPolicy {
+    /// Missing evidence is `skipped` rather than `fail`.
+    pub optional: bool,
+    /// Percent slower than baseline that fails.
+    pub max_regression: Option<f64>,
+    /// Absolute limits.
+    pub slo: Vec<SloPolicy>,
+}
+
+/// One `[[benchmarks.slo]]` entry.
+#[derive(Debug, Clone)]
+pub struct SloPolicy {
+    /// Glob over benchmark ids, as written; part of the rule id.
+    pub bench: String,
+    /// Compiled matcher.
+    pub matcher: GlobMatcher,
+    /// Limit as written (`1ms`).
+    pub max_text: String,
+    /// Limit in nanoseconds.
+    pub max_ns: f64,
+}
+
+/// `[tests]`: test reports.
+#[derive(Debug, Clone)]
+pub struct TestsPolicy {
+    /// Missing evidence is `skipped` rather than `fail`.
+    pub optional: bool,
+    /// Every test must pass.
+    pub all_pass: bool,
+    /// At least this many tests must have run.
+    pub min_tests: u64,
+}
+
+/// `[checks]`: other check runs on the head commit.
+#[derive(Debug, Clone)]
+pub struct ChecksPolicy {
+    /// Missing evidence is `skipped` rather than `fail`.
+    pub optional: bool,
+    /// Check names that must be green.
+    pub required: Vec<String>,
+    /// `neutral` counts as green.
+    pub allow_neutral: bool,
+    /// `skipped` counts as green.
+    pub allow_skipped: bool,
+}
+
+/// `[release]`: release readiness.
+#[derive(Debug, Clone)]
+pub struct ReleasePolicy {
+    /// Missing evidence is `skipped` rather than `fail`.
+    pub optional: bool,
+    /// Changelog path that must hold a section for the version.
+    pub changelog: Option<String>,
+    /// Package versions must equal the tag.
+    pub version_matches_tag: bool,
+}
+
+/// One `[[signoffs]]` entry.
+#[derive(Debug, Clone)]
+pub struct SignoffPolicy {
+    /// Stable id, part of the rule id `signoff[ID]`.
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Principals allowed to sign.
+    pub principals: Vec<String>,
+    /// Distinct signers required.
+    pub count: u32,
+}
+
+/// One `[[documents]]` entry (Gate 1 design documents).
+#[derive(Debug, Clone)]
+pub struct DocumentPolicy {
+    /// Stable id, part of the rule id `documents[ID]`.
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Glob as written.
+    pub glob: String,
+    /// Compiled matcher over repository-relative paths.
+    pub matcher: GlobMatcher,
+    /// Text every matching file must contain.
+    pub marker: Option<String>,
+    /// Matching files required.
+    pub min_files: u32,
+    /// Absence is `skipped` rather than `fail`.
+    pub optional: bool,
+}
+
+/// `[overrides]`: who may waive rules.
+#[derive(Debug, Clone, Default)]
+pub struct OverridesPolicy {
+    /// `allowed_signers` file, resolved relative to the policy file.
+    pub signers: Option<String>,
+    /// Distinct principals required on an override.
+    pub min_signers: u32,
+    /// Rule ids that can never be overridden.
+    pub not_overridable: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Threshold;
+
+    #[test]
+    fn threshold_compares_exactly_at_the_boundary() {
+        let t = Threshold::from_percent(80.0).unwrap();
+        assert!(t.is_met(80, 100));
+        assert!(!t.is_met(79_996, 100_000));
+        assert!(t.is_met(4, 5));
+        assert!(!t.is_met(0, 0));
+        let t = Threshold::from_percent(99.99).unwrap();
+        assert!(t.is_met(9999, 10_000));
+        assert!(!t.is_met(9998, 10_000));
+    }
+
+    #[test]
+    fn threshold_rejects_out_of_range_and_excess_precision() {
+        assert!(Threshold::from_percent(100.5).is_none());
+        assert!(Threshold::from_percent(-1.0).is_none());
+        assert!(Threshold::from_percent(80.123_45).is_none());
+        assert_eq!(Threshold::from_percent(95.5).unwrap().to_string(), "95.5%");
+        assert_eq!(Threshold::from_percent(80.0).unwrap().to_string(), "80%");
+    }
+}

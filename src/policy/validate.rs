@@ -1,0 +1,492 @@
+//! Semantic checks of one raw policy file: ranges, enumerations, globs,
+//! dates and versions. Every problem is recorded; nothing stops at the first.
+
+use std::path::Path;
+
+use globset::{Glob, GlobMatcher};
+use toml::Spanned;
+
+use super::diag::DiagSink;
+use super::raw::{
+    RawAudit, RawBenchmarks, RawChecks, RawCoverage, RawDocument, RawOverrides, RawPolicy,
+    RawRelease, RawReviews, RawSignoff, RawTests,
+};
+use super::{
+    sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CoveragePathPolicy,
+    CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy, PolicySource, ReleasePolicy,
+    ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, SCHEMA,
+};
+
+/// Warning kinds cargo-audit reports (SPEC section 3).
+pub(crate) const WARNING_KINDS: [&str; 4] = ["unmaintained", "unsound", "yanked", "notice"];
+
+pub(super) fn layer(raw: RawPolicy, path: &Path, bytes: &[u8], sink: &mut DiagSink<'_>) -> Layer {
+    match &raw.schema {
+        None => sink.at(
+            None,
+            format!("missing `schema = {SCHEMA}` (the policy file format)"),
+        ),
+        Some(s) if *s.get_ref() > SCHEMA => sink.at(
+            span(s),
+            format!(
+                "schema {} is newer than this tollgate understands ({SCHEMA}); upgrade tollgate",
+                s.get_ref()
+            ),
+        ),
+        Some(s) if *s.get_ref() != SCHEMA => {
+            sink.at(
+                span(s),
+                format!("unknown schema {}; expected {SCHEMA}", s.get_ref()),
+            );
+        }
+        Some(_) => {}
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match raw.name {
+        Some(n) if valid_name(n.get_ref()) => n.into_inner(),
+        Some(n) => {
+            sink.at(
+                span(&n),
+                "`name` must be non-empty letters, digits, `-`, `_` or `.`",
+            );
+            stem
+        }
+        None => stem,
+    };
+    let version = match &raw.version {
+        None => {
+            sink.at(
+                None,
+                "missing `version = \"MAJOR.MINOR.PATCH\"` (the policy's own version)",
+            );
+            None
+        }
+        Some(v) => match semver::Version::parse(v.get_ref()) {
+            Ok(parsed) => Some(parsed),
+            Err(e) => {
+                sink.at(span(v), format!("`version` is not semver: {e}"));
+                None
+            }
+        },
+    };
+    let source = PolicySource {
+        name,
+        version: raw
+            .version
+            .as_ref()
+            .map(|v| v.get_ref().clone())
+            .unwrap_or_default(),
+        sha256: sha256_hex(bytes),
+        path: path.display().to_string().replace('\\', "/"),
+    };
+    let layer = Layer {
+        source,
+        title: raw.title,
+        version: version.unwrap_or_else(|| semver::Version::new(0, 0, 0)),
+        extends: raw.extends.map(Spanned::into_inner),
+        coverage: raw.coverage.map(|c| coverage(c, sink)),
+        audit: raw.audit.map(|a| audit(a, sink)),
+        reviews: raw.reviews.map(|r| reviews(r, sink)),
+        benchmarks: raw.benchmarks.map(|b| benchmarks(b, sink)),
+        tests: raw.tests.map(|t| tests(t, sink)),
+        checks: raw.checks.map(|c| checks(c, sink)),
+        release: raw.release.map(release),
+        signoffs: raw
+            .signoffs
+            .map(|s| s.into_iter().map(|s| signoff(s, sink)).collect()),
+        documents: raw
+            .documents
+            .map(|d| d.into_iter().filter_map(|d| document(d, sink)).collect()),
+        overrides: raw.overrides.map(|o| overrides(o, sink)),
+    };
+    layer
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn threshold(value: Option<Spanned<f64>>, sink: &mut DiagSink<'_>) -> Option<Threshold> {
+    let value = value?;
+    let t = Threshold::from_percent(*value.get_ref());
+    if t.is_none() {
+        sink.at(
+            span(&value),
+            format!(
+                "percentage must be between 0 and 100 with at most 4 decimals, got {}",
+                value.get_ref()
+            ),
+        );
+    }
+    t
+}
+
+fn glob(text: &Spanned<String>, sink: &mut DiagSink<'_>) -> Option<GlobMatcher> {
+    match Glob::new(text.get_ref()) {
+        Ok(g) => Some(g.compile_matcher()),
+        Err(e) => {
+            sink.at(span(text), format!("invalid glob: {e}"));
+            None
+        }
+    }
+}
+
+fn count(value: Option<Spanned<i64>>, default: u32, what: &str, sink: &mut DiagSink<'_>) -> u32 {
+    match value {
+        None => default,
+        Some(v) => u32::try_from(*v.get_ref()).unwrap_or_else(|_| {
+            sink.at(
+                span(&v),
+                format!("`{what}` must be a non-negative whole number"),
+            );
+            default
+        }),
+    }
+}
+
+fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
+    let paths = raw
+        .paths
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            let matcher = glob(&p.glob, sink);
+            let lines = threshold(p.lines, sink);
+            let branches = threshold(p.branches, sink);
+            let functions = threshold(p.functions, sink);
+            if lines.is_none() && branches.is_none() && functions.is_none() {
+                sink.at(
+                    span(&p.glob),
+                    "a `[[coverage.paths]]` entry needs `lines`, `branches` or `functions`",
+                );
+            }
+            Some(CoveragePathPolicy {
+                glob: p.glob.into_inner(),
+                matcher: matcher?,
+                lines,
+                branches,
+                functions,
+            })
+        })
+        .collect();
+    CoveragePolicy {
+        optional: raw.optional.unwrap_or(false),
+        lines: threshold(raw.lines, sink),
+        branches: threshold(raw.branches, sink),
+        functions: threshold(raw.functions, sink),
+        patch: threshold(raw.patch, sink),
+        paths,
+    }
+}
+
+fn audit(raw: RawAudit, sink: &mut DiagSink<'_>) -> AuditPolicy {
+    let fail_on = match raw.fail_on {
+        None => FailOn::Any,
+        Some(f) => {
+            match f.get_ref().as_str() {
+                "any" => FailOn::Any,
+                "low" => FailOn::Low,
+                "medium" => FailOn::Medium,
+                "high" => FailOn::High,
+                "critical" => FailOn::Critical,
+                "none" => FailOn::None,
+                other => {
+                    sink.at(span(&f), format!("`fail_on` must be none, low, medium, high, critical or any; got `{other}`"));
+                    FailOn::Any
+                }
+            }
+        }
+    };
+    let unscored_fails = match raw.unscored {
+        None => true,
+        Some(u) => match u.get_ref().as_str() {
+            "fail" => true,
+            "pass" => false,
+            other => {
+                sink.at(
+                    span(&u),
+                    format!("`unscored` must be `fail` or `pass`; got `{other}`"),
+                );
+                true
+            }
+        },
+    };
+    let mut warnings = Vec::new();
+    for w in raw.warnings.unwrap_or_default() {
+        if WARNING_KINDS.contains(&w.get_ref().as_str()) {
+            warnings.push(w.into_inner());
+        } else {
+            sink.at(
+                span(&w),
+                format!(
+                    "unknown warning kind `{}`; expected one of {}",
+                    w.get_ref(),
+                    WARNING_KINDS.join(", ")
+                ),
+            );
+        }
+    }
+    let mut ignore = Vec::new();
+    for entry in raw.ignore.unwrap_or_default() {
+        let reason = match entry.reason {
+            Some(r) if !r.get_ref().trim().is_empty() => r.into_inner(),
+            Some(r) => {
+                sink.at(
+                    span(&r),
+                    "`reason` must say why the advisory does not apply",
+                );
+                String::new()
+            }
+            None => {
+                sink.at(
+                    span(&entry.id),
+                    format!("ignore of `{}` needs a `reason`", entry.id.get_ref()),
+                );
+                String::new()
+            }
+        };
+        let expires = entry.expires.and_then(|e| match e.get_ref().date {
+            Some(d) if e.get_ref().time.is_none() => chrono::NaiveDate::from_ymd_opt(
+                i32::from(d.year),
+                u32::from(d.month),
+                u32::from(d.day),
+            ),
+            _ => {
+                sink.at(span(&e), "`expires` must be a date like 2027-01-31");
+                None
+            }
+        });
+        ignore.push(AuditIgnore {
+            id: entry.id.into_inner(),
+            reason,
+            expires,
+        });
+    }
+    AuditPolicy {
+        optional: raw.optional.unwrap_or(false),
+        fail_on,
+        unscored_fails,
+        warnings,
+        ignore,
+    }
+}
+
+/// Author associations GitHub reports.
+const ASSOCIATIONS: [&str; 8] = [
+    "OWNER",
+    "MEMBER",
+    "COLLABORATOR",
+    "CONTRIBUTOR",
+    "FIRST_TIMER",
+    "FIRST_TIME_CONTRIBUTOR",
+    "MANNEQUIN",
+    "NONE",
+];
+
+fn reviews(raw: RawReviews, sink: &mut DiagSink<'_>) -> ReviewsPolicy {
+    let mut associations = Vec::new();
+    for a in raw.associations.unwrap_or_default() {
+        if ASSOCIATIONS.contains(&a.get_ref().as_str()) {
+            associations.push(a.into_inner());
+        } else {
+            sink.at(
+                span(&a),
+                format!(
+                    "unknown association `{}`; expected one of {}",
+                    a.get_ref(),
+                    ASSOCIATIONS.join(", ")
+                ),
+            );
+        }
+    }
+    ReviewsPolicy {
+        optional: raw.optional.unwrap_or(false),
+        approvals: count(raw.approvals, 1, "approvals", sink),
+        current_head_only: raw.current_head_only.unwrap_or(true),
+        block_on_changes_requested: raw.block_on_changes_requested.unwrap_or(true),
+        associations,
+    }
+}
+
+fn benchmarks(raw: RawBenchmarks, sink: &mut DiagSink<'_>) -> BenchmarksPolicy {
+    let max_regression = raw.max_regression.and_then(|m| {
+        let v = *m.get_ref();
+        if v.is_finite() && v >= 0.0 {
+            Some(v)
+        } else {
+            sink.at(
+                span(&m),
+                "`max_regression` must be a non-negative percentage",
+            );
+            None
+        }
+    });
+    let slo = raw
+        .slo
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|s| {
+            let matcher = glob(&s.bench, sink);
+            let max_ns = parse_duration_ns(s.max.get_ref());
+            if max_ns.is_none() {
+                sink.at(
+                    span(&s.max),
+                    format!(
+                        "`max` must be a duration like 1ms, 200us, 50ns or 1.5s; got `{}`",
+                        s.max.get_ref()
+                    ),
+                );
+            }
+            Some(SloPolicy {
+                bench: s.bench.into_inner(),
+                matcher: matcher?,
+                max_text: s.max.into_inner(),
+                max_ns: max_ns?,
+            })
+        })
+        .collect();
+    BenchmarksPolicy {
+        optional: raw.optional.unwrap_or(false),
+        max_regression,
+        slo,
+    }
+}
+
+/// Parses `1ms`, `200us`, `200µs`, `50ns`, `1.5s` into nanoseconds.
+#[must_use]
+pub fn parse_duration_ns(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "ns" => 1.0,
+        "us" | "µs" | "μs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        _ => return None,
+    };
+    (value.is_finite() && value >= 0.0).then_some(value * scale)
+}
+
+fn tests(raw: RawTests, sink: &mut DiagSink<'_>) -> TestsPolicy {
+    let min_tests = match raw.min_tests {
+        None => 1,
+        Some(m) => u64::try_from(*m.get_ref()).unwrap_or_else(|_| {
+            sink.at(span(&m), "`min_tests` must be a non-negative whole number");
+            1
+        }),
+    };
+    TestsPolicy {
+        optional: raw.optional.unwrap_or(false),
+        all_pass: raw.all_pass.unwrap_or(true),
+        min_tests,
+    }
+}
+
+fn checks(raw: RawChecks, sink: &mut DiagSink<'_>) -> ChecksPolicy {
+    let mut required = Vec::new();
+    for name in raw.required.unwrap_or_default() {
+        if name.get_ref().trim().is_empty() {
+            sink.at(span(&name), "a required check name cannot be empty");
+        } else {
+            required.push(name.into_inner());
+        }
+    }
+    ChecksPolicy {
+        optional: raw.optional.unwrap_or(false),
+        required,
+        allow_neutral: raw.allow_neutral.unwrap_or(false),
+        allow_skipped: raw.allow_skipped.unwrap_or(false),
+    }
+}
+
+fn release(raw: RawRelease) -> ReleasePolicy {
+    ReleasePolicy {
+        optional: raw.optional.unwrap_or(false),
+        changelog: raw.changelog.map(Spanned::into_inner),
+        version_matches_tag: raw.version_matches_tag.unwrap_or(false),
+    }
+}
+
+fn signoff(raw: RawSignoff, sink: &mut DiagSink<'_>) -> SignoffPolicy {
+    if !valid_name(raw.id.get_ref()) {
+        sink.at(
+            span(&raw.id),
+            "sign-off `id` must be letters, digits, `-`, `_` or `.`",
+        );
+    }
+    let principals: Vec<String> = raw
+        .principals
+        .unwrap_or_default()
+        .into_iter()
+        .map(Spanned::into_inner)
+        .collect();
+    if principals.is_empty() {
+        sink.at(
+            span(&raw.id),
+            format!("sign-off `{}` needs `principals`", raw.id.get_ref()),
+        );
+    }
+    let count = count(raw.count, 1, "count", sink);
+    SignoffPolicy {
+        title: raw.title.unwrap_or_else(|| raw.id.get_ref().clone()),
+        id: raw.id.into_inner(),
+        principals,
+        count,
+    }
+}
+
+fn document(raw: RawDocument, sink: &mut DiagSink<'_>) -> Option<DocumentPolicy> {
+    if !valid_name(raw.id.get_ref()) {
+        sink.at(
+            span(&raw.id),
+            "document `id` must be letters, digits, `-`, `_` or `.`",
+        );
+    }
+    let matcher = glob(&raw.glob, sink)?;
+    Some(DocumentPolicy {
+        title: raw.title.unwrap_or_else(|| raw.id.get_ref().clone()),
+        id: raw.id.into_inner(),
+        glob: raw.glob.into_inner(),
+        matcher,
+        marker: raw.marker,
+        min_files: count(raw.min_files, 1, "min_files", sink),
+        optional: raw.optional.unwrap_or(false),
+    })
+}
+
+fn overrides(raw: RawOverrides, sink: &mut DiagSink<'_>) -> OverridesPolicy {
+    OverridesPolicy {
+        signers: raw.signers.map(Spanned::into_inner),
+        min_signers: count(raw.min_signers, 1, "min_signers", sink).max(1),
+        not_overridable: raw
+            .not_overridable
+            .unwrap_or_default()
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_ns;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration_ns("1ms"), Some(1e6));
+        assert_eq!(parse_duration_ns("200us"), Some(2e5));
+        assert_eq!(parse_duration_ns("200µs"), Some(2e5));
+        assert_eq!(parse_duration_ns("50ns"), Some(50.0));
+        assert_eq!(parse_duration_ns("1.5s"), Some(1.5e9));
+        assert_eq!(parse_duration_ns("5"), None);
+        assert_eq!(parse_duration_ns("5 parsecs"), None);
+    }
+}
