@@ -209,6 +209,15 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
     }
 }
 
+/// `branches` -> `branch`, for "branch coverage".
+fn singular(what: &str) -> &str {
+    match what {
+        "branches" => "branch",
+        "changed lines" => "changed-line",
+        other => other.strip_suffix('s').unwrap_or(other),
+    }
+}
+
 fn show(t: Tally) -> String {
     format_percent(t.hit, t.found)
 }
@@ -237,7 +246,7 @@ fn judge(
             status: Status::Error,
             actual: None,
             required,
-            message: format!("{scope} records no {what} at all, so {what} coverage cannot be measured"),
+            message: format!("{scope} records no {what} at all, so {} coverage cannot be measured", singular(what)),
             help: Some(format!("make sure the coverage tool records {what} (e.g. branch coverage must be switched on), or remove the rule")),
             override_: None,
         };
