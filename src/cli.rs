@@ -3,7 +3,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -12,6 +11,7 @@ use crate::eval::{self, Context, CoverageEvidence, Evidence, Slot, Verdict};
 use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
 use crate::evidence::EvidenceError;
 use crate::exit;
+use crate::git::git;
 use crate::policy::{self, Config, Diagnostics, FileSource, WorkingTree};
 use crate::report::{self, Format};
 
@@ -166,18 +166,6 @@ fn repo_root(config: Option<&Path>) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 
-/// Runs git and returns its trimmed standard output on success.
-fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
 
 fn check(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());

@@ -8,8 +8,10 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod context;
 pub mod eval;
 pub mod evidence;
 pub mod exit;
+pub mod git;
 pub mod policy;
 pub mod report;

@@ -5,6 +5,7 @@
 //! (file, line, what) why it cannot.
 
 pub mod coverage;
+pub mod diff;
 pub mod error;
 
 pub use error::EvidenceError;

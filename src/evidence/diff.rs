@@ -1,0 +1,182 @@
+//! Changed lines from a unified diff (`git diff -U0`, or the `patch` fields
+//! of GitHub's pull-request files API), for patch coverage.
+//!
+//! Only added lines count, as in diff-cover and Codecov: a deleted line
+//! cannot be covered, and a context line was not changed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use crate::eval::ChangedLines;
+
+/// Parses a unified diff with any number of files into added lines per path.
+///
+/// Paths are taken from the `+++ b/PATH` header; deleted files (`+++
+/// /dev/null`) and binary files add nothing. Git's C-style quoting of unusual
+/// paths (`"b/sp\303\244ce.rs"`) is undone.
+#[must_use]
+pub fn parse_unified_diff(text: &str) -> ChangedLines {
+    let mut files: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    let mut next_line: u32 = 0;
+    let mut remaining_new: u32 = 0;
+    for line in text.lines() {
+        if remaining_new == 0 {
+            if let Some(rest) = line.strip_prefix("+++ ") {
+                current = target_path(rest);
+                continue;
+            }
+            if let Some(header) = line.strip_prefix("@@") {
+                if let Some((start, count)) = hunk_new_range(header) {
+                    next_line = start;
+                    remaining_new = count;
+                }
+                continue;
+            }
+            continue;
+        }
+        // Inside a hunk: `+` added, ` ` context, `-` removed, `\` "no newline" marker.
+        match line.as_bytes().first() {
+            Some(b'+') => {
+                if let Some(path) = &current {
+                    files.entry(path.clone()).or_default().push(next_line);
+                }
+                next_line += 1;
+                remaining_new -= 1;
+            }
+            Some(b' ') | None => {
+                next_line += 1;
+                remaining_new -= 1;
+            }
+            _ => {}
+        }
+    }
+    for lines in files.values_mut() {
+        lines.sort_unstable();
+        lines.dedup();
+    }
+    ChangedLines { files }
+}
+
+/// Adds the `patch` of one file from GitHub's PR files API.
+pub fn add_patch(changes: &mut ChangedLines, path: &str, patch: &str) {
+    let text = format!("+++ b/{path}\n{patch}\n");
+    for (p, lines) in parse_unified_diff(&text).files {
+        let entry = changes.files.entry(p).or_default();
+        entry.extend(lines);
+        entry.sort_unstable();
+        entry.dedup();
+    }
+}
+
+/// `+c,d` of a hunk header ` -a,b +c,d @@ ...`; `d` defaults to 1.
+fn hunk_new_range(header: &str) -> Option<(u32, u32)> {
+    let plus = header.split_whitespace().find(|t| t.starts_with('+'))?;
+    let plus = plus.trim_start_matches('+');
+    let (start, count) = match plus.split_once(',') {
+        Some((s, c)) => (s.parse().ok()?, c.parse().ok()?),
+        None => (plus.parse().ok()?, 1),
+    };
+    Some((start, count))
+}
+
+fn target_path(rest: &str) -> Option<String> {
+    let rest = rest.trim_end_matches('\t').split('\t').next().unwrap_or(rest);
+    if rest == "/dev/null" {
+        return None;
+    }
+    let unquoted = if rest.starts_with('"') { unquote(rest)? } else { rest.to_owned() };
+    Some(unquoted.strip_prefix("b/").map_or(unquoted.clone(), str::to_owned))
+}
+
+/// Undoes git's C-style path quoting, including octal-escaped UTF-8 bytes.
+fn unquote(quoted: &str) -> Option<String> {
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut it = inner.bytes().peekable();
+    while let Some(b) = it.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match it.next()? {
+            b'n' => bytes.push(b'\n'),
+            b't' => bytes.push(b'\t'),
+            b'"' => bytes.push(b'"'),
+            b'\\' => bytes.push(b'\\'),
+            d @ b'0'..=b'7' => {
+                let mut v = u32::from(d - b'0');
+                for _ in 0..2 {
+                    let n = *it.peek()?;
+                    if !(b'0'..=b'7').contains(&n) {
+                        break;
+                    }
+                    v = v * 8 + u32::from(n - b'0');
+                    it.next();
+                }
+                bytes.push(u8::try_from(v).ok()?);
+            }
+            other => bytes.push(other),
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// Why changed lines could not be obtained from git.
+#[derive(Debug, thiserror::Error)]
+#[error("git diff {range}: {message}")]
+pub struct GitDiffError {
+    /// The range asked for.
+    pub range: String,
+    /// What git said.
+    pub message: String,
+}
+
+/// Added lines between the merge base of `base` and `head`, and `head`, as
+/// `git diff BASE...HEAD` computes them (what diff-cover compares).
+pub fn git_changed_lines(repo: &Path, base: &str, head: &str) -> Result<ChangedLines, GitDiffError> {
+    let range = format!("{base}...{head}");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["diff", "--no-color", "--no-ext-diff", "--unified=0", "--find-renames", &range, "--"])
+        .output()
+        .map_err(|e| GitDiffError { range: range.clone(), message: format!("cannot run git: {e}") })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(GitDiffError { range, message: stderr.trim().to_owned() });
+    }
+    Ok(parse_unified_diff(&String::from_utf8_lossy(&out.stdout)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_lines_are_collected_per_file() {
+        let diff = "diff --git a/src/a.rs b/src/a.rs\n--- a/src/a.rs\n+++ b/src/a.rs\n@@ -3,0 +4,2 @@ fn x\n+one\n+two\n@@ -10 +12 @@\n-old\n+new\ndiff --git a/gone.rs b/gone.rs\n--- a/gone.rs\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n";
+        let changes = parse_unified_diff(diff);
+        assert_eq!(changes.files.len(), 1);
+        assert_eq!(changes.files["src/a.rs"], vec![4, 5, 12]);
+    }
+
+    #[test]
+    fn context_lines_advance_without_counting() {
+        let diff = "+++ b/f.py\n@@ -1,3 +1,4 @@\n a\n+b\n c\n+d\n";
+        assert_eq!(parse_unified_diff(diff).files["f.py"], vec![2, 4]);
+    }
+
+    #[test]
+    fn a_line_starting_with_plus_plus_plus_inside_a_hunk_is_content() {
+        let diff = "+++ b/f.c\n@@ -0,0 +1,2 @@\n+++i;\n+x\n";
+        assert_eq!(parse_unified_diff(diff).files["f.c"], vec![1, 2]);
+    }
+
+    #[test]
+    fn quoted_paths_are_unquoted() {
+        let diff = "+++ \"b/sp\\303\\244ce.rs\"\n@@ -0,0 +1 @@\n+x\n";
+        assert_eq!(parse_unified_diff(diff).files["späce.rs"], vec![1]);
+    }
+}

@@ -1,0 +1,61 @@
+//! The local git repository: the commit judged, the trusted base commit's
+//! files, and the diff between them. Plain `git` subprocesses: the operations
+//! are few and read-only, and git is always where tollgate runs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::policy::FileSource;
+
+/// Runs git in `dir` and returns its trimmed standard output on success.
+#[must_use]
+pub fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Whether `rev` names a commit present in the local repository.
+#[must_use]
+pub fn has_commit(repo: &Path, rev: &str) -> bool {
+    git(repo, &["cat-file", "-e", &format!("{rev}^{{commit}}")]).is_some()
+}
+
+/// Reads files as they are in one commit (`git show REV:PATH`): policies in a
+/// pull request come from the base commit, so a PR cannot lower its own bar.
+#[derive(Debug, Clone)]
+pub struct GitRevision {
+    /// Repository directory.
+    pub repo: PathBuf,
+    /// The commit to read from.
+    pub rev: String,
+}
+
+impl FileSource for GitRevision {
+    fn read(&self, path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+        let spec = format!("{}:{}", self.rev, path.to_string_lossy().replace('\\', "/").trim_start_matches("./"));
+        let out = Command::new("git").arg("-C").arg(&self.repo).args(["show", &spec]).output()?;
+        if out.status.success() {
+            return Ok(Some(out.stdout));
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("does not exist") || stderr.contains("exists on disk, but not in") {
+            Ok(None)
+        } else {
+            Err(std::io::Error::other(format!("git show {spec}: {}", stderr.trim())))
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("base commit {}", self.rev.get(..12).unwrap_or(&self.rev))
+    }
+}
+
+/// Paths that differ between two commits, restricted to `paths` (files or
+/// directories), for the "this PR changes the policy" note.
+#[must_use]
+pub fn changed_paths(repo: &Path, base: &str, head: &str, paths: &[&str]) -> Vec<String> {
+    let range = format!("{base}...{head}");
+    let mut args = vec!["diff", "--name-only", &range, "--"];
+    args.extend_from_slice(paths);
+    git(repo, &args).map(|out| out.lines().map(str::to_owned).collect()).unwrap_or_default()
+}
