@@ -166,7 +166,6 @@ fn repo_root(config: Option<&Path>) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 
-
 fn check(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());
     let config_path = args

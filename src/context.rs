@@ -87,22 +87,37 @@ pub enum ContextError {
 
 /// Reads the Actions context through `var` (normally `std::env::var`);
 /// `Ok(None)` outside Actions (`GITHUB_ACTIONS` not `true`).
-pub fn actions_context(var: &dyn Fn(&str) -> Option<String>) -> Result<Option<ActionsContext>, ContextError> {
+pub fn actions_context(
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<ActionsContext>, ContextError> {
     if var("GITHUB_ACTIONS").as_deref() != Some("true") {
         return Ok(None);
     }
-    let need = |name: &'static str| var(name).filter(|v| !v.is_empty()).ok_or(ContextError::MissingVar(name));
+    let need = |name: &'static str| {
+        var(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(ContextError::MissingVar(name))
+    };
     let event_name = need("GITHUB_EVENT_NAME")?;
     let repository = need("GITHUB_REPOSITORY")?;
     let sha = need("GITHUB_SHA")?;
-    let api_url = var("GITHUB_API_URL").filter(|v| !v.is_empty()).unwrap_or_else(|| "https://api.github.com".to_owned());
+    let api_url = var("GITHUB_API_URL")
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "https://api.github.com".to_owned());
     let payload_path = need("GITHUB_EVENT_PATH").map(PathBuf::from)?;
     let payload = read_payload(&payload_path)?;
-    let trigger = trigger(&event_name, &payload, &payload_path, &sha, var("GITHUB_REF").unwrap_or_default())?;
+    let trigger = trigger(
+        &event_name,
+        &payload,
+        &payload_path,
+        &sha,
+        var("GITHUB_REF").unwrap_or_default(),
+    )?;
     let run_url = match (var("GITHUB_SERVER_URL"), var("GITHUB_RUN_ID")) {
-        (Some(server), Some(run)) if !server.is_empty() && !run.is_empty() => {
-            Some(format!("{}/{repository}/actions/runs/{run}", server.trim_end_matches('/')))
-        }
+        (Some(server), Some(run)) if !server.is_empty() && !run.is_empty() => Some(format!(
+            "{}/{repository}/actions/runs/{run}",
+            server.trim_end_matches('/')
+        )),
         _ => None,
     };
     Ok(Some(ActionsContext {
@@ -111,42 +126,79 @@ pub fn actions_context(var: &dyn Fn(&str) -> Option<String>) -> Result<Option<Ac
         repository,
         api_url,
         run_url,
-        step_summary: var("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()).map(PathBuf::from),
-        output: var("GITHUB_OUTPUT").filter(|v| !v.is_empty()).map(PathBuf::from),
+        step_summary: var("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+        output: var("GITHUB_OUTPUT")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
     }))
 }
 
 fn read_payload(path: &Path) -> Result<Value, ContextError> {
-    let text = fs_err::read_to_string(path)
-        .map_err(|e| ContextError::Payload { path: path.to_path_buf(), message: e.to_string() })?;
+    let text = fs_err::read_to_string(path).map_err(|e| ContextError::Payload {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     serde_json::from_str(&text).map_err(|e| ContextError::Payload {
         path: path.to_path_buf(),
         message: format!("line {}: {e}", e.line()),
     })
 }
 
-fn trigger(event: &str, payload: &Value, path: &Path, sha: &str, git_ref: String) -> Result<Trigger, ContextError> {
+fn trigger(
+    event: &str,
+    payload: &Value,
+    path: &Path,
+    sha: &str,
+    git_ref: String,
+) -> Result<Trigger, ContextError> {
     let field = |pointer: &str| -> Result<&Value, ContextError> {
-        payload.pointer(pointer).filter(|v| !v.is_null()).ok_or_else(|| ContextError::Payload {
-            path: path.to_path_buf(),
-            message: format!("`{}` is missing for a {event} event", pointer.trim_start_matches('/').replace('/', ".")),
-        })
+        payload
+            .pointer(pointer)
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| ContextError::Payload {
+                path: path.to_path_buf(),
+                message: format!(
+                    "`{}` is missing for a {event} event",
+                    pointer.trim_start_matches('/').replace('/', ".")
+                ),
+            })
     };
     let text = |pointer: &str| -> Result<String, ContextError> {
-        field(pointer)?.as_str().map(str::to_owned).ok_or_else(|| ContextError::Payload {
-            path: path.to_path_buf(),
-            message: format!("`{}` is not a string", pointer.trim_start_matches('/').replace('/', ".")),
-        })
+        field(pointer)?
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ContextError::Payload {
+                path: path.to_path_buf(),
+                message: format!(
+                    "`{}` is not a string",
+                    pointer.trim_start_matches('/').replace('/', ".")
+                ),
+            })
     };
     match event {
-        "pull_request" | "pull_request_target" | "pull_request_review" | "pull_request_review_comment" => {
-            let number = field("/pull_request/number")?.as_u64().ok_or_else(|| ContextError::Payload {
-                path: path.to_path_buf(),
-                message: "`pull_request.number` is not a number".to_owned(),
-            })?;
-            let head_repo = payload.pointer("/pull_request/head/repo/full_name").and_then(Value::as_str);
-            let base_repo = payload.pointer("/pull_request/base/repo/full_name").and_then(Value::as_str);
-            let from_fork = payload.pointer("/pull_request/head/repo/fork").and_then(Value::as_bool).unwrap_or(false)
+        "pull_request"
+        | "pull_request_target"
+        | "pull_request_review"
+        | "pull_request_review_comment" => {
+            let number =
+                field("/pull_request/number")?
+                    .as_u64()
+                    .ok_or_else(|| ContextError::Payload {
+                        path: path.to_path_buf(),
+                        message: "`pull_request.number` is not a number".to_owned(),
+                    })?;
+            let head_repo = payload
+                .pointer("/pull_request/head/repo/full_name")
+                .and_then(Value::as_str);
+            let base_repo = payload
+                .pointer("/pull_request/base/repo/full_name")
+                .and_then(Value::as_str);
+            let from_fork = payload
+                .pointer("/pull_request/head/repo/fork")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
                 || matches!((head_repo, base_repo), (Some(h), Some(b)) if h != b);
             Ok(Trigger::PullRequest {
                 number,
@@ -158,14 +210,30 @@ fn trigger(event: &str, payload: &Value, path: &Path, sha: &str, git_ref: String
             })
         }
         "push" => {
-            let git_ref = payload.pointer("/ref").and_then(Value::as_str).map_or(git_ref, str::to_owned);
-            let after = payload.pointer("/after").and_then(Value::as_str).unwrap_or(sha).to_owned();
+            let git_ref = payload
+                .pointer("/ref")
+                .and_then(Value::as_str)
+                .map_or(git_ref, str::to_owned);
+            let after = payload
+                .pointer("/after")
+                .and_then(Value::as_str)
+                .unwrap_or(sha)
+                .to_owned();
             match git_ref.strip_prefix("refs/tags/") {
-                Some(tag) => Ok(Trigger::Tag { name: tag.to_owned(), sha: after }),
-                None => Ok(Trigger::Push { git_ref, sha: after }),
+                Some(tag) => Ok(Trigger::Tag {
+                    name: tag.to_owned(),
+                    sha: after,
+                }),
+                None => Ok(Trigger::Push {
+                    git_ref,
+                    sha: after,
+                }),
             }
         }
-        other => Ok(Trigger::Other { event: other.to_owned(), sha: sha.to_owned() }),
+        other => Ok(Trigger::Other {
+            event: other.to_owned(),
+            sha: sha.to_owned(),
+        }),
     }
 }
 
@@ -210,19 +278,34 @@ mod tests {
                 from_fork: true
             }
         );
-        assert_eq!(ctx.run_url.as_deref(), Some("https://github.com/o/r/actions/runs/42"));
+        assert_eq!(
+            ctx.run_url.as_deref(),
+            Some("https://github.com/o/r/actions/runs/42")
+        );
     }
 
     #[test]
     fn tag_push_yields_the_tag() {
-        let ctx = run("push", r#"{"ref":"refs/tags/v1.2.3","after":"abc"}"#).unwrap().unwrap();
-        assert_eq!(ctx.trigger, Trigger::Tag { name: "v1.2.3".into(), sha: "abc".into() });
+        let ctx = run("push", r#"{"ref":"refs/tags/v1.2.3","after":"abc"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            ctx.trigger,
+            Trigger::Tag {
+                name: "v1.2.3".into(),
+                sha: "abc".into()
+            }
+        );
     }
 
     #[test]
     fn a_payload_without_the_head_is_an_error_naming_the_field() {
         let err = run("pull_request_review", r#"{"pull_request":{"number":7}}"#).unwrap_err();
-        assert!(err.to_string().contains("`pull_request.head.sha` is missing"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("`pull_request.head.sha` is missing"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,8 +10,15 @@ use crate::policy::FileSource;
 /// Runs git in `dir` and returns its trimmed standard output on success.
 #[must_use]
 pub fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// Whether `rev` names a commit present in the local repository.
@@ -32,8 +39,18 @@ pub struct GitRevision {
 
 impl FileSource for GitRevision {
     fn read(&self, path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-        let spec = format!("{}:{}", self.rev, path.to_string_lossy().replace('\\', "/").trim_start_matches("./"));
-        let out = Command::new("git").arg("-C").arg(&self.repo).args(["show", &spec]).output()?;
+        let spec = format!(
+            "{}:{}",
+            self.rev,
+            path.to_string_lossy()
+                .replace('\\', "/")
+                .trim_start_matches("./")
+        );
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.repo)
+            .args(["show", &spec])
+            .output()?;
         if out.status.success() {
             return Ok(Some(out.stdout));
         }
@@ -41,7 +58,10 @@ impl FileSource for GitRevision {
         if stderr.contains("does not exist") || stderr.contains("exists on disk, but not in") {
             Ok(None)
         } else {
-            Err(std::io::Error::other(format!("git show {spec}: {}", stderr.trim())))
+            Err(std::io::Error::other(format!(
+                "git show {spec}: {}",
+                stderr.trim()
+            )))
         }
     }
 
@@ -57,5 +77,7 @@ pub fn changed_paths(repo: &Path, base: &str, head: &str, paths: &[&str]) -> Vec
     let range = format!("{base}...{head}");
     let mut args = vec!["diff", "--name-only", &range, "--"];
     args.extend_from_slice(paths);
-    git(repo, &args).map(|out| out.lines().map(str::to_owned).collect()).unwrap_or_default()
+    git(repo, &args)
+        .map(|out| out.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{format_percent, Evidence, RuleResult, Slot, Status};
+use super::{format_percent, Annotation, AnnotationLevel, Evidence, RuleResult, Slot, Status};
 use crate::evidence::coverage::{CoverageReport, CoverageSummary, Tally};
 use crate::policy::{CoveragePolicy, Threshold};
 
@@ -418,4 +418,52 @@ fn absent_changes(
         help,
         override_: None,
     }
+}
+
+/// Uncovered changed lines as annotations, consecutive lines merged into one
+/// range (as diff-cover reports `28-30`). Failure level when the patch rule
+/// failed, warning otherwise.
+pub(super) fn annotations(
+    policy: &CoveragePolicy,
+    evidence: &Evidence,
+    rules: &[RuleResult],
+) -> Vec<Annotation> {
+    let (Some(threshold), Some(report), Some(changes)) = (
+        policy.patch,
+        evidence.coverage.value(),
+        evidence.changes.value(),
+    ) else {
+        return Vec::new();
+    };
+    let failed = rules
+        .iter()
+        .any(|r| r.id == "coverage.patch" && r.status.blocks());
+    let level = if failed {
+        AnnotationLevel::Failure
+    } else {
+        AnnotationLevel::Warning
+    };
+    let patch = patch_coverage(changes, report);
+    let mut out: Vec<Annotation> = Vec::new();
+    for (path, line) in patch.uncovered {
+        if let Some(last) = out.last_mut() {
+            if last.path == path && last.end_line + 1 == line {
+                last.end_line = line;
+                last.title = format!("Changed lines {}-{} are not covered", last.start_line, line);
+                continue;
+            }
+        }
+        out.push(Annotation {
+            path,
+            start_line: line,
+            end_line: line,
+            level,
+            rule: "coverage.patch".to_owned(),
+            title: format!("Changed line {line} is not covered"),
+            message: format!(
+                "No test executes this changed line; patch coverage must be >= {threshold}."
+            ),
+        });
+    }
+    out
 }

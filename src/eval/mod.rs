@@ -114,7 +114,13 @@ pub fn evaluate(
             .value()
             .map(|report| CoverageEvidence::from_report(report, coverage::patch_tally(evidence))),
     };
-    Verdict::new(policy, context, rules, summary)
+    let mut verdict = Verdict::new(policy, context, rules, summary);
+    if let Some(cov) = &policy.coverage {
+        verdict
+            .annotations
+            .extend(coverage::annotations(cov, evidence, &verdict.rules));
+    }
+    verdict
 }
 
 /// Sections this version parses but cannot judge yet become `error` rules:

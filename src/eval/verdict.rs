@@ -183,6 +183,38 @@ pub struct EvidenceSummary {
     pub coverage: Option<CoverageEvidence>,
 }
 
+/// Severity of an annotation, as GitHub's check-run API names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnotationLevel {
+    /// Blocks the gate (a failing rule's finding).
+    Failure,
+    /// Worth a look, does not block.
+    Warning,
+    /// Informational.
+    Notice,
+}
+
+/// A finding tied to a place in the repository: an uncovered changed line,
+/// a vulnerable package at its `Cargo.lock` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Annotation {
+    /// Repository-relative path.
+    pub path: String,
+    /// First line (1-based).
+    pub start_line: u32,
+    /// Last line (inclusive).
+    pub end_line: u32,
+    /// Severity.
+    pub level: AnnotationLevel,
+    /// The rule that produced it.
+    pub rule: String,
+    /// Short title.
+    pub title: String,
+    /// Explanation.
+    pub message: String,
+}
+
 /// The whole outcome of one gate evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
@@ -203,6 +235,9 @@ pub struct Verdict {
     pub evidence: EvidenceSummary,
     /// Overrides applied.
     pub overrides: Vec<AppliedOverride>,
+    /// Findings tied to source locations, in rule order; renderers rank and
+    /// cap them for GitHub's limits, the JSON report keeps them all.
+    pub annotations: Vec<Annotation>,
     /// Remarks that are not rules (unused waivers, policy changes in a PR).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -233,6 +268,7 @@ impl Verdict {
             rules,
             evidence,
             overrides: Vec::new(),
+            annotations: Vec::new(),
             notes: Vec::new(),
         }
     }

@@ -82,12 +82,24 @@ fn hunk_new_range(header: &str) -> Option<(u32, u32)> {
 }
 
 fn target_path(rest: &str) -> Option<String> {
-    let rest = rest.trim_end_matches('\t').split('\t').next().unwrap_or(rest);
+    let rest = rest
+        .trim_end_matches('\t')
+        .split('\t')
+        .next()
+        .unwrap_or(rest);
     if rest == "/dev/null" {
         return None;
     }
-    let unquoted = if rest.starts_with('"') { unquote(rest)? } else { rest.to_owned() };
-    Some(unquoted.strip_prefix("b/").map_or(unquoted.clone(), str::to_owned))
+    let unquoted = if rest.starts_with('"') {
+        unquote(rest)?
+    } else {
+        rest.to_owned()
+    };
+    Some(
+        unquoted
+            .strip_prefix("b/")
+            .map_or(unquoted.clone(), str::to_owned),
+    )
 }
 
 /// Undoes git's C-style path quoting, including octal-escaped UTF-8 bytes.
@@ -135,17 +147,35 @@ pub struct GitDiffError {
 
 /// Added lines between the merge base of `base` and `head`, and `head`, as
 /// `git diff BASE...HEAD` computes them (what diff-cover compares).
-pub fn git_changed_lines(repo: &Path, base: &str, head: &str) -> Result<ChangedLines, GitDiffError> {
+pub fn git_changed_lines(
+    repo: &Path,
+    base: &str,
+    head: &str,
+) -> Result<ChangedLines, GitDiffError> {
     let range = format!("{base}...{head}");
     let out = Command::new("git")
         .arg("-C")
         .arg(repo)
-        .args(["diff", "--no-color", "--no-ext-diff", "--unified=0", "--find-renames", &range, "--"])
+        .args([
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--unified=0",
+            "--find-renames",
+            &range,
+            "--",
+        ])
         .output()
-        .map_err(|e| GitDiffError { range: range.clone(), message: format!("cannot run git: {e}") })?;
+        .map_err(|e| GitDiffError {
+            range: range.clone(),
+            message: format!("cannot run git: {e}"),
+        })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(GitDiffError { range, message: stderr.trim().to_owned() });
+        return Err(GitDiffError {
+            range,
+            message: stderr.trim().to_owned(),
+        });
     }
     Ok(parse_unified_diff(&String::from_utf8_lossy(&out.stdout)))
 }
