@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{format_percent, Annotation, AnnotationLevel, Evidence, RuleResult, Slot, Status};
 use crate::evidence::coverage::{CoverageReport, CoverageSummary, Tally};
-use crate::policy::{CoveragePolicy, Threshold};
+use crate::policy::{CoveragePathPolicy, CoveragePolicy, Threshold};
 
 /// Added lines per repository-relative file, from the diff under review.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,96 +117,108 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
         out.push(rule);
     }
     for path in &policy.paths {
-        let id = format!("coverage.path[{}]", path.glob);
-        let title = format!("Coverage of {}", path.glob);
-        let checks: Vec<(Measure, Threshold)> = [
-            (Measure::Lines, path.lines),
-            (Measure::Branches, path.branches),
-            (Measure::Functions, path.functions),
-        ]
-        .into_iter()
-        .filter_map(|(m, t)| t.map(|t| (m, t)))
-        .collect();
-        let Ok(report) = report else {
-            let first = checks
-                .first()
-                .map_or(Threshold::from_percent(0.0), |c| Some(c.1));
-            if let Some(t) = first {
-                out.push(absent(id, title, t, policy.optional, report.err()));
-            }
-            continue;
-        };
-        let mut matched = 0usize;
-        let subtotal = report.totals_where(|p| {
-            let hit = path.matcher.is_match(p);
-            matched += usize::from(hit);
-            hit
-        });
-        if matched == 0 {
-            out.push(RuleResult {
-                id,
-                title,
-                status: Status::Error,
-                actual: None,
-                required: describe(&checks),
-                message: format!("no file in the coverage report matches `{}`", path.glob),
-                help: Some("check the glob against the paths `tollgate inspect` lists, or the --strip-prefix setting".into()),
-                override_: None,
-            });
-            continue;
-        }
-        let results: Vec<RuleResult> = checks
-            .iter()
-            .map(|&(m, t)| {
-                judge(
-                    id.clone(),
-                    title.clone(),
-                    m.of(&subtotal),
-                    t,
-                    m.name(),
-                    &format!("{matched} file(s) matching `{}`", path.glob),
-                )
-            })
-            .collect();
-        let status = results
-            .iter()
-            .map(|r| r.status)
-            .min()
-            .unwrap_or(Status::Pass);
-        let actual = checks
-            .iter()
-            .map(|&(m, _)| format!("{} {}", m.name(), show(m.of(&subtotal))))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let failing: Vec<&RuleResult> = results
-            .iter()
-            .filter(|r| r.status != Status::Pass)
-            .collect();
-        out.push(RuleResult {
-            id,
-            title,
-            status,
-            actual: Some(actual),
-            required: describe(&checks),
-            message: if failing.is_empty() {
-                format!(
-                    "{matched} file(s) matching `{}` meet every minimum",
-                    path.glob
-                )
-            } else {
-                failing
-                    .iter()
-                    .map(|r| r.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            },
-            help: failing.iter().find_map(|r| r.help.clone()),
-            override_: None,
-        });
+        out.push(path_rule(path, report, policy.optional));
     }
     if let Some(threshold) = policy.patch {
         out.push(patch_rule(threshold, policy.optional, evidence));
     }
+}
+
+/// One `[[coverage.paths]]` entry: every threshold it sets, over the files
+/// its glob matches, taken together.
+fn path_rule(
+    path: &CoveragePathPolicy,
+    report: Result<&CoverageReport, &Slot<CoverageReport>>,
+    optional: bool,
+) -> RuleResult {
+    let id = format!("coverage.path[{}]", path.glob);
+    let title = format!("Coverage of {}", path.glob);
+    let checks: Vec<(Measure, Threshold)> = [
+        (Measure::Lines, path.lines),
+        (Measure::Branches, path.branches),
+        (Measure::Functions, path.functions),
+    ]
+    .into_iter()
+    .filter_map(|(m, t)| t.map(|t| (m, t)))
+    .collect();
+    let report = match report {
+        Ok(report) => report,
+        Err(slot) => {
+            let mut rule = absent(
+                id,
+                title,
+                checks.first().map_or(Threshold::ZERO, |c| c.1),
+                optional,
+                Some(slot),
+            );
+            rule.required = describe(&checks);
+            return rule;
+        }
+    };
+    let mut matched = 0usize;
+    let subtotal = report.totals_where(|p| {
+        let hit = path.matcher.is_match(p);
+        matched += usize::from(hit);
+        hit
+    });
+    if matched == 0 {
+        return RuleResult::new(
+            id,
+            title,
+            Status::Error,
+            None,
+            &describe(&checks),
+            format!("no file in the coverage report matches `{}`", path.glob),
+            Some("check the glob against the paths `tollgate inspect` lists, or the --strip-prefix setting".into()),
+        );
+    }
+    let scope = format!("{matched} file(s) matching `{}`", path.glob);
+    let results: Vec<RuleResult> = checks
+        .iter()
+        .map(|&(m, t)| {
+            judge(
+                id.clone(),
+                title.clone(),
+                m.of(&subtotal),
+                t,
+                m.name(),
+                &scope,
+            )
+        })
+        .collect();
+    let status = results
+        .iter()
+        .map(|r| r.status)
+        .min()
+        .unwrap_or(Status::Pass);
+    let actual = checks
+        .iter()
+        .map(|&(m, _)| format!("{} {}", m.name(), show(m.of(&subtotal))))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let failing: Vec<&RuleResult> = results
+        .iter()
+        .filter(|r| r.status != Status::Pass)
+        .collect();
+    let message = if failing.is_empty() {
+        format!("{scope} meet every minimum")
+    } else {
+        failing
+            .iter()
+            .map(|r| r.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let help = failing.iter().find_map(|r| r.help.clone());
+    RuleResult::new(
+        id,
+        title,
+        status,
+        Some(actual),
+        &describe(&checks),
+        message,
+        help,
+    )
 }
 
 /// `branches` -> `branch`, for "branch coverage".

@@ -5,16 +5,20 @@
 //! parsed; a kind of evidence that was expected but not found is a value
 //! ([`Slot::Missing`]) so that fail-closed behaviour is a rule, not an accident.
 
+mod checks;
 mod coverage;
+mod reviews;
 mod verdict;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::evidence::coverage::CoverageReport;
+use crate::evidence::github::{CommitChecks, PullRequestReviews};
 use crate::policy::Policy;
 
 pub use coverage::{patch_coverage, ChangedLines, PatchCoverage};
+pub use reviews::{tally as review_tally, ReviewTally};
 pub use verdict::*;
 
 /// One kind of evidence, as far as the run could obtain it.
@@ -72,6 +76,10 @@ pub struct Evidence {
     pub coverage: Slot<CoverageReport>,
     /// Changed lines of the commit range under review (for `coverage.patch`).
     pub changes: Slot<ChangedLines>,
+    /// Reviews of the pull request.
+    pub reviews: Slot<PullRequestReviews>,
+    /// Other checks on the head commit.
+    pub checks: Slot<CommitChecks>,
 }
 
 /// What is being judged, and where.
@@ -107,12 +115,20 @@ pub fn evaluate(
     if let Some(cov) = &policy.coverage {
         coverage::rules(cov, evidence, &mut rules);
     }
+    let reviews = policy
+        .reviews
+        .as_ref()
+        .and_then(|p| reviews::rules(p, &evidence.reviews, &mut rules));
+    if let Some(p) = &policy.checks {
+        checks::rules(p, &evidence.checks, context, &mut rules);
+    }
     not_yet_evaluated(policy, &mut rules);
     let summary = EvidenceSummary {
         coverage: evidence
             .coverage
             .value()
             .map(|report| CoverageEvidence::from_report(report, coverage::patch_tally(evidence))),
+        reviews,
     };
     let mut verdict = Verdict::new(policy, context, rules, summary);
     if let Some(cov) = &policy.coverage {

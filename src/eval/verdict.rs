@@ -106,6 +106,31 @@ pub struct RuleResult {
     pub override_: Option<AppliedOverride>,
 }
 
+impl RuleResult {
+    /// A rule result without an override.
+    #[must_use]
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        status: Status,
+        actual: Option<String>,
+        required: &str,
+        message: String,
+        help: Option<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            status,
+            actual,
+            required: required.to_owned(),
+            message,
+            help,
+            override_: None,
+        }
+    }
+}
+
 /// The policy that judged, as recorded in every report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyInfo {
@@ -181,6 +206,9 @@ pub struct EvidenceSummary {
     /// Coverage figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<CoverageEvidence>,
+    /// Current approvals and change requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<super::ReviewTally>,
 }
 
 /// Severity of an annotation, as GitHub's check-run API names them.

@@ -60,10 +60,10 @@ pub fn parse_unified_diff(text: &str) -> ChangedLines {
 }
 
 /// Adds the `patch` of one file from GitHub's PR files API.
-pub fn add_patch(changes: &mut ChangedLines, path: &str, patch: &str) {
-    let text = format!("+++ b/{path}\n{patch}\n");
-    for (p, lines) in parse_unified_diff(&text).files {
-        let entry = changes.files.entry(p).or_default();
+pub fn add_patch(changes: &mut ChangedLines, path: &str, hunks: &str) {
+    let text = format!("+++ b/{path}\n{hunks}\n");
+    for (file, lines) in parse_unified_diff(&text).files {
+        let entry = changes.files.entry(file).or_default();
         entry.extend(lines);
         entry.sort_unstable();
         entry.dedup();

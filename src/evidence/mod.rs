@@ -7,5 +7,6 @@
 pub mod coverage;
 pub mod diff;
 pub mod error;
+pub mod github;
 
 pub use error::EvidenceError;

@@ -14,6 +14,9 @@ pub struct Threshold {
 }
 
 impl Threshold {
+    /// 0%: met by anything that was measured at all.
+    pub const ZERO: Threshold = Threshold { ten_thousandths: 0 };
+
     /// Scale of the fixed-point representation (4 decimal places).
     pub const SCALE: u64 = 10_000;
 

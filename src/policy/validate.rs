@@ -82,7 +82,7 @@ pub(super) fn layer(raw: RawPolicy, path: &Path, bytes: &[u8], sink: &mut DiagSi
         sha256: sha256_hex(bytes),
         path: path.display().to_string().replace('\\', "/"),
     };
-    let layer = Layer {
+    Layer {
         source,
         title: raw.title,
         version: version.unwrap_or_else(|| semver::Version::new(0, 0, 0)),
@@ -101,8 +101,7 @@ pub(super) fn layer(raw: RawPolicy, path: &Path, bytes: &[u8], sink: &mut DiagSi
             .documents
             .map(|d| d.into_iter().filter_map(|d| document(d, sink)).collect()),
         overrides: raw.overrides.map(|o| overrides(o, sink)),
-    };
-    layer
+    }
 }
 
 fn valid_name(name: &str) -> bool {

@@ -23,10 +23,8 @@ fn status_code(status: Status) -> &'static str {
     }
 }
 
-/// Renders the verdict for a terminal; `color` adds ANSI colours.
-#[must_use]
-pub fn render_human(verdict: &Verdict, color: bool) -> String {
-    let mut out = String::new();
+/// Gate, policy provenance and what is judged.
+fn header(out: &mut String, verdict: &Verdict, color: bool) {
     let short_sha = verdict
         .policy
         .sha256
@@ -68,6 +66,13 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         judged.join(", "),
         if ctx.dry_run { " (dry run)" } else { "" }
     );
+}
+
+/// Renders the verdict for a terminal; `color` adds ANSI colours.
+#[must_use]
+pub fn render_human(verdict: &Verdict, color: bool) -> String {
+    let mut out = String::new();
+    header(&mut out, verdict, color);
     out.push('\n');
 
     let id_width = verdict
