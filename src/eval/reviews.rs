@@ -155,35 +155,39 @@ pub(super) fn rules(
         help,
     ));
     if policy.block_on_changes_requested {
-        let (status, message, help) = if t.changes_requested.is_empty() {
-            (
-                Status::Pass,
-                "no reviewer requests changes".to_owned(),
-                None,
-            )
-        } else {
-            (
-                Status::Fail,
-                format!("changes requested by {}", t.changes_requested.join(", ")),
-                Some("address the requested changes and ask for a new review, or have the review dismissed".to_owned()),
-            )
-        };
-        let actual = if t.changes_requested.is_empty() {
-            "none".to_owned()
-        } else {
-            t.changes_requested.join(", ")
-        };
-        out.push(RuleResult::new(
-            "reviews.changes_requested",
-            "No outstanding change requests",
-            status,
-            Some(actual),
-            "none",
-            message,
-            help,
-        ));
+        out.push(changes_requested_rule(&t));
     }
     Some(t)
+}
+
+fn changes_requested_rule(t: &ReviewTally) -> RuleResult {
+    let (status, message, help) = if t.changes_requested.is_empty() {
+        (
+            Status::Pass,
+            "no reviewer requests changes".to_owned(),
+            None,
+        )
+    } else {
+        (
+            Status::Fail,
+            format!("changes requested by {}", t.changes_requested.join(", ")),
+            Some("address the requested changes and ask for a new review, or have the review dismissed".to_owned()),
+        )
+    };
+    let actual = if t.changes_requested.is_empty() {
+        "none".to_owned()
+    } else {
+        t.changes_requested.join(", ")
+    };
+    RuleResult::new(
+        "reviews.changes_requested",
+        "No outstanding change requests",
+        status,
+        Some(actual),
+        "none",
+        message,
+        help,
+    )
 }
 
 /// Status, message and help for evidence that is not present.

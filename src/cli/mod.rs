@@ -1,19 +1,21 @@
 //! Command-line interface: clap flags in, a validated run out, and the only
 //! place that wires evidence, policy, evaluation and reports together.
 
+mod check;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::eval::{self, Context, CoverageEvidence, Evidence, Slot, Verdict};
+use crate::eval::{self, CoverageEvidence};
 use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
 use crate::evidence::EvidenceError;
 use crate::exit;
 use crate::git::git;
-use crate::policy::{self, Config, Diagnostics, FileSource, WorkingTree};
-use crate::report::{self, Format};
+use crate::policy::{self, Diagnostics, FileSource, WorkingTree};
+use crate::report::Format;
 
 /// tollgate: decides whether a commit may pass a release gate, and says why.
 #[derive(Debug, Parser)]
@@ -72,12 +74,36 @@ pub struct CheckArgs {
     /// Prefix to strip from coverage source paths (repeatable).
     #[arg(long, value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,
+    /// cargo-audit `--json` report (replaces `[evidence] audit`).
+    #[arg(long, value_name = "PATH")]
+    pub audit: Option<String>,
+    /// Benchmark results: criterion directory, BMF, github-action-benchmark or hyperfine JSON (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub bench: Vec<String>,
+    /// Benchmark baseline to compare against, same formats as --bench.
+    #[arg(long, value_name = "PATH")]
+    pub bench_baseline: Option<String>,
+    /// Test report, `JUnit` XML (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub tests: Vec<String>,
     /// Base ref for patch coverage outside a pull request.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
+    /// Read reviews and checks of this pull request in a local run (needs a token).
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
     /// Judge as this release tag.
     #[arg(long)]
     pub tag: Option<String>,
+    /// Signed override or sign-off document (repeatable).
+    #[arg(long = "override", value_name = "PATH")]
+    pub overrides: Vec<PathBuf>,
+    /// GitHub token (default: `GITHUB_TOKEN`); never printed.
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Report to GitHub from the Actions environment (check run, step summary, outputs).
+    #[arg(long, conflicts_with = "dry_run")]
+    pub github: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -135,7 +161,7 @@ impl RunError {
 #[must_use]
 pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Commands::Check(args) => check(&args),
+        Commands::Check(args) => check::run(&args),
         Commands::Inspect(args) => inspect(&args),
         Commands::Policy(PolicyCommand::Validate { paths, config }) => validate(&paths, &config),
         Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, &config),
@@ -153,7 +179,7 @@ pub fn run(cli: Cli) -> u8 {
 
 /// The repository root: the config file's directory, else git's top level,
 /// else the current directory.
-fn repo_root(config: Option<&Path>) -> PathBuf {
+pub(crate) fn repo_root(config: Option<&Path>) -> PathBuf {
     if let Some(config) = config {
         let dir = config.parent().unwrap_or_else(|| Path::new(""));
         return if dir.as_os_str().is_empty() {
@@ -166,173 +192,11 @@ fn repo_root(config: Option<&Path>) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
 
-fn check(args: &CheckArgs) -> Result<u8, RunError> {
-    let root = repo_root(args.config.as_deref());
-    let config_path = args
-        .config
-        .clone()
-        .unwrap_or_else(|| root.join("tollgate.toml"));
-    let tree = WorkingTree::new(&root);
-    let config_path = config_path
-        .strip_prefix(&root)
-        .map(Path::to_path_buf)
-        .unwrap_or(config_path);
-    let config = policy::load_config(
-        &WorkingTree::default(),
-        &root.join(&config_path),
-        args.config.is_some(),
-    )?;
-    let mut context = local_context(&root, args);
-    let gate = choose_gate(args, &config, &mut context)?;
-    let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
-    let policy = policy::load_policy(&tree, &policy_path)?;
-
-    let evidence = gather(&root, args, &config)?;
-    let verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
-    emit(&verdict, args)?;
-    Ok(if verdict.passed() {
-        exit::PASSED
-    } else {
-        exit::FAILED
-    })
-}
-
-fn local_context(root: &Path, args: &CheckArgs) -> Context {
-    Context {
-        kind: if args.tag.is_some() {
-            "tag".to_owned()
-        } else {
-            "local".to_owned()
-        },
-        repository: std::env::var("GITHUB_REPOSITORY")
-            .ok()
-            .filter(|r| !r.is_empty()),
-        commit: git(root, &["rev-parse", "HEAD"]),
-        pull_request: None,
-        base: args.base.clone(),
-        tag: args.tag.clone(),
-        dry_run: true,
-    }
-}
-
-/// Picks the gate: `--gate`, else the tag's gate, else the pull-request gate.
-fn choose_gate(
-    args: &CheckArgs,
-    config: &Config,
-    context: &mut Context,
-) -> Result<String, RunError> {
-    if let Some(tag) = &args.tag {
-        let version = parse_tag(tag, &config.tag_pattern)?;
-        if args.gate.is_none() {
-            return Ok(if version.pre.is_empty() {
-                config.gates.release.clone()
-            } else {
-                config.gates.prerelease.clone()
-            });
-        }
-    }
-    let _ = context;
-    Ok(args
-        .gate
-        .clone()
-        .unwrap_or_else(|| config.gates.pull_request.clone()))
-}
-
-/// Parses a release tag as semver after the literal prefix of `pattern`.
-pub fn parse_tag(tag: &str, pattern: &str) -> Result<semver::Version, RunError> {
-    let prefix: String = pattern
-        .chars()
-        .take_while(|c| !matches!(c, '*' | '?' | '[' | '{'))
-        .collect();
-    let Some(rest) = tag.strip_prefix(&prefix) else {
-        return Err(RunError::Usage(format!(
-            "tag `{tag}` does not match the release tag pattern `{pattern}`"
-        )));
-    };
-    semver::Version::parse(rest).map_err(|e| {
-        RunError::Usage(format!(
-            "tag `{tag}` is not a semver release tag (`{prefix}MAJOR.MINOR.PATCH`): {e}"
-        ))
-    })
-}
-
-fn gather(root: &Path, args: &CheckArgs, config: &Config) -> Result<Evidence, RunError> {
-    let mut evidence = Evidence::default();
-    let coverage_paths = if args.coverage.is_empty() {
-        config.evidence.coverage.clone()
-    } else {
-        args.coverage.clone()
-    };
-    let mut strip_prefix = config.evidence.strip_prefix.clone();
-    strip_prefix.extend(args.strip_prefix.iter().cloned());
-    let opts = ReadOptions {
-        repo_root: root.to_path_buf(),
-        strip_prefix,
-    };
-    evidence.coverage = read_coverage(root, &coverage_paths, &opts)?;
-    evidence.changes = Slot::NotApplicable {
-        reason:
-            "no base to compare with: patch coverage applies to pull requests and to --base REF"
-                .to_owned(),
-    };
-    Ok(evidence)
-}
-
-/// Reads every coverage file that exists; if any is missing the evidence is
-/// missing (fail closed), and a malformed file is an input error.
-fn read_coverage(
-    root: &Path,
-    paths: &[String],
-    opts: &ReadOptions,
-) -> Result<Slot<CoverageReport>, RunError> {
-    if paths.is_empty() {
-        return Ok(Slot::Missing {
-            expected: Vec::new(),
-        });
-    }
-    let mut missing = Vec::new();
-    let mut report = CoverageReport::new();
-    for p in paths {
-        let path = root.join(p);
-        if !path.exists() {
-            missing.push(path.display().to_string());
-            continue;
-        }
-        read_coverage_file(&path, opts, &mut report)?;
-    }
-    if missing.is_empty() {
-        Ok(Slot::Present {
-            value: report,
-            sources: paths.to_vec(),
-        })
-    } else {
-        Ok(Slot::Missing { expected: missing })
-    }
-}
-
-fn use_color() -> bool {
+pub(crate) fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-/// Writes the report to `--output` (atomically) or standard output.
-fn emit(verdict: &Verdict, args: &CheckArgs) -> Result<(), RunError> {
-    if let Some(path) = &args.output {
-        let text = report::render(verdict, args.format, false);
-        write_atomic(path, text.as_bytes())?;
-        eprintln!(
-            "tollgate/{}: {} (report written to {})",
-            verdict.gate,
-            verdict.conclusion.as_str(),
-            path.display()
-        );
-    } else {
-        let text = report::render(verdict, args.format, use_color());
-        print_out(&text);
-    }
-    Ok(())
-}
-
-fn print_out(text: &str) {
+pub(crate) fn print_out(text: &str) {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
     let _ = stdout.write_all(text.as_bytes());

@@ -1,0 +1,407 @@
+//! `tollgate check`: resolve what is judged and by which policy, gather the
+//! evidence, evaluate, and report.
+
+use std::path::{Path, PathBuf};
+
+use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
+use crate::context::{self, ActionsContext, Trigger};
+use crate::eval::{self, Context, Evidence, Slot, Verdict};
+use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
+use crate::evidence::diff;
+use crate::exit;
+use crate::git::{self, GitRevision};
+use crate::policy::{self, Config, FileSource, Policy, WorkingTree};
+use crate::report;
+
+/// What is judged, where its policy comes from, and what evidence to expect.
+struct Situation {
+    context: Context,
+    /// The trusted source of `tollgate.toml` and policies.
+    trusted: Box<dyn FileSource>,
+    /// Head commit of a pull request (for the changed-lines diff).
+    head: Option<String>,
+    /// Login of the PR author, when known from the event.
+    actions: Option<ActionsContext>,
+}
+
+pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
+    let root = repo_root(args.config.as_deref());
+    let actions = actions_context(args)?;
+    let situation = resolve(&root, args, actions)?;
+    let config_path = config_path(&root, args);
+    let config = policy::load_config(
+        situation.trusted.as_ref(),
+        &config_path,
+        args.config.is_some(),
+    )?;
+    let mut context = situation.context.clone();
+    let gate = choose_gate(args, &config, &context)?;
+    let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
+    let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)?;
+    context.dry_run = args.dry_run || (!args.github && situation.actions.is_none());
+
+    let evidence = gather(&root, args, &config, &situation, &context)?;
+    let mut verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
+    if let Some(note) = policy_change_note(&root, &situation, &policy_path, &policy) {
+        verdict.notes.push(note);
+    }
+    emit(&verdict, args)?;
+    Ok(if verdict.passed() {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    })
+}
+
+fn actions_context(args: &CheckArgs) -> Result<Option<ActionsContext>, RunError> {
+    let var = |name: &str| std::env::var(name).ok();
+    let ctx = context::actions_context(&var).map_err(|e| RunError::Usage(e.to_string()))?;
+    if args.github && ctx.is_none() {
+        return Err(RunError::Usage(
+            "--github needs the GitHub Actions environment (GITHUB_ACTIONS=true, GITHUB_EVENT_PATH, ...)".to_owned(),
+        ));
+    }
+    Ok(ctx)
+}
+
+/// `tollgate.toml`, relative to the repository root when it lies inside it,
+/// so that it can be read from the base commit as well as the working tree.
+fn config_path(root: &Path, args: &CheckArgs) -> PathBuf {
+    match &args.config {
+        Some(path) => path.strip_prefix(root).map_or_else(
+            |_| path.file_name().map_or_else(|| path.clone(), PathBuf::from),
+            Path::to_path_buf,
+        ),
+        None => PathBuf::from("tollgate.toml"),
+    }
+}
+
+fn resolve(
+    root: &Path,
+    args: &CheckArgs,
+    actions: Option<ActionsContext>,
+) -> Result<Situation, RunError> {
+    let working = || Box::new(WorkingTree::new(root)) as Box<dyn FileSource>;
+    let Some(actions) = actions else {
+        let context = Context {
+            kind: if args.tag.is_some() {
+                "tag".to_owned()
+            } else {
+                "local".to_owned()
+            },
+            repository: std::env::var("GITHUB_REPOSITORY")
+                .ok()
+                .filter(|r| !r.is_empty()),
+            commit: git::git(root, &["rev-parse", "HEAD"]),
+            pull_request: args.pr,
+            base: args.base.clone(),
+            tag: args.tag.clone(),
+            dry_run: true,
+        };
+        return Ok(Situation {
+            context,
+            trusted: working(),
+            head: None,
+            actions: None,
+        });
+    };
+    let mut context = Context {
+        kind: actions.event_name.clone(),
+        repository: Some(actions.repository.clone()),
+        ..Context::default()
+    };
+    let mut trusted = working();
+    let mut head = None;
+    match &actions.trigger {
+        Trigger::PullRequest {
+            number,
+            head_sha,
+            base_sha,
+            ..
+        } => {
+            "pull_request".clone_into(&mut context.kind);
+            context.commit = Some(head_sha.clone());
+            context.pull_request = Some(*number);
+            context.base = Some(base_sha.clone());
+            head = Some(head_sha.clone());
+            // A pull request cannot lower its own bar: policy comes from the base commit.
+            if git::has_commit(root, base_sha) {
+                trusted = Box::new(GitRevision {
+                    repo: root.to_path_buf(),
+                    rev: base_sha.clone(),
+                });
+            } else {
+                return Err(RunError::Usage(format!(
+                    "the pull request's base commit {base_sha} is not in the local clone, so the trusted policy cannot be read; \
+                     check out with enough history (actions/checkout with fetch-depth: 0)"
+                )));
+            }
+        }
+        Trigger::Tag { name, sha } => {
+            "tag".clone_into(&mut context.kind);
+            context.tag = Some(args.tag.clone().unwrap_or_else(|| name.clone()));
+            context.commit = Some(sha.clone());
+        }
+        Trigger::Push { sha, .. } => {
+            "push".clone_into(&mut context.kind);
+            context.commit = Some(sha.clone());
+        }
+        Trigger::Other { event, sha } => {
+            context.kind.clone_from(event);
+            context.commit = Some(sha.clone());
+            context.tag.clone_from(&args.tag);
+        }
+    }
+    if context.base.is_none() {
+        context.base.clone_from(&args.base);
+    }
+    Ok(Situation {
+        context,
+        trusted,
+        head,
+        actions: Some(actions),
+    })
+}
+
+/// Picks the gate: `--gate`, else the tag's gate, else by event.
+fn choose_gate(args: &CheckArgs, config: &Config, context: &Context) -> Result<String, RunError> {
+    if let Some(tag) = &context.tag {
+        let version = parse_tag(tag, &config.tag_pattern)?;
+        if args.gate.is_none() {
+            return Ok(if version.pre.is_empty() {
+                config.gates.release.clone()
+            } else {
+                config.gates.prerelease.clone()
+            });
+        }
+    }
+    Ok(args
+        .gate
+        .clone()
+        .unwrap_or_else(|| match context.kind.as_str() {
+            "push" => config.gates.push.clone(),
+            _ => config.gates.pull_request.clone(),
+        }))
+}
+
+/// Parses a release tag as semver after the literal prefix of `pattern`.
+pub fn parse_tag(tag: &str, pattern: &str) -> Result<semver::Version, RunError> {
+    let prefix: String = pattern
+        .chars()
+        .take_while(|c| !matches!(c, '*' | '?' | '[' | '{'))
+        .collect();
+    let Some(rest) = tag.strip_prefix(&prefix) else {
+        return Err(RunError::Usage(format!(
+            "tag `{tag}` does not match the release tag pattern `{pattern}`"
+        )));
+    };
+    semver::Version::parse(rest).map_err(|e| {
+        RunError::Usage(format!(
+            "tag `{tag}` is not a semver release tag (`{prefix}MAJOR.MINOR.PATCH`): {e}"
+        ))
+    })
+}
+
+/// Evidence paths: command-line paths are taken as given (relative to the
+/// current directory, as a shell user expects); configured ones are relative
+/// to the repository root.
+fn paths(cli: &[String], configured: &[String], root: &Path) -> Vec<PathBuf> {
+    if cli.is_empty() {
+        configured.iter().map(|p| root.join(p)).collect()
+    } else {
+        cli.iter().map(PathBuf::from).collect()
+    }
+}
+
+fn gather(
+    root: &Path,
+    args: &CheckArgs,
+    config: &Config,
+    situation: &Situation,
+    context: &Context,
+) -> Result<Evidence, RunError> {
+    let mut strip_prefix = config.evidence.strip_prefix.clone();
+    strip_prefix.extend(args.strip_prefix.iter().cloned());
+    let opts = ReadOptions {
+        repo_root: root.to_path_buf(),
+        strip_prefix,
+    };
+    let no_token =
+        "no GitHub token: set GITHUB_TOKEN (or --token) to read reviews and checks".to_owned();
+    let mut evidence = Evidence {
+        coverage: read_coverage(
+            &paths(&args.coverage, &config.evidence.coverage, root),
+            &opts,
+        )?,
+        changes: changed_lines(root, args, situation, context)?,
+        ..Evidence::default()
+    };
+    evidence.reviews = if context.pull_request.is_none() {
+        Slot::NotApplicable {
+            reason: "not a pull request (pass --pr N to judge one locally)".to_owned(),
+        }
+    } else if context.dry_run {
+        Slot::Unavailable {
+            reason: no_token.clone(),
+        }
+    } else {
+        Slot::Missing {
+            expected: vec!["pull-request reviews from the GitHub API".to_owned()],
+        }
+    };
+    evidence.checks = if context.dry_run {
+        Slot::Unavailable { reason: no_token }
+    } else {
+        Slot::Missing {
+            expected: vec!["check runs from the GitHub API".to_owned()],
+        }
+    };
+    Ok(evidence)
+}
+
+/// Added lines of the change under review: the pull request's
+/// `base...head`, or `--base...HEAD` locally.
+fn changed_lines(
+    root: &Path,
+    args: &CheckArgs,
+    situation: &Situation,
+    context: &Context,
+) -> Result<Slot<eval::ChangedLines>, RunError> {
+    if let (Some(base), Some(head)) = (&context.base, &situation.head) {
+        return Ok(match diff::git_changed_lines(root, base, head) {
+            Ok(changes) => Slot::Present {
+                value: changes,
+                sources: vec![format!("git diff {base}...{head}")],
+            },
+            Err(e) => Slot::Missing {
+                expected: vec![e.to_string()],
+            },
+        });
+    }
+    if let Some(base) = &args.base {
+        let changes = diff::git_changed_lines(root, base, "HEAD")
+            .map_err(|e| RunError::Usage(e.to_string()))?;
+        return Ok(Slot::Present {
+            value: changes,
+            sources: vec![format!("git diff {base}...HEAD")],
+        });
+    }
+    Ok(Slot::NotApplicable {
+        reason:
+            "no base to compare with: patch coverage applies to pull requests and to --base REF"
+                .to_owned(),
+    })
+}
+
+/// Reads every coverage file that exists; if any is missing the evidence is
+/// missing (fail closed), and a malformed file is an input error.
+fn read_coverage(paths: &[PathBuf], opts: &ReadOptions) -> Result<Slot<CoverageReport>, RunError> {
+    if paths.is_empty() {
+        return Ok(Slot::Missing {
+            expected: Vec::new(),
+        });
+    }
+    let mut missing = Vec::new();
+    let mut report = CoverageReport::new();
+    for path in paths {
+        if !path.exists() {
+            missing.push(path.display().to_string());
+            continue;
+        }
+        read_coverage_file(path, opts, &mut report)?;
+    }
+    if missing.is_empty() {
+        Ok(Slot::Present {
+            value: report,
+            sources: paths.iter().map(|p| p.display().to_string()).collect(),
+        })
+    } else {
+        Ok(Slot::Missing { expected: missing })
+    }
+}
+
+/// When a pull request changes policy files, says what its own policy would
+/// change; the verdict itself always comes from the base commit's policy.
+fn policy_change_note(
+    root: &Path,
+    situation: &Situation,
+    policy_path: &Path,
+    base_policy: &Policy,
+) -> Option<String> {
+    let (Some(base), Some(head)) = (&situation.context.base, &situation.head) else {
+        return None;
+    };
+    let changed = git::changed_paths(root, base, head, &[]);
+    let touched: Vec<&String> = changed
+        .iter()
+        .filter(|p| {
+            p.starts_with(
+                policy_path
+                    .parent()
+                    .map(|d| d.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+                    .as_str(),
+            ) || p.as_str() == "tollgate.toml"
+        })
+        .collect();
+    if touched.is_empty() {
+        return None;
+    }
+    let head_source = GitRevision {
+        repo: root.to_path_buf(),
+        rev: head.clone(),
+    };
+    let summary = match policy::load_policy(&head_source, policy_path) {
+        Ok(head_policy) => {
+            let before = policy::describe(base_policy);
+            let after = policy::describe(&head_policy);
+            let keep = |l: &&str| !l.starts_with('#') && !l.trim().is_empty();
+            let removed: Vec<&str> = before
+                .lines()
+                .filter(keep)
+                .filter(|l| !after.lines().any(|a| a == *l))
+                .collect();
+            let added: Vec<&str> = after
+                .lines()
+                .filter(keep)
+                .filter(|l| !before.lines().any(|b| b == *l))
+                .collect();
+            if removed.is_empty() && added.is_empty() {
+                "the effective policy of this gate would not change".to_owned()
+            } else {
+                format!(
+                    "after merge the gate would change: removed [{}], added [{}]",
+                    removed.join("; "),
+                    added.join("; ")
+                )
+            }
+        }
+        Err(e) => format!("the pull request's version of the policy is invalid: {e}"),
+    };
+    Some(format!(
+        "this pull request changes {}; it was judged by the base commit's policy ({summary})",
+        touched
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// Writes the report to `--output` (atomically) or standard output.
+fn emit(verdict: &Verdict, args: &CheckArgs) -> Result<(), RunError> {
+    if let Some(path) = &args.output {
+        let text = report::render(verdict, args.format, false);
+        write_atomic(path, text.as_bytes())?;
+        eprintln!(
+            "tollgate/{}: {} (report written to {})",
+            verdict.gate,
+            verdict.conclusion.as_str(),
+            path.display()
+        );
+    } else {
+        let text = report::render(verdict, args.format, use_color());
+        print_out(&text);
+    }
+    Ok(())
+}
