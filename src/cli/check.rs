@@ -236,17 +236,27 @@ fn gather(
         changes: changed_lines(root, args, situation, context)?,
         ..Evidence::default()
     };
-    evidence.reviews = if context.pull_request.is_none() {
-        Slot::NotApplicable {
-            reason: "not a pull request (pass --pr N to judge one locally)".to_owned(),
+    evidence.reviews = if context.pull_request.is_some() && !context.dry_run {
+        Slot::Missing {
+            expected: vec!["pull-request reviews from the GitHub API".to_owned()],
         }
-    } else if context.dry_run {
+    } else if context.pull_request.is_some() {
         Slot::Unavailable {
             reason: no_token.clone(),
         }
+    } else if context.kind == "local" {
+        // The local dry run previews the pull-request gate: reviews will
+        // matter in CI, so they are unknown here rather than skipped.
+        Slot::Unavailable {
+            reason: "no pull request to read reviews from (pass --pr N with GITHUB_TOKEN set)"
+                .to_owned(),
+        }
     } else {
-        Slot::Missing {
-            expected: vec!["pull-request reviews from the GitHub API".to_owned()],
+        Slot::NotApplicable {
+            reason: format!(
+                "reviews apply to pull requests, not to a {} event",
+                context.kind
+            ),
         }
     };
     evidence.checks = if context.dry_run {

@@ -154,21 +154,11 @@ fn not_yet_evaluated(policy: &Policy, rules: &mut Vec<RuleResult>) {
         "Security advisories",
     );
     section(
-        policy.reviews.is_some(),
-        "reviews.approvals",
-        "Pull-request approvals",
-    );
-    section(
         policy.benchmarks.is_some(),
         "bench.regression[*]",
         "Benchmarks",
     );
     section(policy.tests.is_some(), "tests.pass", "Test suites");
-    section(
-        policy.checks.is_some(),
-        "checks.required[*]",
-        "Required checks",
-    );
     section(
         policy.release.is_some(),
         "release.version",

@@ -117,14 +117,22 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         );
     }
 
-    let todo: Vec<_> = verdict
-        .rules
-        .iter()
-        .filter(|r| r.status.blocks() || r.status == Status::Unknown)
-        .collect();
+    let todo: Vec<_> = verdict.rules.iter().filter(|r| r.status.blocks()).collect();
     if !todo.is_empty() {
         let _ = writeln!(out, "\nWhat to do:");
         for rule in todo {
+            let advice = rule.help.as_deref().unwrap_or(&rule.message);
+            let _ = writeln!(out, "  - {}: {advice}", rule.id);
+        }
+    }
+    let undecided: Vec<_> = verdict
+        .rules
+        .iter()
+        .filter(|r| r.status == Status::Unknown)
+        .collect();
+    if !undecided.is_empty() {
+        let _ = writeln!(out, "\nNot decided in this run (CI will decide):");
+        for rule in undecided {
             let advice = rule.help.as_deref().unwrap_or(&rule.message);
             let _ = writeln!(out, "  - {}: {advice}", rule.id);
         }
