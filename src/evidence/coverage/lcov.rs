@@ -289,7 +289,7 @@ impl<'a> Parser<'a> {
                     b"FNL" => match parse_fnl(rest) {
                         Some((index, start)) => {
                             let group = section.groups.entry(index).or_default();
-                            group.line = group.line.or(Some(start));
+                            group.line = Some(group.line.map_or(start, |l| l.min(start)));
                             Ok(())
                         }
                         None => Err(self.bad_record(line, "FNL:<index>,<start line>[,<end line>]")),

@@ -280,14 +280,19 @@ impl FileCoverage {
         }
     }
 
-    /// Adds a function's execution count; a known start line is kept.
+    /// Adds a function's execution count; of the start lines given, the
+    /// smallest is kept.
     pub fn add_function(&mut self, name: &str, line: Option<u32>, count: u64) {
         let count = count.min(MAX_COUNT);
         let tally = &mut self.function_tally;
         if let Some(slot) = self.functions.get_mut(name) {
             tally.hit += u64::from(slot.count == 0 && count > 0);
             slot.count = slot.count.saturating_add(count).min(MAX_COUNT);
-            slot.line = slot.line.or(line);
+            // The smallest start line wins, whatever order records came in.
+            slot.line = match (slot.line, line) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         } else {
             tally.found += 1;
             tally.hit += u64::from(count > 0);
