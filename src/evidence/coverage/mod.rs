@@ -23,6 +23,7 @@ pub mod paths;
 mod read;
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
@@ -145,7 +146,7 @@ const UNKNOWN: u64 = u64::MAX;
 /// Largest count stored; sums saturate here so a count never looks unknown.
 const MAX_COUNT: u64 = u64::MAX - 1;
 /// The dense table may always reach this line, however few lines are known.
-const DENSE_SLACK: usize = 4096;
+const DENSE_SLACK: usize = 256;
 /// Beyond the slack, the dense table may span this many slots per known line.
 const DENSE_RATIO: usize = 4;
 
@@ -156,7 +157,7 @@ const DENSE_RATIO: usize = 4;
 /// number far beyond what the file's known lines justify goes to a sparse
 /// map instead, so a stray `DA:4000000000,1` costs one map entry rather than
 /// 32 GB: the dense part never spans more than `DENSE_SLACK + DENSE_RATIO *
-/// found` slots, and memory grows with the number of known lines, not with
+/// found + 1` slots, and memory grows with the number of known lines, not with
 /// their numbers. Every sparse key is at least `dense.len()`.
 #[derive(Debug, Clone, Default)]
 struct LineTable {
@@ -196,13 +197,17 @@ impl LineTable {
     #[cold]
     fn grow_to(&mut self, idx: usize) -> bool {
         let found = usize::try_from(self.tally.found).unwrap_or(usize::MAX);
-        if idx > DENSE_SLACK.saturating_add(found.saturating_mul(DENSE_RATIO)) {
+        let limit = DENSE_SLACK.saturating_add(found.saturating_mul(DENSE_RATIO));
+        if idx > limit {
             return false;
         }
-        self.dense.resize(idx + 1, UNKNOWN);
+        // Grow geometrically (lines mostly arrive in ascending order), but
+        // never past the limit.
+        let new_len = (idx + 1).max(self.dense.len() * 2).max(64).min(limit + 1);
+        self.dense.resize(new_len, UNKNOWN);
         if let Some(&first) = self.sparse.keys().next() {
-            if (first as usize) <= idx {
-                let upper = u32::try_from(idx + 1).unwrap_or(u32::MAX);
+            if (first as usize) < new_len {
+                let upper = u32::try_from(new_len).unwrap_or(u32::MAX);
                 let rest = self.sparse.split_off(&upper);
                 for (line, count) in std::mem::replace(&mut self.sparse, rest) {
                     self.dense[line as usize] = count;
@@ -239,15 +244,168 @@ impl PartialEq for LineTable {
     }
 }
 
+/// A fast, unkeyed hasher (the multiply-rotate scheme of rustc's `FxHasher`)
+/// for the per-file branch and function tables.
+///
+/// std's `SipHash` was a quarter of LCOV ingest time in profiles (issue 5).
+/// Being unkeyed, crafted collisions could slow a run down, but the input
+/// is the project's own CI output and the worst case is a slow job, not a
+/// wrong verdict.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Entries in the order first seen, with a hash index beside them.
+///
+/// Every section of a tracefile lists a file's branches and functions in
+/// the same order, and by the time the next section for the same file
+/// arrives the table has gone cold in the cache. A plain hash map then
+/// takes a cache miss per record (a third of LCOV ingest time in profiles,
+/// issue 5); this table first tries the entry after the one found last
+/// (and the one found last, for `FN`/`FNDA` written in pairs), which in
+/// the usual order walks memory sequentially, and only falls back to the
+/// index when the order differs.
+#[derive(Debug, Clone)]
+struct SeqTable<K, V> {
+    entries: Vec<(K, V)>,
+    index: FastMap<K, usize>,
+    cursor: usize,
+}
+
+impl<K, V> Default for SeqTable<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            index: FastMap::default(),
+            cursor: 0,
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> SeqTable<K, V> {
+    /// The position of `key`, if present.
+    #[inline]
+    fn find<Q>(&mut self, key: &Q) -> Option<usize>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        if let Some((k, _)) = self.entries.get(self.cursor) {
+            if k.borrow() == key {
+                self.cursor += 1;
+                return Some(self.cursor - 1);
+            }
+        }
+        if let Some(last) = self.cursor.checked_sub(1) {
+            if self
+                .entries
+                .get(last)
+                .is_some_and(|(k, _)| k.borrow() == key)
+            {
+                return Some(last);
+            }
+        }
+        let pos = *self.index.get(key)?;
+        self.cursor = pos + 1;
+        Some(pos)
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.index.get(key).map(|&pos| &self.entries[pos].1)
+    }
+
+    fn value_mut(&mut self, pos: usize) -> &mut V {
+        &mut self.entries[pos].1
+    }
+
+    fn push(&mut self, key: K, value: V) {
+        let pos = self.entries.len();
+        self.index.insert(key.clone(), pos);
+        self.entries.push((key, value));
+        self.cursor = pos + 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: PartialEq> PartialEq for SeqTable<K, V> {
+    /// Equal when the same keys map to equal values, in whatever order
+    /// they arrived.
+    fn eq(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
 /// Coverage of one source file, merged across every record that named it.
 ///
 /// Counts saturate at `u64::MAX - 1` rather than overflow.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileCoverage {
     lines: LineTable,
-    branches: HashMap<BranchKey, Option<u64>>,
+    branches: SeqTable<BranchKey, Option<u64>>,
     branch_tally: Tally,
-    functions: HashMap<Box<str>, FunctionCoverage>,
+    /// Keys are always valid UTF-8 (see [`FileCoverage::add_function_bytes`]).
+    functions: SeqTable<Box<[u8]>, FunctionCoverage>,
     function_tally: Tally,
 }
 
@@ -262,43 +420,72 @@ impl FileCoverage {
     pub fn add_branch(&mut self, key: BranchKey, taken: Option<u64>) {
         let taken = taken.map(|t| t.min(MAX_COUNT));
         let tally = &mut self.branch_tally;
-        match self.branches.entry(key) {
-            std::collections::hash_map::Entry::Occupied(mut slot) => {
-                let old = *slot.get();
-                let new = match (old, taken) {
-                    (Some(a), Some(b)) => Some(a.saturating_add(b).min(MAX_COUNT)),
-                    (a, b) => a.or(b),
-                };
-                tally.hit += u64::from(!is_taken(old) && is_taken(new));
-                slot.insert(new);
-            }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                tally.found += 1;
-                tally.hit += u64::from(is_taken(taken));
-                slot.insert(taken);
-            }
+        if let Some(pos) = self.branches.find(&key) {
+            let slot = self.branches.value_mut(pos);
+            let old = *slot;
+            let new = match (old, taken) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b).min(MAX_COUNT)),
+                (a, b) => a.or(b),
+            };
+            tally.hit += u64::from(!is_taken(old) && is_taken(new));
+            *slot = new;
+        } else {
+            tally.found += 1;
+            tally.hit += u64::from(is_taken(taken));
+            self.branches.push(key, taken);
         }
     }
 
     /// Adds a function's execution count; of the start lines given, the
     /// smallest is kept.
     pub fn add_function(&mut self, name: &str, line: Option<u32>, count: u64) {
+        self.add_function_bytes(name.as_bytes(), line, count);
+    }
+
+    /// [`FileCoverage::add_function`] for a name as the producer wrote it:
+    /// looked up as bytes, so the common case (a name already seen) needs
+    /// no UTF-8 check; a new name that is not UTF-8 is stored lossily.
+    pub(crate) fn add_function_bytes(&mut self, name: &[u8], line: Option<u32>, count: u64) {
         let count = count.min(MAX_COUNT);
-        let tally = &mut self.function_tally;
-        if let Some(slot) = self.functions.get_mut(name) {
-            tally.hit += u64::from(slot.count == 0 && count > 0);
-            slot.count = slot.count.saturating_add(count).min(MAX_COUNT);
-            // The smallest start line wins, whatever order records came in.
-            slot.line = match (slot.line, line) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        } else {
-            tally.found += 1;
-            tally.hit += u64::from(count > 0);
-            self.functions
-                .insert(name.into(), FunctionCoverage { line, count });
+        if let Some(pos) = self.functions.find(name) {
+            Self::bump_function(
+                &mut self.function_tally,
+                self.functions.value_mut(pos),
+                line,
+                count,
+            );
+            return;
         }
+        let name: Box<[u8]> = match std::str::from_utf8(name) {
+            Ok(_) => name.into(),
+            Err(_) => {
+                let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
+                if let Some(pos) = self.functions.find(fixed.as_slice()) {
+                    let slot = self.functions.value_mut(pos);
+                    Self::bump_function(&mut self.function_tally, slot, line, count);
+                    return;
+                }
+                fixed.into_boxed_slice()
+            }
+        };
+        self.function_tally.found += 1;
+        self.function_tally.hit += u64::from(count > 0);
+        self.functions.push(name, FunctionCoverage { line, count });
+    }
+
+    fn bump_function(
+        tally: &mut Tally,
+        slot: &mut FunctionCoverage,
+        line: Option<u32>,
+        count: u64,
+    ) {
+        tally.hit += u64::from(slot.count == 0 && count > 0);
+        slot.count = slot.count.saturating_add(count).min(MAX_COUNT);
+        // The smallest start line wins, whatever order records came in.
+        slot.line = match (slot.line, line) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// Merges another record of the same file into this one.
@@ -306,11 +493,11 @@ impl FileCoverage {
         for (line, count) in other.lines.iter() {
             self.add_line(line, count);
         }
-        for (key, taken) in other.branches {
+        for (key, taken) in other.branches.entries {
             self.add_branch(key, taken);
         }
-        for (name, f) in other.functions {
-            self.add_function(&name, f.line, f.count);
+        for (name, f) in other.functions.entries {
+            self.add_function_bytes(&name, f.line, f.count);
         }
     }
 
@@ -351,7 +538,12 @@ impl FileCoverage {
     /// Functions in name order.
     #[must_use]
     pub fn functions(&self) -> Vec<(&str, FunctionCoverage)> {
-        let mut all: Vec<_> = self.functions.iter().map(|(k, &f)| (&**k, f)).collect();
+        let mut all: Vec<_> = self
+            .functions
+            .iter()
+            // Keys are stored as valid UTF-8, so this never falls back.
+            .map(|(k, &f)| (std::str::from_utf8(k).unwrap_or_default(), f))
+            .collect();
         all.sort_unstable_by(|a, b| a.0.cmp(b.0));
         all
     }
@@ -481,7 +673,7 @@ mod tests {
         let mut a = FileCoverage::default();
         a.add_line(4_000_000_000, 1);
         a.add_line(1, 0);
-        assert!(a.lines.dense.len() < 10);
+        assert!(a.lines.dense.len() <= 64);
         assert_eq!(a.line_count(4_000_000_000), Some(1));
         assert_eq!(a.summary().lines, Tally { found: 2, hit: 1 });
 
