@@ -6,10 +6,30 @@
 //! hit when any record hits it (SPEC section 6). Totals are always derived
 //! from the per-line, per-branch and per-function data, never from a
 //! producer's own summary records, which are not trusted.
+//!
+//! The readers live beside the model: [`lcov`] and [`cobertura`] parse one
+//! format each, [`paths`] turns the producers' paths into repository-relative
+//! ones, and [`read_coverage_file`] detects the format of a file and runs the
+//! right reader.
+//!
+//! The per-file tables are laid out for ingest speed (issue 5): line counts
+//! sit in a dense vector indexed by line number, and the found/hit tallies
+//! are kept up to date as records arrive, so [`FileCoverage::summary`] and
+//! [`CoverageReport::totals`] cost nothing per line.
 
-use std::collections::BTreeMap;
+pub mod cobertura;
+pub mod lcov;
+pub mod paths;
+mod read;
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
+
+pub use read::{
+    read_coverage_file, read_coverage_file_with, CoverageFormat, ReadOptions, Strictness,
+};
 
 /// A found/hit pair: how many items were instrumented and how many ran.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -54,17 +74,62 @@ impl std::ops::AddAssign for CoverageSummary {
     }
 }
 
-/// Identity of one branch outcome within a file.
+/// The name of one branch outcome within its block.
 ///
-/// LCOV names a branch by (line, block, branch) where block and branch are
-/// free text in newer producers (coverage.py writes `jump to line 5`), so the
-/// two are kept as one interned string `block` `\0` `branch`.
+/// gcc and llvm number their branches; coverage.py (7.6.2 and later) names
+/// them in words, such as `jump to line 5`, which may contain commas. Numbers
+/// are kept as numbers so the common case needs no allocation; a name that
+/// is all digits is always stored as [`BranchName::Index`], so the same
+/// branch written either way is one branch.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BranchName {
+    /// A numbered branch (gcc, llvm, istanbul, grcov).
+    Index(u32),
+    /// A branch named in words (coverage.py).
+    Text(Box<str>),
+}
+
+impl BranchName {
+    /// The name as written in an LCOV `BRDA` record.
+    #[must_use]
+    pub fn parse(text: &str) -> Self {
+        match parse_index(text.as_bytes()) {
+            Some(n) => Self::Index(n),
+            None => Self::Text(text.into()),
+        }
+    }
+}
+
+/// Parses a non-empty run of ASCII digits that fits a `u32`.
+fn parse_index(bytes: &[u8]) -> Option<u32> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
+impl std::fmt::Display for BranchName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Index(n) => write!(f, "{n}"),
+            Self::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Identity of one branch outcome within a file: LCOV's (line, block, branch).
+///
+/// Flags that lcov 2.x writes before the block number (`e` exception, `f`
+/// fall-through, `U` unreachable) describe the branch rather than name it,
+/// so they are not part of the key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BranchKey {
     /// Source line of the branch.
     pub line: u32,
-    /// Block and branch identifiers joined by a NUL byte.
-    pub id: Box<str>,
+    /// Block number within the line.
+    pub block: u32,
+    /// Branch within the block.
+    pub branch: BranchName,
 }
 
 /// One function's coverage within a file.
@@ -76,85 +141,416 @@ pub struct FunctionCoverage {
     pub count: u64,
 }
 
+/// Marks a slot of the dense line table that no record has named.
+const UNKNOWN: u64 = u64::MAX;
+/// Largest count stored; sums saturate here so a count never looks unknown.
+const MAX_COUNT: u64 = u64::MAX - 1;
+/// The dense table may always reach this line, however few lines are known.
+const DENSE_SLACK: usize = 256;
+/// Beyond the slack, the dense table may span this many slots per known line.
+const DENSE_RATIO: usize = 4;
+
+/// Per-line execution counts of one file.
+///
+/// Lines sit in a vector indexed by line number, which makes the hot path of
+/// every reader (one `DA` record or `<line>` element) an indexed add. A line
+/// number far beyond what the file's known lines justify goes to a sparse
+/// map instead, so a stray `DA:4000000000,1` costs one map entry rather than
+/// 32 GB: the dense part never spans more than `DENSE_SLACK + DENSE_RATIO *
+/// found + 1` slots, and memory grows with the number of known lines, not with
+/// their numbers. Every sparse key is at least `dense.len()`.
+#[derive(Debug, Clone, Default)]
+struct LineTable {
+    dense: Vec<u64>,
+    sparse: BTreeMap<u32, u64>,
+    tally: Tally,
+}
+
+impl LineTable {
+    #[inline]
+    fn add(&mut self, line: u32, count: u64) {
+        let count = count.min(MAX_COUNT);
+        let idx = line as usize;
+        if idx >= self.dense.len() && !self.grow_to(idx) {
+            let slot = self.sparse.entry(line).or_insert(UNKNOWN);
+            Self::bump(&mut self.tally, slot, count);
+            return;
+        }
+        Self::bump(&mut self.tally, &mut self.dense[idx], count);
+    }
+
+    #[inline]
+    fn bump(tally: &mut Tally, slot: &mut u64, count: u64) {
+        let old = *slot;
+        if old == UNKNOWN {
+            *slot = count;
+            tally.found += 1;
+            tally.hit += u64::from(count > 0);
+        } else {
+            *slot = old.saturating_add(count).min(MAX_COUNT);
+            tally.hit += u64::from(old == 0 && count > 0);
+        }
+    }
+
+    /// Extends the dense part to hold `idx` when that keeps it proportionate
+    /// to the known lines; moves any sparse lines it now covers.
+    #[cold]
+    fn grow_to(&mut self, idx: usize) -> bool {
+        let found = usize::try_from(self.tally.found).unwrap_or(usize::MAX);
+        let limit = DENSE_SLACK.saturating_add(found.saturating_mul(DENSE_RATIO));
+        if idx > limit {
+            return false;
+        }
+        // Grow geometrically (lines mostly arrive in ascending order), but
+        // never past the limit.
+        let new_len = (idx + 1).max(self.dense.len() * 2).max(64).min(limit + 1);
+        self.dense.resize(new_len, UNKNOWN);
+        if let Some(&first) = self.sparse.keys().next() {
+            if (first as usize) < new_len {
+                let upper = u32::try_from(new_len).unwrap_or(u32::MAX);
+                let rest = self.sparse.split_off(&upper);
+                for (line, count) in std::mem::replace(&mut self.sparse, rest) {
+                    self.dense[line as usize] = count;
+                }
+            }
+        }
+        true
+    }
+
+    fn get(&self, line: u32) -> Option<u64> {
+        let count = match self.dense.get(line as usize) {
+            Some(&c) => c,
+            None => *self.sparse.get(&line)?,
+        };
+        (count != UNKNOWN).then_some(count)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        let dense = self
+            .dense
+            .iter()
+            .zip(0u32..)
+            .filter(|(&c, _)| c != UNKNOWN)
+            .map(|(&c, line)| (line, c));
+        dense.chain(self.sparse.iter().map(|(&l, &c)| (l, c)))
+    }
+}
+
+impl PartialEq for LineTable {
+    /// Equal when the same lines are known with the same counts, however
+    /// they happen to be split between the dense and sparse parts.
+    fn eq(&self, other: &Self) -> bool {
+        self.tally == other.tally && self.iter().eq(other.iter())
+    }
+}
+
+/// A fast, unkeyed hasher (the multiply-rotate scheme of rustc's `FxHasher`)
+/// for the per-file branch and function tables.
+///
+/// std's `SipHash` was a quarter of LCOV ingest time in profiles (issue 5).
+/// Being unkeyed, crafted collisions could slow a run down, but the input
+/// is the project's own CI output and the worst case is a slow job, not a
+/// wrong verdict.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Entries in the order first seen, with a hash index beside them.
+///
+/// Every section of a tracefile lists a file's branches and functions in
+/// the same order, and by the time the next section for the same file
+/// arrives the table has gone cold in the cache. A plain hash map then
+/// takes a cache miss per record (a third of LCOV ingest time in profiles,
+/// issue 5); this table first tries the entry after the one found last
+/// (and the one found last, for `FN`/`FNDA` written in pairs), which in
+/// the usual order walks memory sequentially, and only falls back to the
+/// index when the order differs.
+#[derive(Debug, Clone)]
+struct SeqTable<K, V> {
+    entries: Vec<(K, V)>,
+    index: FastMap<K, usize>,
+    cursor: usize,
+}
+
+impl<K, V> Default for SeqTable<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            index: FastMap::default(),
+            cursor: 0,
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> SeqTable<K, V> {
+    /// The position of `key`, if present.
+    #[inline]
+    fn find<Q>(&mut self, key: &Q) -> Option<usize>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        if let Some((k, _)) = self.entries.get(self.cursor) {
+            if k.borrow() == key {
+                self.cursor += 1;
+                return Some(self.cursor - 1);
+            }
+        }
+        if let Some(last) = self.cursor.checked_sub(1) {
+            if self
+                .entries
+                .get(last)
+                .is_some_and(|(k, _)| k.borrow() == key)
+            {
+                return Some(last);
+            }
+        }
+        let pos = *self.index.get(key)?;
+        self.cursor = pos + 1;
+        Some(pos)
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.index.get(key).map(|&pos| &self.entries[pos].1)
+    }
+
+    fn value_mut(&mut self, pos: usize) -> &mut V {
+        &mut self.entries[pos].1
+    }
+
+    fn push(&mut self, key: K, value: V) {
+        let pos = self.entries.len();
+        self.index.insert(key.clone(), pos);
+        self.entries.push((key, value));
+        self.cursor = pos + 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: PartialEq> PartialEq for SeqTable<K, V> {
+    /// Equal when the same keys map to equal values, in whatever order
+    /// they arrived.
+    fn eq(&self, other: &Self) -> bool {
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
 /// Coverage of one source file, merged across every record that named it.
+///
+/// Counts saturate at `u64::MAX - 1` rather than overflow.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileCoverage {
-    /// Line number to summed execution count.
-    pub lines: BTreeMap<u32, u64>,
-    /// Branch to summed taken count; `None` means never evaluated (`-`).
-    pub branches: BTreeMap<BranchKey, Option<u64>>,
-    /// Function name to its coverage.
-    pub functions: BTreeMap<Box<str>, FunctionCoverage>,
+    lines: LineTable,
+    branches: SeqTable<BranchKey, Option<u64>>,
+    branch_tally: Tally,
+    /// Keys are always valid UTF-8 (see [`FileCoverage::add_function_bytes`]).
+    functions: SeqTable<Box<[u8]>, FunctionCoverage>,
+    function_tally: Tally,
 }
 
 impl FileCoverage {
     /// Adds a line's execution count (summing with earlier records).
+    #[inline]
     pub fn add_line(&mut self, line: u32, count: u64) {
-        let slot = self.lines.entry(line).or_insert(0);
-        *slot = slot.saturating_add(count);
+        self.lines.add(line, count);
     }
 
     /// Adds a branch outcome; `None` (not evaluated) never lowers a count.
     pub fn add_branch(&mut self, key: BranchKey, taken: Option<u64>) {
-        let slot = self.branches.entry(key).or_insert(None);
-        *slot = match (*slot, taken) {
-            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+        let taken = taken.map(|t| t.min(MAX_COUNT));
+        let tally = &mut self.branch_tally;
+        if let Some(pos) = self.branches.find(&key) {
+            let slot = self.branches.value_mut(pos);
+            let old = *slot;
+            let new = match (old, taken) {
+                (Some(a), Some(b)) => Some(a.saturating_add(b).min(MAX_COUNT)),
+                (a, b) => a.or(b),
+            };
+            tally.hit += u64::from(!is_taken(old) && is_taken(new));
+            *slot = new;
+        } else {
+            tally.found += 1;
+            tally.hit += u64::from(is_taken(taken));
+            self.branches.push(key, taken);
+        }
+    }
+
+    /// Adds a function's execution count; of the start lines given, the
+    /// smallest is kept.
+    pub fn add_function(&mut self, name: &str, line: Option<u32>, count: u64) {
+        self.add_function_bytes(name.as_bytes(), line, count);
+    }
+
+    /// [`FileCoverage::add_function`] for a name as the producer wrote it:
+    /// looked up as bytes, so the common case (a name already seen) needs
+    /// no UTF-8 check; a new name that is not UTF-8 is stored lossily.
+    pub(crate) fn add_function_bytes(&mut self, name: &[u8], line: Option<u32>, count: u64) {
+        let count = count.min(MAX_COUNT);
+        if let Some(pos) = self.functions.find(name) {
+            Self::bump_function(
+                &mut self.function_tally,
+                self.functions.value_mut(pos),
+                line,
+                count,
+            );
+            return;
+        }
+        let name: Box<[u8]> = match std::str::from_utf8(name) {
+            Ok(_) => name.into(),
+            Err(_) => {
+                let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
+                if let Some(pos) = self.functions.find(fixed.as_slice()) {
+                    let slot = self.functions.value_mut(pos);
+                    Self::bump_function(&mut self.function_tally, slot, line, count);
+                    return;
+                }
+                fixed.into_boxed_slice()
+            }
+        };
+        self.function_tally.found += 1;
+        self.function_tally.hit += u64::from(count > 0);
+        self.functions.push(name, FunctionCoverage { line, count });
+    }
+
+    fn bump_function(
+        tally: &mut Tally,
+        slot: &mut FunctionCoverage,
+        line: Option<u32>,
+        count: u64,
+    ) {
+        tally.hit += u64::from(slot.count == 0 && count > 0);
+        slot.count = slot.count.saturating_add(count).min(MAX_COUNT);
+        // The smallest start line wins, whatever order records came in.
+        slot.line = match (slot.line, line) {
+            (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
     }
 
-    /// Adds a function's execution count; a known start line is kept.
-    pub fn add_function(&mut self, name: &str, line: Option<u32>, count: u64) {
-        let slot = self.functions.entry(name.into()).or_default();
-        slot.count = slot.count.saturating_add(count);
-        slot.line = slot.line.or(line);
-    }
-
     /// Merges another record of the same file into this one.
     pub fn merge(&mut self, other: FileCoverage) {
-        for (line, count) in other.lines {
+        for (line, count) in other.lines.iter() {
             self.add_line(line, count);
         }
-        for (key, taken) in other.branches {
+        for (key, taken) in other.branches.entries {
             self.add_branch(key, taken);
         }
-        for (name, f) in other.functions {
-            self.add_function(&name, f.line, f.count);
+        for (name, f) in other.functions.entries {
+            self.add_function_bytes(&name, f.line, f.count);
         }
-    }
-
-    /// The summed execution count of `line`, or `None` when the line is not
-    /// instrumented (not coverable).
-    #[must_use]
-    pub fn line_count(&self, line: u32) -> Option<u64> {
-        self.lines.get(&line).copied()
     }
 
     /// Found/hit figures for this file.
     #[must_use]
     pub fn summary(&self) -> CoverageSummary {
-        let tally = |found: usize, hit: usize| Tally {
-            found: found as u64,
-            hit: hit as u64,
-        };
         CoverageSummary {
-            lines: tally(
-                self.lines.len(),
-                self.lines.values().filter(|&&c| c > 0).count(),
-            ),
-            branches: tally(
-                self.branches.len(),
-                self.branches
-                    .values()
-                    .filter(|t| t.is_some_and(|c| c > 0))
-                    .count(),
-            ),
-            functions: tally(
-                self.functions.len(),
-                self.functions.values().filter(|f| f.count > 0).count(),
-            ),
+            lines: self.lines.tally,
+            branches: self.branch_tally,
+            functions: self.function_tally,
         }
     }
+
+    /// The summed execution count of `line`, or `None` when no record named
+    /// it (the line is not coverable as far as the report knows).
+    ///
+    /// This is the question patch coverage asks of every changed line:
+    /// `None` is not coverable, `Some(0)` is coverable and missed,
+    /// `Some(n > 0)` is hit.
+    #[must_use]
+    pub fn line_count(&self, line: u32) -> Option<u64> {
+        self.lines.get(line)
+    }
+
+    /// Known lines and their summed counts, in ascending line order.
+    pub fn lines(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        self.lines.iter()
+    }
+
+    /// Branch outcomes in key order; `None` means never evaluated.
+    #[must_use]
+    pub fn branches(&self) -> Vec<(&BranchKey, Option<u64>)> {
+        let mut all: Vec<_> = self.branches.iter().map(|(k, &t)| (k, t)).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+
+    /// Functions in name order.
+    #[must_use]
+    pub fn functions(&self) -> Vec<(&str, FunctionCoverage)> {
+        let mut all: Vec<_> = self
+            .functions
+            .iter()
+            // Keys are stored as valid UTF-8, so this never falls back.
+            .map(|(k, &f)| (std::str::from_utf8(k).unwrap_or_default(), f))
+            .collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+}
+
+fn is_taken(taken: Option<u64>) -> bool {
+    taken.is_some_and(|t| t > 0)
 }
 
 /// Merged coverage of a whole run: repository-relative path to file coverage.
@@ -179,6 +575,26 @@ impl CoverageReport {
         self.files.entry(path.to_owned()).or_default()
     }
 
+    /// Takes a file's coverage out of the report (empty if absent), so a
+    /// reader can fill it without a map lookup per record; the reader puts
+    /// it back with [`CoverageReport::put_file`].
+    pub(crate) fn take_file(&mut self, path: String) -> (String, FileCoverage) {
+        match self.files.remove_entry(&path) {
+            Some(entry) => entry,
+            None => (path, FileCoverage::default()),
+        }
+    }
+
+    /// Puts back a file taken with [`CoverageReport::take_file`].
+    pub(crate) fn put_file(&mut self, path: String, coverage: FileCoverage) {
+        match self.files.get_mut(&path) {
+            Some(existing) => existing.merge(coverage),
+            None => {
+                self.files.insert(path, coverage);
+            }
+        }
+    }
+
     /// Merges one file's record in, summing with what is already there.
     pub fn merge_file(&mut self, path: &str, coverage: FileCoverage) {
         match self.files.get_mut(path) {
@@ -192,7 +608,7 @@ impl CoverageReport {
     /// Merges a whole report into this one.
     pub fn merge(&mut self, other: CoverageReport) {
         for (path, coverage) in other.files {
-            self.merge_file(&path, coverage);
+            self.put_file(path, coverage);
         }
     }
 
@@ -235,5 +651,137 @@ impl CoverageReport {
     }
 }
 
-mod stub;
-pub use stub::{read_coverage_file, CoverageFormat, ReadOptions};
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_sum_and_tally() {
+        let mut f = FileCoverage::default();
+        f.add_line(3, 0);
+        f.add_line(3, 2);
+        f.add_line(5, 0);
+        assert_eq!(f.summary().lines, Tally { found: 2, hit: 1 });
+        assert_eq!(f.line_count(3), Some(2));
+        assert_eq!(f.line_count(4), None);
+        assert_eq!(f.line_count(5), Some(0));
+        assert_eq!(f.lines().collect::<Vec<_>>(), vec![(3, 2), (5, 0)]);
+    }
+
+    #[test]
+    fn far_line_numbers_stay_sparse_and_equal_dense_layout() {
+        let mut a = FileCoverage::default();
+        a.add_line(4_000_000_000, 1);
+        a.add_line(1, 0);
+        assert!(a.lines.dense.len() <= 64);
+        assert_eq!(a.line_count(4_000_000_000), Some(1));
+        assert_eq!(a.summary().lines, Tally { found: 2, hit: 1 });
+
+        // The same lines reached in another order may sit in the other part
+        // of the table; they still compare equal.
+        let mut b = FileCoverage::default();
+        let mut c = FileCoverage::default();
+        b.add_line(5000, 1);
+        for line in 1..5000 {
+            b.add_line(line, 0);
+            c.add_line(line, 0);
+        }
+        c.add_line(5000, 1);
+        b.add_line(5001, 0);
+        c.add_line(5001, 0);
+        assert_eq!(b, c);
+        assert_eq!(b.lines().count(), 5001);
+        assert!(b.sparse_is_above_dense());
+    }
+
+    impl FileCoverage {
+        fn sparse_is_above_dense(&self) -> bool {
+            self.lines
+                .sparse
+                .keys()
+                .all(|&k| k as usize >= self.lines.dense.len())
+        }
+    }
+
+    #[test]
+    fn counts_saturate_without_becoming_unknown() {
+        let mut f = FileCoverage::default();
+        f.add_line(1, u64::MAX);
+        f.add_line(1, u64::MAX);
+        assert_eq!(f.line_count(1), Some(MAX_COUNT));
+        assert_eq!(f.summary().lines, Tally { found: 1, hit: 1 });
+    }
+
+    #[test]
+    fn branch_not_evaluated_never_lowers() {
+        let key = BranchKey {
+            line: 1,
+            block: 0,
+            branch: BranchName::parse("0"),
+        };
+        let mut f = FileCoverage::default();
+        f.add_branch(key.clone(), None);
+        assert_eq!(f.summary().branches, Tally { found: 1, hit: 0 });
+        f.add_branch(key.clone(), Some(3));
+        f.add_branch(key.clone(), None);
+        assert_eq!(f.summary().branches, Tally { found: 1, hit: 1 });
+        assert_eq!(f.branches(), vec![(&key, Some(3))]);
+    }
+
+    #[test]
+    fn branch_names_in_digits_are_numbers() {
+        assert_eq!(BranchName::parse("17"), BranchName::Index(17));
+        assert_eq!(
+            BranchName::parse("jump to line 5"),
+            BranchName::Text("jump to line 5".into())
+        );
+        assert_eq!(
+            BranchName::parse("99999999999"),
+            BranchName::Text("99999999999".into())
+        );
+    }
+
+    #[test]
+    fn functions_merge_by_name() {
+        let mut f = FileCoverage::default();
+        f.add_function("main", Some(1), 0);
+        f.add_function("main", None, 2);
+        f.add_function("unused", Some(9), 0);
+        assert_eq!(f.summary().functions, Tally { found: 2, hit: 1 });
+        assert_eq!(
+            f.functions(),
+            vec![
+                (
+                    "main",
+                    FunctionCoverage {
+                        line: Some(1),
+                        count: 2
+                    }
+                ),
+                (
+                    "unused",
+                    FunctionCoverage {
+                        line: Some(9),
+                        count: 0
+                    }
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn report_merge_sums_files() {
+        let mut a = CoverageReport::new();
+        a.file_mut("src/a.rs").add_line(1, 0);
+        let mut b = CoverageReport::new();
+        b.file_mut("src/a.rs").add_line(1, 1);
+        b.file_mut("src/b.rs").add_line(1, 0);
+        a.merge(b);
+        assert_eq!(a.file_count(), 2);
+        assert_eq!(a.totals().lines, Tally { found: 2, hit: 1 });
+        assert_eq!(
+            a.totals_where(|p| p.ends_with("a.rs")).lines,
+            Tally { found: 1, hit: 1 }
+        );
+    }
+}

@@ -1,0 +1,1037 @@
+//! A streaming reader of LCOV tracefiles (`.info`), as written by geninfo and
+//! lcov 1.x and 2.x, cargo-llvm-cov, grcov, cargo-tarpaulin, coverage.py,
+//! istanbul/c8/nyc and others (FORMATS.md section 1).
+//!
+//! # Why not the `lcov` crate
+//!
+//! The `lcov` crate (0.8) rejects output that real producers write today:
+//! coverage.py 7.6.2 and later names branches in words (`BRDA:4,0,jump to
+//! line 5,1`), lcov 2.x writes `FNL`/`FNA`, `VER`, `e`/`f`/`U` branch flags,
+//! comments and blank lines; it misreads `FN:<start>,<end>,<name>` (gcc 9+,
+//! coverage.py) as a function named `<end>,<name>`; and where one tracefile
+//! holds the same file twice (what `lcov -a` writes) it keeps only the last
+//! section instead of summing, which silently loses coverage (FORMATS.md
+//! section 1.4). It also builds a `String` per line and a tree of sections
+//! per test name, which is several times slower and larger than a gate that
+//! reads monorepo-sized reports can afford (issue 5).
+//!
+//! # What this reader does
+//!
+//! - Streams the input a buffer at a time and parses lines in place, without
+//!   allocating per line; memory grows with the distinct (file, line) pairs,
+//!   branches and functions, not with the size of the input.
+//! - Merges every section naming the same file, across `TN` sections and
+//!   input files, by summing counts, as Perl lcov's `-a` does. Test names
+//!   are not kept.
+//! - Ignores `LF`/`LH`/`BRF`/`BRH`/`FNF`/`FNH` (and `MCF`/`MCH`): totals are
+//!   computed from the data records, which producers do not always agree
+//!   with (tarpaulin writes `FNF` without `FNH`).
+//! - Ignores `MCDC` records: tollgate has no MC/DC rule yet.
+//! - Accepts counts that are not integers (`DA:3,1.5`, `2e3`), as Perl lcov
+//!   does: a positive fraction rounds up, so a line that ran stays hit; a
+//!   negative count (an old gcov bug) counts as not run.
+//! - Functions: `FN:<start>[,<end>],<name>` + `FNDA:<count>,<name>` are keyed
+//!   by name. lcov 2.2+ `FNL:<index>,<start>[,<end>]` + `FNA:<index>,<count>,
+//!   <alias>` describe one function with any number of aliases (template
+//!   instances, constructor variants); as in lcov 2.x, the group is one
+//!   function, hit when any alias ran, named after its alphabetically first
+//!   alias so that every section names it the same way.
+//! - Branches: `BRDA:<line>,[e|f][U]<block>,<branch>,<taken>` keyed by
+//!   (line, block, branch); the branch may be free text with commas, so
+//!   `<taken>` is split off at the *last* comma; `-` means never evaluated.
+//!   Flags do not change identity, and every `BRDA` counts (unreachable ones
+//!   too: lcov keeps them as branches and so do we).
+//!
+//! # Errors
+//!
+//! A file that does not begin (after blank and `#` lines) with an LCOV record
+//! is [`EvidenceError::UnknownFormat`]: tollgate never reads an unrelated
+//! file as an empty pass. Within LCOV, each of these is
+//! [`EvidenceError::Malformed`] naming the 1-based line: a data record
+//! outside an `SF` section, `SF` before the previous section's
+//! `end_of_record`, a record missing a field or with an unreadable number, a
+//! line that is not a record at all, a file with no `SF` section, and a file
+//! that ends inside a section. Producers always close their sections, so a
+//! missing final `end_of_record` means a truncated file, and a gate must not
+//! pass on part of the evidence. Unknown `KEY:value` records are skipped for
+//! forward compatibility, or rejected under [`Strictness::Strict`]
+//! (as the fixture tests do, so producers' format drift shows up).
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use memchr::{memchr, memrchr};
+
+use super::paths::PathNormalizer;
+use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions, Strictness};
+use crate::evidence::EvidenceError;
+
+/// Longest line accepted: mangled C++ names run to kilobytes, not megabytes,
+/// and a cap keeps memory bounded on a file with no newlines.
+const MAX_LINE: usize = 1 << 20;
+
+/// Reads one LCOV tracefile from `input` into `into`, merging with what is
+/// there. `source` names the input in errors.
+///
+/// On error `into` may hold part of the input; callers treat the whole
+/// run's evidence as unusable anyway.
+pub fn read_lcov<R: BufRead>(
+    input: R,
+    source: &Path,
+    opts: &ReadOptions,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
+    read_lcov_with(input, source, opts, Strictness::Lenient, into)
+}
+
+/// [`read_lcov`] with a choice of [`Strictness`] for unknown records.
+pub fn read_lcov_with<R: BufRead>(
+    mut input: R,
+    source: &Path,
+    opts: &ReadOptions,
+    strictness: Strictness,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
+    let mut parser = Parser::new(source, opts, strictness, into);
+    let io_error = |e| EvidenceError::Io {
+        path: source.to_path_buf(),
+        source: e,
+    };
+    // A line cut by the end of one buffer, completed from the next.
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_error(e)),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let len = buf.len();
+        let mut start = 0;
+        if !carry.is_empty() {
+            let Some(end) = memchr(b'\n', buf) else {
+                carry.extend_from_slice(buf);
+                input.consume(len);
+                parser.check_carry(&carry)?;
+                continue;
+            };
+            carry.extend_from_slice(&buf[..end]);
+            parser.line(&carry)?;
+            carry.clear();
+            start = end + 1;
+        }
+        let rest = &buf[start..];
+        let done = parser.lines(rest)?;
+        carry.extend_from_slice(&rest[done..]);
+        parser.check_carry(&carry)?;
+        input.consume(len);
+    }
+    if !carry.is_empty() {
+        parser.line(&carry)?;
+    }
+    parser.finish()
+}
+
+/// One `SF` ... `end_of_record` section being read.
+struct Section {
+    path: String,
+    file: FileCoverage,
+    opened_at: u64,
+    /// `FNL`/`FNA` function groups by index; indices are local to a section.
+    groups: BTreeMap<u32, Group>,
+}
+
+/// One lcov 2.x function group: an `FNL` leader and its `FNA` aliases.
+#[derive(Default)]
+struct Group {
+    line: Option<u32>,
+    name: Option<Box<str>>,
+    count: u64,
+}
+
+struct Parser<'a> {
+    source: &'a Path,
+    strict: bool,
+    paths: PathNormalizer,
+    report: &'a mut CoverageReport,
+    line_no: u64,
+    section: Option<Section>,
+    /// Whether any LCOV record has been seen (before one, a non-record line
+    /// means "not LCOV" rather than "malformed LCOV").
+    seen_record: bool,
+    seen_source: bool,
+}
+
+impl<'a> Parser<'a> {
+    fn new(
+        source: &'a Path,
+        opts: &ReadOptions,
+        strictness: Strictness,
+        report: &'a mut CoverageReport,
+    ) -> Self {
+        Self {
+            source,
+            strict: strictness == Strictness::Strict,
+            paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
+            report,
+            line_no: 0,
+            section: None,
+            seen_record: false,
+            seen_source: false,
+        }
+    }
+
+    fn malformed(&self, message: impl Into<String>) -> EvidenceError {
+        EvidenceError::Malformed {
+            path: self.source.to_path_buf(),
+            line: self.line_no,
+            message: message.into(),
+        }
+    }
+
+    fn bad_record(&self, line: &[u8], expected: &str) -> EvidenceError {
+        self.malformed(format!(
+            "malformed record `{}`: expected {expected}",
+            shown(line)
+        ))
+    }
+
+    fn check_carry(&self, carry: &[u8]) -> Result<(), EvidenceError> {
+        if carry.len() > MAX_LINE {
+            Err(EvidenceError::Malformed {
+                path: self.source.to_path_buf(),
+                line: self.line_no + 1,
+                message: format!("line longer than {MAX_LINE} bytes"),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Handles every complete line of `chunk` and says how many bytes they
+    /// took; the rest is the start of a line that continues in the next
+    /// buffer.
+    fn lines(&mut self, chunk: &[u8]) -> Result<usize, EvidenceError> {
+        let mut pos = 0;
+        while pos < chunk.len() {
+            let rest = &chunk[pos..];
+            if let Some(used) = self.fast_record(rest) {
+                pos += used;
+                continue;
+            }
+            let Some(end) = memchr(b'\n', rest) else {
+                break;
+            };
+            self.line(&rest[..end])?;
+            pos += end + 1;
+        }
+        Ok(pos)
+    }
+
+    /// The hot path, about nine lines in ten of a large tracefile: a plain
+    /// `DA:<line>,<count>` or all-numeric `BRDA:<line>,<block>,<branch>,<taken>`
+    /// inside a section, parsed straight out of the buffer, newline
+    /// included, without first searching for the line's end. Anything else,
+    /// or anything unusual about these (checksums, flags, text, fractions,
+    /// huge numbers, a line cut by the buffer's end), returns `None` and
+    /// takes the general path, which reads it the same way.
+    #[inline]
+    fn fast_record(&mut self, s: &[u8]) -> Option<usize> {
+        let section = self.section.as_mut()?;
+        let used = if let Some(body) = s.strip_prefix(b"DA:") {
+            let mut at = Cursor {
+                bytes: body,
+                pos: 0,
+            };
+            let line = at.u32_then(b',')?;
+            let count = at.count()?;
+            let used = 3 + at.line_end()?;
+            section.file.add_line(line, count);
+            used
+        } else if let Some(body) = s.strip_prefix(b"BRDA:") {
+            let mut at = Cursor {
+                bytes: body,
+                pos: 0,
+            };
+            let line = at.u32_then(b',')?;
+            let block = at.u32_then(b',')?;
+            let branch = at.u32_then(b',')?;
+            let taken = if at.peek() == Some(b'-') {
+                at.pos += 1;
+                None
+            } else {
+                Some(at.count()?)
+            };
+            let used = 5 + at.line_end()?;
+            let branch = BranchName::Index(branch);
+            section.file.add_branch(
+                BranchKey {
+                    line,
+                    block,
+                    branch,
+                },
+                taken,
+            );
+            used
+        } else {
+            return None;
+        };
+        self.line_no += 1;
+        Some(used)
+    }
+
+    /// Handles one line (without its `\n`). `DA` records, the bulk of every
+    /// tracefile, take the shortest path.
+    #[inline]
+    fn line(&mut self, raw: &[u8]) -> Result<(), EvidenceError> {
+        self.line_no += 1;
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if let Some(rest) = line.strip_prefix(b"DA:") {
+            if let Some(section) = self.section.as_mut() {
+                if let Some((number, count)) = parse_da(rest) {
+                    section.file.add_line(number, count);
+                    return Ok(());
+                }
+                return Err(self.bad_record(line, "DA:<line>,<count>[,<checksum>]"));
+            }
+        }
+        self.record(line)
+    }
+
+    /// Every line other than a well-formed `DA` inside a section.
+    #[cold]
+    fn record(&mut self, line: &[u8]) -> Result<(), EvidenceError> {
+        if line.len() > MAX_LINE {
+            return Err(self.malformed(format!("line longer than {MAX_LINE} bytes")));
+        }
+        let line = if self.line_no == 1 {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+        } else {
+            line
+        };
+        if line.iter().all(u8::is_ascii_whitespace) || line.first() == Some(&b'#') {
+            return Ok(());
+        }
+        if line.starts_with(b"end_of_record") {
+            self.seen_record = true;
+            return self.end_section();
+        }
+        let key_end = memchr(b':', line).filter(|&i| i > 0 && is_key(&line[..i]));
+        let Some(key_end) = key_end else {
+            return Err(self.not_a_record(line));
+        };
+        let (key, rest) = (&line[..key_end], &line[key_end + 1..]);
+        let kind = Kind::of(key);
+        if kind == Kind::Unknown {
+            if !self.seen_record {
+                return Err(self.not_a_record(line));
+            }
+            if self.strict {
+                return Err(self.malformed(format!("unknown LCOV record `{}`", shown(line))));
+            }
+            return Ok(());
+        }
+        self.seen_record = true;
+        match kind {
+            Kind::Header => return Ok(()),
+            Kind::Source => return self.open_section(rest),
+            _ => {}
+        }
+        let Some(section) = self.section.as_mut() else {
+            return Err(self.malformed(format!(
+                "`{}` outside a source file section: an `SF:` record must come first",
+                shown(line)
+            )));
+        };
+        match kind {
+            Kind::Line => match parse_da(rest) {
+                Some((number, count)) => {
+                    section.file.add_line(number, count);
+                    Ok(())
+                }
+                None => Err(self.bad_record(line, "DA:<line>,<count>[,<checksum>]")),
+            },
+            Kind::Function => match parse_fn(rest) {
+                Some((start, name)) => {
+                    section.file.add_function_bytes(name, Some(start), 0);
+                    Ok(())
+                }
+                None => Err(self.bad_record(line, "FN:<start line>[,<end line>],<name>")),
+            },
+            Kind::FunctionData => match parse_fnda(rest) {
+                Some((count, name)) => {
+                    section.file.add_function_bytes(name, None, count);
+                    Ok(())
+                }
+                None => Err(self.bad_record(line, "FNDA:<count>,<name>")),
+            },
+            Kind::FunctionLeader => match parse_fnl(rest) {
+                Some((index, start)) => {
+                    let group = section.groups.entry(index).or_default();
+                    group.line = Some(group.line.map_or(start, |l| l.min(start)));
+                    Ok(())
+                }
+                None => Err(self.bad_record(line, "FNL:<index>,<start line>[,<end line>]")),
+            },
+            Kind::FunctionAlias => match parse_fna(rest) {
+                Some((index, count, name)) => {
+                    let group = section.groups.entry(index).or_default();
+                    group.count = group.count.saturating_add(count);
+                    let name = text(name);
+                    if group.name.as_deref().is_none_or(|n| *name < *n) {
+                        group.name = Some(name.into());
+                    }
+                    Ok(())
+                }
+                None => Err(self.bad_record(line, "FNA:<index>,<count>,<name>")),
+            },
+            Kind::Branch => match parse_brda(rest) {
+                Some((key, taken)) => {
+                    section.file.add_branch(key, taken);
+                    Ok(())
+                }
+                None => {
+                    Err(self.bad_record(line, "BRDA:<line>,[e|f][U]<block>,<branch>,<taken or ->"))
+                }
+            },
+            // Summary and MC/DC records: not trusted, not used.
+            Kind::Unused | Kind::Header | Kind::Source | Kind::Unknown => Ok(()),
+        }
+    }
+
+    fn not_a_record(&self, line: &[u8]) -> EvidenceError {
+        if self.seen_record {
+            self.malformed(format!("not an LCOV record: `{}`", shown(line)))
+        } else {
+            EvidenceError::UnknownFormat {
+                path: self.source.to_path_buf(),
+                message: format!(
+                    "line {} is `{}`, not an LCOV record (TN:, SF:, ...) nor Cobertura XML",
+                    self.line_no,
+                    shown(line)
+                ),
+            }
+        }
+    }
+
+    fn open_section(&mut self, raw_path: &[u8]) -> Result<(), EvidenceError> {
+        if let Some(open) = &self.section {
+            return Err(self.malformed(format!(
+                "`SF:` while the section for `{}` opened at line {} is still open: missing `end_of_record`",
+                open.path, open.opened_at
+            )));
+        }
+        let raw_path = text(raw_path);
+        if raw_path.trim().is_empty() {
+            return Err(self.malformed("`SF:` without a path"));
+        }
+        let (path, file) = self.report.take_file(self.paths.normalize(&raw_path));
+        self.section = Some(Section {
+            path,
+            file,
+            opened_at: self.line_no,
+            groups: BTreeMap::new(),
+        });
+        self.seen_source = true;
+        Ok(())
+    }
+
+    fn end_section(&mut self) -> Result<(), EvidenceError> {
+        let Some(mut section) = self.section.take() else {
+            return Err(self.malformed("`end_of_record` without an open `SF:` section"));
+        };
+        for (_, group) in std::mem::take(&mut section.groups) {
+            // An `FNL` without any `FNA` has no name of its own; it is still
+            // a function, never run.
+            let name = match &group.name {
+                Some(name) => name.to_string(),
+                None => format!("<function at line {}>", group.line.unwrap_or(0)),
+            };
+            section.file.add_function(&name, group.line, group.count);
+        }
+        self.report.put_file(section.path, section.file);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), EvidenceError> {
+        if let Some(open) = &self.section {
+            return Err(self.malformed(format!(
+                "the file ends inside the section for `{}` opened at line {}: missing `end_of_record` (truncated file?)",
+                open.path, open.opened_at
+            )));
+        }
+        if !self.seen_record {
+            return Err(EvidenceError::UnknownFormat {
+                path: self.source.to_path_buf(),
+                message: "no LCOV records (the file is empty or holds only comments)".into(),
+            });
+        }
+        if !self.seen_source {
+            return Err(self.malformed("no source file section (`SF:`) in the whole file"));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `key` looks like an LCOV record key (`DA`, `end_of_record`'s
+/// cousins of the future): ASCII letters, digits and `_`.
+fn is_key(key: &[u8]) -> bool {
+    key.len() <= 16 && key.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// What an LCOV record key means to this reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `TN`, `VER`: allowed anywhere, not used.
+    Header,
+    /// `SF`.
+    Source,
+    /// `DA`.
+    Line,
+    /// `FN`.
+    Function,
+    /// `FNDA`.
+    FunctionData,
+    /// `FNL` (lcov 2.2+).
+    FunctionLeader,
+    /// `FNA` (lcov 2.2+).
+    FunctionAlias,
+    /// `BRDA`.
+    Branch,
+    /// Summaries (`LF`, `LH`, `FNF`, `FNH`, `BRF`, `BRH`, `MCF`, `MCH`) and
+    /// `MCDC`: known, inside a section, not used.
+    Unused,
+    /// Not an LCOV record this reader knows.
+    Unknown,
+}
+
+impl Kind {
+    fn of(key: &[u8]) -> Self {
+        match key {
+            b"TN" | b"VER" => Self::Header,
+            b"SF" => Self::Source,
+            b"DA" => Self::Line,
+            b"FN" => Self::Function,
+            b"FNDA" => Self::FunctionData,
+            b"FNL" => Self::FunctionLeader,
+            b"FNA" => Self::FunctionAlias,
+            b"BRDA" => Self::Branch,
+            b"LF" | b"LH" | b"FNF" | b"FNH" | b"BRF" | b"BRH" | b"MCDC" | b"MCF" | b"MCH" => {
+                Self::Unused
+            }
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// A line as shown in an error: lossy UTF-8, cut to a readable length.
+fn shown(line: &[u8]) -> String {
+    const MAX: usize = 120;
+    let text = String::from_utf8_lossy(&line[..line.len().min(MAX)]);
+    if line.len() > MAX {
+        format!("{text}...")
+    } else {
+        text.into_owned()
+    }
+}
+
+/// Names and paths as text; producers write UTF-8, anything else is kept
+/// readable rather than rejected.
+fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Splits a leading run of digits off `s` as a `u32`.
+#[inline]
+fn take_u32(s: &[u8]) -> Option<(u32, &[u8])> {
+    let mut value: u32 = 0;
+    let mut len = 0;
+    for &b in s {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        value = value.checked_mul(10)?.checked_add(u32::from(digit))?;
+        len += 1;
+    }
+    (len > 0).then(|| (value, &s[len..]))
+}
+
+/// A position in a line for [`Parser::fast_record`]; every method returns
+/// `None` on anything but the plain form.
+struct Cursor<'b> {
+    bytes: &'b [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// One to `max` digits. More would not fit (or, for counts, would
+    /// saturate), which the general path handles.
+    #[inline]
+    fn digits(&mut self, max: usize) -> Option<u64> {
+        let mut value: u64 = 0;
+        let mut len = 0;
+        for &b in &self.bytes[self.pos.min(self.bytes.len())..] {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            // Wraps only past `max` digits, and that result is discarded.
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
+            len += 1;
+        }
+        if len == 0 || len > max {
+            return None;
+        }
+        self.pos += len;
+        Some(value)
+    }
+
+    #[inline]
+    fn u32_then(&mut self, separator: u8) -> Option<u32> {
+        let value = u32::try_from(self.digits(10)?).ok()?;
+        (self.peek()? == separator).then(|| self.pos += 1)?;
+        Some(value)
+    }
+
+    /// A count of at most 19 digits (below `u64::MAX`).
+    #[inline]
+    fn count(&mut self) -> Option<u64> {
+        self.digits(19)
+    }
+
+    /// `\n` or `\r\n` ending the line: the bytes used up to and including it.
+    #[inline]
+    fn line_end(&self) -> Option<usize> {
+        match self.bytes.get(self.pos..self.pos + 2) {
+            Some([b'\n', _]) => Some(self.pos + 1),
+            Some(b"\r\n") => Some(self.pos + 2),
+            None if self.bytes.get(self.pos) == Some(&b'\n') => Some(self.pos + 1),
+            _ => None,
+        }
+    }
+}
+
+/// Parses an execution count: plain digits on the fast path, anything Perl
+/// lcov would take as a number on the slow one.
+#[inline]
+pub(super) fn parse_count(field: &[u8]) -> Option<u64> {
+    if field.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &b in field {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return parse_count_slow(field);
+        }
+        value = value.saturating_mul(10).saturating_add(u64::from(digit));
+    }
+    Some(value)
+}
+
+/// A count written as a fraction, with an exponent or a sign: a positive
+/// value rounds up (it ran), zero and negative values are 0 (it did not).
+#[cold]
+// The float is finite, positive and rounded up; `as` saturates at u64::MAX.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn parse_count_slow(field: &[u8]) -> Option<u64> {
+    let value: f64 = std::str::from_utf8(field).ok()?.trim().parse().ok()?;
+    if value.is_nan() {
+        None
+    } else if value <= 0.0 {
+        Some(0)
+    } else {
+        Some(value.ceil() as u64)
+    }
+}
+
+/// `DA:<line>,<count>[,<checksum>]` after the key.
+#[inline]
+fn parse_da(rest: &[u8]) -> Option<(u32, u64)> {
+    let (line, rest) = take_u32(rest)?;
+    let rest = rest.strip_prefix(b",")?;
+    // Digits up to the end or a checksum: one pass, no search.
+    let mut count: u64 = 0;
+    for (i, &b) in rest.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit <= 9 {
+            count = count.saturating_mul(10).saturating_add(u64::from(digit));
+        } else if b == b',' && i > 0 {
+            return Some((line, count));
+        } else {
+            let field = match memchr(b',', rest) {
+                Some(end) => &rest[..end],
+                None => rest,
+            };
+            return Some((line, parse_count_slow(field)?));
+        }
+    }
+    (!rest.is_empty()).then_some((line, count))
+}
+
+/// `FN:<start>,[<end>,]<name>`, read as Perl lcov's
+/// `^FN:(\d+),((\d+),)?(.+)$`: a second number is an end line only when a
+/// name follows it.
+fn parse_fn(rest: &[u8]) -> Option<(u32, &[u8])> {
+    let (start, rest) = take_u32(rest)?;
+    let rest = rest.strip_prefix(b",")?;
+    let name = match take_u32(rest) {
+        Some((_end, tail)) if tail.len() > 1 && tail[0] == b',' => &tail[1..],
+        _ => rest,
+    };
+    (!name.is_empty()).then_some((start, name))
+}
+
+/// `FNDA:<count>,<name>`.
+fn parse_fnda(rest: &[u8]) -> Option<(u64, &[u8])> {
+    let comma = memchr(b',', rest)?;
+    let name = &rest[comma + 1..];
+    (!name.is_empty()).then_some(())?;
+    Some((parse_count(&rest[..comma])?, name))
+}
+
+/// `FNL:<index>,<start>[,<end>]`.
+fn parse_fnl(rest: &[u8]) -> Option<(u32, u32)> {
+    let (index, rest) = take_u32(rest)?;
+    let (start, rest) = take_u32(rest.strip_prefix(b",")?)?;
+    match rest {
+        [] => Some((index, start)),
+        [b',', end @ ..] => {
+            let (_, tail) = take_u32(end)?;
+            tail.is_empty().then_some((index, start))
+        }
+        _ => None,
+    }
+}
+
+/// `FNA:<index>,<count>,<name>`.
+fn parse_fna(rest: &[u8]) -> Option<(u32, u64, &[u8])> {
+    let (index, rest) = take_u32(rest)?;
+    let rest = rest.strip_prefix(b",")?;
+    let (count, name) = parse_fnda(rest)?;
+    Some((index, count, name))
+}
+
+/// `BRDA:<line>,[e|f][U]<block>,<branch>,<taken>`; `<branch>` may hold
+/// commas, so `<taken>` is what follows the last one.
+fn parse_brda(rest: &[u8]) -> Option<(BranchKey, Option<u64>)> {
+    let (line, rest) = take_u32(rest)?;
+    let mut rest = rest.strip_prefix(b",")?;
+    if let [b'e' | b'f', tail @ ..] = rest {
+        rest = tail;
+    }
+    if let [b'U', tail @ ..] = rest {
+        rest = tail;
+    }
+    let (block, rest) = take_u32(rest)?;
+    let rest = rest.strip_prefix(b",")?;
+    let comma = memrchr(b',', rest)?;
+    let (branch, taken) = (&rest[..comma], &rest[comma + 1..]);
+    let taken = if taken == b"-" {
+        None
+    } else {
+        Some(parse_count(taken)?)
+    };
+    let branch = match take_u32(branch) {
+        Some((n, [])) => BranchName::Index(n),
+        _ => BranchName::Text(text(branch).into()),
+    };
+    Some((
+        BranchKey {
+            line,
+            block,
+            branch,
+        },
+        taken,
+    ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)] // a test that cannot read its input should stop loudly
+mod tests {
+    use super::*;
+    use crate::evidence::coverage::{FunctionCoverage, Tally};
+
+    fn read(input: &str) -> Result<CoverageReport, EvidenceError> {
+        let mut report = CoverageReport::new();
+        read_lcov(
+            input.as_bytes(),
+            Path::new("t.info"),
+            &ReadOptions::default(),
+            &mut report,
+        )?;
+        Ok(report)
+    }
+
+    fn read_ok(input: &str) -> CoverageReport {
+        read(input).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn malformed_line(input: &str) -> (u64, String) {
+        match read(input) {
+            Err(EvidenceError::Malformed { line, message, .. }) => (line, message),
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    fn tally(found: u64, hit: u64) -> Tally {
+        Tally { found, hit }
+    }
+
+    #[test]
+    fn llvm_cov_style() {
+        let r = read_ok(
+            "SF:/src/a.rs\nFN:3,_ZN1a4main\nFNDA:2,_ZN1a4main\nFNF:1\nFNH:1\nDA:3,2\nDA:4,0\n\
+             BRDA:4,0,0,1\nBRDA:4,0,1,-\nBRF:2\nBRH:1\nLH:1\nLF:2\nend_of_record\n",
+        );
+        let s = r.totals();
+        assert_eq!(
+            (s.lines, s.branches, s.functions),
+            (tally(2, 1), tally(2, 1), tally(1, 1))
+        );
+        assert_eq!(r.file("/src/a.rs").unwrap().line_count(4), Some(0));
+    }
+
+    #[test]
+    fn sections_for_one_file_sum_across_test_names() {
+        let r = read_ok(
+            "TN:unit\nSF:a.c\nDA:1,0\nDA:2,0\nBRDA:2,0,0,0\nFN:1,f\nFNDA:0,f\nend_of_record\n\
+             TN:integration\nSF:a.c\nDA:1,3\nDA:3,0\nBRDA:2,0,0,4\nFNDA:1,f\nend_of_record\n",
+        );
+        let f = r.file("a.c").unwrap();
+        assert_eq!(f.lines().collect::<Vec<_>>(), vec![(1, 3), (2, 0), (3, 0)]);
+        let s = f.summary();
+        assert_eq!(
+            (s.lines, s.branches, s.functions),
+            (tally(3, 1), tally(1, 1), tally(1, 1))
+        );
+    }
+
+    #[test]
+    fn duplicate_da_in_one_section_sums() {
+        let r = read_ok("SF:a\nDA:1,0\nDA:1,2\nend_of_record\n");
+        assert_eq!(r.file("a").unwrap().line_count(1), Some(2));
+    }
+
+    #[test]
+    fn lcov2_records_comments_blank_lines_and_crlf() {
+        let r = read_ok(
+            "# generated by lcov 2.3\r\n\r\nTN:\r\nVER:#1\r\nSF:b.c\r\nVER:abc\r\nFNL:0,3,9\r\nFNA:0,0,f_int\r\n\
+             FNA:0,5,f_long\r\nFNL:1,12\r\nFNA:1,0,g\r\nFNF:2\r\nFNH:1\r\nBRDA:4,e0,0,1\r\nBRDA:4,e0,1,0\r\n\
+             BRDA:5,fU1,0,-\r\nDA:3,5\r\nMCDC:4,2,t,1,0,a == b\r\nMCF:2\r\nMCH:1\r\n\r\nend_of_record\r\n",
+        );
+        let f = r.file("b.c").unwrap();
+        let s = f.summary();
+        assert_eq!(
+            (s.lines, s.branches, s.functions),
+            (tally(1, 1), tally(3, 1), tally(2, 1))
+        );
+        assert_eq!(
+            f.functions(),
+            vec![
+                (
+                    "f_int",
+                    FunctionCoverage {
+                        line: Some(3),
+                        count: 5
+                    }
+                ),
+                (
+                    "g",
+                    FunctionCoverage {
+                        line: Some(12),
+                        count: 0
+                    }
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn fnl_groups_named_alike_across_sections() {
+        // The same group with aliases listed in another order is one function.
+        let r = read_ok(
+            "SF:c\nFNL:0,1\nFNA:0,0,b\nFNA:0,0,a\nend_of_record\nSF:c\nFNL:7,1\nFNA:7,1,a\nFNA:7,0,b\nend_of_record\n",
+        );
+        assert_eq!(r.totals().functions, tally(1, 1));
+    }
+
+    #[test]
+    fn fn_with_end_line_and_odd_names() {
+        let r = read_ok(
+            "SF:x.py\nFN:1,7,classify\nFNDA:1,classify\nFN:9,10\nFNDA:0,10\nFN:12,13,a,b\nFNDA:0,a,b\nend_of_record\n",
+        );
+        let names: Vec<_> = r
+            .file("x.py")
+            .unwrap()
+            .functions()
+            .into_iter()
+            .map(|(n, _)| n.to_owned())
+            .collect();
+        assert_eq!(names, vec!["10", "a,b", "classify"]);
+        assert_eq!(r.totals().functions, tally(3, 1));
+    }
+
+    #[test]
+    fn coveragepy_free_text_branches_split_on_last_comma() {
+        let r = read_ok(
+            "SF:m.py\nDA:4,1\nBRDA:4,0,jump to line 5,1\nBRDA:4,0,return from function 'f, g',0\n\
+             BRDA:4,0,exit the module,-\nend_of_record\n",
+        );
+        let f = r.file("m.py").unwrap();
+        let names: Vec<String> = f
+            .branches()
+            .iter()
+            .map(|(k, _)| k.branch.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "exit the module",
+                "jump to line 5",
+                "return from function 'f, g'"
+            ]
+        );
+        assert_eq!(f.summary().branches, tally(3, 1));
+    }
+
+    #[test]
+    fn checksums_and_non_integer_counts() {
+        let r = read_ok(
+            "SF:a\nDA:1,0,abc\nDA:2,1.5,3q2+7w\nDA:3,0.0\nDA:4,-1\nDA:5,2e3\nend_of_record\n",
+        );
+        let f = r.file("a").unwrap();
+        assert_eq!(
+            f.lines().collect::<Vec<_>>(),
+            vec![(1, 0), (2, 2), (3, 0), (4, 0), (5, 2000)]
+        );
+    }
+
+    #[test]
+    fn huge_counts_saturate() {
+        let r = read_ok("SF:a\nDA:1,99999999999999999999999\nDA:1,5\nend_of_record\n");
+        assert_eq!(r.totals().lines, tally(1, 1));
+    }
+
+    #[test]
+    fn last_line_without_newline_and_tiny_buffers() {
+        let input = "TN:t\nSF:a\nDA:1,1\nDA:2,0\nend_of_record";
+        assert_eq!(read_ok(input).totals().lines, tally(2, 1));
+        // One byte per read: every line crosses a buffer boundary.
+        let mut report = CoverageReport::new();
+        let reader = std::io::BufReader::with_capacity(1, input.as_bytes());
+        read_lcov(reader, Path::new("t"), &ReadOptions::default(), &mut report).unwrap();
+        assert_eq!(report.totals().lines, tally(2, 1));
+    }
+
+    #[test]
+    fn da_without_count_names_the_line() {
+        let (line, message) = malformed_line("TN:\nSF:a\nDA:1,1\nDA:12\nend_of_record\n");
+        assert_eq!(line, 4);
+        assert!(message.contains("DA:12"), "{message}");
+    }
+
+    #[test]
+    fn record_outside_section_is_an_error() {
+        let (line, message) = malformed_line("SF:a\nend_of_record\nDA:1,1\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("outside"), "{message}");
+    }
+
+    #[test]
+    fn missing_end_of_record_is_an_error() {
+        let (line, message) = malformed_line("SF:a\nDA:1,1\nSF:b\nDA:1,1\nend_of_record\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("missing `end_of_record`"), "{message}");
+        let (line, message) = malformed_line("SF:a\nDA:1,1\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("truncated"), "{message}");
+    }
+
+    #[test]
+    fn bad_numbers_and_garbage_are_errors() {
+        assert_eq!(malformed_line("SF:a\nDA:x,1\nend_of_record\n").0, 2);
+        assert_eq!(malformed_line("SF:a\nDA:1,abc\nend_of_record\n").0, 2);
+        assert_eq!(
+            malformed_line("SF:a\nDA:99999999999,1\nend_of_record\n").0,
+            2
+        );
+        assert_eq!(malformed_line("SF:a\nBRDA:1,0,1\nend_of_record\n").0, 2);
+        assert_eq!(malformed_line("SF:a\nBRDA:1,x0,0,1\nend_of_record\n").0, 2);
+        assert_eq!(malformed_line("SF:a\nFNDA:1\nend_of_record\n").0, 2);
+        assert_eq!(malformed_line("SF:a\nFNL:1\nend_of_record\n").0, 2);
+        assert_eq!(malformed_line("SF:a\nFN:1,\nend_of_record\n").0, 2);
+        assert_eq!(
+            malformed_line("SF:a\nthis is not lcov\nend_of_record\n").0,
+            2
+        );
+        assert_eq!(malformed_line("end_of_record\n").0, 1);
+        assert_eq!(malformed_line("TN:x\n").0, 1);
+    }
+
+    #[test]
+    fn not_lcov_at_all_is_unknown_format() {
+        for input in [
+            "",
+            "\n\n# only a comment\n",
+            "{\"coverage\": 1}\n",
+            "hello world\nSF:a\n",
+            "FOO:1\n",
+        ] {
+            match read(input) {
+                Err(EvidenceError::UnknownFormat { .. }) => {}
+                other => panic!("{input:?}: expected UnknownFormat, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_records_are_skipped_unless_strict() {
+        let input = "SF:a\nXYZ:1,2\nDA:1,1\nend_of_record\n";
+        assert_eq!(read_ok(input).totals().lines, tally(1, 1));
+        let mut report = CoverageReport::new();
+        let opts = ReadOptions::default();
+        let err = read_lcov_with(
+            input.as_bytes(),
+            Path::new("t"),
+            &opts,
+            Strictness::Strict,
+            &mut report,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, EvidenceError::Malformed { line: 2, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn paths_are_normalised() {
+        let r = read_ok(
+            "SF:./src\\lib.rs\nDA:1,1\nend_of_record\nSF:src/lib.rs\nDA:2,0\nend_of_record\n",
+        );
+        assert_eq!(r.file_count(), 1);
+        assert_eq!(r.file("src/lib.rs").unwrap().summary().lines, tally(2, 1));
+    }
+
+    #[test]
+    fn bom_is_skipped() {
+        assert_eq!(
+            read_ok("\u{feff}SF:a\nDA:1,1\nend_of_record\n")
+                .totals()
+                .lines,
+            tally(1, 1)
+        );
+    }
+}
