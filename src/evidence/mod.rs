@@ -4,9 +4,12 @@
 //! understand a file exactly as its producer meant it, or to say precisely
 //! (file, line, what) why it cannot.
 
+pub mod audit;
 pub mod coverage;
 pub mod diff;
 pub mod error;
 pub mod github;
+
+mod text;
 
 pub use error::EvidenceError;
