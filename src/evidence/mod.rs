@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod diff;
 pub mod error;
 pub mod github;
+pub mod junit;
 
 mod text;
 
