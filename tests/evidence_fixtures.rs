@@ -1,0 +1,86 @@
+//! Real tool outputs under `fixtures/` read by our evidence readers must give
+//! the same figures the producing tools printed (each fixture directory's
+//! `expected.json`, written from the tools' own summaries; see PRODUCED.md).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tollgate::evidence::junit::{read_junit, read_junit_files};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+fn expected(dir: &str) -> Value {
+    let text = std::fs::read_to_string(fixture(dir).join("expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn count(v: &Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("expected.json lacks {key}: {v}"))
+}
+
+#[test]
+fn junit_fixtures_match_the_tools_own_counts() {
+    let expected = expected("tests");
+    let files = expected.as_object().unwrap();
+    assert!(
+        files.len() >= 5,
+        "expected.json lists {} files",
+        files.len()
+    );
+    for (file, want) in files {
+        let run = read_junit(&fixture("tests").join(file)).unwrap();
+        // Skipped tests a producer leaves out of the file (nextest's ignored
+        // tests) cannot be seen; `skipped_in_file` is what the file holds, and
+        // the tool's total counts only tests that ran or were written.
+        let got = (run.total, run.passed, run.failed, run.errors, run.skipped);
+        let want_counts = (
+            count(want, "total"),
+            count(want, "passed"),
+            count(want, "failed"),
+            count(want, "errors"),
+            count(want, "skipped_in_file"),
+        );
+        assert_eq!(
+            got, want_counts,
+            "{file}: (total, passed, failed, errors, skipped)"
+        );
+        if let Some(flaky) = want.get("flaky") {
+            assert_eq!(Some(run.flaky), flaky.as_u64(), "{file}: flaky");
+        }
+        let failing: BTreeSet<&str> = run.failing.iter().map(|f| f.name.as_str()).collect();
+        let want_failing: BTreeSet<&str> = want["failing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(failing, want_failing, "{file}: failing tests");
+        // The tool exits non-zero exactly when something failed or errored.
+        let tool_failed = count(want, "exit_status") != 0;
+        assert_eq!(
+            run.failed + run.errors > 0,
+            tool_failed,
+            "{file}: pass/fail verdict"
+        );
+    }
+}
+
+#[test]
+fn junit_fixtures_aggregate_across_files() {
+    let names = ["nextest-junit.xml", "pytest-junit.xml", "vitest-junit.xml"];
+    let paths: Vec<PathBuf> = names.iter().map(|n| fixture("tests").join(n)).collect();
+    let run = read_junit_files(&paths).unwrap();
+    let expected = expected("tests");
+    let sum = |key: &str| names.iter().map(|n| count(&expected[*n], key)).sum::<u64>();
+    assert_eq!(run.total, sum("total"));
+    assert_eq!(run.failed, sum("failed"));
+    assert_eq!(run.errors, sum("errors"));
+    assert_eq!(run.failing.len() as u64, sum("failed") + sum("errors"));
+}
