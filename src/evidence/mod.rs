@@ -5,7 +5,9 @@
 //! (file, line, what) why it cannot.
 
 pub mod audit;
+pub mod bench;
 pub mod coverage;
+pub mod detect;
 pub mod diff;
 pub mod error;
 pub mod github;
