@@ -9,9 +9,11 @@ pub mod bench;
 pub mod coverage;
 pub mod detect;
 pub mod diff;
+pub mod documents;
 pub mod error;
 pub mod github;
 pub mod junit;
+pub mod release;
 
 mod text;
 
