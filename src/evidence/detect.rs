@@ -15,13 +15,14 @@ use quick_xml::Reader;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::bench::BenchFormat;
+use super::audit::{read_audit, AuditSummary};
+use super::bench::{self, read_bench, BenchFormat, BenchSummary};
+use super::junit::{read_junit, TestsSummary};
 use super::text::{json_error, line_at, malformed, read_text};
 use super::EvidenceError;
 
-/// A recognised evidence format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// A recognised evidence format; serializes as its [`Format::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     /// LCOV tracefile.
     Lcov,
@@ -72,6 +73,51 @@ impl Format {
             Self::Bench(_) => EvidenceKind::Bench,
         }
     }
+}
+
+impl Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// What `tollgate inspect` shows for one path: the detected format and, for
+/// the kinds this module reads, the figures. Serializes to SPEC section 5's
+/// `{"format": "junit", "tests": {…}}` (or `audit`, `bench`); coverage
+/// formats come back with no figures, for the coverage readers to fill in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inspection {
+    /// The detected format.
+    pub format: Format,
+    /// The figures, keyed by evidence kind.
+    #[serde(flatten)]
+    pub evidence: Option<InspectedEvidence>,
+}
+
+/// The figures of one inspected path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InspectedEvidence {
+    /// A cargo-audit report.
+    Audit(AuditSummary),
+    /// A JUnit report.
+    Tests(TestsSummary),
+    /// Benchmarks.
+    Bench(Vec<BenchSummary>),
+}
+
+/// Detects the format of `path` and reads it (all but coverage formats).
+pub fn inspect(path: &Path) -> Result<Inspection, EvidenceError> {
+    let format = detect(path)?;
+    let evidence = match format {
+        Format::Lcov | Format::Cobertura => None,
+        Format::CargoAudit => Some(InspectedEvidence::Audit(read_audit(path)?.summary())),
+        Format::Junit => Some(InspectedEvidence::Tests(read_junit(path)?.summary())),
+        Format::Bench(_) => Some(InspectedEvidence::Bench(bench::summary(
+            &read_bench(path)?.benchmarks,
+        ))),
+    };
+    Ok(Inspection { format, evidence })
 }
 
 /// Detects the format of the file or directory at `path`.
@@ -247,6 +293,31 @@ mod tests {
             EvidenceKind::Bench
         );
         assert_eq!(Format::Junit.as_str(), "junit");
+    }
+
+    #[test]
+    fn inspect_serializes_to_spec_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.xml");
+        std::fs::write(&path, r#"<testsuite><testcase name="a"/><testcase name="b"><failure/></testcase></testsuite>"#).unwrap();
+        let json = serde_json::to_value(inspect(&path).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"format": "junit", "tests": {"total": 2, "passed": 1, "failed": 1, "errors": 0, "skipped": 0}})
+        );
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, r#"[{"name": "x", "unit": "us", "value": 2}]"#).unwrap();
+        let json = serde_json::to_value(inspect(&path).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"format": "github-action-benchmark", "bench": [{"id": "x", "value_ns": 2000.0, "baseline_ns": null, "change_percent": null}]})
+        );
+        let path = dir.path().join("lcov.info");
+        std::fs::write(&path, "SF:a\nend_of_record\n").unwrap();
+        assert_eq!(
+            serde_json::to_value(inspect(&path).unwrap()).unwrap(),
+            serde_json::json!({"format": "lcov"})
+        );
     }
 
     #[test]
