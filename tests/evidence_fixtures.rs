@@ -2,6 +2,10 @@
 //! the same figures the producing tools printed (each fixture directory's
 //! `expected.json`, written from the tools' own summaries; see PRODUCED.md).
 
+// The helpers below are test code too, but outside `#[test]` functions,
+// where clippy's allow-*-in-tests settings do not reach.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
