@@ -13,7 +13,7 @@ use tollgate::evidence::EvidenceError;
 
 fn line_is_one_based(result: &Result<(), EvidenceError>) {
     if let Err(EvidenceError::Malformed { line, .. }) = result {
-        assert!(line >= 1);
+        assert!(*line >= 1);
     }
 }
 
