@@ -88,3 +88,73 @@ fn junit_fixtures_aggregate_across_files() {
     assert_eq!(run.errors, sum("errors"));
     assert_eq!(run.failing.len() as u64, sum("failed") + sum("errors"));
 }
+
+#[test]
+fn audit_fixtures_match_cargo_audit() {
+    use tollgate::evidence::audit::{lockfile_line, read_audit, WarningKind};
+
+    let expected = expected("audit");
+    let files = expected.as_object().unwrap();
+    let mut seen = 0;
+    for (file, want) in files.iter().filter(|(k, _)| k.ends_with(".json")) {
+        seen += 1;
+        let report = read_audit(&fixture("audit").join(file)).unwrap();
+        assert_eq!(report.lockfiles.len() as u64, count(want, "json_objects"), "{file}: objects");
+
+        let ids: Vec<&str> = report.vulnerabilities.iter().map(|v| v.id.as_str()).collect();
+        let want_ids: Vec<&str> = want["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(ids, want_ids, "{file}: vulnerability ids in cargo-audit's order");
+
+        // Kinds with no entries are absent on both sides.
+        let want_warnings = want["warnings"].as_object().unwrap();
+        assert_eq!(report.warnings.len(), want_warnings.len(), "{file}: warning kinds");
+        for (kind, want_list) in want_warnings {
+            let got: Vec<String> = report.warnings[&WarningKind::from_name(kind)]
+                .iter()
+                .map(|w| w.id.clone().unwrap_or_else(|| format!("{}@{}", w.package, w.version)))
+                .collect();
+            let want_list: Vec<String> = want_list
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(got, want_list, "{file}: {kind} warnings");
+        }
+
+        for vuln in &report.vulnerabilities {
+            let want_severity = want["severity"][&vuln.id].as_str().unwrap();
+            assert_eq!(vuln.severity.as_str(), want_severity, "{file}: {} severity", vuln.id);
+            let want_cvss = &want["cvss"][&vuln.id];
+            assert_eq!(vuln.cvss.as_deref(), want_cvss["cvss"].as_str(), "{file}: {}", vuln.id);
+            match (vuln.score, want_cvss["base_score"].as_f64()) {
+                (Some(got), Some(want)) => {
+                    assert!((got - want).abs() < 0.05, "{file}: {} score {got} vs {want}", vuln.id);
+                }
+                (got, want) => assert_eq!(got, want, "{file}: {} score", vuln.id),
+            }
+        }
+
+        // cargo-audit was run without --deny: only vulnerabilities fail it.
+        let tool_failed = count(want, "exit_status") != 0;
+        assert_eq!(report.cargo_audit_would_fail(&[]), tool_failed, "{file}: exit status");
+
+        // Every vulnerable package can be pointed at in the audited lockfile.
+        let lock = fixture("audit").join(file.replace(".json", ".Cargo.lock"));
+        let lock = std::fs::read_to_string(lock).unwrap();
+        for vuln in &report.vulnerabilities {
+            assert!(
+                lockfile_line(&lock, &vuln.package, &vuln.version).is_some(),
+                "{file}: {}@{} not found in its Cargo.lock",
+                vuln.package,
+                vuln.version
+            );
+        }
+    }
+    assert!(seen >= 3, "expected.json lists {seen} reports");
+}

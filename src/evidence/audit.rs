@@ -767,6 +767,23 @@ mod tests {
         assert!(parse(text).is_err());
     }
 
+    /// The real cargo-audit outputs under `fixtures/audit` parse with
+    /// unknown fields denied, so a cargo-audit format change shows up here.
+    #[test]
+    fn real_reports_parse_strictly() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audit");
+        let mut parsed = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".json") && name != "expected.json" {
+                read_audit(&path).unwrap_or_else(|e| panic!("{e}"));
+                parsed += 1;
+            }
+        }
+        assert!(parsed >= 3, "only {parsed} reports in {}", dir.display());
+    }
+
     #[test]
     fn lockfile_line_finds_name_line_of_matching_version() {
         let lock = "# generated\nversion = 4\n\n[[package]]\nname = \"time\"\nversion = \"0.2.27\"\n\n[[package]]\nname = \"time\"\nversion = \"0.1.45\"\nsource = \"registry\"\n\n[metadata]\nname = \"x\"\nversion = \"0.1.45\"\n";

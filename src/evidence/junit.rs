@@ -562,6 +562,22 @@ mod tests {
         );
     }
 
+    /// Every real JUnit report under `fixtures/tests` parses.
+    #[test]
+    fn real_reports_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tests");
+        let mut parsed = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "xml") {
+                let run = read_junit(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert!(run.total > 0, "{}", path.display());
+                parsed += 1;
+            }
+        }
+        assert!(parsed >= 5, "only {parsed} reports in {}", dir.display());
+    }
+
     #[test]
     fn several_files_aggregate() {
         let dir = tempfile::tempdir().unwrap();
