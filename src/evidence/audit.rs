@@ -775,8 +775,10 @@ mod tests {
         let mut parsed = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.ends_with(".json") && name != "expected.json" {
+            let is_json = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+            if is_json && !path.ends_with("expected.json") {
                 read_audit(&path).unwrap_or_else(|e| panic!("{e}"));
                 parsed += 1;
             }

@@ -160,7 +160,7 @@ pub fn workspace_versions(manifest_path: &Path) -> Result<Vec<PackageVersion>, E
                 .is_none_or(|registries| !registries.is_empty())
         })
         .map(|p| PackageVersion {
-            name: p.name.to_string(),
+            name: p.name.clone(),
             version: p.version.clone(),
             manifest_path: p.manifest_path.clone().into_std_path_buf(),
         })
