@@ -27,6 +27,17 @@ pub enum EvidenceError {
         /// What was wrong, in words a user can act on.
         message: String,
     },
+    /// A tool run to gather evidence failed (for example `cargo metadata`
+    /// on a broken manifest).
+    #[error("{path}: {tool} failed: {message}")]
+    Command {
+        /// The file the tool was run on.
+        path: PathBuf,
+        /// The tool, as a user would type it.
+        tool: String,
+        /// The tool's own explanation.
+        message: String,
+    },
     /// The file's format could not be recognised.
     #[error("{path}: unrecognised format: {message}")]
     UnknownFormat {

@@ -4,9 +4,17 @@
 //! understand a file exactly as its producer meant it, or to say precisely
 //! (file, line, what) why it cannot.
 
+pub mod audit;
+pub mod bench;
 pub mod coverage;
+pub mod detect;
 pub mod diff;
+pub mod documents;
 pub mod error;
 pub mod github;
+pub mod junit;
+pub mod release;
+
+mod text;
 
 pub use error::EvidenceError;

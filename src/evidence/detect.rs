@@ -1,0 +1,338 @@
+//! Format detection for `tollgate inspect` (SPEC section 2): which producer
+//! wrote a file, judged from its content, never from its name.
+//!
+//! JSON is sniffed by shape (a cargo-audit report has `vulnerabilities` and
+//! `lockfile`; hyperfine has a `results` array; Bencher Metric Format is an
+//! object of objects; github-action-benchmark is an array), XML by its root
+//! element (`<testsuites>`/`<testsuite>` is JUnit, `<coverage>` Cobertura),
+//! LCOV by its first record, and a directory holding `*/new/estimates.json`
+//! is a criterion tree.
+
+use std::path::Path;
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::audit::{read_audit, AuditSummary};
+use super::bench::{self, read_bench, BenchFormat, BenchSummary};
+use super::junit::{read_junit, TestsSummary};
+use super::text::{json_error, line_at, malformed, read_text};
+use super::EvidenceError;
+
+/// A recognised evidence format; serializes as its [`Format::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// LCOV tracefile.
+    Lcov,
+    /// Cobertura XML.
+    Cobertura,
+    /// cargo-audit `--json`.
+    CargoAudit,
+    /// JUnit XML.
+    Junit,
+    /// A benchmark format.
+    Bench(BenchFormat),
+}
+
+/// The kind of evidence a format carries (the key `inspect --format json` uses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvidenceKind {
+    /// Coverage reports.
+    Coverage,
+    /// Security audit reports.
+    Audit,
+    /// Test reports.
+    Tests,
+    /// Benchmark results.
+    Bench,
+}
+
+impl Format {
+    /// The format's name as `tollgate inspect` prints it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lcov => "lcov",
+            Self::Cobertura => "cobertura",
+            Self::CargoAudit => "cargo-audit",
+            Self::Junit => "junit",
+            Self::Bench(b) => b.as_str(),
+        }
+    }
+
+    /// The kind of evidence this format carries.
+    #[must_use]
+    pub fn kind(self) -> EvidenceKind {
+        match self {
+            Self::Lcov | Self::Cobertura => EvidenceKind::Coverage,
+            Self::CargoAudit => EvidenceKind::Audit,
+            Self::Junit => EvidenceKind::Tests,
+            Self::Bench(_) => EvidenceKind::Bench,
+        }
+    }
+}
+
+impl Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// What `tollgate inspect` shows for one path: the detected format and, for
+/// the kinds this module reads, the figures. Serializes to SPEC section 5's
+/// `{"format": "junit", "tests": {…}}` (or `audit`, `bench`); coverage
+/// formats come back with no figures, for the coverage readers to fill in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Inspection {
+    /// The detected format.
+    pub format: Format,
+    /// The figures, keyed by evidence kind.
+    #[serde(flatten)]
+    pub evidence: Option<InspectedEvidence>,
+}
+
+/// The figures of one inspected path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InspectedEvidence {
+    /// A cargo-audit report.
+    Audit(AuditSummary),
+    /// A JUnit report.
+    Tests(TestsSummary),
+    /// Benchmarks.
+    Bench(Vec<BenchSummary>),
+}
+
+/// Detects the format of `path` and reads it (all but coverage formats).
+pub fn inspect(path: &Path) -> Result<Inspection, EvidenceError> {
+    let format = detect(path)?;
+    let evidence = match format {
+        Format::Lcov | Format::Cobertura => None,
+        Format::CargoAudit => Some(InspectedEvidence::Audit(read_audit(path)?.summary())),
+        Format::Junit => Some(InspectedEvidence::Tests(read_junit(path)?.summary())),
+        Format::Bench(_) => Some(InspectedEvidence::Bench(bench::summary(
+            &read_bench(path)?.benchmarks,
+        ))),
+    };
+    Ok(Inspection { format, evidence })
+}
+
+/// Detects the format of the file or directory at `path`.
+pub fn detect(path: &Path) -> Result<Format, EvidenceError> {
+    if path.is_dir() {
+        return if super::bench::criterion::looks_like_criterion(path) {
+            Ok(Format::Bench(BenchFormat::Criterion))
+        } else {
+            Err(EvidenceError::UnknownFormat {
+                path: path.to_path_buf(),
+                message: "a directory, but not a criterion tree (no */new/estimates.json)".into(),
+            })
+        };
+    }
+    let text = read_text(path)?;
+    detect_text(path, &text)
+}
+
+/// Detects the format of file content `text`; `path` names it in errors.
+pub fn detect_text(path: &Path, text: &str) -> Result<Format, EvidenceError> {
+    let trimmed = text.trim_start();
+    let start = text.len() - trimmed.len();
+    match trimmed.as_bytes().first() {
+        None => Err(malformed(path, 1, "empty file")),
+        Some(b'{' | b'[') => detect_json(path, text),
+        Some(b'<') => detect_xml(path, text),
+        Some(_) if looks_like_lcov(trimmed) => Ok(Format::Lcov),
+        Some(_) => Err(EvidenceError::UnknownFormat {
+            path: path.to_path_buf(),
+            message: format!(
+                "line {}: neither JSON, XML nor an LCOV tracefile",
+                line_at(text, start)
+            ),
+        }),
+    }
+}
+
+fn detect_json(path: &Path, text: &str) -> Result<Format, EvidenceError> {
+    // Only the first value: cargo-audit may write several objects.
+    let first = serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .next();
+    let value = match first {
+        Some(Ok(value)) => value,
+        Some(Err(err)) => return Err(json_error(path, "JSON document", &err)),
+        None => return Err(malformed(path, 1, "empty file")),
+    };
+    if let Value::Object(map) = &value {
+        if map.contains_key("vulnerabilities") && map.contains_key("lockfile") {
+            return Ok(Format::CargoAudit);
+        }
+    }
+    super::bench::json::detect(&value)
+        .map(Format::Bench)
+        .ok_or_else(|| EvidenceError::UnknownFormat {
+            path: path.to_path_buf(),
+            message: "JSON, but not a cargo-audit report or a known benchmark format".into(),
+        })
+}
+
+fn detect_xml(path: &Path, text: &str) -> Result<Format, EvidenceError> {
+    let mut reader = Reader::from_str(text);
+    loop {
+        let event = reader.read_event().map_err(|err| {
+            let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
+            malformed(
+                path,
+                line_at(text, at),
+                format!("not well-formed XML: {err}"),
+            )
+        })?;
+        match event {
+            Event::Start(e) | Event::Empty(e) => {
+                let name = e.local_name();
+                return match name.as_ref() {
+                    b"testsuites" | b"testsuite" => Ok(Format::Junit),
+                    b"coverage" => Ok(Format::Cobertura),
+                    other => Err(EvidenceError::UnknownFormat {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "XML with root <{}>, neither JUnit nor Cobertura",
+                            String::from_utf8_lossy(other)
+                        ),
+                    }),
+                };
+            }
+            Event::Eof => {
+                return Err(malformed(
+                    path,
+                    line_at(text, text.len()),
+                    "XML without a root element",
+                ))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An LCOV tracefile's first record (after `#` comments) is `TN:`, `SF:` or
+/// lcov 2's `VER:`.
+fn looks_like_lcov(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .is_some_and(|l| l.starts_with("TN:") || l.starts_with("SF:") || l.starts_with("VER:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sniff(text: &str) -> Result<Format, EvidenceError> {
+        detect_text(Path::new("f"), text)
+    }
+
+    #[test]
+    fn json_shapes() {
+        let audit = r#"{"database":{},"lockfile":{"dependency-count":1},"vulnerabilities":{"list":[]},"warnings":{}}
+{"lockfile":{"dependency-count":1},"vulnerabilities":{"list":[]}}"#;
+        assert_eq!(sniff(audit).unwrap(), Format::CargoAudit);
+        assert_eq!(
+            sniff(r#"{"results":[]}"#).unwrap(),
+            Format::Bench(BenchFormat::Hyperfine)
+        );
+        assert_eq!(
+            sniff(r#"{"a":{"latency":{"value":1}}}"#).unwrap(),
+            Format::Bench(BenchFormat::Bmf)
+        );
+        assert_eq!(
+            sniff("[]").unwrap(),
+            Format::Bench(BenchFormat::GithubActionBenchmark)
+        );
+        assert!(matches!(
+            sniff(r#"{"a":1}"#),
+            Err(EvidenceError::UnknownFormat { .. })
+        ));
+        assert!(matches!(
+            sniff("{\n\"a\":"),
+            Err(EvidenceError::Malformed { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn xml_roots() {
+        let junit = "<?xml version=\"1.0\"?>\n<!-- c -->\n<testsuites name=\"x\"/>";
+        assert_eq!(sniff(junit).unwrap(), Format::Junit);
+        assert_eq!(sniff("<testsuite/>").unwrap(), Format::Junit);
+        let cobertura = "<?xml version=\"1.0\" ?>\n<!DOCTYPE coverage SYSTEM \"http://x/coverage-04.dtd\">\n<coverage line-rate=\"1\"></coverage>";
+        assert_eq!(sniff(cobertura).unwrap(), Format::Cobertura);
+        assert!(matches!(
+            sniff("<html/>"),
+            Err(EvidenceError::UnknownFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn lcov_and_others() {
+        assert_eq!(
+            sniff("TN:\nSF:/a.rs\nDA:1,1\nend_of_record\n").unwrap(),
+            Format::Lcov
+        );
+        assert_eq!(sniff("SF:a.rs\n").unwrap(), Format::Lcov);
+        assert!(matches!(
+            sniff("hello"),
+            Err(EvidenceError::UnknownFormat { .. })
+        ));
+        assert!(matches!(
+            sniff("  \n"),
+            Err(EvidenceError::Malformed { .. })
+        ));
+        assert_eq!(
+            Format::Bench(BenchFormat::Criterion).kind(),
+            EvidenceKind::Bench
+        );
+        assert_eq!(Format::Junit.as_str(), "junit");
+    }
+
+    #[test]
+    fn inspect_serializes_to_spec_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.xml");
+        std::fs::write(&path, r#"<testsuite><testcase name="a"/><testcase name="b"><failure/></testcase></testsuite>"#).unwrap();
+        let json = serde_json::to_value(inspect(&path).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"format": "junit", "tests": {"total": 2, "passed": 1, "failed": 1, "errors": 0, "skipped": 0}})
+        );
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, r#"[{"name": "x", "unit": "us", "value": 2}]"#).unwrap();
+        let json = serde_json::to_value(inspect(&path).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"format": "github-action-benchmark", "bench": [{"id": "x", "value_ns": 2000.0, "baseline_ns": null, "change_percent": null}]})
+        );
+        let path = dir.path().join("lcov.info");
+        std::fs::write(&path, "SF:a\nend_of_record\n").unwrap();
+        assert_eq!(
+            serde_json::to_value(inspect(&path).unwrap()).unwrap(),
+            serde_json::json!({"format": "lcov"})
+        );
+    }
+
+    #[test]
+    fn criterion_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            detect(dir.path()),
+            Err(EvidenceError::UnknownFormat { .. })
+        ));
+        let est = dir.path().join("b/new/estimates.json");
+        std::fs::create_dir_all(est.parent().unwrap()).unwrap();
+        std::fs::write(&est, "{}").unwrap();
+        assert_eq!(
+            detect(dir.path()).unwrap(),
+            Format::Bench(BenchFormat::Criterion)
+        );
+    }
+}
