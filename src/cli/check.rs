@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
 use crate::context::{self, ActionsContext, Trigger};
-use crate::eval::{self, Context, Evidence, Slot, Verdict};
+use crate::eval::{self, ChangelogFinding, Context, Evidence, ReleaseEvidence, Slot, Verdict};
 use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
-use crate::evidence::diff;
+use crate::evidence::{audit, bench, diff, documents, junit, release};
 use crate::exit;
 use crate::git::{self, GitRevision};
-use crate::policy::{self, Config, FileSource, Policy, WorkingTree};
+use crate::policy::{self, Config, FileSource, Policy, ReleasePolicy, WorkingTree};
 use crate::report;
 
 /// What is judged, where its policy comes from, and what evidence to expect.
@@ -40,7 +40,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)?;
     context.dry_run = args.dry_run || (!args.github && situation.actions.is_none());
 
-    let evidence = gather(&root, args, &config, &situation, &context)?;
+    let evidence = gather(&root, args, &config, &situation, &context, &policy)?;
     let mut verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
     if let Some(note) = policy_change_note(&root, &situation, &policy_path, &policy) {
         verdict.notes.push(note);
@@ -166,12 +166,13 @@ fn resolve(
 /// Picks the gate: `--gate`, else the tag's gate, else by event.
 fn choose_gate(args: &CheckArgs, config: &Config, context: &Context) -> Result<String, RunError> {
     if let Some(tag) = &context.tag {
-        let version = parse_tag(tag, &config.tag_pattern)?;
+        let tag = release::parse_tag(tag, &config.tag_pattern)
+            .map_err(|e| RunError::Usage(e.to_string()))?;
         if args.gate.is_none() {
-            return Ok(if version.pre.is_empty() {
-                config.gates.release.clone()
-            } else {
+            return Ok(if tag.is_prerelease() {
                 config.gates.prerelease.clone()
+            } else {
+                config.gates.release.clone()
             });
         }
     }
@@ -182,24 +183,6 @@ fn choose_gate(args: &CheckArgs, config: &Config, context: &Context) -> Result<S
             "push" => config.gates.push.clone(),
             _ => config.gates.pull_request.clone(),
         }))
-}
-
-/// Parses a release tag as semver after the literal prefix of `pattern`.
-pub fn parse_tag(tag: &str, pattern: &str) -> Result<semver::Version, RunError> {
-    let prefix: String = pattern
-        .chars()
-        .take_while(|c| !matches!(c, '*' | '?' | '[' | '{'))
-        .collect();
-    let Some(rest) = tag.strip_prefix(&prefix) else {
-        return Err(RunError::Usage(format!(
-            "tag `{tag}` does not match the release tag pattern `{pattern}`"
-        )));
-    };
-    semver::Version::parse(rest).map_err(|e| {
-        RunError::Usage(format!(
-            "tag `{tag}` is not a semver release tag (`{prefix}MAJOR.MINOR.PATCH`): {e}"
-        ))
-    })
 }
 
 /// Evidence paths: command-line paths are taken as given (relative to the
@@ -219,6 +202,7 @@ fn gather(
     config: &Config,
     situation: &Situation,
     context: &Context,
+    gate: &Policy,
 ) -> Result<Evidence, RunError> {
     let mut strip_prefix = config.evidence.strip_prefix.clone();
     strip_prefix.extend(args.strip_prefix.iter().cloned());
@@ -234,6 +218,42 @@ fn gather(
             &opts,
         )?,
         changes: changed_lines(root, args, situation, context)?,
+        audit: read_audit(&paths(
+            args.audit.as_slice(),
+            config.evidence.audit.as_slice(),
+            root,
+        ))?,
+        lockfile: fs_err::read_to_string(root.join("Cargo.lock"))
+            .ok()
+            .map(|text| ("Cargo.lock".to_owned(), text)),
+        tests: read_tests(&paths(&args.tests, &config.evidence.tests, root))?,
+        bench: read_bench(
+            &paths(&args.bench, &config.evidence.bench, root),
+            args.bench_baseline.as_ref().map(PathBuf::from).or_else(|| {
+                config
+                    .evidence
+                    .bench_baseline
+                    .as_ref()
+                    .map(|b| root.join(b))
+            }),
+        )?,
+        release: match &gate.release {
+            Some(p) => release_evidence(root, config, context, p)?,
+            None => Slot::NotApplicable {
+                reason: "the policy has no [release] section".to_owned(),
+            },
+        },
+        documents: gate
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    documents::find_documents(root, &d.glob, d.marker.as_deref())
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .collect(),
         ..Evidence::default()
     };
     evidence.reviews = if context.pull_request.is_some() && !context.dry_run {
@@ -300,6 +320,142 @@ fn changed_lines(
         reason:
             "no base to compare with: patch coverage applies to pull requests and to --base REF"
                 .to_owned(),
+    })
+}
+
+/// Splits configured paths into those present and those missing.
+fn present(paths: &[PathBuf]) -> Result<&[PathBuf], Vec<String>> {
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(paths)
+    } else {
+        Err(missing)
+    }
+}
+
+fn sources(paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| p.display().to_string()).collect()
+}
+
+fn read_audit(paths: &[PathBuf]) -> Result<Slot<audit::AuditReport>, RunError> {
+    if paths.is_empty() {
+        return Ok(Slot::Missing {
+            expected: Vec::new(),
+        });
+    }
+    let paths = match present(paths) {
+        Ok(p) => p,
+        Err(expected) => return Ok(Slot::Missing { expected }),
+    };
+    let mut report = audit::AuditReport::default();
+    for path in paths {
+        report.merge(audit::read_audit(path)?);
+    }
+    Ok(Slot::Present {
+        value: report,
+        sources: sources(paths),
+    })
+}
+
+fn read_tests(paths: &[PathBuf]) -> Result<Slot<junit::TestRun>, RunError> {
+    if paths.is_empty() {
+        return Ok(Slot::Missing {
+            expected: Vec::new(),
+        });
+    }
+    match present(paths) {
+        Ok(paths) => Ok(Slot::Present {
+            value: junit::read_junit_files(paths)?,
+            sources: sources(paths),
+        }),
+        Err(expected) => Ok(Slot::Missing { expected }),
+    }
+}
+
+fn read_bench(
+    paths: &[PathBuf],
+    baseline: Option<PathBuf>,
+) -> Result<Slot<Vec<bench::Benchmark>>, RunError> {
+    if paths.is_empty() {
+        return Ok(Slot::Missing {
+            expected: Vec::new(),
+        });
+    }
+    let paths = match present(paths) {
+        Ok(p) => p,
+        Err(expected) => return Ok(Slot::Missing { expected }),
+    };
+    let mut current = bench::read_benches(paths)?;
+    let mut all_sources = sources(paths);
+    if let Some(baseline) = baseline {
+        if !baseline.exists() {
+            return Ok(Slot::Missing {
+                expected: vec![baseline.display().to_string()],
+            });
+        }
+        let base = bench::read_bench(&baseline)?;
+        let unmatched = bench::pair_baseline(&mut current, &base.benchmarks);
+        all_sources.push(format!("baseline {}", baseline.display()));
+        if !unmatched.is_empty() {
+            all_sources.push(format!(
+                "baseline entries without a current result: {}",
+                unmatched.join(", ")
+            ));
+        }
+    }
+    Ok(Slot::Present {
+        value: current,
+        sources: all_sources,
+    })
+}
+
+fn release_evidence(
+    root: &Path,
+    config: &Config,
+    context: &Context,
+    policy: &ReleasePolicy,
+) -> Result<Slot<ReleaseEvidence>, RunError> {
+    let Some(tag) = &context.tag else {
+        return Ok(Slot::Missing {
+            expected: Vec::new(),
+        });
+    };
+    let tag =
+        release::parse_tag(tag, &config.tag_pattern).map_err(|e| RunError::Usage(e.to_string()))?;
+    let packages = if policy.version_matches_tag {
+        release::workspace_versions(&root.join("Cargo.toml")).map_err(|e| e.to_string())
+    } else {
+        Ok(Vec::new())
+    };
+    let changelog = match &policy.changelog {
+        Some(path) => {
+            let full = root.join(path);
+            let section = if full.exists() {
+                Some(release::read_changelog_section(
+                    &full,
+                    &tag.version.to_string(),
+                )?)
+            } else {
+                None
+            };
+            Some(ChangelogFinding {
+                path: path.clone(),
+                section,
+            })
+        }
+        None => None,
+    };
+    Ok(Slot::Present {
+        value: ReleaseEvidence {
+            tag,
+            packages,
+            changelog,
+        },
+        sources: Vec::new(),
     })
 }
 

@@ -67,7 +67,7 @@ pub(super) fn rules(
         let checks = match slot {
             Slot::Present { value, .. } => value,
             other => {
-                let (status, message, help) = absent(other, policy.optional);
+                let (status, message, help) = absent(other, policy.optional, "check-run data");
                 out.push(RuleResult::new(
                     id, title, status, None, required, message, help,
                 ));

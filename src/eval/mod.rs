@@ -5,19 +5,28 @@
 //! parsed; a kind of evidence that was expected but not found is a value
 //! ([`Slot::Missing`]) so that fail-closed behaviour is a rule, not an accident.
 
+mod audit;
+mod bench;
 mod checks;
 mod coverage;
+mod release;
 mod reviews;
+mod tests;
 mod verdict;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::evidence::audit::AuditReport;
+use crate::evidence::bench::Benchmark;
 use crate::evidence::coverage::CoverageReport;
 use crate::evidence::github::{CommitChecks, PullRequestReviews};
+use crate::evidence::junit::TestRun;
 use crate::policy::Policy;
 
+pub use bench::format_ns;
 pub use coverage::{patch_coverage, ChangedLines, PatchCoverage};
+pub use release::{ChangelogFinding, DocumentEvidence, ReleaseEvidence};
 pub use reviews::{tally as review_tally, ReviewTally};
 pub use verdict::*;
 
@@ -80,6 +89,18 @@ pub struct Evidence {
     pub reviews: Slot<PullRequestReviews>,
     /// Other checks on the head commit.
     pub checks: Slot<CommitChecks>,
+    /// cargo-audit findings.
+    pub audit: Slot<AuditReport>,
+    /// `Cargo.lock` path and text, to point annotations at vulnerable packages.
+    pub lockfile: Option<(String, String)>,
+    /// Test results.
+    pub tests: Slot<TestRun>,
+    /// Benchmark results, paired with their baselines where known.
+    pub bench: Slot<Vec<Benchmark>>,
+    /// Release tag, package versions and changelog.
+    pub release: Slot<ReleaseEvidence>,
+    /// Files found for each `[[documents]]` rule.
+    pub documents: DocumentEvidence,
 }
 
 /// What is being judged, and where.
@@ -110,8 +131,9 @@ pub fn evaluate(
     context: &Context,
     now: DateTime<Utc>,
 ) -> Verdict {
-    let _ = now; // expiry-bearing rules (audit ignores, overrides) arrive with their evidence kinds
     let mut rules = Vec::new();
+    let mut notes = Vec::new();
+    let mut annotations = Vec::new();
     if let Some(cov) = &policy.coverage {
         coverage::rules(cov, evidence, &mut rules);
     }
@@ -122,13 +144,39 @@ pub fn evaluate(
     if let Some(p) = &policy.checks {
         checks::rules(p, &evidence.checks, context, &mut rules);
     }
-    not_yet_evaluated(policy, &mut rules);
+    if let Some(p) = &policy.audit {
+        audit::rules(
+            p,
+            evidence,
+            now.date_naive(),
+            &mut rules,
+            &mut notes,
+            &mut annotations,
+        );
+    }
+    if let Some(p) = &policy.tests {
+        tests::rules(p, evidence, &mut rules);
+    }
+    if let Some(p) = &policy.benchmarks {
+        bench::rules(p, evidence, &mut rules);
+    }
+    if let Some(p) = &policy.release {
+        release::rules(p, evidence, &mut rules);
+    }
+    release::document_rules(&policy.documents, evidence, &mut rules);
+    signoffs_not_yet_verified(policy, &mut rules);
     let summary = EvidenceSummary {
         coverage: evidence
             .coverage
             .value()
             .map(|report| CoverageEvidence::from_report(report, coverage::patch_tally(evidence))),
         reviews,
+        audit: evidence.audit.value().map(AuditReport::summary),
+        tests: evidence.tests.value().map(TestRun::summary),
+        bench: evidence
+            .bench
+            .value()
+            .map(|b| crate::evidence::bench::summary(b)),
     };
     let mut verdict = Verdict::new(policy, context, rules, summary);
     if let Some(cov) = &policy.coverage {
@@ -139,48 +187,18 @@ pub fn evaluate(
     verdict
 }
 
-/// Sections this version parses but cannot judge yet become `error` rules:
-/// a gate must never pass because a criterion was silently ignored.
-fn not_yet_evaluated(policy: &Policy, rules: &mut Vec<RuleResult>) {
-    let mut pending: Vec<(String, String)> = Vec::new();
-    let mut section = |present: bool, id: &str, title: &str| {
-        if present {
-            pending.push((id.to_owned(), title.to_owned()));
-        }
-    };
-    section(
-        policy.audit.is_some(),
-        "audit.vulnerabilities",
-        "Security advisories",
-    );
-    section(
-        policy.benchmarks.is_some(),
-        "bench.regression[*]",
-        "Benchmarks",
-    );
-    section(policy.tests.is_some(), "tests.pass", "Test suites");
-    section(
-        policy.release.is_some(),
-        "release.version",
-        "Release readiness",
-    );
+/// Sign-offs are parsed but cannot be verified by this version: they become
+/// `error` rules, because a gate must never pass on a criterion it ignored.
+fn signoffs_not_yet_verified(policy: &Policy, rules: &mut Vec<RuleResult>) {
     for s in &policy.signoffs {
-        pending.push((format!("signoff[{}]", s.id), s.title.clone()));
-    }
-    for d in &policy.documents {
-        pending.push((format!("documents[{}]", d.id), d.title.clone()));
-    }
-    for (id, title) in pending {
-        rules.push(RuleResult {
-            id,
-            title,
-            status: Status::Error,
-            actual: None,
-            required: "evaluation support".to_owned(),
-            message: "this tollgate version cannot evaluate this rule yet, so it cannot pass"
-                .to_owned(),
-            help: Some("upgrade tollgate, or remove the section from the policy".to_owned()),
-            override_: None,
-        });
+        rules.push(RuleResult::new(
+            format!("signoff[{}]", s.id),
+            s.title.clone(),
+            Status::Error,
+            None,
+            &format!("{} signature(s) from {}", s.count, s.principals.join(", ")),
+            "this tollgate version cannot verify signed sign-offs yet, so this criterion cannot pass".to_owned(),
+            Some("sign-off verification arrives with signed overrides; until then remove the sign-off or accept the failure".to_owned()),
+        ));
     }
 }

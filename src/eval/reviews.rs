@@ -85,7 +85,8 @@ pub(super) fn rules(
     let pr = match slot {
         Slot::Present { value, .. } => value,
         other => {
-            let (status, message, help) = absent(other, policy.optional);
+            let (status, message, help) =
+                absent(other, policy.optional, "pull-request review data");
             out.push(RuleResult::new(
                 "reviews.approvals",
                 "Pull-request approvals",
@@ -191,7 +192,11 @@ fn changes_requested_rule(t: &ReviewTally) -> RuleResult {
 }
 
 /// Status, message and help for evidence that is not present.
-pub(super) fn absent<T>(slot: &Slot<T>, optional: bool) -> (Status, String, Option<String>) {
+pub(super) fn absent<T>(
+    slot: &Slot<T>,
+    optional: bool,
+    what: &str,
+) -> (Status, String, Option<String>) {
     match slot {
         Slot::Unavailable { reason } => (
             Status::Unknown,
@@ -206,9 +211,9 @@ pub(super) fn absent<T>(slot: &Slot<T>, optional: bool) -> (Status, String, Opti
                 Status::Fail
             },
             if expected.is_empty() {
-                "the data could not be obtained".to_owned()
+                format!("no {what} was given")
             } else {
-                format!("not found: {}", expected.join(", "))
+                format!("{what} not found: expected {}", expected.join(", "))
             },
             None,
         ),

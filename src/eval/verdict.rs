@@ -209,6 +209,15 @@ pub struct EvidenceSummary {
     /// Current approvals and change requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviews: Option<super::ReviewTally>,
+    /// Advisories and warning counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::evidence::audit::AuditSummary>,
+    /// Test counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tests: Option<crate::evidence::junit::TestsSummary>,
+    /// Benchmark figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bench: Option<Vec<crate::evidence::bench::BenchSummary>>,
 }
 
 /// Severity of an annotation, as GitHub's check-run API names them.

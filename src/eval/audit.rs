@@ -1,0 +1,279 @@
+//! Audit rules: vulnerabilities by severity, warning kinds, and waivers
+//! that expire and are reported when they match nothing (STYLE habit 7).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+
+use super::reviews::absent;
+use super::{Annotation, AnnotationLevel, Evidence, RuleResult, Status};
+use crate::evidence::audit::{lockfile_line, Advisory, AuditReport, Severity, WarningKind};
+use crate::policy::{AuditIgnore, AuditPolicy, FailOn};
+
+/// Whether an advisory of `severity` fails under the policy.
+fn fails(policy: &AuditPolicy, severity: Severity) -> bool {
+    if policy.fail_on == FailOn::None {
+        return false;
+    }
+    if severity == Severity::Unscored {
+        return policy.unscored_fails;
+    }
+    let floor = match policy.fail_on {
+        FailOn::Any | FailOn::None | FailOn::Low => Severity::Low,
+        FailOn::Medium => Severity::Medium,
+        FailOn::High => Severity::High,
+        FailOn::Critical => Severity::Critical,
+    };
+    severity >= floor
+}
+
+/// The ignore entry that waives `id` (matched on the id or an alias), if any.
+fn waiver<'a>(policy: &'a AuditPolicy, ids: &[&str]) -> Option<&'a AuditIgnore> {
+    policy
+        .ignore
+        .iter()
+        .find(|i| ids.iter().any(|id| i.id.eq_ignore_ascii_case(id)))
+}
+
+/// Whether a waiver still applies on `today` (its `expires` day included).
+fn in_force(ignore: &AuditIgnore, today: NaiveDate) -> bool {
+    ignore.expires.is_none_or(|e| today <= e)
+}
+
+fn advisory_ids(a: &Advisory) -> Vec<&str> {
+    std::iter::once(a.id.as_str())
+        .chain(a.aliases.iter().map(String::as_str))
+        .collect()
+}
+
+pub(super) fn rules(
+    policy: &AuditPolicy,
+    evidence: &Evidence,
+    today: NaiveDate,
+    out: &mut Vec<RuleResult>,
+    notes: &mut Vec<String>,
+    annotations: &mut Vec<Annotation>,
+) {
+    let required = match policy.fail_on {
+        FailOn::None => "vulnerabilities do not fail".to_owned(),
+        FailOn::Any => "no vulnerabilities".to_owned(),
+        other => format!("none {} or worse", serde_plain(other)),
+    };
+    let Some(report) = evidence.audit.value() else {
+        let (status, message, help) =
+            absent(&evidence.audit, policy.optional, "cargo-audit report");
+        let help = help.or_else(|| {
+            Some("run `cargo audit --json > target/audit.json` and pass --audit PATH".to_owned())
+        });
+        out.push(RuleResult::new(
+            "audit.vulnerabilities",
+            "Security advisories",
+            status,
+            None,
+            &required,
+            message.clone(),
+            help.clone(),
+        ));
+        for kind in &policy.warnings {
+            out.push(RuleResult::new(
+                format!("audit.warnings[{kind}]"),
+                format!("No `{kind}` warnings"),
+                status,
+                None,
+                "none",
+                message.clone(),
+                help.clone(),
+            ));
+        }
+        return;
+    };
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    let mut failing: Vec<&Advisory> = Vec::new();
+    let mut waived: Vec<String> = Vec::new();
+    let mut tolerated = 0usize;
+    for a in &report.vulnerabilities {
+        if let Some(w) = waiver(policy, &advisory_ids(a)) {
+            used.insert(w.id.as_str());
+            if in_force(w, today) {
+                waived.push(format!("{} ({})", a.id, w.reason));
+                continue;
+            }
+            notes.push(format!(
+                "audit.ignore of {} expired on {}; it no longer applies",
+                w.id,
+                w.expires.map(|d| d.to_string()).unwrap_or_default()
+            ));
+        }
+        if fails(policy, a.severity) {
+            failing.push(a);
+        } else {
+            tolerated += 1;
+        }
+    }
+    // Worst first, so the message leads with what matters most.
+    failing.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    let actual = if report.vulnerabilities.is_empty() {
+        "none".to_owned()
+    } else {
+        severity_counts(&report.vulnerabilities)
+    };
+    let (status, message, help) = if failing.is_empty() {
+        let mut m = format!(
+            "{} vulnerabilit{} found",
+            report.vulnerabilities.len(),
+            if report.vulnerabilities.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            }
+        );
+        if tolerated > 0 {
+            let _ = write!(m, ", {tolerated} below the failing severity");
+        }
+        if !waived.is_empty() {
+            let _ = write!(m, "; waived: {}", waived.join(", "));
+        }
+        (Status::Pass, m, None)
+    } else {
+        let list: Vec<String> = failing
+            .iter()
+            .map(|a| format!("{} {}@{} ({})", a.id, a.package, a.version, a.severity))
+            .collect();
+        let upgrade: Vec<String> = failing
+            .iter()
+            .map(|a| {
+                if a.patched.is_empty() {
+                    format!(
+                        "{} (no patched release: replace it or waive {} with a reason)",
+                        a.package, a.id
+                    )
+                } else {
+                    format!("{} to {}", a.package, a.patched.join(" or "))
+                }
+            })
+            .collect();
+        (
+            Status::Fail,
+            format!("failing advisories: {}", list.join(", ")),
+            Some(format!("upgrade {}", upgrade.join("; "))),
+        )
+    };
+    out.push(RuleResult::new(
+        "audit.vulnerabilities",
+        "Security advisories",
+        status,
+        Some(actual),
+        &required,
+        message,
+        help,
+    ));
+    if let Some((lock_path, lock_text)) = &evidence.lockfile {
+        for a in &failing {
+            let line = lockfile_line(lock_text, &a.package, &a.version).unwrap_or(1);
+            annotations.push(Annotation {
+                path: lock_path.clone(),
+                start_line: line,
+                end_line: line,
+                level: AnnotationLevel::Failure,
+                rule: "audit.vulnerabilities".to_owned(),
+                title: format!(
+                    "{} {}@{}: {} severity",
+                    a.id, a.package, a.version, a.severity
+                ),
+                message: format!(
+                    "{}{}",
+                    a.title,
+                    a.url
+                        .as_deref()
+                        .map(|u| format!(" ({u})"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+    }
+    warning_rules(policy, report, today, &mut used, out);
+    for ignore in &policy.ignore {
+        if !used.contains(ignore.id.as_str()) {
+            notes.push(format!("audit.ignore of {} matches no advisory in the report; remove it so the list does not rot", ignore.id));
+        }
+    }
+}
+
+/// `audit.warnings[KIND]` for each kind the policy fails on.
+fn warning_rules<'a>(
+    policy: &'a AuditPolicy,
+    report: &AuditReport,
+    today: NaiveDate,
+    used: &mut BTreeSet<&'a str>,
+    out: &mut Vec<RuleResult>,
+) {
+    for kind_name in &policy.warnings {
+        let kind = WarningKind::from_name(kind_name);
+        let mut active = Vec::new();
+        for w in report
+            .warnings
+            .get(&kind)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let ids: Vec<&str> = w.id.as_deref().into_iter().collect();
+            if let Some(i) = waiver(policy, &ids) {
+                used.insert(i.id.as_str());
+                if in_force(i, today) {
+                    continue;
+                }
+            }
+            active.push(format!(
+                "{}@{}{}",
+                w.package,
+                w.version,
+                w.id.as_deref()
+                    .map(|i| format!(" ({i})"))
+                    .unwrap_or_default()
+            ));
+        }
+        let (status, message, help) = if active.is_empty() {
+            (Status::Pass, format!("no `{kind_name}` warnings"), None)
+        } else {
+            (Status::Fail, format!("`{kind_name}`: {}", active.join(", ")), Some(format!("replace or upgrade the {kind_name} crates, or waive them in [[audit.ignore]] with a reason")))
+        };
+        out.push(RuleResult::new(
+            format!("audit.warnings[{kind_name}]"),
+            format!("No `{kind_name}` warnings"),
+            status,
+            Some(active.len().to_string()),
+            "0",
+            message,
+            help,
+        ));
+    }
+}
+
+fn serde_plain(f: FailOn) -> &'static str {
+    match f {
+        FailOn::Any => "any",
+        FailOn::Low => "low",
+        FailOn::Medium => "medium",
+        FailOn::High => "high",
+        FailOn::Critical => "critical",
+        FailOn::None => "none",
+    }
+}
+
+fn severity_counts(list: &[Advisory]) -> String {
+    let mut parts = Vec::new();
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Unscored,
+    ] {
+        let n = list.iter().filter(|a| a.severity == s).count();
+        if n > 0 {
+            parts.push(format!("{n} {s}"));
+        }
+    }
+    format!("{} ({})", list.len(), parts.join(", "))
+}

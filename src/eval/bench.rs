@@ -1,0 +1,166 @@
+//! Benchmark rules: regressions against a baseline and absolute SLOs.
+//!
+//! A regression fails only where the confidence interval lies wholly beyond
+//! `max_regression`; a point estimate beyond it with an interval straddling
+//! it is a warning (the rule passes and says so). Without an interval the
+//! point estimate decides and the message says the comparison had none.
+
+use super::reviews::absent;
+use super::{Evidence, RuleResult, Status};
+use crate::evidence::bench::Benchmark;
+use crate::policy::BenchmarksPolicy;
+
+/// Formats nanoseconds with a readable unit.
+#[must_use]
+pub fn format_ns(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3}s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.3}ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.3}µs", ns / 1e3)
+    } else {
+        format!("{ns:.1}ns")
+    }
+}
+
+pub(super) fn rules(policy: &BenchmarksPolicy, evidence: &Evidence, out: &mut Vec<RuleResult>) {
+    let Some(benches) = evidence.bench.value() else {
+        let (status, message, help) = absent(&evidence.bench, policy.optional, "benchmark result");
+        let help = help.or_else(|| {
+            Some(
+                "run the benchmarks and pass --bench target/criterion (or set [evidence] bench)"
+                    .to_owned(),
+            )
+        });
+        if let Some(max) = policy.max_regression {
+            out.push(RuleResult::new(
+                "bench.regression[*]",
+                "No benchmark regressions",
+                status,
+                None,
+                &format!("<= +{max}%"),
+                message.clone(),
+                help.clone(),
+            ));
+        }
+        for slo in &policy.slo {
+            out.push(RuleResult::new(
+                format!("bench.slo[{}]", slo.bench),
+                format!("SLO {} <= {}", slo.bench, slo.max_text),
+                status,
+                None,
+                &format!("<= {}", slo.max_text),
+                message.clone(),
+                help.clone(),
+            ));
+        }
+        return;
+    };
+    if let Some(max) = policy.max_regression {
+        regressions(max, benches, out);
+    }
+    for slo in &policy.slo {
+        let id = format!("bench.slo[{}]", slo.bench);
+        let title = format!("SLO {} <= {}", slo.bench, slo.max_text);
+        let required = format!("<= {}", slo.max_text);
+        let matching: Vec<(&Benchmark, f64)> = benches
+            .iter()
+            .filter(|b| slo.matcher.is_match(&b.id))
+            .filter_map(|b| b.value_ns().map(|ns| (b, ns)))
+            .collect();
+        if matching.is_empty() {
+            out.push(RuleResult::new(
+                id,
+                title,
+                Status::Error,
+                None,
+                &required,
+                format!("no timed benchmark matches `{}`", slo.bench),
+                Some("check the glob against the ids `tollgate inspect` lists for the benchmark results".to_owned()),
+            ));
+            continue;
+        }
+        let over: Vec<String> = matching
+            .iter()
+            .filter(|(_, ns)| *ns > slo.max_ns)
+            .map(|(b, ns)| format!("{} {}", b.id, format_ns(*ns)))
+            .collect();
+        let worst = matching
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(b, ns)| format!("{} {}", b.id, format_ns(*ns)));
+        let (status, message, help) = if over.is_empty() {
+            (
+                Status::Pass,
+                format!("{} benchmark(s) within {}", matching.len(), slo.max_text),
+                None,
+            )
+        } else {
+            (
+                Status::Fail,
+                format!("over {}: {}", slo.max_text, over.join(", ")),
+                Some(format!(
+                    "make these benchmarks faster than {}, or revise the SLO in the policy",
+                    slo.max_text
+                )),
+            )
+        };
+        out.push(RuleResult::new(
+            id, title, status, worst, &required, message, help,
+        ));
+    }
+}
+
+fn regressions(max: f64, benches: &[Benchmark], out: &mut Vec<RuleResult>) {
+    let required = format!("<= +{max}%");
+    let compared: Vec<&Benchmark> = benches.iter().filter(|b| b.change.is_some()).collect();
+    if compared.is_empty() {
+        out.push(RuleResult::new(
+            "bench.regression[*]",
+            "No benchmark regressions",
+            Status::Fail,
+            None,
+            &required,
+            "no benchmark has a baseline to compare with, so regressions cannot be ruled out".to_owned(),
+            Some("keep criterion's baseline (cargo bench -- --save-baseline / --baseline), or pass --bench-baseline PATH".to_owned()),
+        ));
+        return;
+    }
+    for b in compared {
+        let Some(change) = b.worsening() else {
+            continue;
+        };
+        let id = format!("bench.regression[{}]", b.id);
+        let title = format!("{} does not regress", b.id);
+        let point = change.point * 100.0;
+        let actual = format!("{point:+.2}%");
+        let (status, message, help) = match change.interval {
+            Some((lo, hi)) => {
+                let (lo, hi) = (lo * 100.0, hi * 100.0);
+                if lo > max {
+                    (Status::Fail, format!("{point:+.2}% slower, confidence interval [{lo:+.2}%, {hi:+.2}%] lies wholly beyond +{max}%"), Some(format!("find what made {} slower, or justify it with a signed override", b.id)))
+                } else if point > max {
+                    (Status::Pass, format!("warning: point estimate {point:+.2}% is beyond +{max}% but the confidence interval [{lo:+.2}%, {hi:+.2}%] straddles it; re-run to confirm"), None)
+                } else {
+                    (Status::Pass, format!("{point:+.2}% (confidence interval [{lo:+.2}%, {hi:+.2}%])"), None)
+                }
+            }
+            None if point > max => (
+                Status::Fail,
+                format!("{point:+.2}% slower than the baseline (the comparison had no confidence interval, so the point estimate decides)"),
+                Some(format!("find what made {} slower, or justify it with a signed override", b.id)),
+            ),
+            None => (Status::Pass, format!("{point:+.2}% (no confidence interval; the point estimate decides)"), None),
+        };
+        out.push(RuleResult::new(
+            id,
+            title,
+            status,
+            Some(actual),
+            &required,
+            message,
+            help,
+        ));
+    }
+}

@@ -1,0 +1,267 @@
+//! Release readiness (Gate 3) and design documents (Gate 1).
+
+use std::collections::BTreeMap;
+
+use super::reviews::absent;
+use super::{Evidence, RuleResult, Slot, Status};
+use crate::evidence::documents::DocumentMatch;
+use crate::evidence::release::{ChangelogSection, PackageVersion, ReleaseTag};
+use crate::policy::{DocumentPolicy, ReleasePolicy};
+
+/// What the release rules look at, gathered by the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseEvidence {
+    /// The tag judged.
+    pub tag: ReleaseTag,
+    /// Publishable workspace packages (`cargo metadata`); `Err` says why they could not be read.
+    pub packages: Result<Vec<PackageVersion>, String>,
+    /// The changelog asked for by the policy: its path and, if it exists, the
+    /// section for the tag's version.
+    pub changelog: Option<ChangelogFinding>,
+}
+
+/// The changelog's section for the version, if the file exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangelogFinding {
+    /// Repository-relative path.
+    pub path: String,
+    /// `None` when the file does not exist; `Some(None)` when it has no section for the version.
+    pub section: Option<Option<ChangelogSection>>,
+}
+
+/// Files found for each `[[documents]]` rule, by id; `Err` says why the search failed.
+pub type DocumentEvidence = BTreeMap<String, Result<Vec<DocumentMatch>, String>>;
+
+pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<RuleResult>) {
+    let release = match &evidence.release {
+        Slot::Present { value, .. } => value,
+        other => {
+            let (status, message, help) = absent(other, policy.optional, "release tag");
+            let help = help.or_else(|| Some("run on a tag push, or pass --tag vX.Y.Z".to_owned()));
+            if policy.version_matches_tag {
+                out.push(RuleResult::new(
+                    "release.version",
+                    "Package versions match the tag",
+                    status,
+                    None,
+                    "= tag version",
+                    message.clone(),
+                    help.clone(),
+                ));
+            }
+            if policy.changelog.is_some() {
+                out.push(RuleResult::new(
+                    "release.changelog",
+                    "Release notes prepared",
+                    status,
+                    None,
+                    "a non-empty section",
+                    message,
+                    help,
+                ));
+            }
+            return;
+        }
+    };
+    let version = &release.tag.version;
+    if policy.version_matches_tag {
+        let required = format!("= {version}");
+        let rule = match &release.packages {
+            Err(e) => RuleResult::new(
+                "release.version",
+                "Package versions match the tag",
+                Status::Error,
+                None,
+                &required,
+                format!("cannot read the workspace's package versions: {e}"),
+                None,
+            ),
+            Ok(packages) if packages.is_empty() => RuleResult::new(
+                "release.version",
+                "Package versions match the tag",
+                Status::Error,
+                None,
+                &required,
+                "the workspace has no publishable package to compare with the tag".to_owned(),
+                None,
+            ),
+            Ok(packages) => {
+                let wrong: Vec<String> = packages
+                    .iter()
+                    .filter(|p| &p.version != version)
+                    .map(|p| format!("{} {}", p.name, p.version))
+                    .collect();
+                let actual = packages
+                    .iter()
+                    .map(|p| format!("{} {}", p.name, p.version))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if wrong.is_empty() {
+                    RuleResult::new(
+                        "release.version",
+                        "Package versions match the tag",
+                        Status::Pass,
+                        Some(actual),
+                        &required,
+                        format!("every publishable package is at {version}"),
+                        None,
+                    )
+                } else {
+                    RuleResult::new(
+                        "release.version",
+                        "Package versions match the tag",
+                        Status::Fail,
+                        Some(actual),
+                        &required,
+                        format!("tag {} says {version}, but: {}", release.tag.tag, wrong.join(", ")),
+                        Some(format!("set `version = \"{version}\"` in those Cargo.toml files, or tag the version they carry")),
+                    )
+                }
+            }
+        };
+        out.push(rule);
+    }
+    if let Some(path) = &policy.changelog {
+        let required = format!("a non-empty section for {version}");
+        let finding = release.changelog.as_ref().and_then(|c| c.section.clone());
+        let rule = match finding {
+            None => RuleResult::new(
+                "release.changelog",
+                "Release notes prepared",
+                Status::Fail,
+                None,
+                &required,
+                format!("{path} not found"),
+                Some(format!("add {path} with a `## [{version}]` section")),
+            ),
+            Some(None) => RuleResult::new(
+                "release.changelog",
+                "Release notes prepared",
+                Status::Fail,
+                Some("no section".to_owned()),
+                &required,
+                format!("{path} has no section for {version}"),
+                Some(format!(
+                    "add a `## [{version}] - YYYY-MM-DD` section with the release notes"
+                )),
+            ),
+            Some(Some(section)) if !section.non_empty => RuleResult::new(
+                "release.changelog",
+                "Release notes prepared",
+                Status::Fail,
+                Some("empty section".to_owned()),
+                &required,
+                format!(
+                    "{path}:{}: the section `{}` is empty",
+                    section.line, section.heading
+                ),
+                Some("write the release notes under that heading".to_owned()),
+            ),
+            Some(Some(section)) => RuleResult::new(
+                "release.changelog",
+                "Release notes prepared",
+                Status::Pass,
+                Some(format!("{path}:{}", section.line)),
+                &required,
+                format!("`## {}` has release notes", section.heading),
+                None,
+            ),
+        };
+        out.push(rule);
+    }
+}
+
+pub(super) fn document_rules(
+    policies: &[DocumentPolicy],
+    evidence: &Evidence,
+    out: &mut Vec<RuleResult>,
+) {
+    for doc in policies {
+        let id = format!("documents[{}]", doc.id);
+        let required = match &doc.marker {
+            Some(m) => format!(
+                ">= {} file(s) matching {} containing \"{m}\"",
+                doc.min_files, doc.glob
+            ),
+            None => format!(">= {} file(s) matching {}", doc.min_files, doc.glob),
+        };
+        let found = evidence.documents.get(&doc.id);
+        let rule = match found {
+            None => RuleResult::new(
+                id,
+                doc.title.clone(),
+                Status::Error,
+                None,
+                &required,
+                "the documents were not searched".to_owned(),
+                None,
+            ),
+            Some(Err(e)) => RuleResult::new(
+                id,
+                doc.title.clone(),
+                Status::Error,
+                None,
+                &required,
+                e.clone(),
+                None,
+            ),
+            Some(Ok(files)) => {
+                let good: Vec<&DocumentMatch> =
+                    files.iter().filter(|f| f.contains_marker).collect();
+                let lacking: Vec<&str> = files
+                    .iter()
+                    .filter(|f| !f.contains_marker)
+                    .map(|f| f.path.as_str())
+                    .collect();
+                let count = u32::try_from(good.len()).unwrap_or(u32::MAX);
+                let actual = format!("{count} of {} file(s)", files.len());
+                if count >= doc.min_files {
+                    RuleResult::new(
+                        id,
+                        doc.title.clone(),
+                        Status::Pass,
+                        Some(actual),
+                        &required,
+                        good.iter()
+                            .map(|f| f.path.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        None,
+                    )
+                } else {
+                    let status = if files.is_empty() && doc.optional {
+                        Status::Skipped
+                    } else {
+                        Status::Fail
+                    };
+                    let message = if files.is_empty() {
+                        format!("no file matches {}", doc.glob)
+                    } else {
+                        format!(
+                            "without \"{}\": {}",
+                            doc.marker.as_deref().unwrap_or_default(),
+                            lacking.join(", ")
+                        )
+                    };
+                    let help = match &doc.marker {
+                        Some(m) => format!(
+                            "add the document at {} and mark it \"{m}\" once approved",
+                            doc.glob
+                        ),
+                        None => format!("add the document at {}", doc.glob),
+                    };
+                    RuleResult::new(
+                        id,
+                        doc.title.clone(),
+                        status,
+                        Some(actual),
+                        &required,
+                        message,
+                        Some(help),
+                    )
+                }
+            }
+        };
+        out.push(rule);
+    }
+}
