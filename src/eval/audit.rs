@@ -277,3 +277,158 @@ fn severity_counts(list: &[Advisory]) -> String {
     }
     format!("{} ({})", list.len(), parts.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Slot;
+
+    fn advisory(id: &str, severity: Severity) -> Advisory {
+        Advisory {
+            id: id.into(),
+            package: format!("pkg-{id}"),
+            version: "1.0.0".into(),
+            title: "t".into(),
+            severity,
+            score: None,
+            cvss: None,
+            aliases: vec![format!("CVE-{id}")],
+            url: None,
+            patched: vec![],
+        }
+    }
+
+    fn policy(fail_on: FailOn) -> AuditPolicy {
+        AuditPolicy {
+            optional: false,
+            fail_on,
+            unscored_fails: true,
+            warnings: vec![],
+            ignore: vec![],
+        }
+    }
+
+    fn judge(
+        policy: &AuditPolicy,
+        vulns: Vec<Advisory>,
+        today: &str,
+    ) -> (Vec<RuleResult>, Vec<String>) {
+        let evidence = Evidence {
+            audit: Slot::Present {
+                value: AuditReport {
+                    vulnerabilities: vulns,
+                    ..AuditReport::default()
+                },
+                sources: vec![],
+            },
+            ..Evidence::default()
+        };
+        let (mut rules, mut notes, mut ann) = (Vec::new(), Vec::new(), Vec::new());
+        super::rules(
+            policy,
+            &evidence,
+            today.parse().unwrap(),
+            &mut rules,
+            &mut notes,
+            &mut ann,
+        );
+        (rules, notes)
+    }
+
+    #[test]
+    fn severity_threshold_and_unscored_decide() {
+        let p = policy(FailOn::Critical);
+        assert_eq!(
+            judge(&p, vec![advisory("A", Severity::High)], "2026-01-01").0[0].status,
+            Status::Pass
+        );
+        assert_eq!(
+            judge(&p, vec![advisory("A", Severity::Critical)], "2026-01-01").0[0].status,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&p, vec![advisory("A", Severity::Unscored)], "2026-01-01").0[0].status,
+            Status::Fail
+        );
+        let lenient = AuditPolicy {
+            unscored_fails: false,
+            ..policy(FailOn::Critical)
+        };
+        assert_eq!(
+            judge(
+                &lenient,
+                vec![advisory("A", Severity::Unscored)],
+                "2026-01-01"
+            )
+            .0[0]
+                .status,
+            Status::Pass
+        );
+        assert_eq!(
+            judge(
+                &policy(FailOn::None),
+                vec![advisory("A", Severity::Critical)],
+                "2026-01-01"
+            )
+            .0[0]
+                .status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn ignores_apply_until_they_expire_and_unused_ones_are_reported() {
+        let mut p = policy(FailOn::Any);
+        p.ignore = vec![
+            AuditIgnore {
+                id: "CVE-A".into(),
+                reason: "not reachable".into(),
+                expires: Some("2026-01-31".parse().unwrap()),
+            },
+            AuditIgnore {
+                id: "RUSTSEC-UNUSED".into(),
+                reason: "old".into(),
+                expires: None,
+            },
+        ];
+        let (rules, notes) = judge(&p, vec![advisory("A", Severity::High)], "2026-01-31");
+        assert_eq!(
+            rules[0].status,
+            Status::Pass,
+            "waived through the last day, matched by alias"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("RUSTSEC-UNUSED") && n.contains("matches no advisory")),
+            "{notes:?}"
+        );
+        let (rules, notes) = judge(&p, vec![advisory("A", Severity::High)], "2026-02-01");
+        assert_eq!(rules[0].status, Status::Fail);
+        assert!(
+            notes.iter().any(|n| n.contains("expired on 2026-01-31")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn missing_report_fails_closed_and_names_the_file() {
+        let evidence = Evidence {
+            audit: Slot::Missing {
+                expected: vec!["target/audit.json".into()],
+            },
+            ..Evidence::default()
+        };
+        let (mut rules, mut notes, mut ann) = (Vec::new(), Vec::new(), Vec::new());
+        super::rules(
+            &policy(FailOn::Critical),
+            &evidence,
+            "2026-01-01".parse().unwrap(),
+            &mut rules,
+            &mut notes,
+            &mut ann,
+        );
+        assert_eq!(rules[0].status, Status::Fail);
+        assert!(rules[0].message.contains("target/audit.json"));
+    }
+}

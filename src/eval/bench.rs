@@ -164,3 +164,137 @@ fn regressions(max: f64, benches: &[Benchmark], out: &mut Vec<RuleResult>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Slot;
+    use crate::evidence::bench::{Change, Unit};
+    use crate::policy::SloPolicy;
+
+    fn bench(id: &str, ns: f64, change: Option<Change>) -> Benchmark {
+        Benchmark {
+            id: id.into(),
+            value: ns,
+            unit: Unit::Nanoseconds,
+            baseline: None,
+            change,
+            bigger_is_better: false,
+        }
+    }
+
+    fn judge(benches: Vec<Benchmark>, slo: Vec<SloPolicy>) -> Vec<RuleResult> {
+        let policy = BenchmarksPolicy {
+            optional: false,
+            max_regression: Some(10.0),
+            slo,
+        };
+        let evidence = Evidence {
+            bench: Slot::Present {
+                value: benches,
+                sources: vec![],
+            },
+            ..Evidence::default()
+        };
+        let mut out = Vec::new();
+        rules(&policy, &evidence, &mut out);
+        out
+    }
+
+    #[test]
+    fn only_an_interval_wholly_beyond_the_limit_fails() {
+        let rules = judge(
+            vec![
+                bench(
+                    "wholly",
+                    1.0,
+                    Some(Change {
+                        point: 0.30,
+                        interval: Some((0.12, 0.50)),
+                    }),
+                ),
+                bench(
+                    "straddles",
+                    1.0,
+                    Some(Change {
+                        point: 0.15,
+                        interval: Some((0.05, 0.25)),
+                    }),
+                ),
+                bench(
+                    "point-only",
+                    1.0,
+                    Some(Change {
+                        point: 0.11,
+                        interval: None,
+                    }),
+                ),
+                bench(
+                    "fine",
+                    1.0,
+                    Some(Change {
+                        point: 0.02,
+                        interval: Some((-0.01, 0.04)),
+                    }),
+                ),
+            ],
+            vec![],
+        );
+        let status: Vec<Status> = rules.iter().map(|r| r.status).collect();
+        assert_eq!(
+            status,
+            vec![Status::Fail, Status::Pass, Status::Fail, Status::Pass]
+        );
+        assert!(
+            rules[1].message.starts_with("warning:"),
+            "{}",
+            rules[1].message
+        );
+        assert!(
+            rules[2].message.contains("no confidence interval"),
+            "{}",
+            rules[2].message
+        );
+    }
+
+    #[test]
+    fn bigger_is_better_turns_a_drop_into_a_regression() {
+        let mut b = bench(
+            "throughput",
+            1.0,
+            Some(Change {
+                point: -0.20,
+                interval: Some((-0.30, -0.15)),
+            }),
+        );
+        b.bigger_is_better = true;
+        b.unit = Unit::Other("ops/s".into());
+        assert_eq!(judge(vec![b], vec![])[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn no_baseline_at_all_fails_and_slos_match_by_glob() {
+        let slo = |glob: &str, max: &str, ns: f64| SloPolicy {
+            bench: glob.into(),
+            matcher: globset::Glob::new(glob).unwrap().compile_matcher(),
+            max_text: max.into(),
+            max_ns: ns,
+        };
+        let rules = judge(
+            vec![
+                bench("lookup/hot", 800.0, None),
+                bench("lookup/cold", 1500.0, None),
+            ],
+            vec![slo("lookup/*", "1us", 1e3), slo("search/*", "50ms", 5e7)],
+        );
+        assert_eq!(rules[0].id, "bench.regression[*]");
+        assert_eq!(rules[0].status, Status::Fail);
+        assert_eq!(rules[1].status, Status::Fail);
+        assert!(
+            rules[1].message.contains("lookup/cold 1.500µs"),
+            "{}",
+            rules[1].message
+        );
+        assert_eq!(rules[2].status, Status::Error);
+    }
+}

@@ -265,3 +265,97 @@ pub(super) fn document_rules(
         out.push(rule);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence(
+        packages: Vec<(&str, &str)>,
+        section: Option<Option<ChangelogSection>>,
+    ) -> Evidence {
+        let tag = ReleaseTag {
+            tag: "v1.2.0".into(),
+            version: semver::Version::new(1, 2, 0),
+        };
+        let packages = packages
+            .into_iter()
+            .map(|(n, v)| PackageVersion {
+                name: n.into(),
+                version: v.parse().unwrap(),
+                manifest_path: "Cargo.toml".into(),
+            })
+            .collect();
+        let changelog = Some(ChangelogFinding {
+            path: "CHANGELOG.md".into(),
+            section,
+        });
+        Evidence {
+            release: Slot::Present {
+                value: ReleaseEvidence {
+                    tag,
+                    packages: Ok(packages),
+                    changelog,
+                },
+                sources: vec![],
+            },
+            ..Evidence::default()
+        }
+    }
+
+    fn judge(e: &Evidence) -> Vec<Status> {
+        let policy = ReleasePolicy {
+            optional: false,
+            changelog: Some("CHANGELOG.md".into()),
+            version_matches_tag: true,
+        };
+        let mut out = Vec::new();
+        rules(&policy, e, &mut out);
+        out.iter().map(|r| r.status).collect()
+    }
+
+    #[test]
+    fn versions_must_equal_the_tag_and_the_section_must_say_something() {
+        let good = ChangelogSection {
+            heading: "[1.2.0] - 2026-11-25".into(),
+            line: 7,
+            non_empty: true,
+        };
+        let empty = ChangelogSection {
+            non_empty: false,
+            ..good.clone()
+        };
+        assert_eq!(
+            judge(&evidence(vec![("a", "1.2.0")], Some(Some(good.clone())))),
+            vec![Status::Pass, Status::Pass]
+        );
+        assert_eq!(
+            judge(&evidence(
+                vec![("a", "1.2.0"), ("b", "1.1.9")],
+                Some(Some(good))
+            )),
+            vec![Status::Fail, Status::Pass]
+        );
+        assert_eq!(
+            judge(&evidence(vec![("a", "1.2.0")], Some(Some(empty)))),
+            vec![Status::Pass, Status::Fail]
+        );
+        assert_eq!(
+            judge(&evidence(vec![("a", "1.2.0")], Some(None))),
+            vec![Status::Pass, Status::Fail]
+        );
+        assert_eq!(
+            judge(&evidence(vec![("a", "1.2.0")], None)),
+            vec![Status::Pass, Status::Fail]
+        );
+    }
+
+    #[test]
+    fn without_a_tag_the_release_rules_fail_closed() {
+        let e = Evidence {
+            release: Slot::Missing { expected: vec![] },
+            ..Evidence::default()
+        };
+        assert_eq!(judge(&e), vec![Status::Fail, Status::Fail]);
+    }
+}

@@ -86,3 +86,74 @@ pub(super) fn rules(policy: &TestsPolicy, evidence: &Evidence, out: &mut Vec<Rul
         help,
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::Slot;
+    use crate::evidence::junit::{FailedTest, FailureKind, TestRun};
+
+    fn judge(run: TestRun, min_tests: u64) -> RuleResult {
+        let policy = TestsPolicy {
+            optional: false,
+            all_pass: true,
+            min_tests,
+        };
+        let evidence = Evidence {
+            tests: Slot::Present {
+                value: run,
+                sources: vec![],
+            },
+            ..Evidence::default()
+        };
+        let mut out = Vec::new();
+        rules(&policy, &evidence, &mut out);
+        out.remove(0)
+    }
+
+    #[test]
+    fn zero_tests_is_not_a_pass() {
+        assert_eq!(judge(TestRun::default(), 1).status, Status::Fail);
+        let skipped_only = TestRun {
+            total: 3,
+            skipped: 3,
+            ..TestRun::default()
+        };
+        assert_eq!(judge(skipped_only, 1).status, Status::Fail);
+    }
+
+    #[test]
+    fn flaky_passes_pass_and_failures_are_named_then_counted() {
+        let flaky = TestRun {
+            total: 2,
+            passed: 2,
+            flaky: 1,
+            ..TestRun::default()
+        };
+        assert_eq!(judge(flaky, 1).status, Status::Pass);
+        let failing: Vec<FailedTest> = (0..12)
+            .map(|i| FailedTest {
+                suite: "s".into(),
+                classname: None,
+                name: format!("t{i}"),
+                kind: FailureKind::Failure,
+                message: None,
+            })
+            .collect();
+        let run = TestRun {
+            total: 12,
+            failed: 12,
+            failing,
+            ..TestRun::default()
+        };
+        let rule = judge(run, 1);
+        assert_eq!(rule.status, Status::Fail);
+        assert!(
+            rule.message.contains("t9 (s)")
+                && !rule.message.contains("t10 (s)")
+                && rule.message.ends_with("and 2 more"),
+            "{}",
+            rule.message
+        );
+    }
+}
