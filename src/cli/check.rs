@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
 use crate::context::{self, ActionsContext, Trigger};
-use crate::eval::{self, ChangelogFinding, Context, Evidence, ReleaseEvidence, Slot, Verdict};
+use crate::eval::{
+    self, ChangelogFinding, ChangelogState, Context, Evidence, ReleaseEvidence, Slot, Verdict,
+};
 use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
 use crate::evidence::{audit, bench, diff, documents, junit, release};
 use crate::exit;
@@ -434,17 +436,17 @@ fn release_evidence(
     let changelog = match &policy.changelog {
         Some(path) => {
             let full = root.join(path);
-            let section = if full.exists() {
-                Some(release::read_changelog_section(
-                    &full,
-                    &tag.version.to_string(),
-                )?)
+            let state = if full.exists() {
+                match release::read_changelog_section(&full, &tag.version.to_string())? {
+                    Some(section) => ChangelogState::Section(section),
+                    None => ChangelogState::NoSection,
+                }
             } else {
-                None
+                ChangelogState::FileMissing
             };
             Some(ChangelogFinding {
                 path: path.clone(),
-                section,
+                state,
             })
         }
         None => None,

@@ -89,6 +89,32 @@ pub(super) fn rules(
         return;
     };
     let mut used: BTreeSet<&str> = BTreeSet::new();
+    let failing = vulnerability_rule(policy, report, today, &required, &mut used, out, notes);
+    if let Some((lock_path, lock_text)) = &evidence.lockfile {
+        annotations.extend(
+            failing
+                .iter()
+                .map(|a| lock_annotation(lock_path, lock_text, a)),
+        );
+    }
+    warning_rules(policy, report, today, &mut used, out);
+    for ignore in &policy.ignore {
+        if !used.contains(ignore.id.as_str()) {
+            notes.push(format!("audit.ignore of {} matches no advisory in the report; remove it so the list does not rot", ignore.id));
+        }
+    }
+}
+
+/// `audit.vulnerabilities`; returns the advisories that fail, worst first.
+fn vulnerability_rule<'p, 'r>(
+    policy: &'p AuditPolicy,
+    report: &'r AuditReport,
+    today: NaiveDate,
+    required: &str,
+    used: &mut BTreeSet<&'p str>,
+    out: &mut Vec<RuleResult>,
+    notes: &mut Vec<String>,
+) -> Vec<&'r Advisory> {
     let mut failing: Vec<&Advisory> = Vec::new();
     let mut waived: Vec<String> = Vec::new();
     let mut tolerated = 0usize;
@@ -164,39 +190,34 @@ pub(super) fn rules(
         "Security advisories",
         status,
         Some(actual),
-        &required,
+        required,
         message,
         help,
     ));
-    if let Some((lock_path, lock_text)) = &evidence.lockfile {
-        for a in &failing {
-            let line = lockfile_line(lock_text, &a.package, &a.version).unwrap_or(1);
-            annotations.push(Annotation {
-                path: lock_path.clone(),
-                start_line: line,
-                end_line: line,
-                level: AnnotationLevel::Failure,
-                rule: "audit.vulnerabilities".to_owned(),
-                title: format!(
-                    "{} {}@{}: {} severity",
-                    a.id, a.package, a.version, a.severity
-                ),
-                message: format!(
-                    "{}{}",
-                    a.title,
-                    a.url
-                        .as_deref()
-                        .map(|u| format!(" ({u})"))
-                        .unwrap_or_default()
-                ),
-            });
-        }
-    }
-    warning_rules(policy, report, today, &mut used, out);
-    for ignore in &policy.ignore {
-        if !used.contains(ignore.id.as_str()) {
-            notes.push(format!("audit.ignore of {} matches no advisory in the report; remove it so the list does not rot", ignore.id));
-        }
+    failing
+}
+
+/// An annotation at the vulnerable package's entry in `Cargo.lock`.
+fn lock_annotation(lock_path: &str, lock_text: &str, a: &Advisory) -> Annotation {
+    let line = lockfile_line(lock_text, &a.package, &a.version).unwrap_or(1);
+    Annotation {
+        path: lock_path.to_owned(),
+        start_line: line,
+        end_line: line,
+        level: AnnotationLevel::Failure,
+        rule: "audit.vulnerabilities".to_owned(),
+        title: format!(
+            "{} {}@{}: {} severity",
+            a.id, a.package, a.version, a.severity
+        ),
+        message: format!(
+            "{}{}",
+            a.title,
+            a.url
+                .as_deref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default()
+        ),
     }
 }
 

@@ -11,7 +11,7 @@ mod checks;
 mod coverage;
 mod release;
 mod reviews;
-mod tests;
+mod testrun;
 mod verdict;
 
 use chrono::{DateTime, Utc};
@@ -26,7 +26,7 @@ use crate::policy::Policy;
 
 pub use bench::format_ns;
 pub use coverage::{patch_coverage, ChangedLines, PatchCoverage};
-pub use release::{ChangelogFinding, DocumentEvidence, ReleaseEvidence};
+pub use release::{ChangelogFinding, ChangelogState, DocumentEvidence, ReleaseEvidence};
 pub use reviews::{tally as review_tally, ReviewTally};
 pub use verdict::*;
 
@@ -155,7 +155,7 @@ pub fn evaluate(
         );
     }
     if let Some(p) = &policy.tests {
-        tests::rules(p, evidence, &mut rules);
+        testrun::rules(p, evidence, &mut rules);
     }
     if let Some(p) = &policy.benchmarks {
         bench::rules(p, evidence, &mut rules);

@@ -20,17 +20,31 @@ pub struct ReleaseEvidence {
     pub changelog: Option<ChangelogFinding>,
 }
 
-/// The changelog's section for the version, if the file exists.
+/// What the changelog holds for the version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangelogState {
+    /// The file does not exist.
+    FileMissing,
+    /// The file has no section for the version.
+    NoSection,
+    /// The section, empty or not.
+    Section(ChangelogSection),
+}
+
+/// The changelog asked for by the policy and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangelogFinding {
     /// Repository-relative path.
     pub path: String,
-    /// `None` when the file does not exist; `Some(None)` when it has no section for the version.
-    pub section: Option<Option<ChangelogSection>>,
+    /// What it holds for the tag's version.
+    pub state: ChangelogState,
 }
 
 /// Files found for each `[[documents]]` rule, by id; `Err` says why the search failed.
 pub type DocumentEvidence = BTreeMap<String, Result<Vec<DocumentMatch>, String>>;
+
+const VERSION_TITLE: &str = "Package versions match the tag";
+const CHANGELOG_TITLE: &str = "Release notes prepared";
 
 pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<RuleResult>) {
     let release = match &evidence.release {
@@ -41,7 +55,7 @@ pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<R
             if policy.version_matches_tag {
                 out.push(RuleResult::new(
                     "release.version",
-                    "Package versions match the tag",
+                    VERSION_TITLE,
                     status,
                     None,
                     "= tag version",
@@ -52,7 +66,7 @@ pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<R
             if policy.changelog.is_some() {
                 out.push(RuleResult::new(
                     "release.changelog",
-                    "Release notes prepared",
+                    CHANGELOG_TITLE,
                     status,
                     None,
                     "a non-empty section",
@@ -63,111 +77,121 @@ pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<R
             return;
         }
     };
-    let version = &release.tag.version;
     if policy.version_matches_tag {
-        let required = format!("= {version}");
-        let rule = match &release.packages {
-            Err(e) => RuleResult::new(
-                "release.version",
-                "Package versions match the tag",
-                Status::Error,
-                None,
-                &required,
-                format!("cannot read the workspace's package versions: {e}"),
-                None,
-            ),
-            Ok(packages) if packages.is_empty() => RuleResult::new(
-                "release.version",
-                "Package versions match the tag",
-                Status::Error,
-                None,
-                &required,
-                "the workspace has no publishable package to compare with the tag".to_owned(),
-                None,
-            ),
-            Ok(packages) => {
-                let wrong: Vec<String> = packages
-                    .iter()
-                    .filter(|p| &p.version != version)
-                    .map(|p| format!("{} {}", p.name, p.version))
-                    .collect();
-                let actual = packages
+        out.push(version_rule(release));
+    }
+    if let Some(path) = &policy.changelog {
+        out.push(changelog_rule(path, release));
+    }
+}
+
+fn version_rule(release: &ReleaseEvidence) -> RuleResult {
+    let version = &release.tag.version;
+    let required = format!("= {version}");
+    let rule = |status, actual, message, help| {
+        RuleResult::new(
+            "release.version",
+            VERSION_TITLE,
+            status,
+            actual,
+            &required,
+            message,
+            help,
+        )
+    };
+    match &release.packages {
+        Err(e) => rule(
+            Status::Error,
+            None,
+            format!("cannot read the workspace's package versions: {e}"),
+            None,
+        ),
+        Ok(packages) if packages.is_empty() => rule(
+            Status::Error,
+            None,
+            "the workspace has no publishable package to compare with the tag".to_owned(),
+            None,
+        ),
+        Ok(packages) => {
+            let wrong: Vec<String> = packages
+                .iter()
+                .filter(|p| &p.version != version)
+                .map(|p| format!("{} {}", p.name, p.version))
+                .collect();
+            let actual = Some(
+                packages
                     .iter()
                     .map(|p| format!("{} {}", p.name, p.version))
                     .collect::<Vec<_>>()
-                    .join(", ");
-                if wrong.is_empty() {
-                    RuleResult::new(
-                        "release.version",
-                        "Package versions match the tag",
-                        Status::Pass,
-                        Some(actual),
-                        &required,
-                        format!("every publishable package is at {version}"),
-                        None,
-                    )
-                } else {
-                    RuleResult::new(
-                        "release.version",
-                        "Package versions match the tag",
-                        Status::Fail,
-                        Some(actual),
-                        &required,
-                        format!("tag {} says {version}, but: {}", release.tag.tag, wrong.join(", ")),
-                        Some(format!("set `version = \"{version}\"` in those Cargo.toml files, or tag the version they carry")),
-                    )
-                }
+                    .join(", "),
+            );
+            if wrong.is_empty() {
+                rule(
+                    Status::Pass,
+                    actual,
+                    format!("every publishable package is at {version}"),
+                    None,
+                )
+            } else {
+                rule(
+                    Status::Fail,
+                    actual,
+                    format!("tag {} says {version}, but: {}", release.tag.tag, wrong.join(", ")),
+                    Some(format!("set `version = \"{version}\"` in those Cargo.toml files, or tag the version they carry")),
+                )
             }
-        };
-        out.push(rule);
+        }
     }
-    if let Some(path) = &policy.changelog {
-        let required = format!("a non-empty section for {version}");
-        let finding = release.changelog.as_ref().and_then(|c| c.section.clone());
-        let rule = match finding {
-            None => RuleResult::new(
-                "release.changelog",
-                "Release notes prepared",
-                Status::Fail,
-                None,
-                &required,
-                format!("{path} not found"),
-                Some(format!("add {path} with a `## [{version}]` section")),
+}
+
+fn changelog_rule(path: &str, release: &ReleaseEvidence) -> RuleResult {
+    let version = &release.tag.version;
+    let required = format!("a non-empty section for {version}");
+    let rule = |status, actual: Option<String>, message, help| {
+        RuleResult::new(
+            "release.changelog",
+            CHANGELOG_TITLE,
+            status,
+            actual,
+            &required,
+            message,
+            help,
+        )
+    };
+    let state = release
+        .changelog
+        .as_ref()
+        .map_or(&ChangelogState::FileMissing, |c| &c.state);
+    match state {
+        ChangelogState::FileMissing => rule(
+            Status::Fail,
+            None,
+            format!("{path} not found"),
+            Some(format!("add {path} with a `## [{version}]` section")),
+        ),
+        ChangelogState::NoSection => rule(
+            Status::Fail,
+            Some("no section".to_owned()),
+            format!("{path} has no section for {version}"),
+            Some(format!(
+                "add a `## [{version}] - YYYY-MM-DD` section with the release notes"
+            )),
+        ),
+        ChangelogState::Section(section) if !section.non_empty => rule(
+            Status::Fail,
+            Some("empty section".to_owned()),
+            format!(
+                "{path}:{}: the section `{}` is empty",
+                section.line, section.heading
             ),
-            Some(None) => RuleResult::new(
-                "release.changelog",
-                "Release notes prepared",
-                Status::Fail,
-                Some("no section".to_owned()),
-                &required,
-                format!("{path} has no section for {version}"),
-                Some(format!(
-                    "add a `## [{version}] - YYYY-MM-DD` section with the release notes"
-                )),
-            ),
-            Some(Some(section)) if !section.non_empty => RuleResult::new(
-                "release.changelog",
-                "Release notes prepared",
-                Status::Fail,
-                Some("empty section".to_owned()),
-                &required,
-                format!(
-                    "{path}:{}: the section `{}` is empty",
-                    section.line, section.heading
-                ),
-                Some("write the release notes under that heading".to_owned()),
-            ),
-            Some(Some(section)) => RuleResult::new(
-                "release.changelog",
-                "Release notes prepared",
-                Status::Pass,
-                Some(format!("{path}:{}", section.line)),
-                &required,
-                format!("`## {}` has release notes", section.heading),
-                None,
-            ),
-        };
-        out.push(rule);
+            Some("write the release notes under that heading".to_owned()),
+        ),
+        ChangelogState::Section(section) => rule(
+            Status::Pass,
+            Some(format!("{path}:{}", section.line)),
+            format!("`## {}` has release notes", section.heading),
+            None,
+        ),
     }
 }
 
@@ -270,10 +294,7 @@ pub(super) fn document_rules(
 mod tests {
     use super::*;
 
-    fn evidence(
-        packages: Vec<(&str, &str)>,
-        section: Option<Option<ChangelogSection>>,
-    ) -> Evidence {
+    fn evidence(packages: Vec<(&str, &str)>, state: ChangelogState) -> Evidence {
         let tag = ReleaseTag {
             tag: "v1.2.0".into(),
             version: semver::Version::new(1, 2, 0),
@@ -288,7 +309,7 @@ mod tests {
             .collect();
         let changelog = Some(ChangelogFinding {
             path: "CHANGELOG.md".into(),
-            section,
+            state,
         });
         Evidence {
             release: Slot::Present {
@@ -326,26 +347,32 @@ mod tests {
             ..good.clone()
         };
         assert_eq!(
-            judge(&evidence(vec![("a", "1.2.0")], Some(Some(good.clone())))),
+            judge(&evidence(
+                vec![("a", "1.2.0")],
+                ChangelogState::Section(good.clone())
+            )),
             vec![Status::Pass, Status::Pass]
         );
         assert_eq!(
             judge(&evidence(
                 vec![("a", "1.2.0"), ("b", "1.1.9")],
-                Some(Some(good))
+                ChangelogState::Section(good)
             )),
             vec![Status::Fail, Status::Pass]
         );
         assert_eq!(
-            judge(&evidence(vec![("a", "1.2.0")], Some(Some(empty)))),
+            judge(&evidence(
+                vec![("a", "1.2.0")],
+                ChangelogState::Section(empty)
+            )),
             vec![Status::Pass, Status::Fail]
         );
         assert_eq!(
-            judge(&evidence(vec![("a", "1.2.0")], Some(None))),
+            judge(&evidence(vec![("a", "1.2.0")], ChangelogState::NoSection)),
             vec![Status::Pass, Status::Fail]
         );
         assert_eq!(
-            judge(&evidence(vec![("a", "1.2.0")], None)),
+            judge(&evidence(vec![("a", "1.2.0")], ChangelogState::FileMissing)),
             vec![Status::Pass, Status::Fail]
         );
     }
