@@ -17,6 +17,7 @@
 
 mod checks;
 mod error;
+mod evidence;
 mod models;
 mod retry;
 mod token;
@@ -31,6 +32,7 @@ pub use checks::{
     ANNOTATION_TEXT_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS, OUTPUT_MAX_BYTES,
 };
 pub use error::GitHubError;
+pub use evidence::{commit_checks, review_evidence};
 pub use models::{
     ChangedFile, CheckRunId, CheckRunInfo, CheckStatus, CommitState, CommitStatus, Conclusion,
     FileStatus, IssueComment, PullRequestInfo, RepoRef, Review, ReviewState, PR_FILES_LIMIT,
@@ -66,7 +68,7 @@ impl GitHubClient {
     /// A client for `api_url` (e.g. `https://api.github.com` or
     /// `https://ghe.example.com/api/v3`) authenticating with `token`
     /// (sent as `Authorization: Bearer`).
-    pub fn new(api_url: &str, token: Token, retry: RetryPolicy) -> Result<Self, GitHubError> {
+    pub fn new(api_url: &str, token: &Token, retry: RetryPolicy) -> Result<Self, GitHubError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -74,7 +76,7 @@ impl GitHubClient {
         // octocrab spawns its request buffer on the runtime it is built in.
         let transport = {
             let _guard = runtime.enter();
-            Transport::new(api_url, &token, retry)?
+            Transport::new(api_url, token, retry)?
         };
         Ok(Self {
             api_url: transport.base().to_string(),
@@ -152,9 +154,10 @@ impl GitHubClient {
         )
     }
 
-    /// The latest check run of each name on `git_ref` (a sha, branch or
-    /// tag), from every app (all pages). tollgate's own run is included:
-    /// the caller skips it by name.
+    /// Every check run on `git_ref` (a sha, branch or tag) from every app,
+    /// re-runs included (`filter=all`, all pages), newest first; the caller
+    /// picks the latest per name. tollgate's own run is included too: the
+    /// caller skips it by name.
     pub fn check_runs_for_ref(
         &self,
         repo: &RepoRef,
@@ -163,7 +166,7 @@ impl GitHubClient {
         self.runtime.block_on(async {
             let mut budget = Budget::start();
             self.transport
-                .list_check_runs(&mut budget, repo, git_ref, None, false)
+                .list_check_runs(&mut budget, repo, git_ref, None, true)
                 .await
         })
     }
@@ -249,6 +252,30 @@ impl GitHubClient {
             .decode(text)
             .map(Some)
             .map_err(|e| unexpected(&op, &format!("invalid base64 content: {e}")))
+    }
+
+    /// The pull request's reviews in the evaluator's model: the pull
+    /// request (author, head) and all pages of its reviews.
+    pub fn review_evidence(
+        &self,
+        repo: &RepoRef,
+        number: u64,
+    ) -> Result<crate::evidence::github::PullRequestReviews, GitHubError> {
+        let pr = self.pull_request(repo, number)?;
+        let reviews = self.list_reviews(repo, number)?;
+        Ok(review_evidence(&pr, &reviews))
+    }
+
+    /// Every check run and the latest commit status of each context on
+    /// `sha`, in the evaluator's model.
+    pub fn commit_checks(
+        &self,
+        repo: &RepoRef,
+        sha: &str,
+    ) -> Result<crate::evidence::github::CommitChecks, GitHubError> {
+        let runs = self.check_runs_for_ref(repo, sha)?;
+        let statuses = self.statuses_for_ref(repo, sha)?;
+        Ok(commit_checks(sha, &runs, &statuses))
     }
 
     /// Publishes the check run `payload.name` on `head_sha` (the pull

@@ -307,6 +307,8 @@ pub struct CheckRunInfo {
 /// The latest commit status of one context on a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitStatus {
+    /// Status id.
+    pub id: u64,
     /// The context label (GitHub compares it case-insensitively).
     pub context: String,
     /// The state.
@@ -528,6 +530,8 @@ impl From<WireCheckRun> for CheckRunInfo {
 
 #[derive(Deserialize)]
 pub(crate) struct WireStatus {
+    #[serde(default)]
+    id: u64,
     context: String,
     state: String,
     description: Option<String>,
@@ -539,6 +543,7 @@ pub(crate) struct WireStatus {
 impl From<WireStatus> for CommitStatus {
     fn from(w: WireStatus) -> Self {
         Self {
+            id: w.id,
             context: w.context,
             state: CommitState::parse(&w.state),
             description: w.description,
