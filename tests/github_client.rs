@@ -109,6 +109,29 @@ fn publish_creates_then_a_rerun_updates_the_same_run() {
 }
 
 #[test]
+fn a_rerun_does_not_append_the_same_annotations_again() {
+    let fake = server();
+    let gh = client(&fake, fast());
+    let first = gh
+        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 60))
+        .unwrap();
+    assert_eq!(first.annotations_sent, 60);
+    // A pull_request_review event re-runs the gate on the same head.
+    let again = gh
+        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 60))
+        .unwrap();
+    assert_eq!(again.annotations_sent, 0);
+    assert_eq!(again.annotations_already_present, 60);
+    assert_eq!(fake.check_runs(REPO)[0].annotations.len(), 60);
+    let grown = gh
+        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 61))
+        .unwrap();
+    assert_eq!(grown.annotations_sent, 1);
+    assert_eq!(fake.check_runs(REPO)[0].annotations.len(), 61);
+    assert_eq!(fake.check_runs(REPO).len(), 1);
+}
+
+#[test]
 fn publish_after_a_5xx_behind_the_write_leaves_exactly_one_run() {
     let fake = server();
     fake.inject("POST", RUNS, Fault::StatusAfterWrite(502), 1);

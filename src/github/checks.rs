@@ -8,9 +8,13 @@
 //! Annotations go 50 per request: the first request carries up to 50, each
 //! further PATCH appends 50 more; a PATCH that failed transiently is checked
 //! against the run's `annotations_count` before it is re-sent, so a write
-//! that happened behind a 5xx is not appended twice. Summary, text and
+//! that happened behind a 5xx is not appended twice. On a re-run,
+//! annotations the run already holds are not sent again (GitHub appends and
+//! cannot delete, so they would show twice). Summary, text and
 //! annotation fields are cut to GitHub's byte limits here as a last line of
 //! defence; the report layer is expected to have made them fit already.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
@@ -113,6 +117,11 @@ pub struct PublishedCheckRun {
     pub html_url: Option<String>,
     /// `true` if this call created it, `false` if it updated an earlier run.
     pub created: bool,
+    /// Annotations sent in this call.
+    pub annotations_sent: usize,
+    /// Annotations not sent because the earlier run already had them
+    /// (GitHub appends, so re-sending would show them twice).
+    pub annotations_already_present: usize,
     /// Requests sent (for logs and tests).
     pub requests: u32,
 }
@@ -214,6 +223,44 @@ fn first_body(payload: &CheckRunPayload, head_sha: Option<&str>, batch: &[Value]
     Value::Object(body)
 }
 
+/// What identifies an annotation on GitHub's side.
+fn annotation_key(a: &Value) -> (String, u64, u64, String, String, String) {
+    let text = |k: &str| {
+        a.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let line = |k: &str| a.get(k).and_then(Value::as_u64).unwrap_or_default();
+    (
+        text("path"),
+        line("start_line"),
+        line("end_line"),
+        text("annotation_level"),
+        text("message"),
+        text("title"),
+    )
+}
+
+/// `wanted` minus what `stored` already holds (as a multiset: an
+/// annotation wanted twice and stored once is sent once more).
+fn not_yet_stored(wanted: Vec<Value>, stored: &[Value]) -> Vec<Value> {
+    let mut have: HashMap<_, usize> = HashMap::new();
+    for a in stored {
+        *have.entry(annotation_key(a)).or_default() += 1;
+    }
+    wanted
+        .into_iter()
+        .filter(|a| match have.get_mut(&annotation_key(a)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .collect()
+}
+
 fn validate(payload: &CheckRunPayload, head_sha: &str) -> Result<(), GitHubError> {
     if payload.name.trim().is_empty() {
         return Err(GitHubError::InvalidPayload(
@@ -304,13 +351,20 @@ impl Transport {
         validate(payload, head_sha)?;
         let head_sha = head_sha.to_ascii_lowercase();
         let mut budget = Budget::start();
-        let annotations: Vec<Value> = payload.annotations.iter().map(annotation_json).collect();
-        let mut batches = annotations.chunks(ANNOTATIONS_PER_REQUEST);
-        let first_batch = batches.next().unwrap_or(&[]);
+        let mut annotations: Vec<Value> = payload.annotations.iter().map(annotation_json).collect();
+        let wanted = annotations.len();
 
         let existing = self
             .find_existing(&mut budget, repo, &head_sha, payload)
             .await?;
+        if let Some(run) = &existing {
+            if run.annotations_count > 0 && !annotations.is_empty() {
+                let stored = self.list_annotations(&mut budget, repo, run.id).await?;
+                annotations = not_yet_stored(annotations, &stored);
+            }
+        }
+        let mut batches = annotations.chunks(ANNOTATIONS_PER_REQUEST);
+        let first_batch = batches.next().unwrap_or(&[]);
         let (mut run, created) = if let Some(run) = existing {
             let body = first_body(payload, None, first_batch);
             let run = self
@@ -333,8 +387,25 @@ impl Transport {
             id: run.id,
             html_url: run.html_url,
             created,
+            annotations_sent: annotations.len(),
+            annotations_already_present: wanted - annotations.len(),
             requests: budget.attempts,
         })
+    }
+
+    /// Every annotation stored on a run (all pages).
+    async fn list_annotations(
+        &self,
+        budget: &mut Budget,
+        repo: &RepoRef,
+        id: CheckRunId,
+    ) -> Result<Vec<Value>, GitHubError> {
+        self.get_all_pages(
+            budget,
+            &format!("/repos/{repo}/check-runs/{id}/annotations?per_page=100"),
+            None,
+        )
+        .await
     }
 
     /// POSTs a new run; after a transient failure, adopts the run if the
@@ -475,6 +546,29 @@ mod tests {
         let mut p = payload();
         p.name = " ".into();
         assert!(validate(&p, sha).is_err());
+    }
+
+    #[test]
+    fn only_annotations_not_yet_stored_are_sent_again() {
+        let a = |line: u32, msg: &str| {
+            annotation_json(&Annotation {
+                path: "src/a.rs".into(),
+                start_line: line,
+                end_line: line,
+                start_column: None,
+                end_column: None,
+                level: AnnotationLevel::Warning,
+                message: msg.into(),
+                title: None,
+                raw_details: None,
+            })
+        };
+        // As GitHub lists them: absent optional fields come back as null.
+        let mut stored = a(1, "x");
+        stored["title"] = Value::Null;
+        stored["blob_href"] = json!("https://github.com/o/r/blob/sha/src/a.rs");
+        let out = not_yet_stored(vec![a(1, "x"), a(1, "x"), a(2, "x"), a(1, "y")], &[stored]);
+        assert_eq!(out, vec![a(1, "x"), a(2, "x"), a(1, "y")]);
     }
 
     #[test]

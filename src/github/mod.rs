@@ -14,6 +14,49 @@
 //! what is left is a [`GitHubError`], which the CLI reports as exit code 3,
 //! except [`GitHubError::Forbidden`], the cue to fall back to
 //! workflow-command annotations.
+//!
+//! ```no_run
+//! use tollgate::github::{
+//!     Annotation, AnnotationLevel, CheckRunPayload, Conclusion, GitHubClient, RepoRef,
+//!     RetryPolicy, Token,
+//! };
+//!
+//! # fn main() -> Result<(), tollgate::github::GitHubError> {
+//! let token = Token::new("ghs_example")?;
+//! let gh = GitHubClient::new("https://api.github.com", &token, RetryPolicy::default())?;
+//! let repo: RepoRef = "octo/widgets".parse()?;
+//! let pr = gh.pull_request(&repo, 12)?;
+//! let reviews = gh.review_evidence(&repo, 12)?; // for the evaluator
+//! let checks = gh.commit_checks(&repo, &pr.head_sha)?;
+//! let published = gh.publish_check_run(
+//!     &repo,
+//!     &pr.head_sha,
+//!     &CheckRunPayload {
+//!         name: "tollgate/gate2".into(),
+//!         conclusion: Conclusion::Failure,
+//!         title: "Gate 2: 1 rule failed".into(),
+//!         summary: "| rule | status |\n|---|---|\n| coverage.patch | fail |".into(),
+//!         text: None,
+//!         annotations: vec![Annotation {
+//!             path: "src/lib.rs".into(),
+//!             start_line: 10,
+//!             end_line: 12,
+//!             start_column: None,
+//!             end_column: None,
+//!             level: AnnotationLevel::Warning,
+//!             message: "changed lines not covered".into(),
+//!             title: None,
+//!             raw_details: None,
+//!         }],
+//!         details_url: None,
+//!         external_id: Some("tollgate/gate2".into()),
+//!         started_at: None,
+//!     },
+//! )?;
+//! # let _ = (reviews, checks, published);
+//! # Ok(())
+//! # }
+//! ```
 
 mod checks;
 mod error;
