@@ -104,6 +104,12 @@ fn publish_creates_then_a_rerun_updates_the_same_run() {
         Some("https://github.com/octo/widgets/actions/runs/1")
     );
     assert_eq!(run.updates, 1);
+    let info = gh.check_run(&repo(), second.id).unwrap();
+    assert_eq!(info.conclusion, Some(Conclusion::Success));
+    assert_eq!(
+        info.annotations_count, 3,
+        "annotations stay; GitHub cannot delete them"
+    );
     assert_eq!(fake.count("POST", RUNS), 1);
     assert_eq!(fake.count("PATCH", RUN), 1);
 }

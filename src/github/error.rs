@@ -79,7 +79,7 @@ pub enum GitHubError {
     RetriesExhausted {
         /// `METHOD /path`.
         operation: String,
-        /// Requests sent for this operation.
+        /// Times this request was sent.
         attempts: u32,
         /// Time spent.
         elapsed: Duration,

@@ -206,10 +206,12 @@ impl Transport {
         transient: &Transient,
     ) -> Result<(), GitHubError> {
         let elapsed = budget.started.elapsed();
+        // Attempts of this request so far: the first one and `retry` retries.
+        let attempts = retry + 1;
         if retry >= self.policy.max_retries {
             return Err(GitHubError::RetriesExhausted {
                 operation: operation.to_owned(),
-                attempts: budget.attempts,
+                attempts,
                 elapsed,
                 last: transient.description.clone(),
             });
@@ -224,7 +226,7 @@ impl Transport {
                 },
                 _ => GitHubError::RetriesExhausted {
                     operation: operation.to_owned(),
-                    attempts: budget.attempts,
+                    attempts,
                     elapsed,
                     last: format!(
                         "{} (the next wait of {wait:?} would exceed the {:?} budget)",
