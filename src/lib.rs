@@ -13,5 +13,6 @@ pub mod eval;
 pub mod evidence;
 pub mod exit;
 pub mod git;
+pub mod github;
 pub mod policy;
 pub mod report;

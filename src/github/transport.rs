@@ -1,0 +1,464 @@
+//! Sending requests: one attempt through octocrab (auth, base URL, TLS),
+//! our own retry loop around it, error mapping, and `Link` pagination.
+//!
+//! octocrab is built with `RetryConfig::None` so that nothing below us
+//! re-sends a request; every retry decision is made here, where we know
+//! whether the request is safe to repeat.
+
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, Uri};
+use octocrab::service::middleware::retry::RetryConfig;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::GitHubError;
+use super::retry::{classify, RetryPolicy, Transient};
+use super::token::Token;
+
+/// The most pages one listing may take before we suspect a loop.
+const MAX_PAGES: usize = 1000;
+
+/// The HTTP methods the client uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Patch => "PATCH",
+        }
+    }
+}
+
+/// A response with a 2xx status.
+pub(crate) struct Success {
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
+}
+
+/// The result of a single attempt.
+pub(crate) enum Attempt {
+    Done(Success),
+    /// Worth retrying (5xx, rate limit, timeout, dropped connection).
+    Transient(Transient),
+    Failed(GitHubError),
+}
+
+/// Time and attempts spent on one public operation.
+pub(crate) struct Budget {
+    started: Instant,
+    pub(crate) attempts: u32,
+}
+
+impl Budget {
+    pub(crate) fn start() -> Self {
+        Self {
+            started: Instant::now(),
+            attempts: 0,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    message: Option<String>,
+    #[serde(default)]
+    errors: Vec<Value>,
+}
+
+pub(crate) struct Transport {
+    octocrab: octocrab::Octocrab,
+    base: Uri,
+    pub(crate) policy: RetryPolicy,
+}
+
+impl Transport {
+    /// Builds the octocrab client. Must run inside the tokio runtime that
+    /// will drive it (octocrab spawns its buffer worker there).
+    pub(crate) fn new(
+        api_url: &str,
+        token: &Token,
+        policy: RetryPolicy,
+    ) -> Result<Self, GitHubError> {
+        let invalid = |reason: &str| GitHubError::InvalidApiUrl {
+            url: api_url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let trimmed = api_url.trim().trim_end_matches('/');
+        let base: Uri = trimmed
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| invalid(&e.to_string()))?;
+        match base.scheme_str() {
+            Some("http" | "https") => {}
+            _ => return Err(invalid("expected an http:// or https:// URL")),
+        }
+        if base.authority().is_none() {
+            return Err(invalid("the URL has no host"));
+        }
+        if base.query().is_some() {
+            return Err(invalid("the URL must not have a query"));
+        }
+        let octocrab = octocrab::Octocrab::builder()
+            .base_uri(base.clone())
+            .map_err(|e| invalid(&e.to_string()))?
+            .personal_token(token.expose_secret().to_owned())
+            .add_header(
+                http::header::ACCEPT,
+                "application/vnd.github+json".to_owned(),
+            )
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(policy.attempt_timeout))
+            .set_read_timeout(Some(policy.attempt_timeout))
+            .set_write_timeout(Some(policy.attempt_timeout))
+            .build()
+            .map_err(|e| GitHubError::Setup(e.to_string()))?;
+        Ok(Self {
+            octocrab,
+            base,
+            policy,
+        })
+    }
+
+    pub(crate) fn base(&self) -> &Uri {
+        &self.base
+    }
+
+    /// One attempt, bounded by the policy's attempt timeout.
+    pub(crate) async fn attempt(&self, method: Method, uri: &str, body: Option<&Value>) -> Attempt {
+        let operation = operation(method, uri);
+        let send = async {
+            let response = match method {
+                Method::Get => self.octocrab._get(uri).await,
+                Method::Post => self.octocrab._post(uri, body).await,
+                Method::Patch => self.octocrab._patch(uri, body).await,
+            }?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let text = self.octocrab.body_to_string(response).await?;
+            Ok::<_, octocrab::Error>((status, headers, text))
+        };
+        let (status, headers, text) =
+            match tokio::time::timeout(self.policy.attempt_timeout, send).await {
+                Err(_) => {
+                    return Attempt::Transient(Transient::plain(format!(
+                        "no response within {:?}",
+                        self.policy.attempt_timeout
+                    )))
+                }
+                Ok(Err(e)) => return transport_error(&operation, &e),
+                Ok(Ok(parts)) => parts,
+            };
+        if (200..300).contains(&status) {
+            return Attempt::Done(Success {
+                headers,
+                body: text,
+            });
+        }
+        let parsed: Option<ErrorBody> = serde_json::from_str(&text).ok();
+        let message = parsed
+            .as_ref()
+            .and_then(|b| b.message.clone())
+            .unwrap_or_else(|| {
+                let t = text.trim();
+                if t.is_empty() || t.len() > 200 || t.starts_with('<') {
+                    http::StatusCode::from_u16(status)
+                        .ok()
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("error")
+                        .to_owned()
+                } else {
+                    t.to_owned()
+                }
+            });
+        if let Some(transient) =
+            classify(status, &headers, &message, chrono::Utc::now().timestamp())
+        {
+            return Attempt::Transient(transient);
+        }
+        let errors = parsed.map(|b| b.errors).unwrap_or_default();
+        Attempt::Failed(match status {
+            401 => GitHubError::Unauthorized { operation, message },
+            403 => GitHubError::Forbidden { operation, message },
+            404 => GitHubError::NotFound { operation },
+            _ => GitHubError::Rejected {
+                operation,
+                status,
+                message,
+                errors: errors.iter().map(describe_error).collect(),
+            },
+        })
+    }
+
+    /// Waits before retry number `retry`, or says why not (count or time
+    /// budget spent).
+    pub(crate) async fn wait_for_retry(
+        &self,
+        budget: &Budget,
+        retry: u32,
+        operation: &str,
+        transient: &Transient,
+    ) -> Result<(), GitHubError> {
+        let elapsed = budget.started.elapsed();
+        // Attempts of this request so far: the first one and `retry` retries.
+        let attempts = retry + 1;
+        if retry >= self.policy.max_retries {
+            return Err(GitHubError::RetriesExhausted {
+                operation: operation.to_owned(),
+                attempts,
+                elapsed,
+                last: transient.description.clone(),
+            });
+        }
+        let wait = transient.wait(&self.policy, retry);
+        if elapsed.saturating_add(wait) > self.policy.total_budget {
+            return Err(match transient.requested_wait {
+                Some(requested) if requested > Duration::ZERO => GitHubError::RateLimited {
+                    operation: operation.to_owned(),
+                    wait: requested,
+                    last: transient.description.clone(),
+                },
+                _ => GitHubError::RetriesExhausted {
+                    operation: operation.to_owned(),
+                    attempts,
+                    elapsed,
+                    last: format!(
+                        "{} (the next wait of {wait:?} would exceed the {:?} budget)",
+                        transient.description, self.policy.total_budget
+                    ),
+                },
+            });
+        }
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    /// Sends a request that is safe to repeat (GET, or a PATCH without
+    /// annotations), retrying transient failures.
+    pub(crate) async fn send(
+        &self,
+        budget: &mut Budget,
+        method: Method,
+        uri: &str,
+        body: Option<&Value>,
+    ) -> Result<Success, GitHubError> {
+        let mut retry = 0;
+        loop {
+            budget.attempts += 1;
+            match self.attempt(method, uri, body).await {
+                Attempt::Done(success) => return Ok(success),
+                Attempt::Failed(e) => return Err(e),
+                Attempt::Transient(t) => {
+                    self.wait_for_retry(budget, retry, &operation(method, uri), &t)
+                        .await?;
+                    retry += 1;
+                }
+            }
+        }
+    }
+
+    /// GET and parse JSON.
+    pub(crate) async fn get_json(
+        &self,
+        budget: &mut Budget,
+        uri: &str,
+    ) -> Result<Value, GitHubError> {
+        let success = self.send(budget, Method::Get, uri, None).await?;
+        parse_json(&operation(Method::Get, uri), &success.body)
+    }
+
+    /// GETs every page of a list, following `Link: rel="next"`. `key` names
+    /// the array in an object response (`check_runs`, `statuses`); `None`
+    /// means the response is the array.
+    pub(crate) async fn get_all_pages(
+        &self,
+        budget: &mut Budget,
+        first: &str,
+        key: Option<&str>,
+    ) -> Result<Vec<Value>, GitHubError> {
+        let mut items = Vec::new();
+        let mut next = Some(first.to_owned());
+        let mut seen = Vec::new();
+        while let Some(uri) = next.take() {
+            let op = operation(Method::Get, first);
+            if seen.len() >= MAX_PAGES || seen.contains(&uri) {
+                return Err(GitHubError::UnexpectedResponse {
+                    operation: op,
+                    reason: format!("pagination did not end after {} pages", seen.len()),
+                });
+            }
+            let success = self.send(budget, Method::Get, &uri, None).await?;
+            let value = parse_json(&op, &success.body)?;
+            let page = match (key, value) {
+                (None, Value::Array(a)) => a,
+                (Some(k), Value::Object(mut o)) => match o.remove(k) {
+                    Some(Value::Array(a)) => a,
+                    _ => return Err(unexpected(&op, &format!("no `{k}` array"))),
+                },
+                _ => return Err(unexpected(&op, "not the documented list shape")),
+            };
+            items.extend(page);
+            seen.push(uri);
+            next = next_link(&success.headers)
+                .map(|link| self.same_origin(&op, &link))
+                .transpose()?;
+        }
+        Ok(items)
+    }
+
+    /// A `next` link must point at the API we were given: the token is
+    /// never sent elsewhere (octocrab would drop it anyway) and a foreign
+    /// link is a sign of a misconfigured proxy.
+    fn same_origin(&self, operation: &str, link: &str) -> Result<String, GitHubError> {
+        let uri: Uri = link
+            .parse()
+            .map_err(|_| unexpected(operation, "unparsable Link URL"))?;
+        if uri.scheme() == self.base.scheme() && uri.authority() == self.base.authority() {
+            Ok(link.to_owned())
+        } else {
+            Err(unexpected(
+                operation,
+                &format!("Link header points outside {}", self.base),
+            ))
+        }
+    }
+}
+
+fn transport_error(operation: &str, e: &octocrab::Error) -> Attempt {
+    match e {
+        // Connection refused or reset, TLS, timeouts: the network, not the request.
+        octocrab::Error::Hyper { .. } | octocrab::Error::Service { .. } => {
+            Attempt::Transient(Transient::plain(format!("connection failed: {e}")))
+        }
+        _ => Attempt::Failed(GitHubError::UnexpectedResponse {
+            operation: operation.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// `METHOD /path` (no host, no query) for messages.
+pub(crate) fn operation(method: Method, uri: &str) -> String {
+    let path = uri
+        .parse::<Uri>()
+        .map_or_else(|_| uri.to_owned(), |u| u.path().to_owned());
+    format!("{} {path}", method.as_str())
+}
+
+pub(crate) fn unexpected(operation: &str, reason: &str) -> GitHubError {
+    GitHubError::UnexpectedResponse {
+        operation: operation.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+pub(crate) fn parse_json(operation: &str, body: &str) -> Result<Value, GitHubError> {
+    serde_json::from_str(body).map_err(|e| unexpected(operation, &format!("invalid JSON: {e}")))
+}
+
+fn describe_error(e: &Value) -> String {
+    match e {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => {
+            let get = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or_default();
+            let mut parts: Vec<&str> = [get("field"), get("code"), get("message")]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect();
+            if parts.is_empty() {
+                parts.push("error");
+            }
+            parts.join(" ")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub(crate) fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get(http::header::LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.trim().split_once(';')?;
+        let is_next = params.split(';').any(|p| {
+            let p = p.trim();
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        let url = url.trim().strip_prefix('<')?.strip_suffix('>')?;
+        is_next.then(|| url.to_owned())
+    })
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub(crate) fn encode(s: &str) -> String {
+    use std::fmt::Write as _;
+    s.bytes()
+        .fold(String::with_capacity(s.len()), |mut out, b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
+            out
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_among_githubs_rels() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            http::header::LINK,
+            "<https://api.github.com/x?page=1>; rel=\"prev\", <https://api.github.com/x?page=3>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/x?page=3")
+        );
+        h.insert(
+            http::header::LINK,
+            "<https://api.github.com/x?page=1>; rel=\"first\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(next_link(&h), None);
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn encode_keeps_unreserved_only() {
+        assert_eq!(encode("ci / test"), "ci%20%2F%20test");
+        assert_eq!(encode("feature/x"), "feature%2Fx");
+        assert_eq!(encode("a-b_c.d~e"), "a-b_c.d~e");
+        assert_eq!(encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn operation_names_method_and_path_only() {
+        assert_eq!(
+            operation(Method::Get, "/repos/o/r/pulls/1/reviews?per_page=100"),
+            "GET /repos/o/r/pulls/1/reviews"
+        );
+        assert_eq!(
+            operation(Method::Get, "https://ghe.example/api/v3/repos/o/r?page=2"),
+            "GET /api/v3/repos/o/r"
+        );
+    }
+
+    #[test]
+    fn validation_errors_are_described() {
+        let e = serde_json::json!({"resource": "CheckRun", "field": "summary", "code": "custom", "message": "too long"});
+        assert_eq!(describe_error(&e), "summary custom too long");
+        assert_eq!(describe_error(&Value::String("plain".into())), "plain");
+    }
+}
