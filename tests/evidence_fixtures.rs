@@ -194,3 +194,140 @@ fn audit_fixtures_match_cargo_audit() {
     }
     assert!(seen >= 3, "expected.json lists {seen} reports");
 }
+
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-9 * want.abs().max(1.0)
+}
+
+/// criterion's verdict from the mean change's confidence interval alone:
+/// wholly above the noise threshold is a regression, wholly below its
+/// negative an improvement; anything else is noise or no change (telling
+/// those two apart takes criterion's p-value, which it does not store).
+fn verdict(interval: (f64, f64), noise: f64) -> &'static str {
+    if interval.0 > noise {
+        "regressed"
+    } else if interval.1 < -noise {
+        "improved"
+    } else {
+        "unchanged-or-noise"
+    }
+}
+
+#[test]
+fn criterion_fixture_matches_criterions_own_figures_and_verdicts() {
+    use tollgate::evidence::bench::{read_bench, BenchFormat};
+
+    let expected = expected("bench");
+    let want_all = expected["criterion"].as_object().unwrap();
+    let set = read_bench(&fixture("bench").join("criterion")).unwrap();
+    assert_eq!(set.format, BenchFormat::Criterion);
+    let ids: BTreeSet<&str> = set.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    let want_ids: BTreeSet<&str> = want_all.keys().map(String::as_str).collect();
+    assert_eq!(ids, want_ids);
+    for bench in &set.benchmarks {
+        let want = &want_all[&bench.id];
+        let id = &bench.id;
+        assert!(
+            close(bench.value_ns().unwrap(), want["new_ns"].as_f64().unwrap()),
+            "{id}: new"
+        );
+        assert!(
+            close(
+                bench.baseline_ns().unwrap(),
+                want["baseline_ns"].as_f64().unwrap()
+            ),
+            "{id}: baseline"
+        );
+        let change = bench.change.unwrap();
+        assert!(
+            close(change.percent(), want["change_percent"].as_f64().unwrap()),
+            "{id}: change"
+        );
+        let (lo, hi) = change.interval.unwrap();
+        let ci = want["change_ci"].as_array().unwrap();
+        assert!(close(lo * 100.0, ci[0].as_f64().unwrap()), "{id}: ci low");
+        assert!(close(hi * 100.0, ci[1].as_f64().unwrap()), "{id}: ci high");
+
+        // The thresholds the fixture's benches were configured with
+        // (expected.json's note): criterion's default 1%, 5% for the lookup
+        // group, 25% for noise/flat.
+        let configured = match id.as_str() {
+            "noise/flat" => 0.25,
+            _ if id.starts_with("lookup/") => 0.05,
+            _ => 0.01,
+        };
+        let noise = want
+            .get("noise_threshold")
+            .and_then(Value::as_f64)
+            .unwrap_or(configured);
+        let got = verdict((lo, hi), noise);
+        let criterion_said = want["verdict"].as_str().unwrap();
+        match criterion_said {
+            "regressed" | "improved" => assert_eq!(got, criterion_said, "{id}: verdict"),
+            _ => assert_eq!(got, "unchanged-or-noise", "{id}: verdict {criterion_said}"),
+        }
+    }
+}
+
+#[test]
+fn json_bench_fixtures_match_their_sources() {
+    use tollgate::evidence::bench::{read_bench, BenchFormat};
+
+    let expected = expected("bench");
+    // hyperfine: seconds become nanoseconds.
+    let set = read_bench(&fixture("bench").join("hyperfine.json")).unwrap();
+    assert_eq!(set.format, BenchFormat::Hyperfine);
+    let want = expected["hyperfine.json"].as_object().unwrap();
+    assert_eq!(set.benchmarks.len(), want.len());
+    for bench in &set.benchmarks {
+        let mean_s = want[&bench.id]["mean_s"].as_f64().unwrap();
+        assert!(
+            close(bench.value_ns().unwrap(), mean_s * 1e9),
+            "{}",
+            bench.id
+        );
+    }
+    // BMF and github-action-benchmark files were derived from the criterion
+    // run: each carries criterion's typical value under the same id.
+    let criterion = expected["criterion"].as_object().unwrap();
+    for (file, format, tolerance) in [
+        ("bmf.json", BenchFormat::Bmf, 1e-9),
+        ("gab-smaller.json", BenchFormat::GithubActionBenchmark, 1e-3),
+    ] {
+        let set = read_bench(&fixture("bench").join(file)).unwrap();
+        assert_eq!(set.format, format, "{file}");
+        assert_eq!(set.benchmarks.len(), criterion.len(), "{file}");
+        for bench in &set.benchmarks {
+            let new_ns = criterion[&bench.id]["new_ns"].as_f64().unwrap();
+            let got = bench.value_ns().unwrap();
+            assert!(
+                (got - new_ns).abs() <= tolerance * new_ns.max(1.0),
+                "{file}: {} {got} vs {new_ns}",
+                bench.id
+            );
+            assert!(!bench.bigger_is_better, "{file}: {}", bench.id);
+        }
+    }
+}
+
+#[test]
+fn separate_baseline_pairs_by_id_without_interval() {
+    use tollgate::evidence::bench::{pair_baseline, read_bench};
+
+    // The criterion tree's own `main/` baseline, re-read through BMF-shaped
+    // numbers, must give the same point change as value / baseline - 1.
+    let mut current = read_bench(&fixture("bench").join("bmf.json"))
+        .unwrap()
+        .benchmarks;
+    let baseline = read_bench(&fixture("bench").join("gab-smaller.json"))
+        .unwrap()
+        .benchmarks;
+    let unmatched = pair_baseline(&mut current, &baseline);
+    assert!(unmatched.is_empty(), "{unmatched:?}");
+    for bench in &current {
+        let change = bench.change.unwrap();
+        assert_eq!(change.interval, None, "{}", bench.id);
+        // gab values are rounded to three decimals: the change is tiny.
+        assert!(change.point.abs() < 1e-3, "{}: {}", bench.id, change.point);
+    }
+}

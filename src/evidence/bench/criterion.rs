@@ -373,6 +373,18 @@ mod tests {
         assert_eq!(benches[0].id, "lookup/hot");
     }
 
+    /// The real criterion 0.5 tree under `fixtures/bench` parses with
+    /// unknown fields denied, so a criterion format change shows up here.
+    #[test]
+    fn real_tree_parses_strictly() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bench/criterion");
+        let benches = read_criterion(&root, None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(benches.len() >= 3);
+        assert!(benches
+            .iter()
+            .all(|b| b.change.is_some() && b.baseline.is_some()));
+    }
+
     #[test]
     fn empty_tree_is_an_error() {
         let dir = tempfile::tempdir().unwrap();

@@ -342,6 +342,21 @@ mod tests {
         }
     }
 
+    /// The real files under `fixtures/bench` parse with unknown fields denied.
+    #[test]
+    fn real_files_parse_strictly() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bench");
+        for (file, format) in [
+            ("bmf.json", BenchFormat::Bmf),
+            ("gab-smaller.json", BenchFormat::GithubActionBenchmark),
+            ("hyperfine.json", BenchFormat::Hyperfine),
+        ] {
+            let (got, benches) = read_bench_json(&dir.join(file)).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(got, format, "{file}");
+            assert!(!benches.is_empty(), "{file}");
+        }
+    }
+
     #[test]
     fn unrecognised_json_is_unknown_format() {
         for text in ["{\"a\": 1}", "42", "\"x\""] {
