@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::remote::{self, ContentsAt, Remote};
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
 use crate::context::{self, ActionsContext, Trigger};
 use crate::eval::{
@@ -16,20 +17,33 @@ use crate::policy::{self, Config, FileSource, Policy, ReleasePolicy, WorkingTree
 use crate::report;
 
 /// What is judged, where its policy comes from, and what evidence to expect.
-struct Situation {
+struct Situation<'r> {
     context: Context,
     /// The trusted source of `tollgate.toml` and policies.
-    trusted: Box<dyn FileSource>,
+    trusted: Box<dyn FileSource + 'r>,
     /// Head commit of a pull request (for the changed-lines diff).
     head: Option<String>,
-    /// Login of the PR author, when known from the event.
+    /// The Actions environment, when running there.
     actions: Option<ActionsContext>,
+    /// Notes about how the situation was resolved (e.g. where the policy came from).
+    notes: Vec<String>,
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());
     let actions = actions_context(args)?;
-    let situation = resolve(&root, args, actions)?;
+    let token = remote::token(args.token.as_deref())?;
+    if let (Some(token), Some(_)) = (&token, &actions) {
+        // Before anything else is printed: Actions then masks the token in every log line.
+        println!("::add-mask::{}", token.expose_secret());
+    }
+    let repository = remote::repository(&root, actions.as_ref().map(|a| a.repository.as_str()));
+    let remote = remote::connect(
+        token.as_ref(),
+        actions.as_ref().map(|a| a.api_url.as_str()),
+        repository.as_deref(),
+    )?;
+    let situation = resolve(&root, args, actions, remote.as_ref(), repository)?;
     let config_path = config_path(&root, args);
     let config = policy::load_config(
         situation.trusted.as_ref(),
@@ -42,8 +56,17 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)?;
     context.dry_run = args.dry_run || (!args.github && situation.actions.is_none());
 
-    let evidence = gather(&root, args, &config, &situation, &context, &policy)?;
+    let evidence = gather(
+        &root,
+        args,
+        &config,
+        &situation,
+        &context,
+        &policy,
+        remote.as_ref(),
+    )?;
     let mut verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
+    verdict.notes.extend(situation.notes.iter().cloned());
     if let Some(note) = policy_change_note(&root, &situation, &policy_path, &policy) {
         verdict.notes.push(note);
     }
@@ -78,90 +101,90 @@ fn config_path(root: &Path, args: &CheckArgs) -> PathBuf {
     }
 }
 
-fn resolve(
+fn resolve<'r>(
     root: &Path,
     args: &CheckArgs,
     actions: Option<ActionsContext>,
-) -> Result<Situation, RunError> {
-    let working = || Box::new(WorkingTree::new(root)) as Box<dyn FileSource>;
-    let Some(actions) = actions else {
-        let context = Context {
-            kind: if args.tag.is_some() {
-                "tag".to_owned()
-            } else {
-                "local".to_owned()
-            },
-            repository: std::env::var("GITHUB_REPOSITORY")
-                .ok()
-                .filter(|r| !r.is_empty()),
-            commit: git::git(root, &["rev-parse", "HEAD"]),
-            pull_request: args.pr,
-            base: args.base.clone(),
-            tag: args.tag.clone(),
-            dry_run: true,
-        };
-        return Ok(Situation {
-            context,
-            trusted: working(),
-            head: None,
-            actions: None,
-        });
-    };
+    remote: Option<&'r Remote>,
+    repository: Option<String>,
+) -> Result<Situation<'r>, RunError> {
     let mut context = Context {
-        kind: actions.event_name.clone(),
-        repository: Some(actions.repository.clone()),
+        repository,
+        tag: args.tag.clone(),
+        base: args.base.clone(),
         ..Context::default()
     };
-    let mut trusted = working();
     let mut head = None;
-    match &actions.trigger {
-        Trigger::PullRequest {
+    let mut notes = Vec::new();
+    let mut pr_base = None;
+    match actions.as_ref().map(|a| &a.trigger) {
+        None => {
+            context.kind = if args.tag.is_some() { "tag" } else { "local" }.to_owned();
+            context.commit = git::git(root, &["rev-parse", "HEAD"]);
+            if let Some(number) = args.pr {
+                context.pull_request = Some(number);
+                if let Some(remote) = remote {
+                    let pr = remote
+                        .client
+                        .pull_request(&remote.repo, number)
+                        .map_err(|e| RunError::GitHub(e.to_string()))?;
+                    context.commit = Some(pr.head_sha.clone());
+                    context.base = Some(pr.base_sha.clone());
+                    head = Some(pr.head_sha);
+                    pr_base = Some(pr.base_sha);
+                }
+            }
+        }
+        Some(Trigger::PullRequest {
             number,
             head_sha,
             base_sha,
             ..
-        } => {
+        }) => {
             "pull_request".clone_into(&mut context.kind);
             context.commit = Some(head_sha.clone());
             context.pull_request = Some(*number);
             context.base = Some(base_sha.clone());
             head = Some(head_sha.clone());
-            // A pull request cannot lower its own bar: policy comes from the base commit.
-            if git::has_commit(root, base_sha) {
-                trusted = Box::new(GitRevision {
-                    repo: root.to_path_buf(),
-                    rev: base_sha.clone(),
-                });
-            } else {
-                return Err(RunError::Usage(format!(
-                    "the pull request's base commit {base_sha} is not in the local clone, so the trusted policy cannot be read; \
-                     check out with enough history (actions/checkout with fetch-depth: 0)"
-                )));
-            }
+            pr_base = Some(base_sha.clone());
         }
-        Trigger::Tag { name, sha } => {
+        Some(Trigger::Tag { name, sha }) => {
             "tag".clone_into(&mut context.kind);
             context.tag = Some(args.tag.clone().unwrap_or_else(|| name.clone()));
             context.commit = Some(sha.clone());
         }
-        Trigger::Push { sha, .. } => {
+        Some(Trigger::Push { sha, .. }) => {
             "push".clone_into(&mut context.kind);
             context.commit = Some(sha.clone());
         }
-        Trigger::Other { event, sha } => {
+        Some(Trigger::Other { event, sha }) => {
             context.kind.clone_from(event);
             context.commit = Some(sha.clone());
-            context.tag.clone_from(&args.tag);
         }
     }
-    if context.base.is_none() {
-        context.base.clone_from(&args.base);
-    }
+    // A pull request cannot lower its own bar: its policy comes from the base commit.
+    let trusted: Box<dyn FileSource + 'r> = match pr_base {
+        None => Box::new(WorkingTree::new(root)),
+        Some(base) if git::has_commit(root, &base) => Box::new(GitRevision { repo: root.to_path_buf(), rev: base }),
+        Some(base) => match remote {
+            Some(remote) => {
+                notes.push(format!("policy read from base commit {base} through the GitHub contents API (not in the local clone)"));
+                Box::new(ContentsAt { remote, rev: base })
+            }
+            None => {
+                return Err(RunError::Usage(format!(
+                    "the pull request's base commit {base} is not in the local clone and no GitHub token is available, \
+                     so the trusted policy cannot be read; check out with history (actions/checkout fetch-depth: 0) or set GITHUB_TOKEN"
+                )))
+            }
+        },
+    };
     Ok(Situation {
         context,
         trusted,
         head,
-        actions: Some(actions),
+        actions,
+        notes,
     })
 }
 
@@ -202,9 +225,10 @@ fn gather(
     root: &Path,
     args: &CheckArgs,
     config: &Config,
-    situation: &Situation,
+    situation: &Situation<'_>,
     context: &Context,
     gate: &Policy,
+    remote: Option<&Remote>,
 ) -> Result<Evidence, RunError> {
     let mut strip_prefix = config.evidence.strip_prefix.clone();
     strip_prefix.extend(args.strip_prefix.iter().cloned());
@@ -212,14 +236,12 @@ fn gather(
         repo_root: root.to_path_buf(),
         strip_prefix,
     };
-    let no_token =
-        "no GitHub token: set GITHUB_TOKEN (or --token) to read reviews and checks".to_owned();
     let mut evidence = Evidence {
         coverage: read_coverage(
             &paths(&args.coverage, &config.evidence.coverage, root),
             &opts,
         )?,
-        changes: changed_lines(root, args, situation, context)?,
+        changes: changed_lines(root, args, situation, context, remote)?,
         audit: read_audit(&paths(
             args.audit.as_slice(),
             config.evidence.audit.as_slice(),
@@ -258,36 +280,7 @@ fn gather(
             .collect(),
         ..Evidence::default()
     };
-    evidence.reviews = if context.pull_request.is_some() && !context.dry_run {
-        Slot::Missing {
-            expected: vec!["pull-request reviews from the GitHub API".to_owned()],
-        }
-    } else if context.pull_request.is_some() {
-        Slot::Unavailable {
-            reason: no_token.clone(),
-        }
-    } else if context.kind == "local" {
-        // The local dry run previews the pull-request gate: reviews will
-        // matter in CI, so they are unknown here rather than skipped.
-        Slot::Unavailable {
-            reason: "no pull request to read reviews from (pass --pr N with GITHUB_TOKEN set)"
-                .to_owned(),
-        }
-    } else {
-        Slot::NotApplicable {
-            reason: format!(
-                "reviews apply to pull requests, not to a {} event",
-                context.kind
-            ),
-        }
-    };
-    evidence.checks = if context.dry_run {
-        Slot::Unavailable { reason: no_token }
-    } else {
-        Slot::Missing {
-            expected: vec!["check runs from the GitHub API".to_owned()],
-        }
-    };
+    github_evidence(&mut evidence, context, remote)?;
     Ok(evidence)
 }
 
@@ -296,18 +289,43 @@ fn gather(
 fn changed_lines(
     root: &Path,
     args: &CheckArgs,
-    situation: &Situation,
+    situation: &Situation<'_>,
     context: &Context,
+    remote: Option<&Remote>,
 ) -> Result<Slot<eval::ChangedLines>, RunError> {
     if let (Some(base), Some(head)) = (&context.base, &situation.head) {
-        return Ok(match diff::git_changed_lines(root, base, head) {
-            Ok(changes) => Slot::Present {
+        if git::has_commit(root, base) && git::has_commit(root, head) {
+            return Ok(match diff::git_changed_lines(root, base, head) {
+                Ok(changes) => Slot::Present {
+                    value: changes,
+                    sources: vec![format!("git diff {base}...{head}")],
+                },
+                Err(e) => Slot::Missing {
+                    expected: vec![e.to_string()],
+                },
+            });
+        }
+        // Not enough local history: the pull request's files API has the same diff.
+        if let (Some(remote), Some(number)) = (remote, context.pull_request) {
+            let files = remote
+                .client
+                .pr_files(&remote.repo, number)
+                .map_err(|e| RunError::GitHub(e.to_string()))?;
+            let mut changes = eval::ChangedLines::default();
+            for file in &files {
+                if let Some(patch) = &file.patch {
+                    diff::add_patch(&mut changes, &file.path, patch);
+                }
+            }
+            return Ok(Slot::Present {
                 value: changes,
-                sources: vec![format!("git diff {base}...{head}")],
-            },
-            Err(e) => Slot::Missing {
-                expected: vec![e.to_string()],
-            },
+                sources: vec![format!("pull request #{number} files")],
+            });
+        }
+        return Ok(Slot::Missing {
+            expected: vec![format!(
+                "the diff {base}...{head} (fetch history with fetch-depth: 0, or provide a token)"
+            )],
         });
     }
     if let Some(base) = &args.base {
@@ -323,6 +341,62 @@ fn changed_lines(
             "no base to compare with: patch coverage applies to pull requests and to --base REF"
                 .to_owned(),
     })
+}
+
+/// Data that needs GitHub when no token is at hand: `unknown` in a dry run,
+/// missing (so failing) in CI.
+fn unreachable<T>(context: &Context, what: &str) -> Slot<T> {
+    if context.dry_run {
+        Slot::Unavailable {
+            reason: format!("no GitHub token: set GITHUB_TOKEN (or --token) to read {what}"),
+        }
+    } else {
+        Slot::Missing {
+            expected: vec![format!("{what} from the GitHub API (no token was given)")],
+        }
+    }
+}
+
+/// Reviews and other checks, read from GitHub when a token allows.
+fn github_evidence(
+    evidence: &mut Evidence,
+    context: &Context,
+    remote: Option<&Remote>,
+) -> Result<(), RunError> {
+    let github_error = |e: crate::github::GitHubError| RunError::GitHub(e.to_string());
+    evidence.reviews = match (context.pull_request, remote) {
+        (Some(number), Some(remote)) => Slot::Present {
+            value: remote
+                .client
+                .review_evidence(&remote.repo, number)
+                .map_err(github_error)?,
+            sources: vec![format!("pull request #{number} reviews")],
+        },
+        (Some(_), None) => unreachable(context, "pull-request reviews"),
+        // The local dry run previews the pull-request gate: reviews will
+        // matter in CI, so they are unknown here rather than skipped.
+        (None, _) if context.kind == "local" => Slot::Unavailable {
+            reason: "no pull request to read reviews from (pass --pr N with GITHUB_TOKEN set)"
+                .to_owned(),
+        },
+        (None, _) => Slot::NotApplicable {
+            reason: format!(
+                "reviews apply to pull requests, not to a {} event",
+                context.kind
+            ),
+        },
+    };
+    evidence.checks = match (&context.commit, remote) {
+        (Some(sha), Some(remote)) => Slot::Present {
+            value: remote
+                .client
+                .commit_checks(&remote.repo, sha)
+                .map_err(github_error)?,
+            sources: vec![format!("checks on {sha}")],
+        },
+        _ => unreachable(context, "check runs"),
+    };
+    Ok(())
 }
 
 /// Splits configured paths into those present and those missing.

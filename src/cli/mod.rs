@@ -2,6 +2,7 @@
 //! place that wires evidence, policy, evaluation and reports together.
 
 mod check;
+mod remote;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -147,13 +148,19 @@ pub enum RunError {
     /// The report could not be written.
     #[error("{0}")]
     Output(String),
+    /// GitHub could not be reached or refused, after retries.
+    #[error("GitHub: {0}")]
+    GitHub(String),
 }
 
 impl RunError {
     /// The exit code this error maps to.
     #[must_use]
     pub fn exit_code(&self) -> u8 {
-        exit::INPUT_ERROR
+        match self {
+            RunError::GitHub(_) => exit::REPORT_ERROR,
+            _ => exit::INPUT_ERROR,
+        }
     }
 }
 
