@@ -119,7 +119,7 @@ fn resolve<'r>(
     let mut pr_base = None;
     match actions.as_ref().map(|a| &a.trigger) {
         None => {
-            context.kind = if args.tag.is_some() { "tag" } else { "local" }.to_owned();
+            if args.tag.is_some() { "tag" } else { "local" }.clone_into(&mut context.kind);
             context.commit = git::git(root, &["rev-parse", "HEAD"]);
             if let Some(number) = args.pr {
                 context.pull_request = Some(number);
