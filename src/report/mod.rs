@@ -1,15 +1,19 @@
 //! Renderers: a [`Verdict`] in, text out. They only read the verdict; they
 //! never read policy files or evidence (STYLE habit 5).
 
+mod budget;
+pub mod github;
 mod human;
 mod markdown;
+pub mod saved;
 
 use serde::Serialize;
 
 use crate::eval::Verdict;
 
+pub use budget::{clip, clip_chars, thousands, truncate_lines, truncate_utf8};
 pub use human::render_human;
-pub use markdown::render_markdown;
+pub use markdown::{render_markdown, render_markdown_within};
 
 /// Version of the JSON report layout.
 pub const REPORT_SCHEMA: u32 = 1;
