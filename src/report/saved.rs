@@ -22,6 +22,7 @@
 //! branch's policy ([`verify_for_publish`] takes the expected hash), and the
 //! docs say what branch protection must add (required reviews).
 
+use std::io::Read as _;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -325,14 +326,29 @@ impl From<RawContext> for Context {
 
 /// Reads a saved report file (size-capped) into a verdict.
 pub fn read_saved_report(path: &Path) -> Result<Verdict, SavedReportError> {
-    let size = fs_err::metadata(path)?.len();
+    let file = fs_err::File::open(path)?;
+    let size = file.metadata()?.len();
     if size > MAX_REPORT_BYTES {
         return Err(SavedReportError::TooLarge {
             size,
             limit: MAX_REPORT_BYTES,
         });
     }
-    let text = fs_err::read_to_string(path)?;
+    // Read at most one byte past the cap: the file may grow after the check.
+    let mut bytes = Vec::new();
+    file.take(MAX_REPORT_BYTES + 1).read_to_end(&mut bytes)?;
+    let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if read > MAX_REPORT_BYTES {
+        return Err(SavedReportError::TooLarge {
+            size: read,
+            limit: MAX_REPORT_BYTES,
+        });
+    }
+    let text = String::from_utf8(bytes).map_err(|e| SavedReportError::Json {
+        line: 1,
+        column: e.utf8_error().valid_up_to() + 1,
+        message: "not UTF-8".to_owned(),
+    })?;
     parse_saved_report(&text)
 }
 

@@ -132,3 +132,23 @@ pub fn append_step_summary(path: &Path, verdict: &Verdict) -> Result<usize, Acti
     file.flush()?;
     Ok(text.len())
 }
+
+/// Everything `check --github` writes to the Actions files: the step summary
+/// (when `$GITHUB_STEP_SUMMARY` is set) and the `conclusion` and `report`
+/// outputs (when `$GITHUB_OUTPUT` is set).
+pub fn write_actions_files(
+    step_summary: Option<&Path>,
+    output: Option<&Path>,
+    verdict: &Verdict,
+    report: Option<&Path>,
+) -> Result<(), ActionsFileError> {
+    if let Some(path) = step_summary {
+        append_step_summary(path, verdict)?;
+    }
+    if let Some(path) = output {
+        let outputs = step_outputs(verdict, report);
+        let pairs: Vec<(&str, &str)> = outputs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        append_outputs(path, &pairs)?;
+    }
+    Ok(())
+}

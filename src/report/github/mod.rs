@@ -57,7 +57,7 @@ pub use commands::{
 };
 pub use files::{
     append_outputs, append_step_summary, format_output, fresh_delimiter, output_conclusion,
-    step_outputs, ActionsFileError, STEP_SUMMARY_LIMIT,
+    step_outputs, write_actions_files, ActionsFileError, STEP_SUMMARY_LIMIT,
 };
 
 /// GitHub's limit on a check run's `summary` and on its `text`, in bytes.

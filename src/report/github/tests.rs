@@ -554,3 +554,20 @@ fn the_step_summary_fits_what_is_left_of_the_mebibyte() {
         crate::report::render_markdown(&v)
     );
 }
+
+#[test]
+fn actions_files_get_the_summary_and_both_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (summary, output) = (dir.path().join("summary.md"), dir.path().join("output"));
+    let v = sample(3, 0);
+    let report = dir.path().join("report.json");
+    write_actions_files(Some(&summary), Some(&output), &v, Some(&report)).unwrap();
+    assert!(std::fs::read_to_string(&summary)
+        .unwrap()
+        .starts_with("## tollgate/gate2: passed"));
+    let outs = parse_outputs(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(outs["conclusion"], "pass");
+    assert_eq!(outs["report"], report.display().to_string());
+    // Outside Actions nothing is written.
+    write_actions_files(None, None, &v, None).unwrap();
+}
