@@ -25,7 +25,11 @@ fn workflows() -> Vec<(String, String, Yaml)> {
         .map(|p| load(&p))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(out.len() >= 4, "expected the shipped workflows in {}", dir.display());
+    assert!(
+        out.len() >= 4,
+        "expected the shipped workflows in {}",
+        dir.display()
+    );
     out
 }
 
