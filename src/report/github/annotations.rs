@@ -9,14 +9,14 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::eval::{Annotation, AnnotationLevel, Verdict};
 use crate::report::budget::{clip, clip_chars};
 
 /// GitHub accepts at most 50 annotations per create or update request; more
 /// take further update requests, each appending (FORMATS 6.1).
-pub const ANNOTATIONS_PER_REQUEST: usize = 50;
+pub const ANNOTATIONS_PER_REQUEST: usize = crate::github::ANNOTATIONS_PER_REQUEST;
 
 /// Most annotations attached to one check run. GitHub has no documented
 /// total, but every 50 cost an API request against the token's rate limit,
@@ -26,14 +26,14 @@ pub const ANNOTATIONS_PER_REQUEST: usize = 50;
 pub const MAX_CHECK_ANNOTATIONS: usize = 500;
 
 /// GitHub's limit on an annotation title, in characters (FORMATS 6.1).
-pub const ANNOTATION_TITLE_MAX_CHARS: usize = 255;
+pub const ANNOTATION_TITLE_MAX_CHARS: usize = crate::github::ANNOTATION_TITLE_MAX_CHARS;
 
 /// GitHub's limit on an annotation message is "64 KB"; 64,000 bytes stays
 /// under it whichever kilobyte GitHub means.
 pub const ANNOTATION_MESSAGE_MAX_BYTES: usize = 64_000;
 
 /// An annotation's level as GitHub's check-run API spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GithubLevel {
     /// `failure`: shown in red.
@@ -54,10 +54,9 @@ impl From<AnnotationLevel> for GithubLevel {
     }
 }
 
-/// One check-run annotation, with GitHub's field names: serialise it
-/// straight into `output.annotations[]`, and read the items of GitHub's
-/// list-annotations response into it (other fields are ignored).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// One check-run annotation, with GitHub's field names: it serialises
+/// straight into `output.annotations[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct CheckAnnotation {
     /// Repository-relative path.
     pub path: String,
@@ -70,7 +69,6 @@ pub struct CheckAnnotation {
     /// At most [`ANNOTATION_MESSAGE_MAX_BYTES`] bytes, never empty.
     pub message: String,
     /// `RULE: title`, at most [`ANNOTATION_TITLE_MAX_CHARS`] characters.
-    #[serde(default)]
     pub title: String,
 }
 
@@ -148,21 +146,28 @@ pub fn batches(annotations: &[CheckAnnotation]) -> Vec<&[CheckAnnotation]> {
     annotations.chunks(ANNOTATIONS_PER_REQUEST).collect()
 }
 
-/// The annotations of `selected` that `existing` (what GitHub already holds
-/// on the check run, from its list-annotations endpoint) lacks, in order.
-///
-/// Updating a check run *appends* annotations and none can be deleted, so a
-/// re-run that updates its earlier run must send only the new ones or the
-/// page shows every finding twice.
-#[must_use]
-pub fn not_yet_attached(
-    selected: &[CheckAnnotation],
-    existing: &[CheckAnnotation],
-) -> Vec<CheckAnnotation> {
-    let held: std::collections::HashSet<&CheckAnnotation> = existing.iter().collect();
-    selected
-        .iter()
-        .filter(|a| !held.contains(a))
-        .cloned()
-        .collect()
+impl From<GithubLevel> for crate::github::AnnotationLevel {
+    fn from(level: GithubLevel) -> Self {
+        match level {
+            GithubLevel::Failure => crate::github::AnnotationLevel::Failure,
+            GithubLevel::Warning => crate::github::AnnotationLevel::Warning,
+            GithubLevel::Notice => crate::github::AnnotationLevel::Notice,
+        }
+    }
+}
+
+impl From<&CheckAnnotation> for crate::github::Annotation {
+    fn from(a: &CheckAnnotation) -> Self {
+        crate::github::Annotation {
+            path: a.path.clone(),
+            start_line: a.start_line,
+            end_line: a.end_line,
+            start_column: None,
+            end_column: None,
+            level: a.annotation_level.into(),
+            message: a.message.clone(),
+            title: Some(a.title.clone()),
+            raw_details: None,
+        }
+    }
 }

@@ -37,7 +37,7 @@ pub mod files;
 
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::eval::{Conclusion, Status, Verdict};
 use crate::report::budget::{clip_chars, thousands, Doc, Unit};
@@ -47,8 +47,8 @@ use crate::report::markdown::{
 };
 
 pub use annotations::{
-    batches, not_yet_attached, ranked_annotations, select_annotations, CheckAnnotation,
-    GithubLevel, ANNOTATIONS_PER_REQUEST, ANNOTATION_MESSAGE_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS,
+    batches, ranked_annotations, select_annotations, CheckAnnotation, GithubLevel,
+    ANNOTATIONS_PER_REQUEST, ANNOTATION_MESSAGE_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS,
     MAX_CHECK_ANNOTATIONS,
 };
 pub use commands::{
@@ -69,7 +69,7 @@ const TITLE_MAX_CHARS: usize = 255;
 
 /// A check run's conclusion as GitHub spells it. Only two are used: see the
 /// module documentation for why an undecided verdict is a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckConclusion {
     /// The gate passed (possibly with overrides).
@@ -191,6 +191,37 @@ pub struct CheckRun {
     pub annotations_total: usize,
     /// Annotations left out by the cap (ranked last).
     pub annotations_omitted: usize,
+}
+
+impl CheckRun {
+    /// The request the GitHub client sends
+    /// ([`crate::github::GitHubClient::publish_check_run`] with
+    /// [`Self::head_sha`]): it finds or creates the run, batches the
+    /// annotations 50 to a request and skips those an earlier run of the
+    /// same name already holds. `details_url` is the Actions run that judged
+    /// (for `publish`, the producing run's page); `started_at` when the
+    /// evaluation began.
+    #[must_use]
+    pub fn to_payload(
+        &self,
+        details_url: Option<String>,
+        started_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> crate::github::CheckRunPayload {
+        crate::github::CheckRunPayload {
+            name: self.name.clone(),
+            conclusion: match self.conclusion {
+                CheckConclusion::Success => crate::github::Conclusion::Success,
+                CheckConclusion::Failure => crate::github::Conclusion::Failure,
+            },
+            title: self.output.title.clone(),
+            summary: self.output.summary.clone(),
+            text: Some(self.output.text.clone()),
+            annotations: self.output.annotations.iter().map(Into::into).collect(),
+            details_url,
+            external_id: Some(self.external_id.clone()),
+            started_at,
+        }
+    }
 }
 
 /// Builds the check run for a verdict, with [`MAX_CHECK_ANNOTATIONS`].

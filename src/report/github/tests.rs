@@ -267,23 +267,38 @@ fn payloads_use_githubs_field_names() {
 }
 
 #[test]
-fn a_rerun_sends_only_annotations_github_lacks() {
-    let mut v = sample(1, 1);
-    let id = v.rules[0].id.clone();
-    for line in [1, 5, 9] {
-        v.annotations
-            .push(annotation(AnnotationLevel::Failure, &id, "src/a.rs", line));
+fn the_client_payload_carries_the_same_output() {
+    let mut v = sample(2, 1);
+    let id = v.rules[1].id.clone();
+    for line in 0..120 {
+        v.annotations.push(annotation(
+            AnnotationLevel::Warning,
+            &id,
+            "src/a.rs",
+            line + 1,
+        ));
     }
-    let selected = check_run(&v).output.annotations;
-    // What GitHub's list endpoint returns, with fields we do not send.
-    let listed: Vec<CheckAnnotation> = serde_json::from_value(serde_json::json!([{
-        "path": "src/a.rs", "start_line": 5, "end_line": 6, "start_column": null,
-        "annotation_level": "failure", "title": selected[1].title,
-        "message": selected[1].message, "raw_details": null, "blob_href": "x"
-    }]))
-    .unwrap();
-    let fresh = not_yet_attached(&selected, &listed);
-    assert_eq!(fresh, [selected[0].clone(), selected[2].clone()]);
+    let run = check_run(&v);
+    let payload = run.to_payload(Some("https://github.com/o/r/actions/runs/1".into()), None);
+    assert_eq!(payload.name, "tollgate/gate2");
+    assert_eq!(payload.conclusion, crate::github::Conclusion::Failure);
+    assert_eq!(payload.title, run.output.title);
+    assert_eq!(payload.summary, run.output.summary);
+    assert_eq!(payload.text.as_deref(), Some(run.output.text.as_str()));
+    assert_eq!(payload.annotations.len(), 120);
+    assert_eq!(
+        payload.annotations[0].level,
+        crate::github::AnnotationLevel::Warning
+    );
+    assert_eq!(
+        payload.annotations[0].title.as_deref(),
+        Some(run.output.annotations[0].title.as_str())
+    );
+    assert_eq!(
+        payload.external_id.as_deref(),
+        Some(run.external_id.as_str())
+    );
+    assert!(payload.summary.len() <= crate::github::OUTPUT_MAX_BYTES);
 }
 
 #[test]
