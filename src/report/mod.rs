@@ -1,5 +1,10 @@
 //! Renderers: a [`Verdict`] in, text out. They only read the verdict; they
 //! never read policy files or evidence (STYLE habit 5).
+//!
+//! [`github`] shapes the verdict for GitHub (check-run payload, annotations,
+//! workflow commands, the Actions output files) within GitHub's size limits;
+//! [`saved`] reads a saved JSON report back, as untrusted input, for
+//! `tollgate publish`.
 
 mod budget;
 pub mod github;
