@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::publish;
 use super::remote::{self, ContentsAt, Remote};
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
 use crate::context::{self, ActionsContext, Trigger};
@@ -35,8 +36,11 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let token = remote::token(args.token.as_deref())?;
     if let (Some(token), Some(_)) = (&token, &actions) {
         // Before anything else is printed: Actions then masks the token in every log line.
-        println!("::add-mask::{}", token.expose_secret());
+        if let Some(mask) = crate::report::github::add_mask(token.expose_secret()) {
+            println!("{mask}");
+        }
     }
+    let started_at = chrono::Utc::now();
     let repository = remote::repository(&root, actions.as_ref().map(|a| a.repository.as_str()));
     let remote = remote::connect(
         token.as_ref(),
@@ -71,6 +75,21 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         verdict.notes.push(note);
     }
     emit(&verdict, args)?;
+    if args.github {
+        if let Some(actions) = &situation.actions {
+            let report_path = match (&args.output, args.format) {
+                (Some(path), report::Format::Json) => path.clone(),
+                _ => publish::default_report_path(&verdict.gate),
+            };
+            publish::report_to_github(
+                &verdict,
+                actions,
+                remote.as_ref(),
+                &report_path,
+                started_at,
+            )?;
+        }
+    }
     Ok(if verdict.passed() {
         exit::PASSED
     } else {

@@ -2,6 +2,7 @@
 //! place that wires evidence, policy, evaluation and reports together.
 
 mod check;
+mod publish;
 mod remote;
 
 use std::io::{IsTerminal, Write};
@@ -37,6 +38,17 @@ pub enum Commands {
     /// Validate or show gate policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Post a saved JSON report as the check run (from a `workflow_run` job).
+    Publish {
+        /// The report written by `tollgate check --format json --output FILE`.
+        report: PathBuf,
+        /// GitHub token with `checks: write` (default: `GITHUB_TOKEN`); never printed.
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+        /// Refuse a report judged by any other policy than the one with this SHA-256.
+        #[arg(long, value_name = "HEX")]
+        policy_sha256: Option<String>,
+    },
 }
 
 /// `tollgate policy ...`
@@ -172,6 +184,11 @@ pub fn run(cli: Cli) -> u8 {
         Commands::Inspect(args) => inspect(&args),
         Commands::Policy(PolicyCommand::Validate { paths, config }) => validate(&paths, &config),
         Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, &config),
+        Commands::Publish {
+            report,
+            token,
+            policy_sha256,
+        } => publish::publish(&report, token.as_deref(), policy_sha256.as_deref()),
     };
     match result {
         Ok(code) => code,
