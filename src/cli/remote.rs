@@ -79,9 +79,34 @@ pub(super) fn connect(
     let repo: RepoRef = repository
         .parse()
         .map_err(|e: crate::github::GitHubError| RunError::Usage(e.to_string()))?;
-    let client = GitHubClient::new(&api_url, token, RetryPolicy::default())
+    let client = GitHubClient::new(&api_url, token, retry_policy())
         .map_err(|e| RunError::GitHub(e.to_string()))?;
     Ok(Some(Remote { client, repo }))
+}
+
+/// The default retry policy, with every wait scaled by `TOLLGATE_RETRY_SCALE`
+/// when set (a factor such as `0.01`): test suites and impatient pipelines
+/// shorten backoff without changing how many times a request is retried.
+fn retry_policy() -> RetryPolicy {
+    let base = RetryPolicy::default();
+    let Some(scale) = std::env::var("TOLLGATE_RETRY_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 1.0)
+    else {
+        return base;
+    };
+    RetryPolicy {
+        initial_backoff: base.initial_backoff.mul_f64(scale),
+        max_backoff: base.max_backoff.mul_f64(scale),
+        total_budget: base.total_budget.mul_f64(scale),
+        attempt_timeout: base
+            .attempt_timeout
+            .mul_f64(scale)
+            .max(std::time::Duration::from_secs(2)),
+        min_rate_limit_wait: base.min_rate_limit_wait.mul_f64(scale),
+        ..base
+    }
 }
 
 /// Files of one commit read through the contents API.

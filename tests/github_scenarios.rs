@@ -1,0 +1,394 @@
+//! The real binary as a pull-request check, against the fake GitHub server
+//! (issue #4): an Actions-like environment, real event payloads, a real git
+//! history, and assertions on what GitHub holds afterwards.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+use support::fake_github::{
+    CheckRunSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, READ_ONLY_TOKEN, WRITE_TOKEN,
+};
+
+const REPO: &str = "octo/widgets";
+const CHECK: &str = "tollgate/gate";
+const RUNS: &str = "/repos/octo/widgets/check-runs";
+
+const POLICY: &str = "schema = 1\nname = \"gate\"\nversion = \"1.0.0\"\n\n[coverage]\nlines = 50.0\n\n[reviews]\napprovals = 1\n\n[checks]\nrequired = [\"ci / test\"]\n";
+
+struct Scenario {
+    dir: tempfile::TempDir,
+    repo: PathBuf,
+    base: String,
+    head: String,
+    fake: FakeGitHub,
+}
+
+fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A repository whose base commit holds the gate policy and whose head
+/// commit tries to lower it (a PR cannot lower its own bar).
+fn scenario() -> Scenario {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("policies")).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join("tollgate.toml"),
+        "policy_dir = \"policies\"\n[gates]\npull_request = \"gate\"\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("policies/gate.toml"), POLICY).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    let base = git(&repo, &["rev-parse", "HEAD"]);
+    std::fs::write(
+        repo.join("policies/gate.toml"),
+        POLICY.replace("approvals = 1", "approvals = 0"),
+    )
+    .unwrap();
+    git(&repo, &["commit", "-q", "-am", "head lowers the bar"]);
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+
+    let fake = FakeGitHub::start();
+    fake.add_repo(REPO);
+    fake.add_pull_request(REPO, PullRequestSeed::new(7, "dev", &head, &base));
+    fake.add_check_run(REPO, CheckRunSeed::completed("ci / test", &head, "success"));
+    Scenario {
+        dir,
+        repo,
+        base,
+        head,
+        fake,
+    }
+}
+
+fn pr_payload(s: &Scenario, action: &str) -> Value {
+    json!({
+        "action": action,
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "user": {"login": "dev"},
+            "head": {"sha": s.head, "ref": "feature", "repo": {"full_name": REPO, "fork": false}},
+            "base": {"sha": s.base, "ref": "main", "repo": {"full_name": REPO}}
+        },
+        "repository": {"full_name": REPO}
+    })
+}
+
+/// Runs tollgate in an Actions-like environment and returns its output.
+fn run(s: &Scenario, event: &str, payload: &Value, token: &str, extra: &[&str]) -> Output {
+    let event_path = s.dir.path().join("event.json");
+    std::fs::write(&event_path, payload.to_string()).unwrap();
+    let coverage =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/coverage/coveragepy/lcov.info");
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .current_dir(&s.repo)
+        .args(["check", "--github", "--coverage"])
+        .arg(coverage)
+        .args(extra)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", s.dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", event)
+        .env("GITHUB_EVENT_PATH", &event_path)
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_SHA", "1111111111111111111111111111111111111111")
+        .env("GITHUB_API_URL", s.fake.url())
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("GITHUB_RUN_ID", "99")
+        .env("GITHUB_TOKEN", token)
+        .env("GITHUB_STEP_SUMMARY", s.dir.path().join("summary.md"))
+        .env("GITHUB_OUTPUT", s.dir.path().join("output.txt"))
+        .env("RUNNER_TEMP", s.dir.path())
+        .env("TOLLGATE_RETRY_SCALE", "0.01")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The token appears nowhere but in the `::add-mask::` line that hides it.
+fn assert_token_hidden(out: &Output, token: &str) {
+    for line in text(out).lines() {
+        assert!(
+            !line.contains(token) || line == format!("::add-mask::{token}"),
+            "token leaked: {line}"
+        );
+    }
+}
+
+#[test]
+fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
+    let s = scenario();
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "opened"),
+        WRITE_TOKEN,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_token_hidden(&out, WRITE_TOKEN);
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0].head_sha, s.head,
+        "the check run is on the PR head, not the merge commit"
+    );
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        runs[0].details_url.as_deref(),
+        Some("https://github.example/octo/widgets/actions/runs/99")
+    );
+    let summary = runs[0].summary.clone().unwrap();
+    assert!(summary.contains("reviews.approvals"), "{summary}");
+    // The head commit lowered approvals to 0; the base commit's policy judged.
+    assert!(
+        text(&out).contains("this pull request changes policies/gate.toml"),
+        "{}",
+        text(&out)
+    );
+
+    s.fake
+        .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
+    let mut payload = pr_payload(&s, "submitted");
+    payload["review"] =
+        json!({"state": "approved", "user": {"login": "alice"}, "commit_id": s.head});
+    let out = run(&s, "pull_request_review", &payload, WRITE_TOKEN, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1, "a re-run updates the same check run");
+    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+    assert_eq!(s.fake.count("POST", RUNS), 1);
+    assert!(runs[0].updates >= 1);
+
+    let outputs = std::fs::read_to_string(s.dir.path().join("output.txt")).unwrap();
+    assert!(
+        outputs.contains("conclusion<<") && outputs.contains("\npass\n"),
+        "{outputs}"
+    );
+    assert!(outputs.contains("report<<"), "{outputs}");
+    let step_summary = std::fs::read_to_string(s.dir.path().join("summary.md")).unwrap();
+    assert!(step_summary.contains("tollgate/gate"), "{step_summary}");
+}
+
+#[test]
+fn a_fork_token_falls_back_to_annotations_and_keeps_the_verdict() {
+    let s = scenario();
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "opened"),
+        READ_ONLY_TOKEN,
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the exit code still carries the verdict: {}",
+        text(&out)
+    );
+    assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout
+            .matches("::warning title=tollgate::could not create the check run")
+            .count(),
+        1,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("::error title=reviews.approvals::"),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::metadata(s.dir.path().join("summary.md"))
+            .unwrap()
+            .len()
+            > 0
+    );
+    assert_token_hidden(&out, READ_ONLY_TOKEN);
+}
+
+#[test]
+fn a_5xx_after_the_write_still_leaves_exactly_one_check_run() {
+    let s = scenario();
+    s.fake
+        .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
+    s.fake.inject("POST", RUNS, Fault::StatusAfterWrite(502), 1);
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "synchronize"),
+        WRITE_TOKEN,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+}
+
+#[test]
+fn rate_limits_are_waited_out() {
+    let s = scenario();
+    s.fake.inject(
+        "GET",
+        "/repos/octo/widgets/pulls/7/reviews",
+        Fault::TooManyRequests { retry_after: 1 },
+        1,
+    );
+    s.fake.inject(
+        "POST",
+        RUNS,
+        Fault::SecondaryRateLimit {
+            retry_after: Some(1),
+        },
+        1,
+    );
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "opened"),
+        WRITE_TOKEN,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(s.fake.check_runs_named(REPO, CHECK).len(), 1);
+}
+
+#[test]
+fn github_failing_after_retries_is_exit_3_with_the_verdict_still_logged() {
+    let s = scenario();
+    s.fake.inject("POST", RUNS, Fault::Status(502), 100);
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "opened"),
+        WRITE_TOKEN,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("error: GitHub:"), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("::error title=reviews.approvals::"));
+    assert!(s.fake.check_runs_named(REPO, CHECK).len() <= 1);
+    assert_token_hidden(&out, WRITE_TOKEN);
+}
+
+#[test]
+fn publish_posts_a_saved_report_only_for_its_own_commit() {
+    let s = scenario();
+    let report = s.dir.path().join("report.json");
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "opened"),
+        READ_ONLY_TOKEN,
+        &["--format", "json", "--output", report.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
+
+    let publish = |head_sha: &str| {
+        let event = s.dir.path().join("workflow_run.json");
+        let payload = json!({
+            "action": "completed",
+            "workflow_run": {"head_sha": head_sha, "html_url": "https://github.example/octo/widgets/actions/runs/99", "pull_requests": []},
+            "repository": {"full_name": REPO}
+        });
+        std::fs::write(&event, payload.to_string()).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args(["publish"])
+            .arg(&report)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", "workflow_run")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_API_URL", s.fake.url())
+            .env("GITHUB_TOKEN", WRITE_TOKEN)
+            .env("TOLLGATE_RETRY_SCALE", "0.01")
+            .output()
+            .unwrap()
+    };
+    let refused = publish("2222222222222222222222222222222222222222");
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
+
+    let out = publish(&s.head);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_token_hidden(&out, WRITE_TOKEN);
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, s.head);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+}
+
+#[test]
+fn a_local_dry_run_reads_the_pull_request_but_writes_nothing() {
+    let s = scenario();
+    s.fake
+        .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
+    let coverage =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/coverage/coveragepy/lcov.info");
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .current_dir(&s.repo)
+        .args([
+            "check",
+            "--dry-run",
+            "--pr",
+            "7",
+            "--format",
+            "json",
+            "--coverage",
+        ])
+        .arg(coverage)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", s.dir.path())
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_API_URL", s.fake.url())
+        .env("GITHUB_TOKEN", WRITE_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["context"]["pull_request"], 7);
+    assert_eq!(report["context"]["commit"], s.head.as_str());
+    assert_eq!(report["evidence"]["reviews"]["approvals"], json!(["alice"]));
+    assert_eq!(s.fake.count("POST", "/repos/**"), 0);
+    assert_eq!(s.fake.count("PATCH", "/repos/**"), 0);
+}
