@@ -2,6 +2,7 @@
 //! place that wires evidence, policy, evaluation and reports together.
 
 mod check;
+mod inspect;
 mod publish;
 mod remote;
 
@@ -9,10 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
-use serde::Serialize;
 
-use crate::eval::{self, CoverageEvidence};
-use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
 use crate::evidence::EvidenceError;
 use crate::exit;
 use crate::git::git;
@@ -181,7 +179,7 @@ impl RunError {
 pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Commands::Check(args) => check::run(&args),
-        Commands::Inspect(args) => inspect(&args),
+        Commands::Inspect(args) => inspect::run(&args),
         Commands::Policy(PolicyCommand::Validate { paths, config }) => validate(&paths, &config),
         Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, &config),
         Commands::Publish {
@@ -241,109 +239,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
-}
-
-/// What `inspect --format json` prints for one file.
-#[derive(Debug, Serialize)]
-struct Inspected {
-    file: String,
-    format: &'static str,
-    coverage: CoverageEvidence,
-    per_file: Vec<InspectedFile>,
-}
-
-#[derive(Debug, Serialize)]
-struct InspectedFile {
-    path: String,
-    lines: eval::TallyReport,
-    branches: eval::TallyReport,
-    functions: eval::TallyReport,
-}
-
-fn inspect(args: &InspectArgs) -> Result<u8, RunError> {
-    let root = args.root.clone().unwrap_or_else(|| repo_root(None));
-    let opts = ReadOptions {
-        repo_root: root,
-        strip_prefix: args.strip_prefix.clone(),
-    };
-    let mut all = Vec::new();
-    for file in &args.files {
-        let mut report = CoverageReport::new();
-        let format = read_coverage_file(file, &opts, &mut report)?;
-        let per_file = report
-            .files()
-            .map(|(path, cov)| {
-                let s = cov.summary();
-                InspectedFile {
-                    path: path.to_owned(),
-                    lines: s.lines.into(),
-                    branches: s.branches.into(),
-                    functions: s.functions.into(),
-                }
-            })
-            .collect();
-        all.push(Inspected {
-            file: file.display().to_string(),
-            format: format.as_str(),
-            coverage: CoverageEvidence::from_report(&report, None),
-            per_file,
-        });
-    }
-    let text = match args.format {
-        Format::Json => {
-            let value = if all.len() == 1 {
-                serde_json::to_value(&all[0])
-            } else {
-                serde_json::to_value(&all)
-            };
-            let mut s = value
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .map_err(|e| RunError::Output(e.to_string()))?;
-            s.push('\n');
-            s
-        }
-        Format::Human | Format::Markdown => {
-            all.iter().map(inspect_human).collect::<Vec<_>>().join("\n")
-        }
-    };
-    print_out(&text);
-    Ok(exit::PASSED)
-}
-
-fn inspect_human(i: &Inspected) -> String {
-    use std::fmt::Write as _;
-    let show = |t: &eval::TallyReport| {
-        format!(
-            "{}/{} ({})",
-            t.hit,
-            t.found,
-            eval::format_percent(t.hit, t.found)
-        )
-    };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: {} coverage, {} files",
-        i.file, i.format, i.coverage.files
-    );
-    let _ = writeln!(
-        out,
-        "  total      lines {:<24} branches {:<24} functions {}",
-        show(&i.coverage.lines),
-        show(&i.coverage.branches),
-        show(&i.coverage.functions)
-    );
-    for f in &i.per_file {
-        let _ = writeln!(
-            out,
-            "  {}\n             lines {:<24} branches {:<24} functions {}",
-            f.path,
-            show(&f.lines),
-            show(&f.branches),
-            show(&f.functions)
-        );
-    }
-    out
 }
 
 fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
