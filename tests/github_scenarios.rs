@@ -392,3 +392,76 @@ fn a_local_dry_run_reads_the_pull_request_but_writes_nothing() {
     assert_eq!(s.fake.count("POST", "/repos/**"), 0);
     assert_eq!(s.fake.count("PATCH", "/repos/**"), 0);
 }
+
+#[test]
+fn pull_request_target_is_judged_like_a_pull_request() {
+    let s = scenario();
+    s.fake
+        .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
+    let out = run(
+        &s,
+        "pull_request_target",
+        &pr_payload(&s, "opened"),
+        WRITE_TOKEN,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, s.head);
+}
+
+#[test]
+fn a_tag_push_is_judged_by_the_release_gate_on_the_tagged_commit() {
+    let s = scenario();
+    std::fs::write(
+        s.repo.join("tollgate.toml"),
+        "policy_dir = \"policies\"\n[gates]\npull_request = \"gate\"\nrelease = \"release\"\nprerelease = \"gate\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.repo.join("policies/release.toml"),
+        "schema = 1\nname = \"release\"\nversion = \"1.0.0\"\n[release]\nchangelog = \"CHANGELOG.md\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.repo.join("CHANGELOG.md"),
+        "# Changelog\n\n## [1.4.0] - 2026-11-25\n\n- Faster.\n",
+    )
+    .unwrap();
+    git(&s.repo, &["add", "-A"]);
+    git(&s.repo, &["commit", "-q", "-m", "release"]);
+    let sha = git(&s.repo, &["rev-parse", "HEAD"]);
+    let payload =
+        json!({"ref": "refs/tags/v1.4.0", "after": sha, "repository": {"full_name": REPO}});
+    let out = run(&s, "push", &payload, WRITE_TOKEN, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let runs = s.fake.check_runs_named(REPO, "tollgate/release");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, sha);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+
+    let payload =
+        json!({"ref": "refs/tags/v1.5.0", "after": sha, "repository": {"full_name": REPO}});
+    let out = run(&s, "push", &payload, WRITE_TOKEN, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no changelog section for 1.5.0: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("CHANGELOG.md has no section for 1.5.0"),
+        "{}",
+        text(&out)
+    );
+
+    let payload = json!({"ref": "refs/tags/v1.5", "after": sha, "repository": {"full_name": REPO}});
+    let out = run(&s, "push", &payload, WRITE_TOKEN, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a tag that is not semver is an input error: {}",
+        text(&out)
+    );
+}

@@ -31,6 +31,14 @@ struct Situation<'r> {
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
+    if let Some(path) = args.overrides.first() {
+        // Refuse rather than ignore: a waiver the user believes applied, but
+        // did not, is worse than an error.
+        return Err(RunError::Usage(format!(
+            "{}: signed overrides are not supported by this tollgate version yet; nothing was waived",
+            path.display()
+        )));
+    }
     let root = repo_root(args.config.as_deref());
     let actions = actions_context(args)?;
     let token = remote::token(args.token.as_deref())?;
