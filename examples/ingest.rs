@@ -91,6 +91,14 @@ fn tollgate_totals(paths: &[PathBuf]) -> Result<Totals, String> {
     Ok((report.file_count(), t.lines, t.branches, t.functions))
 }
 
+/// One source file's data, merged across the `lcov` crate's sections.
+#[derive(Default)]
+struct PerFile {
+    lines: BTreeMap<u32, u64>,
+    branches: BTreeMap<(u32, u32, u32), Option<u64>>,
+    functions: BTreeMap<String, u64>,
+}
+
 /// What a user of the `lcov` crate has to do for the same answer: read each
 /// file into a `Report`, merge the reports, then union each source file's
 /// sections across test names (the crate keeps them apart).
@@ -100,12 +108,6 @@ fn lcov_crate_totals(paths: &[PathBuf]) -> Result<Totals, String> {
         let report =
             lcov::Report::from_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
         merged.merge(report).map_err(|e| e.to_string())?;
-    }
-    #[derive(Default)]
-    struct PerFile {
-        lines: BTreeMap<u32, u64>,
-        branches: BTreeMap<(u32, u32, u32), Option<u64>>,
-        functions: BTreeMap<String, u64>,
     }
     let mut files: BTreeMap<&Path, PerFile> = BTreeMap::new();
     for (key, section) in &merged.sections {

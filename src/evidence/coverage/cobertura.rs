@@ -82,10 +82,11 @@ pub fn read_cobertura<R: BufRead>(
             Ok(Event::Start(e)) => state.start(&e, line).map(|()| state.depth += 1),
             Ok(Event::Empty(e)) => state
                 .start(&e, line)
-                .and_then(|()| state.end(e.local_name().as_ref())),
+                .map(|()| state.end(e.local_name().as_ref())),
             Ok(Event::End(e)) => {
                 state.depth = state.depth.saturating_sub(1);
-                state.end(e.local_name().as_ref())
+                state.end(e.local_name().as_ref());
+                Ok(())
             }
             Ok(Event::Text(t)) if state.in_source => match t.unescape() {
                 Ok(text) => {
@@ -218,7 +219,7 @@ impl State<'_> {
     }
 
     /// An element closes.
-    fn end(&mut self, name: &[u8]) -> Result<(), EvidenceError> {
+    fn end(&mut self, name: &[u8]) {
         match name {
             b"source" => self.in_source = false,
             b"lines" if self.class_lines_depth == Some(self.depth) => self.class_lines_depth = None,
@@ -242,7 +243,6 @@ impl State<'_> {
             }
             _ => {}
         }
-        Ok(())
     }
 
     /// `<line number hits [condition-coverage]>`: the hot path.

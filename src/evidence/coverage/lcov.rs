@@ -87,13 +87,40 @@ pub fn read_lcov<R: BufRead>(
 
 /// [`read_lcov`] with a choice of [`Strictness`] for unknown records.
 pub fn read_lcov_with<R: BufRead>(
-    mut input: R,
+    input: R,
     source: &Path,
     opts: &ReadOptions,
     strictness: Strictness,
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
+    read_lcov_part(input, source, opts, strictness, Part::Whole, into)
+}
+
+/// Which part of a tracefile a reader is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The whole file, or its first part.
+    Whole,
+    /// A later part, starting just after an `end_of_record` (see
+    /// `read::read_lcov_file`): the file is already known to be LCOV.
+    Continuation,
+}
+
+/// Reads `input` as LCOV; for a [`Part::Continuation`], line numbers in
+/// errors count from the part's start.
+pub(crate) fn read_lcov_part<R: BufRead>(
+    mut input: R,
+    source: &Path,
+    opts: &ReadOptions,
+    strictness: Strictness,
+    part: Part,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
     let mut parser = Parser::new(source, opts, strictness, into);
+    if part == Part::Continuation {
+        parser.seen_record = true;
+        parser.seen_source = true;
+    }
     let io_error = |e| EvidenceError::Io {
         path: source.to_path_buf(),
         source: e,
