@@ -655,7 +655,7 @@ mod tests {
         };
         for line in [
             r#"<line number="7" hits="2" condition-coverage="50% (1/2)"/>"#,
-            r#"<line number='7' hits='2' condition-coverage='50% (1/2)' />"#,
+            r"<line number='7' hits='2' condition-coverage='50% (1/2)' />",
             "<line\n  number=\"7\"\n  hits=\"2\"\n  condition-coverage=\"50% (1/2)\"></line>",
             r#"<line number = "7" hits="2" condition-coverage="50&#37; (1/2)"/>"#,
             r#"<line number="&#55;" hits="2" condition-coverage="50% (1/2)" a="1" b="2" c="3" d="4" e="5" f="6"/>"#,
