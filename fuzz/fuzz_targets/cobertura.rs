@@ -10,7 +10,12 @@ use tollgate::evidence::coverage::{CoverageReport, ReadOptions};
 
 fuzz_target!(|data: &[u8]| {
     let mut report = CoverageReport::new();
-    let _ = read_cobertura(data, Path::new("fuzz.xml"), &ReadOptions::default(), &mut report);
+    let _ = read_cobertura(
+        data,
+        Path::new("fuzz.xml"),
+        &ReadOptions::default(),
+        &mut report,
+    );
     for (_, file) in report.files() {
         let s = file.summary();
         assert_eq!(s.lines.found, file.lines().count() as u64);

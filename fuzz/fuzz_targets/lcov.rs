@@ -15,7 +15,12 @@ fuzz_target!(|data: &[u8]| {
     let mut whole = CoverageReport::new();
     let first = read_lcov(data, Path::new("fuzz.info"), &opts, &mut whole);
     let mut pieces = CoverageReport::new();
-    let second = read_lcov(BufReader::with_capacity(7, data), Path::new("fuzz.info"), &opts, &mut pieces);
+    let second = read_lcov(
+        BufReader::with_capacity(7, data),
+        Path::new("fuzz.info"),
+        &opts,
+        &mut pieces,
+    );
     assert_eq!(format!("{first:?}"), format!("{second:?}"));
     if first.is_ok() {
         assert_eq!(whole, pieces);
@@ -23,7 +28,10 @@ fuzz_target!(|data: &[u8]| {
     for (_, file) in whole.files() {
         let s = file.summary();
         assert_eq!(s.lines.found, file.lines().count() as u64);
-        assert_eq!(s.lines.hit, file.lines().filter(|&(_, c)| c > 0).count() as u64);
+        assert_eq!(
+            s.lines.hit,
+            file.lines().filter(|&(_, c)| c > 0).count() as u64
+        );
         assert_eq!(s.branches.found, file.branches().len() as u64);
         assert_eq!(s.functions.found, file.functions().len() as u64);
     }
