@@ -12,8 +12,7 @@
 //! functions found/hit) so the script can check that they agree before it
 //! compares their speed, then `seconds=` and `MB/s=`.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -21,6 +20,8 @@ use tollgate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptio
 
 #[path = "../benches/support/generate.rs"]
 mod generate;
+#[path = "../benches/support/lcov_crate.rs"]
+mod lcov_crate;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -91,9 +92,9 @@ fn tollgate_totals(paths: &[PathBuf]) -> Result<Totals, String> {
     Ok((report.file_count(), t.lines, t.branches, t.functions))
 }
 
-/// What a user of the `lcov` crate has to do for the same answer: read each
-/// file into a `Report`, merge the reports, then union each source file's
-/// sections across test names (the crate keeps them apart).
+/// What a user of the `lcov` crate has to do for the same answer: read
+/// each file into a `Report`, merge the reports, then union each source
+/// file's sections across test names.
 fn lcov_crate_totals(paths: &[PathBuf]) -> Result<Totals, String> {
     let mut merged = lcov::Report::new();
     for path in paths {
@@ -101,47 +102,5 @@ fn lcov_crate_totals(paths: &[PathBuf]) -> Result<Totals, String> {
             lcov::Report::from_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
         merged.merge(report).map_err(|e| e.to_string())?;
     }
-    #[derive(Default)]
-    struct PerFile {
-        lines: BTreeMap<u32, u64>,
-        branches: BTreeMap<(u32, u32, u32), Option<u64>>,
-        functions: BTreeMap<String, u64>,
-    }
-    let mut files: BTreeMap<&Path, PerFile> = BTreeMap::new();
-    for (key, section) in &merged.sections {
-        let file = files.entry(key.source_file.as_path()).or_default();
-        for (k, v) in &section.lines {
-            *file.lines.entry(k.line).or_default() += v.count;
-        }
-        for (k, v) in &section.branches {
-            let slot = file
-                .branches
-                .entry((k.line, k.block, k.branch))
-                .or_default();
-            *slot = match (*slot, v.taken) {
-                (Some(a), Some(b)) => Some(a + b),
-                (a, b) => a.or(b),
-            };
-        }
-        for (k, v) in &section.functions {
-            *file.functions.entry(k.name.clone()).or_default() += v.count;
-        }
-    }
-    let (mut lines, mut branches, mut functions) =
-        (Tally::default(), Tally::default(), Tally::default());
-    for f in files.values() {
-        lines += tally(f.lines.values().map(|&c| c > 0));
-        branches += tally(f.branches.values().map(|t| t.is_some_and(|c| c > 0)));
-        functions += tally(f.functions.values().map(|&c| c > 0));
-    }
-    Ok((files.len(), lines, branches, functions))
-}
-
-fn tally(hits: impl Iterator<Item = bool>) -> Tally {
-    let mut t = Tally::default();
-    for hit in hits {
-        t.found += 1;
-        t.hit += u64::from(hit);
-    }
-    t
+    Ok(lcov_crate::totals(&merged))
 }

@@ -18,6 +18,7 @@
 )]
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -136,9 +137,9 @@ fn render(sections: &[Section], crlf: bool) -> String {
     let mut out = String::new();
     for s in sections {
         if let Some(t) = &s.test_name {
-            out += &format!("TN:{t}{nl}");
+            write!(out, "TN:{t}{nl}").unwrap();
         }
-        out += &format!("SF:{}{nl}", s.path);
+        write!(out, "SF:{}{nl}", s.path).unwrap();
         for r in &s.records {
             let line = match r {
                 Record::Da {
@@ -183,7 +184,7 @@ fn render(sections: &[Section], crlf: bool) -> String {
             out += &line;
             out += nl;
         }
-        out += &format!("end_of_record{nl}");
+        write!(out, "end_of_record{nl}").unwrap();
     }
     out
 }
@@ -240,11 +241,14 @@ fn ref_function(file: &mut RefFile, name: &str, line: Option<u32>, count: u64) {
     slot.1 = add(slot.1, count);
 }
 
+/// An `FNL` group: its start line and its `FNA` aliases with their counts.
+type RefGroup = (Option<u32>, Vec<(String, u64)>);
+
 fn reference(text: &str) -> BTreeMap<String, RefFile> {
     let mut files: BTreeMap<String, RefFile> = BTreeMap::new();
     let mut current: Option<String> = None;
     // FNL index -> (start line, [(alias, count)])
-    let mut groups: BTreeMap<u32, (Option<u32>, Vec<(String, u64)>)> = BTreeMap::new();
+    let mut groups: BTreeMap<u32, RefGroup> = BTreeMap::new();
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() || line.starts_with('#') {

@@ -36,6 +36,11 @@ impl Rng {
         self.next() % n
     }
 
+    /// A value in `0..n` (`n > 0`) as a `u32`.
+    pub fn below_u32(&mut self, n: u32) -> u32 {
+        u32::try_from(self.below(u64::from(n))).unwrap_or(0)
+    }
+
     /// True with probability `percent` / 100.
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
@@ -54,7 +59,7 @@ struct SourceShape {
 fn shapes(rng: &mut Rng, files: usize) -> Vec<SourceShape> {
     (0..files)
         .map(|i| {
-            let length = 40 + rng.below(1400) as u32;
+            let length = 40 + rng.below_u32(1400);
             let lines: Vec<u32> = (1..=length).filter(|_| rng.chance(62)).collect();
             let mut functions = Vec::new();
             let mut branch_lines = Vec::new();
@@ -73,7 +78,7 @@ fn shapes(rng: &mut Rng, files: usize) -> Vec<SourceShape> {
                     let outcomes = if rng.chance(80) {
                         2
                     } else {
-                        2 + rng.below(4) as u32
+                        2 + rng.below_u32(4)
                     };
                     branch_lines.push((line, outcomes));
                 }

@@ -56,13 +56,9 @@ pub fn read_cobertura<R: BufRead>(
     opts: &ReadOptions,
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
-    let mut xml = quick_xml::Reader::from_reader(LineCounter {
-        inner: input,
-        newlines: 0,
-    });
+    let mut xml = quick_xml::Reader::from_reader(LineCounter::new(input));
     xml.config_mut().trim_text(true);
     let mut state = State {
-        source,
         paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
         report: into,
         sources: Vec::new(),
@@ -76,45 +72,62 @@ pub fn read_cobertura<R: BufRead>(
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let event = xml.read_event_into(&mut buf);
-        let line = xml.get_ref().newlines + 1;
-        let result = match event {
-            Ok(Event::Start(e)) => state.start(&e, line).map(|()| state.depth += 1),
-            Ok(Event::Empty(e)) => state
-                .start(&e, line)
-                .and_then(|()| state.end(e.local_name().as_ref())),
+        let result = match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => state.start(&e).map(|()| state.depth += 1),
+            Ok(Event::Empty(e)) => state.start(&e).map(|()| state.end(e.local_name().as_ref())),
             Ok(Event::End(e)) => {
                 state.depth = state.depth.saturating_sub(1);
-                state.end(e.local_name().as_ref())
+                state.end(e.local_name().as_ref());
+                Ok(())
             }
             Ok(Event::Text(t)) if state.in_source => match t.unescape() {
                 Ok(text) => {
                     state.sources.push(text.trim().to_owned());
                     Ok(())
                 }
-                Err(e) => Err(state.malformed(line, format!("bad XML text: {e}"))),
+                Err(e) => Err(Problem::Malformed(format!("bad XML text: {e}"))),
             },
             Ok(Event::Eof) => break,
             Ok(_) => Ok(()),
-            Err(e) => Err(if state.root_seen {
-                state.malformed(line, format!("not well-formed XML: {e}"))
-            } else {
-                state.unknown(format!("not well-formed XML: {e}"))
-            }),
+            Err(e) if state.root_seen => {
+                Err(Problem::Malformed(format!("not well-formed XML: {e}")))
+            }
+            Err(e) => Err(Problem::Unknown(format!("not well-formed XML: {e}"))),
         };
-        result?;
+        if let Err(problem) = result {
+            return Err(problem.at(source, xml.get_ref().line()));
+        }
     }
-    let line = xml.get_ref().newlines + 1;
-    if !state.root_seen {
-        return Err(state.unknown("no XML root element".into()));
+    let problem = if !state.root_seen {
+        Problem::Unknown("no XML root element".into())
+    } else if state.depth > 0 {
+        Problem::Malformed("the document ends before `</coverage>` (truncated file?)".into())
+    } else {
+        return Ok(());
+    };
+    Err(problem.at(source, xml.get_ref().line()))
+}
+
+/// What went wrong, before the line it happened on is known.
+enum Problem {
+    /// Cobertura, but wrong.
+    Malformed(String),
+    /// Not Cobertura at all.
+    Unknown(String),
+}
+
+impl Problem {
+    fn at(self, path: &Path, line: u64) -> EvidenceError {
+        let path = path.to_path_buf();
+        match self {
+            Self::Malformed(message) => EvidenceError::Malformed {
+                path,
+                line,
+                message,
+            },
+            Self::Unknown(message) => EvidenceError::UnknownFormat { path, message },
+        }
     }
-    if state.depth > 0 {
-        return Err(state.malformed(
-            line,
-            "the document ends before `</coverage>` (truncated file?)".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// The `<class>` being read: its file's coverage, taken out of the report.
@@ -133,7 +146,6 @@ struct Method {
 }
 
 struct State<'a> {
-    source: &'a Path,
     paths: PathNormalizer,
     report: &'a mut CoverageReport,
     sources: Vec<String>,
@@ -147,28 +159,13 @@ struct State<'a> {
 }
 
 impl State<'_> {
-    fn malformed(&self, line: u64, message: String) -> EvidenceError {
-        EvidenceError::Malformed {
-            path: self.source.to_path_buf(),
-            line,
-            message,
-        }
-    }
-
-    fn unknown(&self, message: String) -> EvidenceError {
-        EvidenceError::UnknownFormat {
-            path: self.source.to_path_buf(),
-            message,
-        }
-    }
-
     /// An element opens (for an empty element, [`State::end`] follows).
-    fn start(&mut self, e: &BytesStart<'_>, line: u64) -> Result<(), EvidenceError> {
+    fn start(&mut self, e: &BytesStart<'_>) -> Result<(), Problem> {
         let name = e.local_name();
         let name = name.as_ref();
         if !self.root_seen {
             if name != b"coverage" {
-                return Err(self.unknown(format!(
+                return Err(Problem::Unknown(format!(
                     "XML with root element <{}>, not Cobertura's <coverage>",
                     String::from_utf8_lossy(name)
                 )));
@@ -177,14 +174,14 @@ impl State<'_> {
             return Ok(());
         }
         match name {
-            b"line" => self.line(e, line),
+            b"line" => self.line(e),
             b"source" => {
                 self.in_source = true;
                 Ok(())
             }
             b"class" => {
                 let filename = attr(e, b"filename")
-                    .ok_or_else(|| self.malformed(line, "<class> without a `filename`".into()))?;
+                    .ok_or_else(|| Problem::Malformed("<class> without a `filename`".into()))?;
                 let path = resolve_cobertura(&mut self.paths, &self.sources, &filename);
                 if let Some(open) = self.class.take() {
                     // A class nested in a class is not Cobertura; keep the data anyway.
@@ -195,13 +192,26 @@ impl State<'_> {
                 Ok(())
             }
             b"method" if self.class.is_some() => {
-                let name = attr(e, b"name").unwrap_or_default();
-                let signature = attr(e, b"signature").unwrap_or_default();
-                let line_rate_positive = attr(e, b"line-rate")
-                    .and_then(|r| r.trim().parse::<f64>().ok())
-                    .is_some_and(|r| r > 0.0);
+                let mut name = String::new();
+                let mut signature = String::new();
+                let mut line_rate_positive = false;
+                // One pass over the attributes rather than a search per key.
+                for a in e.attributes().with_checks(false).flatten() {
+                    let Ok(value) = a.unescape_value() else {
+                        continue;
+                    };
+                    match a.key.as_ref() {
+                        b"name" => name = value.into_owned(),
+                        b"signature" => signature = value.into_owned(),
+                        b"line-rate" => {
+                            line_rate_positive = value.trim().parse::<f64>().is_ok_and(|r| r > 0.0);
+                        }
+                        _ => {}
+                    }
+                }
+                name.push_str(&signature);
                 self.method = Some(Method {
-                    name: format!("{name}{signature}"),
+                    name,
                     line_rate_positive,
                     first_line: None,
                     most_hits: 0,
@@ -218,7 +228,7 @@ impl State<'_> {
     }
 
     /// An element closes.
-    fn end(&mut self, name: &[u8]) -> Result<(), EvidenceError> {
+    fn end(&mut self, name: &[u8]) {
         match name {
             b"source" => self.in_source = false,
             b"lines" if self.class_lines_depth == Some(self.depth) => self.class_lines_depth = None,
@@ -242,36 +252,27 @@ impl State<'_> {
             }
             _ => {}
         }
-        Ok(())
     }
 
     /// `<line number hits [condition-coverage]>`: the hot path.
-    fn line(&mut self, e: &BytesStart<'_>, line: u64) -> Result<(), EvidenceError> {
+    fn line(&mut self, e: &BytesStart<'_>) -> Result<(), Problem> {
         let in_class_lines = self.class_lines_depth.is_some();
         if !in_class_lines && self.method.is_none() {
             return Ok(());
         }
-        let mut number = None;
-        let mut hits = None;
-        let mut conditions = None;
-        for a in e.attributes().with_checks(false) {
-            let a =
-                a.map_err(|err| self.malformed(line, format!("bad attribute in <line>: {err}")))?;
-            match a.key.as_ref() {
-                b"number" => number = Some(a.value),
-                b"hits" => hits = Some(a.value),
-                b"condition-coverage" => conditions = Some(a.value),
-                _ => {}
-            }
-        }
+        let LineAttributes {
+            number,
+            hits,
+            conditions,
+        } = line_attributes(e)?;
         let number = number
             .as_deref()
             .and_then(parse_u32)
-            .ok_or_else(|| self.malformed(line, "<line> without a numeric `number`".into()))?;
+            .ok_or_else(|| Problem::Malformed("<line> without a numeric `number`".into()))?;
         let hits = hits
             .as_deref()
             .and_then(parse_count)
-            .ok_or_else(|| self.malformed(line, "<line> without a numeric `hits`".into()))?;
+            .ok_or_else(|| Problem::Malformed("<line> without a numeric `hits`".into()))?;
         if let Some(method) = self.method.as_mut() {
             method.has_lines = true;
             method.first_line = Some(method.first_line.map_or(number, |l| l.min(number)));
@@ -286,13 +287,10 @@ impl State<'_> {
         class.file.add_line(number, hits);
         if let Some(conditions) = conditions {
             let Some((taken, total)) = parse_condition_coverage(&conditions) else {
-                return Err(self.malformed(
-                    line,
-                    format!(
-                        "unreadable condition-coverage `{}`: expected `P% (covered/total)`",
-                        String::from_utf8_lossy(&conditions)
-                    ),
-                ));
+                return Err(Problem::Malformed(format!(
+                    "unreadable condition-coverage `{}`: expected `P% (covered/total)`",
+                    String::from_utf8_lossy(&conditions)
+                )));
             };
             for i in 0..total {
                 let key = BranchKey {
@@ -307,14 +305,95 @@ impl State<'_> {
     }
 }
 
+/// The attributes of `<line>` that count.
+#[derive(Default)]
+struct LineAttributes<'a> {
+    number: Option<Cow<'a, [u8]>>,
+    hits: Option<Cow<'a, [u8]>>,
+    conditions: Option<Cow<'a, [u8]>>,
+}
+
+/// Picks out `<line>`'s attributes. Producers write them as plain
+/// `key="value"` pairs, which [`scan_line_attributes`] reads in one pass;
+/// for anything else (entities, spaces around `=`) quick-xml's full
+/// attribute parser decides, so both paths read every document alike.
+fn line_attributes<'a>(e: &'a BytesStart<'_>) -> Result<LineAttributes<'a>, Problem> {
+    if let Some(found) = scan_line_attributes(e.attributes_raw()) {
+        return Ok(found);
+    }
+    let mut found = LineAttributes::default();
+    let bad =
+        |err: &dyn std::fmt::Display| Problem::Malformed(format!("bad attribute in <line>: {err}"));
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|err| bad(&err))?;
+        let slot = match a.key.as_ref() {
+            b"number" => &mut found.number,
+            b"hits" => &mut found.hits,
+            b"condition-coverage" => &mut found.conditions,
+            _ => continue,
+        };
+        let value = a.unescape_value().map_err(|err| bad(&err))?;
+        *slot = Some(Cow::Owned(value.into_owned().into_bytes()));
+    }
+    Ok(found)
+}
+
+/// The fast path of [`line_attributes`]: `None` for anything but plain
+/// `key="value"` (or `'value'`) pairs separated by whitespace, or for a
+/// wanted value holding an `&` that would need unescaping. Attribute
+/// values are a few bytes long, so plain loops beat `memchr`'s set-up.
+fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
+    let mut found = LineAttributes::default();
+    let mut rest = raw.trim_ascii_start();
+    while !rest.is_empty() && rest != b"/" {
+        let eq = rest.iter().position(|&b| b == b'=')?;
+        let (key, after) = rest.split_at(eq);
+        let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
+            return None;
+        };
+        let len = after.iter().position(|b| b == quote)?;
+        let value = &after[..len];
+        rest = &after[len + 1..];
+        match rest.first() {
+            Some(b) if !b.is_ascii_whitespace() && *b != b'/' => return None,
+            _ => rest = rest.trim_ascii_start(),
+        }
+        let slot = match key {
+            b"number" => &mut found.number,
+            b"hits" => &mut found.hits,
+            b"condition-coverage" => &mut found.conditions,
+            _ if key.last().is_some_and(u8::is_ascii_whitespace) => return None,
+            _ => continue,
+        };
+        if value.contains(&b'&') {
+            return None;
+        }
+        *slot = Some(Cow::Borrowed(value));
+    }
+    Some(found)
+}
+
 /// An attribute's unescaped value, when present and readable.
 fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
     let a = e.try_get_attribute(key).ok()??;
     a.unescape_value().ok().map(Cow::into_owned)
 }
 
+/// A line number: digits (surrounding spaces allowed), fitting a `u32`.
 fn parse_u32(bytes: &[u8]) -> Option<u32> {
-    std::str::from_utf8(bytes).ok()?.trim().parse().ok()
+    let digits = bytes.trim_ascii();
+    if digits.is_empty() || digits.len() > 10 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &b in digits {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+    }
+    u32::try_from(value).ok()
 }
 
 /// `"50% (1/2)"` to `(1, 2)`; `None` when unreadable, `taken > total`, or
@@ -327,32 +406,68 @@ fn parse_condition_coverage(value: &[u8]) -> Option<(u32, u32)> {
     (taken <= total && total <= MAX_BRANCHES_PER_LINE).then_some((taken, total))
 }
 
-/// Passes bytes through, counting the newlines consumed so far, so errors
-/// can name a line although quick-xml only knows byte offsets.
+/// Buffers the input for quick-xml and knows which line it is on, so errors
+/// can name a line although quick-xml only knows byte offsets. Newlines are
+/// counted a whole buffer at a time, when it is used up, and within the
+/// current buffer only when asked: counting per XML event was a tenth of
+/// the reading time.
 struct LineCounter<R> {
     inner: R,
-    newlines: u64,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    /// Newlines in every buffer before the current one.
+    newlines_before: u64,
 }
 
-impl<R: BufRead> Read for LineCounter<R> {
+impl<R: Read> LineCounter<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            // At least `read::BUFFER`, so a `BufReader` beneath hands its
+            // reads straight through instead of copying them twice.
+            buf: vec![0; 256 * 1024].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            newlines_before: 0,
+        }
+    }
+
+    /// The 1-based line of the next unread byte.
+    fn line(&self) -> u64 {
+        self.newlines_before + memchr::memchr_iter(b'\n', &self.buf[..self.pos]).count() as u64 + 1
+    }
+}
+
+impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.newlines += memchr::memchr_iter(b'\n', &out[..n]).count() as u64;
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
 
-impl<R: BufRead> BufRead for LineCounter<R> {
+impl<R: Read> BufRead for LineCounter<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
+        if self.pos == self.end {
+            self.newlines_before +=
+                memchr::memchr_iter(b'\n', &self.buf[..self.end]).count() as u64;
+            self.pos = 0;
+            self.end = 0;
+            self.end = loop {
+                match self.inner.read(&mut self.buf) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    other => break other?,
+                }
+            };
+        }
+        Ok(&self.buf[self.pos..self.end])
     }
 
     fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let amt = amt.min(buf.len());
-            self.newlines += memchr::memchr_iter(b'\n', &buf[..amt]).count() as u64;
-        }
-        self.inner.consume(amt);
+        self.pos = (self.pos + amt).min(self.end);
     }
 }
 
@@ -529,6 +644,40 @@ mod tests {
                 "{xml}"
             );
         }
+    }
+
+    #[test]
+    fn attribute_forms_read_alike() {
+        let xml = |line: &str| {
+            format!(
+                "<coverage><packages><package><classes><class filename=\"a&amp;b.c\"><lines>{line}</lines></class></classes></package></packages></coverage>"
+            )
+        };
+        for line in [
+            r#"<line number="7" hits="2" condition-coverage="50% (1/2)"/>"#,
+            r"<line number='7' hits='2' condition-coverage='50% (1/2)' />",
+            "<line\n  number=\"7\"\n  hits=\"2\"\n  condition-coverage=\"50% (1/2)\"></line>",
+            r#"<line number = "7" hits="2" condition-coverage="50&#37; (1/2)"/>"#,
+            r#"<line number="&#55;" hits="2" condition-coverage="50% (1/2)" a="1" b="2" c="3" d="4" e="5" f="6"/>"#,
+        ] {
+            let r = read_ok(&xml(line));
+            let f = r.file("a&b.c").unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(f.line_count(7), Some(2), "{line}");
+            assert_eq!(f.summary().branches, tally(2, 1), "{line}");
+        }
+    }
+
+    #[test]
+    fn plain_attributes_take_the_scanner() {
+        let found = scan_line_attributes(b" branch=\"false\" hits=\"352\" number=\"2\"").unwrap();
+        assert_eq!(found.number.as_deref(), Some(&b"2"[..]));
+        assert_eq!(found.hits.as_deref(), Some(&b"352"[..]));
+        assert!(found.conditions.is_none());
+        assert!(scan_line_attributes(b" number='1'/").is_some());
+        assert!(scan_line_attributes(b" number=\"&#49;\"").is_none());
+        assert!(scan_line_attributes(b" number =\"1\"").is_none());
+        assert!(scan_line_attributes(b" number=1").is_none());
+        assert!(scan_line_attributes(b" number=\"1\"hits=\"2\"").is_none());
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub mod lcov;
 pub mod paths;
 mod read;
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
+use std::hash::Hasher;
 
 use serde::Serialize;
 
@@ -306,8 +306,6 @@ impl Hasher for FxHasher {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
 /// Entries in the order first seen, with a hash index beside them.
 ///
 /// Every section of a tracefile lists a file's branches and functions in
@@ -318,24 +316,42 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// (and the one found last, for `FN`/`FNDA` written in pairs), which in
 /// the usual order walks memory sequentially, and only falls back to the
 /// index when the order differs.
+///
+/// The index is an open-addressing table of positions into `entries`
+/// (linear probing, at most half full), so keys are stored once: a
+/// `HashMap<K, usize>` would keep a second copy of every function name.
 #[derive(Debug, Clone)]
 struct SeqTable<K, V> {
     entries: Vec<(K, V)>,
-    index: FastMap<K, usize>,
+    /// Positions into `entries`; `EMPTY` marks a free slot. Its length is
+    /// zero or a power of two at least twice `entries.len()`.
+    index: Vec<u32>,
     cursor: usize,
 }
+
+const EMPTY: u32 = u32::MAX;
 
 impl<K, V> Default for SeqTable<K, V> {
     fn default() -> Self {
         Self {
             entries: Vec::new(),
-            index: FastMap::default(),
+            index: Vec::new(),
             cursor: 0,
         }
     }
 }
 
-impl<K: std::hash::Hash + Eq + Clone, V> SeqTable<K, V> {
+// Truncating the hash on 32-bit targets is fine: only its low bits are used.
+#[allow(clippy::cast_possible_truncation)]
+fn hash_of<Q: std::hash::Hash + ?Sized>(key: &Q) -> usize {
+    let mut hasher = FxHasher::default();
+    key.hash(&mut hasher);
+    // Only the low bits pick a slot; fold the well-mixed high ones in.
+    let h = hasher.finish();
+    (h ^ (h >> 29)) as usize
+}
+
+impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
     /// The position of `key`, if present.
     #[inline]
     fn find<Q>(&mut self, key: &Q) -> Option<usize>
@@ -358,28 +374,69 @@ impl<K: std::hash::Hash + Eq + Clone, V> SeqTable<K, V> {
                 return Some(last);
             }
         }
-        let pos = *self.index.get(key)?;
+        let pos = self.lookup(key)?;
         self.cursor = pos + 1;
         Some(pos)
     }
 
-    fn get<Q>(&self, key: &Q) -> Option<&V>
+    /// The position of `key` by the index alone.
+    fn lookup<Q>(&self, key: &Q) -> Option<usize>
     where
         K: std::borrow::Borrow<Q>,
         Q: std::hash::Hash + Eq + ?Sized,
     {
-        self.index.get(key).map(|&pos| &self.entries[pos].1)
+        if self.index.is_empty() {
+            return None;
+        }
+        let mask = self.index.len() - 1;
+        let mut slot = hash_of(key) & mask;
+        loop {
+            let pos = self.index[slot];
+            if pos == EMPTY {
+                return None;
+            }
+            let pos = pos as usize;
+            if self.entries[pos].0.borrow() == key {
+                return Some(pos);
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
     fn value_mut(&mut self, pos: usize) -> &mut V {
         &mut self.entries[pos].1
     }
 
+    /// Appends a key known to be absent.
     fn push(&mut self, key: K, value: V) {
         let pos = self.entries.len();
-        self.index.insert(key.clone(), pos);
+        if self.index.len() < 2 * (pos + 1) {
+            self.grow_index();
+        }
+        self.place(hash_of(&key), pos);
         self.entries.push((key, value));
         self.cursor = pos + 1;
+    }
+
+    fn place(&mut self, hash: usize, pos: usize) {
+        let mask = self.index.len() - 1;
+        let mut slot = hash & mask;
+        while self.index[slot] != EMPTY {
+            slot = (slot + 1) & mask;
+        }
+        // Positions stay below `u32::MAX`: four billion branches of one
+        // file would not fit in memory first.
+        self.index[slot] = u32::try_from(pos).unwrap_or(EMPTY - 1);
+    }
+
+    #[cold]
+    fn grow_index(&mut self) {
+        let size = (self.index.len() * 2).max(16);
+        self.index = vec![EMPTY; size];
+        for pos in 0..self.entries.len() {
+            let hash = hash_of(&self.entries[pos].0);
+            self.place(hash, pos);
+        }
     }
 
     fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
@@ -387,12 +444,16 @@ impl<K: std::hash::Hash + Eq + Clone, V> SeqTable<K, V> {
     }
 }
 
-impl<K: std::hash::Hash + Eq + Clone, V: PartialEq> PartialEq for SeqTable<K, V> {
+impl<K: std::hash::Hash + Eq, V: PartialEq> PartialEq for SeqTable<K, V> {
     /// Equal when the same keys map to equal values, in whatever order
     /// they arrived.
     fn eq(&self, other: &Self) -> bool {
         self.entries.len() == other.entries.len()
-            && self.entries.iter().all(|(k, v)| other.get(k) == Some(v))
+            && self.entries.iter().all(|(k, v)| {
+                other
+                    .lookup(k)
+                    .is_some_and(|pos| other.entries[pos].1 == *v)
+            })
     }
 }
 
@@ -456,17 +517,16 @@ impl FileCoverage {
             );
             return;
         }
-        let name: Box<[u8]> = match std::str::from_utf8(name) {
-            Ok(_) => name.into(),
-            Err(_) => {
-                let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
-                if let Some(pos) = self.functions.find(fixed.as_slice()) {
-                    let slot = self.functions.value_mut(pos);
-                    Self::bump_function(&mut self.function_tally, slot, line, count);
-                    return;
-                }
-                fixed.into_boxed_slice()
+        let name: Box<[u8]> = if std::str::from_utf8(name).is_ok() {
+            name.into()
+        } else {
+            let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
+            if let Some(pos) = self.functions.find(fixed.as_slice()) {
+                let slot = self.functions.value_mut(pos);
+                Self::bump_function(&mut self.function_tally, slot, line, count);
+                return;
             }
+            fixed.into_boxed_slice()
         };
         self.function_tally.found += 1;
         self.function_tally.hit += u64::from(count > 0);
@@ -767,6 +827,31 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn seq_table_finds_keys_in_any_order() {
+        let mut t: SeqTable<u32, u32> = SeqTable::default();
+        for k in 0..1000 {
+            assert_eq!(t.find(&k), None);
+            t.push(k, k * 2);
+        }
+        // In order (the cursor), backwards, and at random (the index).
+        for k in (0..1000)
+            .chain((0..1000).rev())
+            .chain((0..1000).map(|k| (k * 7919) % 1000))
+        {
+            let pos = t.find(&k).unwrap();
+            assert_eq!(t.entries[pos], (k, k * 2));
+        }
+        assert_eq!(t.find(&1000), None);
+        let mut u: SeqTable<u32, u32> = SeqTable::default();
+        for k in (0..1000).rev() {
+            u.push(k, k * 2);
+        }
+        assert_eq!(t, u);
+        u.value_mut(0).clone_from(&1);
+        assert_ne!(t, u);
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! One entry point for coverage files: detect the format, run its reader.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::lcov::Part;
 use super::{cobertura, lcov, CoverageReport};
 use crate::evidence::EvidenceError;
 
@@ -103,10 +104,169 @@ pub fn read_coverage_file_with(
     let mut input = BufReader::with_capacity(BUFFER, file);
     let format = sniff(&mut input).map_err(io_error)?;
     match format {
-        CoverageFormat::Lcov => lcov::read_lcov_with(input, path, opts, strictness, into)?,
+        CoverageFormat::Lcov => {
+            let parts = std::thread::available_parallelism().map_or(1, usize::from);
+            read_lcov_file(
+                path,
+                input,
+                opts,
+                strictness,
+                parts.min(MAX_PARTS),
+                PARALLEL_MIN,
+                into,
+            )?;
+        }
         CoverageFormat::Cobertura => cobertura::read_cobertura(input, path, opts, into)?,
     }
     Ok(format)
+}
+
+/// LCOV files at least this large are read in parts, one per core.
+const PARALLEL_MIN: u64 = 64 << 20;
+/// More parts than this cost more memory (each holds its own tables until
+/// they merge) than they save time.
+const MAX_PARTS: usize = 4;
+
+/// Reads an LCOV file, in `parts` parts on as many threads when it is at
+/// least `min_size` bytes (issue 5's stretch goal: both cores).
+///
+/// The file is cut just after `end_of_record` lines near equal offsets,
+/// so every part is a run of whole sections; each part is read into its
+/// own report and the reports merge, which gives the same result as one
+/// reader because merging is order-independent (`tests/coverage_props.rs`).
+/// Errors name the line within the whole file.
+fn read_lcov_file(
+    path: &Path,
+    input: BufReader<File>,
+    opts: &ReadOptions,
+    strictness: Strictness,
+    parts: usize,
+    min_size: u64,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
+    let io_error = |source| EvidenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = input.get_ref().metadata().map_err(io_error)?.len();
+    let cuts = if parts > 1 && size >= min_size.max(1) {
+        section_cuts(path, size, parts).map_err(io_error)?
+    } else {
+        Vec::new()
+    };
+    let Some(&first_cut) = cuts.first() else {
+        return lcov::read_lcov_with(input, path, opts, strictness, into);
+    };
+    let bounds: Vec<(u64, u64)> = cuts
+        .iter()
+        .zip(cuts.iter().skip(1).chain(std::iter::once(&size)))
+        .map(|(&start, &end)| (start, end))
+        .collect();
+    let (first, rest) = std::thread::scope(|scope| {
+        let workers: Vec<_> = bounds
+            .iter()
+            .map(|&(start, end)| {
+                scope.spawn(move || -> Result<CoverageReport, EvidenceError> {
+                    let mut file = File::open(path).map_err(io_error)?;
+                    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
+                    let part = BufReader::with_capacity(BUFFER, file.take(end - start));
+                    let mut report = CoverageReport::new();
+                    lcov::read_lcov_part(
+                        part,
+                        path,
+                        opts,
+                        strictness,
+                        Part::Continuation,
+                        &mut report,
+                    )?;
+                    Ok(report)
+                })
+            })
+            .collect();
+        let first = lcov::read_lcov_part(
+            input.take(first_cut),
+            path,
+            opts,
+            strictness,
+            Part::Whole,
+            into,
+        );
+        let rest: Vec<_> = workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect();
+        (first, rest)
+    });
+    first?;
+    for (result, &(start, _)) in rest.into_iter().zip(&bounds) {
+        match result {
+            Ok(report) => into.merge(report),
+            Err(EvidenceError::Malformed {
+                path,
+                line,
+                message,
+            }) => {
+                let before = count_lines(&path, start).map_err(io_error)?;
+                return Err(EvidenceError::Malformed {
+                    path,
+                    line: line + before,
+                    message,
+                });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}
+
+/// Offsets just after an `end_of_record` line at or past each of `parts - 1`
+/// equally spaced points; fewer when sections are too long to find one.
+fn section_cuts(path: &Path, size: u64, parts: usize) -> std::io::Result<Vec<u64>> {
+    const SEARCH: u64 = 16 << 20;
+    let mut file = File::open(path)?;
+    let mut cuts = Vec::new();
+    let mut buf = Vec::new();
+    for k in 1..parts as u64 {
+        let target = (size * k / parts as u64).max(cuts.last().copied().unwrap_or(0));
+        file.seek(SeekFrom::Start(target))?;
+        buf.clear();
+        (&mut file).take(SEARCH).read_to_end(&mut buf)?;
+        let finder = memchr::memmem::Finder::new(b"\nend_of_record");
+        for found in finder.find_iter(&buf) {
+            let after = &buf[found + 14..];
+            let newline = match after {
+                [b'\n', ..] => Some(1),
+                [b'\r', b'\n', ..] => Some(2),
+                _ => None,
+            };
+            if let Some(n) = newline {
+                let cut = target + (found + 14 + n) as u64;
+                if cut < size && cuts.last().is_none_or(|&last| cut > last) {
+                    cuts.push(cut);
+                }
+                break;
+            }
+        }
+    }
+    Ok(cuts)
+}
+
+/// Newlines in the first `end` bytes of the file.
+fn count_lines(path: &Path, end: u64) -> std::io::Result<u64> {
+    let mut input = BufReader::with_capacity(BUFFER, File::open(path)?.take(end));
+    let mut lines = 0;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(lines);
+        }
+        lines += memchr::memchr_iter(b'\n', buf).count() as u64;
+        let len = buf.len();
+        input.consume(len);
+    }
 }
 
 /// Looks at the first bytes without consuming them.
@@ -158,6 +318,85 @@ mod tests {
             match read(content) {
                 Err(EvidenceError::UnknownFormat { .. }) => {}
                 other => panic!("{content:?}: {other:?}"),
+            }
+        }
+    }
+
+    fn sections(count: usize) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for i in 0..count {
+            let taken = if i % 3 == 0 {
+                "-".to_owned()
+            } else {
+                (i % 2).to_string()
+            };
+            write!(
+                out,
+                "TN:t{}\nSF:src/f{}.rs\nFN:1,f{}\nFNDA:{},f{}\nDA:1,{}\nDA:{},0\nBRDA:1,0,0,{taken}\nend_of_record\r\n",
+                i % 3,
+                i % 7,
+                i % 5,
+                i % 2,
+                i % 5,
+                i % 4,
+                2 + i % 11,
+            )
+            .unwrap();
+        }
+        out
+    }
+
+    fn read_in_parts(content: &str, parts: usize) -> Result<CoverageReport, EvidenceError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.info");
+        std::fs::write(&path, content).unwrap();
+        let input = BufReader::new(File::open(&path).unwrap());
+        let mut report = CoverageReport::new();
+        let opts = ReadOptions::default();
+        read_lcov_file(
+            &path,
+            input,
+            &opts,
+            Strictness::Strict,
+            parts,
+            0,
+            &mut report,
+        )?;
+        Ok(report)
+    }
+
+    #[test]
+    fn reading_in_parts_gives_the_same_report() {
+        let content = sections(200);
+        let whole = read_in_parts(&content, 1).unwrap();
+        for parts in [2, 3, 4, 7] {
+            assert_eq!(
+                read_in_parts(&content, parts).unwrap(),
+                whole,
+                "{parts} parts"
+            );
+        }
+        // One section cannot be cut.
+        let one = sections(1);
+        assert_eq!(
+            read_in_parts(&one, 4).unwrap(),
+            read_in_parts(&one, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn errors_in_later_parts_name_the_line_in_the_whole_file() {
+        let mut content = sections(200);
+        let lines_before = content.matches('\n').count() as u64;
+        content += "SF:x\nDA:oops\nend_of_record\n";
+        content += &sections(3);
+        for parts in [1, 2, 4] {
+            match read_in_parts(&content, parts) {
+                Err(EvidenceError::Malformed { line, .. }) => {
+                    assert_eq!(line, lines_before + 2, "{parts} parts");
+                }
+                other => panic!("{parts} parts: {other:?}"),
             }
         }
     }
