@@ -48,7 +48,6 @@ pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
     let opts = ReadOptions {
         repo_root: root,
         strip_prefix: args.strip_prefix.clone(),
-        ..ReadOptions::default()
     };
     let mut all = Vec::new();
     for file in &args.files {
@@ -142,45 +141,7 @@ fn human(i: &Inspected) -> String {
                 );
             }
         }
-        Figures::Audit(report) => {
-            let _ = writeln!(
-                out,
-                "{}: {} report, {} lockfile(s), {} vulnerabilit{}",
-                i.file,
-                i.format,
-                report.lockfiles.len(),
-                report.vulnerabilities.len(),
-                if report.vulnerabilities.len() == 1 {
-                    "y"
-                } else {
-                    "ies"
-                }
-            );
-            for a in &report.vulnerabilities {
-                let score = a.score.map(|s| format!(" {s:.1}")).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "  {:<18} {:<10}{score:<5} {}@{}  {}",
-                    a.id,
-                    a.severity.as_str(),
-                    a.package,
-                    a.version,
-                    a.title
-                );
-            }
-            for (kind, list) in &report.warnings {
-                for w in list {
-                    let _ = writeln!(
-                        out,
-                        "  warning {:<12} {}@{} {}",
-                        kind.as_str(),
-                        w.package,
-                        w.version,
-                        w.id.as_deref().unwrap_or("")
-                    );
-                }
-            }
-        }
+        Figures::Audit(report) => audit_human(&mut out, i, report),
         Figures::Tests(run) => {
             let _ = writeln!(
                 out,
@@ -217,4 +178,44 @@ fn human(i: &Inspected) -> String {
         }
     }
     out
+}
+
+fn audit_human(out: &mut String, i: &Inspected, report: &audit::AuditReport) {
+    let _ = writeln!(
+        out,
+        "{}: {} report, {} lockfile(s), {} vulnerabilit{}",
+        i.file,
+        i.format,
+        report.lockfiles.len(),
+        report.vulnerabilities.len(),
+        if report.vulnerabilities.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
+    );
+    for a in &report.vulnerabilities {
+        let score = a.score.map(|s| format!(" {s:.1}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<18} {:<10}{score:<5} {}@{}  {}",
+            a.id,
+            a.severity.as_str(),
+            a.package,
+            a.version,
+            a.title
+        );
+    }
+    for (kind, list) in &report.warnings {
+        for w in list {
+            let _ = writeln!(
+                out,
+                "  warning {:<12} {}@{} {}",
+                kind.as_str(),
+                w.package,
+                w.version,
+                w.id.as_deref().unwrap_or("")
+            );
+        }
+    }
 }
