@@ -6,8 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::reviews::absent;
-use super::{Annotation, AnnotationLevel, Evidence, RuleResult, Status};
+use super::{absent, Annotation, AnnotationLevel, Evidence, RuleResult, Status};
 use crate::evidence::audit::{lockfile_line, Advisory, AuditReport, Severity, WarningKind};
 use crate::policy::{AuditIgnore, AuditPolicy, FailOn};
 
@@ -58,7 +57,7 @@ pub(super) fn rules(
     let required = match policy.fail_on {
         FailOn::None => "vulnerabilities do not fail".to_owned(),
         FailOn::Any => "no vulnerabilities".to_owned(),
-        other => format!("none {} or worse", serde_plain(other)),
+        other => format!("none {} or worse", other.as_str()),
     };
     let Some(report) = evidence.audit.value() else {
         let (status, message, help) =
@@ -268,17 +267,6 @@ fn warning_rules<'a>(
             message,
             help,
         ));
-    }
-}
-
-fn serde_plain(f: FailOn) -> &'static str {
-    match f {
-        FailOn::Any => "any",
-        FailOn::Low => "low",
-        FailOn::Medium => "medium",
-        FailOn::High => "high",
-        FailOn::Critical => "critical",
-        FailOn::None => "none",
     }
 }
 

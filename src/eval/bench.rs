@@ -5,8 +5,7 @@
 //! it is a warning (the rule passes and says so). Without an interval the
 //! point estimate decides and the message says the comparison had none.
 
-use super::reviews::absent;
-use super::{Evidence, RuleResult, Status};
+use super::{absent, Evidence, RuleResult, Status};
 use crate::evidence::bench::Benchmark;
 use crate::policy::BenchmarksPolicy;
 

@@ -6,8 +6,7 @@
 //! itself. A required check that has not reported fails in CI (it may never
 //! report) and is `unknown` in a dry run.
 
-use super::reviews::absent;
-use super::{Context, RuleResult, Slot, Status};
+use super::{absent, Context, RuleResult, Slot, Status};
 use crate::evidence::github::{CheckResult, CheckSource, CommitChecks};
 use crate::policy::ChecksPolicy;
 

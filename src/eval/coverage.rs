@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{format_percent, Annotation, AnnotationLevel, Evidence, RuleResult, Slot, Status};
+use super::{
+    absent, format_percent, Annotation, AnnotationLevel, Evidence, RuleResult, Slot, Status,
+};
 use crate::evidence::coverage::{CoverageReport, CoverageSummary, Tally};
 use crate::policy::{CoveragePathPolicy, CoveragePolicy, Threshold};
 
@@ -106,7 +108,7 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
                 measure.name(),
                 "the coverage report",
             ),
-            None => absent(
+            None => missing(
                 id,
                 title,
                 threshold,
@@ -144,7 +146,7 @@ fn path_rule(
     let report = match report {
         Ok(report) => report,
         Err(slot) => {
-            let mut rule = absent(
+            let mut rule = missing(
                 id,
                 title,
                 checks.first().map_or(Threshold::ZERO, |c| c.1),
@@ -301,58 +303,41 @@ fn judge(
     }
 }
 
-fn absent<T>(
+/// A coverage rule whose evidence is not there.
+fn missing<T>(
     id: String,
     title: String,
     threshold: Threshold,
     optional: bool,
     slot: Option<&Slot<T>>,
 ) -> RuleResult {
-    let required = format!(">= {threshold}");
     let (status, message, help) = match slot {
-        Some(Slot::Unavailable { reason }) => (Status::Unknown, reason.clone(), None),
-        Some(Slot::NotApplicable { reason }) => (Status::Skipped, reason.clone(), None),
-        Some(Slot::Missing { expected }) if !expected.is_empty() => (
-            if optional {
-                Status::Skipped
-            } else {
-                Status::Fail
+        Some(slot) => absent(slot, optional, "coverage report"),
+        None => absent(
+            &Slot::<T>::Missing {
+                expected: Vec::new(),
             },
-            format!(
-                "coverage report not found: expected {}",
-                expected.join(", ")
-            ),
-            Some(
-                "run the coverage tool so it writes that file, or pass --coverage PATH".to_owned(),
-            ),
-        ),
-        _ => (
-            if optional {
-                Status::Skipped
-            } else {
-                Status::Fail
-            },
-            "no coverage report was given".to_owned(),
-            Some("pass --coverage PATH or set [evidence] coverage in tollgate.toml".to_owned()),
+            optional,
+            "coverage report",
         ),
     };
-    RuleResult {
+    let help = help.or_else(|| Some("run the coverage tool so it writes the report, or pass --coverage PATH (or set [evidence] coverage)".to_owned()));
+    RuleResult::new(
         id,
         title,
         status,
-        actual: None,
-        required,
+        None,
+        &format!(">= {threshold}"),
         message,
         help,
-        override_: None,
-    }
+    )
 }
 
 fn patch_rule(threshold: Threshold, optional: bool, evidence: &Evidence) -> RuleResult {
     let id = "coverage.patch".to_owned();
     let title = "Coverage of changed lines".to_owned();
     let Some(report) = evidence.coverage.value() else {
-        return absent(id, title, threshold, optional, Some(&evidence.coverage));
+        return missing(id, title, threshold, optional, Some(&evidence.coverage));
     };
     let changes = match &evidence.changes {
         Slot::Present { value, .. } => value,
@@ -410,26 +395,23 @@ fn absent_changes(
     threshold: Threshold,
     slot: &Slot<ChangedLines>,
 ) -> RuleResult {
-    let required = format!(">= {threshold}");
     let (status, message, help) = match slot {
-        Slot::Unavailable { reason } => (Status::Unknown, reason.clone(), None),
-        Slot::NotApplicable { reason } => (Status::Skipped, reason.clone(), None),
-        _ => (
+        Slot::Missing { expected } => (
             Status::Fail,
-            "the changed lines could not be determined".to_owned(),
+            format!("the changed lines could not be determined: {}", expected.join(", ")),
             Some("fetch enough git history for the merge base (actions/checkout fetch-depth: 0), or pass --base REF".to_owned()),
         ),
+        other => absent(other, false, "change set"),
     };
-    RuleResult {
+    RuleResult::new(
         id,
         title,
         status,
-        actual: None,
-        required,
+        None,
+        &format!(">= {threshold}"),
         message,
         help,
-        override_: None,
-    }
+    )
 }
 
 /// Uncovered changed lines as annotations, consecutive lines merged into one

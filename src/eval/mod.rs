@@ -187,6 +187,36 @@ pub fn evaluate(
     verdict
 }
 
+/// Status, message and help for evidence that is not present.
+pub(crate) fn absent<T>(
+    slot: &Slot<T>,
+    optional: bool,
+    what: &str,
+) -> (Status, String, Option<String>) {
+    match slot {
+        Slot::Unavailable { reason } => (
+            Status::Unknown,
+            reason.clone(),
+            Some("run in CI, or pass --pr N with GITHUB_TOKEN set".to_owned()),
+        ),
+        Slot::NotApplicable { reason } => (Status::Skipped, reason.clone(), None),
+        Slot::Missing { expected } => (
+            if optional {
+                Status::Skipped
+            } else {
+                Status::Fail
+            },
+            if expected.is_empty() {
+                format!("no {what} was given")
+            } else {
+                format!("{what} not found: expected {}", expected.join(", "))
+            },
+            None,
+        ),
+        Slot::Present { .. } => (Status::Pass, String::new(), None),
+    }
+}
+
 /// Sign-offs are parsed but cannot be verified by this version: they become
 /// `error` rules, because a gate must never pass on a criterion it ignored.
 fn signoffs_not_yet_verified(policy: &Policy, rules: &mut Vec<RuleResult>) {

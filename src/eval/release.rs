@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::reviews::absent;
-use super::{Evidence, RuleResult, Slot, Status};
+use super::{absent, Evidence, RuleResult, Slot, Status};
 use crate::evidence::documents::DocumentMatch;
 use crate::evidence::release::{ChangelogSection, PackageVersion, ReleaseTag};
 use crate::policy::{DocumentPolicy, ReleasePolicy};

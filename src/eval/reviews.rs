@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{RuleResult, Slot, Status};
+use super::{absent, RuleResult, Slot, Status};
 use crate::evidence::github::{PullRequestReviews, ReviewState};
 use crate::policy::ReviewsPolicy;
 
@@ -189,36 +189,6 @@ fn changes_requested_rule(t: &ReviewTally) -> RuleResult {
         message,
         help,
     )
-}
-
-/// Status, message and help for evidence that is not present.
-pub(super) fn absent<T>(
-    slot: &Slot<T>,
-    optional: bool,
-    what: &str,
-) -> (Status, String, Option<String>) {
-    match slot {
-        Slot::Unavailable { reason } => (
-            Status::Unknown,
-            reason.clone(),
-            Some("run in CI, or pass --pr N with GITHUB_TOKEN set".to_owned()),
-        ),
-        Slot::NotApplicable { reason } => (Status::Skipped, reason.clone(), None),
-        Slot::Missing { expected } => (
-            if optional {
-                Status::Skipped
-            } else {
-                Status::Fail
-            },
-            if expected.is_empty() {
-                format!("no {what} was given")
-            } else {
-                format!("{what} not found: expected {}", expected.join(", "))
-            },
-            None,
-        ),
-        Slot::Present { .. } => (Status::Pass, String::new(), None),
-    }
 }
 
 #[cfg(test)]

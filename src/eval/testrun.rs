@@ -5,8 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::reviews::absent;
-use super::{Evidence, RuleResult, Status};
+use super::{absent, Evidence, RuleResult, Status};
 use crate::policy::TestsPolicy;
 
 /// How many failing tests a message names before counting the rest.

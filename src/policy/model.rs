@@ -164,6 +164,21 @@ pub enum FailOn {
     None,
 }
 
+impl FailOn {
+    /// The name as written in policies.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Any => "any",
+            FailOn::Low => "low",
+            FailOn::Medium => "medium",
+            FailOn::High => "high",
+            FailOn::Critical => "critical",
+            FailOn::None => "none",
+        }
+    }
+}
+
 /// `[audit]`: security advisories.
 #[derive(Debug, Clone)]
 pub struct AuditPolicy {

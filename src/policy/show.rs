@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{FailOn, Policy};
+use super::Policy;
 
 fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
@@ -71,14 +71,7 @@ pub fn describe(p: &Policy) -> String {
         }
     }
     if let Some(a) = &p.audit {
-        let fail_on = match a.fail_on {
-            FailOn::Any => "any",
-            FailOn::Low => "low",
-            FailOn::Medium => "medium",
-            FailOn::High => "high",
-            FailOn::Critical => "critical",
-            FailOn::None => "none",
-        };
+        let fail_on = a.fail_on.as_str();
         let _ = writeln!(
             o,
             "\n[audit]\noptional = {}\nfail_on = {}\nunscored = {}\nwarnings = {}",
