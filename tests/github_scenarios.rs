@@ -101,33 +101,39 @@ fn pr_payload(s: &Scenario, action: &str) -> Value {
     })
 }
 
+/// The binary with a clean environment pointed at the fake server.
+fn tollgate(s: &Scenario) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", s.dir.path())
+        .env("GITHUB_API_URL", s.fake.url())
+        .env("TOLLGATE_RETRY_SCALE", "0.01");
+    cmd
+}
+
 /// Runs tollgate in an Actions-like environment and returns its output.
 fn run(s: &Scenario, event: &str, payload: &Value, token: &str, extra: &[&str]) -> Output {
     let event_path = s.dir.path().join("event.json");
     std::fs::write(&event_path, payload.to_string()).unwrap();
     let coverage =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/coverage/coveragepy/lcov.info");
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    tollgate(s)
         .current_dir(&s.repo)
         .args(["check", "--github", "--coverage"])
         .arg(coverage)
         .args(extra)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
-        .env("HOME", s.dir.path())
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_EVENT_NAME", event)
         .env("GITHUB_EVENT_PATH", &event_path)
         .env("GITHUB_REPOSITORY", REPO)
         .env("GITHUB_SHA", "1111111111111111111111111111111111111111")
-        .env("GITHUB_API_URL", s.fake.url())
         .env("GITHUB_SERVER_URL", "https://github.example")
         .env("GITHUB_RUN_ID", "99")
         .env("GITHUB_TOKEN", token)
         .env("GITHUB_STEP_SUMMARY", s.dir.path().join("summary.md"))
         .env("GITHUB_OUTPUT", s.dir.path().join("output.txt"))
         .env("RUNNER_TEMP", s.dir.path())
-        .env("TOLLGATE_RETRY_SCALE", "0.01")
         .output()
         .unwrap()
 }
@@ -330,17 +336,13 @@ fn publish_posts_a_saved_report_only_for_its_own_commit() {
             "repository": {"full_name": REPO}
         });
         std::fs::write(&event, payload.to_string()).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        tollgate(&s)
             .args(["publish"])
             .arg(&report)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_EVENT_NAME", "workflow_run")
             .env("GITHUB_EVENT_PATH", &event)
-            .env("GITHUB_API_URL", s.fake.url())
             .env("GITHUB_TOKEN", WRITE_TOKEN)
-            .env("TOLLGATE_RETRY_SCALE", "0.01")
             .output()
             .unwrap()
     };
@@ -364,7 +366,7 @@ fn a_local_dry_run_reads_the_pull_request_but_writes_nothing() {
         .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
     let coverage =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/coverage/coveragepy/lcov.info");
-    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let out = tollgate(&s)
         .current_dir(&s.repo)
         .args([
             "check",
@@ -376,11 +378,7 @@ fn a_local_dry_run_reads_the_pull_request_but_writes_nothing() {
             "--coverage",
         ])
         .arg(coverage)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
-        .env("HOME", s.dir.path())
         .env("GITHUB_REPOSITORY", REPO)
-        .env("GITHUB_API_URL", s.fake.url())
         .env("GITHUB_TOKEN", WRITE_TOKEN)
         .output()
         .unwrap();
