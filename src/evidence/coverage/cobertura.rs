@@ -57,7 +57,7 @@ pub fn read_cobertura<R: BufRead>(
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
     let mut xml = quick_xml::Reader::from_reader(LineCounter::new(input));
-    xml.config_mut().trim_text(true);
+    xml.config_mut().trim_text(false);
     let mut state = State {
         paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
         report: into,
@@ -74,10 +74,12 @@ pub fn read_cobertura<R: BufRead>(
         buf.clear();
         let result = match xml.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => state.start(&e).map(|()| state.depth += 1),
-            Ok(Event::Empty(e)) => state.start(&e).map(|()| state.end(e.local_name().as_ref())),
+            // `<line/>`, the commonest element by far, needs no closing step.
+            Ok(Event::Empty(e)) if e.name().as_ref() == b"line" => state.start(&e),
+            Ok(Event::Empty(e)) => state.start(&e).map(|()| state.end(e.name().as_ref())),
             Ok(Event::End(e)) => {
                 state.depth = state.depth.saturating_sub(1);
-                state.end(e.local_name().as_ref());
+                state.end(e.name().as_ref());
                 Ok(())
             }
             Ok(Event::Text(t)) if state.in_source => match t.unescape() {
@@ -161,7 +163,8 @@ struct State<'a> {
 impl State<'_> {
     /// An element opens (for an empty element, [`State::end`] follows).
     fn start(&mut self, e: &BytesStart<'_>) -> Result<(), Problem> {
-        let name = e.local_name();
+        // Cobertura has no namespaces; the plain name saves a search for `:`.
+        let name = e.name();
         let name = name.as_ref();
         if !self.root_seen {
             if name != b"coverage" {
