@@ -1,4 +1,5 @@
-//! Every coverage report under `fixtures/coverage/<producer>/` was made by
+//! Every coverage report under `fixtures/coverage/<producer>/` (and the
+//! patch scenario's under `fixtures/patch/<name>/`) was made by
 //! really running its producer (`fixtures/make-coverage.sh`), and each
 //! directory's `expected.json` holds the totals that the producing tool
 //! itself reported. tollgate must agree with each to the unit.
@@ -36,8 +37,10 @@ fn totals_equal_what_each_producer_reported() {
     let mut checked = Vec::new();
     let mut skipped = Vec::new();
     let mut failures = Vec::new();
-    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root())
-        .expect("fixtures/coverage exists")
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut dirs: Vec<_> = ["coverage", "patch"]
+        .iter()
+        .flat_map(|kind| std::fs::read_dir(fixtures.join(kind)).expect("fixture directory exists"))
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("expected.json").is_file())
         .collect();
@@ -52,12 +55,21 @@ fn totals_equal_what_each_producer_reported() {
             .unwrap_or_else(|| panic!("{}: expected.json has no `reports`", dir.display()));
         for (name, entry) in reports {
             let path = dir.join(name);
+            // The patch scenario's reports describe its `head` tree.
+            let root = if dir.join("head").is_dir() {
+                dir.join("head")
+            } else {
+                dir.clone()
+            };
             let opts = ReadOptions {
-                repo_root: dir.clone(),
+                repo_root: root.clone(),
                 strip_prefix: Vec::new(),
             };
             let mut report = CoverageReport::new();
-            let label = format!("{}/{name}", dir.file_name().unwrap().to_string_lossy());
+            let label = format!(
+                "{}/{name}",
+                dir.strip_prefix(&fixtures).unwrap_or(dir).display()
+            );
             match read_coverage_file_with(&path, &opts, Strictness::Strict, &mut report) {
                 Ok(format) => {
                     let totals = report.totals();
@@ -77,7 +89,7 @@ fn totals_equal_what_each_producer_reported() {
                     // Paths are made relative to the fixture directory (the
                     // "repository"), wherever the producer ran.
                     for (file, _) in report.files() {
-                        if !dir.join(file).exists() {
+                        if !root.join(file).exists() {
                             failures.push(format!(
                                 "{label}: path `{file}` is not relative to the fixture"
                             ));
