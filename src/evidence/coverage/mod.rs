@@ -203,7 +203,10 @@ impl LineTable {
         }
         // Grow geometrically (lines mostly arrive in ascending order), but
         // never past the limit.
-        let new_len = (idx + 1).max(self.dense.len() * 2).max(64).min(limit + 1);
+        let new_len = (idx + 1)
+            .max(self.dense.len() * 2)
+            .max(64)
+            .min(limit.saturating_add(1));
         self.dense.resize(new_len, UNKNOWN);
         if let Some(&first) = self.sparse.keys().next() {
             if (first as usize) < new_len {
