@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::progress::Progress;
 use super::publish;
 use super::remote::{self, ContentsAt, Remote};
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
@@ -456,6 +457,7 @@ fn read_audit(paths: &[PathBuf]) -> Result<Slot<audit::AuditReport>, RunError> {
     };
     let mut report = audit::AuditReport::default();
     for path in paths {
+        let _progress = Progress::reading(path);
         report.merge(audit::read_audit(path)?);
     }
     Ok(Slot::Present {
@@ -577,6 +579,7 @@ fn read_coverage(paths: &[PathBuf], opts: &ReadOptions) -> Result<Slot<CoverageR
             missing.push(path.display().to_string());
             continue;
         }
+        let _progress = Progress::reading(path);
         read_coverage_file(path, opts, &mut report)?;
     }
     if missing.is_empty() {

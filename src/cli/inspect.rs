@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::progress::Progress;
 use super::{print_out, repo_root, InspectArgs, RunError};
 use crate::eval::{self, format_ns, CoverageEvidence, TallyReport};
 use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
@@ -51,6 +52,7 @@ pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
     };
     let mut all = Vec::new();
     for file in &args.files {
+        let _progress = Progress::reading(file);
         let format = detect::detect(file)?;
         let figures = match format {
             EvidenceFormat::Lcov | EvidenceFormat::Cobertura => {

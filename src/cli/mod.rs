@@ -3,6 +3,7 @@
 
 mod check;
 mod inspect;
+mod progress;
 mod publish;
 mod remote;
 

@@ -1,0 +1,77 @@
+//! Progress on stderr for inputs that take more than a second to read
+//! (issue #5): a live line with the elapsed time on a terminal, a single
+//! line in CI logs and other non-terminals, nothing for quick reads.
+//!
+//! The readers stream and do not report byte positions, so this shows what
+//! is being read, its size and the time so far rather than a percentage it
+//! would have to guess.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long a read may take before progress is shown.
+const QUIET_FOR: Duration = Duration::from_secs(1);
+/// How often a terminal line is redrawn.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Shows progress for one input until dropped.
+pub(super) struct Progress {
+    done: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Progress {
+    /// Starts watching the read of `path`.
+    pub(super) fn reading(path: &Path) -> Self {
+        let size = std::fs::metadata(path).map(|m| m.len()).ok();
+        let label = match size {
+            Some(bytes) if bytes >= 1 << 20 => format!("reading {} ({} MB)", path.display(), bytes >> 20),
+            _ => format!("reading {}", path.display()),
+        };
+        let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&done);
+        let thread = std::thread::Builder::new()
+            .name("progress".to_owned())
+            .spawn(move || watch(&label, live, &flag))
+            .ok();
+        Self { done, thread }
+    }
+}
+
+fn watch(label: &str, live: bool, done: &AtomicBool) {
+    let start = Instant::now();
+    let mut shown = false;
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(TICK);
+        let elapsed = start.elapsed();
+        if elapsed < QUIET_FOR {
+            continue;
+        }
+        let mut err = std::io::stderr().lock();
+        if live {
+            let _ = write!(err, "\r\x1b[2Ktollgate: {label}… {:.1} s", elapsed.as_secs_f64());
+            let _ = err.flush();
+            shown = true;
+        } else if !shown {
+            let _ = writeln!(err, "tollgate: {label}…");
+            shown = true;
+        }
+    }
+    if live && shown {
+        let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
