@@ -16,13 +16,17 @@ pub struct SignoffSignature {
     pub signoff: String,
     /// `SHA256:...` fingerprint of the key.
     pub fingerprint: String,
-    /// Principals the key stands for (from allowed_signers).
+    /// Principals the key stands for (from `allowed_signers`).
     pub identities: Vec<String>,
     /// File(s) the document came from.
     pub source: String,
 }
 
-pub(super) fn rules(policies: &[SignoffPolicy], signatures: &[SignoffSignature], rules: &mut Vec<RuleResult>) {
+pub(super) fn rules(
+    policies: &[SignoffPolicy],
+    signatures: &[SignoffSignature],
+    rules: &mut Vec<RuleResult>,
+) {
     for s in policies {
         rules.push(rule(s, signatures));
     }
@@ -51,7 +55,11 @@ fn rule(s: &SignoffPolicy, signatures: &[SignoffSignature]) -> RuleResult {
     let outsiders: Vec<String> = signatures
         .iter()
         .filter(|sig| sig.signoff == s.id)
-        .filter(|sig| !sig.identities.iter().any(|id| pattern::matches_list(&allowed, id)))
+        .filter(|sig| {
+            !sig.identities
+                .iter()
+                .any(|id| pattern::matches_list(&allowed, id))
+        })
         .map(|sig| format!("{} ({})", sig.identities.join(", "), sig.fingerprint))
         .collect();
     let signed = assign_distinct(&candidates);
@@ -59,15 +67,17 @@ fn rule(s: &SignoffPolicy, signatures: &[SignoffSignature]) -> RuleResult {
     let required = format!(">= {} of {}", s.count, s.principals.join(", "));
     let actual = Some(format!("{}/{}", signed.len(), s.count));
     let mut message = if signed.is_empty() {
-        format!("no valid `signoff: {}` document signed by {}", s.id, s.principals.join(", "))
+        format!(
+            "no valid `signoff: {}` document signed by {}",
+            s.id,
+            s.principals.join(", ")
+        )
     } else {
         format!("signed by {}", signed.join(", "))
     };
     if !outsiders.is_empty() {
-        message.push_str(&format!(
-            "; not counted (not among this sign-off's principals): {}",
-            outsiders.join("; ")
-        ));
+        message.push_str("; not counted (not among this sign-off's principals): ");
+        message.push_str(&outsiders.join("; "));
     }
     if signed.len() >= count {
         return RuleResult::new(
@@ -81,7 +91,11 @@ fn rule(s: &SignoffPolicy, signatures: &[SignoffSignature]) -> RuleResult {
         );
     }
     let missing = count - signed.len();
-    let waiting: Vec<&String> = s.principals.iter().filter(|p| !signed.contains(p)).collect();
+    let waiting: Vec<&String> = s
+        .principals
+        .iter()
+        .filter(|p| !signed.contains(p))
+        .collect();
     RuleResult::new(
         format!("signoff[{}]", s.id),
         s.title.clone(),
@@ -125,7 +139,13 @@ mod tests {
     #[test]
     fn passes_with_enough_distinct_principals() {
         let p = policy(&["alice@example.org", "bob@example.org"], 2);
-        let r = rule(&p, &[sig("A", &["alice@example.org"]), sig("B", &["bob@example.org"])]);
+        let r = rule(
+            &p,
+            &[
+                sig("A", &["alice@example.org"]),
+                sig("B", &["bob@example.org"]),
+            ],
+        );
         assert_eq!(r.status, Status::Pass);
         assert_eq!(r.message, "signed by alice@example.org, bob@example.org");
         assert_eq!(r.actual.as_deref(), Some("2/2"));
@@ -134,11 +154,21 @@ mod tests {
     #[test]
     fn same_key_twice_or_one_key_two_names_count_once() {
         let p = policy(&["alice@example.org", "bob@example.org"], 2);
-        let r = rule(&p, &[sig("A", &["alice@example.org"]), sig("A", &["alice@example.org"])]);
+        let r = rule(
+            &p,
+            &[
+                sig("A", &["alice@example.org"]),
+                sig("A", &["alice@example.org"]),
+            ],
+        );
         assert_eq!(r.status, Status::Fail);
         let r = rule(&p, &[sig("A", &["alice@example.org", "bob@example.org"])]);
         assert_eq!(r.status, Status::Fail);
-        assert!(r.message.contains("1 more signature(s) needed"), "{}", r.message);
+        assert!(
+            r.message.contains("1 more signature(s) needed"),
+            "{}",
+            r.message
+        );
     }
 
     #[test]

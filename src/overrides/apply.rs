@@ -13,13 +13,19 @@ pub fn apply(verdict: &mut Verdict, checked: &[Checked]) {
         match &c.outcome {
             Err(reason) => {
                 let kind = c.document.as_ref().map_or("document", |d| d.kind());
-                verdict.notes.push(format!("{kind} {} rejected, not applied: {reason}", c.source));
+                verdict.notes.push(format!(
+                    "{kind} {} rejected, not applied: {reason}",
+                    c.source
+                ));
             }
             Ok(Accepted::Override(o)) => apply_one(verdict, o),
             Ok(Accepted::Signoff(_)) => {
                 for sig in &c.signatures {
                     if let SignatureCheck::Invalid { reason, .. } = sig {
-                        verdict.notes.push(format!("sign-off {}: a signature does not count: {reason}", c.source));
+                        verdict.notes.push(format!(
+                            "sign-off {}: a signature does not count: {reason}",
+                            c.source
+                        ));
                     }
                 }
             }
@@ -39,7 +45,11 @@ fn apply_one(verdict: &mut Verdict, o: &ValidOverride) {
             "override {} rejected, not applied: gate {} has no rule {}",
             o.source,
             verdict.gate,
-            unknown.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+            unknown
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         return;
     }

@@ -64,42 +64,9 @@ impl Document {
             line,
             message,
         };
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            err(
-                0,
-                format!("not valid UTF-8 at byte {}", e.valid_up_to()),
-            )
-        })?;
-        let mut values: Vec<(&'static str, usize, String)> = Vec::new();
-        for (index, raw) in text.lines().enumerate() {
-            let line = index + 1;
-            if raw.trim().is_empty() {
-                continue;
-            }
-            let Some((key, value)) = raw.split_once(':') else {
-                return Err(err(line, format!("expected `key: value`, found {raw:?}")));
-            };
-            let key = key.trim();
-            let Some(known) = KEYS.iter().find(|k| **k == key) else {
-                return Err(err(
-                    line,
-                    format!(
-                        "unknown key `{key}` (known: {})",
-                        KEYS.join(", ")
-                    ),
-                ));
-            };
-            if values.iter().any(|(k, _, _)| k == known) {
-                return Err(err(line, format!("duplicate key `{key}`")));
-            }
-            if values.is_empty() && *known != VERSION_KEY {
-                return Err(err(
-                    line,
-                    format!("the first line must be `{VERSION_KEY}: 1`, found `{key}`"),
-                ));
-            }
-            values.push((known, line, value.trim().to_owned()));
-        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| err(0, format!("not valid UTF-8 at byte {}", e.valid_up_to())))?;
+        let values = fields(text, &err)?;
         let get = |key: &str| {
             values
                 .iter()
@@ -107,14 +74,15 @@ impl Document {
                 .map(|(_, line, v)| (*line, v.as_str()))
         };
         let last_line = text.lines().count();
-        let require = |key: &str| {
-            get(key).ok_or_else(|| err(last_line, format!("missing key `{key}`")))
-        };
+        let require =
+            |key: &str| get(key).ok_or_else(|| err(last_line, format!("missing key `{key}`")));
         let (line, version) = require(VERSION_KEY)?;
         if version != "1" {
             return Err(err(
                 line,
-                format!("document version `{version}` is not supported (this tollgate knows version 1)"),
+                format!(
+                    "document version `{version}` is not supported (this tollgate knows version 1)"
+                ),
             ));
         }
         let (line, repository) = require("repository")?;
@@ -165,7 +133,10 @@ impl Document {
         };
         let (line, reason) = require("reason")?;
         if reason.is_empty() {
-            return Err(err(line, "reason is empty: a waiver must say why".to_owned()));
+            return Err(err(
+                line,
+                "reason is empty: a waiver must say why".to_owned(),
+            ));
         }
         let (line, expires_text) = require("expires")?;
         let expires = DateTime::parse_from_rfc3339(expires_text)
@@ -195,6 +166,43 @@ impl Document {
             Grant::Signoff(_) => "sign-off",
         }
     }
+}
+
+type Field = (&'static str, usize, String);
+
+/// The `key: value` lines, each key known and given once, the version first.
+fn fields(
+    text: &str,
+    err: &dyn Fn(usize, String) -> OverrideError,
+) -> Result<Vec<Field>, OverrideError> {
+    let mut values: Vec<Field> = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let Some((key, value)) = raw.split_once(':') else {
+            return Err(err(line, format!("expected `key: value`, found {raw:?}")));
+        };
+        let key = key.trim();
+        let Some(known) = KEYS.iter().find(|k| **k == key) else {
+            return Err(err(
+                line,
+                format!("unknown key `{key}` (known: {})", KEYS.join(", ")),
+            ));
+        };
+        if values.iter().any(|(k, _, _)| k == known) {
+            return Err(err(line, format!("duplicate key `{key}`")));
+        }
+        if values.is_empty() && *known != VERSION_KEY {
+            return Err(err(
+                line,
+                format!("the first line must be `{VERSION_KEY}: 1`, found `{key}`"),
+            ));
+        }
+        values.push((known, line, value.trim().to_owned()));
+    }
+    Ok(values)
 }
 
 /// Splits a file into the document (every byte before the first
@@ -264,13 +272,18 @@ mod tests {
 
     #[test]
     fn parses_a_signoff() {
-        let doc = DOC.replace("rules: coverage.lines, bench.slo[lookup/*]", "signoff: security-audit");
+        let doc = DOC.replace(
+            "rules: coverage.lines, bench.slo[lookup/*]",
+            "signoff: security-audit",
+        );
         let d = Document::parse("s.txt", doc.as_bytes()).unwrap();
         assert_eq!(d.grant, Grant::Signoff("security-audit".into()));
     }
 
     fn error(doc: &str) -> String {
-        Document::parse("o.txt", doc.as_bytes()).unwrap_err().to_string()
+        Document::parse("o.txt", doc.as_bytes())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -284,16 +297,26 @@ mod tests {
             error(&DOC.replace("tollgate-override: 1", "tollgate-override: 2")),
             "o.txt:1: document version `2` is not supported (this tollgate knows version 1)"
         );
-        assert!(error(&DOC.replace("commit: 0123456789abcdef0123456789abcdef01234567", "commit: 0123abc"))
-            .starts_with("o.txt:3: commit must be the full 40-hex"));
-        assert!(error(&DOC.replace("reason: generated code lowers coverage; tracked in #123", "reason:"))
-            .starts_with("o.txt:6: reason is empty"));
-        assert!(error(&DOC.replace("2026-12-31T00:00:00Z", "2026-12-31")).starts_with("o.txt:7: expires must be"));
+        assert!(error(&DOC.replace(
+            "commit: 0123456789abcdef0123456789abcdef01234567",
+            "commit: 0123abc"
+        ))
+        .starts_with("o.txt:3: commit must be the full 40-hex"));
+        assert!(error(&DOC.replace(
+            "reason: generated code lowers coverage; tracked in #123",
+            "reason:"
+        ))
+        .starts_with("o.txt:6: reason is empty"));
+        assert!(error(&DOC.replace("2026-12-31T00:00:00Z", "2026-12-31"))
+            .starts_with("o.txt:7: expires must be"));
         assert!(error(&DOC.replace("gate: gate3\n", "")).contains("missing key `gate`"));
         assert!(error(&format!("{DOC}signoff: x\n")).contains("not both"));
         assert!(error(&DOC.replace("tollgate-override: 1\n", "")).contains("first line must be"));
         assert!(error("just text\n").starts_with("o.txt:1: expected `key: value`"));
-        assert!(error(&DOC.replace("rules: coverage.lines,", "rules: coverage.lines,,")).contains("empty rule id"));
+        assert!(
+            error(&DOC.replace("rules: coverage.lines,", "rules: coverage.lines,,"))
+                .contains("empty rule id")
+        );
     }
 
     #[test]

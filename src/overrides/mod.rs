@@ -20,7 +20,7 @@
 //! ed25519 and ECDSA (P-256, P-384) keys are supported.
 //!
 //! Nothing here reads files: the CLI reads documents from `--override` and
-//! the allowed_signers file from the same trusted source as the policy.
+//! the `allowed_signers` file from the same trusted source as the policy.
 
 pub mod apply;
 pub mod document;
@@ -36,7 +36,7 @@ pub use verify::{
     Submission, Target, ValidOverride, NAMESPACE,
 };
 
-/// A document or allowed_signers file that could not be read.
+/// A document or `allowed_signers` file that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OverrideError {
     /// The document breaks the format.
@@ -49,7 +49,7 @@ pub enum OverrideError {
         /// What is wrong.
         message: String,
     },
-    /// The allowed_signers file breaks the format.
+    /// The `allowed_signers` file breaks the format.
     #[error("{file}:{line}: {message}")]
     Signers {
         /// File.

@@ -1,6 +1,6 @@
 //! OpenSSH pattern lists (`man ssh_config`, PATTERNS): `*` matches any run of
 //! characters, `?` exactly one, and a list `a,b,!c` matches when some plain
-//! pattern matches and no negated one does. allowed_signers principals and
+//! pattern matches and no negated one does. `allowed_signers` principals and
 //! `namespaces=` use them, and so do the `principals` of a `[[signoffs]]` rule.
 //!
 //! Matching is case-sensitive, as OpenSSH does for principals.
@@ -74,8 +74,14 @@ mod tests {
 
     #[test]
     fn negation_wins_in_a_list() {
-        assert!(matches_list("*@example.org,!mallory@example.org", "alice@example.org"));
-        assert!(!matches_list("*@example.org,!mallory@example.org", "mallory@example.org"));
+        assert!(matches_list(
+            "*@example.org,!mallory@example.org",
+            "alice@example.org"
+        ));
+        assert!(!matches_list(
+            "*@example.org,!mallory@example.org",
+            "mallory@example.org"
+        ));
         assert!(!matches_list("!mallory@example.org", "alice@example.org"));
         assert!(matches_list("git,tollgate", "tollgate"));
         assert!(!matches_list("", "tollgate"));

@@ -30,7 +30,7 @@ use ssh_key::PublicKey;
 use super::pattern;
 use super::OverrideError;
 
-/// One usable line of an allowed_signers file.
+/// One usable line of an `allowed_signers` file.
 #[derive(Debug, Clone)]
 pub struct SignerEntry {
     /// `file:line` of the entry, for messages.
@@ -105,7 +105,7 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// A parsed allowed_signers file.
+/// A parsed `allowed_signers` file.
 #[derive(Debug, Clone, Default)]
 pub struct AllowedSigners {
     /// Where it was read from.
@@ -117,7 +117,8 @@ pub struct AllowedSigners {
 }
 
 /// Why RSA keys are refused, in one place for every message.
-pub const RSA_REFUSED: &str = "RSA keys are refused: tollgate is built without RSA support because the \
+pub const RSA_REFUSED: &str =
+    "RSA keys are refused: tollgate is built without RSA support because the \
      `rsa` crate carries RUSTSEC-2023-0071 (Marvin timing side-channel, no fixed release); \
      sign with an ed25519 or ECDSA key";
 
@@ -340,7 +341,8 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
 mod tests {
     use super::*;
 
-    const ED: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEGz1AvZshQy4y/60Ukb7o+WP5kPdxJwlavf639ujof2";
+    const ED: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEGz1AvZshQy4y/60Ukb7o+WP5kPdxJwlavf639ujof2";
 
     fn parse(text: &str) -> Result<AllowedSigners, OverrideError> {
         AllowedSigners::parse("allowed_signers", text)
@@ -357,8 +359,14 @@ mod tests {
         assert_eq!(e.location, "allowed_signers:3");
         assert_eq!(e.principals, "alice@example.org,bob@example.org");
         assert_eq!(e.namespaces.as_deref(), Some("tollgate,git"));
-        assert_eq!(e.valid_after.unwrap().to_rfc3339(), "2024-01-01T00:00:00+00:00");
-        assert_eq!(e.valid_before.unwrap().to_rfc3339(), "2030-01-01T12:00:00+00:00");
+        assert_eq!(
+            e.valid_after.unwrap().to_rfc3339(),
+            "2024-01-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            e.valid_before.unwrap().to_rfc3339(),
+            "2030-01-01T12:00:00+00:00"
+        );
         assert_eq!(e.identities(), vec!["alice@example.org", "bob@example.org"]);
         assert_eq!(s.entries[1].identities(), vec!["*@example.org"]);
     }
@@ -370,9 +378,18 @@ mod tests {
         ))
         .unwrap();
         let now = Utc::now();
-        assert!(s.entries[0].usable("tollgate", now).unwrap_err().contains("namespaces"));
-        assert!(s.entries[1].usable("tollgate", now).unwrap_err().contains("not yet valid"));
-        assert!(s.entries[2].usable("tollgate", now).unwrap_err().contains("expired"));
+        assert!(s.entries[0]
+            .usable("tollgate", now)
+            .unwrap_err()
+            .contains("namespaces"));
+        assert!(s.entries[1]
+            .usable("tollgate", now)
+            .unwrap_err()
+            .contains("not yet valid"));
+        assert!(s.entries[2]
+            .usable("tollgate", now)
+            .unwrap_err()
+            .contains("expired"));
     }
 
     #[test]
@@ -383,21 +400,39 @@ mod tests {
 
     #[test]
     fn negated_principals_name_no_one() {
-        let s = parse(&format!("*@example.org,!mallory@example.org,alice@example.org {ED}\n")).unwrap();
-        assert_eq!(s.entries[0].identities(), vec!["*@example.org", "alice@example.org"]);
+        let s = parse(&format!(
+            "*@example.org,!mallory@example.org,alice@example.org {ED}\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            s.entries[0].identities(),
+            vec!["*@example.org", "alice@example.org"]
+        );
     }
 
     #[test]
     fn errors_name_file_and_line() {
-        let e = parse(&format!("# c\nalice bogus=1 {ED}\n")).unwrap_err().to_string();
-        assert!(e.starts_with("allowed_signers:2: unknown or malformed option `bogus`"), "{e}");
+        let e = parse(&format!("# c\nalice bogus=1 {ED}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("allowed_signers:2: unknown or malformed option `bogus`"),
+            "{e}"
+        );
         let e = parse("alice ssh-ed25519 !!!\n").unwrap_err().to_string();
-        assert!(e.starts_with("allowed_signers:1: cannot read the `ssh-ed25519` key"), "{e}");
+        assert!(
+            e.starts_with("allowed_signers:1: cannot read the `ssh-ed25519` key"),
+            "{e}"
+        );
         let e = parse("alice\n").unwrap_err().to_string();
         assert!(e.starts_with("allowed_signers:1: missing key type"), "{e}");
-        let e = parse(&format!("alice valid-before=2020 {ED}\n")).unwrap_err().to_string();
+        let e = parse(&format!("alice valid-before=2020 {ED}\n"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is not YYYYMMDD"), "{e}");
-        let e = parse(&format!("alice namespaces=\"x {ED}\n")).unwrap_err().to_string();
+        let e = parse(&format!("alice namespaces=\"x {ED}\n"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unterminated quote"), "{e}");
     }
 
@@ -405,15 +440,29 @@ mod tests {
     fn cert_authority_is_refused_not_accepted() {
         let s = parse(&format!("*@example.org cert-authority {ED}\n")).unwrap();
         assert!(s.entries.is_empty());
-        assert!(s.refused[0].reason.contains("cert-authority is not supported"));
+        assert!(s.refused[0]
+            .reason
+            .contains("cert-authority is not supported"));
     }
 
     #[test]
     fn times_parse_in_every_openssh_shape() {
-        assert_eq!(parse_time("20240229").unwrap().to_rfc3339(), "2024-02-29T00:00:00+00:00");
-        assert_eq!(parse_time("20240229Z").unwrap().to_rfc3339(), "2024-02-29T00:00:00+00:00");
-        assert_eq!(parse_time("202402291530").unwrap().to_rfc3339(), "2024-02-29T15:30:00+00:00");
-        assert_eq!(parse_time("20240229153045Z").unwrap().to_rfc3339(), "2024-02-29T15:30:45+00:00");
+        assert_eq!(
+            parse_time("20240229").unwrap().to_rfc3339(),
+            "2024-02-29T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("20240229Z").unwrap().to_rfc3339(),
+            "2024-02-29T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("202402291530").unwrap().to_rfc3339(),
+            "2024-02-29T15:30:00+00:00"
+        );
+        assert_eq!(
+            parse_time("20240229153045Z").unwrap().to_rfc3339(),
+            "2024-02-29T15:30:45+00:00"
+        );
         assert!(parse_time("20230229").is_err());
         assert!(parse_time("2024022915").is_err());
     }

@@ -1,7 +1,7 @@
 //! Verification: is this signed document valid for the commit being judged?
 //!
 //! Everything here is a pure function of the document bytes, the armored
-//! signatures, the trusted allowed_signers file, the policy and the time, so
+//! signatures, the trusted `allowed_signers` file, the policy and the time, so
 //! `tollgate check` and `tollgate override verify` judge identically and the
 //! tests need no files.
 
@@ -81,7 +81,7 @@ pub struct Signer {
     pub fingerprint: String,
     /// Key algorithm, e.g. `ssh-ed25519`.
     pub algorithm: String,
-    /// Principals the allowed_signers entries name for this key.
+    /// Principals the `allowed_signers` entries name for this key.
     pub identities: Vec<String>,
     /// Principal pattern lists of those entries (to match sign-off principals).
     pub patterns: Vec<String>,
@@ -258,7 +258,12 @@ fn judge(
                     if policy.signoffs.is_empty() {
                         "none".to_owned()
                     } else {
-                        policy.signoffs.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                        policy
+                            .signoffs
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 ));
             };
@@ -270,8 +275,14 @@ fn judge(
                         // A policy principal that an entry's pattern list
                         // accepts is that key's identity too, exactly as
                         // `ssh-keygen -Y verify -I principal` would accept it.
-                        for p in rule.principals.iter().filter(|p| !pattern::is_wildcard(p) && !p.starts_with('!')) {
-                            if s.patterns.iter().any(|list| pattern::matches_list(list, p)) && !identities.contains(p) {
+                        for p in rule
+                            .principals
+                            .iter()
+                            .filter(|p| !pattern::is_wildcard(p) && !p.starts_with('!'))
+                        {
+                            if s.patterns.iter().any(|list| pattern::matches_list(list, p))
+                                && !identities.contains(p)
+                            {
                                 identities.push(p.clone());
                             }
                         }
@@ -293,7 +304,8 @@ fn judge(
 #[must_use]
 pub fn is_not_overridable(rule: &str, not_overridable: &[String]) -> bool {
     not_overridable.iter().any(|n| {
-        n == rule || (!n.contains('[') && rule.split_once('[').is_some_and(|(family, _)| family == n))
+        n == rule
+            || (!n.contains('[') && rule.split_once('[').is_some_and(|(family, _)| family == n))
     })
 }
 
@@ -306,14 +318,25 @@ fn bound_to_target(doc: &Document, target: &Target) -> Result<(), String> {
         Some(_) => {}
     }
     match &target.commit {
-        None => return Err("the commit being judged is unknown, so the document's binding cannot be checked".to_owned()),
+        None => {
+            return Err(
+                "the commit being judged is unknown, so the document's binding cannot be checked"
+                    .to_owned(),
+            )
+        }
         Some(c) if !c.eq_ignore_ascii_case(&doc.commit) => {
-            return Err(format!("bound to commit {}, but {c} is being judged", doc.commit));
+            return Err(format!(
+                "bound to commit {}, but {c} is being judged",
+                doc.commit
+            ));
         }
         Some(_) => {}
     }
     if doc.gate != target.gate {
-        return Err(format!("bound to gate {}, but {} is being judged", doc.gate, target.gate));
+        return Err(format!(
+            "bound to gate {}, but {} is being judged",
+            doc.gate, target.gate
+        ));
     }
     if doc.expires <= target.now {
         return Err(format!("expired at {}", doc.expires_text));
@@ -327,7 +350,9 @@ fn unique_signers(signatures: &[SignatureCheck]) -> Vec<&Signer> {
     signatures
         .iter()
         .filter_map(|s| match s {
-            SignatureCheck::Valid(signer) if seen.insert(signer.fingerprint.clone()) => Some(signer),
+            SignatureCheck::Valid(signer) if seen.insert(signer.fingerprint.clone()) => {
+                Some(signer)
+            }
             _ => None,
         })
         .collect()
@@ -402,10 +427,17 @@ pub fn verify_signature(
     };
     let sshsig = match SshSig::from_pem(sig.armored.as_bytes()) {
         Ok(s) => s,
-        Err(e) => return invalid(format!("{}: not a readable SSH signature ({e})", sig.source)),
+        Err(e) => {
+            return invalid(format!(
+                "{}: not a readable SSH signature ({e})",
+                sig.source
+            ))
+        }
     };
     let key: &KeyData = sshsig.public_key();
-    let fingerprint = PublicKey::from(key.clone()).fingerprint(HashAlg::Sha256).to_string();
+    let fingerprint = PublicKey::from(key.clone())
+        .fingerprint(HashAlg::Sha256)
+        .to_string();
     if sshsig.namespace() != NAMESPACE {
         return invalid(format!(
             "{}: signed in namespace `{}`, not `{NAMESPACE}` (sign with ssh-keygen -Y sign -n {NAMESPACE})",
@@ -420,7 +452,10 @@ pub fn verify_signature(
     let Some(first) = entries.first() else {
         return invalid(match signers.refusal_for(key) {
             Some(r) => format!("{}: key {fingerprint}: {}", sig.source, r.reason),
-            None => format!("{}: key {fingerprint} is not listed in {}", sig.source, signers.source),
+            None => format!(
+                "{}: key {fingerprint} is not listed in {}",
+                sig.source, signers.source
+            ),
         });
     };
     if let Err(e) = first.key.verify(NAMESPACE, document, &sshsig) {
@@ -441,7 +476,11 @@ pub fn verify_signature(
         })
         .collect();
     if usable.is_empty() {
-        return invalid(format!("{}: key {fingerprint}: {}", sig.source, reasons.join("; ")));
+        return invalid(format!(
+            "{}: key {fingerprint}: {}",
+            sig.source,
+            reasons.join("; ")
+        ));
     }
     let mut identities: Vec<String> = Vec::new();
     for entry in &usable {
@@ -465,18 +504,26 @@ mod tests {
     use super::*;
 
     fn names(v: &[&[&str]]) -> Vec<Vec<String>> {
-        v.iter().map(|k| k.iter().map(|s| (*s).to_owned()).collect()).collect()
+        v.iter()
+            .map(|k| k.iter().map(|s| (*s).to_owned()).collect())
+            .collect()
     }
 
     #[test]
     fn one_key_under_two_principals_counts_once() {
         assert_eq!(assign_distinct(&names(&[&["alice", "bob"]])).len(), 1);
-        assert_eq!(assign_distinct(&names(&[&["alice", "bob"], &["alice", "bob"]])).len(), 2);
+        assert_eq!(
+            assign_distinct(&names(&[&["alice", "bob"], &["alice", "bob"]])).len(),
+            2
+        );
     }
 
     #[test]
     fn two_keys_of_one_principal_count_once() {
-        assert_eq!(assign_distinct(&names(&[&["alice"], &["alice"]])), vec!["alice"]);
+        assert_eq!(
+            assign_distinct(&names(&[&["alice"], &["alice"]])),
+            vec!["alice"]
+        );
     }
 
     #[test]
@@ -494,9 +541,17 @@ mod tests {
         let s = |src: &str, doc: &str, sig: &str| Submission {
             source: src.into(),
             document: doc.as_bytes().to_vec(),
-            signatures: vec![SignatureText { source: src.into(), armored: sig.into() }],
+            signatures: vec![SignatureText {
+                source: src.into(),
+                armored: sig.into(),
+            }],
         };
-        let merged = merge(vec![s("a", "doc", "1"), s("b", "doc", "2"), s("c", "other", "3"), s("d", "doc", "1")]);
+        let merged = merge(vec![
+            s("a", "doc", "1"),
+            s("b", "doc", "2"),
+            s("c", "other", "3"),
+            s("d", "doc", "1"),
+        ]);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].source, "a + b + d");
         assert_eq!(merged[0].signatures.len(), 2);
@@ -504,7 +559,10 @@ mod tests {
 
     #[test]
     fn not_overridable_covers_rule_families() {
-        let list = vec!["audit.vulnerabilities".to_owned(), "audit.warnings".to_owned()];
+        let list = vec![
+            "audit.vulnerabilities".to_owned(),
+            "audit.warnings".to_owned(),
+        ];
         assert!(is_not_overridable("audit.vulnerabilities", &list));
         assert!(is_not_overridable("audit.warnings[unsound]", &list));
         assert!(!is_not_overridable("coverage.lines", &list));
