@@ -3,7 +3,7 @@
 //! `fixtures/make-overrides.sh`; every key there is test-only).
 //!
 //! Each test rebuilds the one-commit repository the documents are bound to,
-//! writes policies and the fixture allowed_signers into its working tree,
+//! writes policies and the fixture `allowed_signers` into its working tree,
 //! and runs `tollgate check` with `--override`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a panic is a failure
@@ -449,7 +449,7 @@ fn override_sign_writes_a_signature_that_verifies() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (code, report) = json(repo.path(), "gate2", &[work.clone()]);
+    let (code, report) = json(repo.path(), "gate2", std::slice::from_ref(&work));
     assert_eq!(code, 0, "{report}");
     assert_eq!(
         rule(&report, "coverage.lines")["override"]["signer"],
