@@ -255,6 +255,20 @@ fn invalid_overrides_are_reported_and_not_applied() {
     }
 }
 
+/// rsa.txt holds the same bytes as override.txt: the documents merge, alice's
+/// signature applies it, and the refused RSA signature is still reported.
+#[test]
+fn a_bad_signature_beside_a_good_one_is_reported() {
+    let repo = repo();
+    let (code, report) = json(repo.path(), "gate2", &[doc("override.txt"), doc("rsa.txt")]);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        notes(&report).contains("a signature does not count"),
+        "{report}"
+    );
+    assert!(notes(&report).contains("RUSTSEC-2023-0071"), "{report}");
+}
+
 #[test]
 fn a_not_overridable_rule_is_refused() {
     let repo = repo();

@@ -18,15 +18,20 @@ pub fn apply(verdict: &mut Verdict, checked: &[Checked]) {
                     c.source
                 ));
             }
-            Ok(Accepted::Override(o)) => apply_one(verdict, o),
-            Ok(Accepted::Signoff(_)) => {
+            Ok(accepted) => {
+                // A valid document may still carry signatures that do not
+                // count (merged copies, a second signer's stale key): say so.
                 for sig in &c.signatures {
                     if let SignatureCheck::Invalid { reason, .. } = sig {
+                        let kind = c.document.as_ref().map_or("document", |d| d.kind());
                         verdict.notes.push(format!(
-                            "sign-off {}: a signature does not count: {reason}",
+                            "{kind} {}: a signature does not count: {reason}",
                             c.source
                         ));
                     }
+                }
+                if let Accepted::Override(o) = accepted {
+                    apply_one(verdict, o);
                 }
             }
         }
