@@ -377,7 +377,7 @@ mod tests {
             "a namespaces=\"git\" {ED}\nb valid-after=20300101 {ED}\nc valid-before=20200101Z {ED}\n"
         ))
         .unwrap();
-        let now = Utc::now();
+        let now = parse_time("20250601Z").unwrap();
         assert!(s.entries[0]
             .usable("tollgate", now)
             .unwrap_err()
