@@ -14,5 +14,6 @@ pub mod evidence;
 pub mod exit;
 pub mod git;
 pub mod github;
+pub mod overrides;
 pub mod policy;
 pub mod report;

@@ -3,7 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+<<<<<<< HEAD
 use super::progress::Progress;
+=======
+use super::overrides;
+>>>>>>> h/overrides
 use super::publish;
 use super::remote::{self, ContentsAt, Remote};
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
@@ -32,14 +36,6 @@ struct Situation<'r> {
 }
 
 pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
-    if let Some(path) = args.overrides.first() {
-        // Refuse rather than ignore: a waiver the user believes applied, but
-        // did not, is worse than an error.
-        return Err(RunError::Usage(format!(
-            "{}: signed overrides are not supported by this tollgate version yet; nothing was waived",
-            path.display()
-        )));
-    }
     let root = repo_root(args.config.as_deref());
     let actions = actions_context(args)?;
     let token = remote::token(args.token.as_deref())?;
@@ -69,7 +65,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)?;
     context.dry_run = args.dry_run || (!args.github && situation.actions.is_none());
 
-    let evidence = gather(
+    let mut evidence = gather(
         &root,
         args,
         &config,
@@ -78,7 +74,17 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         &policy,
         remote.as_ref(),
     )?;
+    // Signed documents: sign-offs are evidence, overrides apply to the verdict.
+    let documents = overrides::judge_documents(
+        &args.overrides,
+        situation.trusted.as_ref(),
+        &policy_path,
+        &policy,
+        &context,
+    )?;
+    evidence.signoffs = overrides::signoffs(&documents);
     let mut verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
+    crate::overrides::apply(&mut verdict, &documents);
     verdict.notes.extend(situation.notes.iter().cloned());
     if let Some(note) = policy_change_note(&root, &situation, &policy_path, &policy) {
         verdict.notes.push(note);

@@ -3,6 +3,7 @@
 
 mod check;
 mod inspect;
+mod overrides;
 mod progress;
 mod publish;
 mod remote;
@@ -37,6 +38,9 @@ pub enum Commands {
     /// Validate or show gate policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Sign or verify override and sign-off documents.
+    #[command(subcommand)]
+    Override(OverrideCommand),
     /// Post a saved JSON report as the check run (from a `workflow_run` job).
     Publish {
         /// The report written by `tollgate check --format json --output FILE`.
@@ -66,6 +70,41 @@ pub enum PolicyCommand {
         /// Gate name, e.g. `gate2`.
         gate: String,
         /// Path of tollgate.toml.
+        #[arg(long, default_value = "tollgate.toml")]
+        config: PathBuf,
+    },
+}
+
+/// `tollgate override ...`
+#[derive(Debug, Subcommand)]
+pub enum OverrideCommand {
+    /// Sign a document in namespace `tollgate`, appending to `DOC.sig`
+    /// (in process for unencrypted ed25519/ECDSA keys, else via `ssh-keygen -Y sign`).
+    Sign {
+        /// Private key (or a public key whose private half is in ssh-agent).
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// The document to sign.
+        doc: PathBuf,
+        /// Where to write the signature (default: `DOC.sig`, appended to).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check documents against a repository, commit and gate, and say why any is invalid.
+    Verify {
+        /// Documents (with their signatures appended, or in `DOC.sig`).
+        #[arg(required = true)]
+        docs: Vec<PathBuf>,
+        /// `owner/name` being judged.
+        #[arg(long)]
+        repository: String,
+        /// Full commit id being judged.
+        #[arg(long)]
+        commit: String,
+        /// Gate being judged.
+        #[arg(long)]
+        gate: String,
+        /// Path of tollgate.toml (its policy and `allowed_signers` are used).
         #[arg(long, default_value = "tollgate.toml")]
         config: PathBuf,
     },
@@ -183,6 +222,22 @@ pub fn run(cli: Cli) -> u8 {
         Commands::Inspect(args) => inspect::run(&args),
         Commands::Policy(PolicyCommand::Validate { paths, config }) => validate(&paths, &config),
         Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, &config),
+        Commands::Override(OverrideCommand::Sign { key, doc, output }) => {
+            overrides::sign(&key, &doc, output.as_deref())
+        }
+        Commands::Override(OverrideCommand::Verify {
+            docs,
+            repository,
+            commit,
+            gate,
+            config,
+        }) => overrides::verify(&overrides::VerifyRequest {
+            docs: &docs,
+            repository: &repository,
+            commit: &commit,
+            gate: &gate,
+            config: &config,
+        }),
         Commands::Publish {
             report,
             token,

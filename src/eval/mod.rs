@@ -11,6 +11,7 @@ mod checks;
 mod coverage;
 mod release;
 mod reviews;
+mod signoffs;
 mod testrun;
 mod verdict;
 
@@ -28,6 +29,7 @@ pub use bench::format_ns;
 pub use coverage::{patch_coverage, ChangedLines, PatchCoverage};
 pub use release::{ChangelogFinding, ChangelogState, DocumentEvidence, ReleaseEvidence};
 pub use reviews::{tally as review_tally, ReviewTally};
+pub use signoffs::SignoffSignature;
 pub use verdict::*;
 
 /// One kind of evidence, as far as the run could obtain it.
@@ -101,6 +103,10 @@ pub struct Evidence {
     pub release: Slot<ReleaseEvidence>,
     /// Files found for each `[[documents]]` rule.
     pub documents: DocumentEvidence,
+    /// Valid signatures on sign-off documents for this repository, commit
+    /// and gate (verified by [`crate::overrides`]); none means every
+    /// `signoff[ID]` rule fails.
+    pub signoffs: Vec<SignoffSignature>,
 }
 
 /// What is being judged, and where.
@@ -164,7 +170,7 @@ pub fn evaluate(
         release::rules(p, evidence, &mut rules);
     }
     release::document_rules(&policy.documents, evidence, &mut rules);
-    signoffs_not_yet_verified(policy, &mut rules);
+    signoffs::rules(&policy.signoffs, &evidence.signoffs, &mut rules);
     let summary = EvidenceSummary {
         coverage: evidence
             .coverage
@@ -214,21 +220,5 @@ pub(crate) fn absent<T>(
             None,
         ),
         Slot::Present { .. } => (Status::Pass, String::new(), None),
-    }
-}
-
-/// Sign-offs are parsed but cannot be verified by this version: they become
-/// `error` rules, because a gate must never pass on a criterion it ignored.
-fn signoffs_not_yet_verified(policy: &Policy, rules: &mut Vec<RuleResult>) {
-    for s in &policy.signoffs {
-        rules.push(RuleResult::new(
-            format!("signoff[{}]", s.id),
-            s.title.clone(),
-            Status::Error,
-            None,
-            &format!("{} signature(s) from {}", s.count, s.principals.join(", ")),
-            "this tollgate version cannot verify signed sign-offs yet, so this criterion cannot pass".to_owned(),
-            Some("sign-off verification arrives with signed overrides; until then remove the sign-off or accept the failure".to_owned()),
-        ));
     }
 }

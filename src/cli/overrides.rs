@@ -1,0 +1,338 @@
+//! `--override` documents for `tollgate check`, and the `tollgate override
+//! sign` / `verify` commands.
+//!
+//! Documents come from the command line (untrusted: their signatures decide);
+//! the `allowed_signers` file comes from the same trusted source as the policy
+//! (the base commit in a pull request), so a pull request cannot add its
+//! author's key and then waive its own failures.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use ssh_key::{HashAlg, LineEnding, PrivateKey};
+
+use super::{print_out, repo_root, write_atomic, RunError};
+use crate::eval::{self, Context, Evidence, SignoffSignature, Verdict};
+use crate::exit;
+use crate::overrides::document::armored_blocks;
+use crate::overrides::signers::RSA_REFUSED;
+use crate::overrides::{
+    self, split_signed, Accepted, AllowedSigners, Checked, Document, Grant, SignatureCheck,
+    SignatureText, Submission, Target, NAMESPACE,
+};
+use crate::policy::{self, FileSource, Policy, WorkingTree};
+
+/// Reads `--override` files: a document followed by its armored
+/// signature(s), or a document with its signatures in `FILE.sig` as
+/// `ssh-keygen -Y sign` writes them (or both). Naming `FILE.sig` itself
+/// works too. Identical documents from several files are merged.
+pub(super) fn read_submissions(paths: &[PathBuf]) -> Result<Vec<Submission>, RunError> {
+    let read = |p: &Path| fs_err::read(p).map_err(|e| RunError::Usage(format!("--override: {e}")));
+    let mut out = Vec::new();
+    for path in paths {
+        let bytes = read(path)?;
+        let (document, _) = split_signed(&bytes);
+        // `--override FILE.sig`: the document is FILE.
+        let doc_path = match path.to_str().and_then(|p| p.strip_suffix(".sig")) {
+            Some(stem) if document.iter().all(u8::is_ascii_whitespace) => PathBuf::from(stem),
+            _ => path.clone(),
+        };
+        let doc_bytes = if doc_path == *path {
+            bytes
+        } else {
+            read(&doc_path)?
+        };
+        let (document, inline) = split_signed(&doc_bytes);
+        let mut signatures = tag(inline, &doc_path);
+        let sig_path = PathBuf::from(format!("{}.sig", doc_path.display()));
+        if sig_path.exists() {
+            signatures.extend(tag(armored_blocks(&read(&sig_path)?), &sig_path));
+        }
+        out.push(Submission {
+            source: doc_path.display().to_string(),
+            document: document.to_vec(),
+            signatures,
+        });
+    }
+    Ok(overrides::merge(out))
+}
+
+fn tag(blocks: Vec<String>, source: &Path) -> Vec<SignatureText> {
+    blocks
+        .into_iter()
+        .map(|armored| SignatureText {
+            source: source.display().to_string(),
+            armored,
+        })
+        .collect()
+}
+
+/// Reads the policy's `allowed_signers` file from the trusted source, relative
+/// to the policy file. `Ok(Err(reason))` when the policy names none (every
+/// document is then rejected with that reason); a configured file that is
+/// missing or malformed is a configuration error.
+pub(super) fn load_signers(
+    trusted: &dyn FileSource,
+    policy_path: &Path,
+    policy: &Policy,
+) -> Result<Result<AllowedSigners, String>, RunError> {
+    let Some(name) = &policy.overrides.signers else {
+        return Ok(Err(format!(
+            "gate {} names no allowed_signers file ([overrides] signers), so nobody may sign",
+            policy.name
+        )));
+    };
+    // Relative to the file that judged; a `signers` inherited through
+    // `extends` from another directory is resolved from the child's directory.
+    let path = policy_path
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(name);
+    let bytes = match trusted.read(&path) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Err(RunError::Usage(format!(
+                "{}: allowed_signers file not found in the {} ([overrides] signers of {})",
+                path.display(),
+                trusted.describe(),
+                policy.source.path
+            )))
+        }
+        Err(e) => return Err(RunError::Usage(format!("{}: {e}", path.display()))),
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| RunError::Usage(format!("{}: not valid UTF-8", path.display())))?;
+    AllowedSigners::parse(&path.display().to_string(), &text)
+        .map(Ok)
+        .map_err(|e| RunError::Usage(e.to_string()))
+}
+
+/// Reads and judges the `--override` documents of a `check` run.
+pub(super) fn judge_documents(
+    paths: &[PathBuf],
+    trusted: &dyn FileSource,
+    policy_path: &Path,
+    policy: &Policy,
+    context: &Context,
+) -> Result<Vec<Checked>, RunError> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let submissions = read_submissions(paths)?;
+    let signers = load_signers(trusted, policy_path, policy)?;
+    let target = Target {
+        repository: context.repository.clone(),
+        commit: context.commit.clone(),
+        gate: policy.name.clone(),
+        now: chrono::Utc::now(),
+    };
+    Ok(overrides::check_all(
+        &submissions,
+        signers.as_ref().map_err(String::as_str),
+        policy,
+        &target,
+    ))
+}
+
+/// The valid sign-off signatures among judged documents, for the evaluator.
+pub(super) fn signoffs(checked: &[Checked]) -> Vec<SignoffSignature> {
+    checked
+        .iter()
+        .filter_map(|c| match &c.outcome {
+            Ok(Accepted::Signoff(sigs)) => Some(sigs.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// `tollgate override sign --key KEY DOC`: appends a signature over the
+/// document's bytes to `DOC.sig` (or writes `--output`).
+pub(super) fn sign(key: &Path, doc: &Path, output: Option<&Path>) -> Result<u8, RunError> {
+    let bytes = fs_err::read(doc).map_err(|e| RunError::Usage(e.to_string()))?;
+    let (document, _) = split_signed(&bytes);
+    // Refuse to sign what would never verify.
+    Document::parse(&doc.display().to_string(), document)
+        .map_err(|e| RunError::Usage(e.to_string()))?;
+    let armored = sign_bytes(key, document)?;
+    let out = output.map_or_else(
+        || PathBuf::from(format!("{}.sig", doc.display())),
+        Path::to_path_buf,
+    );
+    let mut text = if out.exists() {
+        fs_err::read_to_string(&out).map_err(|e| RunError::Usage(e.to_string()))?
+    } else {
+        String::new()
+    };
+    text.push_str(&armored);
+    write_atomic(&out, text.as_bytes())?;
+    eprintln!(
+        "signed {} in namespace {NAMESPACE}; {} now holds {} signature(s)",
+        doc.display(),
+        out.display(),
+        armored_blocks(text.as_bytes()).len()
+    );
+    Ok(exit::PASSED)
+}
+
+/// Signs in process for unencrypted ed25519/ECDSA keys; otherwise (a
+/// passphrase, a key in ssh-agent, a hardware key) asks `ssh-keygen`.
+fn sign_bytes(key: &Path, document: &[u8]) -> Result<String, RunError> {
+    if let Ok(private) = PrivateKey::read_openssh_file(key) {
+        if matches!(private.algorithm(), ssh_key::Algorithm::Rsa { .. }) {
+            return Err(RunError::Usage(format!("{}: {RSA_REFUSED}", key.display())));
+        }
+        if !private.is_encrypted() {
+            return private
+                .sign(NAMESPACE, HashAlg::Sha512, document)
+                .and_then(|sig| sig.to_pem(LineEnding::LF))
+                .map_err(|e| RunError::Usage(format!("{}: cannot sign: {e}", key.display())));
+        }
+    }
+    let mut child = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| {
+            RunError::Usage(format!(
+                "cannot run ssh-keygen to sign with {}: {e}",
+                key.display()
+            ))
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(document)
+            .map_err(|e| RunError::Usage(format!("ssh-keygen: {e}")))?;
+    }
+    let result = child
+        .wait_with_output()
+        .map_err(|e| RunError::Usage(format!("ssh-keygen: {e}")))?;
+    if !result.status.success() {
+        return Err(RunError::Usage(format!(
+            "ssh-keygen -Y sign -n {NAMESPACE} -f {} failed ({})",
+            key.display(),
+            result.status
+        )));
+    }
+    String::from_utf8(result.stdout)
+        .map_err(|_| RunError::Usage("ssh-keygen wrote a non-UTF-8 signature".to_owned()))
+}
+
+/// What `tollgate override verify` judges against.
+pub(super) struct VerifyRequest<'a> {
+    pub docs: &'a [PathBuf],
+    pub repository: &'a str,
+    pub commit: &'a str,
+    pub gate: &'a str,
+    pub config: &'a Path,
+}
+
+/// `tollgate override verify`: says for each document whether it is valid
+/// for this repository, commit and gate, and why not. Exit 0 when all are.
+pub(super) fn verify(req: &VerifyRequest<'_>) -> Result<u8, RunError> {
+    let root = if req.config.exists() {
+        repo_root(Some(req.config))
+    } else {
+        repo_root(None)
+    };
+    let tree = WorkingTree::new(&root);
+    let config_rel = req.config.strip_prefix(&root).unwrap_or(req.config);
+    let config = policy::load_config(&tree, config_rel, false)?;
+    let policy_path = Path::new(&config.policy_dir).join(format!("{}.toml", req.gate));
+    let policy = policy::load_policy(&tree, &policy_path)?;
+    let context = Context {
+        kind: "local".to_owned(),
+        repository: Some(req.repository.to_owned()),
+        commit: Some(req.commit.to_ascii_lowercase()),
+        ..Context::default()
+    };
+    let checked = judge_documents(req.docs, &tree, &policy_path, &policy, &context)?;
+    // The gate's rule ids, to check what an override names.
+    let rules = eval::evaluate(&policy, &Evidence::default(), &context, chrono::Utc::now());
+    let mut all_valid = true;
+    let mut out = String::new();
+    for c in &checked {
+        all_valid &= describe(c, &rules, &mut out);
+    }
+    print_out(&out);
+    Ok(if all_valid {
+        exit::PASSED
+    } else {
+        exit::FAILED
+    })
+}
+
+fn describe(c: &Checked, rules: &Verdict, out: &mut String) -> bool {
+    use std::fmt::Write as _;
+    let kind = c.document.as_ref().map_or("document", Document::kind);
+    let mut valid = true;
+    match &c.outcome {
+        Ok(Accepted::Override(o)) => {
+            let unknown: Vec<&String> = o
+                .rules
+                .iter()
+                .filter(|r| !rules.rules.iter().any(|x| &x.id == *r))
+                .collect();
+            if unknown.is_empty() {
+                let _ = writeln!(out, "{kind} {}: VALID", c.source);
+                let _ = writeln!(
+                    out,
+                    "  waives {}, signed by {}, until {}: {}",
+                    o.rules.join(", "),
+                    o.signers.join(", "),
+                    o.expires,
+                    o.reason
+                );
+            } else {
+                valid = false;
+                let _ = writeln!(out, "{kind} {}: REJECTED", c.source);
+                let _ = writeln!(
+                    out,
+                    "  gate {} has no rule {}",
+                    rules.gate,
+                    unknown
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        Ok(Accepted::Signoff(sigs)) => {
+            let id = match c.document.as_ref().map(|d| &d.grant) {
+                Ok(Grant::Signoff(id)) => id.as_str(),
+                _ => "",
+            };
+            let _ = writeln!(out, "{kind} {}: VALID", c.source);
+            let who: Vec<String> = sigs.iter().map(|s| s.identities.join("|")).collect();
+            let _ = writeln!(out, "  signs off `{id}`, signed by {} (whether they count is decided by the sign-off's principals)", who.join(", "));
+        }
+        Err(reason) => {
+            valid = false;
+            let _ = writeln!(out, "{kind} {}: REJECTED", c.source);
+            let _ = writeln!(out, "  {reason}");
+        }
+    }
+    for sig in &c.signatures {
+        match sig {
+            SignatureCheck::Valid(s) => {
+                let _ = writeln!(
+                    out,
+                    "  good signature: {} ({} {}, {})",
+                    s.identities.join(", "),
+                    s.algorithm,
+                    s.fingerprint,
+                    s.entries.join(", ")
+                );
+            }
+            SignatureCheck::Invalid { reason, .. } => {
+                let _ = writeln!(out, "  bad signature: {reason}");
+            }
+        }
+    }
+    valid
+}

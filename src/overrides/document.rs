@@ -1,0 +1,333 @@
+//! The override and sign-off document (SPEC section 3): strict `key: value`
+//! lines, parsed from the exact bytes that were signed.
+//!
+//! Strict on purpose: a waiver that says something other than what its
+//! author meant (a misspelt key silently dropped, a second `commit:` line
+//! that one reader takes and another ignores) must not verify at all.
+
+use chrono::{DateTime, Utc};
+
+use super::OverrideError;
+
+/// The first line of every document, and the only version we know.
+pub const VERSION_KEY: &str = "tollgate-override";
+
+/// The armor line that starts an SSHSIG signature.
+pub const BEGIN_SIGNATURE: &str = "-----BEGIN SSH SIGNATURE-----";
+/// The armor line that ends an SSHSIG signature.
+pub const END_SIGNATURE: &str = "-----END SSH SIGNATURE-----";
+
+/// What a document asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// `rules: a, b`: waive these rules.
+    Rules(Vec<String>),
+    /// `signoff: ID`: sign off the `[[signoffs]]` entry with this id.
+    Signoff(String),
+}
+
+/// A parsed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// `owner/name` the document is bound to.
+    pub repository: String,
+    /// Full 40-hex commit the document is bound to (lowercase).
+    pub commit: String,
+    /// Gate name.
+    pub gate: String,
+    /// Rules waived, or the sign-off given.
+    pub grant: Grant,
+    /// Why.
+    pub reason: String,
+    /// When it stops applying.
+    pub expires: DateTime<Utc>,
+    /// `expires` exactly as written, for reports.
+    pub expires_text: String,
+}
+
+const KEYS: [&str; 8] = [
+    VERSION_KEY,
+    "repository",
+    "commit",
+    "gate",
+    "rules",
+    "signoff",
+    "reason",
+    "expires",
+];
+
+impl Document {
+    /// Parses `bytes`; `source` names the file in errors (`file:line: ...`).
+    pub fn parse(source: &str, bytes: &[u8]) -> Result<Self, OverrideError> {
+        let err = |line: usize, message: String| OverrideError::Document {
+            file: source.to_owned(),
+            line,
+            message,
+        };
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| err(0, format!("not valid UTF-8 at byte {}", e.valid_up_to())))?;
+        let values = fields(text, &err)?;
+        let get = |key: &str| {
+            values
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, line, v)| (*line, v.as_str()))
+        };
+        let last_line = text.lines().count();
+        let require =
+            |key: &str| get(key).ok_or_else(|| err(last_line, format!("missing key `{key}`")));
+        let (line, version) = require(VERSION_KEY)?;
+        if version != "1" {
+            return Err(err(
+                line,
+                format!(
+                    "document version `{version}` is not supported (this tollgate knows version 1)"
+                ),
+            ));
+        }
+        let (line, repository) = require("repository")?;
+        if repository.split('/').count() != 2 || repository.split('/').any(str::is_empty) {
+            return Err(err(
+                line,
+                format!("repository must be `owner/name`, found `{repository}`"),
+            ));
+        }
+        let (line, commit) = require("commit")?;
+        if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(err(
+                line,
+                format!("commit must be the full 40-hex commit id, found `{commit}`"),
+            ));
+        }
+        let (line, gate) = require("gate")?;
+        if gate.is_empty() {
+            return Err(err(line, "gate is empty".to_owned()));
+        }
+        let grant = match (get("rules"), get("signoff")) {
+            (Some(_), Some((line, _))) => {
+                return Err(err(
+                    line,
+                    "a document holds either `rules:` (an override) or `signoff:`, not both"
+                        .to_owned(),
+                ))
+            }
+            (None, None) => {
+                return Err(err(
+                    last_line,
+                    "missing key `rules` (an override) or `signoff` (a sign-off)".to_owned(),
+                ))
+            }
+            (Some((line, rules)), None) => {
+                let rules: Vec<String> = rules.split(',').map(|r| r.trim().to_owned()).collect();
+                if rules.iter().any(String::is_empty) {
+                    return Err(err(line, "`rules` holds an empty rule id".to_owned()));
+                }
+                Grant::Rules(rules)
+            }
+            (None, Some((line, id))) => {
+                if id.is_empty() {
+                    return Err(err(line, "`signoff` is empty".to_owned()));
+                }
+                Grant::Signoff(id.to_owned())
+            }
+        };
+        let (line, reason) = require("reason")?;
+        if reason.is_empty() {
+            return Err(err(
+                line,
+                "reason is empty: a waiver must say why".to_owned(),
+            ));
+        }
+        let (line, expires_text) = require("expires")?;
+        let expires = DateTime::parse_from_rfc3339(expires_text)
+            .map_err(|e| {
+                err(
+                    line,
+                    format!("expires must be an RFC 3339 time such as 2026-12-31T00:00:00Z ({e})"),
+                )
+            })?
+            .with_timezone(&Utc);
+        Ok(Self {
+            repository: repository.to_owned(),
+            commit: commit.to_ascii_lowercase(),
+            gate: gate.to_owned(),
+            grant,
+            reason: reason.to_owned(),
+            expires,
+            expires_text: expires_text.to_owned(),
+        })
+    }
+
+    /// `override` or `sign-off`, for messages.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self.grant {
+            Grant::Rules(_) => "override",
+            Grant::Signoff(_) => "sign-off",
+        }
+    }
+}
+
+type Field = (&'static str, usize, String);
+
+/// The `key: value` lines, each key known and given once, the version first.
+fn fields(
+    text: &str,
+    err: &dyn Fn(usize, String) -> OverrideError,
+) -> Result<Vec<Field>, OverrideError> {
+    let mut values: Vec<Field> = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let Some((key, value)) = raw.split_once(':') else {
+            return Err(err(line, format!("expected `key: value`, found {raw:?}")));
+        };
+        let key = key.trim();
+        let Some(known) = KEYS.iter().find(|k| **k == key) else {
+            return Err(err(
+                line,
+                format!("unknown key `{key}` (known: {})", KEYS.join(", ")),
+            ));
+        };
+        if values.iter().any(|(k, _, _)| k == known) {
+            return Err(err(line, format!("duplicate key `{key}`")));
+        }
+        if values.is_empty() && *known != VERSION_KEY {
+            return Err(err(
+                line,
+                format!("the first line must be `{VERSION_KEY}: 1`, found `{key}`"),
+            ));
+        }
+        values.push((known, line, value.trim().to_owned()));
+    }
+    Ok(values)
+}
+
+/// Splits a file into the document (every byte before the first
+/// `-----BEGIN SSH SIGNATURE-----` line, exactly as signed) and the armored
+/// signatures that follow it.
+#[must_use]
+pub fn split_signed(bytes: &[u8]) -> (&[u8], Vec<String>) {
+    let mut offset = 0;
+    let mut doc_end = bytes.len();
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        if trim_eol(line) == BEGIN_SIGNATURE.as_bytes() {
+            doc_end = offset;
+            break;
+        }
+        offset += line.len();
+    }
+    (&bytes[..doc_end], armored_blocks(&bytes[doc_end..]))
+}
+
+/// Every `BEGIN`..`END SSH SIGNATURE` block in `bytes`, armor included.
+#[must_use]
+pub fn armored_blocks(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line == BEGIN_SIGNATURE {
+            current = Some(String::new());
+        }
+        if let Some(block) = current.as_mut() {
+            block.push_str(line);
+            block.push('\n');
+            if line == END_SIGNATURE {
+                blocks.extend(current.take());
+            }
+        }
+    }
+    // An unterminated block is still handed on, so that its parse error is reported.
+    blocks.extend(current);
+    blocks
+}
+
+fn trim_eol(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "tollgate-override: 1\nrepository: owner/name\ncommit: 0123456789abcdef0123456789abcdef01234567\ngate: gate3\nrules: coverage.lines, bench.slo[lookup/*]\nreason: generated code lowers coverage; tracked in #123\nexpires: 2026-12-31T00:00:00Z\n";
+
+    #[test]
+    fn parses_the_spec_example() {
+        let d = Document::parse("o.txt", DOC.as_bytes()).unwrap();
+        assert_eq!(d.repository, "owner/name");
+        assert_eq!(d.gate, "gate3");
+        assert_eq!(
+            d.grant,
+            Grant::Rules(vec!["coverage.lines".into(), "bench.slo[lookup/*]".into()])
+        );
+        assert_eq!(d.expires.to_rfc3339(), "2026-12-31T00:00:00+00:00");
+        assert_eq!(d.kind(), "override");
+    }
+
+    #[test]
+    fn parses_a_signoff() {
+        let doc = DOC.replace(
+            "rules: coverage.lines, bench.slo[lookup/*]",
+            "signoff: security-audit",
+        );
+        let d = Document::parse("s.txt", doc.as_bytes()).unwrap();
+        assert_eq!(d.grant, Grant::Signoff("security-audit".into()));
+    }
+
+    fn error(doc: &str) -> String {
+        Document::parse("o.txt", doc.as_bytes())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn strictness_names_file_and_line() {
+        assert_eq!(
+            error(&DOC.replace("gate: gate3", "gate: gate3\ngate: gate2")),
+            "o.txt:5: duplicate key `gate`"
+        );
+        assert!(error(&DOC.replace("reason:", "why:")).starts_with("o.txt:6: unknown key `why`"));
+        assert_eq!(
+            error(&DOC.replace("tollgate-override: 1", "tollgate-override: 2")),
+            "o.txt:1: document version `2` is not supported (this tollgate knows version 1)"
+        );
+        assert!(error(&DOC.replace(
+            "commit: 0123456789abcdef0123456789abcdef01234567",
+            "commit: 0123abc"
+        ))
+        .starts_with("o.txt:3: commit must be the full 40-hex"));
+        assert!(error(&DOC.replace(
+            "reason: generated code lowers coverage; tracked in #123",
+            "reason:"
+        ))
+        .starts_with("o.txt:6: reason is empty"));
+        assert!(error(&DOC.replace("2026-12-31T00:00:00Z", "2026-12-31"))
+            .starts_with("o.txt:7: expires must be"));
+        assert!(error(&DOC.replace("gate: gate3\n", "")).contains("missing key `gate`"));
+        assert!(error(&format!("{DOC}signoff: x\n")).contains("not both"));
+        assert!(error(&DOC.replace("tollgate-override: 1\n", "")).contains("first line must be"));
+        assert!(error("just text\n").starts_with("o.txt:1: expected `key: value`"));
+        assert!(
+            error(&DOC.replace("rules: coverage.lines,", "rules: coverage.lines,,"))
+                .contains("empty rule id")
+        );
+    }
+
+    #[test]
+    fn splits_document_from_signatures_keeping_exact_bytes() {
+        let sig = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n";
+        let file = format!("{DOC}{sig}{sig}");
+        let (doc, sigs) = split_signed(file.as_bytes());
+        assert_eq!(doc, DOC.as_bytes());
+        assert_eq!(sigs, vec![sig.to_owned(), sig.to_owned()]);
+        let (doc, sigs) = split_signed(DOC.as_bytes());
+        assert_eq!(doc, DOC.as_bytes());
+        assert!(sigs.is_empty());
+    }
+}
