@@ -3,11 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-<<<<<<< HEAD
-use super::progress::Progress;
-=======
 use super::overrides;
->>>>>>> h/overrides
+use super::progress::Progress;
 use super::publish;
 use super::remote::{self, ContentsAt, Remote};
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
