@@ -29,7 +29,9 @@ impl Progress {
     pub(super) fn reading(path: &Path) -> Self {
         let size = std::fs::metadata(path).map(|m| m.len()).ok();
         let label = match size {
-            Some(bytes) if bytes >= 1 << 20 => format!("reading {} ({} MB)", path.display(), bytes >> 20),
+            Some(bytes) if bytes >= 1 << 20 => {
+                format!("reading {} ({} MB)", path.display(), bytes >> 20)
+            }
             _ => format!("reading {}", path.display()),
         };
         let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
@@ -54,7 +56,11 @@ fn watch(label: &str, live: bool, done: &AtomicBool) {
         }
         let mut err = std::io::stderr().lock();
         if live {
-            let _ = write!(err, "\r\x1b[2Ktollgate: {label}… {:.1} s", elapsed.as_secs_f64());
+            let _ = write!(
+                err,
+                "\r\x1b[2Ktollgate: {label}… {:.1} s",
+                elapsed.as_secs_f64()
+            );
             let _ = err.flush();
             shown = true;
         } else if !shown {
