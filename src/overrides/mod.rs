@@ -11,7 +11,7 @@
 //!   `tollgate`) plus every binding the SPEC requires: listed key, its
 //!   options, repository, commit, gate, expiry, overridable rules and
 //!   `min_signers` distinct principals;
-//! - [`apply`]: valid overrides turn failing rules into `overridden`;
+//! - [`apply()`]: valid overrides turn failing rules into `overridden`;
 //!   rejected documents and overrides that waive nothing become notes.
 //!
 //! RSA keys are refused: the `ssh-key` `rsa` feature pulls the `rsa` crate
