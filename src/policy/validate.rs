@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use globset::{Glob, GlobMatcher};
+use globset::GlobMatcher;
 use toml::Spanned;
 
 use super::diag::DiagSink;
@@ -126,8 +126,20 @@ fn threshold(value: Option<Spanned<f64>>, sink: &mut DiagSink<'_>) -> Option<Thr
     t
 }
 
-fn glob(text: &Spanned<String>, sink: &mut DiagSink<'_>) -> Option<GlobMatcher> {
-    match Glob::new(text.get_ref()) {
+/// What a glob is matched against: repository paths, where `*` stays within
+/// one directory as in `.gitignore` (`**` crosses), or benchmark ids, which
+/// are names with `/` in them (`lookup/*` matches `lookup/hot/100`).
+#[derive(Clone, Copy)]
+enum GlobOver {
+    Paths,
+    Ids,
+}
+
+fn glob(text: &Spanned<String>, over: GlobOver, sink: &mut DiagSink<'_>) -> Option<GlobMatcher> {
+    let built = globset::GlobBuilder::new(text.get_ref())
+        .literal_separator(matches!(over, GlobOver::Paths))
+        .build();
+    match built {
         Ok(g) => Some(g.compile_matcher()),
         Err(e) => {
             sink.at(span(text), format!("invalid glob: {e}"));
@@ -155,7 +167,7 @@ fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|p| {
-            let matcher = glob(&p.glob, sink);
+            let matcher = glob(&p.glob, GlobOver::Paths, sink);
             let lines = threshold(p.lines, sink);
             let branches = threshold(p.branches, sink);
             let functions = threshold(p.functions, sink);
@@ -331,7 +343,7 @@ fn benchmarks(raw: RawBenchmarks, sink: &mut DiagSink<'_>) -> BenchmarksPolicy {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|s| {
-            let matcher = glob(&s.bench, sink);
+            let matcher = glob(&s.bench, GlobOver::Ids, sink);
             let max_ns = parse_duration_ns(s.max.get_ref());
             if max_ns.is_none() {
                 sink.at(
@@ -449,7 +461,7 @@ fn document(raw: RawDocument, sink: &mut DiagSink<'_>) -> Option<DocumentPolicy>
             "document `id` must be letters, digits, `-`, `_` or `.`",
         );
     }
-    let matcher = glob(&raw.glob, sink)?;
+    let matcher = glob(&raw.glob, GlobOver::Paths, sink)?;
     Some(DocumentPolicy {
         title: raw.title.unwrap_or_else(|| raw.id.get_ref().clone()),
         id: raw.id.into_inner(),
@@ -487,5 +499,39 @@ mod tests {
         assert_eq!(parse_duration_ns("1.5s"), Some(1.5e9));
         assert_eq!(parse_duration_ns("5"), None);
         assert_eq!(parse_duration_ns("5 parsecs"), None);
+    }
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use std::path::Path;
+
+    use crate::policy::{load_policy, FileSource};
+
+    struct Text(&'static str);
+
+    impl FileSource for Text {
+        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
+            Ok(Some(self.0.as_bytes().to_vec()))
+        }
+        fn describe(&self) -> String {
+            "test".to_owned()
+        }
+    }
+
+    #[test]
+    fn path_globs_stay_in_one_directory_but_benchmark_globs_cross_slashes() {
+        let policy = load_policy(
+            &Text(
+                "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[coverage]\n[[coverage.paths]]\nglob = \"src/*.rs\"\nlines = 1.0\n[benchmarks]\n[[benchmarks.slo]]\nbench = \"lookup/*\"\nmax = \"1ms\"\n",
+            ),
+            Path::new("g.toml"),
+        )
+        .unwrap();
+        let path = &policy.coverage.unwrap().paths[0].matcher;
+        assert!(path.is_match("src/lib.rs"));
+        assert!(!path.is_match("src/crypto/aes.rs"));
+        let bench = &policy.benchmarks.unwrap().slo[0].matcher;
+        assert!(bench.is_match("lookup/hot/100"));
     }
 }
