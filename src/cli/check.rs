@@ -430,18 +430,23 @@ fn github_evidence(
     Ok(())
 }
 
-/// Splits configured paths into those present and those missing.
-fn present(paths: &[PathBuf]) -> Result<&[PathBuf], Vec<String>> {
+/// Reads one kind of evidence from its configured files, failing closed:
+/// nothing configured, or any file absent, is missing evidence (the rules
+/// name what was expected); a file that exists but cannot be understood is an
+/// input error from `read`.
+fn read_evidence<T>(
+    paths: &[PathBuf],
+    read: impl FnOnce(&[PathBuf]) -> Result<Slot<T>, RunError>,
+) -> Result<Slot<T>, RunError> {
     let missing: Vec<String> = paths
         .iter()
         .filter(|p| !p.exists())
         .map(|p| p.display().to_string())
         .collect();
-    if missing.is_empty() {
-        Ok(paths)
-    } else {
-        Err(missing)
+    if paths.is_empty() || !missing.is_empty() {
+        return Ok(Slot::Missing { expected: missing });
     }
+    read(paths)
 }
 
 fn sources(paths: &[PathBuf]) -> Vec<String> {
@@ -449,75 +454,55 @@ fn sources(paths: &[PathBuf]) -> Vec<String> {
 }
 
 fn read_audit(paths: &[PathBuf]) -> Result<Slot<audit::AuditReport>, RunError> {
-    if paths.is_empty() {
-        return Ok(Slot::Missing {
-            expected: Vec::new(),
-        });
-    }
-    let paths = match present(paths) {
-        Ok(p) => p,
-        Err(expected) => return Ok(Slot::Missing { expected }),
-    };
-    let mut report = audit::AuditReport::default();
-    for path in paths {
-        let _progress = Progress::reading(path);
-        report.merge(audit::read_audit(path)?);
-    }
-    Ok(Slot::Present {
-        value: report,
-        sources: sources(paths),
+    read_evidence(paths, |paths| {
+        let mut report = audit::AuditReport::default();
+        for path in paths {
+            let _progress = Progress::reading(path);
+            report.merge(audit::read_audit(path)?);
+        }
+        Ok(Slot::Present {
+            value: report,
+            sources: sources(paths),
+        })
     })
 }
 
 fn read_tests(paths: &[PathBuf]) -> Result<Slot<junit::TestRun>, RunError> {
-    if paths.is_empty() {
-        return Ok(Slot::Missing {
-            expected: Vec::new(),
-        });
-    }
-    match present(paths) {
-        Ok(paths) => Ok(Slot::Present {
+    read_evidence(paths, |paths| {
+        Ok(Slot::Present {
             value: junit::read_junit_files(paths)?,
             sources: sources(paths),
-        }),
-        Err(expected) => Ok(Slot::Missing { expected }),
-    }
+        })
+    })
 }
 
 fn read_bench(
     paths: &[PathBuf],
     baseline: Option<PathBuf>,
 ) -> Result<Slot<Vec<bench::Benchmark>>, RunError> {
-    if paths.is_empty() {
-        return Ok(Slot::Missing {
-            expected: Vec::new(),
-        });
-    }
-    let paths = match present(paths) {
-        Ok(p) => p,
-        Err(expected) => return Ok(Slot::Missing { expected }),
-    };
-    let mut current = bench::read_benches(paths)?;
-    let mut all_sources = sources(paths);
-    if let Some(baseline) = baseline {
-        if !baseline.exists() {
-            return Ok(Slot::Missing {
-                expected: vec![baseline.display().to_string()],
-            });
+    read_evidence(paths, |paths| {
+        let mut current = bench::read_benches(paths)?;
+        let mut all_sources = sources(paths);
+        if let Some(baseline) = baseline {
+            if !baseline.exists() {
+                return Ok(Slot::Missing {
+                    expected: vec![baseline.display().to_string()],
+                });
+            }
+            let base = bench::read_bench(&baseline)?;
+            let unmatched = bench::pair_baseline(&mut current, &base.benchmarks);
+            all_sources.push(format!("baseline {}", baseline.display()));
+            if !unmatched.is_empty() {
+                all_sources.push(format!(
+                    "baseline entries without a current result: {}",
+                    unmatched.join(", ")
+                ));
+            }
         }
-        let base = bench::read_bench(&baseline)?;
-        let unmatched = bench::pair_baseline(&mut current, &base.benchmarks);
-        all_sources.push(format!("baseline {}", baseline.display()));
-        if !unmatched.is_empty() {
-            all_sources.push(format!(
-                "baseline entries without a current result: {}",
-                unmatched.join(", ")
-            ));
-        }
-    }
-    Ok(Slot::Present {
-        value: current,
-        sources: all_sources,
+        Ok(Slot::Present {
+            value: current,
+            sources: all_sources,
+        })
     })
 }
 
@@ -567,32 +552,19 @@ fn release_evidence(
     })
 }
 
-/// Reads every coverage file that exists; if any is missing the evidence is
-/// missing (fail closed), and a malformed file is an input error.
+/// Coverage reports, merged across every file given.
 fn read_coverage(paths: &[PathBuf], opts: &ReadOptions) -> Result<Slot<CoverageReport>, RunError> {
-    if paths.is_empty() {
-        return Ok(Slot::Missing {
-            expected: Vec::new(),
-        });
-    }
-    let mut missing = Vec::new();
-    let mut report = CoverageReport::new();
-    for path in paths {
-        if !path.exists() {
-            missing.push(path.display().to_string());
-            continue;
+    read_evidence(paths, |paths| {
+        let mut report = CoverageReport::new();
+        for path in paths {
+            let _progress = Progress::reading(path);
+            read_coverage_file(path, opts, &mut report)?;
         }
-        let _progress = Progress::reading(path);
-        read_coverage_file(path, opts, &mut report)?;
-    }
-    if missing.is_empty() {
         Ok(Slot::Present {
             value: report,
-            sources: paths.iter().map(|p| p.display().to_string()).collect(),
+            sources: sources(paths),
         })
-    } else {
-        Ok(Slot::Missing { expected: missing })
-    }
+    })
 }
 
 /// When a pull request changes policy files, says what its own policy would
