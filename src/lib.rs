@@ -16,4 +16,5 @@ pub mod git;
 pub mod github;
 pub mod overrides;
 pub mod policy;
+pub mod principals;
 pub mod report;

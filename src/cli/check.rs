@@ -323,7 +323,7 @@ fn changed_lines(
     situation: &Situation<'_>,
     context: &Context,
     remote: Option<&Remote>,
-) -> Result<Slot<eval::ChangedLines>, RunError> {
+) -> Result<Slot<diff::ChangedLines>, RunError> {
     if let (Some(base), Some(head)) = (&context.base, &situation.head) {
         if git::has_commit(root, base) && git::has_commit(root, head) {
             return Ok(match diff::git_changed_lines(root, base, head) {
@@ -342,7 +342,7 @@ fn changed_lines(
                 .client
                 .pr_files(&remote.repo, number)
                 .map_err(|e| RunError::GitHub(e.to_string()))?;
-            let mut changes = eval::ChangedLines::default();
+            let mut changes = diff::ChangedLines::default();
             for file in &files {
                 if let Some(patch) = &file.patch {
                     diff::add_patch(&mut changes, &file.path, patch);

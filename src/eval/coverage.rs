@@ -1,20 +1,13 @@
 //! Coverage rules: totals, critical paths and changed lines.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{
     absent, format_percent, Annotation, AnnotationLevel, Evidence, RuleResult, Slot, Status,
 };
 use crate::evidence::coverage::{CoverageReport, CoverageSummary, Tally};
+use crate::evidence::diff::ChangedLines;
 use crate::policy::{CoveragePathPolicy, CoveragePolicy, Threshold};
-
-/// Added lines per repository-relative file, from the diff under review.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChangedLines {
-    /// Path to sorted, distinct added line numbers.
-    pub files: BTreeMap<String, Vec<u32>>,
-}
 
 /// Coverage of the changed lines (SPEC section 6: as diff-cover computes it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

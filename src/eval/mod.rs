@@ -21,12 +21,13 @@ use serde::Serialize;
 use crate::evidence::audit::AuditReport;
 use crate::evidence::bench::Benchmark;
 use crate::evidence::coverage::CoverageReport;
+use crate::evidence::diff::ChangedLines;
 use crate::evidence::github::{CommitChecks, PullRequestReviews};
 use crate::evidence::junit::TestRun;
 use crate::policy::Policy;
 
 pub use bench::format_ns;
-pub use coverage::{patch_coverage, ChangedLines, PatchCoverage};
+pub use coverage::{patch_coverage, PatchCoverage};
 pub use release::{ChangelogFinding, ChangelogState, DocumentEvidence, ReleaseEvidence};
 pub use reviews::{tally as review_tally, ReviewTally};
 pub use signoffs::SignoffSignature;

@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use super::{RuleResult, Status};
-use crate::overrides::{assign_distinct, pattern};
 use crate::policy::SignoffPolicy;
+use crate::principals::{self, assign_distinct};
 
 /// One valid signature on a sign-off document for the commit judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,7 +47,7 @@ fn rule(s: &SignoffPolicy, signatures: &[SignoffSignature]) -> RuleResult {
         .map(|sig| {
             sig.identities
                 .iter()
-                .filter(|id| pattern::matches_list(&allowed, id))
+                .filter(|id| principals::matches_list(&allowed, id))
                 .cloned()
                 .collect()
         })
@@ -58,7 +58,7 @@ fn rule(s: &SignoffPolicy, signatures: &[SignoffSignature]) -> RuleResult {
         .filter(|sig| {
             !sig.identities
                 .iter()
-                .any(|id| pattern::matches_list(&allowed, id))
+                .any(|id| principals::matches_list(&allowed, id))
         })
         .map(|sig| format!("{} ({})", sig.identities.join(", "), sig.fingerprint))
         .collect();

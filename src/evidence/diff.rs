@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use crate::eval::ChangedLines;
+/// Added lines per repository-relative file, from the diff under review.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedLines {
+    /// Path to sorted, distinct added line numbers.
+    pub files: BTreeMap<String, Vec<u32>>,
+}
 
 /// Parses a unified diff with any number of files into added lines per path.
 ///
@@ -137,12 +142,24 @@ fn unquote(quoted: &str) -> Option<String> {
 
 /// Why changed lines could not be obtained from git.
 #[derive(Debug, thiserror::Error)]
-#[error("git diff {range}: {message}")]
-pub struct GitDiffError {
-    /// The range asked for.
-    pub range: String,
-    /// What git said.
-    pub message: String,
+pub enum GitDiffError {
+    /// `git` could not be started (not installed, not on `PATH`).
+    #[error("git diff {range}: cannot run git: {source}")]
+    Spawn {
+        /// The range asked for.
+        range: String,
+        /// Why the process could not start.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `git diff` ran and failed (an unknown revision, not a repository).
+    #[error("git diff {range}: {stderr}")]
+    Failed {
+        /// The range asked for.
+        range: String,
+        /// What git wrote to standard error, trimmed.
+        stderr: String,
+    },
 }
 
 /// Added lines between the merge base of `base` and `head`, and `head`, as
@@ -166,15 +183,15 @@ pub fn git_changed_lines(
             "--",
         ])
         .output()
-        .map_err(|e| GitDiffError {
+        .map_err(|source| GitDiffError::Spawn {
             range: range.clone(),
-            message: format!("cannot run git: {e}"),
+            source,
         })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(GitDiffError {
+        return Err(GitDiffError::Failed {
             range,
-            message: stderr.trim().to_owned(),
+            stderr: stderr.trim().to_owned(),
         });
     }
     Ok(parse_unified_diff(&String::from_utf8_lossy(&out.stdout)))
@@ -208,5 +225,21 @@ mod tests {
     fn quoted_paths_are_unquoted() {
         let diff = "+++ \"b/sp\\303\\244ce.rs\"\n@@ -0,0 +1 @@\n+x\n";
         assert_eq!(parse_unified_diff(diff).files["späce.rs"], vec![1]);
+    }
+
+    #[test]
+    fn a_failing_git_diff_names_the_range_and_what_git_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = git_changed_lines(dir.path(), "no-such-base", "HEAD").unwrap_err();
+        let GitDiffError::Failed { range, stderr } = &err else {
+            panic!("expected git to run and fail, got {err:?}");
+        };
+        assert_eq!(range, "no-such-base...HEAD");
+        assert!(!stderr.is_empty());
+        assert!(
+            err.to_string()
+                .starts_with("git diff no-such-base...HEAD: "),
+            "{err}"
+        );
     }
 }

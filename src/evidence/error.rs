@@ -29,14 +29,16 @@ pub enum EvidenceError {
     },
     /// A tool run to gather evidence failed (for example `cargo metadata`
     /// on a broken manifest).
-    #[error("{path}: {tool} failed: {message}")]
+    #[error("{path}: {tool} failed: {source}")]
     Command {
         /// The file the tool was run on.
         path: PathBuf,
         /// The tool, as a user would type it.
         tool: String,
-        /// The tool's own explanation.
-        message: String,
+        /// The tool's own error (for `cargo metadata`, a
+        /// `cargo_metadata::Error` carrying cargo's standard error).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The file's format could not be recognised.
     #[error("{path}: unrecognised format: {message}")]

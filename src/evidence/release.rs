@@ -149,7 +149,7 @@ pub fn workspace_versions(manifest_path: &Path) -> Result<Vec<PackageVersion>, E
         .map_err(|err| EvidenceError::Command {
             path: manifest_path.to_path_buf(),
             tool: "cargo metadata".into(),
-            message: err.to_string(),
+            source: Box::new(err),
         })?;
     let mut out: Vec<PackageVersion> = metadata
         .workspace_packages()
@@ -404,9 +404,15 @@ mod tests {
         let manifest = dir.path().join("Cargo.toml");
         write(&manifest, "[package\n");
         match workspace_versions(&manifest) {
-            Err(EvidenceError::Command { path, tool, .. }) => {
+            Err(EvidenceError::Command { path, tool, source }) => {
                 assert_eq!(path, manifest);
                 assert_eq!(tool, "cargo metadata");
+                // cargo's own complaint survives, typed, for the report.
+                assert!(
+                    source.downcast_ref::<cargo_metadata::Error>().is_some(),
+                    "{source}"
+                );
+                assert!(source.to_string().contains("Cargo.toml"), "{source}");
             }
             other => panic!("unexpected {other:?}"),
         }

@@ -1,6 +1,7 @@
 //! Application: valid overrides waive failing rules of a verdict. Pure: no
 //! files, no clock; the verdict and the judged documents in, the verdict out.
 
+use super::error::Rejection;
 use super::verify::{Accepted, Checked, SignatureCheck, ValidOverride};
 use crate::eval::{AppliedOverride, Status, Verdict};
 
@@ -40,21 +41,20 @@ pub fn apply(verdict: &mut Verdict, checked: &[Checked]) {
 }
 
 fn apply_one(verdict: &mut Verdict, o: &ValidOverride) {
-    let unknown: Vec<&String> = o
+    let unknown: Vec<String> = o
         .rules
         .iter()
         .filter(|r| !verdict.rules.iter().any(|rule| &rule.id == *r))
+        .cloned()
         .collect();
     if !unknown.is_empty() {
+        let why = Rejection::UnknownRules {
+            gate: verdict.gate.clone(),
+            rules: unknown,
+        };
         verdict.notes.push(format!(
-            "override {} rejected, not applied: gate {} has no rule {}",
-            o.source,
-            verdict.gate,
-            unknown
-                .iter()
-                .map(|r| format!("`{r}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "override {} rejected, not applied: {why}",
+            o.source
         ));
         return;
     }

@@ -1,16 +1,18 @@
 //! Signed overrides and sign-offs (SPEC section 3): parse, verify, apply.
 //!
+//! - [`error`]: why a document, an `allowed_signers` line, a signature or a
+//!   submission does not count, one typed cause each;
 //! - [`document`]: the `tollgate-override: 1` document, strict, from the
 //!   exact bytes that were signed, and the split of a file into document and
 //!   armored signatures;
 //! - [`signers`]: OpenSSH `allowed_signers` files. We parse them ourselves
 //!   because the `ssh-key` crate has no parser for them (and its
 //!   `authorized_keys` one cannot read the principals field);
-//! - [`pattern`]: OpenSSH pattern lists for principals and namespaces;
 //! - [`verify`]: SSHSIG verification (the `ssh-key` crate, namespace
 //!   `tollgate`) plus every binding the SPEC requires: listed key, its
 //!   options, repository, commit, gate, expiry, overridable rules and
-//!   `min_signers` distinct principals;
+//!   `min_signers` distinct principals (counted by [`crate::principals`],
+//!   which also matches principal and namespace pattern lists);
 //! - [`apply()`]: valid overrides turn failing rules into `overridden`;
 //!   rejected documents and overrides that waive nothing become notes.
 //!
@@ -24,39 +26,15 @@
 
 pub mod apply;
 pub mod document;
-pub mod pattern;
+pub mod error;
 pub mod signers;
 pub mod verify;
 
 pub use apply::apply;
 pub use document::{split_signed, Document, Grant};
+pub use error::{OverrideError, Refused, Rejection, SignatureError, SignersLineError, Unusable};
 pub use signers::AllowedSigners;
 pub use verify::{
-    assign_distinct, check_all, merge, Accepted, Checked, SignatureCheck, SignatureText, Signer,
-    Submission, Target, ValidOverride, NAMESPACE,
+    check_all, merge, Accepted, Checked, SignatureCheck, SignatureText, Signer, Submission, Target,
+    ValidOverride, NAMESPACE,
 };
-
-/// A document or `allowed_signers` file that could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OverrideError {
-    /// The document breaks the format.
-    #[error("{file}:{line}: {message}")]
-    Document {
-        /// File.
-        file: String,
-        /// 1-based line (0 when not tied to a line).
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// The `allowed_signers` file breaks the format.
-    #[error("{file}:{line}: {message}")]
-    Signers {
-        /// File.
-        file: String,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-}

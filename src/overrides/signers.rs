@@ -27,8 +27,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use ssh_key::public::KeyData;
 use ssh_key::PublicKey;
 
-use super::pattern;
-use super::OverrideError;
+use super::error::{OverrideError, Refused, SignersLineError, Unusable};
+use crate::principals;
 
 /// One usable line of an `allowed_signers` file.
 #[derive(Debug, Clone)]
@@ -57,37 +57,36 @@ impl SignerEntry {
             .split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty() && !p.starts_with('!'))
-            .filter(|p| pattern::is_wildcard(p) || pattern::matches_list(&self.principals, p))
+            .filter(|p| principals::is_wildcard(p) || principals::matches_list(&self.principals, p))
             .map(str::to_owned)
             .collect()
     }
 
     /// Whether this entry may sign in `namespace` at `now`; `Err` says why not.
-    pub fn usable(&self, namespace: &str, now: DateTime<Utc>) -> Result<(), String> {
+    pub fn usable(&self, namespace: &str, now: DateTime<Utc>) -> Result<(), Unusable> {
         if let Some(ns) = &self.namespaces {
-            if !pattern::matches_list(ns, namespace) {
-                return Err(format!(
-                    "{}: key is restricted to namespaces=\"{ns}\", which does not allow `{namespace}`",
-                    self.location
-                ));
+            if !principals::matches_list(ns, namespace) {
+                return Err(Unusable::Namespace {
+                    location: self.location.clone(),
+                    allowed: ns.clone(),
+                    namespace: namespace.to_owned(),
+                });
             }
         }
         if let Some(after) = self.valid_after {
             if now < after {
-                return Err(format!(
-                    "{}: key is not yet valid (valid-after {})",
-                    self.location,
-                    after.to_rfc3339()
-                ));
+                return Err(Unusable::NotYetValid {
+                    location: self.location.clone(),
+                    after,
+                });
             }
         }
         if let Some(before) = self.valid_before {
             if now > before {
-                return Err(format!(
-                    "{}: key has expired (valid-before {})",
-                    self.location,
-                    before.to_rfc3339()
-                ));
+                return Err(Unusable::Expired {
+                    location: self.location.clone(),
+                    before,
+                });
             }
         }
         Ok(())
@@ -102,7 +101,7 @@ pub struct Refusal {
     /// The refused key, when it could be read (to recognise its signatures).
     pub key: Option<KeyData>,
     /// Why.
-    pub reason: String,
+    pub reason: Refused,
 }
 
 /// A parsed `allowed_signers` file.
@@ -136,10 +135,10 @@ impl AllowedSigners {
                 continue;
             }
             let location = format!("{source}:{line}");
-            let err = |message: String| OverrideError::Signers {
+            let err = |problem| OverrideError::Signers {
                 file: source.to_owned(),
                 line,
-                message,
+                problem,
             };
             parse_line(trimmed, &location, &mut out).map_err(err)?;
         }
@@ -158,15 +157,19 @@ impl AllowedSigners {
     }
 }
 
-fn parse_line(line: &str, location: &str, out: &mut AllowedSigners) -> Result<(), String> {
+fn parse_line(
+    line: &str,
+    location: &str,
+    out: &mut AllowedSigners,
+) -> Result<(), SignersLineError> {
     let (principals, rest) = take_field(line)?;
     let principals = principals.trim_matches('"').to_owned();
     if principals.is_empty() {
-        return Err("empty principals field".to_owned());
+        return Err(SignersLineError::EmptyPrincipals);
     }
     let rest = rest.trim_start();
     if rest.is_empty() {
-        return Err("missing key type and key".to_owned());
+        return Err(SignersLineError::MissingKey);
     }
     let (first, after_first) = take_field(rest)?;
     let (options, key_text) = if looks_like_key_type(first) {
@@ -179,37 +182,47 @@ fn parse_line(line: &str, location: &str, out: &mut AllowedSigners) -> Result<()
         entry_options = parse_options(options)?;
     }
     let mut fields = key_text.split_whitespace();
-    let key_type = fields
-        .next()
-        .ok_or_else(|| "missing key type and key".to_owned())?;
+    let key_type = fields.next().ok_or(SignersLineError::MissingKey)?;
     let key_b64 = fields
         .next()
-        .ok_or_else(|| format!("missing base64 key after `{key_type}`"))?;
+        .ok_or_else(|| SignersLineError::MissingKeyData {
+            key_type: key_type.to_owned(),
+        })?;
     if key_type.contains("-cert-v01@openssh.com") {
         out.refused.push(Refusal {
             location: location.to_owned(),
             key: None,
-            reason: format!("{location}: certificate keys are not supported by tollgate"),
+            reason: Refused::Certificate {
+                location: location.to_owned(),
+            },
         });
         return Ok(());
     }
-    let key = PublicKey::from_openssh(&format!("{key_type} {key_b64}"))
-        .map_err(|e| format!("cannot read the `{key_type}` key: {e}"))?;
+    let key = PublicKey::from_openssh(&format!("{key_type} {key_b64}")).map_err(|error| {
+        SignersLineError::Key {
+            key_type: key_type.to_owned(),
+            error,
+        }
+    })?;
     if entry_options.cert_authority {
         out.refused.push(Refusal {
             location: location.to_owned(),
             key: Some(key.key_data().clone()),
-            reason: format!(
-                "{location}: cert-authority is not supported: tollgate does not verify SSH certificates"
-            ),
+            reason: Refused::CertAuthority {
+                location: location.to_owned(),
+            },
         });
         return Ok(());
     }
     if matches!(key.key_data(), KeyData::Rsa(_)) || key_type == "ssh-dss" {
         let reason = if key_type == "ssh-dss" {
-            format!("{location}: DSA keys are refused (deprecated by OpenSSH)")
+            Refused::Dsa {
+                location: location.to_owned(),
+            }
         } else {
-            format!("{location}: {RSA_REFUSED}")
+            Refused::Rsa {
+                location: location.to_owned(),
+            }
         };
         out.refused.push(Refusal {
             location: location.to_owned(),
@@ -238,7 +251,7 @@ fn looks_like_key_type(field: &str) -> bool {
 
 /// Splits off the first whitespace-delimited field, whitespace inside double
 /// quotes included.
-fn take_field(s: &str) -> Result<(&str, &str), String> {
+fn take_field(s: &str) -> Result<(&str, &str), SignersLineError> {
     let mut quoted = false;
     for (i, c) in s.char_indices() {
         match c {
@@ -248,7 +261,7 @@ fn take_field(s: &str) -> Result<(&str, &str), String> {
         }
     }
     if quoted {
-        Err("unterminated quote".to_owned())
+        Err(SignersLineError::UnterminatedQuote)
     } else {
         Ok((s, ""))
     }
@@ -262,7 +275,7 @@ struct Options {
     valid_before: Option<DateTime<Utc>>,
 }
 
-fn parse_options(text: &str) -> Result<Options, String> {
+fn parse_options(text: &str) -> Result<Options, SignersLineError> {
     let mut options = Options::default();
     for option in split_options(text)? {
         let (name, value) = match option.split_once('=') {
@@ -275,9 +288,9 @@ fn parse_options(text: &str) -> Result<Options, String> {
             ("valid-after", Some(v)) => options.valid_after = Some(parse_time(v)?),
             ("valid-before", Some(v)) => options.valid_before = Some(parse_time(v)?),
             (other, _) => {
-                return Err(format!(
-                    "unknown or malformed option `{other}` (known: cert-authority, namespaces=\"...\", valid-after=..., valid-before=...)"
-                ))
+                return Err(SignersLineError::UnknownOption {
+                    name: other.to_owned(),
+                })
             }
         }
     }
@@ -285,7 +298,7 @@ fn parse_options(text: &str) -> Result<Options, String> {
 }
 
 /// Splits `a,b="x,y",c` at the commas outside quotes.
-fn split_options(text: &str) -> Result<Vec<&str>, String> {
+fn split_options(text: &str) -> Result<Vec<&str>, SignersLineError> {
     let mut parts = Vec::new();
     let mut quoted = false;
     let mut start = 0;
@@ -300,23 +313,29 @@ fn split_options(text: &str) -> Result<Vec<&str>, String> {
         }
     }
     if quoted {
-        return Err(format!("unterminated quote in options `{text}`"));
+        return Err(SignersLineError::UnterminatedOptionQuote {
+            options: text.to_owned(),
+        });
     }
     parts.push(&text[start..]);
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("empty option in `{text}`"));
+        return Err(SignersLineError::EmptyOption {
+            options: text.to_owned(),
+        });
     }
     Ok(parts)
 }
 
 /// `YYYYMMDD[Z]` or `YYYYMMDDHHMM[SS][Z]`; without `Z` taken as UTC (see the module doc).
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+fn parse_time(text: &str) -> Result<DateTime<Utc>, SignersLineError> {
     let digits = text.strip_suffix(['Z', 'z']).unwrap_or(text);
-    let bad = || format!("time `{text}` is not YYYYMMDD[Z] or YYYYMMDDHHMM[SS][Z]");
+    let bad = || SignersLineError::BadTime {
+        text: text.to_owned(),
+    };
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    let num = |range: std::ops::Range<usize>| -> Result<u32, String> {
+    let num = |range: std::ops::Range<usize>| -> Result<u32, SignersLineError> {
         digits
             .get(range)
             .and_then(|s| s.parse().ok())
@@ -378,18 +397,17 @@ mod tests {
         ))
         .unwrap();
         let now = parse_time("20250601Z").unwrap();
-        assert!(s.entries[0]
-            .usable("tollgate", now)
-            .unwrap_err()
-            .contains("namespaces"));
-        assert!(s.entries[1]
-            .usable("tollgate", now)
-            .unwrap_err()
-            .contains("not yet valid"));
-        assert!(s.entries[2]
-            .usable("tollgate", now)
-            .unwrap_err()
-            .contains("expired"));
+        let why = |i: usize| s.entries[i].usable("tollgate", now).unwrap_err();
+        assert!(matches!(why(0), Unusable::Namespace { .. }));
+        assert!(
+            why(0).to_string().contains("namespaces=\"git\""),
+            "{}",
+            why(0)
+        );
+        assert!(matches!(why(1), Unusable::NotYetValid { .. }));
+        assert!(why(1).to_string().contains("not yet valid"), "{}", why(1));
+        assert!(matches!(why(2), Unusable::Expired { .. }));
+        assert!(why(2).to_string().contains("expired"), "{}", why(2));
     }
 
     #[test]
@@ -440,8 +458,10 @@ mod tests {
     fn cert_authority_is_refused_not_accepted() {
         let s = parse(&format!("*@example.org cert-authority {ED}\n")).unwrap();
         assert!(s.entries.is_empty());
+        assert!(matches!(s.refused[0].reason, Refused::CertAuthority { .. }));
         assert!(s.refused[0]
             .reason
+            .to_string()
             .contains("cert-authority is not supported"));
     }
 

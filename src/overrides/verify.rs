@@ -12,10 +12,11 @@ use ssh_key::public::KeyData;
 use ssh_key::{HashAlg, PublicKey, SshSig};
 
 use super::document::{Document, Grant};
-use super::pattern;
-use super::signers::{AllowedSigners, RSA_REFUSED};
+use super::error::{OverrideError, Rejection, SignatureError};
+use super::signers::AllowedSigners;
 use crate::eval::SignoffSignature;
 use crate::policy::Policy;
+use crate::principals::{self, assign_distinct};
 
 /// The SSHSIG namespace every tollgate document is signed in.
 pub const NAMESPACE: &str = "tollgate";
@@ -99,7 +100,7 @@ pub enum SignatureCheck {
         /// File the signature came from.
         source: String,
         /// Why it does not count.
-        reason: String,
+        reason: SignatureError,
     },
 }
 
@@ -133,11 +134,11 @@ pub struct Checked {
     /// File(s) it came from.
     pub source: String,
     /// The parsed document, or why it could not be parsed.
-    pub document: Result<Document, String>,
+    pub document: Result<Document, OverrideError>,
     /// Each signature's outcome.
     pub signatures: Vec<SignatureCheck>,
     /// Valid and what it grants, or why it is rejected.
-    pub outcome: Result<Accepted, String>,
+    pub outcome: Result<Accepted, Rejection>,
 }
 
 /// Judges every submission (merge them first).
@@ -163,7 +164,7 @@ pub fn check(
     target: &Target,
 ) -> Checked {
     let source = submission.source.clone();
-    let document = Document::parse(&source, &submission.document).map_err(|e| e.to_string());
+    let document = Document::parse(&source, &submission.document);
     let signatures: Vec<SignatureCheck> = match signers {
         Ok(signers) => submission
             .signatures
@@ -175,12 +176,14 @@ pub fn check(
             .iter()
             .map(|sig| SignatureCheck::Invalid {
                 source: sig.source.clone(),
-                reason: why.to_owned(),
+                reason: SignatureError::NoSigners {
+                    reason: why.to_owned(),
+                },
             })
             .collect(),
     };
     let outcome = match &document {
-        Err(e) => Err(e.clone()),
+        Err(e) => Err(Rejection::Document(e.clone())),
         Ok(doc) => judge(&source, doc, &signatures, submission, policy, target),
     };
     Checked {
@@ -198,49 +201,42 @@ fn judge(
     submission: &Submission,
     policy: &Policy,
     target: &Target,
-) -> Result<Accepted, String> {
+) -> Result<Accepted, Rejection> {
     bound_to_target(doc, target)?;
     if submission.signatures.is_empty() {
-        return Err(format!(
-            "no signature: append the armored SSHSIG or put it in {source}.sig (ssh-keygen -Y sign -n {NAMESPACE})"
-        ));
+        return Err(Rejection::NoSignature {
+            file: source.to_owned(),
+        });
     }
     let valid: Vec<&Signer> = unique_signers(signatures);
     if valid.is_empty() {
-        let reasons: Vec<String> = signatures
+        let reasons: Vec<SignatureError> = signatures
             .iter()
             .filter_map(|s| match s {
                 SignatureCheck::Invalid { reason, .. } => Some(reason.clone()),
                 SignatureCheck::Valid(_) => None,
             })
             .collect();
-        return Err(format!("no valid signature: {}", reasons.join("; ")));
+        return Err(Rejection::NoValidSignature { reasons });
     }
     match &doc.grant {
         Grant::Rules(rules) => {
-            let refused: Vec<&String> = rules
+            let refused: Vec<String> = rules
                 .iter()
                 .filter(|r| is_not_overridable(r, &policy.overrides.not_overridable))
+                .cloned()
                 .collect();
             if !refused.is_empty() {
-                return Err(format!(
-                    "the policy marks {} as not overridable ([overrides] not_overridable)",
-                    refused
-                        .iter()
-                        .map(|r| format!("`{r}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                return Err(Rejection::NotOverridable { rules: refused });
             }
             let candidates: Vec<Vec<String>> = valid.iter().map(|s| s.identities.clone()).collect();
             let assigned = assign_distinct(&candidates);
             let need = usize::try_from(policy.overrides.min_signers).unwrap_or(usize::MAX);
             if assigned.len() < need {
-                return Err(format!(
-                    "signed by {} distinct principal(s) ({}), the policy requires {need} ([overrides] min_signers)",
-                    assigned.len(),
-                    if assigned.is_empty() { "none".to_owned() } else { assigned.join(", ") }
-                ));
+                return Err(Rejection::TooFewSigners {
+                    signers: assigned,
+                    required: need,
+                });
             }
             Ok(Accepted::Override(ValidOverride {
                 source: source.to_owned(),
@@ -252,20 +248,11 @@ fn judge(
         }
         Grant::Signoff(id) => {
             let Some(rule) = policy.signoffs.iter().find(|s| &s.id == id) else {
-                return Err(format!(
-                    "sign-off `{id}` is not a [[signoffs]] entry of gate {} (known: {})",
-                    policy.name,
-                    if policy.signoffs.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        policy
-                            .signoffs
-                            .iter()
-                            .map(|s| s.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                ));
+                return Err(Rejection::UnknownSignoff {
+                    id: id.clone(),
+                    gate: policy.name.clone(),
+                    known: policy.signoffs.iter().map(|s| s.id.clone()).collect(),
+                });
             };
             Ok(Accepted::Signoff(
                 valid
@@ -278,9 +265,11 @@ fn judge(
                         for p in rule
                             .principals
                             .iter()
-                            .filter(|p| !pattern::is_wildcard(p) && !p.starts_with('!'))
+                            .filter(|p| !principals::is_wildcard(p) && !p.starts_with('!'))
                         {
-                            if s.patterns.iter().any(|list| pattern::matches_list(list, p))
+                            if s.patterns
+                                .iter()
+                                .any(|list| principals::matches_list(list, p))
                                 && !identities.contains(p)
                             {
                                 identities.push(p.clone());
@@ -309,37 +298,37 @@ pub fn is_not_overridable(rule: &str, not_overridable: &[String]) -> bool {
     })
 }
 
-fn bound_to_target(doc: &Document, target: &Target) -> Result<(), String> {
+fn bound_to_target(doc: &Document, target: &Target) -> Result<(), Rejection> {
     match &target.repository {
-        None => return Err("the repository being judged is unknown (no GITHUB_REPOSITORY and no GitHub remote), so the document's binding cannot be checked".to_owned()),
+        None => return Err(Rejection::RepositoryUnknown),
         Some(r) if !r.eq_ignore_ascii_case(&doc.repository) => {
-            return Err(format!("bound to repository {}, but {r} is being judged", doc.repository));
+            return Err(Rejection::OtherRepository {
+                bound: doc.repository.clone(),
+                judged: r.clone(),
+            });
         }
         Some(_) => {}
     }
     match &target.commit {
-        None => {
-            return Err(
-                "the commit being judged is unknown, so the document's binding cannot be checked"
-                    .to_owned(),
-            )
-        }
+        None => return Err(Rejection::CommitUnknown),
         Some(c) if !c.eq_ignore_ascii_case(&doc.commit) => {
-            return Err(format!(
-                "bound to commit {}, but {c} is being judged",
-                doc.commit
-            ));
+            return Err(Rejection::OtherCommit {
+                bound: doc.commit.clone(),
+                judged: c.clone(),
+            });
         }
         Some(_) => {}
     }
     if doc.gate != target.gate {
-        return Err(format!(
-            "bound to gate {}, but {} is being judged",
-            doc.gate, target.gate
-        ));
+        return Err(Rejection::OtherGate {
+            bound: doc.gate.clone(),
+            judged: target.gate.clone(),
+        });
     }
     if doc.expires <= target.now {
-        return Err(format!("expired at {}", doc.expires_text));
+        return Err(Rejection::Expired {
+            expires: doc.expires_text.clone(),
+        });
     }
     Ok(())
 }
@@ -358,61 +347,6 @@ fn unique_signers(signatures: &[SignatureCheck]) -> Vec<&Signer> {
         .collect()
 }
 
-/// Gives each key at most one principal and each principal at most one key,
-/// as many as possible (a bipartite matching): the principals returned are
-/// the distinct people who signed. One key listed under two principals
-/// counts once; two keys of one principal count once.
-#[must_use]
-pub fn assign_distinct(candidates: &[Vec<String>]) -> Vec<String> {
-    let principals: Vec<&String> = {
-        let mut all: Vec<&String> = candidates.iter().flatten().collect();
-        all.sort();
-        all.dedup();
-        all
-    };
-    // owner[p] = key index currently holding principal p.
-    let mut owner: Vec<Option<usize>> = vec![None; principals.len()];
-    for key in 0..candidates.len() {
-        let mut visited = vec![false; principals.len()];
-        augment(key, candidates, &principals, &mut owner, &mut visited);
-    }
-    let mut out: Vec<String> = owner
-        .iter()
-        .zip(&principals)
-        .filter(|(o, _)| o.is_some())
-        .map(|(_, p)| (*p).clone())
-        .collect();
-    out.sort();
-    out
-}
-
-fn augment(
-    key: usize,
-    candidates: &[Vec<String>],
-    principals: &[&String],
-    owner: &mut [Option<usize>],
-    visited: &mut [bool],
-) -> bool {
-    for name in &candidates[key] {
-        let Some(p) = principals.iter().position(|x| *x == name) else {
-            continue;
-        };
-        if visited[p] {
-            continue;
-        }
-        visited[p] = true;
-        let free = match owner[p] {
-            None => true,
-            Some(other) => augment(other, candidates, principals, owner, visited),
-        };
-        if free {
-            owner[p] = Some(key);
-            return true;
-        }
-    }
-    false
-}
-
 /// Verifies one armored signature over `document`.
 #[must_use]
 pub fn verify_signature(
@@ -421,48 +355,49 @@ pub fn verify_signature(
     signers: &AllowedSigners,
     now: DateTime<Utc>,
 ) -> SignatureCheck {
-    let invalid = |reason: String| SignatureCheck::Invalid {
+    let invalid = |reason: SignatureError| SignatureCheck::Invalid {
         source: sig.source.clone(),
         reason,
     };
+    let file = sig.source.clone();
     let sshsig = match SshSig::from_pem(sig.armored.as_bytes()) {
         Ok(s) => s,
-        Err(e) => {
-            return invalid(format!(
-                "{}: not a readable SSH signature ({e})",
-                sig.source
-            ))
-        }
+        Err(error) => return invalid(SignatureError::Unreadable { file, error }),
     };
     let key: &KeyData = sshsig.public_key();
     let fingerprint = PublicKey::from(key.clone())
         .fingerprint(HashAlg::Sha256)
         .to_string();
     if sshsig.namespace() != NAMESPACE {
-        return invalid(format!(
-            "{}: signed in namespace `{}`, not `{NAMESPACE}` (sign with ssh-keygen -Y sign -n {NAMESPACE})",
-            sig.source,
-            sshsig.namespace()
-        ));
+        return invalid(SignatureError::WrongNamespace {
+            file,
+            namespace: sshsig.namespace().to_owned(),
+        });
     }
     if matches!(key, KeyData::Rsa(_)) {
-        return invalid(format!("{}: key {fingerprint}: {RSA_REFUSED}", sig.source));
+        return invalid(SignatureError::Rsa { file, fingerprint });
     }
     let entries: Vec<_> = signers.entries_for(key).collect();
     let Some(first) = entries.first() else {
         return invalid(match signers.refusal_for(key) {
-            Some(r) => format!("{}: key {fingerprint}: {}", sig.source, r.reason),
-            None => format!(
-                "{}: key {fingerprint} is not listed in {}",
-                sig.source, signers.source
-            ),
+            Some(r) => SignatureError::Refused {
+                file,
+                fingerprint,
+                refused: r.reason.clone(),
+            },
+            None => SignatureError::NotListed {
+                file,
+                fingerprint,
+                signers: signers.source.clone(),
+            },
         });
     };
-    if let Err(e) = first.key.verify(NAMESPACE, document, &sshsig) {
-        return invalid(format!(
-            "{}: signature by {fingerprint} does not match the document (changed after signing, or a signature of another file): {e}",
-            sig.source
-        ));
+    if let Err(error) = first.key.verify(NAMESPACE, document, &sshsig) {
+        return invalid(SignatureError::Mismatch {
+            file,
+            fingerprint,
+            error,
+        });
     }
     let mut reasons = Vec::new();
     let usable: Vec<_> = entries
@@ -476,11 +411,11 @@ pub fn verify_signature(
         })
         .collect();
     if usable.is_empty() {
-        return invalid(format!(
-            "{}: key {fingerprint}: {}",
-            sig.source,
-            reasons.join("; ")
-        ));
+        return invalid(SignatureError::Unusable {
+            file,
+            fingerprint,
+            reasons,
+        });
     }
     let mut identities: Vec<String> = Vec::new();
     for entry in &usable {
@@ -502,39 +437,6 @@ pub fn verify_signature(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(v: &[&[&str]]) -> Vec<Vec<String>> {
-        v.iter()
-            .map(|k| k.iter().map(|s| (*s).to_owned()).collect())
-            .collect()
-    }
-
-    #[test]
-    fn one_key_under_two_principals_counts_once() {
-        assert_eq!(assign_distinct(&names(&[&["alice", "bob"]])).len(), 1);
-        assert_eq!(
-            assign_distinct(&names(&[&["alice", "bob"], &["alice", "bob"]])).len(),
-            2
-        );
-    }
-
-    #[test]
-    fn two_keys_of_one_principal_count_once() {
-        assert_eq!(
-            assign_distinct(&names(&[&["alice"], &["alice"]])),
-            vec!["alice"]
-        );
-    }
-
-    #[test]
-    fn matching_finds_the_best_assignment() {
-        // Greedy would give key 0 alice and leave key 1 with nothing.
-        assert_eq!(
-            assign_distinct(&names(&[&["alice", "bob"], &["alice"]])),
-            vec!["alice", "bob"]
-        );
-        assert!(assign_distinct(&[]).is_empty());
-    }
 
     #[test]
     fn merge_joins_identical_documents() {
