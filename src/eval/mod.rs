@@ -26,6 +26,9 @@ use crate::evidence::github::{CommitChecks, PullRequestReviews};
 use crate::evidence::junit::TestRun;
 use crate::policy::Policy;
 
+/// Where a policy layer came from: part of the verdict ([`PolicyInfo`]), so
+/// renderers name it from here rather than reaching into `policy`.
+pub use crate::policy::PolicySource;
 pub use bench::format_ns;
 pub use coverage::{patch_coverage, PatchCoverage};
 pub use release::{ChangelogFinding, ChangelogState, DocumentEvidence, ReleaseEvidence};

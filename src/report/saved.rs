@@ -31,9 +31,8 @@ use serde_json::Value;
 use super::REPORT_SCHEMA;
 use crate::eval::{
     Annotation, AnnotationLevel, AppliedOverride, Conclusion, Context, EvidenceSummary, PolicyInfo,
-    RuleResult, Status, Verdict,
+    PolicySource, RuleResult, Status, Verdict,
 };
-use crate::policy::PolicySource;
 
 /// Largest report accepted, in bytes. Real reports are far smaller (every
 /// annotation of a huge pull request fits in a few MiB); the cap bounds what
