@@ -1,7 +1,7 @@
 //! Where tollgate runs: a GitHub Actions event or a local checkout.
 //!
 //! From Actions, `GITHUB_EVENT_NAME` and the payload at `GITHUB_EVENT_PATH`
-//! decide what is judged (SPEC section 4). In pull-request events the head
+//! decide what is judged (docs/github.md). In pull-request events the head
 //! commit is `pull_request.head.sha`: `GITHUB_SHA` there is the merge commit of
 //! `refs/pull/N/merge`, and a check run on it would never show on the PR.
 

@@ -1,4 +1,4 @@
-//! Process exit codes, as documented in the README and SPEC section 2.
+//! Process exit codes, as documented in the README and docs/reports.md.
 //!
 //! The gate's verdict and the tool's own failures never share a code, so a
 //! script can tell "the commit is not good enough" from "tollgate could not

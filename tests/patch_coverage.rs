@@ -1,4 +1,4 @@
-//! Patch coverage must equal diff-cover's on the same inputs (SPEC section 6).
+//! Patch coverage must equal diff-cover's on the same inputs (docs/formats.md, unified diffs).
 //!
 //! The scenario in `fixtures/patch/coveragepy` is a real git history (rebuilt
 //! by its `recreate-repo.sh`) with coverage.py reports of the head commit and

@@ -1,5 +1,5 @@
 //! The shipped workflows and `action.yml` keep the security habits of
-//! STYLE 12-13 and the release contract of SPEC section 1. Checked
+//! docs/github.md (permissions, the action) and its release gate. Checked
 //! structurally, without a shell or GitHub: a workflow that loses
 //! `permissions: {}` or an unpinned action fails here rather than in review.
 
@@ -138,7 +138,7 @@ fn checkouts_never_persist_credentials() {
     }
 }
 
-/// STYLE 13: expressions reach scripts through `env:`, never pasted into the
+/// docs/github.md, the action: expressions reach scripts through `env:`, never pasted into the
 /// script text where a crafted value becomes shell code.
 #[test]
 fn no_expression_is_pasted_into_a_script() {

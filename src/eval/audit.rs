@@ -1,5 +1,5 @@
 //! Audit rules: vulnerabilities by severity, warning kinds, and waivers
-//! that expire and are reported when they match nothing (STYLE habit 7).
+//! that expire and are reported when they match nothing (docs/policy.md, `[audit]`).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

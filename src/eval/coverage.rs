@@ -9,7 +9,7 @@ use crate::evidence::coverage::{CoverageReport, CoverageSummary, Tally};
 use crate::evidence::diff::ChangedLines;
 use crate::policy::{CoveragePathPolicy, CoveragePolicy, Threshold};
 
-/// Coverage of the changed lines (SPEC section 6: as diff-cover computes it).
+/// Coverage of the changed lines (docs/formats.md, unified diffs: as diff-cover computes it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PatchCoverage {
     /// Coverable changed lines (found) and those executed (hit).

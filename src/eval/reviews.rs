@@ -1,7 +1,7 @@
 //! Review rules: approvals and outstanding change requests.
 //!
 //! Per reviewer, the latest review among `APPROVED`, `CHANGES_REQUESTED` and
-//! `DISMISSED` decides; `COMMENTED` and `PENDING` never undo an approval (FORMATS
+//! `DISMISSED` decides; `COMMENTED` and `PENDING` never undo an approval (docs/policy.md,
 //! 6.4, the community-established reading of GitHub's own behaviour). The PR
 //! author and bots never count.
 

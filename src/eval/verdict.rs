@@ -1,5 +1,5 @@
 //! The verdict: what every renderer reads. Field names are the stable JSON
-//! contract of SPEC section 5; renderers never look anywhere else.
+//! contract of docs/reports.md; renderers never look anywhere else.
 
 use serde::Serialize;
 
@@ -169,7 +169,7 @@ impl From<Tally> for TallyReport {
     }
 }
 
-/// Coverage figures as reported (SPEC section 5 `evidence.coverage`).
+/// Coverage figures as reported (docs/reports.md, `evidence.coverage`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoverageEvidence {
     /// Distinct source files.

@@ -1,5 +1,5 @@
 //! Security-audit evidence: cargo-audit's `--json` report turned into an
-//! [`AuditReport`] (SPEC sections 5 and 6, issue #3).
+//! [`AuditReport`] (docs/formats.md, cargo-audit JSON; issue #3).
 //!
 //! cargo-audit writes one JSON object per audited lockfile, newline-separated,
 //! so one file may hold several; they are read with `serde_json`'s stream
@@ -11,7 +11,7 @@
 //!
 //! The rustsec crate is not used to read the report: it pulls a git client
 //! and a TOML advisory parser we do not need, and its types are strict where
-//! we want leniency (habit 4 in STYLE.md): unknown fields are ignored in
+//! we want leniency (docs/formats.md): unknown fields are ignored in
 //! production but rejected in tests so format drift shows up.
 
 use std::collections::BTreeMap;
@@ -239,7 +239,7 @@ impl AuditReport {
         }
     }
 
-    /// The figures `tollgate inspect` and the JSON report show (SPEC section 5).
+    /// The figures `tollgate inspect` and the JSON report show (docs/reports.md).
     #[must_use]
     pub fn summary(&self) -> AuditSummary {
         AuditSummary {
@@ -590,7 +590,7 @@ mod raw {
 mod tests {
     use super::*;
 
-    /// A cargo-audit 0.22 object shaped exactly as FORMATS.md section 3
+    /// A cargo-audit 0.22 object shaped exactly as cargo-audit 0.22 writes it
     /// describes: one vulnerability with a v3.1 vector, one unmaintained
     /// warning, no other warning kinds (absent, not empty).
     fn sample(id: &str, cvss: Option<&str>) -> String {

@@ -1,4 +1,4 @@
-//! Format detection for `tollgate inspect` (SPEC section 2): which producer
+//! Format detection for `tollgate inspect` (docs/formats.md, format detection): which producer
 //! wrote a file, judged from its content, never from its name.
 //!
 //! JSON is sniffed by shape (a cargo-audit report has `vulnerabilities` and
@@ -82,7 +82,7 @@ impl Serialize for Format {
 }
 
 /// What `tollgate inspect` shows for one path: the detected format and, for
-/// the kinds this module reads, the figures. Serializes to SPEC section 5's
+/// the kinds this module reads, the figures. Serializes to docs/reports.md's
 /// `{"format": "junit", "tests": {…}}` (or `audit`, `bench`); coverage
 /// formats come back with no figures, for the coverage readers to fill in.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,5 +1,5 @@
 //! Test-report evidence: JUnit XML from cargo-nextest, pytest, jest, vitest
-//! and others turned into a [`TestRun`] (SPEC sections 5 and 6, issue #3).
+//! and others turned into a [`TestRun`] (docs/formats.md, JUnit XML; issue #3).
 //!
 //! Producers disagree about where counts live (nextest and vitest put totals
 //! on the root `<testsuites>`, pytest only on each `<testsuite>`, and none of
@@ -84,7 +84,7 @@ impl TestRun {
         self.failing.extend(other.failing);
     }
 
-    /// The `evidence.tests` object of the JSON report (SPEC section 5).
+    /// The `evidence.tests` object of the JSON report (docs/reports.md).
     #[must_use]
     pub fn summary(&self) -> TestsSummary {
         TestsSummary {
@@ -422,7 +422,7 @@ mod tests {
         parse_junit(Path::new("junit.xml"), text)
     }
 
-    /// Shaped like cargo-nextest's output (quick-junit 0.8, FORMATS.md section 5).
+    /// Shaped like cargo-nextest's output (quick-junit 0.8; docs/formats.md, JUnit XML).
     const NEXTEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="nextest-run" tests="4" skipped="0" failures="1" errors="0">
     <testsuite name="demo" tests="2" skipped="0" errors="0" failures="1">

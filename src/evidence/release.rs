@@ -1,4 +1,4 @@
-//! Release-readiness evidence for Gate 3 (SPEC sections 3 and 4, issue #3):
+//! Release-readiness evidence for Gate 3 (docs/formats.md, changelogs and tags; issue #3):
 //! the changelog section for a version, the versions of the workspace's
 //! published packages, and the release tag parsed as semver.
 //!

@@ -1,4 +1,4 @@
-//! Publishing the verdict as a check run (SPEC section 5, issue #4).
+//! Publishing the verdict as a check run (docs/reports.md, issue #4).
 //!
 //! One run per name and commit, ever: a re-run finds the existing run by
 //! name on the head sha and updates it. Creation is the one request that is

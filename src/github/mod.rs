@@ -1,4 +1,4 @@
-//! The only code in tollgate that talks HTTP to GitHub (STYLE, issue #4).
+//! The only code in tollgate that talks HTTP to GitHub (docs/architecture.md, issue #4).
 //!
 //! [`GitHubClient`] reads what the evaluator needs (pull request, reviews,
 //! changed files, other checks and statuses, comments, file contents at a

@@ -1,4 +1,4 @@
-//! The API token, held so that it never prints (STYLE habit 14).
+//! The API token, held so that it never prints (docs/github.md).
 //!
 //! `Debug` and `Display` show `<redacted>`; the only way to the value is
 //! [`Token::expose_secret`], which exists for the transport and for the

@@ -1,4 +1,4 @@
-//! The override and sign-off document (SPEC section 3): strict `key: value`
+//! The override and sign-off document (docs/overrides.md): strict `key: value`
 //! lines, parsed from the exact bytes that were signed.
 //!
 //! Strict on purpose: a waiver that says something other than what its

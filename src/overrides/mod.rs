@@ -1,4 +1,4 @@
-//! Signed overrides and sign-offs (SPEC section 3): parse, verify, apply.
+//! Signed overrides and sign-offs (docs/overrides.md): parse, verify, apply.
 //!
 //! - [`error`]: why a document, an `allowed_signers` line, a signature or a
 //!   submission does not count, one typed cause each;
@@ -9,7 +9,7 @@
 //!   because the `ssh-key` crate has no parser for them (and its
 //!   `authorized_keys` one cannot read the principals field);
 //! - [`verify`]: SSHSIG verification (the `ssh-key` crate, namespace
-//!   `tollgate`) plus every binding the SPEC requires: listed key, its
+//!   `tollgate`) plus every binding docs/overrides.md requires: listed key, its
 //!   options, repository, commit, gate, expiry, overridable rules and
 //!   `min_signers` distinct principals (counted by [`crate::principals`],
 //!   which also matches principal and namespace pattern lists);

@@ -1,5 +1,5 @@
 //! `tollgate.toml`: which gate applies when, where policies live, and where
-//! evidence is found by default (SPEC section 3).
+//! evidence is found by default (docs/policy.md, `tollgate.toml`).
 
 use std::path::Path;
 

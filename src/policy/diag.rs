@@ -1,6 +1,6 @@
 //! Diagnostics for our own configuration files: every problem names the file,
 //! the line and the column, and validation collects all of them in one run
-//! (STYLE habit 3) so a user fixes a policy in one pass, not one error at a time.
+//! (docs/policy.md) so a user fixes a policy in one pass, not one error at a time.
 
 use std::fmt;
 use std::ops::Range;

@@ -1,7 +1,7 @@
 //! Raw policy and configuration files exactly as serde reads them.
 //!
 //! These structs never leave the `policy` module: [`super::load`] validates
-//! them into the model the evaluator uses (STYLE habit 2). Fields that a
+//! them into the model the evaluator uses (docs/architecture.md). Fields that a
 //! semantic check may need to point at are `Spanned`. Unknown keys are found
 //! by `serde_ignored` rather than `deny_unknown_fields`, so that every unknown
 //! key is reported in one run instead of only the first.
@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-/// A policy file (`policies/*.toml`), SPEC section 3.
+/// A policy file (`policies/*.toml`), docs/policy.md.
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct RawPolicy {
     pub schema: Option<Spanned<i64>>,
@@ -134,7 +134,7 @@ pub(crate) struct RawOverrides {
     pub not_overridable: Option<Vec<Spanned<String>>>,
 }
 
-/// `tollgate.toml` at the repository root, SPEC section 3.
+/// `tollgate.toml` at the repository root, docs/policy.md.
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct RawConfig {
     pub policy_dir: Option<Spanned<String>>,

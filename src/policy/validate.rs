@@ -17,7 +17,7 @@ use super::{
     ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, SCHEMA,
 };
 
-/// Warning kinds cargo-audit reports (SPEC section 3).
+/// Warning kinds cargo-audit reports (docs/policy.md, `[audit]`).
 pub(crate) const WARNING_KINDS: [&str; 4] = ["unmaintained", "unsound", "yanked", "notice"];
 
 pub(super) fn layer(raw: RawPolicy, path: &Path, bytes: &[u8], sink: &mut DiagSink<'_>) -> Layer {

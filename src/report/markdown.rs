@@ -60,7 +60,7 @@ pub(crate) fn ranked_rules(verdict: &Verdict) -> Vec<&RuleResult> {
     rules
 }
 
-/// The policy line: which policy judged, exactly (SPEC section 3).
+/// The policy line: which policy judged, exactly (docs/policy.md).
 pub(crate) fn policy_line(verdict: &Verdict) -> String {
     format!(
         "Policy `{}` {} (`{}`, sha256 `{}`)\n",
@@ -141,7 +141,7 @@ fn push_todo(doc: &mut Doc, verdict: &Verdict) {
     }
 }
 
-/// Signed overrides, which every report must show (SPEC section 1).
+/// Signed overrides, which every report must show (docs/overrides.md).
 pub(crate) fn push_overrides(doc: &mut Doc, verdict: &Verdict) {
     if verdict.overrides.is_empty() {
         return;

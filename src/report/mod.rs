@@ -1,5 +1,5 @@
 //! Renderers: a [`Verdict`] in, text out. They only read the verdict; they
-//! never read policy files or evidence (STYLE habit 5).
+//! never read policy files or evidence (docs/architecture.md).
 //!
 //! [`github`] shapes the verdict for GitHub (check-run payload, annotations,
 //! workflow commands, the Actions output files) within GitHub's size limits;
@@ -32,7 +32,7 @@ pub struct ToolInfo {
     pub version: &'static str,
 }
 
-/// The JSON report of SPEC section 5: a verdict plus envelope fields.
+/// The JSON report of docs/reports.md: a verdict plus envelope fields.
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonReport<'a> {
     /// Report layout version.

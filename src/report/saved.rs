@@ -1,5 +1,5 @@
 //! Saved JSON reports read back for `tollgate publish`, the privileged half
-//! of the fork-safe two-workflow pattern (SPEC section 5, `docs/github.md`).
+//! of the fork-safe two-workflow pattern (`docs/github.md`).
 //!
 //! The report arrives as an artifact of a `pull_request` run, which ran the
 //! pull request's own code: for a fork it is **untrusted input** handed to a
@@ -351,7 +351,7 @@ pub fn read_saved_report(path: &Path) -> Result<Verdict, SavedReportError> {
     parse_saved_report(&text)
 }
 
-/// Parses a saved JSON report (SPEC section 5) back into a verdict, checking
+/// Parses a saved JSON report (docs/reports.md) back into a verdict, checking
 /// its schema, its tool and that its conclusion follows from its rules.
 /// Evidence figures are not read back: publishing shows rules, annotations,
 /// overrides and notes.

@@ -1,5 +1,5 @@
 //! criterion's `target/criterion` tree (criterion 0.5 and 0.8 write the same
-//! files; FORMATS.md section 4.1).
+//! files; docs/formats.md, criterion).
 //!
 //! Any directory holding `new/estimates.json` is one benchmark. Its value is
 //! criterion's "typical" estimate (`slope` when measured, else `mean`), in

@@ -1,6 +1,6 @@
 //! The JSON benchmark formats: Bencher Metric Format, github-action-benchmark
 //! (`customSmallerIsBetter`/`customBiggerIsBetter`) and hyperfine
-//! `--export-json` (FORMATS.md sections 4.3 to 4.5).
+//! `--export-json` (docs/formats.md).
 //!
 //! The file is sniffed first (an array is github-action-benchmark, an object
 //! with a `results` array is hyperfine, an object of objects is BMF), then
@@ -152,7 +152,7 @@ fn hyperfine(path: &Path, text: &str) -> Result<Vec<Benchmark>, EvidenceError> {
         .collect())
 }
 
-/// The formats as written, strict in tests (STYLE habit 4).
+/// The formats as written, strict in tests (docs/formats.md).
 #[allow(dead_code)] // fields are declared for `deny_unknown_fields` in tests, not read
 mod raw {
     use serde::de::{Error as _, IgnoredAny};

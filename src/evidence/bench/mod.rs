@@ -1,6 +1,6 @@
 //! Benchmark evidence: criterion's `target/criterion` tree, Bencher Metric
 //! Format, github-action-benchmark and hyperfine JSON turned into a list of
-//! [`Benchmark`]s (SPEC sections 5 and 6, issue #3).
+//! [`Benchmark`]s (docs/formats.md; issue #3).
 //!
 //! Times are normalised to nanoseconds; other measures (throughput, memory)
 //! keep their value and unit so SLOs in time units never compare against
@@ -262,7 +262,7 @@ pub fn pair_baseline(current: &mut [Benchmark], baseline: &[Benchmark]) -> Vec<S
     unmatched
 }
 
-/// One entry of the `evidence.bench` array of the JSON report (SPEC section 5).
+/// One entry of the `evidence.bench` array of the JSON report (docs/reports.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BenchSummary {
     /// Benchmark id.

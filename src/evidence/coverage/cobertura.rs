@@ -1,6 +1,6 @@
 //! A streaming reader of Cobertura XML as written by coverage.py,
 //! cargo-tarpaulin, gcovr, grcov and lcov2cobertura (cargo-llvm-cov
-//! `--cobertura`) (FORMATS.md section 2).
+//! `--cobertura`) (docs/formats.md, Cobertura).
 //!
 //! # What counts
 //!

@@ -1,6 +1,6 @@
 //! A streaming reader of LCOV tracefiles (`.info`), as written by geninfo and
 //! lcov 1.x and 2.x, cargo-llvm-cov, grcov, cargo-tarpaulin, coverage.py,
-//! istanbul/c8/nyc and others (FORMATS.md section 1).
+//! istanbul/c8/nyc and others (docs/formats.md, LCOV).
 //!
 //! # Why not the `lcov` crate
 //!
@@ -10,8 +10,8 @@
 //! comments and blank lines; it misreads `FN:<start>,<end>,<name>` (gcc 9+,
 //! coverage.py) as a function named `<end>,<name>`; and where one tracefile
 //! holds the same file twice (what `lcov -a` writes) it keeps only the last
-//! section instead of summing, which silently loses coverage (FORMATS.md
-//! section 1.4). It also builds a `String` per line and a tree of sections
+//! section instead of summing, which silently loses coverage (docs/formats.md,
+//! LCOV). It also builds a `String` per line and a tree of sections
 //! per test name, which is several times slower and larger than a gate that
 //! reads monorepo-sized reports can afford (issue 5).
 //!

@@ -3,7 +3,7 @@
 //! A [`CoverageReport`] maps repository-relative paths (always `/`-separated)
 //! to per-file coverage. Records for the same file from any number of
 //! sections or input files merge by summing execution counts, so a line is
-//! hit when any record hits it (SPEC section 6). Totals are always derived
+//! hit when any record hits it (docs/formats.md, LCOV). Totals are always derived
 //! from the per-line, per-branch and per-function data, never from a
 //! producer's own summary records, which are not trusted.
 //!

@@ -1,6 +1,6 @@
 //! Source paths as coverage producers write them, turned into the
 //! repository-relative, `/`-separated paths the rest of tollgate globs and
-//! diffs against (SPEC section 6).
+//! diffs against (docs/formats.md, paths).
 //!
 //! Producers write whatever their build machine saw: absolute paths under a
 //! CI checkout (`/home/runner/work/app/app/src/lib.rs`), paths relative to

@@ -34,7 +34,7 @@ impl ReadOptions {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Strictness {
     /// Skip unknown records: other tools' formats grow, and a gate should
-    /// not break on a record it has no use for (STYLE habit 4).
+    /// not break on a record it has no use for (docs/formats.md).
     #[default]
     Lenient,
     /// Reject unknown records, so tests notice when a producer's format

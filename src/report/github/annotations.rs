@@ -15,7 +15,7 @@ use crate::eval::{Annotation, AnnotationLevel, Verdict};
 use crate::report::budget::{clip, clip_chars};
 
 /// GitHub accepts at most 50 annotations per create or update request; more
-/// take further update requests, each appending (FORMATS 6.1).
+/// take further update requests, each appending (docs/reports.md).
 pub const ANNOTATIONS_PER_REQUEST: usize = crate::github::ANNOTATIONS_PER_REQUEST;
 
 /// Most annotations attached to one check run. GitHub has no documented
@@ -25,7 +25,7 @@ pub const ANNOTATIONS_PER_REQUEST: usize = crate::github::ANNOTATIONS_PER_REQUES
 /// JSON report holds all of them.
 pub const MAX_CHECK_ANNOTATIONS: usize = 500;
 
-/// GitHub's limit on an annotation title, in characters (FORMATS 6.1).
+/// GitHub's limit on an annotation title, in characters (docs/reports.md).
 pub const ANNOTATION_TITLE_MAX_CHARS: usize = crate::github::ANNOTATION_TITLE_MAX_CHARS;
 
 /// GitHub's limit on an annotation message is "64 KB"; 64,000 bytes stays

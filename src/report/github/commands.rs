@@ -1,7 +1,7 @@
 //! Workflow commands: the fallback when GitHub refuses a check run.
 //!
 //! A fork's pull-request token is read-only, so creating a check run gets a
-//! 403 (FORMATS 6.2). Lines such as `::error file=src/a.rs,line=3::text`
+//! 403 (docs/github.md). Lines such as `::error file=src/a.rs,line=3::text`
 //! printed to standard output still become annotations on the run, and need
 //! no token at all. Two constraints shape this module:
 //!

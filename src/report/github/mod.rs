@@ -6,7 +6,7 @@
 //! what this module builds. Keeping the limits here means one place knows
 //! GitHub's rules, and they are tested without a server:
 //!
-//! | limit (FORMATS 6.1, 6.5) | where |
+//! | limit (docs/reports.md) | where |
 //! | --- | --- |
 //! | check-run `summary` and `text`: 65,535 **bytes** each | [`check_run`] via the budget cut |
 //! | 50 annotations per request, appended by updates | [`CheckRunOutput::batches`] |
@@ -15,7 +15,7 @@
 //! | step summary 1 MiB | [`append_step_summary`] |
 //!
 //! Every cut is deterministic and ranked failures first, and says what it
-//! left out; the JSON report always holds everything (SPEC section 5).
+//! left out; the JSON report always holds everything (docs/reports.md).
 //!
 //! # Why an undecided verdict is a `failure` check run
 //!
@@ -27,7 +27,7 @@
 //! `skipped` as satisfied: mapping `unknown` to `neutral` would let an
 //! undecided gate merge. `action_required` blocks too, but it promises a
 //! follow-up action (a button served by a GitHub App) that a token-created
-//! check run cannot offer (FORMATS 6.1). So `unknown` becomes `failure`, the
+//! check run cannot offer (docs/reports.md). So `unknown` becomes `failure`, the
 //! fail-closed answer that matches the rest of tollgate, and the title says
 //! "undecided" so that nobody mistakes it for a measured failure.
 
@@ -98,7 +98,7 @@ pub fn check_conclusion(conclusion: Conclusion) -> CheckConclusion {
     }
 }
 
-/// The check run's name for a gate: `tollgate/GATE` (SPEC section 5). Branch
+/// The check run's name for a gate: `tollgate/GATE` (docs/reports.md). Branch
 /// protection requires this exact string.
 #[must_use]
 pub fn check_run_name(gate: &str) -> String {
