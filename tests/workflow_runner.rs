@@ -239,3 +239,719 @@ fn evaluator_templates_and_hash_files() {
         direct
     );
 }
+
+// ------------------------------------------------------------ workflows
+
+const OUTPUTS_ENV: &str = r###"
+name: t
+on: push
+env:
+  WF: workflow
+jobs:
+  one:
+    runs-on: ubuntu-24.04
+    env:
+      JOB: job-${{ env.WF }}
+    outputs:
+      greeting: ${{ steps.out.outputs.greeting }}
+    steps:
+      - id: out
+        run: |
+          echo "greeting=hello" >> "$GITHUB_OUTPUT"
+          {
+            echo "multi<<EOF_X"
+            echo "line 1"
+            echo "line 2"
+            echo "EOF_X"
+          } >> "$GITHUB_OUTPUT"
+          echo "FROM_FILE=set by step" >> "$GITHUB_ENV"
+          mkdir -p "$RUNNER_TEMP/bin"
+          printf '#!/bin/sh\necho tool-ran\n' > "$RUNNER_TEMP/bin/mytool"
+          chmod +x "$RUNNER_TEMP/bin/mytool"
+          echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+          echo "## Summary" >> "$GITHUB_STEP_SUMMARY"
+      - name: Use ${{ steps.out.outputs.greeting }}
+        env:
+          STEP: step
+          MULTI: ${{ steps.out.outputs.multi }}
+        run: |
+          echo "wf=$WF job=$JOB step=$STEP file=$FROM_FILE"
+          echo "ctx=${{ env.FROM_FILE }}"
+          echo "multi=[$MULTI]"
+          mytool
+          echo "ci=$CI actions=$GITHUB_ACTIONS event=$GITHUB_EVENT_NAME os=$RUNNER_OS"
+          test -f "$GITHUB_EVENT_PATH"
+          test "$(pwd)" = "$GITHUB_WORKSPACE"
+  two:
+    needs: one
+    runs-on: ubuntu-24.04
+    steps:
+      - run: echo "got ${{ needs.one.outputs.greeting }} result ${{ needs.one.result }}"
+"###;
+
+#[test]
+fn outputs_env_files_path_and_summary() {
+    let run = run_yaml(OUTPUTS_ENV, &[]);
+    assert_eq!(run.conclusion, "success", "{}", run.logs());
+    let one = run.job("one");
+    let log = one.raw_log();
+    assert!(log.contains("wf=workflow job=job-workflow step=step file=set by step"), "{log}");
+    assert!(log.contains("ctx=set by step"), "{log}");
+    assert!(log.contains("multi=[line 1\nline 2]"), "{log}");
+    assert!(log.contains("tool-ran"), "{log}");
+    assert!(log.contains("ci=true actions=true event=push os=Linux"), "{log}");
+    assert_eq!(one.step("out").outputs["multi"], "line 1\nline 2");
+    assert_eq!(one.step("Use hello").outcome, "success");
+    assert_eq!(one.summary, "## Summary\n");
+    assert_eq!(one.outputs["greeting"], "hello");
+    assert!(run.job("two").raw_log().contains("got hello result success"));
+}
+
+#[test]
+fn conditions_always_failure_and_continue_on_error() {
+    let run = run_yaml(
+        r"
+on: push
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: soft
+        continue-on-error: true
+        run: exit 3
+      - id: after-soft
+        run: echo 'soft outcome=${{ steps.soft.outcome }} conclusion=${{ steps.soft.conclusion }}'
+      - id: hard
+        shell: bash
+        run: false | true; echo piped; exit 1
+      - id: skipped
+        run: echo should not run
+      - id: on-failure
+        if: failure()
+        run: echo 'failure seen, job.status=${{ job.status }}'
+      - id: always
+        if: always() && steps.hard.outcome == 'failure'
+        run: echo always ran
+  later:
+    needs: j
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo never
+  cleanup:
+    needs: j
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo 'j was ${{ needs.j.result }}'
+",
+        &[],
+    );
+    let j = run.job("j");
+    assert_eq!(j.result, "failure");
+    assert_eq!(j.step("soft").outcome, "failure");
+    assert_eq!(j.step("soft").conclusion, "success");
+    assert_eq!(j.step("soft").exit_code, Some(3));
+    assert!(j.raw_log().contains("soft outcome=failure conclusion=success"));
+    assert!(j.raw_log().contains("piped"), "bash without pipefail would not matter here");
+    assert_eq!(j.step("hard").outcome, "failure");
+    assert_eq!(j.step("skipped").outcome, "skipped");
+    assert!(j.raw_log().contains("failure seen, job.status=failure"));
+    assert!(j.raw_log().contains("always ran"));
+    assert!(j
+        .annotations_of("error")
+        .iter()
+        .any(|a| a.message == "Process completed with exit code 1."));
+    assert_eq!(run.job("later").result, "skipped");
+    assert!(run.job("cleanup").raw_log().contains("j was failure"));
+    assert_eq!(run.conclusion, "failure");
+}
+
+#[test]
+fn shells_follow_the_runner() {
+    let run = run_yaml(
+        r"
+on: push
+defaults:
+  run:
+    working-directory: sub
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: default-shell
+        working-directory: .
+        run: |
+          false | true
+          mkdir sub
+          echo default-no-pipefail
+      - id: bash-pipefail
+        shell: bash
+        run: |
+          false | true
+          echo not reached
+      - id: sh
+        if: always()
+        shell: sh
+        run: basename $(pwd)
+      - id: custom
+        if: always()
+        shell: bash --noprofile --norc -x {0}
+        run: echo custom
+",
+        &[],
+    );
+    let j = run.job("j");
+    assert_eq!(j.step("default-shell").outcome, "success", "{}", j.raw_log());
+    assert!(j.raw_log().contains("default-no-pipefail"));
+    assert_eq!(j.step("bash-pipefail").outcome, "failure");
+    assert!(!j.raw_log().contains("not reached"));
+    assert_eq!(j.step("sh").outcome, "success", "{}", j.raw_log());
+    assert!(j.raw_log().contains("\nsub\n"), "{}", j.raw_log());
+    assert!(j.raw_log().contains("+ echo custom"), "{}", j.raw_log());
+}
+
+#[test]
+fn masks_annotations_and_leak_detection() {
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, sha) = repo_with(
+        dir.path(),
+        &[(
+            ".github/workflows/t.yml",
+            r#"
+on: push
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "early: $DYNAMIC"
+          echo "::add-mask::$DYNAMIC"
+          echo "late: $DYNAMIC"
+          echo "secret in log: ${{ secrets.API_KEY }}"
+          echo "::warning file=src/lib.rs,line=3,title=Heads up::careful%0Anext line"
+          echo "::error title=a%2Cb::broken"
+          echo "::group::details"
+          echo "::endgroup::"
+          echo "::stop-commands::pause123"
+          echo "::error::not an annotation"
+          echo "::pause123::"
+          echo "::notice::back"
+        env:
+          DYNAMIC: dyn-value-42
+"#,
+        )],
+    );
+    let mut runner = Runner::new().with_repository("octo/widgets", &remote);
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .event("push", json!({}))
+        .commit(&sha, "refs/heads/main")
+        .token("ghs_tok")
+        .secret("API_KEY", "sk-very-secret")
+        .run();
+    let j = run.job("j");
+    let rendered = j.rendered_log();
+    assert!(rendered.contains("early: dyn-value-42"), "printed before the mask");
+    assert!(rendered.contains("late: ***"), "{rendered}");
+    assert!(rendered.contains("secret in log: ***"), "secrets are masked from the start");
+    assert!(!rendered.contains("::add-mask::"));
+    let w = &j.annotations_of("warning")[0];
+    assert_eq!(w.message, "careful\nnext line");
+    assert_eq!(w.properties["file"], "src/lib.rs");
+    assert_eq!(w.properties["line"], "3");
+    assert_eq!(w.properties["title"], "Heads up");
+    assert_eq!(j.annotations_of("error")[0].properties["title"], "a,b");
+    assert_eq!(j.annotations_of("error").len(), 1, "stop-commands paused processing");
+    assert_eq!(j.annotations_of("notice")[0].message, "back");
+    let leaked = std::panic::catch_unwind(|| run.assert_masks_hold()).unwrap_err();
+    assert!(leaked.downcast_ref::<String>().unwrap().contains("printed before it was masked"));
+    let leaked = std::panic::catch_unwind(|| run.assert_not_leaked("sk-very-secret")).unwrap_err();
+    assert!(leaked.downcast_ref::<String>().unwrap().contains("secret leaked in the output"));
+    run.assert_not_leaked("never-printed");
+}
+
+#[test]
+fn leak_detection_covers_files_and_persisted_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = r#"
+on: push
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: ${{ env.PERSIST || 'false' }}
+      - run: echo "$TOKEN" > "$RUNNER_TEMP/report.json"
+        if: env.WRITE == 'yes'
+        env:
+          TOKEN: ${{ github.token }}
+"#;
+    let (remote, sha) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf)]);
+    let mut runner = Runner::new().with_repository("octo/widgets", &remote);
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .commit(&sha, "refs/heads/main")
+        .token("ghs_filetoken")
+        .run();
+    assert_eq!(run.conclusion, "success", "{}", run.logs());
+    run.assert_not_leaked("ghs_filetoken");
+    // persist-credentials (the default) leaves the token, base64-encoded, in .git/config.
+    let wf2 = wf.replace("${{ env.PERSIST || 'false' }}", "true");
+    write_files(&remote, &[(".github/workflows/t.yml", &wf2)]);
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .commit(&sha, "refs/heads/main")
+        .token("ghs_filetoken")
+        .run();
+    let config = std::fs::read_to_string(run.job("j").workspace.join(".git/config")).unwrap();
+    assert!(config.contains("extraheader = AUTHORIZATION: basic"), "{config}");
+    let basic = "eC1hY2Nlc3MtdG9rZW46Z2hzX2ZpbGV0b2tlbg==";
+    assert!(std::panic::catch_unwind(|| run.assert_not_leaked(basic)).is_err());
+    let wf3 = wf.replace("env.WRITE == 'yes'", "true");
+    write_files(&remote, &[(".github/workflows/t.yml", &wf3)]);
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .commit(&sha, "refs/heads/main")
+        .token("ghs_filetoken")
+        .run();
+    let err = std::panic::catch_unwind(|| run.assert_not_leaked("ghs_filetoken")).unwrap_err();
+    assert!(err.downcast_ref::<String>().unwrap().contains("report.json"));
+}
+
+const ACTION: &str = r#"
+name: greeter
+description: test composite
+inputs:
+  who:
+    description: whom to greet
+    required: true
+  punctuation:
+    description: mark
+    default: "!"
+  token:
+    description: t
+    default: ${{ github.token }}
+outputs:
+  message:
+    description: the greeting
+    value: ${{ steps.make.outputs.message }}
+runs:
+  using: composite
+  steps:
+    - id: make
+      shell: bash
+      env:
+        WHO: ${{ inputs.who }}
+        MARK: ${{ inputs.punctuation }}
+      run: |
+        echo "message=Hello $WHO$MARK" >> "$GITHUB_OUTPUT"
+        echo "path=$GITHUB_ACTION_PATH outer=$OUTER"
+        test -f "$GITHUB_ACTION_PATH/action.yml"
+        test "${{ github.action_path }}" = "$GITHUB_ACTION_PATH"
+        test "${{ inputs.token }}" = "ghs_test_token_value"
+    - if: inputs.who == 'fail'
+      shell: bash
+      run: exit 1
+    - if: failure()
+      shell: bash
+      run: echo inner failure handler
+"#;
+
+#[test]
+fn composite_action_inputs_outputs_and_failure() {
+    let run = run_yaml(
+        r"
+on: push
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: greet
+        uses: ./greeter
+        with:
+          who: Mona
+          bogus: x
+        env:
+          OUTER: from-step
+      - run: echo 'said ${{ steps.greet.outputs.message }}'
+      - id: boom
+        uses: ./greeter
+        with:
+          who: fail
+      - if: always()
+        run: echo 'boom=${{ steps.boom.outcome }}'
+",
+        &[("greeter/action.yml", ACTION)],
+    );
+    let j = run.job("j");
+    let log = j.raw_log();
+    assert_eq!(j.step("greet").outcome, "success", "{log}");
+    assert!(log.contains("said Hello Mona!"), "{log}");
+    assert!(log.contains("outer=from-step"), "{log}");
+    assert!(j.annotations_of("warning")[0].message.starts_with("Unexpected input(s) 'bogus'"));
+    assert_eq!(j.step("boom").outcome, "failure");
+    assert_eq!(j.step("boom").steps.len(), 3);
+    assert!(log.contains("inner failure handler"), "{log}");
+    assert!(log.contains("boom=failure"), "{log}");
+    assert_eq!(j.result, "failure");
+}
+
+#[test]
+fn local_action_needs_a_checkout() {
+    let run = run_yaml(
+        "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./\n",
+        &[],
+    );
+    let j = run.job("j");
+    assert_eq!(j.result, "failure");
+    assert!(j.annotations_of("error")[0].message.contains("Did you forget to run actions/checkout"));
+}
+
+#[test]
+fn artifacts_pass_between_jobs_and_runs() {
+    let wf = r"
+on: push
+jobs:
+  produce:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          mkdir -p out/deep
+          echo one > out/a.txt
+          echo two > out/deep/b.txt
+          echo hidden > out/.hidden
+          echo report > report.json
+      - uses: actions/upload-artifact@v4
+        id: up
+        with:
+          name: evidence
+          path: out
+      - uses: actions/upload-artifact@v4
+        with:
+          name: report
+          path: |
+            report.json
+            out/a.txt
+      - uses: actions/upload-artifact@v4
+        with:
+          name: none
+          path: nothing-here/*
+      - uses: actions/upload-artifact@v4
+        id: dup
+        continue-on-error: true
+        with:
+          name: evidence
+          path: out
+  consume:
+    needs: produce
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: evidence
+          path: ${{ runner.temp }}/ev
+      - uses: actions/download-artifact@v4
+        with:
+          path: all
+      - uses: actions/download-artifact@v4
+        with:
+          pattern: rep*
+          merge-multiple: true
+          path: merged
+      - run: |
+          cat $RUNNER_TEMP/ev/a.txt $RUNNER_TEMP/ev/deep/b.txt
+          test ! -e $RUNNER_TEMP/ev/.hidden
+          ls all | tr '\n' ' '; echo
+          cat merged/report.json merged/out/a.txt
+      - uses: actions/download-artifact@v4
+        id: missing
+        continue-on-error: true
+        with:
+          name: nope
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, sha) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf)]);
+    let mut runner = Runner::new().with_repository("octo/widgets", &remote);
+    let first = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .commit(&sha, "refs/heads/main")
+        .token("t0k")
+        .run();
+    let produce = first.job("produce");
+    assert_eq!(produce.step("up").outcome, "success", "{}", produce.raw_log());
+    assert_eq!(produce.step("dup").outcome, "failure", "artifacts are immutable");
+    assert!(produce
+        .annotations_of("warning")
+        .iter()
+        .any(|a| a.message.starts_with("No files were found")));
+    let consume = first.job("consume");
+    let log = consume.raw_log();
+    assert!(log.contains("one\ntwo\n"), "{log}");
+    assert!(log.contains("evidence report"), "{log}");
+    assert!(log.contains("report\none\n"), "{log}");
+    assert_eq!(consume.step("missing").outcome, "failure");
+    assert!(consume
+        .annotations_of("error")
+        .iter()
+        .any(|a| a.message.contains("Artifact not found for name: nope")));
+
+    // Another run reads the first run's artifact with run-id + github-token.
+    let other = r"
+on: workflow_run
+jobs:
+  read:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with:
+          name: report
+          run-id: ${{ github.event.workflow_run.id }}
+          github-token: ${{ github.token }}
+          path: got
+      - run: cat got/report.json
+      - uses: actions/download-artifact@v4
+        id: without-token
+        continue-on-error: true
+        with:
+          name: report
+          run-id: ${{ github.event.workflow_run.id }}
+";
+    write_files(&remote, &[(".github/workflows/other.yml", other)]);
+    let payload = first.workflow_run_payload(runner.repository());
+    assert_eq!(payload["workflow_run"]["conclusion"], "success");
+    let second = runner
+        .workflow(&remote, ".github/workflows/other.yml")
+        .event("workflow_run", payload)
+        .commit(&sha, "refs/heads/main")
+        .token("t0k")
+        .run();
+    let read = second.job("read");
+    assert!(read.raw_log().contains("report\n"), "{}", read.raw_log());
+    assert_eq!(
+        read.step("without-token").outcome,
+        "failure",
+        "without a token download-artifact looks in the current run"
+    );
+}
+
+#[test]
+fn checkout_of_refs_depth_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = r"
+on: pull_request
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        id: default
+        with:
+          persist-credentials: false
+      - run: cat file.txt; git rev-list --count HEAD
+      - uses: actions/checkout@v4
+        id: base
+        with:
+          ref: main
+          path: base-copy
+          fetch-depth: 0
+          persist-credentials: false
+      - run: cat base-copy/file.txt; git -C base-copy rev-list --count HEAD; git -C base-copy branch --show-current
+      - uses: actions/checkout@v4
+        id: bad
+        continue-on-error: true
+        with:
+          ref: no-such-branch
+          path: x
+      - uses: actions/checkout@v4
+        id: escape
+        continue-on-error: true
+        with:
+          path: ../outside
+";
+    let (remote, base) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf), ("file.txt", "base v1\n")]);
+    write_files(&remote, &[("file.txt", "base v2\n")]);
+    git(&remote, &["commit", "-qam", "second on main"]);
+    git(&remote, &["checkout", "-q", "-b", "feature", &base]);
+    write_files(&remote, &[("file.txt", "from the PR\n")]);
+    git(&remote, &["commit", "-qam", "pr"]);
+    let head = git(&remote, &["rev-parse", "HEAD"]);
+    git(&remote, &["update-ref", "refs/pull/7/head", &head]);
+    git(&remote, &["checkout", "-q", "main"]);
+    let mut runner = Runner::new().with_repository("octo/widgets", &remote);
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .event("pull_request", json!({"action": "opened", "number": 7,
+            "pull_request": {"number": 7, "head": {"sha": head, "ref": "feature"}, "base": {"sha": base, "ref": "main"}}}))
+        .commit(&head, "refs/pull/7/head")
+        .token("tok")
+        .run();
+    let j = run.job("j");
+    let log = j.raw_log();
+    assert!(log.contains("from the PR\n1\n"), "depth 1 by default: {log}");
+    assert!(log.contains("base v2\n2\nmain\n"), "{log}");
+    assert_eq!(j.step("default").outputs["commit"], head);
+    assert_eq!(j.step("bad").outcome, "failure");
+    assert_eq!(j.step("escape").outcome, "failure");
+    assert!(!std::fs::read_to_string(j.workspace.join(".git/config")).unwrap().contains("extraheader"));
+}
+
+#[test]
+fn step_and_job_timeouts_kill() {
+    let started = std::time::Instant::now();
+    let run = run_yaml(
+        r"
+on: push
+jobs:
+  steps:
+    runs-on: ubuntu-latest
+    steps:
+      - id: slow
+        timeout-minutes: 0.01
+        run: sleep 30 & wait
+      - if: always()
+        run: echo after timeout
+  job:
+    runs-on: ubuntu-latest
+    timeout-minutes: 0.01
+    steps:
+      - run: sleep 30
+      - run: echo skipped on cancel
+      - if: always()
+        run: echo cleanup runs
+",
+        &[],
+    );
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    let s = run.job("steps");
+    assert_eq!(s.step("slow").outcome, "failure");
+    assert!(s.annotations_of("error")[0].message.contains("has timed out after 0.01 minutes"));
+    assert!(s.raw_log().contains("after timeout"));
+    let j = run.job("job");
+    assert_eq!(j.result, "cancelled", "{}", j.raw_log());
+    assert!(!j.raw_log().contains("skipped on cancel\n"));
+    assert!(j.raw_log().contains("cleanup runs"));
+    assert_eq!(run.conclusion, "failure");
+}
+
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).unwrap_err();
+    err.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+#[test]
+fn unsupported_features_fail_loudly() {
+    for (snippet, needle) in [
+        ("    strategy:\n      matrix:\n        a: [1]\n    steps:\n      - run: true\n", "`strategy` is not supported"),
+        ("    steps:\n      - uses: someone/else@v1\n", "job j, step `Run someone/else@v1`: `uses: someone/else@v1` (no emulation"),
+        ("    steps:\n      - uses: docker://alpine\n", "Docker actions"),
+        ("    steps:\n      - run: echo hi\n        shell: pwsh\n", "shell `pwsh`"),
+        ("    steps:\n      - run: echo '::set-output name=a::b'\n", "deprecated `::set-output::`"),
+        ("    steps:\n      - run: true\n        bogus: 1\n", "unknown key `bogus`"),
+    ] {
+        let wf = format!("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n{snippet}");
+        let msg = panic_message(move || {
+            run_yaml(&wf, &[]);
+        });
+        assert!(msg.contains(needle), "{needle}: {msg}");
+        assert!(msg.contains("workflow runner"), "{msg}");
+    }
+    let msg = panic_message(|| {
+        run_yaml("on: pull_request\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n", &[]);
+    });
+    assert!(msg.contains("does not trigger"), "{msg}");
+}
+
+#[test]
+fn registered_emulations_and_cache_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = r"
+on: push
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: cache
+        uses: actions/cache@v4
+        with:
+          path: ~/.cargo
+          key: k-${{ hashFiles('**/*.lock') }}
+      - if: steps.cache.outputs.cache-hit != 'true'
+        run: echo 'miss [${{ steps.cache.outputs.cache-hit }}]'
+      - id: nokey
+        continue-on-error: true
+        uses: actions/cache/restore@v4
+        with:
+          path: x
+      - id: mine
+        uses: example/thing@v2
+        with:
+          value: 21
+      - run: echo 'doubled ${{ steps.mine.outputs.double }}'
+";
+    let (remote, sha) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf)]);
+    let mut runner = Runner::new().with_repository("octo/widgets", &remote);
+    runner.emulate(
+        "example/thing",
+        Box::new(|call| {
+            let v: u32 = call.inputs["value"].parse().map_err(|_| "not a number".to_owned())?;
+            call.outputs.insert("double".into(), (v * 2).to_string());
+            call.log.push("::notice::emulated".into());
+            Ok(())
+        }),
+    );
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .commit(&sha, "refs/heads/main")
+        .token("t")
+        .run();
+    let j = run.job("j");
+    assert!(j.raw_log().contains("miss []"), "{}", j.raw_log());
+    assert_eq!(j.step("nokey").outcome, "failure");
+    assert!(j.raw_log().contains("doubled 42"));
+    assert_eq!(j.annotations_of("notice")[0].message, "emulated");
+}
+
+#[test]
+fn triggers_filter_types_branches_and_workflows() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = r"
+on:
+  pull_request:
+    branches: [main]
+  pull_request_review:
+    types: [submitted]
+  push:
+    tags: ['v*']
+  workflow_run:
+    workflows: [ci]
+    types: [completed]
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - run: true
+";
+    let (remote, _) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf)]);
+    let mut runner = Runner::new();
+    let mut check = |event: &str, payload: Value, git_ref: &str| {
+        runner
+            .workflow(&remote, ".github/workflows/t.yml")
+            .event(event, payload)
+            .commit("0", git_ref)
+            .triggers()
+    };
+    let pr = |action: &str, base: &str| json!({"action": action, "pull_request": {"base": {"ref": base}}});
+    assert!(check("pull_request", pr("opened", "main"), "refs/pull/1/merge"));
+    assert!(!check("pull_request", pr("labeled", "main"), "refs/pull/1/merge"));
+    assert!(!check("pull_request", pr("opened", "dev"), "refs/pull/1/merge"));
+    assert!(check("pull_request_review", json!({"action": "submitted"}), "refs/pull/1/merge"));
+    assert!(!check("pull_request_review", json!({"action": "dismissed"}), "refs/pull/1/merge"));
+    assert!(check("push", json!({}), "refs/tags/v1.0.0"));
+    assert!(!check("push", json!({}), "refs/heads/main"));
+    let wr = |name: &str| json!({"action": "completed", "workflow_run": {"name": name}});
+    assert!(check("workflow_run", wr("ci"), "refs/heads/main"));
+    assert!(!check("workflow_run", wr("other"), "refs/heads/main"));
+    assert!(!check("merge_group", json!({}), "refs/heads/main"));
+}

@@ -372,11 +372,15 @@ fn checkout(
         fetch.push("+refs/heads/*:refs/remotes/origin/*".into());
         fetch.push("+refs/tags/*:refs/tags/*".into());
     }
-    fetch.push(if local_ref.is_empty() {
-        target_sha.clone()
-    } else {
-        format!("+{target_sha}:{local_ref}")
-    });
+    // A full fetch already brings branches and tags; other targets come by sha.
+    let covered = depth == 0 && (local_ref.starts_with("refs/remotes/origin/") || local_ref.starts_with("refs/tags/"));
+    if !covered {
+        fetch.push(if local_ref.is_empty() {
+            target_sha.clone()
+        } else {
+            format!("+{target_sha}:{local_ref}")
+        });
+    }
     let fetch_args: Vec<&str> = fetch.iter().map(String::as_str).collect();
     git(&dir, &fetch_args, &home).map_err(|e| format!("actions/checkout: {e}"))?;
     if let Some(branch) = target_ref.strip_prefix("refs/heads/") {
