@@ -295,16 +295,25 @@ fn outputs_env_files_path_and_summary() {
     assert_eq!(run.conclusion, "success", "{}", run.logs());
     let one = run.job("one");
     let log = one.raw_log();
-    assert!(log.contains("wf=workflow job=job-workflow step=step file=set by step"), "{log}");
+    assert!(
+        log.contains("wf=workflow job=job-workflow step=step file=set by step"),
+        "{log}"
+    );
     assert!(log.contains("ctx=set by step"), "{log}");
     assert!(log.contains("multi=[line 1\nline 2]"), "{log}");
     assert!(log.contains("tool-ran"), "{log}");
-    assert!(log.contains("ci=true actions=true event=push os=Linux"), "{log}");
+    assert!(
+        log.contains("ci=true actions=true event=push os=Linux"),
+        "{log}"
+    );
     assert_eq!(one.step("out").outputs["multi"], "line 1\nline 2");
     assert_eq!(one.step("Use hello").outcome, "success");
     assert_eq!(one.summary, "## Summary\n");
     assert_eq!(one.outputs["greeting"], "hello");
-    assert!(run.job("two").raw_log().contains("got hello result success"));
+    assert!(run
+        .job("two")
+        .raw_log()
+        .contains("got hello result success"));
 }
 
 #[test]
@@ -351,8 +360,13 @@ jobs:
     assert_eq!(j.step("soft").outcome, "failure");
     assert_eq!(j.step("soft").conclusion, "success");
     assert_eq!(j.step("soft").exit_code, Some(3));
-    assert!(j.raw_log().contains("soft outcome=failure conclusion=success"));
-    assert!(j.raw_log().contains("piped"), "bash without pipefail would not matter here");
+    assert!(j
+        .raw_log()
+        .contains("soft outcome=failure conclusion=success"));
+    assert!(
+        j.raw_log().contains("piped"),
+        "bash without pipefail would not matter here"
+    );
     assert_eq!(j.step("hard").outcome, "failure");
     assert_eq!(j.step("skipped").outcome, "skipped");
     assert!(j.raw_log().contains("failure seen, job.status=failure"));
@@ -401,7 +415,12 @@ jobs:
         &[],
     );
     let j = run.job("j");
-    assert_eq!(j.step("default-shell").outcome, "success", "{}", j.raw_log());
+    assert_eq!(
+        j.step("default-shell").outcome,
+        "success",
+        "{}",
+        j.raw_log()
+    );
     assert!(j.raw_log().contains("default-no-pipefail"));
     assert_eq!(j.step("bash-pipefail").outcome, "failure");
     assert!(!j.raw_log().contains("not reached"));
@@ -451,9 +470,15 @@ jobs:
         .run();
     let j = run.job("j");
     let rendered = j.rendered_log();
-    assert!(rendered.contains("early: dyn-value-42"), "printed before the mask");
+    assert!(
+        rendered.contains("early: dyn-value-42"),
+        "printed before the mask"
+    );
     assert!(rendered.contains("late: ***"), "{rendered}");
-    assert!(rendered.contains("secret in log: ***"), "secrets are masked from the start");
+    assert!(
+        rendered.contains("secret in log: ***"),
+        "secrets are masked from the start"
+    );
     assert!(!rendered.contains("::add-mask::"));
     let w = &j.annotations_of("warning")[0];
     assert_eq!(w.message, "careful\nnext line");
@@ -461,12 +486,22 @@ jobs:
     assert_eq!(w.properties["line"], "3");
     assert_eq!(w.properties["title"], "Heads up");
     assert_eq!(j.annotations_of("error")[0].properties["title"], "a,b");
-    assert_eq!(j.annotations_of("error").len(), 1, "stop-commands paused processing");
+    assert_eq!(
+        j.annotations_of("error").len(),
+        1,
+        "stop-commands paused processing"
+    );
     assert_eq!(j.annotations_of("notice")[0].message, "back");
     let leaked = std::panic::catch_unwind(|| run.assert_masks_hold()).unwrap_err();
-    assert!(leaked.downcast_ref::<String>().unwrap().contains("printed before it was masked"));
+    assert!(leaked
+        .downcast_ref::<String>()
+        .unwrap()
+        .contains("printed before it was masked"));
     let leaked = std::panic::catch_unwind(|| run.assert_not_leaked("sk-very-secret")).unwrap_err();
-    assert!(leaked.downcast_ref::<String>().unwrap().contains("secret leaked in the output"));
+    assert!(leaked
+        .downcast_ref::<String>()
+        .unwrap()
+        .contains("secret leaked in the output"));
     run.assert_not_leaked("never-printed");
 }
 
@@ -505,7 +540,10 @@ jobs:
         .token("ghs_filetoken")
         .run();
     let config = std::fs::read_to_string(run.job("j").workspace.join(".git/config")).unwrap();
-    assert!(config.contains("extraheader = AUTHORIZATION: basic"), "{config}");
+    assert!(
+        config.contains("extraheader = AUTHORIZATION: basic"),
+        "{config}"
+    );
     let basic = "eC1hY2Nlc3MtdG9rZW46Z2hzX2ZpbGV0b2tlbg==";
     assert!(std::panic::catch_unwind(|| run.assert_not_leaked(basic)).is_err());
     let wf3 = wf.replace("env.WRITE == 'yes'", "true");
@@ -516,7 +554,10 @@ jobs:
         .token("ghs_filetoken")
         .run();
     let err = std::panic::catch_unwind(|| run.assert_not_leaked("ghs_filetoken")).unwrap_err();
-    assert!(err.downcast_ref::<String>().unwrap().contains("report.json"));
+    assert!(err
+        .downcast_ref::<String>()
+        .unwrap()
+        .contains("report.json"));
 }
 
 const ACTION: &str = r#"
@@ -590,7 +631,9 @@ jobs:
     assert_eq!(j.step("greet").outcome, "success", "{log}");
     assert!(log.contains("said Hello Mona!"), "{log}");
     assert!(log.contains("outer=from-step"), "{log}");
-    assert!(j.annotations_of("warning")[0].message.starts_with("Unexpected input(s) 'bogus'"));
+    assert!(j.annotations_of("warning")[0]
+        .message
+        .starts_with("Unexpected input(s) 'bogus'"));
     assert_eq!(j.step("boom").outcome, "failure");
     assert_eq!(j.step("boom").steps.len(), 3);
     assert!(log.contains("inner failure handler"), "{log}");
@@ -606,7 +649,9 @@ fn local_action_needs_a_checkout() {
     );
     let j = run.job("j");
     assert_eq!(j.result, "failure");
-    assert!(j.annotations_of("error")[0].message.contains("Did you forget to run actions/checkout"));
+    assert!(j.annotations_of("error")[0]
+        .message
+        .contains("Did you forget to run actions/checkout"));
 }
 
 #[test]
@@ -680,8 +725,17 @@ jobs:
         .token("t0k")
         .run();
     let produce = first.job("produce");
-    assert_eq!(produce.step("up").outcome, "success", "{}", produce.raw_log());
-    assert_eq!(produce.step("dup").outcome, "failure", "artifacts are immutable");
+    assert_eq!(
+        produce.step("up").outcome,
+        "success",
+        "{}",
+        produce.raw_log()
+    );
+    assert_eq!(
+        produce.step("dup").outcome,
+        "failure",
+        "artifacts are immutable"
+    );
     assert!(produce
         .annotations_of("warning")
         .iter()
@@ -770,7 +824,10 @@ jobs:
         with:
           path: ../outside
 ";
-    let (remote, base) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf), ("file.txt", "base v1\n")]);
+    let (remote, base) = repo_with(
+        dir.path(),
+        &[(".github/workflows/t.yml", wf), ("file.txt", "base v1\n")],
+    );
     write_files(&remote, &[("file.txt", "base v2\n")]);
     git(&remote, &["commit", "-qam", "second on main"]);
     git(&remote, &["checkout", "-q", "-b", "feature", &base]);
@@ -789,12 +846,17 @@ jobs:
         .run();
     let j = run.job("j");
     let log = j.raw_log();
-    assert!(log.contains("from the PR\n1\n"), "depth 1 by default: {log}");
+    assert!(
+        log.contains("from the PR\n1\n"),
+        "depth 1 by default: {log}"
+    );
     assert!(log.contains("base v2\n2\nmain\n"), "{log}");
     assert_eq!(j.step("default").outputs["commit"], head);
     assert_eq!(j.step("bad").outcome, "failure");
     assert_eq!(j.step("escape").outcome, "failure");
-    assert!(!std::fs::read_to_string(j.workspace.join(".git/config")).unwrap().contains("extraheader"));
+    assert!(!std::fs::read_to_string(j.workspace.join(".git/config"))
+        .unwrap()
+        .contains("extraheader"));
 }
 
 #[test]
@@ -826,7 +888,9 @@ jobs:
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     let s = run.job("steps");
     assert_eq!(s.step("slow").outcome, "failure");
-    assert!(s.annotations_of("error")[0].message.contains("has timed out after 0.01 minutes"));
+    assert!(s.annotations_of("error")[0]
+        .message
+        .contains("has timed out after 0.01 minutes"));
     assert!(s.raw_log().contains("after timeout"));
     let j = run.job("job");
     assert_eq!(j.result, "cancelled", "{}", j.raw_log());
@@ -843,12 +907,30 @@ fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
 #[test]
 fn unsupported_features_fail_loudly() {
     for (snippet, needle) in [
-        ("    strategy:\n      matrix:\n        a: [1]\n    steps:\n      - run: true\n", "`strategy` is not supported"),
-        ("    steps:\n      - uses: someone/else@v1\n", "job j, step `Run someone/else@v1`: `uses: someone/else@v1` (no emulation"),
-        ("    steps:\n      - uses: docker://alpine\n", "Docker actions"),
-        ("    steps:\n      - run: echo hi\n        shell: pwsh\n", "shell `pwsh`"),
-        ("    steps:\n      - run: echo '::set-output name=a::b'\n", "deprecated `::set-output::`"),
-        ("    steps:\n      - run: true\n        bogus: 1\n", "unknown key `bogus`"),
+        (
+            "    strategy:\n      matrix:\n        a: [1]\n    steps:\n      - run: true\n",
+            "`strategy` is not supported",
+        ),
+        (
+            "    steps:\n      - uses: someone/else@v1\n",
+            "job j, step `Run someone/else@v1`: `uses: someone/else@v1` (no emulation",
+        ),
+        (
+            "    steps:\n      - uses: docker://alpine\n",
+            "Docker actions",
+        ),
+        (
+            "    steps:\n      - run: echo hi\n        shell: pwsh\n",
+            "shell `pwsh`",
+        ),
+        (
+            "    steps:\n      - run: echo '::set-output name=a::b'\n",
+            "deprecated `::set-output::`",
+        ),
+        (
+            "    steps:\n      - run: true\n        bogus: 1\n",
+            "unknown key `bogus`",
+        ),
     ] {
         let wf = format!("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n{snippet}");
         let msg = panic_message(move || {
@@ -895,7 +977,9 @@ jobs:
     runner.emulate(
         "example/thing",
         Box::new(|call| {
-            let v: u32 = call.inputs["value"].parse().map_err(|_| "not a number".to_owned())?;
+            let v: u32 = call.inputs["value"]
+                .parse()
+                .map_err(|_| "not a number".to_owned())?;
             call.outputs.insert("double".into(), (v * 2).to_string());
             call.log.push("::notice::emulated".into());
             Ok(())
@@ -943,15 +1027,164 @@ jobs:
             .triggers()
     };
     let pr = |action: &str, base: &str| json!({"action": action, "pull_request": {"base": {"ref": base}}});
-    assert!(check("pull_request", pr("opened", "main"), "refs/pull/1/merge"));
-    assert!(!check("pull_request", pr("labeled", "main"), "refs/pull/1/merge"));
-    assert!(!check("pull_request", pr("opened", "dev"), "refs/pull/1/merge"));
-    assert!(check("pull_request_review", json!({"action": "submitted"}), "refs/pull/1/merge"));
-    assert!(!check("pull_request_review", json!({"action": "dismissed"}), "refs/pull/1/merge"));
+    assert!(check(
+        "pull_request",
+        pr("opened", "main"),
+        "refs/pull/1/merge"
+    ));
+    assert!(!check(
+        "pull_request",
+        pr("labeled", "main"),
+        "refs/pull/1/merge"
+    ));
+    assert!(!check(
+        "pull_request",
+        pr("opened", "dev"),
+        "refs/pull/1/merge"
+    ));
+    assert!(check(
+        "pull_request_review",
+        json!({"action": "submitted"}),
+        "refs/pull/1/merge"
+    ));
+    assert!(!check(
+        "pull_request_review",
+        json!({"action": "dismissed"}),
+        "refs/pull/1/merge"
+    ));
     assert!(check("push", json!({}), "refs/tags/v1.0.0"));
     assert!(!check("push", json!({}), "refs/heads/main"));
     let wr = |name: &str| json!({"action": "completed", "workflow_run": {"name": name}});
     assert!(check("workflow_run", wr("ci"), "refs/heads/main"));
     assert!(!check("workflow_run", wr("other"), "refs/heads/main"));
     assert!(!check("merge_group", json!({}), "refs/heads/main"));
+}
+
+// ------------------------------------------------------- shipped action
+
+fn copy_into(from: &Path, to: &Path) {
+    if from.is_dir() {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy_into(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+/// A repository holding this crate's action, sources and policies, with the
+/// example evidence and configuration at its root: base commit and a PR head.
+fn tollgate_repo(dir: &Path) -> (PathBuf, String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = dir.join("remote");
+    for item in [
+        "action.yml",
+        "action",
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "policies",
+    ] {
+        copy_into(&root.join(item), &repo.join(item));
+    }
+    let example = root.join("fixtures/example");
+    for item in ["coverage", "audit", "tests", "bench-criterion"] {
+        copy_into(&example.join(item), &repo.join(item));
+    }
+    let config = std::fs::read_to_string(example.join("tollgate.toml"))
+        .unwrap()
+        .replace("\"../../policies\"", "\"policies\"");
+    write_files(
+        &repo,
+        &[
+            ("tollgate.toml", &config),
+            (
+                ".github/workflows/gate.yml",
+                r"
+name: gate
+on: pull_request
+permissions: {}
+jobs:
+  gate:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+      - id: gate
+        uses: ./
+      - if: always()
+        run: echo 'conclusion=${{ steps.gate.outputs.conclusion }}'
+",
+            ),
+        ],
+    );
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    let base = git(&repo, &["rev-parse", "HEAD"]);
+    git(&repo, &["checkout", "-q", "-b", "feature"]);
+    write_files(&repo, &[("NOTES.md", "a change\n")]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "head"]);
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    git(&repo, &["update-ref", "refs/pull/7/head", &head]);
+    git(&repo, &["checkout", "-q", "main"]);
+    (repo, base, head)
+}
+
+#[test]
+fn shipped_action_posts_a_check_run_to_the_fake() {
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, base, head) = tollgate_repo(dir.path());
+    let fake = FakeGitHub::start();
+    fake.add_pull_request("octo/widgets", PullRequestSeed::new(7, "dev", &head, &base));
+    let mut runner = Runner::new()
+        .with_repository("octo/widgets", &remote)
+        .with_api_url(&fake.url());
+    let shim_dir = runner.scratch("shims");
+    shims::standard(
+        &shim_dir,
+        Path::new(env!("CARGO_BIN_EXE_tollgate")),
+        &shims::Fixtures::example(),
+    );
+    runner.prepend_path(&shim_dir);
+    let payload = json!({
+        "action": "opened",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "user": {"login": "dev"},
+            "head": {"sha": head, "ref": "feature", "repo": {"full_name": "octo/widgets", "fork": false}},
+            "base": {"sha": base, "ref": "main", "repo": {"full_name": "octo/widgets"}}
+        },
+        "repository": {"full_name": "octo/widgets"}
+    });
+    let run = runner
+        .workflow(&remote, ".github/workflows/gate.yml")
+        .event("pull_request", payload)
+        .commit(&head, "refs/pull/7/head")
+        .token(WRITE_TOKEN)
+        .run();
+    let job = run.job("gate");
+    let runs = fake.check_runs("octo/widgets");
+    assert_eq!(runs.len(), 1, "{}", run.logs());
+    assert_eq!(runs[0].head_sha, head);
+    assert!(runs[0].name.starts_with("tollgate/"), "{}", runs[0].name);
+    let conclusion = &job.step("gate").outputs["conclusion"];
+    assert!(
+        conclusion == "pass" || conclusion == "fail",
+        "{}",
+        run.logs()
+    );
+    let calls = std::fs::read_to_string(job.temp.join("shim-calls.log")).unwrap();
+    assert!(calls.contains("cargo install --locked --root"), "{calls}");
+    assert!(job.step("Install tollgate").outcome == "success");
+    assert!(job
+        .rendered_log()
+        .contains(&format!("conclusion={conclusion}")));
+    run.assert_not_leaked(WRITE_TOKEN);
 }

@@ -27,7 +27,7 @@ pub fn run_uses(
     outputs: &mut BTreeMap<String, String>,
 ) -> (bool, Vec<StepRun>) {
     if uses.starts_with("./") || uses == "." {
-        return composite(job, uses, with, env, frame, outputs);
+        return composite(job, uses, &with, env, frame, outputs);
     }
     if uses.starts_with("docker://") {
         job.unsupported(&format!("`uses: {uses}` (Docker actions)"));
@@ -110,7 +110,7 @@ fn check_inputs(job: &mut JobExec<'_>, with: &BTreeMap<String, String>, valid: &
 fn composite(
     job: &mut JobExec<'_>,
     uses: &str,
-    with: BTreeMap<String, String>,
+    with: &BTreeMap<String, String>,
     env: &BTreeMap<String, String>,
     frame: &Frame,
     outputs: &mut BTreeMap<String, String>,
@@ -158,7 +158,7 @@ fn composite(
     }
     let declared = entries(&doc["inputs"]);
     let valid: Vec<&str> = declared.iter().map(|(k, _)| k.as_str()).collect();
-    check_inputs(job, &with, &valid);
+    check_inputs(job, with, &valid);
     let mut inner = Frame {
         steps: Map::new(),
         inputs: Value::Object(Map::new()),
@@ -169,12 +169,11 @@ fn composite(
     };
     let mut inputs = Map::new();
     for (k, spec) in &declared {
-        let value = match with.get(k) {
-            Some(v) => v.clone(),
-            None => {
-                let scope = job.scope(Some(&inner));
-                job.text(&spec["default"], &scope)
-            }
+        let value = if let Some(v) = with.get(k) {
+            v.clone()
+        } else {
+            let scope = job.scope(Some(&inner));
+            job.text(&spec["default"], &scope)
         };
         inputs.insert(k.clone(), Value::String(value));
     }
@@ -373,7 +372,8 @@ fn checkout(
         fetch.push("+refs/tags/*:refs/tags/*".into());
     }
     // A full fetch already brings branches and tags; other targets come by sha.
-    let covered = depth == 0 && (local_ref.starts_with("refs/remotes/origin/") || local_ref.starts_with("refs/tags/"));
+    let covered = depth == 0
+        && (local_ref.starts_with("refs/remotes/origin/") || local_ref.starts_with("refs/tags/"));
     if !covered {
         fetch.push(if local_ref.is_empty() {
             target_sha.clone()

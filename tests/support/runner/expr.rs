@@ -52,6 +52,7 @@ enum Tok {
     Op(&'static str),
 }
 
+#[allow(clippy::too_many_lines)]
 fn lex(src: &str) -> Result<Vec<Tok>, String> {
     let chars: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
@@ -210,10 +211,7 @@ impl Parser<'_> {
             return self.unary();
         }
         let mut left = self.binary(level + 1)?;
-        loop {
-            let Some(Tok::Op(op)) = self.peek() else {
-                break;
-            };
+        while let Some(Tok::Op(op)) = self.peek() {
             let op = *op;
             if !LEVELS[level].contains(&op) {
                 break;

@@ -121,9 +121,8 @@ pub fn triggers(doc: &Yaml, path: &str, event: &str, payload: &Value, git_ref: &
     let tag_rule = filter_allows(filter, tag.unwrap_or(""), "tags", "tags-ignore");
     match (tag.is_some(), branch_rule, tag_rule) {
         // A tag push: only tag filters apply, and branch filters alone exclude it.
-        (true, _, Some(ok)) => ok,
+        (true, _, Some(ok)) | (false, Some(ok), _) => ok,
         (true, Some(_), None) => false,
-        (false, Some(ok), _) => ok,
         (false, None, Some(_)) => event != "push",
         _ => true,
     }
@@ -563,7 +562,7 @@ impl<'a> JobExec<'a> {
             .map(|n| n["result"].as_str().unwrap_or("skipped").to_owned())
             .collect();
         let needs_ok = results.iter().all(|r| r == "success");
-        self.status = if needs_ok {
+        let status = if needs_ok {
             "success"
         } else if results.iter().any(|r| r == "failure") {
             "failure"
@@ -572,16 +571,16 @@ impl<'a> JobExec<'a> {
         } else {
             // A skipped need: neither success() nor failure() holds.
             "skipped"
-        }
-        .to_owned();
+        };
+        status.clone_into(&mut self.status);
         let scope = self.scope(None);
         let cond = scalar(&job["if"]).unwrap_or_else(|| "success()".to_owned());
         let run_it = self.fail_eval(expr::condition(&cond, &scope));
         if !run_it {
-            self.status = "skipped".to_owned();
+            "skipped".clone_into(&mut self.status);
             return self.finish(Vec::new(), BTreeMap::new());
         }
-        self.status = "success".to_owned();
+        "success".clone_into(&mut self.status);
         // Workflow env, then job env (which sees the workflow's).
         let wf_env = self.env_map(&self.doc["env"], &scope);
         self.env.extend(wf_env);
@@ -698,7 +697,7 @@ impl<'a> JobExec<'a> {
                 _ => unreachable!(),
             },
         };
-        self.current_step = name.clone();
+        self.current_step.clone_from(&name);
         let mut record = StepRun {
             name: name.clone(),
             id: id.clone(),
@@ -741,9 +740,10 @@ impl<'a> JobExec<'a> {
         let mut outputs = BTreeMap::new();
         let success = if let Some(script) = run_script {
             let shell = scalar(&step["shell"]).or_else(|| {
-                if frame.action_path.is_some() {
-                    panic!("workflow runner: {at}: a composite action's run step needs `shell`")
-                }
+                assert!(
+                    frame.action_path.is_none(),
+                    "workflow runner: {at}: a composite action's run step needs `shell`"
+                );
                 self.defaults("shell")
             });
             let wd = scalar(&step["working-directory"])
@@ -797,14 +797,14 @@ impl<'a> JobExec<'a> {
         } else {
             "failure"
         };
-        record.outcome = outcome.to_owned();
+        outcome.clone_into(&mut record.outcome);
         record.conclusion = if outcome == "failure" && continue_on_error {
             "success".to_owned()
         } else {
             outcome.to_owned()
         };
         if record.conclusion == "failure" && self.status == "success" {
-            self.status = "failure".to_owned();
+            "failure".clone_into(&mut self.status);
         }
         record.outputs = outputs;
         self.info("##[endgroup]");
@@ -812,7 +812,7 @@ impl<'a> JobExec<'a> {
     }
 
     fn cancel_job(&mut self) {
-        self.status = "cancelled".to_owned();
+        "cancelled".clone_into(&mut self.status);
         let mins = self.job_timeout;
         self.annotate(
             "error",
@@ -1004,7 +1004,7 @@ impl<'a> JobExec<'a> {
         ok
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
     fn exec_script(
         &mut self,
         script: &str,
@@ -1113,16 +1113,15 @@ impl<'a> JobExec<'a> {
             }
             let past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
             let lingering = exited_at.is_some_and(|t| t.elapsed() > Duration::from_secs(2));
-            if (past_deadline && status.is_none()) || lingering {
-                timed_out |= status.is_none();
+            if past_deadline && status.is_none() {
+                timed_out = true;
                 kill_group(pgid);
-                if status.is_none() {
-                    status = child.wait().ok();
-                }
-                exited_at = Some(Instant::now() - Duration::from_secs(1));
-                if lingering {
-                    break;
-                }
+                status = child.wait().ok();
+                exited_at = Some(Instant::now());
+            }
+            if lingering {
+                // Something outside the process group still holds the pipes.
+                break;
             }
         }
         // Background processes of the step do not outlive it here.

@@ -78,6 +78,7 @@ pub mod shims;
 pub mod yaml;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
@@ -188,7 +189,11 @@ impl JobRun {
 
     /// The raw log, every line as printed.
     pub fn raw_log(&self) -> String {
-        self.log.iter().map(|l| format!("{}\n", l.text)).collect()
+        self.log.iter().fold(String::new(), |mut out, l| {
+            out.push_str(&l.text);
+            out.push('\n');
+            out
+        })
     }
 
     /// A step by `id:` or name (also inside composite actions).
@@ -251,10 +256,17 @@ impl WorkflowRun {
 
     /// Every job's rendered log, for failure messages.
     pub fn logs(&self) -> String {
-        self.jobs
-            .iter()
-            .map(|j| format!("=== job {} ({}) ===\n{}", j.id, j.result, j.raw_log()))
-            .collect()
+        self.jobs.iter().fold(String::new(), |mut out, j| {
+            let _ = write!(
+                out,
+                "=== job {} ({}) ===
+{}",
+                j.id,
+                j.result,
+                j.raw_log()
+            );
+            out
+        })
     }
 
     /// The `workflow_run` payload GitHub sends when this run completes. As on

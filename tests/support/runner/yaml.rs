@@ -71,9 +71,10 @@ pub fn string_list(y: &Yaml) -> Vec<String> {
 /// message saying the runner does not emulate them.
 pub fn check_keys(y: &Yaml, supported: &[&str], unsupported: &[&str], at: &str) {
     for (key, _) in entries(y) {
-        if unsupported.contains(&key.as_str()) {
-            panic!("workflow runner: {at}: `{key}` is not supported by the scripted runner");
-        }
+        assert!(
+            !unsupported.contains(&key.as_str()),
+            "workflow runner: {at}: `{key}` is not supported by the scripted runner"
+        );
         assert!(
             supported.contains(&key.as_str()),
             "workflow runner: {at}: unknown key `{key}`"
