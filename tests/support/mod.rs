@@ -8,3 +8,4 @@
 
 pub mod fake_github;
 pub mod raw_http;
+pub mod runner;
