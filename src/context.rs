@@ -1,13 +1,15 @@
 //! Where tollgate runs: a GitHub Actions event or a local checkout.
 //!
 //! From Actions, `GITHUB_EVENT_NAME` and the payload at `GITHUB_EVENT_PATH`
-//! decide what is judged (SPEC section 4). In pull-request events the head
+//! decide what is judged (docs/github.md). In pull-request events the head
 //! commit is `pull_request.head.sha`: `GITHUB_SHA` there is the merge commit of
 //! `refs/pull/N/merge`, and a check run on it would never show on the PR.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use crate::eval::ContextKind;
 
 /// What triggered the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,19 @@ pub enum Trigger {
         /// `GITHUB_SHA`.
         sha: String,
     },
+}
+
+impl Trigger {
+    /// The kind of run this trigger judges, as the verdict's context names it.
+    #[must_use]
+    pub fn kind(&self) -> ContextKind {
+        match self {
+            Trigger::PullRequest { .. } => ContextKind::PullRequest,
+            Trigger::Tag { .. } => ContextKind::Tag,
+            Trigger::Push { .. } => ContextKind::Push,
+            Trigger::Other { event, .. } => ContextKind::from_name(event),
+        }
+    }
 }
 
 /// The Actions run environment.
@@ -296,6 +311,24 @@ mod tests {
                 sha: "abc".into()
             }
         );
+        assert_eq!(ctx.trigger.kind(), ContextKind::Tag);
+    }
+
+    #[test]
+    fn other_events_are_judged_at_github_sha_under_their_own_name() {
+        let ctx = run("workflow_dispatch", "{}").unwrap().unwrap();
+        assert_eq!(
+            ctx.trigger,
+            Trigger::Other {
+                event: "workflow_dispatch".into(),
+                sha: "merge000".into()
+            }
+        );
+        assert_eq!(
+            ctx.trigger.kind(),
+            ContextKind::Event("workflow_dispatch".into())
+        );
+        assert_eq!(ctx.trigger.kind().as_str(), "workflow_dispatch");
     }
 
     #[test]
