@@ -2,6 +2,9 @@
 //! codes and output asserted (trycmd; `TRYCMD=overwrite` refreshes them), and
 //! what trycmd cannot express: a full or closed standard output, and the
 //! exact JSON shapes of `inspect`.
+// The helpers below unwrap too, where clippy's allow-*-in-tests settings do
+// not reach: a failure to run the binary should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeSet;
 use std::path::Path;
