@@ -38,13 +38,12 @@ pub(super) fn report_to_github(
     };
     let failure = match outcome {
         Posting::Posted => None,
-        Posting::Fallback(why) => {
-            // One warning, then the annotations GitHub shows without checks: write.
-            fallback(verdict, &why)?;
-            None
-        }
+        // One warning, then the annotations GitHub shows without checks: write.
+        // A stdout failure is reported after the local files are written.
+        Posting::Fallback(why) => fallback(verdict, &why).err(),
         Posting::Failed(e) => {
-            fallback(verdict, &format!("GitHub API failure: {e}"))?;
+            // The GitHub failure decides the exit code (3); the log is best effort.
+            let _ = fallback(verdict, &format!("GitHub API failure: {e}"));
             Some(RunError::GitHub(e))
         }
     };
