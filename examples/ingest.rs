@@ -12,6 +12,7 @@
 //! functions found/hit) so the script can check that they agree before it
 //! compares their speed, then `seconds=` and `MB/s=`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -71,15 +72,19 @@ fn timed(files: &[String], read: fn(&[PathBuf]) -> Result<Totals, String>) -> Re
     let start = Instant::now();
     let (files, lines, branches, functions) = read(&paths)?;
     let seconds = start.elapsed().as_secs_f64();
-    println!(
-        "files={files} lines={}/{} branches={}/{} functions={}/{}",
-        lines.hit, lines.found, branches.hit, branches.found, functions.hit, functions.found
-    );
-    println!(
-        "seconds={seconds:.3} MB/s={:.1}",
+    // writeln! rather than println!: a closed or full stdout is an error, not a panic.
+    writeln!(
+        std::io::stdout().lock(),
+        "files={files} lines={}/{} branches={}/{} functions={}/{}\nseconds={seconds:.3} MB/s={:.1}",
+        lines.hit,
+        lines.found,
+        branches.hit,
+        branches.found,
+        functions.hit,
+        functions.found,
         bytes as f64 / 1e6 / seconds
-    );
-    Ok(())
+    )
+    .map_err(|e| format!("standard output: {e}"))
 }
 
 fn tollgate_totals(paths: &[PathBuf]) -> Result<Totals, String> {

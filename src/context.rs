@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::eval::ContextKind;
+
 /// What triggered the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
@@ -48,6 +50,19 @@ pub enum Trigger {
         /// `GITHUB_SHA`.
         sha: String,
     },
+}
+
+impl Trigger {
+    /// The kind of run this trigger judges, as the verdict's context names it.
+    #[must_use]
+    pub fn kind(&self) -> ContextKind {
+        match self {
+            Trigger::PullRequest { .. } => ContextKind::PullRequest,
+            Trigger::Tag { .. } => ContextKind::Tag,
+            Trigger::Push { .. } => ContextKind::Push,
+            Trigger::Other { event, .. } => ContextKind::from_name(event),
+        }
+    }
 }
 
 /// The Actions run environment.
@@ -296,6 +311,24 @@ mod tests {
                 sha: "abc".into()
             }
         );
+        assert_eq!(ctx.trigger.kind(), ContextKind::Tag);
+    }
+
+    #[test]
+    fn other_events_are_judged_at_github_sha_under_their_own_name() {
+        let ctx = run("workflow_dispatch", "{}").unwrap().unwrap();
+        assert_eq!(
+            ctx.trigger,
+            Trigger::Other {
+                event: "workflow_dispatch".into(),
+                sha: "merge000".into()
+            }
+        );
+        assert_eq!(
+            ctx.trigger.kind(),
+            ContextKind::Event("workflow_dispatch".into())
+        );
+        assert_eq!(ctx.trigger.kind().as_str(), "workflow_dispatch");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //!
 //! The crate follows one verdict from the edges to the middle and back out:
 //! [`evidence`] turns other tools' outputs into neutral models, [`policy`]
-//! turns policy files into validated rules, [`eval`] is the pure judge, and
-//! [`report`] renders the resulting [`eval::Verdict`]. Only [`cli`] wires
-//! the pieces together.
+//! turns policy files into validated rules, [`gather`] collects the
+//! evidence a gate needs from an evidence root and the trusted repository,
+//! [`eval`] is the pure judge, and [`report`] renders the resulting
+//! [`eval::Verdict`]. Only [`cli`] wires the pieces together.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod context;
 pub mod eval;
 pub mod evidence;
 pub mod exit;
+pub mod gather;
 pub mod git;
 pub mod github;
 pub mod overrides;

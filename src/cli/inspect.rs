@@ -15,11 +15,12 @@ use crate::evidence::{audit, bench, junit};
 use crate::exit;
 use crate::report::Format;
 
-/// One inspected file: `{"file", "format", "coverage"|"audit"|"tests"|"bench": …}`.
+/// One inspected file: `{"format", "file", "coverage"|"audit"|"tests"|"bench": …}`
+/// (docs/reports.md).
 #[derive(Debug, Serialize)]
 struct Inspected {
-    file: String,
     format: &'static str,
+    file: String,
     #[serde(flatten)]
     figures: Figures,
 }
@@ -27,13 +28,45 @@ struct Inspected {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Figures {
-    Coverage {
-        coverage: CoverageEvidence,
-        per_file: Vec<InspectedFile>,
-    },
+    Coverage(InspectedCoverage),
     Audit(audit::AuditReport),
     Tests(junit::TestRun),
     Bench(Vec<bench::BenchSummary>),
+}
+
+/// Coverage totals as the verdict reports them (without `patch`: there is
+/// no change set here), and each source file's own figures.
+#[derive(Debug, Serialize)]
+struct InspectedCoverage {
+    files: usize,
+    lines: TallyReport,
+    branches: TallyReport,
+    functions: TallyReport,
+    per_file: Vec<InspectedFile>,
+}
+
+impl InspectedCoverage {
+    fn new(report: &CoverageReport) -> Self {
+        let totals = CoverageEvidence::from_report(report, None);
+        Self {
+            files: totals.files,
+            lines: totals.lines,
+            branches: totals.branches,
+            functions: totals.functions,
+            per_file: report
+                .files()
+                .map(|(path, cov)| {
+                    let s = cov.summary();
+                    InspectedFile {
+                        path: path.to_owned(),
+                        lines: s.lines.into(),
+                        branches: s.branches.into(),
+                        functions: s.functions.into(),
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -45,6 +78,18 @@ struct InspectedFile {
 }
 
 pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
+    let all = inspect_all(args)?;
+    let text = match args.format {
+        Format::Json => json(&all)?,
+        Format::Human => all.iter().map(human).collect::<Vec<_>>().join("\n"),
+        Format::Markdown => all.iter().map(markdown).collect::<Vec<_>>().join("\n"),
+    };
+    print_out(&text)?;
+    Ok(exit::PASSED)
+}
+
+/// Reads every file, in order; the first that cannot be read stops the run.
+fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
     let root = args.root.clone().unwrap_or_else(|| repo_root(None));
     let opts = ReadOptions {
         repo_root: root,
@@ -58,22 +103,7 @@ pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
             EvidenceFormat::Lcov | EvidenceFormat::Cobertura => {
                 let mut report = CoverageReport::new();
                 read_coverage_file(file, &opts, &mut report)?;
-                let per_file = report
-                    .files()
-                    .map(|(path, cov)| {
-                        let s = cov.summary();
-                        InspectedFile {
-                            path: path.to_owned(),
-                            lines: s.lines.into(),
-                            branches: s.branches.into(),
-                            functions: s.functions.into(),
-                        }
-                    })
-                    .collect();
-                Figures::Coverage {
-                    coverage: CoverageEvidence::from_report(&report, None),
-                    per_file,
-                }
+                Figures::Coverage(InspectedCoverage::new(&report))
             }
             EvidenceFormat::CargoAudit => Figures::Audit(audit::read_audit(file)?),
             EvidenceFormat::Junit => Figures::Tests(junit::read_junit(file)?),
@@ -88,23 +118,17 @@ pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
             figures,
         });
     }
-    let text = match args.format {
-        Format::Json => {
-            let value = if all.len() == 1 {
-                serde_json::to_value(&all[0])
-            } else {
-                serde_json::to_value(&all)
-            };
-            let mut s = value
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .map_err(|e| RunError::Output(e.to_string()))?;
-            s.push('\n');
-            s
-        }
-        Format::Human | Format::Markdown => all.iter().map(human).collect::<Vec<_>>().join("\n"),
-    };
-    print_out(&text);
-    Ok(exit::PASSED)
+    Ok(all)
+}
+
+/// One file is an object, several an array of them.
+fn json(all: &[Inspected]) -> Result<String, RunError> {
+    let mut text = match all {
+        [one] => serde_json::to_string_pretty(one),
+        many => serde_json::to_string_pretty(many),
+    }?;
+    text.push('\n');
+    Ok(text)
 }
 
 fn tally(t: &TallyReport) -> String {
@@ -119,7 +143,7 @@ fn tally(t: &TallyReport) -> String {
 fn human(i: &Inspected) -> String {
     let mut out = String::new();
     match &i.figures {
-        Figures::Coverage { coverage, per_file } => {
+        Figures::Coverage(coverage) => {
             let _ = writeln!(
                 out,
                 "{}: {} coverage, {} files",
@@ -132,7 +156,7 @@ fn human(i: &Inspected) -> String {
                 tally(&coverage.branches),
                 tally(&coverage.functions)
             );
-            for f in per_file {
+            for f in &coverage.per_file {
                 let _ = writeln!(
                     out,
                     "  {}\n             lines {:<24} branches {:<24} functions {}",
@@ -217,6 +241,140 @@ fn audit_human(out: &mut String, i: &Inspected, report: &audit::AuditReport) {
                 w.package,
                 w.version,
                 w.id.as_deref().unwrap_or("")
+            );
+        }
+    }
+}
+
+/// Text for a Markdown table cell: pipes escaped, on one line.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\r', '\n'], " ")
+}
+
+/// Text in a Markdown code span (backticks cannot be escaped inside one).
+fn code(text: &str) -> String {
+    format!("`{}`", cell(text).replace('`', "'"))
+}
+
+/// The same figures as [`human`], as Markdown tables to paste into a pull
+/// request or an issue.
+fn markdown(i: &Inspected) -> String {
+    let mut out = String::new();
+    let file = code(&i.file);
+    match &i.figures {
+        Figures::Coverage(coverage) => {
+            let _ = writeln!(
+                out,
+                "### {file}: {} coverage, {} files\n",
+                i.format, coverage.files
+            );
+            let _ = writeln!(out, "| File | Lines | Branches | Functions |");
+            let _ = writeln!(out, "|---|---:|---:|---:|");
+            let _ = writeln!(
+                out,
+                "| **total** | {} | {} | {} |",
+                tally(&coverage.lines),
+                tally(&coverage.branches),
+                tally(&coverage.functions)
+            );
+            for f in &coverage.per_file {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    code(&f.path),
+                    tally(&f.lines),
+                    tally(&f.branches),
+                    tally(&f.functions)
+                );
+            }
+        }
+        Figures::Audit(report) => audit_markdown(&mut out, &file, i.format, report),
+        Figures::Tests(run) => {
+            let _ = writeln!(
+                out,
+                "### {file}: {} report, {} tests\n\n{} passed ({} flaky), {} failed, {} errors, {} skipped",
+                i.format, run.total, run.passed, run.flaky, run.failed, run.errors, run.skipped
+            );
+            if !run.failing.is_empty() {
+                let _ = writeln!(out, "\n| Outcome | Test | Suite |");
+                let _ = writeln!(out, "|---|---|---|");
+                for t in &run.failing {
+                    let _ = writeln!(
+                        out,
+                        "| {:?} | {} | {} |",
+                        t.kind,
+                        code(&t.name),
+                        cell(&t.suite)
+                    );
+                }
+            }
+        }
+        Figures::Bench(benches) => {
+            let _ = writeln!(
+                out,
+                "### {file}: {} results, {} benchmarks\n",
+                i.format,
+                benches.len()
+            );
+            let _ = writeln!(out, "| Benchmark | Time | Change |");
+            let _ = writeln!(out, "|---|---:|---:|");
+            for b in benches {
+                let value = b.value_ns.map_or_else(|| "-".to_owned(), format_ns);
+                let change = b
+                    .change_percent
+                    .map_or_else(|| "-".to_owned(), |c| format!("{c:+.2}%"));
+                let _ = writeln!(out, "| {} | {value} | {change} |", code(&b.id));
+            }
+        }
+    }
+    out
+}
+
+fn audit_markdown(out: &mut String, file: &str, format: &str, report: &audit::AuditReport) {
+    let _ = writeln!(
+        out,
+        "### {file}: {} report, {} lockfile(s), {} vulnerabilit{}\n",
+        format,
+        report.lockfiles.len(),
+        report.vulnerabilities.len(),
+        if report.vulnerabilities.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
+    );
+    if !report.vulnerabilities.is_empty() {
+        let _ = writeln!(out, "| Advisory | Severity | Score | Package | Title |");
+        let _ = writeln!(out, "|---|---|---:|---|---|");
+        for a in &report.vulnerabilities {
+            let score = a
+                .score
+                .map_or_else(|| "-".to_owned(), |s| format!("{s:.1}"));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {score} | {} | {} |",
+                cell(&a.id),
+                a.severity.as_str(),
+                code(&format!("{}@{}", a.package, a.version)),
+                cell(&a.title)
+            );
+        }
+    }
+    let warnings: Vec<_> = report
+        .warnings
+        .iter()
+        .flat_map(|(kind, list)| list.iter().map(move |w| (kind, w)))
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(out, "\n| Warning | Package | Advisory |");
+        let _ = writeln!(out, "|---|---|---|");
+        for (kind, w) in warnings {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                kind.as_str(),
+                code(&format!("{}@{}", w.package, w.version)),
+                cell(w.id.as_deref().unwrap_or("-"))
             );
         }
     }

@@ -3,21 +3,34 @@
 
 mod check;
 mod inspect;
+mod output;
 mod overrides;
+mod policy_change;
 mod progress;
 mod publish;
 mod remote;
+mod situation;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::context::ContextError;
+use crate::evidence::diff::GitDiffError;
+use crate::evidence::release::TagError;
 use crate::evidence::EvidenceError;
 use crate::exit;
+use crate::gather::GatherError;
 use crate::git::git;
+use crate::github::GitHubError;
+use crate::overrides::OverrideError;
 use crate::policy::{self, Diagnostics, FileSource, WorkingTree};
+use crate::report::github::ActionsFileError;
+use crate::report::saved::SavedReportError;
 use crate::report::Format;
+
+pub(crate) use output::print_out;
 
 /// tollgate: decides whether a commit may pass a release gate, and says why.
 #[derive(Debug, Parser)]
@@ -121,22 +134,22 @@ pub struct CheckArgs {
     pub config: Option<PathBuf>,
     /// Coverage report, LCOV or Cobertura (repeatable; replaces `[evidence] coverage`).
     #[arg(long, value_name = "PATH")]
-    pub coverage: Vec<String>,
+    pub coverage: Vec<PathBuf>,
     /// Prefix to strip from coverage source paths (repeatable).
     #[arg(long, value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,
     /// cargo-audit `--json` report (replaces `[evidence] audit`).
     #[arg(long, value_name = "PATH")]
-    pub audit: Option<String>,
+    pub audit: Option<PathBuf>,
     /// Benchmark results: criterion directory, BMF, github-action-benchmark or hyperfine JSON (repeatable).
     #[arg(long, value_name = "PATH")]
-    pub bench: Vec<String>,
+    pub bench: Vec<PathBuf>,
     /// Benchmark baseline to compare against, same formats as --bench.
     #[arg(long, value_name = "PATH")]
-    pub bench_baseline: Option<String>,
+    pub bench_baseline: Option<PathBuf>,
     /// Test report, `JUnit` XML (repeatable).
     #[arg(long, value_name = "PATH")]
-    pub tests: Vec<String>,
+    pub tests: Vec<PathBuf>,
     /// Base ref for patch coverage outside a pull request.
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
@@ -172,7 +185,7 @@ pub struct InspectArgs {
     /// Evidence files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Output format (human or json).
+    /// Output format: human, json, or Markdown tables.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
     /// Prefix to strip from coverage source paths (repeatable).
@@ -184,6 +197,9 @@ pub struct InspectArgs {
 }
 
 /// Why a run stopped before producing a verdict.
+///
+/// Every variant keeps its typed cause; only [`RunError::GitHub`] maps to
+/// exit 3 ("the verdict could not be reported"), everything else to 2.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// Policy or configuration problems.
@@ -192,15 +208,74 @@ pub enum RunError {
     /// Evidence that could not be read or understood.
     #[error("{0}")]
     Evidence(#[from] EvidenceError),
-    /// Bad arguments or context.
+    /// The GitHub Actions environment or event payload is incomplete.
+    #[error(transparent)]
+    Actions(#[from] ContextError),
+    /// A release tag that does not fit the configured pattern.
+    #[error(transparent)]
+    Tag(#[from] TagError),
+    /// `git diff` failed for an explicit `--base`.
+    #[error(transparent)]
+    Diff(#[from] GitDiffError),
+    /// An override or sign-off document, or `allowed_signers`, breaks its format.
+    #[error(transparent)]
+    Override(#[from] OverrideError),
+    /// A saved report that cannot be published.
+    #[error("{}: {source}", path.display())]
+    SavedReport {
+        /// The report file.
+        path: PathBuf,
+        /// Why it was refused.
+        #[source]
+        source: SavedReportError,
+    },
+    /// A file the command needs could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A token or repository name that GitHub would refuse whatever we sent.
+    #[error(transparent)]
+    GitHubSetting(GitHubError),
+    /// Bad arguments or context, in words.
     #[error("{0}")]
     Usage(String),
-    /// The report could not be written.
-    #[error("{0}")]
-    Output(String),
+    /// A report file could not be written.
+    #[error("{}: cannot write report: {source}", path.display())]
+    Write {
+        /// The report file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Standard output refused the report (not a closed pipe: that is fine).
+    #[error("cannot write to standard output: {0}")]
+    Stdout(#[source] std::io::Error),
+    /// The step summary or `$GITHUB_OUTPUT` could not be written.
+    #[error(transparent)]
+    ActionsFile(#[from] ActionsFileError),
+    /// A value could not be rendered as JSON.
+    #[error("cannot render JSON: {0}")]
+    Json(#[from] serde_json::Error),
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
-    GitHub(String),
+    GitHub(#[from] GitHubError),
+}
+
+impl From<GatherError> for RunError {
+    fn from(e: GatherError) -> Self {
+        match e {
+            GatherError::Evidence(e) => Self::Evidence(e),
+            GatherError::Tag(e) => Self::Tag(e),
+            GatherError::Diff(e) => Self::Diff(e),
+            GatherError::GitHub(e) => Self::GitHub(e),
+        }
+    }
 }
 
 impl RunError {
@@ -210,6 +285,14 @@ impl RunError {
         match self {
             RunError::GitHub(_) => exit::REPORT_ERROR,
             _ => exit::INPUT_ERROR,
+        }
+    }
+
+    /// Reading `path` failed with `source`.
+    pub(crate) fn read(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Self::Read {
+            path: path.to_path_buf(),
+            source,
         }
     }
 }
@@ -274,13 +357,6 @@ pub(crate) fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-pub(crate) fn print_out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a message.
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
-}
-
 /// Writes a file through a temporary sibling and a rename, so a reader never
 /// sees half a report.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
@@ -288,8 +364,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
-    let fail = |e: std::io::Error| {
-        RunError::Output(format!("{}: cannot write report: {e}", path.display()))
+    let fail = |source: std::io::Error| RunError::Write {
+        path: path.to_path_buf(),
+        source,
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
@@ -306,8 +383,8 @@ fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
         };
         let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
         let dir = root.join(&cfg.policy_dir);
-        let mut found: Vec<PathBuf> = fs_err::read_dir(&dir)
-            .map_err(|e| RunError::Usage(e.to_string()))?
+        let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(RunError::read(&dir))?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -320,13 +397,13 @@ fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
     let mut all = Diagnostics::default();
     for path in &paths {
         match policy::load_policy(&WorkingTree::default(), path) {
-            Ok(p) => println!(
-                "{}: ok ({} {}, {} sections)",
+            Ok(p) => print_out(&format!(
+                "{}: ok ({} {}, {} sections)\n",
                 path.display(),
                 p.name,
                 p.version,
                 sections(&p)
-            ),
+            ))?,
             Err(d) => all.0.extend(d.0),
         }
     }
@@ -363,6 +440,6 @@ fn show(gate: &str, config: &Path) -> Result<u8, RunError> {
     let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
     let path = Path::new(&cfg.policy_dir).join(format!("{gate}.toml"));
     let p = policy::load_policy(&WorkingTree::new(root) as &dyn FileSource, &path)?;
-    print_out(&policy::describe(&p));
+    print_out(&policy::describe(&p))?;
     Ok(exit::PASSED)
 }

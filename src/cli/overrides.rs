@@ -105,7 +105,7 @@ pub(super) fn load_signers(
         .map_err(|_| RunError::Usage(format!("{}: not valid UTF-8", path.display())))?;
     AllowedSigners::parse(&path.display().to_string(), &text)
         .map(Ok)
-        .map_err(|e| RunError::Usage(e.to_string()))
+        .map_err(RunError::from)
 }
 
 /// Reads and judges the `--override` documents of a `check` run.
@@ -150,18 +150,17 @@ pub(super) fn signoffs(checked: &[Checked]) -> Vec<SignoffSignature> {
 /// `tollgate override sign --key KEY DOC`: appends a signature over the
 /// document's bytes to `DOC.sig` (or writes `--output`).
 pub(super) fn sign(key: &Path, doc: &Path, output: Option<&Path>) -> Result<u8, RunError> {
-    let bytes = fs_err::read(doc).map_err(|e| RunError::Usage(e.to_string()))?;
+    let bytes = std::fs::read(doc).map_err(RunError::read(doc))?;
     let (document, _) = split_signed(&bytes);
     // Refuse to sign what would never verify.
-    Document::parse(&doc.display().to_string(), document)
-        .map_err(|e| RunError::Usage(e.to_string()))?;
+    Document::parse(&doc.display().to_string(), document)?;
     let armored = sign_bytes(key, document)?;
     let out = output.map_or_else(
         || PathBuf::from(format!("{}.sig", doc.display())),
         Path::to_path_buf,
     );
     let mut text = if out.exists() {
-        fs_err::read_to_string(&out).map_err(|e| RunError::Usage(e.to_string()))?
+        std::fs::read_to_string(&out).map_err(RunError::read(&out))?
     } else {
         String::new()
     };
@@ -245,7 +244,7 @@ pub(super) fn verify(req: &VerifyRequest<'_>) -> Result<u8, RunError> {
     let policy_path = Path::new(&config.policy_dir).join(format!("{}.toml", req.gate));
     let policy = policy::load_policy(&tree, &policy_path)?;
     let context = Context {
-        kind: "local".to_owned(),
+        kind: crate::eval::ContextKind::Local,
         repository: Some(req.repository.to_owned()),
         commit: Some(req.commit.to_ascii_lowercase()),
         ..Context::default()
@@ -258,7 +257,7 @@ pub(super) fn verify(req: &VerifyRequest<'_>) -> Result<u8, RunError> {
     for c in &checked {
         all_valid &= describe(c, &rules, &mut out);
     }
-    print_out(&out);
+    print_out(&out)?;
     Ok(if all_valid {
         exit::PASSED
     } else {

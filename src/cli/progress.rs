@@ -45,6 +45,15 @@ impl Progress {
     }
 }
 
+/// Progress for [`crate::gather`]'s reads.
+pub(super) struct ShowProgress;
+
+impl crate::gather::Watch for ShowProgress {
+    fn reading(&self, path: &Path) -> Box<dyn std::any::Any> {
+        Box::new(Progress::reading(path))
+    }
+}
+
 fn watch(label: &str, live: bool, done: &AtomicBool) {
     let start = Instant::now();
     let mut shown = false;

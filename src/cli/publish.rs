@@ -6,10 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use super::remote::{self, Remote};
-use super::{write_atomic, RunError};
+use super::{print_out, write_atomic, RunError};
 use crate::context::ActionsContext;
 use crate::eval::Verdict;
 use crate::exit;
+use crate::github::GitHubError;
 use crate::report::{self, github as gh, saved};
 
 /// Where the JSON report goes when `--output` did not ask for JSON: beside
@@ -37,14 +38,13 @@ pub(super) fn report_to_github(
     };
     let failure = match outcome {
         Posting::Posted => None,
-        Posting::Fallback(why) => {
-            // One warning, then the annotations GitHub shows without checks: write.
-            fallback(verdict, &why);
-            None
-        }
-        Posting::Failed(message) => {
-            fallback(verdict, &format!("GitHub API failure: {message}"));
-            Some(RunError::GitHub(message))
+        // One warning, then the annotations GitHub shows without checks: write.
+        // A stdout failure is reported after the local files are written.
+        Posting::Fallback(why) => fallback(verdict, &why).err(),
+        Posting::Failed(e) => {
+            // The GitHub failure decides the exit code (3); the log is best effort.
+            let _ = fallback(verdict, &format!("GitHub API failure: {e}"));
+            Some(RunError::GitHub(e))
         }
     };
     gh::write_actions_files(
@@ -52,17 +52,16 @@ pub(super) fn report_to_github(
         actions.output.as_deref(),
         verdict,
         Some(report_path),
-    )
-    .map_err(|e| RunError::Output(e.to_string()))?;
+    )?;
     failure.map_or(Ok(()), Err)
 }
 
-fn fallback(verdict: &Verdict, why: &str) {
-    println!(
-        "::warning title=tollgate::{}",
-        gh::escape_data(&format!("could not create the check run ({why}); reporting with annotations and the step summary instead"))
-    );
-    print!("{}", gh::render_workflow_commands(verdict));
+fn fallback(verdict: &Verdict, why: &str) -> Result<(), RunError> {
+    print_out(&format!(
+        "::warning title=tollgate::{}\n{}",
+        gh::escape_data(&format!("could not create the check run ({why}); reporting with annotations and the step summary instead")),
+        gh::render_workflow_commands(verdict)
+    ))
 }
 
 /// How posting the check run went.
@@ -71,7 +70,7 @@ enum Posting {
     /// Not allowed (a fork's read-only token) or not possible: fall back.
     Fallback(String),
     /// GitHub failed after retries: fall back for the log, then exit 3.
-    Failed(String),
+    Failed(GitHubError),
 }
 
 fn post(
@@ -93,7 +92,7 @@ fn post(
         Err(e) if e.is_forbidden() => {
             Posting::Fallback(format!("the token may not write checks: {e}"))
         }
-        Err(e) => Posting::Failed(e.to_string()),
+        Err(e) => Posting::Failed(e),
     }
 }
 
@@ -103,8 +102,11 @@ pub(super) fn publish(
     token: Option<&str>,
     policy_sha256: Option<&str>,
 ) -> Result<u8, RunError> {
-    let verdict = saved::read_saved_report(report_path)
-        .map_err(|e| RunError::Usage(format!("{}: {e}", report_path.display())))?;
+    let verdict =
+        saved::read_saved_report(report_path).map_err(|source| RunError::SavedReport {
+            path: report_path.to_path_buf(),
+            source,
+        })?;
     let var = |name: &str| std::env::var(name).ok();
     let event = var("GITHUB_EVENT_NAME").unwrap_or_default();
     if event != "workflow_run" {
@@ -116,11 +118,16 @@ pub(super) fn publish(
     let payload_path = var("GITHUB_EVENT_PATH")
         .ok_or_else(|| RunError::Usage("GITHUB_EVENT_PATH is not set".to_owned()))?;
     let payload: serde_json::Value = serde_json::from_str(
-        &fs_err::read_to_string(&payload_path).map_err(|e| RunError::Usage(e.to_string()))?,
+        &std::fs::read_to_string(&payload_path)
+            .map_err(RunError::read(Path::new(&payload_path)))?,
     )
     .map_err(|e| RunError::Usage(format!("{payload_path}: line {}: {e}", e.line())))?;
-    let target = saved::PublishTarget::from_workflow_run(&payload)
-        .map_err(|e| RunError::Usage(e.to_string()))?;
+    let target = saved::PublishTarget::from_workflow_run(&payload).map_err(|source| {
+        RunError::SavedReport {
+            path: PathBuf::from(&payload_path),
+            source,
+        }
+    })?;
     saved::verify_for_publish(&verdict, &target, policy_sha256).map_err(|e| {
         RunError::Usage(format!(
             "{}: refusing to publish: {e}",
@@ -130,7 +137,7 @@ pub(super) fn publish(
     let token = remote::token(token)?;
     if let Some(token) = &token {
         if let Some(mask) = gh::add_mask(token.expose_secret()) {
-            println!("{mask}");
+            print_out(&format!("{mask}\n"))?;
         }
     }
     let remote = remote::connect(
@@ -144,17 +151,13 @@ pub(super) fn publish(
         )
     })?;
     let run = gh::check_run(&verdict);
-    remote
-        .client
-        .publish_check_run(
-            &remote.repo,
-            &target.head_sha,
-            &run.to_payload(target.details_url.clone(), None),
-        )
-        .map_err(|e| RunError::GitHub(e.to_string()))?;
+    remote.client.publish_check_run(
+        &remote.repo,
+        &target.head_sha,
+        &run.to_payload(target.details_url.clone(), None),
+    )?;
     if let Some(summary) = var("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
-        gh::append_step_summary(Path::new(&summary), &verdict)
-            .map_err(|e| RunError::Output(e.to_string()))?;
+        gh::append_step_summary(Path::new(&summary), &verdict)?;
     }
     eprintln!(
         "published {} ({}) on {}",

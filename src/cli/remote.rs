@@ -20,7 +20,7 @@ pub(super) fn token(flag: Option<&str>) -> Result<Option<Token>, RunError> {
         .map(str::to_owned)
         .or_else(|| std::env::var("GITHUB_TOKEN").ok())
         .filter(|t| !t.trim().is_empty());
-    raw.map(|t| Token::new(t).map_err(|e| RunError::Usage(e.to_string())))
+    raw.map(|t| Token::new(t).map_err(RunError::GitHubSetting))
         .transpose()
 }
 
@@ -76,11 +76,8 @@ pub(super) fn connect(
         .map(str::to_owned)
         .or(env_url)
         .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let repo: RepoRef = repository
-        .parse()
-        .map_err(|e: crate::github::GitHubError| RunError::Usage(e.to_string()))?;
-    let client = GitHubClient::new(&api_url, token, retry_policy())
-        .map_err(|e| RunError::GitHub(e.to_string()))?;
+    let repo: RepoRef = repository.parse().map_err(RunError::GitHubSetting)?;
+    let client = GitHubClient::new(&api_url, token, retry_policy())?;
     Ok(Some(Remote { client, repo }))
 }
 

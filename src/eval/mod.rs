@@ -113,11 +113,86 @@ pub struct Evidence {
     pub signoffs: Vec<SignoffSignature>,
 }
 
+/// What kind of run is judged: a local checkout or the Actions event.
+///
+/// Serialises to the event's name as reports have always carried it
+/// (`local`, `pull_request`, `push`, `tag`, or the Actions event name such
+/// as `workflow_dispatch`); [`ContextKind::from_name`] reads it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum ContextKind {
+    /// A run outside GitHub Actions, on the working tree.
+    #[default]
+    Local,
+    /// A pull request (`pull_request`, `pull_request_target`,
+    /// `pull_request_review`): judged at the head commit.
+    PullRequest,
+    /// A push to a branch.
+    Push,
+    /// A release tag, pushed or given with `--tag`.
+    Tag,
+    /// Any other Actions event (`workflow_dispatch`, `schedule`, ...), by
+    /// name. Never one of the names above: build it with
+    /// [`ContextKind::from_name`].
+    Event(String),
+}
+
+impl ContextKind {
+    /// The kind a name stands for: the named variants for their own names,
+    /// [`ContextKind::Event`] for anything else.
+    #[must_use]
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "local" => Self::Local,
+            "pull_request" => Self::PullRequest,
+            "push" => Self::Push,
+            "tag" => Self::Tag,
+            other => Self::Event(other.to_owned()),
+        }
+    }
+
+    /// The name reports show and the JSON report carries.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Local => "local",
+            Self::PullRequest => "pull_request",
+            Self::Push => "push",
+            Self::Tag => "tag",
+            Self::Event(name) => name,
+        }
+    }
+}
+
+impl From<&str> for ContextKind {
+    fn from(name: &str) -> Self {
+        Self::from_name(name)
+    }
+}
+
+impl std::fmt::Display for ContextKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ContextKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ContextKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(Self::from_name(&name))
+    }
+}
+
 /// What is being judged, and where.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Context {
-    /// `local`, `pull_request`, `push`, `tag`, `workflow_dispatch`, ...
-    pub kind: String,
+    /// The kind of run: local, pull request, push, tag or another event.
+    pub kind: ContextKind,
     /// `owner/name`, when known.
     pub repository: Option<String>,
     /// The commit judged (the PR head, never a merge commit).
@@ -224,5 +299,30 @@ pub(crate) fn absent<T>(
             None,
         ),
         Slot::Present { .. } => (Status::Pass, String::new(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ContextKind;
+
+    #[test]
+    fn context_kinds_serialise_to_the_names_reports_have_always_carried() {
+        for (kind, name) in [
+            (ContextKind::Local, "local"),
+            (ContextKind::PullRequest, "pull_request"),
+            (ContextKind::Push, "push"),
+            (ContextKind::Tag, "tag"),
+            (
+                ContextKind::Event("workflow_dispatch".to_owned()),
+                "workflow_dispatch",
+            ),
+        ] {
+            let json = serde_json::to_value(&kind).unwrap();
+            assert_eq!(json, serde_json::json!(name));
+            assert_eq!(serde_json::from_value::<ContextKind>(json).unwrap(), kind);
+            assert_eq!(ContextKind::from_name(name), kind);
+            assert_eq!(kind.to_string(), name);
+        }
     }
 }

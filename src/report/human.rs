@@ -47,7 +47,7 @@ fn header(out: &mut String, verdict: &Verdict, color: bool) {
         verdict.policy.name, verdict.policy.version, verdict.policy.path
     );
     let ctx = &verdict.context;
-    let mut judged = vec![ctx.kind.clone()];
+    let mut judged = vec![ctx.kind.to_string()];
     if let Some(repo) = &ctx.repository {
         judged.push(repo.clone());
     }

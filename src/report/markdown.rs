@@ -74,7 +74,7 @@ pub(crate) fn policy_line(verdict: &Verdict) -> String {
 /// What was judged: the event, repository, commit, pull request or tag.
 pub(crate) fn judged_line(verdict: &Verdict) -> String {
     let ctx = &verdict.context;
-    let mut parts = vec![cell(&ctx.kind)];
+    let mut parts = vec![cell(ctx.kind.as_str())];
     if let Some(repo) = &ctx.repository {
         parts.push(format!("`{}`", cell(repo).replace('`', "'")));
     }

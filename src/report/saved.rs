@@ -312,7 +312,7 @@ impl From<RawPolicy> for PolicyInfo {
 impl From<RawContext> for Context {
     fn from(c: RawContext) -> Self {
         Context {
-            kind: c.kind,
+            kind: crate::eval::ContextKind::from_name(&c.kind),
             repository: c.repository,
             commit: c.commit,
             pull_request: c.pull_request,

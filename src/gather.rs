@@ -1,0 +1,615 @@
+//! Evidence gathering: turns the validated configuration, the gate's policy,
+//! the context and the places evidence comes from into [`eval::Evidence`].
+//!
+//! Two places are kept apart on purpose. Evidence files (coverage, audit,
+//! tests, benchmarks) are read from an *evidence root*: the working tree in
+//! `tollgate check`, an uploaded artefact directory for a privileged judge
+//! that must not run the change's code. The *repository* is the trusted tree:
+//! `Cargo.lock`, the manifests, the changelog, `[[documents]]` and the git
+//! history come from it, never from the evidence root. Reading fails closed:
+//! evidence that is configured but absent is [`Slot::Missing`], evidence that
+//! exists but cannot be understood is an error.
+
+use std::any::Any;
+use std::path::{Path, PathBuf};
+
+use crate::eval::{
+    ChangelogFinding, ChangelogState, Context, ContextKind, Evidence, ReleaseEvidence, Slot,
+};
+use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
+use crate::evidence::diff::GitDiffError;
+use crate::evidence::release::TagError;
+use crate::evidence::{audit, bench, diff, documents, junit, release, EvidenceError};
+use crate::git;
+use crate::github::{GitHubClient, GitHubError, RepoRef};
+use crate::policy::{Config, Policy, ReleasePolicy};
+
+/// Where the run's evidence comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Roots<'a> {
+    /// Where evidence files are read from: configured (relative) evidence
+    /// paths resolve against it. Command-line paths are taken as given.
+    pub evidence: &'a Path,
+    /// The trusted repository tree: `Cargo.lock`, `Cargo.toml`, the
+    /// changelog, documents, the git history, and the root that coverage
+    /// source paths are made relative to.
+    pub repository: &'a Path,
+}
+
+/// Evidence paths and options given on the command line; each replaces its
+/// `[evidence]` setting in `tollgate.toml` (prefixes to strip add to it).
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Coverage reports.
+    pub coverage: Vec<PathBuf>,
+    /// Extra prefixes to strip from coverage source paths.
+    pub strip_prefix: Vec<String>,
+    /// A cargo-audit `--json` report.
+    pub audit: Option<PathBuf>,
+    /// `JUnit` XML test reports.
+    pub tests: Vec<PathBuf>,
+    /// Benchmark results.
+    pub bench: Vec<PathBuf>,
+    /// The benchmark baseline.
+    pub bench_baseline: Option<PathBuf>,
+    /// Base ref to diff `HEAD` against outside a pull request (`--base`).
+    pub base: Option<String>,
+}
+
+/// The run's repository on GitHub, for reviews, checks and a pull
+/// request's files.
+#[derive(Debug, Clone, Copy)]
+pub struct GitHub<'a> {
+    /// An authenticated client.
+    pub client: &'a GitHubClient,
+    /// `owner/name`.
+    pub repo: &'a RepoRef,
+}
+
+/// Watches reads of evidence files that may take a while, so a front end
+/// can show progress without this module knowing how.
+pub trait Watch {
+    /// Called as `path` starts being read; the read is over when the
+    /// returned guard is dropped.
+    fn reading(&self, path: &Path) -> Box<dyn Any>;
+}
+
+/// No progress shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quiet;
+
+impl Watch for Quiet {
+    fn reading(&self, _path: &Path) -> Box<dyn Any> {
+        Box::new(())
+    }
+}
+
+/// Everything gathering needs to know about the run.
+pub struct Request<'a> {
+    /// The validated `tollgate.toml`.
+    pub config: &'a Config,
+    /// The gate's validated policy (which sections need evidence).
+    pub policy: &'a Policy,
+    /// What is judged.
+    pub context: &'a Context,
+    /// The head commit of a pull request, for the changed-lines diff.
+    pub head: Option<&'a str>,
+    /// Where evidence and trusted files are read from.
+    pub roots: Roots<'a>,
+    /// Command-line evidence paths.
+    pub inputs: &'a Inputs,
+    /// GitHub, when a token and a repository are known.
+    pub github: Option<GitHub<'a>>,
+    /// Progress for slow reads.
+    pub watch: &'a dyn Watch,
+}
+
+/// Why evidence could not be gathered (absent evidence is not an error:
+/// it is a [`Slot::Missing`] the rules judge).
+#[derive(Debug, thiserror::Error)]
+pub enum GatherError {
+    /// An evidence file exists but could not be read or understood.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
+    /// The release tag does not fit the configured tag pattern.
+    #[error(transparent)]
+    Tag(#[from] TagError),
+    /// `git diff --base...HEAD` failed for an explicit `--base`.
+    #[error(transparent)]
+    Diff(#[from] GitDiffError),
+    /// GitHub could not be reached or refused, after retries.
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+}
+
+/// Gathers every kind of evidence the run can obtain. Sign-offs are left
+/// empty: they come from signed documents judged by [`crate::overrides`].
+pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
+    let Request {
+        config,
+        policy,
+        context,
+        roots,
+        inputs,
+        ..
+    } = req;
+    let configured = &config.evidence;
+    let mut strip_prefix = configured.strip_prefix.clone();
+    strip_prefix.extend(inputs.strip_prefix.iter().cloned());
+    let opts = ReadOptions {
+        repo_root: roots.repository.to_path_buf(),
+        strip_prefix,
+    };
+    let audit_paths = paths(
+        inputs.audit.as_slice(),
+        configured.audit.as_slice(),
+        roots.evidence,
+    );
+    let baseline = inputs.bench_baseline.clone().or_else(|| {
+        configured
+            .bench_baseline
+            .as_ref()
+            .map(|b| roots.evidence.join(b))
+    });
+    let mut evidence = Evidence {
+        coverage: read_coverage(
+            &paths(&inputs.coverage, &configured.coverage, roots.evidence),
+            &opts,
+            req.watch,
+        )?,
+        changes: changed_lines(req)?,
+        audit: read_audit(&audit_paths, req.watch)?,
+        lockfile: fs_err::read_to_string(roots.repository.join("Cargo.lock"))
+            .ok()
+            .map(|text| ("Cargo.lock".to_owned(), text)),
+        tests: read_tests(&paths(&inputs.tests, &configured.tests, roots.evidence))?,
+        bench: read_bench(
+            &paths(&inputs.bench, &configured.bench, roots.evidence),
+            baseline.as_deref(),
+        )?,
+        release: match &policy.release {
+            Some(p) => release_evidence(roots.repository, config, context, p)?,
+            None => Slot::NotApplicable {
+                reason: "the policy has no [release] section".to_owned(),
+            },
+        },
+        documents: policy
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    documents::find_documents(roots.repository, &d.glob, d.marker.as_deref())
+                        .map_err(|e| e.to_string()),
+                )
+            })
+            .collect(),
+        ..Evidence::default()
+    };
+    github_evidence(&mut evidence, context, req.github)?;
+    Ok(evidence)
+}
+
+/// Evidence paths: command-line paths are taken as given (relative to the
+/// current directory, as a shell user expects); configured ones are relative
+/// to the evidence root.
+fn paths(cli: &[PathBuf], configured: &[String], evidence_root: &Path) -> Vec<PathBuf> {
+    if cli.is_empty() {
+        configured.iter().map(|p| evidence_root.join(p)).collect()
+    } else {
+        cli.to_vec()
+    }
+}
+
+/// Added lines of the change under review: the pull request's
+/// `base...head`, or `--base...HEAD` locally.
+fn changed_lines(req: &Request<'_>) -> Result<Slot<diff::ChangedLines>, GatherError> {
+    let repo = req.roots.repository;
+    let context = req.context;
+    if let (Some(base), Some(head)) = (&context.base, req.head) {
+        if git::has_commit(repo, base) && git::has_commit(repo, head) {
+            return Ok(match diff::git_changed_lines(repo, base, head) {
+                Ok(changes) => Slot::Present {
+                    value: changes,
+                    sources: vec![format!("git diff {base}...{head}")],
+                },
+                Err(e) => Slot::Missing {
+                    expected: vec![e.to_string()],
+                },
+            });
+        }
+        // Not enough local history: the pull request's files API has the same diff.
+        if let (Some(github), Some(number)) = (req.github, context.pull_request) {
+            let files = github.client.pr_files(github.repo, number)?;
+            let mut changes = diff::ChangedLines::default();
+            for file in &files {
+                if let Some(patch) = &file.patch {
+                    diff::add_patch(&mut changes, &file.path, patch);
+                }
+            }
+            return Ok(Slot::Present {
+                value: changes,
+                sources: vec![format!("pull request #{number} files")],
+            });
+        }
+        return Ok(Slot::Missing {
+            expected: vec![format!(
+                "the diff {base}...{head} (fetch history with fetch-depth: 0, or provide a token)"
+            )],
+        });
+    }
+    if let Some(base) = &req.inputs.base {
+        let changes = diff::git_changed_lines(repo, base, "HEAD")?;
+        return Ok(Slot::Present {
+            value: changes,
+            sources: vec![format!("git diff {base}...HEAD")],
+        });
+    }
+    Ok(Slot::NotApplicable {
+        reason:
+            "no base to compare with: patch coverage applies to pull requests and to --base REF"
+                .to_owned(),
+    })
+}
+
+/// Data that needs GitHub when no token is at hand: `unknown` in a dry run,
+/// missing (so failing) in CI.
+fn unreachable<T>(context: &Context, what: &str) -> Slot<T> {
+    if context.dry_run {
+        Slot::Unavailable {
+            reason: format!("no GitHub token: set GITHUB_TOKEN (or --token) to read {what}"),
+        }
+    } else {
+        Slot::Missing {
+            expected: vec![format!("{what} from the GitHub API (no token was given)")],
+        }
+    }
+}
+
+/// Reviews and other checks, read from GitHub when a token allows.
+fn github_evidence(
+    evidence: &mut Evidence,
+    context: &Context,
+    github: Option<GitHub<'_>>,
+) -> Result<(), GatherError> {
+    evidence.reviews = match (context.pull_request, github) {
+        (Some(number), Some(github)) => Slot::Present {
+            value: github.client.review_evidence(github.repo, number)?,
+            sources: vec![format!("pull request #{number} reviews")],
+        },
+        (Some(_), None) => unreachable(context, "pull-request reviews"),
+        // The local dry run previews the pull-request gate: reviews will
+        // matter in CI, so they are unknown here rather than skipped.
+        (None, _) if context.kind == ContextKind::Local => Slot::Unavailable {
+            reason: "no pull request to read reviews from (pass --pr N with GITHUB_TOKEN set)"
+                .to_owned(),
+        },
+        (None, _) => Slot::NotApplicable {
+            reason: format!(
+                "reviews apply to pull requests, not to a {} event",
+                context.kind
+            ),
+        },
+    };
+    evidence.checks = match (&context.commit, github) {
+        (Some(sha), Some(github)) => Slot::Present {
+            value: github.client.commit_checks(github.repo, sha)?,
+            sources: vec![format!("checks on {sha}")],
+        },
+        _ => unreachable(context, "check runs"),
+    };
+    Ok(())
+}
+
+/// Reads one kind of evidence from its configured files, failing closed:
+/// nothing configured, or any file absent, is missing evidence (the rules
+/// name what was expected); a file that exists but cannot be understood is an
+/// input error from `read`.
+fn read_evidence<T>(
+    paths: &[PathBuf],
+    read: impl FnOnce(&[PathBuf]) -> Result<Slot<T>, GatherError>,
+) -> Result<Slot<T>, GatherError> {
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.is_empty() || !missing.is_empty() {
+        return Ok(Slot::Missing { expected: missing });
+    }
+    read(paths)
+}
+
+fn sources(paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| p.display().to_string()).collect()
+}
+
+/// Coverage reports, merged across every file given.
+fn read_coverage(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    watch: &dyn Watch,
+) -> Result<Slot<CoverageReport>, GatherError> {
+    read_evidence(paths, |paths| {
+        let mut report = CoverageReport::new();
+        for path in paths {
+            let _reading = watch.reading(path);
+            read_coverage_file(path, opts, &mut report)?;
+        }
+        Ok(Slot::Present {
+            value: report,
+            sources: sources(paths),
+        })
+    })
+}
+
+fn read_audit(
+    paths: &[PathBuf],
+    watch: &dyn Watch,
+) -> Result<Slot<audit::AuditReport>, GatherError> {
+    read_evidence(paths, |paths| {
+        let mut report = audit::AuditReport::default();
+        for path in paths {
+            let _reading = watch.reading(path);
+            report.merge(audit::read_audit(path)?);
+        }
+        Ok(Slot::Present {
+            value: report,
+            sources: sources(paths),
+        })
+    })
+}
+
+fn read_tests(paths: &[PathBuf]) -> Result<Slot<junit::TestRun>, GatherError> {
+    read_evidence(paths, |paths| {
+        Ok(Slot::Present {
+            value: junit::read_junit_files(paths)?,
+            sources: sources(paths),
+        })
+    })
+}
+
+fn read_bench(
+    paths: &[PathBuf],
+    baseline: Option<&Path>,
+) -> Result<Slot<Vec<bench::Benchmark>>, GatherError> {
+    read_evidence(paths, |paths| {
+        let mut current = bench::read_benches(paths)?;
+        let mut all_sources = sources(paths);
+        if let Some(baseline) = baseline {
+            if !baseline.exists() {
+                return Ok(Slot::Missing {
+                    expected: vec![baseline.display().to_string()],
+                });
+            }
+            let base = bench::read_bench(baseline)?;
+            let unmatched = bench::pair_baseline(&mut current, &base.benchmarks);
+            all_sources.push(format!("baseline {}", baseline.display()));
+            if !unmatched.is_empty() {
+                all_sources.push(format!(
+                    "baseline entries without a current result: {}",
+                    unmatched.join(", ")
+                ));
+            }
+        }
+        Ok(Slot::Present {
+            value: current,
+            sources: all_sources,
+        })
+    })
+}
+
+/// The release tag, the workspace's package versions and the changelog
+/// section, all from the trusted repository.
+fn release_evidence(
+    repository: &Path,
+    config: &Config,
+    context: &Context,
+    policy: &ReleasePolicy,
+) -> Result<Slot<ReleaseEvidence>, GatherError> {
+    let Some(tag) = &context.tag else {
+        return Ok(Slot::Missing {
+            expected: Vec::new(),
+        });
+    };
+    let tag = release::parse_tag(tag, &config.tag_pattern)?;
+    let packages = if policy.version_matches_tag {
+        release::workspace_versions(&repository.join("Cargo.toml")).map_err(|e| e.to_string())
+    } else {
+        Ok(Vec::new())
+    };
+    let changelog = match &policy.changelog {
+        Some(path) => {
+            let full = repository.join(path);
+            let state = if full.exists() {
+                match release::read_changelog_section(&full, &tag.version.to_string())? {
+                    Some(section) => ChangelogState::Section(section),
+                    None => ChangelogState::NoSection,
+                }
+            } else {
+                ChangelogState::FileMissing
+            };
+            Some(ChangelogFinding {
+                path: path.clone(),
+                state,
+            })
+        }
+        None => None,
+    };
+    Ok(Slot::Present {
+        value: ReleaseEvidence {
+            tag,
+            packages,
+            changelog,
+        },
+        sources: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LCOV: &str = "SF:src/lib.rs\nDA:1,1\nDA:2,0\nend_of_record\n";
+
+    /// A gate with no sections: gathering still reads whatever is configured.
+    fn empty_policy() -> Policy {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("g.toml"),
+            "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n",
+        )
+        .unwrap();
+        crate::policy::load_policy(
+            &crate::policy::WorkingTree::new(dir.path()),
+            Path::new("g.toml"),
+        )
+        .unwrap()
+    }
+
+    fn config_with(coverage: &[&str]) -> Config {
+        let mut config = Config::default();
+        config.evidence.coverage = coverage.iter().map(|&s| s.to_owned()).collect();
+        config
+    }
+
+    fn gather_in(
+        evidence_root: &Path,
+        repository: &Path,
+        config: &Config,
+        inputs: &Inputs,
+    ) -> Evidence {
+        let policy = empty_policy();
+        let context = Context {
+            dry_run: true,
+            ..Context::default()
+        };
+        gather(&Request {
+            config,
+            policy: &policy,
+            context: &context,
+            head: None,
+            roots: Roots {
+                evidence: evidence_root,
+                repository,
+            },
+            inputs,
+            github: None,
+            watch: &Quiet,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn configured_paths_resolve_against_the_evidence_root_not_the_repository() {
+        let evidence = tempfile::tempdir().unwrap();
+        let repository = tempfile::tempdir().unwrap();
+        std::fs::create_dir(evidence.path().join("reports")).unwrap();
+        std::fs::write(evidence.path().join("reports/lcov.info"), LCOV).unwrap();
+        std::fs::write(repository.path().join("Cargo.lock"), "# lock\n").unwrap();
+        let config = config_with(&["reports/lcov.info"]);
+        let got = gather_in(
+            evidence.path(),
+            repository.path(),
+            &config,
+            &Inputs::default(),
+        );
+        let report = got
+            .coverage
+            .value()
+            .expect("coverage read from the evidence root");
+        assert_eq!(report.totals().lines.found, 2);
+        assert_eq!(report.totals().lines.hit, 1);
+        // The lockfile is trusted: it comes from the repository.
+        assert_eq!(
+            got.lockfile,
+            Some(("Cargo.lock".to_owned(), "# lock\n".to_owned()))
+        );
+
+        // The same configuration against the repository finds nothing: fail closed.
+        let got = gather_in(
+            repository.path(),
+            repository.path(),
+            &config,
+            &Inputs::default(),
+        );
+        match got.coverage {
+            Slot::Missing { expected } => {
+                assert_eq!(
+                    expected,
+                    vec![repository
+                        .path()
+                        .join("reports/lcov.info")
+                        .display()
+                        .to_string()]
+                );
+            }
+            other => panic!("expected missing coverage, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn command_line_paths_replace_the_configured_ones_as_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let given = dir.path().join("elsewhere.info");
+        std::fs::write(&given, LCOV).unwrap();
+        let inputs = Inputs {
+            coverage: vec![given.clone()],
+            ..Inputs::default()
+        };
+        let got = gather_in(
+            Path::new("/nonexistent"),
+            dir.path(),
+            &config_with(&["not/there.info"]),
+            &inputs,
+        );
+        let Slot::Present { sources, .. } = got.coverage else {
+            panic!("coverage from the command line");
+        };
+        assert_eq!(sources, vec![given.display().to_string()]);
+    }
+
+    #[test]
+    fn nothing_configured_is_missing_and_github_data_is_unknown_in_a_dry_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = gather_in(
+            dir.path(),
+            dir.path(),
+            &Config::default(),
+            &Inputs::default(),
+        );
+        assert!(matches!(got.coverage, Slot::Missing { ref expected } if expected.is_empty()));
+        assert!(matches!(got.audit, Slot::Missing { .. }));
+        assert!(matches!(got.changes, Slot::NotApplicable { .. }));
+        assert!(matches!(got.reviews, Slot::Unavailable { .. }));
+        assert!(matches!(got.checks, Slot::Unavailable { .. }));
+        assert!(matches!(got.release, Slot::NotApplicable { .. }));
+    }
+
+    #[test]
+    fn malformed_evidence_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("audit.json"), "{").unwrap();
+        let policy = empty_policy();
+        let inputs = Inputs {
+            audit: Some(dir.path().join("audit.json")),
+            ..Inputs::default()
+        };
+        let err = gather(&Request {
+            config: &Config::default(),
+            policy: &policy,
+            context: &Context::default(),
+            head: None,
+            roots: Roots {
+                evidence: dir.path(),
+                repository: dir.path(),
+            },
+            inputs: &inputs,
+            github: None,
+            watch: &Quiet,
+        })
+        .unwrap_err();
+        assert!(matches!(err, GatherError::Evidence(_)), "{err:?}");
+        assert!(err.to_string().contains("audit.json"), "{err}");
+    }
+}
