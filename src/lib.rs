@@ -4,7 +4,7 @@
 //! [`evidence`] turns other tools' outputs into neutral models, [`policy`]
 //! turns policy files into validated rules, [`eval`] is the pure judge, and
 //! [`report`] renders the resulting [`eval::Verdict`]. Only [`cli`] wires
-//! the pieces together.
+//! the pieces together; [`rules`] is the catalogue of every rule id they share.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -17,3 +17,4 @@ pub mod github;
 pub mod overrides;
 pub mod policy;
 pub mod report;
+pub mod rules;

@@ -16,6 +16,7 @@ use super::pattern;
 use super::signers::{AllowedSigners, RSA_REFUSED};
 use crate::eval::SignoffSignature;
 use crate::policy::Policy;
+use crate::rules::{RuleId, RuleRef};
 
 /// The SSHSIG namespace every tollgate document is signed in.
 pub const NAMESPACE: &str = "tollgate";
@@ -218,20 +219,7 @@ fn judge(
     }
     match &doc.grant {
         Grant::Rules(rules) => {
-            let refused: Vec<&String> = rules
-                .iter()
-                .filter(|r| is_not_overridable(r, &policy.overrides.not_overridable))
-                .collect();
-            if !refused.is_empty() {
-                return Err(format!(
-                    "the policy marks {} as not overridable ([overrides] not_overridable)",
-                    refused
-                        .iter()
-                        .map(|r| format!("`{r}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
+            waivable(rules, policy)?;
             let candidates: Vec<Vec<String>> = valid.iter().map(|s| s.identities.clone()).collect();
             let assigned = assign_distinct(&candidates);
             let need = usize::try_from(policy.overrides.min_signers).unwrap_or(usize::MAX);
@@ -299,14 +287,62 @@ fn judge(
     }
 }
 
-/// `not_overridable` entries are rule ids; an entry without `[...]` also
+/// Whether every rule an override names may be waived in this gate: each
+/// is a rule id of the catalogue, one the policy declares (judged from the
+/// policy alone: a rule keyed by evidence, `bench.regression[ID]`, exists
+/// for any `ID` when the policy enables its family), overridable by the
+/// catalogue and not named by `[overrides] not_overridable`.
+pub fn waivable(rules: &[String], policy: &Policy) -> Result<Vec<RuleId>, String> {
+    let mut ids = Vec::new();
+    let mut malformed = Vec::new();
+    for r in rules {
+        match RuleId::parse(r) {
+            Ok(id) => ids.push(id),
+            Err(e) => malformed.push(e.to_string()),
+        }
+    }
+    if !malformed.is_empty() {
+        return Err(format!("not a rule id: {}", malformed.join("; ")));
+    }
+    let unknown: Vec<String> = ids
+        .iter()
+        .filter(|id| !policy.declares(id))
+        .map(|id| format!("`{id}`"))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(format!(
+            "gate {} has no rule {}",
+            policy.name,
+            unknown.join(", ")
+        ));
+    }
+    let never: Vec<String> = ids
+        .iter()
+        .filter(|id| !id.spec().overridable)
+        .map(|id| format!("`{id}`"))
+        .collect();
+    if !never.is_empty() {
+        return Err(format!("{} can never be overridden", never.join(", ")));
+    }
+    let refused: Vec<String> = ids
+        .iter()
+        .filter(|id| is_not_overridable(id, &policy.overrides.not_overridable))
+        .map(|id| format!("`{id}`"))
+        .collect();
+    if !refused.is_empty() {
+        return Err(format!(
+            "the policy marks {} as not overridable ([overrides] not_overridable)",
+            refused.join(", ")
+        ));
+    }
+    Ok(ids)
+}
+
+/// `not_overridable` entries are rule ids; a keyed family's bare name
 /// covers every rule of that family (`audit.warnings` covers `audit.warnings[unsound]`).
 #[must_use]
-pub fn is_not_overridable(rule: &str, not_overridable: &[String]) -> bool {
-    not_overridable.iter().any(|n| {
-        n == rule
-            || (!n.contains('[') && rule.split_once('[').is_some_and(|(family, _)| family == n))
-    })
+pub fn is_not_overridable(rule: &RuleId, not_overridable: &[RuleRef]) -> bool {
+    not_overridable.iter().any(|n| n.covers(rule))
 }
 
 fn bound_to_target(doc: &Document, target: &Target) -> Result<(), String> {
@@ -560,11 +596,12 @@ mod tests {
     #[test]
     fn not_overridable_covers_rule_families() {
         let list = vec![
-            "audit.vulnerabilities".to_owned(),
-            "audit.warnings".to_owned(),
+            RuleRef::parse("audit.vulnerabilities").unwrap(),
+            RuleRef::parse("audit.warnings").unwrap(),
         ];
-        assert!(is_not_overridable("audit.vulnerabilities", &list));
-        assert!(is_not_overridable("audit.warnings[unsound]", &list));
-        assert!(!is_not_overridable("coverage.lines", &list));
+        let id = |t: &str| RuleId::parse(t).unwrap();
+        assert!(is_not_overridable(&id("audit.vulnerabilities"), &list));
+        assert!(is_not_overridable(&id("audit.warnings[unsound]"), &list));
+        assert!(!is_not_overridable(&id("coverage.lines"), &list));
     }
 }

@@ -1,6 +1,6 @@
 //! Diagnostics for our own configuration files: every problem names the file,
 //! the line and the column, and validation collects all of them in one run
-//! (STYLE habit 3) so a user fixes a policy in one pass, not one error at a time.
+//! so a user fixes a policy in one pass, not one error at a time.
 
 use std::fmt;
 use std::ops::Range;
@@ -69,6 +69,16 @@ impl<'a> DiagSink<'a> {
             text,
             found: Vec::new(),
         }
+    }
+
+    /// The file the diagnostics are for.
+    pub(crate) fn path(&self) -> &Path {
+        self.path
+    }
+
+    /// 1-based line and column of a byte offset of the text.
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(self.text, offset)
     }
 
     /// Records a problem at a byte span (or for the whole file when `None`).
