@@ -482,7 +482,7 @@ pub enum RuleIdError {
     #[error("an empty rule id")]
     Empty,
     /// The name before `[` is not a family of the catalogue.
-    #[error("`{id}`: no rule family `{family}`{}; the rules are listed in docs/rules.md", suggest(.suggestion.as_ref()))]
+    #[error("{}; the rules are listed in docs/rules.md", unknown(.id, .family, .suggestion.as_ref()))]
     UnknownFamily {
         /// The text as written.
         id: String,
@@ -521,9 +521,16 @@ pub enum RuleIdError {
     },
 }
 
-fn suggest(name: Option<&&'static str>) -> String {
-    name.map(|n| format!(" (did you mean `{n}`?)"))
-        .unwrap_or_default()
+fn unknown(id: &str, family: &str, suggestion: Option<&&'static str>) -> String {
+    let what = if id == family {
+        format!("`{id}` is not a rule")
+    } else {
+        format!("`{id}`: no rule family `{family}`")
+    };
+    match suggestion {
+        Some(name) => format!("{what} (did you mean `{name}`?)"),
+        None => what,
+    }
 }
 
 impl RuleId {
@@ -900,8 +907,10 @@ mod tests {
             "{}",
             err("audit.vulnerabilites")
         );
-        assert!(err("nonsense").contains("no rule family `nonsense`"));
-        assert!(!err("nonsense").contains("did you mean"));
+        assert!(err("nonsense").starts_with("`nonsense` is not a rule;"));
+        assert!(err("bench.regresion[x]").starts_with(
+            "`bench.regresion[x]`: no rule family `bench.regresion` (did you mean `bench.regression`?)"
+        ));
         assert!(err("coverage.path[src").contains("malformed brackets"));
         assert!(err("coverage.path[a]b").contains("malformed brackets"));
         assert!(err("coverage.lines]").contains("malformed brackets"));
