@@ -304,7 +304,7 @@ fn gather(
             .map(|d| {
                 (
                     d.id.clone(),
-                    documents::find_documents(root, &d.glob, d.marker.as_deref())
+                    documents::find_documents(root, &d.matcher, d.marker.as_deref())
                         .map_err(|e| e.to_string()),
                 )
             })
