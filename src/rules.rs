@@ -7,7 +7,7 @@
 //! evidence (a benchmark id), and the catalogue says which. Everything that
 //! names rules goes through here: the evaluator builds ids and titles with
 //! [`Family`], policy validation checks `[overrides] not_overridable` and
-//! sign-off ids with [`RuleRef::parse`] and [`RuleId::keyed`], override
+//! sign-off ids with [`RuleRef::parse`] and [`Family::keyed`], override
 //! verification parses `rules:` with [`RuleId::parse`], and
 //! [`render_markdown`] writes the reference page `docs/rules.md`.
 //!

@@ -1,4 +1,4 @@
-//! Signed overrides and sign-offs through the real binary (SPEC section 3),
+//! Signed overrides and sign-offs through the real binary (docs/overrides.md),
 //! on documents signed by real OpenSSH (`fixtures/overrides`, made by
 //! `fixtures/make-overrides.sh`; every key there is test-only).
 //!

@@ -292,7 +292,7 @@ fn judge(
 /// policy alone: a rule keyed by evidence, `bench.regression[ID]`, exists
 /// for any `ID` when the policy enables its family), overridable by the
 /// catalogue and not named by `[overrides] not_overridable`.
-pub fn waivable(rules: &[String], policy: &Policy) -> Result<Vec<RuleId>, String> {
+fn waivable(rules: &[String], policy: &Policy) -> Result<Vec<RuleId>, String> {
     let mut ids = Vec::new();
     let mut malformed = Vec::new();
     for r in rules {
