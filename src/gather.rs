@@ -179,7 +179,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
             .map(|d| {
                 (
                     d.id.clone(),
-                    documents::find_documents(roots.repository, &d.glob, d.marker.as_deref())
+                    documents::find_documents(roots.repository, &d.matcher, d.marker.as_deref())
                         .map_err(|e| e.to_string()),
                 )
             })

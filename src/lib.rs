@@ -5,7 +5,8 @@
 //! turns policy files into validated rules, [`gather`] collects the
 //! evidence a gate needs from an evidence root and the trusted repository,
 //! [`eval`] is the pure judge, and [`report`] renders the resulting
-//! [`eval::Verdict`]. Only [`cli`] wires the pieces together.
+//! [`eval::Verdict`]. Only [`cli`] wires the pieces together; [`rules`] is
+//! the catalogue of every rule id they share.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod overrides;
 pub mod policy;
 pub mod principals;
 pub mod report;
+pub mod rules;
 
 /// The dependency drawing of `docs/architecture.md`, checked: no module
 /// imports one that sits above it, so models stay where they belong.

@@ -106,6 +106,11 @@ fn repo() -> tempfile::TempDir {
     )
     .unwrap();
     std::fs::write(
+        policies.join("bench.toml"),
+        "schema = 1\nname = \"bench\"\nversion = \"1.0.0\"\n[benchmarks]\nmax_regression = 10.0\n[overrides]\nsigners = \"allowed_signers\"\n",
+    )
+    .unwrap();
+    std::fs::write(
         root.join("lcov.info"),
         "SF:src/lib.rs\nDA:1,1\nDA:2,0\nend_of_record\n",
     )
@@ -484,4 +489,98 @@ fn override_sign_writes_a_signature_that_verifies() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+fn verify(root: &Path, gate: &str, docs: &[PathBuf]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .current_dir(root)
+        .args([
+            "override",
+            "verify",
+            "--repository",
+            "acme/widget",
+            "--commit",
+            COMMIT,
+            "--gate",
+            gate,
+        ])
+        .args(docs)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+/// The bug: `override verify` learnt a gate's rules by evaluating it on no
+/// evidence, so a rule keyed by a benchmark id did not exist for it, and a
+/// correctly signed waiver of `bench.regression[lookup/hot]` was rejected
+/// ("gate bench has no rule") while `check` listed that very rule.
+#[test]
+fn override_verify_accepts_a_waiver_of_a_rule_keyed_by_evidence() {
+    let repo = repo();
+    let (code, text) = verify(repo.path(), "bench", &[doc("bench-regression.txt")]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("bench-regression.txt: VALID"), "{text}");
+    assert!(
+        text.contains(
+            "waives bench.regression[parse/small], bench.regression[lookup/hot], signed by alice@example.org"
+        ),
+        "{text}"
+    );
+    // And `check` on the same policy applies it to the benchmark that regressed.
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/bench/criterion");
+    let out = tollgate(
+        repo.path(),
+        &[
+            "check",
+            "--gate",
+            "bench",
+            "--bench",
+            bench.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[doc("bench-regression.txt")],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(
+        rule(&report, "bench.regression[parse/small]")["status"],
+        "overridden"
+    );
+    assert_eq!(
+        rule(&report, "bench.regression[lookup/hot]")["status"],
+        "pass"
+    );
+}
+
+/// Override `rules:` are checked against the rule catalogue and the gate
+/// without evaluating: a rule the gate does not declare, or a misspelt id,
+/// is rejected by `override verify` as by `check`.
+#[test]
+fn override_verify_rejects_rules_the_gate_does_not_declare() {
+    let repo = repo();
+    let (code, text) = verify(repo.path(), "gate2", &[doc("names-unknown-rule.txt")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(
+            "names-unknown-rule.txt: REJECTED\n  gate gate2 has no rule `coverage.branches`"
+        ),
+        "{text}"
+    );
+    let (code, text) = verify(repo.path(), "gate2", &[doc("misspelt-rule.txt")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("misspelt-rule.txt: REJECTED\n  not a rule id: `coverage.lnes` is not a rule (did you mean `coverage.lines`?)"),
+        "{text}"
+    );
+    // `check` says the same, as a note, and applies nothing.
+    let (code, report) = json(repo.path(), "gate2", &[doc("misspelt-rule.txt")]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        notes(&report).contains("rejected, not applied: not a rule id: `coverage.lnes`"),
+        "{report}"
+    );
 }

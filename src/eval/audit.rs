@@ -9,6 +9,21 @@ use chrono::NaiveDate;
 use super::{absent, Annotation, AnnotationLevel, Evidence, RuleResult, Status};
 use crate::evidence::audit::{lockfile_line, Advisory, AuditReport, Severity, WarningKind};
 use crate::policy::{AuditIgnore, AuditPolicy, FailOn};
+use crate::rules::{Family, RuleId};
+
+/// `audit.vulnerabilities` and its title.
+fn vulnerabilities() -> (RuleId, String) {
+    let id = Family::AuditVulnerabilities.id();
+    let title = id.title();
+    (id, title)
+}
+
+/// `audit.warnings[KIND]` and its title.
+fn warnings(kind: &str) -> (RuleId, String) {
+    let id = Family::AuditWarnings.keyed(kind);
+    let title = id.title();
+    (id, title)
+}
 
 /// Whether an advisory of `severity` fails under the policy.
 fn fails(policy: &AuditPolicy, severity: Severity) -> bool {
@@ -65,9 +80,10 @@ pub(super) fn rules(
         let help = help.or_else(|| {
             Some("run `cargo audit --json > target/audit.json` and pass --audit PATH".to_owned())
         });
+        let (id, title) = vulnerabilities();
         out.push(RuleResult::new(
-            "audit.vulnerabilities",
-            "Security advisories",
+            id,
+            title,
             status,
             None,
             &required,
@@ -75,9 +91,10 @@ pub(super) fn rules(
             help.clone(),
         ));
         for kind in &policy.warnings {
+            let (id, title) = warnings(kind);
             out.push(RuleResult::new(
-                format!("audit.warnings[{kind}]"),
-                format!("No `{kind}` warnings"),
+                id,
+                title,
                 status,
                 None,
                 "none",
@@ -184,9 +201,10 @@ fn vulnerability_rule<'p, 'r>(
             Some(format!("upgrade {}", upgrade.join("; "))),
         )
     };
+    let (id, title) = vulnerabilities();
     out.push(RuleResult::new(
-        "audit.vulnerabilities",
-        "Security advisories",
+        id,
+        title,
         status,
         Some(actual),
         required,
@@ -204,7 +222,7 @@ fn lock_annotation(lock_path: &str, lock_text: &str, a: &Advisory) -> Annotation
         start_line: line,
         end_line: line,
         level: AnnotationLevel::Failure,
-        rule: "audit.vulnerabilities".to_owned(),
+        rule: Family::AuditVulnerabilities.id().to_string(),
         title: format!(
             "{} {}@{}: {} severity",
             a.id, a.package, a.version, a.severity
@@ -258,9 +276,10 @@ fn warning_rules<'a>(
         } else {
             (Status::Fail, format!("`{kind_name}`: {}", active.join(", ")), Some(format!("replace or upgrade the {kind_name} crates, or waive them in [[audit.ignore]] with a reason")))
         };
+        let (id, title) = warnings(kind_name);
         out.push(RuleResult::new(
-            format!("audit.warnings[{kind_name}]"),
-            format!("No `{kind_name}` warnings"),
+            id,
+            title,
             status,
             Some(active.len().to_string()),
             "0",

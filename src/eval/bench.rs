@@ -8,6 +8,7 @@
 use super::{absent, Evidence, RuleResult, Status};
 use crate::evidence::bench::Benchmark;
 use crate::policy::BenchmarksPolicy;
+use crate::rules::Family;
 
 /// Formats nanoseconds with a readable unit.
 #[must_use]
@@ -33,9 +34,11 @@ pub(super) fn rules(policy: &BenchmarksPolicy, evidence: &Evidence, out: &mut Ve
             )
         });
         if let Some(max) = policy.max_regression {
+            let id = Family::BenchRegression.wildcard();
+            let title = id.title();
             out.push(RuleResult::new(
-                "bench.regression[*]",
-                "No benchmark regressions",
+                id,
+                title,
                 status,
                 None,
                 &format!("<= +{max}%"),
@@ -44,9 +47,11 @@ pub(super) fn rules(policy: &BenchmarksPolicy, evidence: &Evidence, out: &mut Ve
             ));
         }
         for slo in &policy.slo {
+            let id = Family::BenchSlo.keyed(&slo.bench);
+            let title = id.title_with(&[("max", &slo.max_text)]);
             out.push(RuleResult::new(
-                format!("bench.slo[{}]", slo.bench),
-                format!("SLO {} <= {}", slo.bench, slo.max_text),
+                id,
+                title,
                 status,
                 None,
                 &format!("<= {}", slo.max_text),
@@ -60,8 +65,9 @@ pub(super) fn rules(policy: &BenchmarksPolicy, evidence: &Evidence, out: &mut Ve
         regressions(max, benches, out);
     }
     for slo in &policy.slo {
-        let id = format!("bench.slo[{}]", slo.bench);
-        let title = format!("SLO {} <= {}", slo.bench, slo.max_text);
+        let rule = Family::BenchSlo.keyed(&slo.bench);
+        let title = rule.title_with(&[("max", &slo.max_text)]);
+        let id = rule.to_string();
         let required = format!("<= {}", slo.max_text);
         let matching: Vec<(&Benchmark, f64)> = benches
             .iter()
@@ -115,9 +121,11 @@ fn regressions(max: f64, benches: &[Benchmark], out: &mut Vec<RuleResult>) {
     let required = format!("<= +{max}%");
     let compared: Vec<&Benchmark> = benches.iter().filter(|b| b.change.is_some()).collect();
     if compared.is_empty() {
+        let id = Family::BenchRegression.wildcard();
+        let title = id.title();
         out.push(RuleResult::new(
-            "bench.regression[*]",
-            "No benchmark regressions",
+            id,
+            title,
             Status::Fail,
             None,
             &required,
@@ -130,8 +138,8 @@ fn regressions(max: f64, benches: &[Benchmark], out: &mut Vec<RuleResult>) {
         let Some(change) = b.worsening() else {
             continue;
         };
-        let id = format!("bench.regression[{}]", b.id);
-        let title = format!("{} does not regress", b.id);
+        let rule = Family::BenchRegression.keyed(&b.id);
+        let (id, title) = (rule.to_string(), rule.title());
         let point = change.point * 100.0;
         let actual = format!("{point:+.2}%");
         let (status, message, help) = match change.interval {

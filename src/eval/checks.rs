@@ -9,6 +9,7 @@
 use super::{absent, Context, RuleResult, Slot, Status};
 use crate::evidence::github::{CheckResult, CheckSource, CommitChecks};
 use crate::policy::ChecksPolicy;
+use crate::rules::Family;
 
 fn is_green(result: &CheckResult, policy: &ChecksPolicy) -> bool {
     match result.conclusion.as_deref() {
@@ -44,8 +45,8 @@ pub(super) fn rules(
     out: &mut Vec<RuleResult>,
 ) {
     for name in &policy.required {
-        let id = format!("checks.required[{name}]");
-        let title = format!("Check `{name}` is green");
+        let rule = Family::ChecksRequired.keyed(name);
+        let (id, title) = (rule.to_string(), rule.title());
         let required = if policy.allow_neutral || policy.allow_skipped {
             "success (or neutral/skipped as allowed)"
         } else {

@@ -8,6 +8,7 @@ use super::{
 use crate::evidence::coverage::{CoverageReport, CoverageSummary, Tally};
 use crate::evidence::diff::ChangedLines;
 use crate::policy::{CoveragePathPolicy, CoveragePolicy, Threshold};
+use crate::rules::Family;
 
 /// Coverage of the changed lines (docs/formats.md, unified diffs: as diff-cover computes it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,6 +64,15 @@ impl Measure {
         }
     }
 
+    /// The family of the rule on the report's total.
+    fn family(self) -> Family {
+        match self {
+            Measure::Lines => Family::CoverageLines,
+            Measure::Branches => Family::CoverageBranches,
+            Measure::Functions => Family::CoverageFunctions,
+        }
+    }
+
     fn of(self, s: &CoverageSummary) -> Tally {
         match self {
             Measure::Lines => s.lines,
@@ -84,14 +94,9 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
         (Measure::Functions, policy.functions),
     ] {
         let Some(threshold) = threshold else { continue };
-        let id = format!("coverage.{}", measure.name());
-        let title = format!(
-            "Total {} coverage",
-            measure
-                .name()
-                .trim_end_matches('s')
-                .replace("branche", "branch")
-        );
+        let id = measure.family().id();
+        let title = id.title();
+        let id = id.to_string();
         let rule = match &totals {
             Some(t) => judge(
                 id,
@@ -126,8 +131,8 @@ fn path_rule(
     report: Result<&CoverageReport, &Slot<CoverageReport>>,
     optional: bool,
 ) -> RuleResult {
-    let id = format!("coverage.path[{}]", path.glob);
-    let title = format!("Coverage of {}", path.glob);
+    let rule = Family::CoveragePath.keyed(&path.glob);
+    let (id, title) = (rule.to_string(), rule.title());
     let checks: Vec<(Measure, Threshold)> = [
         (Measure::Lines, path.lines),
         (Measure::Branches, path.branches),
@@ -327,8 +332,8 @@ fn missing<T>(
 }
 
 fn patch_rule(threshold: Threshold, optional: bool, evidence: &Evidence) -> RuleResult {
-    let id = "coverage.patch".to_owned();
-    let title = "Coverage of changed lines".to_owned();
+    let rule = Family::CoveragePatch.id();
+    let (id, title) = (rule.to_string(), rule.title());
     let Some(report) = evidence.coverage.value() else {
         return missing(id, title, threshold, optional, Some(&evidence.coverage));
     };
@@ -422,9 +427,10 @@ pub(super) fn annotations(
     ) else {
         return Vec::new();
     };
+    let patch_rule = Family::CoveragePatch.id().to_string();
     let failed = rules
         .iter()
-        .any(|r| r.id == "coverage.patch" && r.status.blocks());
+        .any(|r| r.id == patch_rule && r.status.blocks());
     let level = if failed {
         AnnotationLevel::Failure
     } else {
@@ -445,7 +451,7 @@ pub(super) fn annotations(
             start_line: line,
             end_line: line,
             level,
-            rule: "coverage.patch".to_owned(),
+            rule: patch_rule.clone(),
             title: format!("Changed line {line} is not covered"),
             message: format!(
                 "No test executes this changed line; patch coverage must be >= {threshold}."

@@ -6,6 +6,7 @@ use super::{absent, Evidence, RuleResult, Slot, Status};
 use crate::evidence::documents::DocumentMatch;
 use crate::evidence::release::{ChangelogSection, PackageVersion, ReleaseTag};
 use crate::policy::{DocumentPolicy, ReleasePolicy};
+use crate::rules::{Family, RuleId};
 
 /// What the release rules look at, gathered by the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,8 +43,12 @@ pub struct ChangelogFinding {
 /// Files found for each `[[documents]]` rule, by id; `Err` says why the search failed.
 pub type DocumentEvidence = BTreeMap<String, Result<Vec<DocumentMatch>, String>>;
 
-const VERSION_TITLE: &str = "Package versions match the tag";
-const CHANGELOG_TITLE: &str = "Release notes prepared";
+/// A rule id and its title.
+fn rule(family: Family) -> (RuleId, String) {
+    let id = family.id();
+    let title = id.title();
+    (id, title)
+}
 
 pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<RuleResult>) {
     let release = match &evidence.release {
@@ -52,9 +57,10 @@ pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<R
             let (status, message, help) = absent(other, policy.optional, "release tag");
             let help = help.or_else(|| Some("run on a tag push, or pass --tag vX.Y.Z".to_owned()));
             if policy.version_matches_tag {
+                let (id, title) = rule(Family::ReleaseVersion);
                 out.push(RuleResult::new(
-                    "release.version",
-                    VERSION_TITLE,
+                    id,
+                    title,
                     status,
                     None,
                     "= tag version",
@@ -63,9 +69,10 @@ pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<R
                 ));
             }
             if policy.changelog.is_some() {
+                let (id, title) = rule(Family::ReleaseChangelog);
                 out.push(RuleResult::new(
-                    "release.changelog",
-                    CHANGELOG_TITLE,
+                    id,
+                    title,
                     status,
                     None,
                     "a non-empty section",
@@ -87,10 +94,11 @@ pub(super) fn rules(policy: &ReleasePolicy, evidence: &Evidence, out: &mut Vec<R
 fn version_rule(release: &ReleaseEvidence) -> RuleResult {
     let version = &release.tag.version;
     let required = format!("= {version}");
+    let (id, title) = rule(Family::ReleaseVersion);
     let rule = |status, actual, message, help| {
         RuleResult::new(
-            "release.version",
-            VERSION_TITLE,
+            id.clone(),
+            title.clone(),
             status,
             actual,
             &required,
@@ -146,10 +154,11 @@ fn version_rule(release: &ReleaseEvidence) -> RuleResult {
 fn changelog_rule(path: &str, release: &ReleaseEvidence) -> RuleResult {
     let version = &release.tag.version;
     let required = format!("a non-empty section for {version}");
+    let (id, title) = rule(Family::ReleaseChangelog);
     let rule = |status, actual: Option<String>, message, help| {
         RuleResult::new(
-            "release.changelog",
-            CHANGELOG_TITLE,
+            id.clone(),
+            title.clone(),
             status,
             actual,
             &required,
@@ -200,7 +209,8 @@ pub(super) fn document_rules(
     out: &mut Vec<RuleResult>,
 ) {
     for doc in policies {
-        let id = format!("documents[{}]", doc.id);
+        // The title is the entry's own (Title::FromPolicy in the catalogue).
+        let id = Family::Documents.keyed(&doc.id).to_string();
         let required = match &doc.marker {
             Some(m) => format!(
                 ">= {} file(s) matching {} containing \"{m}\"",

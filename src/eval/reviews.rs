@@ -13,6 +13,14 @@ use serde::Serialize;
 use super::{absent, RuleResult, Slot, Status};
 use crate::evidence::github::{PullRequestReviews, ReviewState};
 use crate::policy::ReviewsPolicy;
+use crate::rules::{Family, RuleId};
+
+/// A rule id and its title.
+fn rule(family: Family) -> (RuleId, String) {
+    let id = family.id();
+    let title = id.title();
+    (id, title)
+}
 
 /// Who currently approves and who currently requests changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -87,9 +95,10 @@ pub(super) fn rules(
         other => {
             let (status, message, help) =
                 absent(other, policy.optional, "pull-request review data");
+            let (id, title) = rule(Family::ReviewsApprovals);
             out.push(RuleResult::new(
-                "reviews.approvals",
-                "Pull-request approvals",
+                id,
+                title,
                 status,
                 None,
                 &approvals_required,
@@ -97,14 +106,9 @@ pub(super) fn rules(
                 help.clone(),
             ));
             if policy.block_on_changes_requested {
+                let (id, title) = rule(Family::ReviewsChangesRequested);
                 out.push(RuleResult::new(
-                    "reviews.changes_requested",
-                    "No outstanding change requests",
-                    status,
-                    None,
-                    "none",
-                    message,
-                    help,
+                    id, title, status, None, "none", message, help,
                 ));
             }
             return None;
@@ -146,9 +150,10 @@ pub(super) fn rules(
             )),
         )
     };
+    let (id, title) = rule(Family::ReviewsApprovals);
     out.push(RuleResult::new(
-        "reviews.approvals",
-        "Pull-request approvals",
+        id,
+        title,
         status,
         Some(actual),
         &approvals_required,
@@ -180,15 +185,8 @@ fn changes_requested_rule(t: &ReviewTally) -> RuleResult {
     } else {
         t.changes_requested.join(", ")
     };
-    RuleResult::new(
-        "reviews.changes_requested",
-        "No outstanding change requests",
-        status,
-        Some(actual),
-        "none",
-        message,
-        help,
-    )
+    let (id, title) = rule(Family::ReviewsChangesRequested);
+    RuleResult::new(id, title, status, Some(actual), "none", message, help)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{RuleResult, Status};
 use crate::policy::SignoffPolicy;
 use crate::principals::{self, assign_distinct};
+use crate::rules::Family;
 
 /// One valid signature on a sign-off document for the commit judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,9 +80,11 @@ fn rule(s: &SignoffPolicy, signatures: &[SignoffSignature]) -> RuleResult {
         message.push_str("; not counted (not among this sign-off's principals): ");
         message.push_str(&outsiders.join("; "));
     }
+    // The title is the entry's own (Title::FromPolicy in the catalogue).
+    let id = Family::Signoff.keyed(&s.id);
     if signed.len() >= count {
         return RuleResult::new(
-            format!("signoff[{}]", s.id),
+            id,
             s.title.clone(),
             Status::Pass,
             actual,
@@ -97,7 +100,7 @@ fn rule(s: &SignoffPolicy, signatures: &[SignoffSignature]) -> RuleResult {
         .filter(|p| !signed.contains(p))
         .collect();
     RuleResult::new(
-        format!("signoff[{}]", s.id),
+        id,
         s.title.clone(),
         Status::Fail,
         actual,

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::{absent, Evidence, RuleResult, Status};
 use crate::policy::TestsPolicy;
+use crate::rules::Family;
 
 /// How many failing tests a message names before counting the rest.
 const NAMED_FAILURES: usize = 10;
@@ -20,14 +21,10 @@ pub(super) fn rules(policy: &TestsPolicy, evidence: &Evidence, out: &mut Vec<Rul
     let Some(run) = evidence.tests.value() else {
         let (status, message, help) = absent(&evidence.tests, policy.optional, "test report");
         let help = help.or_else(|| Some("write JUnit XML (nextest: [profile.ci.junit]; pytest --junitxml) and pass --tests PATH".to_owned()));
+        let id = Family::TestsPass.id();
+        let title = id.title();
         out.push(RuleResult::new(
-            "tests.pass",
-            "Test suites pass",
-            status,
-            None,
-            &required,
-            message,
-            help,
+            id, title, status, None, &required, message, help,
         ));
         return;
     };
@@ -75,9 +72,11 @@ pub(super) fn rules(policy: &TestsPolicy, evidence: &Evidence, out: &mut Vec<Rul
             None,
         )
     };
+    let id = Family::TestsPass.id();
+    let title = id.title();
     out.push(RuleResult::new(
-        "tests.pass",
-        "Test suites pass",
+        id,
+        title,
         status,
         Some(actual),
         &required,

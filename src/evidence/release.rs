@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use globset::GlobMatcher;
 use serde::Serialize;
 
 use super::text::read_text;
@@ -190,15 +191,6 @@ impl ReleaseTag {
 /// Why a tag is not a release tag.
 #[derive(Debug, thiserror::Error)]
 pub enum TagError {
-    /// The tag pattern is not a valid glob.
-    #[error("invalid tag pattern {pattern:?}: {source}")]
-    Pattern {
-        /// The pattern from `tollgate.toml`.
-        pattern: String,
-        /// What globset said.
-        #[source]
-        source: globset::Error,
-    },
     /// The tag does not match the pattern.
     #[error("tag {tag:?} does not match the release tag pattern {pattern:?}")]
     NoMatch {
@@ -230,28 +222,27 @@ pub fn pattern_prefix(pattern: &str) -> &str {
     &pattern[..end]
 }
 
-/// Whether `tag` matches the release tag `pattern` (a glob).
-pub fn tag_matches(tag: &str, pattern: &str) -> Result<bool, TagError> {
+/// Whether `tag` matches the release tag pattern (a glob compiled by
+/// configuration validation, `[release] tag_pattern`).
+#[must_use]
+pub fn tag_matches(tag: &str, pattern: &GlobMatcher) -> bool {
     let tag = tag.strip_prefix("refs/tags/").unwrap_or(tag);
-    let glob = globset::Glob::new(pattern).map_err(|source| TagError::Pattern {
-        pattern: pattern.to_owned(),
-        source,
-    })?;
-    Ok(glob.compile_matcher().is_match(tag))
+    pattern.is_match(tag)
 }
 
 /// Parses a release tag: it must match `pattern`; what follows the
 /// pattern's literal prefix must be a semver version (`v1.2.3` with `v*`
 /// is `1.2.3`).
-pub fn parse_tag(tag: &str, pattern: &str) -> Result<ReleaseTag, TagError> {
+pub fn parse_tag(tag: &str, pattern: &GlobMatcher) -> Result<ReleaseTag, TagError> {
     let tag = tag.strip_prefix("refs/tags/").unwrap_or(tag);
-    if !tag_matches(tag, pattern)? {
+    let text = pattern.glob().glob();
+    if !tag_matches(tag, pattern) {
         return Err(TagError::NoMatch {
             tag: tag.to_owned(),
-            pattern: pattern.to_owned(),
+            pattern: text.to_owned(),
         });
     }
-    let version_text = tag.strip_prefix(pattern_prefix(pattern)).unwrap_or(tag);
+    let version_text = tag.strip_prefix(pattern_prefix(text)).unwrap_or(tag);
     let version = semver::Version::parse(version_text).map_err(|source| TagError::NotSemver {
         tag: tag.to_owned(),
         version: version_text.to_owned(),
@@ -339,31 +330,32 @@ mod tests {
         assert!(!s.non_empty);
     }
 
+    fn pattern(text: &str) -> GlobMatcher {
+        globset::Glob::new(text).unwrap().compile_matcher()
+    }
+
     #[test]
     fn tags_parse_after_the_pattern_prefix() {
-        let t = parse_tag("v1.2.3", "v*").unwrap();
+        let v = pattern("v*");
+        let t = parse_tag("v1.2.3", &v).unwrap();
         assert_eq!(t.version, semver::Version::new(1, 2, 3));
         assert!(!t.is_prerelease());
-        let t = parse_tag("refs/tags/v1.0.0-rc.1", "v*").unwrap();
+        let t = parse_tag("refs/tags/v1.0.0-rc.1", &v).unwrap();
         assert_eq!(t.tag, "v1.0.0-rc.1");
         assert!(t.is_prerelease());
-        let t = parse_tag("release-2.0.0", "release-*").unwrap();
+        let t = parse_tag("release-2.0.0", &pattern("release-*")).unwrap();
         assert_eq!(t.version.major, 2);
         assert!(matches!(
-            parse_tag("1.2.3", "v*"),
+            parse_tag("1.2.3", &v),
             Err(TagError::NoMatch { .. })
         ));
-        let err = parse_tag("v1.2", "v*").unwrap_err();
+        let err = parse_tag("v1.2", &v).unwrap_err();
         assert!(matches!(err, TagError::NotSemver { .. }));
         assert!(err.to_string().contains("\"1.2\""), "{err}");
-        assert!(matches!(
-            parse_tag("v1", "v[*"),
-            Err(TagError::Pattern { .. })
-        ));
         assert_eq!(pattern_prefix("v*"), "v");
         assert_eq!(pattern_prefix("*"), "");
-        assert!(tag_matches("v1.0.0", "v*").unwrap());
-        assert!(!tag_matches("x1.0.0", "v*").unwrap());
+        assert!(tag_matches("v1.0.0", &v));
+        assert!(!tag_matches("x1.0.0", &v));
     }
 
     fn write(path: &Path, text: &str) {

@@ -296,6 +296,18 @@ pub enum Rejection {
         /// Why each signature does not count.
         reasons: Vec<SignatureError>,
     },
+    /// Names something that is not a rule id.
+    #[error("not a rule id: {}", .errors.join("; "))]
+    MalformedRules {
+        /// Why each entry is not a rule id.
+        errors: Vec<String>,
+    },
+    /// Waives rules that no policy may waive (the catalogue says so).
+    #[error("{} can never be overridden", quoted(.rules))]
+    NeverOverridable {
+        /// The rule ids.
+        rules: Vec<String>,
+    },
     /// Waives rules the policy protects.
     #[error(
         "the policy marks {} as not overridable ([overrides] not_overridable)",

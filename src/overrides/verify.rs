@@ -17,6 +17,7 @@ use super::signers::AllowedSigners;
 use crate::eval::SignoffSignature;
 use crate::policy::Policy;
 use crate::principals::{self, assign_distinct};
+use crate::rules::{RuleId, RuleRef};
 
 /// The SSHSIG namespace every tollgate document is signed in.
 pub const NAMESPACE: &str = "tollgate";
@@ -221,14 +222,7 @@ fn judge(
     }
     match &doc.grant {
         Grant::Rules(rules) => {
-            let refused: Vec<String> = rules
-                .iter()
-                .filter(|r| is_not_overridable(r, &policy.overrides.not_overridable))
-                .cloned()
-                .collect();
-            if !refused.is_empty() {
-                return Err(Rejection::NotOverridable { rules: refused });
-            }
+            waivable(rules, policy)?;
             let candidates: Vec<Vec<String>> = valid.iter().map(|s| s.identities.clone()).collect();
             let assigned = assign_distinct(&candidates);
             let need = usize::try_from(policy.overrides.min_signers).unwrap_or(usize::MAX);
@@ -288,14 +282,52 @@ fn judge(
     }
 }
 
-/// `not_overridable` entries are rule ids; an entry without `[...]` also
+/// Whether every rule an override names may be waived in this gate: each
+/// is a rule id of the catalogue, one the policy declares (judged from the
+/// policy alone: a rule keyed by evidence, `bench.regression[ID]`, exists
+/// for any `ID` when the policy enables its family), overridable by the
+/// catalogue and not named by `[overrides] not_overridable`.
+fn waivable(rules: &[String], policy: &Policy) -> Result<Vec<RuleId>, Rejection> {
+    let mut ids = Vec::new();
+    let mut malformed = Vec::new();
+    for r in rules {
+        match RuleId::parse(r) {
+            Ok(id) => ids.push(id),
+            Err(e) => malformed.push(e.to_string()),
+        }
+    }
+    if !malformed.is_empty() {
+        return Err(Rejection::MalformedRules { errors: malformed });
+    }
+    let named = |keep: &dyn Fn(&RuleId) -> bool| -> Vec<String> {
+        ids.iter()
+            .filter(|id| keep(id))
+            .map(ToString::to_string)
+            .collect()
+    };
+    let unknown = named(&|id| !policy.declares(id));
+    if !unknown.is_empty() {
+        return Err(Rejection::UnknownRules {
+            gate: policy.name.clone(),
+            rules: unknown,
+        });
+    }
+    let never = named(&|id| !id.spec().overridable);
+    if !never.is_empty() {
+        return Err(Rejection::NeverOverridable { rules: never });
+    }
+    let refused = named(&|id| is_not_overridable(id, &policy.overrides.not_overridable));
+    if !refused.is_empty() {
+        return Err(Rejection::NotOverridable { rules: refused });
+    }
+    Ok(ids)
+}
+
+/// `not_overridable` entries are rule ids; a keyed family's bare name
 /// covers every rule of that family (`audit.warnings` covers `audit.warnings[unsound]`).
 #[must_use]
-pub fn is_not_overridable(rule: &str, not_overridable: &[String]) -> bool {
-    not_overridable.iter().any(|n| {
-        n == rule
-            || (!n.contains('[') && rule.split_once('[').is_some_and(|(family, _)| family == n))
-    })
+pub fn is_not_overridable(rule: &RuleId, not_overridable: &[RuleRef]) -> bool {
+    not_overridable.iter().any(|n| n.covers(rule))
 }
 
 fn bound_to_target(doc: &Document, target: &Target) -> Result<(), Rejection> {
@@ -462,11 +494,12 @@ mod tests {
     #[test]
     fn not_overridable_covers_rule_families() {
         let list = vec![
-            "audit.vulnerabilities".to_owned(),
-            "audit.warnings".to_owned(),
+            RuleRef::parse("audit.vulnerabilities").unwrap(),
+            RuleRef::parse("audit.warnings").unwrap(),
         ];
-        assert!(is_not_overridable("audit.vulnerabilities", &list));
-        assert!(is_not_overridable("audit.warnings[unsound]", &list));
-        assert!(!is_not_overridable("coverage.lines", &list));
+        let id = |t: &str| RuleId::parse(t).unwrap();
+        assert!(is_not_overridable(&id("audit.vulnerabilities"), &list));
+        assert!(is_not_overridable(&id("audit.warnings[unsound]"), &list));
+        assert!(!is_not_overridable(&id("coverage.lines"), &list));
     }
 }

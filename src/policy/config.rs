@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use globset::GlobMatcher;
 use toml::Spanned;
 
 use super::diag::{DiagSink, Diagnostics};
@@ -40,18 +41,47 @@ pub struct EvidencePaths {
 }
 
 /// The validated `tollgate.toml`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Directory holding the gate policies, relative to the repository root.
     pub policy_dir: String,
     /// Gate per context.
     pub gates: Gates,
-    /// Glob selecting release tags, e.g. `v*`.
-    pub tag_pattern: String,
+    /// Glob selecting release tags, e.g. `v*`, compiled once here; its text
+    /// is `tag_pattern.glob().glob()`.
+    pub tag_pattern: GlobMatcher,
     /// Default evidence locations.
     pub evidence: EvidencePaths,
     /// Whether the file existed (false: all defaults).
     pub found: bool,
+}
+
+impl PartialEq for Config {
+    fn eq(&self, other: &Self) -> bool {
+        self.policy_dir == other.policy_dir
+            && self.gates == other.gates
+            && self.tag_pattern.glob() == other.tag_pattern.glob()
+            && self.evidence == other.evidence
+            && self.found == other.found
+    }
+}
+
+impl Eq for Config {}
+
+/// The default release tag pattern.
+const DEFAULT_TAG_PATTERN: &str = "v*";
+
+/// Compiles a release tag pattern; a tag is one name, so `*` may match `/`
+/// (`release/*` matches `release/1.0.0`).
+fn tag_pattern(text: &str) -> Result<GlobMatcher, globset::Error> {
+    globset::Glob::new(text).map(|g| g.compile_matcher())
+}
+
+/// `v*`, compiled. globset has no infallible constructor; the pattern is a
+/// literal that compiles, which `the_default_tag_pattern_compiles` checks.
+#[allow(clippy::expect_used)]
+fn default_tag_pattern() -> GlobMatcher {
+    tag_pattern(DEFAULT_TAG_PATTERN).expect("`v*` is a valid glob")
 }
 
 impl Default for Config {
@@ -64,7 +94,7 @@ impl Default for Config {
                 release: "gate3".to_owned(),
                 prerelease: "gate2".to_owned(),
             },
-            tag_pattern: "v*".to_owned(),
+            tag_pattern: default_tag_pattern(),
             evidence: EvidencePaths::default(),
             found: false,
         }
@@ -108,12 +138,10 @@ pub fn load_config(
     };
     let tag_pattern = match raw.release.and_then(|r| r.tag_pattern) {
         None => defaults.tag_pattern,
-        Some(p) => {
-            if let Err(e) = globset::Glob::new(p.get_ref()) {
-                sink.at(span(&p), format!("invalid tag pattern: {e}"));
-            }
-            p.into_inner()
-        }
+        Some(p) => tag_pattern(p.get_ref()).unwrap_or_else(|e| {
+            sink.at(span(&p), format!("invalid tag pattern: {e}"));
+            defaults.tag_pattern
+        }),
     };
     let evidence = raw.evidence.unwrap_or_default();
     let config = Config {
@@ -136,5 +164,17 @@ pub fn load_config(
         Ok(config)
     } else {
         Err(Diagnostics(sink.found))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_tag_pattern_compiles() {
+        let config = Config::default();
+        assert_eq!(config.tag_pattern.glob().glob(), "v*");
+        assert!(config.tag_pattern.is_match("v1.0.0"));
     }
 }

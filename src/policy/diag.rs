@@ -71,6 +71,16 @@ impl<'a> DiagSink<'a> {
         }
     }
 
+    /// The file the diagnostics are for.
+    pub(crate) fn path(&self) -> &Path {
+        self.path
+    }
+
+    /// 1-based line and column of a byte offset of the text.
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col(self.text, offset)
+    }
+
     /// Records a problem at a byte span (or for the whole file when `None`).
     pub(crate) fn at(&mut self, span: Option<Range<usize>>, message: impl Into<String>) {
         let (line, column) = span.map_or((0, 0), |s| line_col(self.text, s.start));

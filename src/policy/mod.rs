@@ -8,6 +8,7 @@
 //! then be read from one place, never stitched from partial keys.
 
 mod config;
+mod declared;
 mod diag;
 mod model;
 mod parse;
@@ -22,6 +23,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 pub use config::{load_config, Config, EvidencePaths, Gates};
+pub use declared::Declared;
 use diag::DiagSink;
 pub use diag::{line_col, Diagnostic, Diagnostics};
 pub use model::*;
@@ -111,7 +113,8 @@ struct Layer {
     release: Option<ReleasePolicy>,
     signoffs: Option<Vec<SignoffPolicy>>,
     documents: Option<Vec<DocumentPolicy>>,
-    overrides: Option<OverridesPolicy>,
+    /// `[overrides]`, with where each `not_overridable` entry was written.
+    overrides: Option<(OverridesPolicy, Vec<validate::Located>)>,
 }
 
 /// Maximum depth of an `extends` chain; deeper is almost surely a mistake.
@@ -145,7 +148,15 @@ pub fn load_policy(source: &dyn FileSource, path: &Path) -> Result<Policy, Diagn
         }
         layers.push(layer);
     }
-    Ok(flatten(layers))
+    let (policy, not_overridable_at) = flatten(layers);
+    // What needs the resolved policy: `not_overridable` may come from a
+    // parent while the keys it names come from the child.
+    let found = validate::not_overridable(&policy, &not_overridable_at);
+    if found.is_empty() {
+        Ok(policy)
+    } else {
+        Err(Diagnostics(found))
+    }
 }
 
 /// Validates one file on its own, so every diagnostic points into that file.
@@ -165,7 +176,8 @@ fn load_layer(source: &dyn FileSource, path: &Path) -> Result<Layer, Diagnostics
 }
 
 /// Overlays layers, the file named on the command line last (it wins).
-fn flatten(mut layers: Vec<Layer>) -> Policy {
+/// Returns the policy and where its `not_overridable` entries were written.
+fn flatten(mut layers: Vec<Layer>) -> (Policy, Vec<validate::Located>) {
     // layers[0] is the requested file, then its parent, grandparent...
     let mut policy_title = None;
     let mut coverage = None;
@@ -206,7 +218,17 @@ fn flatten(mut layers: Vec<Layer>) -> Policy {
             semver::Version::new(0, 0, 0),
         ),
     };
-    Policy {
+    let (overrides, not_overridable_at) = overrides.unwrap_or_else(|| {
+        (
+            OverridesPolicy {
+                signers: None,
+                min_signers: 1,
+                not_overridable: Vec::new(),
+            },
+            Vec::new(),
+        )
+    });
+    let policy = Policy {
         name: source.name.clone(),
         title: policy_title.unwrap_or_else(|| source.name.clone()),
         version,
@@ -221,12 +243,9 @@ fn flatten(mut layers: Vec<Layer>) -> Policy {
         release,
         signoffs: signoffs.unwrap_or_default(),
         documents: documents.unwrap_or_default(),
-        overrides: overrides.unwrap_or(OverridesPolicy {
-            signers: None,
-            min_signers: 1,
-            not_overridable: Vec::new(),
-        }),
-    }
+        overrides,
+    };
+    (policy, not_overridable_at)
 }
 
 /// SHA-256 of bytes as lowercase hex.

@@ -318,8 +318,9 @@ pub struct OverridesPolicy {
     pub signers: Option<String>,
     /// Distinct principals required on an override.
     pub min_signers: u32,
-    /// Rule ids that can never be overridden.
-    pub not_overridable: Vec<String>,
+    /// Rules that can never be overridden (a keyed family's bare name
+    /// stands for all its rules).
+    pub not_overridable: Vec<crate::rules::RuleRef>,
 }
 
 #[cfg(test)]

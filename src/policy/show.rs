@@ -169,7 +169,12 @@ pub fn describe(p: &Policy) -> String {
         o,
         "\n[overrides]\nmin_signers = {}\nnot_overridable = {}",
         ov.min_signers,
-        list(&ov.not_overridable)
+        list(
+            &ov.not_overridable
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        )
     );
     if let Some(s) = &ov.signers {
         let _ = writeln!(o, "signers = {}", quote(s));

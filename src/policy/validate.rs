@@ -1,7 +1,7 @@
 //! Semantic checks of one raw policy file: ranges, enumerations, globs,
 //! dates and versions. Every problem is recorded; nothing stops at the first.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use globset::GlobMatcher;
 use toml::Spanned;
@@ -16,6 +16,8 @@ use super::{
     CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy, PolicySource, ReleasePolicy,
     ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, SCHEMA,
 };
+use crate::policy::{Diagnostic, Policy};
+use crate::rules::{Family, KeySource, RuleId, RuleRef};
 
 /// Warning kinds cargo-audit reports (docs/policy.md, `[audit]`).
 pub(crate) const WARNING_KINDS: [&str; 4] = ["unmaintained", "unsound", "yanked", "notice"];
@@ -94,14 +96,116 @@ pub(super) fn layer(raw: RawPolicy, path: &Path, bytes: &[u8], sink: &mut DiagSi
         tests: raw.tests.map(|t| tests(t, sink)),
         checks: raw.checks.map(|c| checks(c, sink)),
         release: raw.release.map(release),
-        signoffs: raw
-            .signoffs
-            .map(|s| s.into_iter().map(|s| signoff(s, sink)).collect()),
-        documents: raw
-            .documents
-            .map(|d| d.into_iter().filter_map(|d| document(d, sink)).collect()),
+        signoffs: raw.signoffs.map(|s| {
+            let mut seen = Keys::default();
+            s.into_iter().map(|s| signoff(s, &mut seen, sink)).collect()
+        }),
+        documents: raw.documents.map(|d| {
+            let mut seen = Keys::default();
+            d.into_iter()
+                .filter_map(|d| document(d, &mut seen, sink))
+                .collect()
+        }),
         overrides: raw.overrides.map(|o| overrides(o, sink)),
     }
+}
+
+/// Where something was written, kept past the layer so that checks which
+/// need the whole resolved policy still point into the right file.
+#[derive(Debug, Clone)]
+pub(super) struct Located {
+    path: PathBuf,
+    line: usize,
+    column: usize,
+}
+
+impl Located {
+    fn diagnostic(&self, message: String) -> Diagnostic {
+        Diagnostic {
+            path: self.path.clone(),
+            line: self.line,
+            column: self.column,
+            message,
+        }
+    }
+}
+
+/// The keys a policy section gives its rules, so that two entries giving
+/// the same key (and so the same rule id) are caught where written.
+#[derive(Default)]
+struct Keys(Vec<String>);
+
+impl Keys {
+    /// Records `key` of `family`; false (with a diagnostic) when it repeats
+    /// an earlier key or does not make a rule id.
+    fn add(&mut self, family: Family, key: &Spanned<String>, sink: &mut DiagSink<'_>) -> bool {
+        let id = family.keyed(key.get_ref().as_str());
+        let text = id.to_string();
+        match RuleId::parse(&text) {
+            Ok(parsed) if parsed == id => {}
+            Ok(_) => {
+                sink.at(
+                    span(key),
+                    format!("`{}` does not make a rule id", key.get_ref()),
+                );
+                return false;
+            }
+            Err(e) => {
+                sink.at(
+                    span(key),
+                    format!("`{}` does not make a rule id: {e}", key.get_ref()),
+                );
+                return false;
+            }
+        }
+        if self.0.contains(&text) {
+            sink.at(
+                span(key),
+                format!(
+                    "`{}` appears twice: both would be the rule `{text}`",
+                    key.get_ref()
+                ),
+            );
+            return false;
+        }
+        self.0.push(text);
+        true
+    }
+}
+
+/// Checks `[overrides] not_overridable` against the resolved policy: a keyed
+/// entry whose key the policy defines must name one of those keys, or it
+/// protects nothing. A family the policy does not use is accepted, since one
+/// `[overrides]` is often shared (through `extends`) by gates that do not
+/// use every section; the catalogue check in the layer still catches typos.
+pub(super) fn not_overridable(policy: &Policy, at: &[Located]) -> Vec<Diagnostic> {
+    let declared = policy.declared_rules();
+    let mut out = Vec::new();
+    for (entry, at) in policy.overrides.not_overridable.iter().zip(at) {
+        let RuleRef::Rule(id) = entry else { continue };
+        let KeySource::Policy { field, .. } = id.spec().key else {
+            continue;
+        };
+        let keys: Vec<String> = declared
+            .iter()
+            .filter(|d| d.family() == id.family())
+            .map(|d| match d {
+                super::Declared::Rule(r) => r.key().unwrap_or_default().to_owned(),
+                super::Declared::AnyKey(_) => String::new(),
+            })
+            .collect();
+        if !keys.is_empty() && !declared.iter().any(|d| d.matches(id)) {
+            out.push(at.diagnostic(format!(
+                "`{id}` in `not_overridable` is not a rule of gate {}: its `{field}` entries are {}",
+                policy.name,
+                keys.iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    out
 }
 
 fn valid_name(name: &str) -> bool {
@@ -162,11 +266,13 @@ fn count(value: Option<Spanned<i64>>, default: u32, what: &str, sink: &mut DiagS
 }
 
 fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
+    let mut seen = Keys::default();
     let paths = raw
         .paths
         .unwrap_or_default()
         .into_iter()
         .filter_map(|p| {
+            seen.add(Family::CoveragePath, &p.glob, sink);
             let matcher = glob(&p.glob, GlobOver::Paths, sink);
             let lines = threshold(p.lines, sink);
             let branches = threshold(p.branches, sink);
@@ -229,9 +335,12 @@ fn audit(raw: RawAudit, sink: &mut DiagSink<'_>) -> AuditPolicy {
         },
     };
     let mut warnings = Vec::new();
+    let mut seen = Keys::default();
     for w in raw.warnings.unwrap_or_default() {
         if WARNING_KINDS.contains(&w.get_ref().as_str()) {
-            warnings.push(w.into_inner());
+            if seen.add(Family::AuditWarnings, &w, sink) {
+                warnings.push(w.into_inner());
+            }
         } else {
             sink.at(
                 span(&w),
@@ -338,11 +447,13 @@ fn benchmarks(raw: RawBenchmarks, sink: &mut DiagSink<'_>) -> BenchmarksPolicy {
             None
         }
     });
+    let mut seen = Keys::default();
     let slo = raw
         .slo
         .unwrap_or_default()
         .into_iter()
         .filter_map(|s| {
+            seen.add(Family::BenchSlo, &s.bench, sink);
             let matcher = glob(&s.bench, GlobOver::Ids, sink);
             let max_ns = parse_duration_ns(s.max.get_ref());
             if max_ns.is_none() {
@@ -403,10 +514,11 @@ fn tests(raw: RawTests, sink: &mut DiagSink<'_>) -> TestsPolicy {
 
 fn checks(raw: RawChecks, sink: &mut DiagSink<'_>) -> ChecksPolicy {
     let mut required = Vec::new();
+    let mut seen = Keys::default();
     for name in raw.required.unwrap_or_default() {
         if name.get_ref().trim().is_empty() {
             sink.at(span(&name), "a required check name cannot be empty");
-        } else {
+        } else if seen.add(Family::ChecksRequired, &name, sink) {
             required.push(name.into_inner());
         }
     }
@@ -426,8 +538,10 @@ fn release(raw: RawRelease) -> ReleasePolicy {
     }
 }
 
-fn signoff(raw: RawSignoff, sink: &mut DiagSink<'_>) -> SignoffPolicy {
-    if !valid_name(raw.id.get_ref()) {
+fn signoff(raw: RawSignoff, seen: &mut Keys, sink: &mut DiagSink<'_>) -> SignoffPolicy {
+    if valid_name(raw.id.get_ref()) {
+        seen.add(Family::Signoff, &raw.id, sink);
+    } else {
         sink.at(
             span(&raw.id),
             "sign-off `id` must be letters, digits, `-`, `_` or `.`",
@@ -454,8 +568,10 @@ fn signoff(raw: RawSignoff, sink: &mut DiagSink<'_>) -> SignoffPolicy {
     }
 }
 
-fn document(raw: RawDocument, sink: &mut DiagSink<'_>) -> Option<DocumentPolicy> {
-    if !valid_name(raw.id.get_ref()) {
+fn document(raw: RawDocument, seen: &mut Keys, sink: &mut DiagSink<'_>) -> Option<DocumentPolicy> {
+    if valid_name(raw.id.get_ref()) {
+        seen.add(Family::Documents, &raw.id, sink);
+    } else {
         sink.at(
             span(&raw.id),
             "document `id` must be letters, digits, `-`, `_` or `.`",
@@ -473,17 +589,32 @@ fn document(raw: RawDocument, sink: &mut DiagSink<'_>) -> Option<DocumentPolicy>
     })
 }
 
-fn overrides(raw: RawOverrides, sink: &mut DiagSink<'_>) -> OverridesPolicy {
-    OverridesPolicy {
+/// `[overrides]`, and where each `not_overridable` entry was written. Every
+/// entry must be a rule id of the catalogue (or a keyed family's bare name):
+/// a misspelt one would otherwise protect nothing, silently.
+fn overrides(raw: RawOverrides, sink: &mut DiagSink<'_>) -> (OverridesPolicy, Vec<Located>) {
+    let mut not_overridable = Vec::new();
+    let mut at = Vec::new();
+    for entry in raw.not_overridable.unwrap_or_default() {
+        match RuleRef::parse(entry.get_ref()) {
+            Ok(r) => {
+                let (line, column) = sink.line_col(entry.span().start);
+                at.push(Located {
+                    path: sink.path().to_path_buf(),
+                    line,
+                    column,
+                });
+                not_overridable.push(r);
+            }
+            Err(e) => sink.at(span(&entry), format!("`not_overridable`: {e}")),
+        }
+    }
+    let policy = OverridesPolicy {
         signers: raw.signers.map(Spanned::into_inner),
         min_signers: count(raw.min_signers, 1, "min_signers", sink).max(1),
-        not_overridable: raw
-            .not_overridable
-            .unwrap_or_default()
-            .into_iter()
-            .map(Spanned::into_inner)
-            .collect(),
-    }
+        not_overridable,
+    };
+    (policy, at)
 }
 
 #[cfg(test)]
