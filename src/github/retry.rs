@@ -4,8 +4,8 @@
 //! rate-limit message), 403 with `x-ratelimit-remaining: 0`, timeouts and
 //! dropped connections. The wait honours `Retry-After` and
 //! `x-ratelimit-reset`, and is otherwise an exponential backoff; retries are
-//! bounded in count per request and in total time per operation (SPEC
-//! section 5, issue #4). octocrab's own retry is turned off: it re-sends a
+//! bounded in count per request and in total time per operation
+//! (docs/github.md, issue #4). octocrab's own retry is turned off: it re-sends a
 //! POST after a 5xx, which can create a duplicate check run.
 
 use std::time::Duration;

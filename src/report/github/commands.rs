@@ -1,7 +1,7 @@
 //! Workflow commands: the fallback when GitHub refuses a check run.
 //!
 //! A fork's pull-request token is read-only, so creating a check run gets a
-//! 403 (FORMATS 6.2). Lines such as `::error file=src/a.rs,line=3::text`
+//! 403 (docs/github.md). Lines such as `::error file=src/a.rs,line=3::text`
 //! printed to standard output still become annotations on the run, and need
 //! no token at all. Two constraints shape this module:
 //!
@@ -20,7 +20,7 @@ use std::fmt::{self, Write as _};
 use crate::eval::{AnnotationLevel, Status, Verdict};
 use crate::report::budget::{clip, thousands};
 
-use super::annotations::ranked_annotations;
+use super::annotations::{annotation_title, ranked_annotations};
 
 /// GitHub shows at most this many annotations of one level per step.
 pub const COMMANDS_PER_LEVEL: usize = 10;
@@ -166,11 +166,7 @@ fn candidates(verdict: &Verdict) -> Vec<WorkflowCommand> {
         out.push(WorkflowCommand::unlocated(level, &rule.id, &message));
     }
     for a in ranked_annotations(verdict) {
-        let title = if a.title.is_empty() {
-            a.rule.clone()
-        } else {
-            format!("{}: {}", a.rule, a.title)
-        };
+        let title = annotation_title(a);
         let start = a.start_line.max(1);
         out.push(WorkflowCommand {
             level: a.level.into(),

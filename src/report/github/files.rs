@@ -5,7 +5,7 @@
 //! `actions/toolkit` `file-command.ts` does, with a delimiter that is fresh
 //! per value and checked not to occur in it: a value holding a newline and
 //! `other=...` must not be able to set a second output. The step summary is
-//! cut to what is left of GitHub's 1 MiB per-step budget (FORMATS 6.5), since
+//! cut to what is left of GitHub's 1 MiB per-step budget (docs/github.md), since
 //! a larger one is dropped whole.
 
 use std::fmt::Write as _;
@@ -45,7 +45,7 @@ pub fn output_conclusion(conclusion: Conclusion) -> &'static str {
     }
 }
 
-/// The step outputs of `check --github` (SPEC section 5): `conclusion`, and
+/// The step outputs of `check --github` (docs/reports.md): `conclusion`, and
 /// `report` when a JSON report was written.
 #[must_use]
 pub fn step_outputs(verdict: &Verdict, report: Option<&Path>) -> Vec<(&'static str, String)> {
