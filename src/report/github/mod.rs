@@ -2,11 +2,11 @@
 //! annotations, the workflow-command fallback, and the Actions file commands.
 //!
 //! Everything here is pure (verdict in, payloads and text out) except the
-//! two appenders [`append_outputs`] and [`append_step_summary`]. The check
-//! run is one type, [`CheckRunPayload`], which owns every GitHub limit
-//! ([`payload`] lists them); the HTTP client in `src/github/` sends the
-//! requests it yields as they are. The renderer decides what fits, so the
-//! limits are tested without a server:
+//! two appenders of `files.rs` (`$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`).
+//! The check run is one type, [`CheckRunPayload`], which owns every GitHub
+//! limit ([`payload`] lists them); the HTTP client in `src/github/` sends
+//! the requests it yields as they are. The renderer decides what fits, so
+//! the limits are tested without a server:
 //!
 //! | limit (docs/github.md) | where |
 //! | --- | --- |
@@ -14,8 +14,8 @@
 //! | 50 annotations per request, appended by updates | [`CheckRunPayload::requests`] |
 //! | annotation `title` 255 characters, `message` 64 KB | [`CheckAnnotation::new`] |
 //! | at most [`MAX_CHECK_ANNOTATIONS`] annotations per run (ours) | [`check_run`], with a note |
-//! | 10 error and 10 warning workflow commands per step | [`workflow_commands`] |
-//! | step summary 1 MiB | [`append_step_summary`] |
+//! | 10 error and 10 warning workflow commands per step | `commands.rs` |
+//! | step summary 1 MiB | `files.rs` |
 //!
 //! Every cut is deterministic and ranked failures first, and says what it
 //! left out; the JSON report always holds everything (docs/reports.md).
@@ -49,14 +49,8 @@ use crate::report::markdown::{
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
-pub use commands::{
-    add_mask, escape_data, escape_property, render_workflow_commands, workflow_commands,
-    CommandLevel, WorkflowCommand, COMMANDS_PER_LEVEL,
-};
-pub use files::{
-    append_outputs, append_step_summary, format_output, fresh_delimiter, output_conclusion,
-    step_outputs, write_actions_files, ActionsFileError, STEP_SUMMARY_LIMIT,
-};
+pub(crate) use commands::{add_mask, escape_data, render_workflow_commands};
+pub(crate) use files::{append_step_summary, write_actions_files};
 pub use payload::{
     CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput, CheckRunPayload,
     CheckRunRequest, CheckRunRequests, CheckRunStatus, PayloadError, Publish,
@@ -66,7 +60,7 @@ pub use payload::{
 
 /// Maps a verdict's conclusion to the check run's: `unknown` is `failure`.
 #[must_use]
-pub fn check_conclusion(conclusion: Conclusion) -> CheckConclusion {
+pub(crate) fn check_conclusion(conclusion: Conclusion) -> CheckConclusion {
     match conclusion {
         Conclusion::Pass => CheckConclusion::Success,
         Conclusion::Fail | Conclusion::Unknown => CheckConclusion::Failure,
@@ -76,7 +70,7 @@ pub fn check_conclusion(conclusion: Conclusion) -> CheckConclusion {
 /// The check run's name for a gate: `tollgate/GATE` (docs/reports.md).
 /// Branch protection requires this exact string.
 #[must_use]
-pub fn check_run_name(gate: &str) -> String {
+pub(crate) fn check_run_name(gate: &str) -> String {
     format!("tollgate/{gate}")
 }
 
@@ -115,7 +109,7 @@ pub(crate) fn check_run_with_cap(
 /// `gate2 passed: all 9 rules`, `gate2 passed: 7 of 9 rules, 1 overridden,
 /// 1 skipped`, `gate2 undecided: 3 of 9 rules could not be decided`.
 #[must_use]
-pub fn check_run_title(verdict: &Verdict) -> String {
+pub(crate) fn check_run_title(verdict: &Verdict) -> String {
     let total = verdict.rules.len();
     let count = |f: &dyn Fn(Status) -> bool| verdict.rules.iter().filter(|r| f(r.status)).count();
     let gate = &verdict.gate;

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 
+use super::commands::*;
+use super::files::*;
 use super::*;
 use crate::eval::{
     Annotation, AnnotationLevel, AppliedOverride, Context, EvidenceSummary, PolicyInfo, RuleResult,
