@@ -12,8 +12,12 @@ use support::fake_github::{
     READ_ONLY_TOKEN, WRITE_TOKEN,
 };
 use tollgate::github::{
-    Annotation, AnnotationLevel, CheckRunPayload, CheckStatus, CommitState, Conclusion, FileStatus,
-    GitHubClient, GitHubError, RepoRef, RetryPolicy, ReviewState, Token,
+    CheckStatus, CommitState, Conclusion, FileStatus, GitHubClient, GitHubError, RepoRef,
+    RetryPolicy, ReviewState, Token,
+};
+use tollgate::report::github::{
+    CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput, CheckRunPayload,
+    PayloadError, Publish,
 };
 
 const REPO: &str = "octo/widgets";
@@ -49,32 +53,37 @@ fn repo() -> RepoRef {
     REPO.parse().unwrap()
 }
 
-fn annotation(line: u32) -> Annotation {
-    Annotation {
-        path: "src/lib.rs".into(),
-        start_line: line,
-        end_line: line,
-        start_column: None,
-        end_column: None,
-        level: AnnotationLevel::Warning,
-        message: format!("line {line} is not covered"),
-        title: Some("Uncovered changed line".into()),
-        raw_details: None,
-    }
+fn annotation(line: u32) -> CheckAnnotation {
+    CheckAnnotation::new(
+        "src/lib.rs",
+        line,
+        line,
+        CheckAnnotationLevel::Warning,
+        "Uncovered changed line",
+        &format!("line {line} is not covered"),
+    )
 }
 
-fn payload(conclusion: Conclusion, annotations: u32) -> CheckRunPayload {
-    CheckRunPayload {
-        name: "tollgate/gate2".into(),
-        conclusion,
-        title: "Gate 2: Feature Complete".into(),
-        summary: "| rule | status |\n|---|---|\n| coverage.patch | fail |".into(),
-        text: Some("Cover the changed lines.".into()),
-        annotations: (1..=annotations).map(annotation).collect(),
-        details_url: Some("https://github.com/octo/widgets/actions/runs/1".into()),
-        external_id: Some("tollgate/gate2".into()),
-        started_at: None,
-    }
+fn output(annotations: u32) -> CheckRunOutput {
+    CheckRunOutput::new(
+        "Gate 2: Feature Complete",
+        "| rule | status |\n|---|---|\n| coverage.patch | fail |",
+        "Cover the changed lines.",
+        (1..=annotations).map(annotation).collect(),
+    )
+}
+
+fn payload(conclusion: CheckConclusion, annotations: u32) -> CheckRunPayload {
+    CheckRunPayload::new("tollgate/gate2", HEAD, conclusion, output(annotations))
+        .unwrap()
+        .with_details_url(Some(
+            "https://github.com/octo/widgets/actions/runs/1".into(),
+        ))
+}
+
+/// The external id tollgate gives its run on `HEAD`.
+fn our_external_id() -> String {
+    format!("tollgate/gate2@{HEAD}")
 }
 
 #[test]
@@ -82,11 +91,11 @@ fn publish_creates_then_a_rerun_updates_the_same_run() {
     let fake = server();
     let gh = client(&fake, fast());
     let first = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 3))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 3))
         .unwrap();
     assert!(first.created);
     let second = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Success, 0))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Success, 0))
         .unwrap();
     assert!(!second.created);
     assert_eq!(first.id, second.id);
@@ -98,7 +107,7 @@ fn publish_creates_then_a_rerun_updates_the_same_run() {
     assert_eq!(run.status, "completed");
     assert_eq!(run.conclusion.as_deref(), Some("success"));
     assert_eq!(run.title.as_deref(), Some("Gate 2: Feature Complete"));
-    assert_eq!(run.external_id.as_deref(), Some("tollgate/gate2"));
+    assert_eq!(run.external_id, Some(our_external_id()));
     assert_eq!(
         run.details_url.as_deref(),
         Some("https://github.com/octo/widgets/actions/runs/1")
@@ -119,18 +128,18 @@ fn a_rerun_does_not_append_the_same_annotations_again() {
     let fake = server();
     let gh = client(&fake, fast());
     let first = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 60))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 60))
         .unwrap();
     assert_eq!(first.annotations_sent, 60);
     // A pull_request_review event re-runs the gate on the same head.
     let again = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 60))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 60))
         .unwrap();
     assert_eq!(again.annotations_sent, 0);
     assert_eq!(again.annotations_already_present, 60);
     assert_eq!(fake.check_runs(REPO)[0].annotations.len(), 60);
     let grown = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 61))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 61))
         .unwrap();
     assert_eq!(grown.annotations_sent, 1);
     assert_eq!(fake.check_runs(REPO)[0].annotations.len(), 61);
@@ -143,7 +152,7 @@ fn publish_after_a_5xx_behind_the_write_leaves_exactly_one_run() {
     fake.inject("POST", RUNS, Fault::StatusAfterWrite(502), 1);
     let gh = client(&fake, fast());
     let published = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 10))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 10))
         .unwrap();
     assert!(published.created);
     let runs = fake.check_runs(REPO);
@@ -159,7 +168,7 @@ fn publish_with_no_retries_still_adopts_a_run_created_behind_a_5xx() {
     fake.inject("POST", RUNS, Fault::StatusAfterWrite(500), 1);
     let gh = client(&fake, RetryPolicy::no_retries());
     let published = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 0))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 0))
         .unwrap();
     assert_eq!(fake.check_runs(REPO).len(), 1);
     assert_eq!(fake.check_runs(REPO)[0].id, published.id.0);
@@ -170,7 +179,7 @@ fn publish_retries_a_post_that_failed_before_the_write() {
     let fake = server();
     fake.inject("POST", RUNS, Fault::Status(503), 2);
     let gh = client(&fake, fast());
-    gh.publish_check_run(&repo(), HEAD, &payload(Conclusion::Success, 0))
+    gh.publish_check_run(&repo(), &payload(CheckConclusion::Success, 0))
         .unwrap();
     assert_eq!(fake.check_runs(REPO).len(), 1);
     assert_eq!(fake.count("POST", RUNS), 3);
@@ -186,7 +195,7 @@ fn publish_after_a_post_timeout_finds_the_run_instead_of_duplicating() {
     policy.attempt_timeout = Duration::from_millis(300);
     policy.initial_backoff = Duration::from_millis(100);
     let gh = client(&fake, policy);
-    gh.publish_check_run(&repo(), HEAD, &payload(Conclusion::Success, 0))
+    gh.publish_check_run(&repo(), &payload(CheckConclusion::Success, 0))
         .unwrap();
     assert_eq!(fake.check_runs(REPO).len(), 1);
     assert_eq!(fake.count("POST", RUNS), 1);
@@ -197,7 +206,7 @@ fn publish_sends_120_annotations_in_three_requests() {
     let fake = server();
     let gh = client(&fake, fast());
     let published = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 120))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 120))
         .unwrap();
     let run = &fake.check_runs(REPO)[0];
     assert_eq!(run.annotations.len(), 120);
@@ -217,12 +226,60 @@ fn publish_sends_120_annotations_in_three_requests() {
     assert_eq!(published.requests, 4);
 }
 
+/// The bodies of every write the fake received, in order.
+fn written(fake: &FakeGitHub) -> Vec<(String, serde_json::Value)> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| (r.method.clone(), r.json()))
+        .collect()
+}
+
+#[test]
+fn github_receives_exactly_the_payloads_requests() {
+    let fake = server();
+    let gh = client(&fake, fast());
+    let p = payload(CheckConclusion::Failure, 120);
+    gh.publish_check_run(&repo(), &p).unwrap();
+    let requests = p.requests(p.output().annotations(), Publish::Create);
+    let expected: Vec<(String, serde_json::Value)> = std::iter::once(("POST", &requests.first))
+        .chain(requests.appends.iter().map(|r| ("PATCH", r)))
+        .map(|(m, r)| (m.to_owned(), serde_json::to_value(r).unwrap()))
+        .collect();
+    assert_eq!(written(&fake), expected, "sent as built, not re-shaped");
+    let create = &expected[0].1;
+    assert_eq!(create["head_sha"], HEAD);
+    assert_eq!(create["status"], "completed");
+    assert_eq!(create["conclusion"], "failure");
+    assert_eq!(create["external_id"], our_external_id());
+    assert_eq!(
+        create["output"]["annotations"][0]["title"],
+        "Uncovered changed line"
+    );
+    assert_eq!(
+        create["output"]["annotations"][0]["annotation_level"],
+        "warning"
+    );
+
+    // A re-run with one more annotation updates the run and sends only it.
+    let grown = payload(CheckConclusion::Success, 121);
+    gh.publish_check_run(&repo(), &grown).unwrap();
+    let new = [annotation(121)];
+    let update = serde_json::to_value(grown.requests(&new, Publish::Update).first).unwrap();
+    let last = written(&fake).pop().unwrap();
+    assert_eq!(last, ("PATCH".to_owned(), update));
+    assert!(last.1.get("head_sha").is_none());
+    assert_eq!(last.1["conclusion"], "success");
+    assert_eq!(last.1["output"]["annotations"].as_array().unwrap().len(), 1);
+    assert_eq!(fake.check_runs(REPO)[0].annotations.len(), 121);
+}
+
 #[test]
 fn an_append_that_failed_behind_the_write_is_not_appended_twice() {
     let fake = server();
     fake.inject("PATCH", RUN, Fault::StatusAfterWrite(502), 1);
     let gh = client(&fake, fast());
-    gh.publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 120))
+    gh.publish_check_run(&repo(), &payload(CheckConclusion::Failure, 120))
         .unwrap();
     let run = &fake.check_runs(REPO)[0];
     assert_eq!(run.annotations.len(), 120);
@@ -234,7 +291,7 @@ fn an_append_that_failed_before_the_write_is_sent_again() {
     let fake = server();
     fake.inject("PATCH", RUN, Fault::Status(500), 1);
     let gh = client(&fake, fast());
-    gh.publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 75))
+    gh.publish_check_run(&repo(), &payload(CheckConclusion::Failure, 75))
         .unwrap();
     assert_eq!(fake.check_runs(REPO)[0].annotations.len(), 75);
     assert_eq!(fake.count("PATCH", RUN), 2);
@@ -247,7 +304,7 @@ fn a_rerun_prefers_our_external_id_and_never_touches_other_apps() {
     theirs.external_id = Some("someone-else".into());
     let theirs = fake.add_check_run(REPO, theirs);
     let mut ours = CheckRunSeed::completed("tollgate/gate2", HEAD, "failure");
-    ours.external_id = Some("tollgate/gate2".into());
+    ours.external_id = Some(our_external_id());
     let ours = fake.add_check_run(REPO, ours);
     let mut later = CheckRunSeed::completed("tollgate/gate2", HEAD, "neutral");
     later.external_id = Some("another".into());
@@ -255,7 +312,7 @@ fn a_rerun_prefers_our_external_id_and_never_touches_other_apps() {
 
     let gh = client(&fake, fast());
     let published = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Success, 0))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Success, 0))
         .unwrap();
     assert_eq!(published.id.0, ours);
     assert_ne!(published.id.0, theirs);
@@ -267,7 +324,7 @@ fn a_read_only_token_is_the_forbidden_variant_without_retries() {
     let fake = server();
     let gh = GitHubClient::new(&fake.url(), &Token::new(READ_ONLY_TOKEN).unwrap(), fast()).unwrap();
     let err = gh
-        .publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 1))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 1))
         .unwrap_err();
     assert!(err.is_forbidden(), "{err}");
     assert!(matches!(err, GitHubError::Forbidden { .. }));
@@ -429,7 +486,7 @@ fn the_token_never_appears_in_what_github_receives_outside_the_auth_header() {
     fake.add_pull_request(REPO, PullRequestSeed::new(2, "author", HEAD, BASE));
     fake.inject("POST", RUNS, Fault::StatusAfterWrite(502), 1);
     let gh = client(&fake, fast());
-    gh.publish_check_run(&repo(), HEAD, &payload(Conclusion::Failure, 60))
+    gh.publish_check_run(&repo(), &payload(CheckConclusion::Failure, 60))
         .unwrap();
     gh.list_reviews(&repo(), 2).unwrap();
     let log = fake.requests();
@@ -553,10 +610,14 @@ fn pull_request_checks_statuses_comments_and_contents() {
 fn oversized_summaries_are_cut_before_sending() {
     let fake = server();
     let gh = client(&fake, fast());
-    let mut p = payload(Conclusion::Failure, 0);
-    p.summary = "€".repeat(40_000);
-    p.text = Some("x".repeat(100_000));
-    gh.publish_check_run(&repo(), HEAD, &p).unwrap();
+    let output = CheckRunOutput::new(
+        "Gate 2",
+        &"€".repeat(40_000),
+        &"x".repeat(100_000),
+        Vec::new(),
+    );
+    let p = CheckRunPayload::new("tollgate/gate2", HEAD, CheckConclusion::Failure, output).unwrap();
+    gh.publish_check_run(&repo(), &p).unwrap();
     let run = &fake.check_runs(REPO)[0];
     assert!(run.summary.as_ref().unwrap().len() <= 65_535);
     assert!(run.text.as_ref().unwrap().len() <= 65_535);
@@ -575,11 +636,15 @@ fn invalid_configuration_is_refused_up_front() {
         );
     }
     assert!("not-a-repo".parse::<RepoRef>().is_err());
+    // A payload GitHub would refuse cannot even be built, so nothing is sent.
     let fake = server();
-    let gh = client(&fake, fast());
-    let err = gh
-        .publish_check_run(&repo(), "main", &payload(Conclusion::Success, 0))
-        .unwrap_err();
-    assert!(matches!(err, GitHubError::InvalidPayload(_)));
+    let err = CheckRunPayload::new(
+        "tollgate/gate2",
+        "main",
+        CheckConclusion::Success,
+        output(0),
+    )
+    .unwrap_err();
+    assert_eq!(err, PayloadError::HeadSha("main".into()));
     assert!(fake.requests().is_empty());
 }

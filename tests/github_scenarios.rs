@@ -181,6 +181,30 @@ fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
     );
     let summary = runs[0].summary.clone().unwrap();
     assert!(summary.contains("reviews.approvals"), "{summary}");
+    // What the binary sent: one completed create on the head, ours by
+    // external id, with its times to the second.
+    let posts: Vec<Value> = s
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == RUNS)
+        .map(support::fake_github::RequestRecord::json)
+        .collect();
+    assert_eq!(posts.len(), 1);
+    let create = &posts[0];
+    assert_eq!(create["name"], CHECK);
+    assert_eq!(create["head_sha"], s.head.as_str());
+    assert_eq!(create["status"], "completed");
+    assert_eq!(create["conclusion"], "failure");
+    assert_eq!(create["external_id"], format!("{CHECK}@{}", s.head));
+    for key in ["started_at", "completed_at"] {
+        let time = create[key].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(time).is_ok() && !time.contains('.'),
+            "{key}: {time}"
+        );
+    }
+    assert_eq!(create["output"]["summary"], summary.as_str());
     // The head commit lowered approvals to 0; the base commit's policy judged.
     assert!(
         text(&out).contains("this pull request changes policies/gate.toml"),
@@ -200,6 +224,17 @@ fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
     assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
     assert_eq!(s.fake.count("POST", RUNS), 1);
     assert!(runs[0].updates >= 1);
+    let update = s
+        .fake
+        .requests()
+        .iter()
+        .rev()
+        .find(|r| r.method == "PATCH")
+        .map(support::fake_github::RequestRecord::json)
+        .unwrap();
+    assert!(update.get("head_sha").is_none(), "{update}");
+    assert_eq!(update["conclusion"], "success");
+    assert_eq!(update["external_id"], format!("{CHECK}@{}", s.head));
 
     let outputs = std::fs::read_to_string(s.dir.path().join("output.txt")).unwrap();
     assert!(

@@ -262,6 +262,18 @@ pub enum RunError {
     /// A value could not be rendered as JSON.
     #[error("cannot render JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The verdict cannot become a check run GitHub would accept.
+    #[error("cannot post the check run: {0}")]
+    Payload(#[from] crate::report::github::PayloadError),
+    /// A saved report cannot become a check run GitHub would accept.
+    #[error("{}: cannot post the check run: {source}", path.display())]
+    UnpostableReport {
+        /// The saved report.
+        path: PathBuf,
+        /// What GitHub would refuse.
+        #[source]
+        source: crate::report::github::PayloadError,
+    },
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
     GitHub(#[from] GitHubError),

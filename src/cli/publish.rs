@@ -46,6 +46,10 @@ pub(super) fn report_to_github(
             let _ = fallback(verdict, &format!("GitHub API failure: {e}"));
             Some(RunError::GitHub(e))
         }
+        Posting::Unpostable(e) => {
+            let _ = fallback(verdict, &format!("the verdict cannot be posted: {e}"));
+            Some(RunError::Payload(e))
+        }
     };
     gh::write_actions_files(
         actions.step_summary.as_deref(),
@@ -71,6 +75,9 @@ enum Posting {
     Fallback(String),
     /// GitHub failed after retries: fall back for the log, then exit 3.
     Failed(GitHubError),
+    /// The verdict cannot become a check run GitHub would accept (a
+    /// malformed commit id, say): fall back for the log, then exit 2.
+    Unpostable(gh::PayloadError),
 }
 
 fn post(
@@ -79,15 +86,16 @@ fn post(
     details_url: Option<String>,
     started_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Posting {
-    let run = gh::check_run(verdict);
-    let Some(head_sha) = run.head_sha.clone() else {
-        return Posting::Fallback("the verdict names no commit".to_owned());
+    let payload = match gh::check_run(verdict) {
+        Ok(payload) => payload
+            .with_details_url(details_url)
+            .with_times(started_at, Some(chrono::Utc::now())),
+        Err(gh::PayloadError::NoCommit { .. }) => {
+            return Posting::Fallback("the verdict names no commit".to_owned())
+        }
+        Err(e) => return Posting::Unpostable(e),
     };
-    match remote.client.publish_check_run(
-        &remote.repo,
-        &head_sha,
-        &run.to_payload(details_url, started_at),
-    ) {
+    match remote.client.publish_check_run(&remote.repo, &payload) {
         Ok(_) => Posting::Posted,
         Err(e) if e.is_forbidden() => {
             Posting::Fallback(format!("the token may not write checks: {e}"))
@@ -150,20 +158,24 @@ pub(super) fn publish(
             "publish needs a token with checks: write (GITHUB_TOKEN or --token)".to_owned(),
         )
     })?;
-    let run = gh::check_run(&verdict);
-    remote.client.publish_check_run(
-        &remote.repo,
-        &target.head_sha,
-        &run.to_payload(target.details_url.clone(), None),
-    )?;
+    // The payload is on the verdict's commit, which `verify_for_publish`
+    // has just checked is the producing run's head.
+    let payload = gh::check_run(&verdict)
+        .map_err(|source| RunError::UnpostableReport {
+            path: report_path.to_path_buf(),
+            source,
+        })?
+        .with_details_url(target.details_url.clone())
+        .with_times(None, Some(chrono::Utc::now()));
+    remote.client.publish_check_run(&remote.repo, &payload)?;
     if let Some(summary) = var("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         gh::append_step_summary(Path::new(&summary), &verdict)?;
     }
     eprintln!(
         "published {} ({}) on {}",
-        run.name,
-        run.conclusion.as_str(),
-        target.head_sha
+        payload.name(),
+        payload.conclusion().as_str(),
+        payload.head_sha()
     );
     Ok(if verdict.passed() {
         exit::PASSED

@@ -28,9 +28,6 @@ pub enum GitHubError {
     /// A repository name that is not `OWNER/NAME`.
     #[error("invalid repository {0:?}: expected OWNER/NAME")]
     InvalidRepository(String),
-    /// A check-run payload GitHub would refuse whatever we did.
-    #[error("invalid check run: {0}")]
-    InvalidPayload(String),
     /// The HTTP client or its runtime could not be set up.
     #[error("could not set up the GitHub API client: {0}")]
     Setup(String),

@@ -1,11 +1,14 @@
-//! The only code in tollgate that talks HTTP to GitHub (docs/architecture.md, issue #4).
+//! The only code in tollgate that talks HTTP to GitHub (issue #4).
 //!
 //! [`GitHubClient`] reads what the evaluator needs (pull request, reviews,
 //! changed files, other checks and statuses, comments, file contents at a
 //! commit) and publishes the verdict as a check run that is never
-//! duplicated ([`GitHubClient::publish_check_run`]). It is blocking: it owns
-//! a current-thread tokio runtime and drives octocrab on it, so the CLI stays
-//! synchronous. Do not call it from inside another tokio runtime.
+//! duplicated ([`GitHubClient::publish_check_run`]). What it publishes is a
+//! [`CheckRunPayload`], built by `report::github`, which owns GitHub's
+//! limits; this module sends the payload's requests as they are. It is
+//! blocking: it owns a current-thread tokio runtime and drives octocrab on
+//! it, so the CLI stays synchronous. Do not call it from inside another
+//! tokio runtime.
 //!
 //! The API base URL is passed in (from `GITHUB_API_URL`, so GitHub
 //! Enterprise Server and the test suite's fake server work unchanged); this
@@ -16,43 +19,37 @@
 //! workflow-command annotations.
 //!
 //! ```no_run
-//! use tollgate::github::{
-//!     Annotation, AnnotationLevel, CheckRunPayload, Conclusion, GitHubClient, RepoRef,
-//!     RetryPolicy, Token,
+//! use tollgate::github::{GitHubClient, RepoRef, RetryPolicy, Token};
+//! use tollgate::report::github::{
+//!     CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput, CheckRunPayload,
 //! };
 //!
-//! # fn main() -> Result<(), tollgate::github::GitHubError> {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let token = Token::new("ghs_example")?;
 //! let gh = GitHubClient::new("https://api.github.com", &token, RetryPolicy::default())?;
 //! let repo: RepoRef = "octo/widgets".parse()?;
 //! let pr = gh.pull_request(&repo, 12)?;
 //! let reviews = gh.review_evidence(&repo, 12)?; // for the evaluator
 //! let checks = gh.commit_checks(&repo, &pr.head_sha)?;
-//! let published = gh.publish_check_run(
-//!     &repo,
+//! let payload = CheckRunPayload::new(
+//!     "tollgate/gate2",
 //!     &pr.head_sha,
-//!     &CheckRunPayload {
-//!         name: "tollgate/gate2".into(),
-//!         conclusion: Conclusion::Failure,
-//!         title: "Gate 2: 1 rule failed".into(),
-//!         summary: "| rule | status |\n|---|---|\n| coverage.patch | fail |".into(),
-//!         text: None,
-//!         annotations: vec![Annotation {
-//!             path: "src/lib.rs".into(),
-//!             start_line: 10,
-//!             end_line: 12,
-//!             start_column: None,
-//!             end_column: None,
-//!             level: AnnotationLevel::Warning,
-//!             message: "changed lines not covered".into(),
-//!             title: None,
-//!             raw_details: None,
-//!         }],
-//!         details_url: None,
-//!         external_id: Some("tollgate/gate2".into()),
-//!         started_at: None,
-//!     },
+//!     CheckConclusion::Failure,
+//!     CheckRunOutput::new(
+//!         "gate2 failed: 1 of 9 rules",
+//!         "| rule | status |\n|---|---|\n| coverage.patch | fail |",
+//!         "Cover the changed lines.",
+//!         vec![CheckAnnotation::new(
+//!             "src/lib.rs",
+//!             10,
+//!             12,
+//!             CheckAnnotationLevel::Warning,
+//!             "coverage.patch: Uncovered changed lines",
+//!             "changed lines not covered",
+//!         )],
+//!     ),
 //! )?;
+//! let published = gh.publish_check_run(&repo, &payload)?;
 //! # let _ = (reviews, checks, published);
 //! # Ok(())
 //! # }
@@ -70,10 +67,7 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use checks::{
-    Annotation, AnnotationLevel, CheckRunPayload, PublishedCheckRun, ANNOTATIONS_PER_REQUEST,
-    ANNOTATION_TEXT_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS, OUTPUT_MAX_BYTES,
-};
+pub use checks::PublishedCheckRun;
 pub use error::GitHubError;
 pub use evidence::{commit_checks, review_evidence};
 pub use models::{
@@ -83,6 +77,7 @@ pub use models::{
 pub use retry::RetryPolicy;
 pub use token::Token;
 
+use crate::report::github::CheckRunPayload;
 use models::{WireCheckRun, WireComment, WireContent, WireFile, WirePull, WireReview, WireStatus};
 use transport::{encode, operation, unexpected, Budget, Method, Transport};
 
@@ -321,20 +316,20 @@ impl GitHubClient {
         Ok(commit_checks(sha, &runs, &statuses))
     }
 
-    /// Publishes the check run `payload.name` on `head_sha` (the pull
-    /// request's head commit, not the merge commit): updates the newest run
-    /// of that name on that commit, or creates one, never a duplicate, even
-    /// when a create fails behind a 5xx. Annotations go 50 per request.
+    /// Publishes the check run [`CheckRunPayload::name`] on
+    /// [`CheckRunPayload::head_sha`] (the pull request's head commit, not
+    /// the merge commit): updates our run of that name on that commit (by
+    /// external id, else the newest), or creates one, never a duplicate,
+    /// even when a create fails behind a 5xx. Annotations go 50 per request,
+    /// and those the run already holds are not sent again.
     ///
     /// A read-only token yields [`GitHubError::Forbidden`].
     pub fn publish_check_run(
         &self,
         repo: &RepoRef,
-        head_sha: &str,
         payload: &CheckRunPayload,
     ) -> Result<PublishedCheckRun, GitHubError> {
-        self.runtime
-            .block_on(self.transport.publish(repo, head_sha, payload))
+        self.runtime.block_on(self.transport.publish(repo, payload))
     }
 }
 

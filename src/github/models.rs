@@ -163,8 +163,9 @@ string_enum! {
 }
 
 string_enum! {
-    /// The conclusion of a completed check run. GitHub refuses `Stale` (only
-    /// it may set that) and any `Other` value in a request.
+    /// The conclusion of a completed check run, as GitHub lists any app's
+    /// runs (read side only: what tollgate sends is
+    /// `report::github::CheckConclusion`).
     Conclusion {
         /// `success`.
         Success = "success",

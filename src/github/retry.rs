@@ -5,7 +5,7 @@
 //! dropped connections. The wait honours `Retry-After` and
 //! `x-ratelimit-reset`, and is otherwise an exponential backoff; retries are
 //! bounded in count per request and in total time per operation
-//! (docs/reports.md, issue #4). octocrab's own retry is turned off: it re-sends a
+//! (docs/github.md, issue #4). octocrab's own retry is turned off: it re-sends a
 //! POST after a 5xx, which can create a duplicate check run.
 
 use std::time::Duration;

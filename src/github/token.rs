@@ -1,4 +1,5 @@
-//! The API token, held so that it never prints (docs/github.md).
+//! The API token, held so that it never prints: not in logs, errors or
+//! `Debug` output.
 //!
 //! `Debug` and `Display` show `<redacted>`; the only way to the value is
 //! [`Token::expose_secret`], which exists for the transport and for the

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, Uri};
 use octocrab::service::middleware::retry::RetryConfig;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::GitHubError;
@@ -130,8 +130,14 @@ impl Transport {
         &self.base
     }
 
-    /// One attempt, bounded by the policy's attempt timeout.
-    pub(crate) async fn attempt(&self, method: Method, uri: &str, body: Option<&Value>) -> Attempt {
+    /// One attempt, bounded by the policy's attempt timeout. `body` is
+    /// serialised as it is (GET sends none).
+    pub(crate) async fn attempt<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<&B>,
+    ) -> Attempt {
         let operation = operation(method, uri);
         let send = async {
             let response = match method {

@@ -1,8 +1,8 @@
 //! Byte budgets: fitting rendered Markdown into GitHub's size limits.
 //!
 //! GitHub refuses a check-run summary or text over 65,535 *bytes* (a 422
-//! "summary exceeds a maximum bytesize of 65535", docs/reports.md) and drops a
-//! step summary over 1 MiB (docs/reports.md). A refusal there would lose the
+//! "summary exceeds a maximum bytesize of 65535") and drops a step summary
+//! over 1 MiB (docs/github.md lists the limits). A refusal there would lose the
 //! verdict's explanation entirely, so every renderer that feeds GitHub builds
 //! a [`Doc`] of ranked entries (failures first) and cuts it to the budget here.
 //!
@@ -11,8 +11,8 @@
 //! squeeze a later, less important one in, which would break "failures
 //! first"), cuts only between entries (each entry is whole lines, so a table
 //! row or a UTF-8 character is never split), and ends with a note that says
-//! how many rules and notes were left out and where to find them (docs/reports.md:
-//! the JSON report always holds everything).
+//! how many rules and notes were left out and where to find them (the JSON
+//! report always holds everything, docs/reports.md).
 
 use std::fmt::Write as _;
 

@@ -20,7 +20,7 @@ use std::fmt::{self, Write as _};
 use crate::eval::{AnnotationLevel, Status, Verdict};
 use crate::report::budget::{clip, thousands};
 
-use super::annotations::ranked_annotations;
+use super::annotations::{annotation_title, ranked_annotations};
 
 /// GitHub shows at most this many annotations of one level per step.
 pub const COMMANDS_PER_LEVEL: usize = 10;
@@ -166,11 +166,7 @@ fn candidates(verdict: &Verdict) -> Vec<WorkflowCommand> {
         out.push(WorkflowCommand::unlocated(level, &rule.id, &message));
     }
     for a in ranked_annotations(verdict) {
-        let title = if a.title.is_empty() {
-            a.rule.clone()
-        } else {
-            format!("{}: {}", a.rule, a.title)
-        };
+        let title = annotation_title(a);
         let start = a.start_line.max(1);
         out.push(WorkflowCommand {
             level: a.level.into(),

@@ -5,7 +5,7 @@
 //! `actions/toolkit` `file-command.ts` does, with a delimiter that is fresh
 //! per value and checked not to occur in it: a value holding a newline and
 //! `other=...` must not be able to set a second output. The step summary is
-//! cut to what is left of GitHub's 1 MiB per-step budget (docs/reports.md), since
+//! cut to what is left of GitHub's 1 MiB per-step budget (docs/github.md), since
 //! a larger one is dropped whole.
 
 use std::fmt::Write as _;

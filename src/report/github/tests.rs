@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 
+use super::commands::*;
+use super::files::*;
 use super::*;
 use crate::eval::{
     Annotation, AnnotationLevel, AppliedOverride, Context, EvidenceSummary, PolicyInfo, RuleResult,
@@ -67,13 +69,26 @@ fn annotation(level: AnnotationLevel, rule: &str, path: &str, line: u32) -> Anno
     }
 }
 
+fn run(v: &Verdict) -> CheckRunPayload {
+    check_run(v).unwrap()
+}
+
+/// The bodies a first publication sends, as JSON.
+fn create_requests(payload: &CheckRunPayload) -> Vec<serde_json::Value> {
+    let requests = payload.requests(payload.output().annotations(), Publish::Create);
+    std::iter::once(&requests.first)
+        .chain(&requests.appends)
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}
+
 #[test]
 fn five_thousand_rules_fit_in_65535_bytes_failures_first_with_a_note() {
     let v = sample(5_000, 37);
-    let run = check_run(&v);
-    let summary = &run.output.summary;
+    let run = run(&v);
+    let summary = run.output().summary();
     assert!(summary.len() <= CHECK_RUN_TEXT_LIMIT, "{}", summary.len());
-    assert!(run.output.text.len() <= CHECK_RUN_TEXT_LIMIT);
+    assert!(run.output().text().len() <= CHECK_RUN_TEXT_LIMIT);
     // The 37 failing rules are the first rows, in policy order.
     let rows: Vec<&str> = summary.lines().filter(|l| l.starts_with("| ")).collect();
     assert!(rows.len() > 37);
@@ -93,16 +108,17 @@ fn five_thousand_rules_fit_in_65535_bytes_failures_first_with_a_note() {
         "{}",
         &summary[summary.len() - 300..]
     );
-    assert_eq!(run.conclusion, CheckConclusion::Failure);
-    assert_eq!(run.output.title, "gate2 failed: 37 of 5,000 rules");
+    assert_eq!(run.conclusion(), CheckConclusion::Failure);
+    assert_eq!(run.output().title(), "gate2 failed: 37 of 5,000 rules");
     // Deterministic: the same verdict gives the same bytes.
-    assert_eq!(check_run(&v), run);
+    assert_eq!(check_run(&v).unwrap(), run);
 }
 
 #[test]
 fn the_text_keeps_failing_rules_first_and_says_what_it_cut() {
     let v = sample(3_000, 3_000);
-    let text = check_run(&v).output.text;
+    let run = run(&v);
+    let text = run.output().text();
     assert!(text.len() <= CHECK_RUN_TEXT_LIMIT);
     assert!(text.starts_with("## What to do\n\n### ❌ `coverage.path[src/module00000/**]`"));
     let shown = text.matches("\n### ❌ ").count();
@@ -135,15 +151,19 @@ fn a_multibyte_message_is_never_split() {
     ));
     v.annotations[0].message.clone_from(&huge);
     v.annotations[0].title = "😀".repeat(300);
-    let run = check_run(&v);
-    for text in [&run.output.summary, &run.output.text] {
+    let run = run(&v);
+    for text in [run.output().summary(), run.output().text()] {
         assert!(text.len() <= CHECK_RUN_TEXT_LIMIT);
         assert!(text.contains('…'), "a clipped cell ends in an ellipsis");
     }
-    let a = &run.output.annotations[0];
-    assert!(a.message.len() <= ANNOTATION_MESSAGE_MAX_BYTES);
-    assert!(a.message.ends_with('…'));
-    assert_eq!(a.title.chars().count(), ANNOTATION_TITLE_MAX_CHARS);
+    let a = &run.output().annotations()[0];
+    assert!(a.message().len() <= ANNOTATION_MESSAGE_MAX_BYTES);
+    assert!(a.message().ends_with('…'));
+    assert_eq!(a.title().chars().count(), ANNOTATION_TITLE_MAX_CHARS);
+    // What is sent is what the payload holds: the JSON carries the same cut.
+    let sent = &create_requests(&run)[0]["output"]["annotations"][0];
+    assert_eq!(sent["message"], a.message());
+    assert_eq!(sent["title"], a.title());
     // Every cut point of the step summary too.
     let md = crate::report::render_markdown(&v);
     for limit in (0..md.len()).step_by(997) {
@@ -168,37 +188,40 @@ fn annotations_are_ranked_capped_and_batched_in_fifties() {
             40 - i,
         ));
     }
-    let run = check_run(&v);
-    assert_eq!(run.output.annotations.len(), 120);
-    let sizes: Vec<usize> = run.output.batches().iter().map(|b| b.len()).collect();
-    assert_eq!(sizes, [50, 50, 20]);
-    assert_eq!(run.output.payloads().len(), 3);
-    let levels: Vec<GithubLevel> = run
-        .output
-        .annotations
-        .iter()
-        .map(|a| a.annotation_level)
+    let run = run(&v);
+    let annotations = run.output().annotations();
+    assert_eq!(annotations.len(), 120);
+    let requests = run.requests(annotations, Publish::Create);
+    let sizes: Vec<usize> = std::iter::once(&requests.first)
+        .chain(&requests.appends)
+        .map(CheckRunRequest::annotation_count)
         .collect();
+    assert_eq!(sizes, [50, 50, 20]);
+    let sent: Vec<serde_json::Value> = create_requests(&run)
+        .iter()
+        .flat_map(|r| r["output"]["annotations"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(sent.len(), 120, "three requests carry all of them");
+    let levels: Vec<CheckAnnotationLevel> =
+        annotations.iter().map(CheckAnnotation::level).collect();
     let mut sorted = levels.clone();
     sorted.sort();
     assert_eq!(levels, sorted, "failures, then warnings, then notices");
-    assert_eq!(
-        run.output.annotations[0].start_line, 1,
-        "by line within a file"
-    );
-    assert_eq!(run.output.annotations[0].path, "src/f.rs");
+    assert_eq!(annotations[0].start_line(), 1, "by line within a file");
+    assert_eq!(annotations[0].path(), "src/f.rs");
+    assert_eq!(sent[0]["path"], "src/f.rs");
+    assert_eq!(sent[119]["annotation_level"], "notice");
 
-    let capped = check_run_with_cap(&v, 45);
-    assert_eq!(capped.output.annotations.len(), 45);
-    assert_eq!(capped.annotations_omitted, 75);
+    let capped = check_run_with_cap(&v, 45).unwrap();
+    assert_eq!(capped.output().annotations().len(), 45);
     assert!(capped
-        .output
-        .annotations
+        .output()
+        .annotations()
         .iter()
-        .all(|a| a.annotation_level != GithubLevel::Notice));
+        .all(|a| a.level() != CheckAnnotationLevel::Notice));
     assert!(capped
-        .output
-        .summary
+        .output()
+        .summary()
         .contains("> 120 annotations: the 45 most important (failures first) are attached"));
 }
 
@@ -216,7 +239,7 @@ fn rule_order_breaks_ties_between_annotations_of_one_level() {
         "a.rs",
         1,
     ));
-    let ranked: Vec<&str> = ranked_annotations(&v)
+    let ranked: Vec<&str> = annotations::ranked_annotations(&v)
         .iter()
         .map(|a| a.rule.as_str())
         .collect();
@@ -224,22 +247,24 @@ fn rule_order_breaks_ties_between_annotations_of_one_level() {
 }
 
 #[test]
-fn a_verdict_without_annotations_still_sends_one_payload() {
-    let run = check_run(&sample(2, 0));
-    let payloads = run.output.payloads();
-    assert_eq!(payloads.len(), 1);
-    let json = serde_json::to_value(payloads[0]).unwrap();
-    assert!(json.get("annotations").is_none());
-    assert_eq!(run.output.title, "gate2 passed: all 2 rules");
-    assert_eq!(run.conclusion, CheckConclusion::Success);
+fn a_verdict_without_annotations_still_sends_one_request() {
+    let run = run(&sample(2, 0));
+    let requests = create_requests(&run);
+    assert_eq!(requests.len(), 1);
+    let json = &requests[0];
+    assert!(json["output"].get("annotations").is_none());
+    assert_eq!(json["status"], "completed");
+    assert_eq!(json["conclusion"], "success");
+    assert_eq!(json["output"]["title"], "gate2 passed: all 2 rules");
     assert_eq!(
-        run.output.text,
+        json["output"]["text"],
         "All 2 rules of `gate2` are met; nothing to do.\n"
     );
+    assert_eq!(run.conclusion(), CheckConclusion::Success);
 }
 
 #[test]
-fn payloads_use_githubs_field_names() {
+fn requests_use_githubs_field_names() {
     let mut v = sample(1, 1);
     v.annotations.push(annotation(
         AnnotationLevel::Failure,
@@ -247,9 +272,9 @@ fn payloads_use_githubs_field_names() {
         "src/lib.rs",
         0,
     ));
-    let run = check_run(&v);
-    let json = serde_json::to_value(run.output.payloads()[0]).unwrap();
-    let a = &json["annotations"][0];
+    let run = run(&v);
+    let json = &create_requests(&run)[0];
+    let a = &json["output"]["annotations"][0];
     assert_eq!(a["path"], "src/lib.rs");
     assert_eq!(a["start_line"], 1, "line 0 is repaired to 1");
     assert_eq!(a["end_line"], 1);
@@ -258,16 +283,38 @@ fn payloads_use_githubs_field_names() {
         .as_str()
         .unwrap()
         .starts_with("coverage.path[src/module00000/**]: "));
-    assert!(json["summary"].as_str().unwrap().contains("| ❌ |"));
-    assert_eq!(run.name, "tollgate/gate2");
+    assert!(json["output"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("| ❌ |"));
+    assert_eq!(json["name"], "tollgate/gate2");
+    assert_eq!(json["head_sha"], "0123456789abcdef0123456789abcdef01234567");
     assert_eq!(
-        run.external_id,
+        json["external_id"],
         "tollgate/gate2@0123456789abcdef0123456789abcdef01234567"
+    );
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "conclusion",
+            "external_id",
+            "head_sha",
+            "name",
+            "output",
+            "status"
+        ],
+        "no link or times unless given"
     );
 }
 
 #[test]
-fn the_client_payload_carries_the_same_output() {
+fn updates_leave_out_the_sha_and_appends_carry_only_the_output() {
     let mut v = sample(2, 1);
     let id = v.rules[1].id.clone();
     for line in 0..120 {
@@ -278,27 +325,125 @@ fn the_client_payload_carries_the_same_output() {
             line + 1,
         ));
     }
-    let run = check_run(&v);
-    let payload = run.to_payload(Some("https://github.com/o/r/actions/runs/1".into()), None);
-    assert_eq!(payload.name, "tollgate/gate2");
-    assert_eq!(payload.conclusion, crate::github::Conclusion::Failure);
-    assert_eq!(payload.title, run.output.title);
-    assert_eq!(payload.summary, run.output.summary);
-    assert_eq!(payload.text.as_deref(), Some(run.output.text.as_str()));
-    assert_eq!(payload.annotations.len(), 120);
+    let started = chrono::DateTime::parse_from_rfc3339("2026-03-04T05:06:07.891Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let run = run(&v)
+        .with_details_url(Some("https://github.com/o/r/actions/runs/1".into()))
+        .with_times(Some(started), Some(started + chrono::Duration::seconds(3)));
+    let requests = run.requests(run.output().annotations(), Publish::Update);
+    let first = serde_json::to_value(requests.first).unwrap();
+    assert!(first.get("head_sha").is_none(), "an update names no commit");
+    assert_eq!(first["name"], "tollgate/gate2");
+    assert_eq!(first["conclusion"], "failure");
     assert_eq!(
-        payload.annotations[0].level,
-        crate::github::AnnotationLevel::Warning
+        first["details_url"],
+        "https://github.com/o/r/actions/runs/1"
+    );
+    assert_eq!(first["started_at"], "2026-03-04T05:06:07Z", "to the second");
+    assert_eq!(first["completed_at"], "2026-03-04T05:06:10Z");
+    assert_eq!(requests.appends.len(), 2);
+    let mut sent = first["output"]["annotations"].as_array().unwrap().clone();
+    for append in &requests.appends {
+        let json = serde_json::to_value(append).unwrap();
+        let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["output"], "an append only appends");
+        for key in ["title", "summary", "text"] {
+            assert_eq!(json["output"][key], first["output"][key], "{key} repeated");
+        }
+        sent.extend(json["output"]["annotations"].as_array().unwrap().clone());
+    }
+    let expected: Vec<serde_json::Value> = run
+        .output()
+        .annotations()
+        .iter()
+        .map(|a| serde_json::to_value(a).unwrap())
+        .collect();
+    assert_eq!(sent, expected, "every annotation once, in order");
+}
+
+#[test]
+fn a_payload_github_would_refuse_cannot_be_built() {
+    let output = || CheckRunOutput::new("t", "s", "x", Vec::new());
+    let sha = "0123456789ABCDEF0123456789abcdef01234567";
+    let ok = CheckRunPayload::new("tollgate/g", sha, CheckConclusion::Success, output()).unwrap();
+    assert_eq!(ok.head_sha(), sha.to_ascii_lowercase());
+    assert_eq!(
+        ok.external_id(),
+        format!("tollgate/g@{}", sha.to_ascii_lowercase())
+    );
+    for bad in ["main", "0123456", &"g".repeat(40)] {
+        assert_eq!(
+            CheckRunPayload::new("tollgate/g", bad, CheckConclusion::Success, output()),
+            Err(PayloadError::HeadSha(bad.to_owned()))
+        );
+    }
+    assert_eq!(
+        CheckRunPayload::new(" ", sha, CheckConclusion::Success, output()),
+        Err(PayloadError::EmptyName)
     );
     assert_eq!(
-        payload.annotations[0].title.as_deref(),
-        Some(run.output.annotations[0].title.as_str())
+        CheckRunPayload::new(
+            "tollgate/g",
+            sha,
+            CheckConclusion::Success,
+            CheckRunOutput::new("", "s", "x", Vec::new())
+        ),
+        Err(PayloadError::EmptyTitle)
     );
+    let mut v = sample(1, 0);
+    v.context.commit = None;
     assert_eq!(
-        payload.external_id.as_deref(),
-        Some(run.external_id.as_str())
+        check_run(&v),
+        Err(PayloadError::NoCommit {
+            gate: "gate2".into()
+        })
     );
-    assert!(payload.summary.len() <= crate::github::OUTPUT_MAX_BYTES);
+}
+
+#[test]
+fn the_payload_holds_every_field_within_githubs_limits() {
+    let output = CheckRunOutput::new(
+        &"t".repeat(1_000),
+        &"€".repeat(40_000),
+        &"x".repeat(100_000),
+        Vec::new(),
+    );
+    assert_eq!(output.title().chars().count(), CHECK_RUN_TITLE_MAX_CHARS);
+    assert!(output.summary().len() <= CHECK_RUN_TEXT_LIMIT);
+    assert!(output.summary().ends_with('…'));
+    assert!(output.text().len() <= CHECK_RUN_TEXT_LIMIT);
+    let fits = "a".repeat(CHECK_RUN_TEXT_LIMIT);
+    assert_eq!(
+        CheckRunOutput::new("t", &fits, "", Vec::new()).summary(),
+        fits
+    );
+
+    let a = CheckAnnotation::new(
+        "src/lib.rs",
+        0,
+        0,
+        CheckAnnotationLevel::Warning,
+        &"t".repeat(300),
+        "",
+    );
+    assert_eq!((a.start_line(), a.end_line()), (1, 1));
+    assert_eq!(a.title().chars().count(), ANNOTATION_TITLE_MAX_CHARS);
+    assert_eq!(
+        a.message(),
+        "t".repeat(300),
+        "an empty message takes the title, whole"
+    );
+    let b = CheckAnnotation::new(
+        "src/lib.rs",
+        9,
+        3,
+        CheckAnnotationLevel::Notice,
+        "t",
+        &"m".repeat(70_000),
+    );
+    assert_eq!((b.start_line(), b.end_line()), (9, 9), "end before start");
+    assert!(b.message().len() <= ANNOTATION_MESSAGE_MAX_BYTES);
 }
 
 #[test]
@@ -308,10 +453,10 @@ fn an_undecided_gate_is_a_failure_check_and_a_fail_output() {
     v.rules[2].status = Status::Unknown;
     v.reconclude();
     assert_eq!(v.conclusion, Conclusion::Unknown);
-    let run = check_run(&v);
-    assert_eq!(run.conclusion, CheckConclusion::Failure);
+    let run = run(&v);
+    assert_eq!(run.conclusion(), CheckConclusion::Failure);
     assert_eq!(
-        run.output.title,
+        run.output().title(),
         "gate2 undecided: 2 of 4 rules could not be decided"
     );
     assert_eq!(output_conclusion(v.conclusion), "fail");
@@ -347,12 +492,152 @@ fn overrides_and_notes_show_in_the_text() {
     });
     v.notes
         .push("policies/gate2.toml: this pull request lowers coverage.lines <b>".into());
-    let text = check_run(&v).output.text;
+    let run = run(&v);
+    let text = run.output().text();
     assert!(
         text.contains("waived by alice@example.org until 2026-12-31T00:00:00Z"),
         "{text}"
     );
     assert!(text.contains("> policies/gate2.toml: this pull request lowers coverage.lines &lt;b>"));
+}
+
+/// The rules of [`rich`]: one of each outcome.
+fn rich_rules() -> Vec<RuleResult> {
+    let rule = |id: &str,
+                title: &str,
+                status,
+                actual: Option<&str>,
+                required: &str,
+                message: &str,
+                help: Option<&str>| RuleResult {
+        id: id.into(),
+        title: title.into(),
+        status,
+        actual: actual.map(Into::into),
+        required: required.into(),
+        message: message.into(),
+        help: help.map(Into::into),
+        override_: None,
+    };
+    vec![
+        rule(
+            "coverage.lines",
+            "Line coverage",
+            Status::Pass,
+            Some("84.10%"),
+            ">= 80%",
+            "841 of 1000 lines covered",
+            None,
+        ),
+        rule(
+            "coverage.patch",
+            "Coverage of changed lines",
+            Status::Fail,
+            Some("62.50%"),
+            ">= 90%",
+            "25 of 40 changed lines covered",
+            Some("cover the changed lines listed as annotations"),
+        ),
+        rule(
+            "audit.vulnerabilities",
+            "Known vulnerabilities",
+            Status::Overridden,
+            Some("1"),
+            "0",
+            "1 vulnerable package: time 0.1.45 (RUSTSEC-2020-0071)",
+            None,
+        ),
+        rule(
+            "tests.failures",
+            "Failing tests",
+            Status::Skipped,
+            None,
+            "0",
+            "no test report given",
+            None,
+        ),
+        rule(
+            "reviews.approvals",
+            "Approvals",
+            Status::Unknown,
+            None,
+            ">= 1",
+            "reviews are not reachable in a dry run",
+            Some("run on a pull request with a token"),
+        ),
+        rule(
+            "bench.regression[lookup/hot]",
+            "Benchmark lookup/hot",
+            Status::Error,
+            None,
+            "<= +5%",
+            "no baseline for lookup/hot",
+            Some("record a baseline on the base branch"),
+        ),
+    ]
+}
+
+/// One verdict with every kind of rule outcome and more annotations than
+/// one request holds.
+fn rich() -> Verdict {
+    let mut v = sample(0, 0);
+    v.policy.sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into();
+    v.rules = rich_rules();
+    let waiver = AppliedOverride {
+        signer: "alice@example.org".into(),
+        rules: vec!["audit.vulnerabilities".into()],
+        reason: "not reachable from our code; tracked in #123".into(),
+        expires: "2026-12-31T00:00:00Z".into(),
+    };
+    v.rules[2].override_ = Some(waiver.clone());
+    v.overrides.push(waiver);
+    v.notes.push(
+        "policies/gate2.toml changes in this pull request; the base commit's policy judged".into(),
+    );
+    v.annotations.push(Annotation {
+        path: "Cargo.lock".into(),
+        start_line: 412,
+        end_line: 415,
+        level: AnnotationLevel::Notice,
+        rule: "audit.vulnerabilities".into(),
+        title: "RUSTSEC-2020-0071 (overridden)".into(),
+        message: "time 0.1.45: potential segfault in the time crate".into(),
+    });
+    for line in 0..54 {
+        v.annotations.push(Annotation {
+            path: format!("src/parse/mod{}.rs", line % 3),
+            start_line: 10 + line,
+            end_line: 10 + line,
+            level: AnnotationLevel::Failure,
+            rule: "coverage.patch".into(),
+            title: "Uncovered changed line".into(),
+            message: format!("line {} is changed and not covered", 10 + line),
+        });
+    }
+    v.reconclude();
+    v
+}
+
+#[test]
+fn the_check_run_requests_of_a_rich_verdict() {
+    let v = rich();
+    assert_eq!(v.conclusion, Conclusion::Fail);
+    let started = chrono::DateTime::parse_from_rfc3339("2026-03-04T05:06:07Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let payload = run(&v)
+        .with_details_url(Some("https://github.com/o/r/actions/runs/99".into()))
+        .with_times(Some(started), Some(chrono::Utc::now()));
+    let requests = payload.requests(payload.output().annotations(), Publish::Create);
+    // The completion time is the clock's; hashes are filtered so that the
+    // snapshot shows where they go rather than which they are.
+    insta::with_settings!({filters => vec![
+        (r#""completed_at": "[^"]*""#, r#""completed_at": "[time]""#),
+        (r"\b[0-9a-f]{64}\b", "[sha256]"),
+        (r"\b[0-9a-f]{40}\b", "[sha]"),
+    ]}, {
+        insta::assert_json_snapshot!(requests);
+    });
 }
 
 // ---- workflow commands ----
