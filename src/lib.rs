@@ -58,7 +58,10 @@ mod architecture {
                 "report",
             ],
         ),
-        ("report", &["cli", "evidence", "github", "overrides", "policy"]),
+        (
+            "report",
+            &["cli", "evidence", "github", "overrides", "policy"],
+        ),
     ];
 
     /// Top-level modules named after `crate::` in `text`, comments left out.

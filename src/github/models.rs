@@ -624,8 +624,9 @@ mod tests {
 
     #[test]
     fn openapi_review_example_parses() {
-        let json =
-            include_str!("../../tests/support/fake_github/examples/pull-request-review.json");
+        let json = include_str!(
+            "../../tests/integration/support/fake_github/examples/pull-request-review.json"
+        );
         let review: Review = serde_json::from_str::<WireReview>(json).unwrap().into();
         assert_eq!(review.state, ReviewState::ChangesRequested);
         assert_eq!(review.user_login.as_deref(), Some("octocat"));
@@ -635,7 +636,8 @@ mod tests {
 
     #[test]
     fn openapi_pull_request_example_parses() {
-        let json = include_str!("../../tests/support/fake_github/examples/pull-request.json");
+        let json =
+            include_str!("../../tests/integration/support/fake_github/examples/pull-request.json");
         let pr: PullRequestInfo = serde_json::from_str::<WirePull>(json).unwrap().into();
         assert_eq!(pr.number, 1347);
         assert_eq!(pr.head_sha.len(), 40);
@@ -644,7 +646,8 @@ mod tests {
 
     #[test]
     fn openapi_check_run_example_parses() {
-        let json = include_str!("../../tests/support/fake_github/examples/check-run.json");
+        let json =
+            include_str!("../../tests/integration/support/fake_github/examples/check-run.json");
         let run: CheckRunInfo = serde_json::from_str::<WireCheckRun>(json).unwrap().into();
         assert_eq!(run.name, "mighty_readme");
         assert_eq!(run.status, CheckStatus::Completed);

@@ -133,7 +133,7 @@ const MAX_PARTS: usize = 4;
 /// The file is cut just after `end_of_record` lines near equal offsets,
 /// so every part is a run of whole sections; each part is read into its
 /// own report and the reports merge, which gives the same result as one
-/// reader because merging is order-independent (`tests/coverage_props.rs`).
+/// reader because merging is order-independent (`tests/integration/coverage_props.rs`).
 /// Errors name the line within the whole file.
 fn read_lcov_file(
     path: &Path,

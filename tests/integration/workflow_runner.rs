@@ -1,4 +1,4 @@
-//! Self-tests of the scripted workflow runner (`tests/support/runner`): its
+//! Self-tests of the scripted workflow runner (`tests/integration/support/runner`): its
 //! expression evaluator, files commands, masks, conditions, composite
 //! actions, artifacts, checkout, timeouts and loud refusals, on small
 //! workflows written here; and one smoke test that runs the shipped
@@ -6,15 +6,13 @@
 //! committed example evidence.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::fake_github::{FakeGitHub, PullRequestSeed, WRITE_TOKEN};
+use crate::support::runner::expr::{self, Scope};
+use crate::support::runner::{shims, Runner, WorkflowRun};
 use serde_json::{json, Map, Value};
-use support::fake_github::{FakeGitHub, PullRequestSeed, WRITE_TOKEN};
-use support::runner::expr::{self, Scope};
-use support::runner::{shims, Runner, WorkflowRun};
 
 fn git(repo: &Path, args: &[&str]) -> String {
     let out = Command::new("git")

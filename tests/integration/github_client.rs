@@ -3,11 +3,9 @@
 //! (issue #4).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::fake_github::{
+use crate::support::fake_github::{
     CheckRunSeed, CommentSeed, FakeGitHub, Fault, FileSeed, PullRequestSeed, ReviewSeed,
     READ_ONLY_TOKEN, WRITE_TOKEN,
 };

@@ -1,19 +1,17 @@
-//! Self-test of the fake GitHub server (`tests/support/fake_github`), with
+//! Self-test of the fake GitHub server (`tests/integration/support/fake_github`), with
 //! plain HTTP so no client library's retries hide what the server did.
 //! The server is only useful if it fails the way GitHub fails: these tests
 //! pin its limits, pagination and faults (issue #4).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use support::fake_github::{
+use crate::support::fake_github::{
     CheckRunSeed, CommentSeed, FakeGitHub, Fault, FileSeed, PullRequestSeed, ReviewSeed,
     READ_ONLY_TOKEN, WRITE_TOKEN,
 };
-use support::raw_http::{request, RawResponse};
+use crate::support::raw_http::{request, RawResponse};
+use serde_json::{json, Value};
 
 const REPO: &str = "octo/widgets";
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";

@@ -3,15 +3,13 @@
 //! history, and assertions on what GitHub holds afterwards.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::{json, Value};
-use support::fake_github::{
+use crate::support::fake_github::{
     CheckRunSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, READ_ONLY_TOKEN, WRITE_TOKEN,
 };
+use serde_json::{json, Value};
 
 const REPO: &str = "octo/widgets";
 const CHECK: &str = "tollgate/gate";
@@ -188,7 +186,7 @@ fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
         .requests()
         .iter()
         .filter(|r| r.method == "POST" && r.path == RUNS)
-        .map(support::fake_github::RequestRecord::json)
+        .map(crate::support::fake_github::RequestRecord::json)
         .collect();
     assert_eq!(posts.len(), 1);
     let create = &posts[0];
@@ -230,7 +228,7 @@ fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
         .iter()
         .rev()
         .find(|r| r.method == "PATCH")
-        .map(support::fake_github::RequestRecord::json)
+        .map(crate::support::fake_github::RequestRecord::json)
         .unwrap();
     assert!(update.get("head_sha").is_none(), "{update}");
     assert_eq!(update["conclusion"], "success");

@@ -55,7 +55,7 @@ pub fn write_shim(dir: &Path, name: &str, body: &str) -> PathBuf {
 /// vector to `$RUNNER_TEMP/shim-calls.log`.
 pub fn standard(dir: &Path, tollgate: &Path, fixtures: &Fixtures) -> PathBuf {
     let header = format!(
-        "#!/usr/bin/env bash\n# Test shim written by tests/support/runner/shims.rs.\nset -euo pipefail\n\
+        "#!/usr/bin/env bash\n# Test shim written by tests/integration/support/runner/shims.rs.\nset -euo pipefail\n\
          TOLLGATE_BIN_SRC={}\nFIX_LCOV={}\nFIX_JUNIT={}\nFIX_AUDIT={}\nFIX_CRITERION={}\n\
          printf '%s\\n' \"$(basename \"$0\") $*\" >> \"${{RUNNER_TEMP:-/tmp}}/shim-calls.log\"\n\
          unsupported() {{ echo \"$(basename \"$0\") shim: unsupported invocation: $*\" >&2; exit 97; }}\n",

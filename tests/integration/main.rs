@@ -1,0 +1,25 @@
+//! The integration tests, as one test binary.
+//!
+//! Each file below was once its own test crate; cargo linked the whole
+//! library (and its ~190 dependencies) into every one of them, which on a
+//! 2-core CI machine cost more than running the tests. One binary links once
+//! (ripgrep keeps its integration tests the same way). Cargo.toml sets
+//! `autotests = false` and names this file, so a new test file is a new
+//! `mod` line here.
+
+mod support;
+
+mod cli;
+mod coverage_fixtures;
+mod coverage_props;
+mod eval_props;
+mod evidence_fixtures;
+mod evidence_props;
+mod fake_github;
+mod github_client;
+mod github_scenarios;
+mod overrides;
+mod patch_coverage;
+mod rules;
+mod workflow_runner;
+mod workflows;
