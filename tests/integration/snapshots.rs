@@ -18,6 +18,8 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use tollgate::exit;
+
 /// The commit `fixtures/overrides` documents are bound to (its PRODUCED.md).
 const COMMIT: &str = "f58718500e512c15d65807c025cdfc7aa10c1ad1";
 
@@ -92,10 +94,16 @@ fn example_repo() -> tempfile::TempDir {
     // The example's configuration, with its policy directory moved from the
     // repository's shipped `policies/` to the one beside it here.
     let config = std::fs::read_to_string(example.join("tollgate.toml")).unwrap();
-    assert!(config.contains("policy_dir = \"../../policies\""), "{config}");
+    assert!(
+        config.contains("policy_dir = \"../../policies\""),
+        "{config}"
+    );
     std::fs::write(
         root.join("tollgate.toml"),
-        config.replace("policy_dir = \"../../policies\"", "policy_dir = \"policies\""),
+        config.replace(
+            "policy_dir = \"../../policies\"",
+            "policy_dir = \"policies\"",
+        ),
     )
     .unwrap();
     let policies = root.join("policies");
@@ -142,7 +150,10 @@ fn tollgate(dir: &Path, args: &[&str]) -> Output {
     ] {
         cmd.env_remove(var);
     }
-    cmd.env("NO_COLOR", "1").env("COLUMNS", "100").output().unwrap()
+    cmd.env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap()
 }
 
 /// Runs `check` on the example in `format` and returns its standard output,
@@ -214,9 +225,7 @@ fn the_example_verdict_rendered_for_people() {
     let repo = example_repo();
     let text = check(repo.path(), "human");
     // The verdict is as rich as promised: one rule of every status.
-    for status in [
-        "PASS", "FAIL", "ERROR", "UNKNOWN", "SKIPPED", "OVERRIDDEN",
-    ] {
+    for status in ["PASS", "FAIL", "ERROR", "UNKNOWN", "SKIPPED", "OVERRIDDEN"] {
         assert!(text.contains(&format!("  {status} ")), "{status}: {text}");
     }
     assert!(text.contains("wrong-commit.txt rejected"), "{text}");
@@ -307,4 +316,36 @@ fn every_help_text() {
     ] {
         assert!(seen.iter().any(|s| s == command), "{command}: {seen:?}");
     }
+}
+
+/// docs/reports.md's exit-code table is the constants of `src/exit.rs`, row
+/// for row: code, name, and nothing more or less.
+#[test]
+fn the_documented_exit_codes_are_the_constants() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reports.md"))
+            .unwrap();
+    let section = doc
+        .split("## Exit codes")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    let rows: Vec<(u8, &str)> = section
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            let name = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((code.parse().ok()?, name))
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (exit::PASSED, "PASSED"),
+            (exit::FAILED, "FAILED"),
+            (exit::INPUT_ERROR, "INPUT_ERROR"),
+            (exit::REPORT_ERROR, "REPORT_ERROR"),
+        ]
+    );
 }
