@@ -177,8 +177,9 @@ fn check(root: &Path, format: &str) -> String {
 }
 
 /// Replaces what depends on the machine or the tree rather than on the
-/// verdict: the judged commit (fixed here, but named so that a changed
-/// fixture shows as one change), the policy's hash (it moves with every
+/// verdict: the judged commit (fixed by the repository built here, and shown
+/// as `[head]` so that it reads apart from the other commit a rejected
+/// document names), the policy's hash (it moves with every
 /// edit of `policies/gate2.toml`), the tool's version, the temporary
 /// directory, and clock times should a rendering ever carry one (none does
 /// today; the progress line with its elapsed time goes to standard error,
