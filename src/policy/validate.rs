@@ -9,12 +9,12 @@ use toml::Spanned;
 use super::diag::DiagSink;
 use super::raw::{
     RawAudit, RawBenchmarks, RawChecks, RawCoverage, RawDocument, RawOverrides, RawPolicy,
-    RawRelease, RawReviews, RawSignoff, RawTests,
+    RawRelease, RawRequiredCheck, RawReviews, RawSignoff, RawTests,
 };
 use super::{
     sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CoveragePathPolicy,
     CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy, PolicySource, ReleasePolicy,
-    ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, SCHEMA,
+    RequiredCheck, ReviewsPolicy, GITHUB_ACTIONS, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, SCHEMA,
 };
 use crate::policy::{Diagnostic, Policy};
 use crate::rules::{Family, KeySource, RuleId, RuleRef};
@@ -515,11 +515,71 @@ fn tests(raw: RawTests, sink: &mut DiagSink<'_>) -> TestsPolicy {
 fn checks(raw: RawChecks, sink: &mut DiagSink<'_>) -> ChecksPolicy {
     let mut required = Vec::new();
     let mut seen = Keys::default();
-    for name in raw.required.unwrap_or_default() {
+    for entry in raw.required.unwrap_or_default() {
+        let entry_span = entry.span();
+        let (name, app, workflow) = match entry.into_inner() {
+            RawRequiredCheck::Name(name) => (Spanned::new(entry_span, name), None, None),
+            RawRequiredCheck::Bound(bound) => {
+                let Some(name) = bound.name else {
+                    sink.at(
+                        Some(entry_span),
+                        "a required check table needs `name` (the check's name)",
+                    );
+                    continue;
+                };
+                (name, bound.app, bound.workflow)
+            }
+        };
+        let mut valid = true;
+        if let Some(app) = &app {
+            if !valid_app_slug(app.get_ref()) {
+                sink.at(
+                    span(app),
+                    format!(
+                        "`app = \"{}\"` is not an app slug: lower-case letters, digits and `-` (GitHub Actions is `{GITHUB_ACTIONS}`)",
+                        app.get_ref()
+                    ),
+                );
+                valid = false;
+            }
+        }
+        if let Some(workflow) = &workflow {
+            match app.as_ref().map(Spanned::get_ref) {
+                Some(a) if a == GITHUB_ACTIONS => {}
+                Some(a) => {
+                    sink.at(
+                        span(workflow),
+                        format!("`workflow` binds a GitHub Actions check, but `app` is `{a}`: use `app = \"{GITHUB_ACTIONS}\"`"),
+                    );
+                    valid = false;
+                }
+                None => {
+                    sink.at(
+                        span(workflow),
+                        format!("`workflow` binds a GitHub Actions check: add `app = \"{GITHUB_ACTIONS}\"`"),
+                    );
+                    valid = false;
+                }
+            }
+            if !valid_workflow_file(workflow.get_ref()) {
+                sink.at(
+                    span(workflow),
+                    format!(
+                        "`workflow = \"{}\"` is not a workflow file: GitHub runs files directly under `.github/workflows/` ending in `.yml` or `.yaml`, e.g. `.github/workflows/ci.yml`",
+                        workflow.get_ref()
+                    ),
+                );
+                valid = false;
+            }
+        }
         if name.get_ref().trim().is_empty() {
             sink.at(span(&name), "a required check name cannot be empty");
-        } else if seen.add(Family::ChecksRequired, &name, sink) {
-            required.push(name.into_inner());
+        } else if seen.add(Family::ChecksRequired, &name, sink) && valid {
+            required.push(RequiredCheck {
+                name: name.into_inner(),
+                app: app.map(Spanned::into_inner),
+                workflow: workflow.map(Spanned::into_inner),
+            });
         }
     }
     ChecksPolicy {
@@ -528,6 +588,28 @@ fn checks(raw: RawChecks, sink: &mut DiagSink<'_>) -> ChecksPolicy {
         allow_neutral: raw.allow_neutral.unwrap_or(false),
         allow_skipped: raw.allow_skipped.unwrap_or(false),
     }
+}
+
+/// A GitHub App slug: what GitHub derives from the app's name.
+fn valid_app_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A workflow file as GitHub Actions finds them: directly under
+/// `.github/workflows/`, `.yml` or `.yaml`. No `@`: GitHub appends `@REF`
+/// to a run's path, so a file name holding one could not be told apart.
+fn valid_workflow_file(path: &str) -> bool {
+    path.strip_prefix(".github/workflows/").is_some_and(|file| {
+        let stem = file
+            .strip_suffix(".yml")
+            .or_else(|| file.strip_suffix(".yaml"));
+        stem.is_some_and(|s| !s.is_empty())
+            && !file.contains(['/', '\\', '@'])
+            && !file.starts_with('.')
+    })
 }
 
 fn release(raw: RawRelease) -> ReleasePolicy {
