@@ -748,3 +748,112 @@ mod glob_tests {
         assert!(bench.is_match("lookup/hot/100"));
     }
 }
+
+#[cfg(test)]
+mod checks_tests {
+    use std::path::Path;
+
+    use crate::policy::{load_policy, FileSource, RequiredCheck};
+
+    struct Text(String);
+
+    impl FileSource for Text {
+        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
+            Ok(Some(self.0.as_bytes().to_vec()))
+        }
+        fn describe(&self) -> String {
+            "test".to_owned()
+        }
+    }
+
+    const HEAD: &str = "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[checks]\n";
+
+    fn load(checks: &str) -> Result<Vec<RequiredCheck>, Vec<String>> {
+        load_policy(&Text(format!("{HEAD}{checks}")), Path::new("g.toml"))
+            .map(|p| p.checks.unwrap().required)
+            .map_err(|d| d.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn both_forms_of_a_required_check_are_read() {
+        let required = load(
+            "required = [\"ci / test\", { name = \"ci-ok\", app = \"github-actions\", workflow = \".github/workflows/ci.yml\" }, { name = \"codecov/patch\", app = \"codecov\" }]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            required,
+            [
+                RequiredCheck {
+                    name: "ci / test".into(),
+                    app: None,
+                    workflow: None
+                },
+                RequiredCheck {
+                    name: "ci-ok".into(),
+                    app: Some("github-actions".into()),
+                    workflow: Some(".github/workflows/ci.yml".into())
+                },
+                RequiredCheck {
+                    name: "codecov/patch".into(),
+                    app: Some("codecov".into()),
+                    workflow: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_bound_check_is_reported_where_written() {
+        let errors = load(concat!(
+            "required = [\n",
+            "  { name = \"a\", app = \"github-actions\", workflw = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"\", app = \"github-actions\" },\n",
+            "  { name = \"c\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"d\", app = \"octoapp\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"e\", app = \"github-actions\", workflow = \"ci.yml\" },\n",
+            "  { name = \"f\", app = \"github-actions\", workflow = \".github/workflows/sub/ci.yml@main\" },\n",
+            "  { name = \"g\", app = \"GitHub Actions\" },\n",
+            "  { app = \"github-actions\" },\n",
+            "  \"a\",\n",
+            "  42,\n",
+            "]\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`",
+                "g.toml:15:3: invalid type: integer `42`, expected a check name, or a table { name, app, workflow }",
+            ],
+            "a type error stops the file; the rest is reported once it parses"
+        );
+        let errors = load(concat!(
+            "required = [\n",
+            "  { name = \"a\", app = \"github-actions\", workflw = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"\", app = \"github-actions\" },\n",
+            "  { name = \"c\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"d\", app = \"octoapp\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"e\", app = \"github-actions\", workflow = \"ci.yml\" },\n",
+            "  { name = \"f\", app = \"github-actions\", workflow = \".github/workflows/sub/ci.yml@main\" },\n",
+            "  { name = \"g\", app = \"GitHub Actions\" },\n",
+            "  { app = \"github-actions\" },\n",
+            "  \"a\",\n",
+            "]\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`",
+                "g.toml:7:12: a required check name cannot be empty",
+                "g.toml:8:28: `workflow` binds a GitHub Actions check: add `app = \"github-actions\"`",
+                "g.toml:9:45: `workflow` binds a GitHub Actions check, but `app` is `octoapp`: use `app = \"github-actions\"`",
+                "g.toml:10:52: `workflow = \"ci.yml\"` is not a workflow file: GitHub runs files directly under `.github/workflows/` ending in `.yml` or `.yaml`, e.g. `.github/workflows/ci.yml`",
+                "g.toml:11:52: `workflow = \".github/workflows/sub/ci.yml@main\"` is not a workflow file: GitHub runs files directly under `.github/workflows/` ending in `.yml` or `.yaml`, e.g. `.github/workflows/ci.yml`",
+                "g.toml:12:23: `app = \"GitHub Actions\"` is not an app slug: lower-case letters, digits and `-` (GitHub Actions is `github-actions`)",
+                "g.toml:13:3: a required check table needs `name` (the check's name)",
+                "g.toml:14:3: `a` appears twice: both would be the rule `checks.required[a]`",
+            ]
+        );
+    }
+}
