@@ -128,7 +128,11 @@ fn source_path(rest: &str) -> Option<String> {
         return None;
     }
     let unquoted = unquoted_path(rest)?;
-    Some(unquoted.strip_prefix("a/").map_or(unquoted.clone(), str::to_owned))
+    Some(
+        unquoted
+            .strip_prefix("a/")
+            .map_or(unquoted.clone(), str::to_owned),
+    )
 }
 
 fn target_path(rest: &str) -> Option<String> {
@@ -252,7 +256,10 @@ mod tests {
         let changes = parse_unified_diff(diff);
         assert!(changes.files.is_empty());
         let touched: Vec<&str> = changes.touched.iter().map(String::as_str).collect();
-        assert_eq!(touched, [".github/workflows/ci.yml", "gone.rs", "new.rs", "old.rs"]);
+        assert_eq!(
+            touched,
+            [".github/workflows/ci.yml", "gone.rs", "new.rs", "old.rs"]
+        );
         assert!(changes.touches(".github/workflows/ci.yml"));
         assert!(!changes.touches("removed yaml separator"));
     }

@@ -230,15 +230,25 @@ mod tests {
         let mut other_app = actions_run(4, 7);
         other_app.app_slug = Some("octoapp".into());
         let runs = [
-            actions_run(1, 7),  // a job of ci.yml
-            actions_run(2, 7),  // in ci.yml's suite, but no job: made through the API
-            actions_run(3, 8),  // a job id in another suite: not trusted
-            other_app,          // another app never has a workflow
+            actions_run(1, 7), // a job of ci.yml
+            actions_run(2, 7), // in ci.yml's suite, but no job: made through the API
+            actions_run(3, 8), // a job id in another suite: not trusted
+            other_app,         // another app never has a workflow
         ];
-        let out = commit_checks(&repo, "h", &runs, &[], &[workflow], &[job(1), job(3), job(4)]);
+        let out = commit_checks(
+            &repo,
+            "h",
+            &runs,
+            &[],
+            &[workflow],
+            &[job(1), job(3), job(4)],
+        );
         let files: Vec<Option<&str>> = out.results.iter().map(|r| r.workflow.as_deref()).collect();
         assert_eq!(files, [Some(".github/workflows/ci.yml"), None, None, None]);
-        assert_eq!(out.results[1].origin(), "github-actions outside any workflow job (made through the API)");
+        assert_eq!(
+            out.results[1].origin(),
+            "github-actions outside any workflow job (made through the API)"
+        );
         assert_eq!(out.results[3].origin(), "app `octoapp`");
     }
 }

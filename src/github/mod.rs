@@ -70,12 +70,12 @@ use serde_json::Value;
 pub use checks::PublishedCheckRun;
 pub use error::GitHubError;
 pub use evidence::{commit_checks, review_evidence};
+pub use models::workflow_file;
 pub use models::{
     ChangedFile, CheckRunId, CheckRunInfo, CheckStatus, CommitState, CommitStatus, Conclusion,
     FileStatus, IssueComment, PullRequestInfo, RepoRef, Review, ReviewState, WorkflowJob,
     WorkflowRun, PR_FILES_LIMIT,
 };
-pub use models::workflow_file;
 pub use retry::RetryPolicy;
 pub use token::Token;
 
@@ -365,7 +365,10 @@ impl GitHubClient {
             let listed = self.workflow_runs_for_sha(repo, sha).and_then(|w| {
                 let mut found = Vec::new();
                 for run in &w {
-                    if run.check_suite_id.is_some_and(|s| actions_suites.contains(&s)) {
+                    if run
+                        .check_suite_id
+                        .is_some_and(|s| actions_suites.contains(&s))
+                    {
                         found.extend(self.workflow_run_jobs(repo, run.id)?);
                     }
                 }

@@ -796,7 +796,9 @@ mod tests {
     fn openapi_workflow_run_and_job_examples_parse() {
         let json =
             include_str!("../../tests/integration/support/fake_github/examples/workflow-run.json");
-        let run: WorkflowRun = serde_json::from_str::<WireWorkflowRun>(json).unwrap().into();
+        let run: WorkflowRun = serde_json::from_str::<WireWorkflowRun>(json)
+            .unwrap()
+            .into();
         assert_eq!(run.check_suite_id, Some(42));
         assert_eq!(run.path, ".github/workflows/build.yml@main");
         assert_eq!(run.status, CheckStatus::Queued);
@@ -811,7 +813,10 @@ mod tests {
         let repo: RepoRef = "octocat/octo-repo".parse().unwrap();
         for (path, file) in [
             (".github/workflows/ci.yml", ".github/workflows/ci.yml"),
-            (".github/workflows/build.yml@main", ".github/workflows/build.yml"),
+            (
+                ".github/workflows/build.yml@main",
+                ".github/workflows/build.yml",
+            ),
             (
                 "octocat/octo-repo/.github/workflows/ci.yml@refs/heads/main",
                 ".github/workflows/ci.yml",

@@ -21,7 +21,10 @@ fn required_checks(items: &[super::RequiredCheck]) -> String {
             quote(w)
         ),
     };
-    format!("[{}]", items.iter().map(entry).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.iter().map(entry).collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn list(items: &[String]) -> String {

@@ -14,7 +14,8 @@ use super::raw::{
 use super::{
     sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CoveragePathPolicy,
     CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy, PolicySource, ReleasePolicy,
-    RequiredCheck, ReviewsPolicy, GITHUB_ACTIONS, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, SCHEMA,
+    RequiredCheck, ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, GITHUB_ACTIONS,
+    SCHEMA,
 };
 use crate::policy::{Diagnostic, Policy};
 use crate::rules::{Family, KeySource, RuleId, RuleRef};

@@ -650,17 +650,33 @@ fn invalid_configuration_is_refused_up_front() {
 #[test]
 fn actions_jobs_carry_the_workflow_file_that_ran_them() {
     let fake = server();
-    let mut ci_seed = WorkflowRunSeed::completed(".github/workflows/ci.yml@refs/pull/8/merge", HEAD, "failure");
+    let mut ci_seed = WorkflowRunSeed::completed(
+        ".github/workflows/ci.yml@refs/pull/8/merge",
+        HEAD,
+        "failure",
+    );
     ci_seed.event = "pull_request".into();
     let ci = fake.add_workflow_run(REPO, ci_seed);
-    let evil = fake.add_workflow_run(REPO, WorkflowRunSeed::completed(".github/workflows/evil.yml", HEAD, "success"));
+    let evil = fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/evil.yml", HEAD, "success"),
+    );
     // 150 workflow runs of other commits and this one: pages of 100.
     for n in 0..150 {
         let sha = if n % 2 == 0 { HEAD } else { BASE };
-        fake.add_workflow_run(REPO, WorkflowRunSeed::completed(&format!(".github/workflows/n{n}.yml"), sha, "success"));
+        fake.add_workflow_run(
+            REPO,
+            WorkflowRunSeed::completed(&format!(".github/workflows/n{n}.yml"), sha, "success"),
+        );
     }
-    fake.add_check_run(REPO, CheckRunSeed::completed("ci-ok", HEAD, "failure").in_workflow(ci));
-    fake.add_check_run(REPO, CheckRunSeed::completed("ci-ok", HEAD, "success").in_workflow(evil));
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", HEAD, "failure").in_workflow(ci),
+    );
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", HEAD, "success").in_workflow(evil),
+    );
     fake.add_check_run(REPO, CheckRunSeed::completed("ci-ok", HEAD, "success"));
     let mut other = CheckRunSeed::completed("ci-ok", HEAD, "success");
     other.app_slug = "octoapp".into();
@@ -680,8 +696,14 @@ fn actions_jobs_carry_the_workflow_file_that_ran_them() {
     assert_eq!(
         origins,
         [
-            (".github/workflows/ci.yml".to_owned(), Some("failure".to_owned())),
-            (".github/workflows/evil.yml".to_owned(), Some("success".to_owned())),
+            (
+                ".github/workflows/ci.yml".to_owned(),
+                Some("failure".to_owned())
+            ),
+            (
+                ".github/workflows/evil.yml".to_owned(),
+                Some("success".to_owned())
+            ),
             ("app `octoapp`".to_owned(), Some("success".to_owned())),
             (
                 "github-actions outside any workflow job (made through the API)".to_owned(),
@@ -691,15 +713,29 @@ fn actions_jobs_carry_the_workflow_file_that_ran_them() {
     );
     assert_eq!(checks.workflows_unknown, None);
     // Jobs are listed only for workflow runs holding an Actions check run.
-    assert_eq!(fake.count("GET", "/repos/octo/widgets/actions/runs/*/jobs"), 2);
+    assert_eq!(
+        fake.count("GET", "/repos/octo/widgets/actions/runs/*/jobs"),
+        2
+    );
 }
 
 #[test]
 fn a_token_that_cannot_read_actions_leaves_workflows_unknown_but_still_reads_checks() {
     let fake = server();
-    let ci = fake.add_workflow_run(REPO, WorkflowRunSeed::completed(".github/workflows/ci.yml", HEAD, "success"));
-    fake.add_check_run(REPO, CheckRunSeed::completed("ci-ok", HEAD, "success").in_workflow(ci));
-    fake.inject("GET", "/repos/octo/widgets/actions/runs", Fault::Status(403), 1);
+    let ci = fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/ci.yml", HEAD, "success"),
+    );
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", HEAD, "success").in_workflow(ci),
+    );
+    fake.inject(
+        "GET",
+        "/repos/octo/widgets/actions/runs",
+        Fault::Status(403),
+        1,
+    );
     let checks = client(&fake, fast()).commit_checks(&repo(), HEAD).unwrap();
     assert_eq!(checks.results.len(), 1);
     assert_eq!(checks.results[0].workflow, None);

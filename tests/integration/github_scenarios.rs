@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::support::fake_github::{
-    CheckRunSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, WorkflowRunSeed,
-    READ_ONLY_TOKEN, WRITE_TOKEN,
+    CheckRunSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, WorkflowRunSeed, READ_ONLY_TOKEN,
+    WRITE_TOKEN,
 };
 use serde_json::{json, Value};
 
@@ -498,11 +498,10 @@ fn a_tag_push_is_judged_by_the_release_gate_on_the_tagged_commit() {
     );
 }
 
-#[test]
-fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
+/// The base binds `ci-ok` to ci.yml, whose job fails; the pull request
+/// edits ci.yml and adds evil.yml, whose job of the same name passes later.
+fn hostile_ci_ok_scenario() -> Scenario {
     let s = scenario();
-    // The base binds `ci-ok` to ci.yml; the PR adds evil.yml with a job of
-    // that name that always passes, and edits ci.yml too.
     let bound = POLICY.replace(
         "required = [\"ci / test\"]",
         "required = [\"ci / test\", { name = \"ci-ok\", app = \"github-actions\", workflow = \".github/workflows/ci.yml\" }]",
@@ -529,12 +528,18 @@ fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
     )
     .unwrap();
     git(&s.repo, &["add", "-A"]);
-    git(&s.repo, &["commit", "-q", "-m", "add a ci-ok that always passes"]);
+    git(
+        &s.repo,
+        &["commit", "-q", "-m", "add a ci-ok that always passes"],
+    );
     let head = git(&s.repo, &["rev-parse", "HEAD"]);
     let s = Scenario { base, head, ..s };
     let fake = &s.fake;
     fake.add_pull_request(REPO, PullRequestSeed::new(7, "dev", &s.head, &s.base));
-    fake.add_check_run(REPO, CheckRunSeed::completed("ci / test", &s.head, "success"));
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci / test", &s.head, "success"),
+    );
     fake.add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
     let ci = fake.add_workflow_run(
         REPO,
@@ -554,6 +559,13 @@ fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
         CheckRunSeed::completed("ci-ok", &s.head, "success").in_workflow(evil),
     );
 
+    s
+}
+
+#[test]
+fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
+    let s = hostile_ci_ok_scenario();
+    let fake = &s.fake;
     let out = run(
         &s,
         "pull_request",

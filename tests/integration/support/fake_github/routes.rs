@@ -492,9 +492,7 @@ impl State {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let check_suite_id = self
-            .repo(repo)
-            .map_or(0, |r| r.api_suite(app.1, &head_sha));
+        let check_suite_id = self.repo(repo).map_or(0, |r| r.api_suite(app.1, &head_sha));
         let mut run = CheckRun {
             id,
             name: String::new(),
