@@ -13,6 +13,15 @@
 //! annotations the run already holds are not sent again (GitHub appends and
 //! cannot delete, so they would show twice).
 //!
+//! A same-named run made by another app (a workflow job called
+//! `tollgate/gate2`, another GitHub App) cannot be updated by us: GitHub
+//! answers 403. Which app our token acts as is not something a token can
+//! ask (`GET /app` needs the app's own key), so the first PATCH tells us: a
+//! run that refuses it is set aside with its app, and the next candidate,
+//! or a new run, is used instead. A token that can write no check run at all
+//! is refused the POST too, and that is the [`GitHubError::Forbidden`] the
+//! caller sees.
+//!
 //! Nothing here cuts or rebuilds a field: the payload already fits GitHub's
 //! limits (`report::github::payload` owns them), and the bodies are its own
 //! serialisation.
@@ -114,6 +123,24 @@ fn not_yet_stored(wanted: &[CheckAnnotation], stored: Vec<Value>) -> Vec<CheckAn
         .collect()
 }
 
+/// Runs (and the apps behind them) that refused our PATCH: another app's.
+#[derive(Default)]
+struct Refused {
+    runs: Vec<CheckRunId>,
+    apps: Vec<u64>,
+}
+
+impl Refused {
+    fn add(&mut self, run: &CheckRunInfo) {
+        self.runs.push(run.id);
+        self.apps.extend(run.app_id);
+    }
+
+    fn covers(&self, run: &CheckRunInfo) -> bool {
+        self.runs.contains(&run.id) || run.app_id.is_some_and(|a| self.apps.contains(&a))
+    }
+}
+
 fn parse_run(op: &str, body: &str) -> Result<CheckRunInfo, GitHubError> {
     let value = parse_json(op, body)?;
     serde_json::from_value::<WireCheckRun>(value)
@@ -153,17 +180,20 @@ impl Transport {
     }
 
     /// The run to update: ours by external id if any matches, else the
-    /// newest with the name.
+    /// newest with the name; never one of `refused`'s.
     async fn find_existing(
         &self,
         budget: &mut Budget,
         repo: &RepoRef,
         payload: &CheckRunPayload,
+        refused: &Refused,
     ) -> Result<Option<CheckRunInfo>, GitHubError> {
         let runs = self
             .list_check_runs(budget, repo, payload.head_sha(), Some(payload.name()), true)
             .await?;
-        let named = runs.into_iter().filter(|r| r.name == payload.name());
+        let named = runs
+            .into_iter()
+            .filter(|r| r.name == payload.name() && !refused.covers(r));
         let (mine, others): (Vec<_>, Vec<_>) =
             named.partition(|r| r.external_id.as_deref() == Some(payload.external_id()));
         let pick = |v: Vec<CheckRunInfo>| v.into_iter().max_by_key(|r| r.id);
@@ -178,43 +208,54 @@ impl Transport {
     ) -> Result<PublishedCheckRun, GitHubError> {
         let mut budget = Budget::start();
         let wanted = payload.output().annotations();
-        let existing = self.find_existing(&mut budget, repo, payload).await?;
-        let to_send = match &existing {
-            Some(run) if run.annotations_count > 0 && !wanted.is_empty() => {
-                let stored = self.list_annotations(&mut budget, repo, run.id).await?;
-                not_yet_stored(wanted, stored)
-            }
-            _ => wanted.to_vec(),
-        };
-        let publish = if existing.is_some() {
-            Publish::Update
-        } else {
-            Publish::Create
-        };
-        let requests = payload.requests(&to_send, publish);
-        let (mut run, created) = match existing {
-            Some(run) => {
-                let run = self
+        let mut refused = Refused::default();
+        loop {
+            let existing = self
+                .find_existing(&mut budget, repo, payload, &refused)
+                .await?;
+            let to_send = match &existing {
+                Some(run) if run.annotations_count > 0 && !wanted.is_empty() => {
+                    let stored = self.list_annotations(&mut budget, repo, run.id).await?;
+                    not_yet_stored(wanted, stored)
+                }
+                _ => wanted.to_vec(),
+            };
+            let publish = if existing.is_some() {
+                Publish::Update
+            } else {
+                Publish::Create
+            };
+            let requests = payload.requests(&to_send, publish);
+            let (mut run, created) = match existing {
+                Some(run) => match self
                     .patch_run(&mut budget, repo, &run, &requests.first)
-                    .await?;
-                (run, false)
+                    .await
+                {
+                    Ok(updated) => (updated, false),
+                    // Another app's run of the same name: not ours to update.
+                    Err(GitHubError::Forbidden { .. }) => {
+                        refused.add(&run);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
+                None => {
+                    self.create_run(&mut budget, repo, payload, &requests.first, &refused)
+                        .await?
+                }
+            };
+            for append in &requests.appends {
+                run = self.patch_run(&mut budget, repo, &run, append).await?;
             }
-            None => {
-                self.create_run(&mut budget, repo, payload, &requests.first)
-                    .await?
-            }
-        };
-        for append in &requests.appends {
-            run = self.patch_run(&mut budget, repo, &run, append).await?;
+            return Ok(PublishedCheckRun {
+                id: run.id,
+                html_url: run.html_url,
+                created,
+                annotations_sent: to_send.len(),
+                annotations_already_present: wanted.len() - to_send.len(),
+                requests: budget.attempts,
+            });
         }
-        Ok(PublishedCheckRun {
-            id: run.id,
-            html_url: run.html_url,
-            created,
-            annotations_sent: to_send.len(),
-            annotations_already_present: wanted.len() - to_send.len(),
-            requests: budget.attempts,
-        })
     }
 
     /// Every annotation stored on a run (all pages).
@@ -240,6 +281,7 @@ impl Transport {
         repo: &RepoRef,
         payload: &CheckRunPayload,
         body: &CheckRunRequest<'_>,
+        refused: &Refused,
     ) -> Result<(CheckRunInfo, bool), GitHubError> {
         let uri = format!("/repos/{repo}/check-runs");
         let op = operation(Method::Post, &uri);
@@ -256,7 +298,7 @@ impl Transport {
             // The POST may have been carried out behind the failure: look
             // before sending it again, and also when giving up, so that a
             // created run is not reported as a failure.
-            match self.find_existing(budget, repo, payload).await {
+            match self.find_existing(budget, repo, payload, refused).await {
                 Ok(Some(run)) => return Ok((run, true)),
                 Ok(None) => waited?,
                 Err(lookup) => return Err(waited.err().unwrap_or(lookup)),
