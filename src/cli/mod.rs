@@ -452,6 +452,6 @@ fn show(gate: &str, config: &Path) -> Result<u8, RunError> {
     let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
     let path = Path::new(&cfg.policy_dir).join(format!("{gate}.toml"));
     let p = policy::load_policy(&WorkingTree::new(root) as &dyn FileSource, &path)?;
-    print_out(&policy::describe(&p))?;
+    print_out(&policy::describe(&p)?)?;
     Ok(exit::PASSED)
 }

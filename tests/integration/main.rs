@@ -20,6 +20,7 @@ mod github_client;
 mod github_scenarios;
 mod overrides;
 mod patch_coverage;
+mod policy_show;
 mod rules;
 mod workflow_runner;
 mod workflows;
