@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 pub use compare::{differences, PolicyChange};
-pub use config::{load_config, Config, EvidencePaths, Gates};
+pub use config::{load_config, Config, EvidencePaths, Gates, TagPattern};
 pub use declared::Declared;
 use diag::DiagSink;
 pub use diag::{line_col, Diagnostic, Diagnostics};
