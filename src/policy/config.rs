@@ -6,9 +6,9 @@ use std::path::Path;
 use globset::GlobMatcher;
 use toml::Spanned;
 
-use super::diag::{DiagSink, Diagnostics};
+use super::diag::{DiagSink, Diagnostic, Diagnostics};
 use super::raw::RawConfig;
-use super::{parse, read_text, span, FileSource};
+use super::{load_policy, parse, read_text, span, FileSource};
 
 /// Gate names chosen by context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,53 @@ pub struct Config {
     pub evidence: EvidencePaths,
     /// Whether the file existed (false: all defaults).
     pub found: bool,
+    /// The gates `[gates]` names, with where each is written, so that
+    /// [`Config::check_gates`] can point at the one whose policy is missing.
+    written_gates: Vec<WrittenGate>,
+}
+
+/// One gate named in `[gates]` and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WrittenGate {
+    /// The key: `pull_request`, `push`, `release` or `prerelease`.
+    context: &'static str,
+    /// The gate name.
+    name: String,
+    /// Where the name is written in `tollgate.toml`.
+    at: Diagnostic,
+}
+
+impl Config {
+    /// Checks that every gate `[gates]` names has a policy in `policy_dir`
+    /// that loads (through `source`, relative to the repository root), so
+    /// that `release = "gat3"` is found by `policy validate` rather than on
+    /// release day. Each problem points at the name in `tollgate.toml`; the
+    /// policy's own errors are the policy's to report.
+    #[must_use]
+    pub fn check_gates(&self, source: &dyn FileSource) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for gate in &self.written_gates {
+            let path = Path::new(&self.policy_dir).join(format!("{}.toml", gate.name));
+            let shown = path.display().to_string().replace('\\', "/");
+            let problem = match source.read(&path) {
+                Ok(None) => format!("no {shown} in the {}", source.describe()),
+                Err(e) => format!("{shown} cannot be read: {e}"),
+                Ok(Some(_)) => match load_policy(source, &path) {
+                    Ok(_) => continue,
+                    Err(d) => format!(
+                        "{shown} does not load ({} problem{} reported for it)",
+                        d.0.len(),
+                        if d.0.len() == 1 { "" } else { "s" }
+                    ),
+                },
+            };
+            out.push(Diagnostic {
+                message: format!("`{}` gate `{}`: {problem}", gate.context, gate.name),
+                ..gate.at.clone()
+            });
+        }
+        out
+    }
 }
 
 /// `[release] tag_pattern`: the glob selecting release tags, compiled once.
@@ -134,6 +181,7 @@ impl Default for Config {
             tag_pattern: TagPattern::default(),
             evidence: EvidencePaths::default(),
             found: false,
+            written_gates: Vec::new(),
         }
     }
 }
@@ -155,23 +203,42 @@ pub fn load_config(
         return Err(Diagnostics(sink.found));
     };
     let defaults = Config::default();
-    let mut gate = |value: Option<Spanned<String>>, default: &str| match value {
-        None => default.to_owned(),
-        Some(v) if !v.get_ref().is_empty() && !v.get_ref().contains(['/', '\\']) => v.into_inner(),
-        Some(v) => {
-            sink.at(
-                span(&v),
-                "a gate name is a policy file name without `.toml`, e.g. `gate2`",
-            );
-            default.to_owned()
-        }
-    };
+    let mut written_gates = Vec::new();
+    let mut gate =
+        |context: &'static str, value: Option<Spanned<String>>, default: &str| match value {
+            None => default.to_owned(),
+            Some(v) if !v.get_ref().is_empty() && !v.get_ref().contains(['/', '\\']) => {
+                let (line, column) = sink.line_col(v.span().start);
+                written_gates.push(WrittenGate {
+                    context,
+                    name: v.get_ref().clone(),
+                    at: Diagnostic {
+                        path: path.to_path_buf(),
+                        line,
+                        column,
+                        message: String::new(),
+                    },
+                });
+                v.into_inner()
+            }
+            Some(v) => {
+                sink.at(
+                    span(&v),
+                    "a gate name is a policy file name without `.toml`, e.g. `gate2`",
+                );
+                default.to_owned()
+            }
+        };
     let gates = raw.gates.unwrap_or_default();
     let gates = Gates {
-        pull_request: gate(gates.pull_request, &defaults.gates.pull_request),
-        push: gate(gates.push, &defaults.gates.push),
-        release: gate(gates.release, &defaults.gates.release),
-        prerelease: gate(gates.prerelease, &defaults.gates.prerelease),
+        pull_request: gate(
+            "pull_request",
+            gates.pull_request,
+            &defaults.gates.pull_request,
+        ),
+        push: gate("push", gates.push, &defaults.gates.push),
+        release: gate("release", gates.release, &defaults.gates.release),
+        prerelease: gate("prerelease", gates.prerelease, &defaults.gates.prerelease),
     };
     let tag_pattern = match raw.release.and_then(|r| r.tag_pattern) {
         None => defaults.tag_pattern,
@@ -196,6 +263,7 @@ pub fn load_config(
             tests: evidence.tests.unwrap_or_default(),
         },
         found: true,
+        written_gates,
     };
     if sink.found.is_empty() {
         Ok(config)

@@ -21,6 +21,7 @@ mod github_scenarios;
 mod overrides;
 mod patch_coverage;
 mod policy_show;
+mod policy_validate;
 mod rules;
 mod workflow_runner;
 mod workflows;
