@@ -1,5 +1,5 @@
 //! Evidence gathering: turns the validated configuration, the gate's policy,
-//! the context and the places evidence comes from into [`eval::Evidence`].
+//! the context and the places evidence comes from into [`crate::eval::Evidence`].
 //!
 //! Two places are kept apart on purpose. Evidence files (coverage, audit,
 //! tests, benchmarks) are read from an *evidence root*: the working tree in
@@ -12,6 +12,7 @@
 
 use std::any::Any;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::eval::{
     ChangelogFinding, ChangelogState, Context, ContextKind, Evidence, ReleaseEvidence, Slot,
@@ -180,7 +181,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
                 (
                     d.id.clone(),
                     documents::find_documents(roots.repository, &d.matcher, d.marker.as_deref())
-                        .map_err(|e| e.to_string()),
+                        .map_err(Arc::new),
                 )
             })
             .collect(),
@@ -417,7 +418,7 @@ fn release_evidence(
     };
     let tag = release::parse_tag(tag, &config.tag_pattern)?;
     let packages = if policy.version_matches_tag {
-        release::workspace_versions(&repository.join("Cargo.toml")).map_err(|e| e.to_string())
+        release::workspace_versions(&repository.join("Cargo.toml")).map_err(Arc::new)
     } else {
         Ok(Vec::new())
     };

@@ -72,7 +72,8 @@ pub enum Commands {
 pub enum PolicyCommand {
     /// Check policy files; every problem is reported with file, line and column.
     Validate {
-        /// Policy files (default: every `*.toml` in the policy directory).
+        /// Policy files (default: every `*.toml` in the policy directory,
+        /// and the gates `[gates]` names).
         paths: Vec<PathBuf>,
         /// Path of tollgate.toml.
         #[arg(long, default_value = "tollgate.toml")]
@@ -386,7 +387,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
     Ok(())
 }
 
+/// Validates the policies named, or without names every policy in
+/// `policy_dir` and the `[gates]` of `tollgate.toml`: a gate whose policy is
+/// missing or broken is reported at the line that names it.
 fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
+    let mut all = Diagnostics::default();
     let paths = if paths.is_empty() {
         let root = if config.exists() {
             repo_root(Some(config))
@@ -402,11 +407,12 @@ fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
         found.sort();
+        all.0.extend(cfg.check_gates(&WorkingTree::new(root)));
         found
     } else {
         paths.to_vec()
     };
-    let mut all = Diagnostics::default();
+    let mut policies = Diagnostics::default();
     for path in &paths {
         match policy::load_policy(&WorkingTree::default(), path) {
             Ok(p) => print_out(&format!(
@@ -416,13 +422,15 @@ fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
                 p.version,
                 sections(&p)
             ))?,
-            Err(d) => all.0.extend(d.0),
+            Err(d) => policies.0.extend(d.0),
         }
     }
-    if all.0.is_empty() {
+    // The policies' own problems first, then the gates that name them.
+    policies.0.append(&mut all.0);
+    if policies.0.is_empty() {
         Ok(exit::PASSED)
     } else {
-        Err(RunError::Config(all))
+        Err(RunError::Config(policies))
     }
 }
 
@@ -452,6 +460,6 @@ fn show(gate: &str, config: &Path) -> Result<u8, RunError> {
     let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
     let path = Path::new(&cfg.policy_dir).join(format!("{gate}.toml"));
     let p = policy::load_policy(&WorkingTree::new(root) as &dyn FileSource, &path)?;
-    print_out(&policy::describe(&p))?;
+    print_out(&policy::describe(&p)?)?;
     Ok(exit::PASSED)
 }

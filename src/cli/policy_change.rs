@@ -37,34 +37,85 @@ pub(super) fn policy_change_note(
         rev: head.to_owned(),
     };
     let summary = match policy::load_policy(&head_source, policy_path) {
-        Ok(head_policy) => {
-            let before = policy::describe(base_policy);
-            let after = policy::describe(&head_policy);
-            let keep = |l: &&str| !l.starts_with('#') && !l.trim().is_empty();
-            let removed: Vec<&str> = before
-                .lines()
-                .filter(keep)
-                .filter(|l| !after.lines().any(|a| a == *l))
-                .collect();
-            let added: Vec<&str> = after
-                .lines()
-                .filter(keep)
-                .filter(|l| !before.lines().any(|b| b == *l))
-                .collect();
-            if removed.is_empty() && added.is_empty() {
-                "the effective policy of this gate would not change".to_owned()
-            } else {
-                format!(
-                    "after merge the gate would change: removed [{}], added [{}]",
-                    removed.join("; "),
-                    added.join("; ")
-                )
-            }
-        }
+        Ok(head_policy) => summary(base_policy, &head_policy),
         Err(e) => format!("the pull request's version of the policy is invalid: {e}"),
     };
     Some(format!(
         "this pull request changes {}; it was judged by the base commit's policy ({summary})",
         touched.join(", ")
     ))
+}
+
+/// What merging would change in the gate, from the two validated models.
+/// Where the policy came from (paths, hashes, `extends`) is not what it
+/// demands: a change only there is said as such.
+fn summary(base: &Policy, head: &Policy) -> String {
+    match policy::differences(base, head) {
+        Err(e) => format!("what it would change could not be worked out: {e}"),
+        Ok(changes) if changes.is_empty() => {
+            if base.source == head.source && base.inherited == head.inherited {
+                "the effective policy of this gate would not change".to_owned()
+            } else {
+                "its policy files change, but what this gate demands would not".to_owned()
+            }
+        }
+        Ok(changes) => format!(
+            "after merge the gate would change: {}",
+            changes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::summary;
+    use crate::policy::{load_policy, FileSource, Policy};
+
+    struct Text(String);
+
+    impl FileSource for Text {
+        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
+            Ok(Some(self.0.as_bytes().to_vec()))
+        }
+        fn describe(&self) -> String {
+            "test".to_owned()
+        }
+    }
+
+    fn policy(text: &str) -> Policy {
+        load_policy(&Text(text.to_owned()), Path::new("policies/g.toml")).unwrap()
+    }
+
+    const BASE: &str = "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[coverage]\nlines = 80.0\n[reviews]\napprovals = 2\n";
+
+    #[test]
+    fn a_lowered_bar_is_named_key_by_key() {
+        let head = BASE
+            .replace("lines = 80.0", "lines = 70.0")
+            .replace("approvals = 2", "approvals = 1");
+        assert_eq!(
+            summary(&policy(BASE), &policy(&head)),
+            "after merge the gate would change: coverage.lines: 80% -> 70%; reviews.approvals: 2 -> 1"
+        );
+    }
+
+    #[test]
+    fn a_change_of_the_files_alone_is_said_as_such() {
+        let base = policy(BASE);
+        assert_eq!(
+            summary(&base, &base.clone()),
+            "the effective policy of this gate would not change"
+        );
+        let reworded = policy(&format!("# reworded\n{BASE}"));
+        assert_eq!(
+            summary(&base, &reworded),
+            "its policy files change, but what this gate demands would not"
+        );
+    }
 }

@@ -283,7 +283,9 @@ mod tests {
     fn no_baseline_at_all_fails_and_slos_match_by_glob() {
         let slo = |glob: &str, max: &str, ns: f64| SloPolicy {
             bench: glob.into(),
-            matcher: globset::Glob::new(glob).unwrap().compile_matcher(),
+            matcher: crate::policy::CompiledGlob::new(
+                globset::Glob::new(glob).unwrap().compile_matcher(),
+            ),
             max_text: max.into(),
             max_ns: ns,
         };

@@ -1,20 +1,25 @@
 //! Release readiness (Gate 3) and design documents (Gate 1).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{absent, Evidence, RuleResult, Slot, Status};
-use crate::evidence::documents::DocumentMatch;
+use crate::evidence::documents::{DocumentMatch, DocumentsError};
 use crate::evidence::release::{ChangelogSection, PackageVersion, ReleaseTag};
+use crate::evidence::EvidenceError;
 use crate::policy::{DocumentPolicy, ReleasePolicy};
 use crate::rules::{Family, RuleId};
 
-/// What the release rules look at, gathered by the CLI.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the release rules look at, gathered by [`crate::gather`].
+///
+/// Errors are held as the evidence readers raised them (shared, so that
+/// evidence stays `Clone`); the judge only prints them.
+#[derive(Debug, Clone)]
 pub struct ReleaseEvidence {
     /// The tag judged.
     pub tag: ReleaseTag,
     /// Publishable workspace packages (`cargo metadata`); `Err` says why they could not be read.
-    pub packages: Result<Vec<PackageVersion>, String>,
+    pub packages: Result<Vec<PackageVersion>, Arc<EvidenceError>>,
     /// The changelog asked for by the policy: its path and, if it exists, the
     /// section for the tag's version.
     pub changelog: Option<ChangelogFinding>,
@@ -41,7 +46,7 @@ pub struct ChangelogFinding {
 }
 
 /// Files found for each `[[documents]]` rule, by id; `Err` says why the search failed.
-pub type DocumentEvidence = BTreeMap<String, Result<Vec<DocumentMatch>, String>>;
+pub type DocumentEvidence = BTreeMap<String, Result<Vec<DocumentMatch>, Arc<DocumentsError>>>;
 
 /// A rule id and its title.
 fn rule(family: Family) -> (RuleId, String) {
@@ -235,7 +240,7 @@ pub(super) fn document_rules(
                 Status::Error,
                 None,
                 &required,
-                e.clone(),
+                e.to_string(),
                 None,
             ),
             Some(Ok(files)) => {
@@ -393,5 +398,30 @@ mod tests {
             ..Evidence::default()
         };
         assert_eq!(judge(&e), vec![Status::Fail, Status::Fail]);
+    }
+
+    #[test]
+    fn unreadable_packages_are_an_error_naming_the_file() {
+        let mut e = evidence(vec![], ChangelogState::FileMissing);
+        let Slot::Present { value, .. } = &mut e.release else {
+            unreachable!()
+        };
+        value.packages = Err(Arc::new(EvidenceError::Malformed {
+            path: "Cargo.toml".into(),
+            line: 3,
+            message: "expected `=`".into(),
+        }));
+        let policy = ReleasePolicy {
+            optional: false,
+            changelog: None,
+            version_matches_tag: true,
+        };
+        let mut out = Vec::new();
+        rules(&policy, &e, &mut out);
+        assert_eq!(out[0].status, Status::Error);
+        assert_eq!(
+            out[0].message,
+            "cannot read the workspace's package versions: Cargo.toml:3: expected `=`"
+        );
     }
 }

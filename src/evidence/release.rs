@@ -11,11 +11,11 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::GlobMatcher;
 use serde::Serialize;
 
 use super::text::read_text;
 use super::EvidenceError;
+use crate::policy::TagPattern;
 
 /// The changelog section for one version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -222,10 +222,10 @@ pub fn pattern_prefix(pattern: &str) -> &str {
     &pattern[..end]
 }
 
-/// Whether `tag` matches the release tag pattern (a glob compiled by
+/// Whether `tag` matches the release tag pattern (compiled by
 /// configuration validation, `[release] tag_pattern`).
 #[must_use]
-pub fn tag_matches(tag: &str, pattern: &GlobMatcher) -> bool {
+pub fn tag_matches(tag: &str, pattern: &TagPattern) -> bool {
     let tag = tag.strip_prefix("refs/tags/").unwrap_or(tag);
     pattern.is_match(tag)
 }
@@ -233,9 +233,9 @@ pub fn tag_matches(tag: &str, pattern: &GlobMatcher) -> bool {
 /// Parses a release tag: it must match `pattern`; what follows the
 /// pattern's literal prefix must be a semver version (`v1.2.3` with `v*`
 /// is `1.2.3`).
-pub fn parse_tag(tag: &str, pattern: &GlobMatcher) -> Result<ReleaseTag, TagError> {
+pub fn parse_tag(tag: &str, pattern: &TagPattern) -> Result<ReleaseTag, TagError> {
     let tag = tag.strip_prefix("refs/tags/").unwrap_or(tag);
-    let text = pattern.glob().glob();
+    let text = pattern.as_str();
     if !tag_matches(tag, pattern) {
         return Err(TagError::NoMatch {
             tag: tag.to_owned(),
@@ -330,8 +330,8 @@ mod tests {
         assert!(!s.non_empty);
     }
 
-    fn pattern(text: &str) -> GlobMatcher {
-        globset::Glob::new(text).unwrap().compile_matcher()
+    fn pattern(text: &str) -> TagPattern {
+        TagPattern::new(text).unwrap()
     }
 
     #[test]

@@ -6,9 +6,9 @@ use std::path::Path;
 use globset::GlobMatcher;
 use toml::Spanned;
 
-use super::diag::{DiagSink, Diagnostics};
+use super::diag::{DiagSink, Diagnostic, Diagnostics};
 use super::raw::RawConfig;
-use super::{parse, read_text, span, FileSource};
+use super::{load_policy, parse, read_text, span, FileSource};
 
 /// Gate names chosen by context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,48 +41,132 @@ pub struct EvidencePaths {
 }
 
 /// The validated `tollgate.toml`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Directory holding the gate policies, relative to the repository root.
     pub policy_dir: String,
     /// Gate per context.
     pub gates: Gates,
-    /// Glob selecting release tags, e.g. `v*`, compiled once here; its text
-    /// is `tag_pattern.glob().glob()`.
-    pub tag_pattern: GlobMatcher,
+    /// Glob selecting release tags, e.g. `v*`, compiled once here.
+    pub tag_pattern: TagPattern,
     /// Default evidence locations.
     pub evidence: EvidencePaths,
     /// Whether the file existed (false: all defaults).
     pub found: bool,
+    /// The gates `[gates]` names, with where each is written, so that
+    /// [`Config::check_gates`] can point at the one whose policy is missing.
+    written_gates: Vec<WrittenGate>,
 }
 
-impl PartialEq for Config {
-    fn eq(&self, other: &Self) -> bool {
-        self.policy_dir == other.policy_dir
-            && self.gates == other.gates
-            && self.tag_pattern.glob() == other.tag_pattern.glob()
-            && self.evidence == other.evidence
-            && self.found == other.found
+/// One gate named in `[gates]` and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WrittenGate {
+    /// The key: `pull_request`, `push`, `release` or `prerelease`.
+    context: &'static str,
+    /// The gate name.
+    name: String,
+    /// Where the name is written in `tollgate.toml`.
+    at: Diagnostic,
+}
+
+impl Config {
+    /// Checks that every gate `[gates]` names has a policy in `policy_dir`
+    /// that loads (through `source`, relative to the repository root), so
+    /// that `release = "gat3"` is found by `policy validate` rather than on
+    /// release day. Each problem points at the name in `tollgate.toml`; the
+    /// policy's own errors are the policy's to report.
+    #[must_use]
+    pub fn check_gates(&self, source: &dyn FileSource) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for gate in &self.written_gates {
+            let path = Path::new(&self.policy_dir).join(format!("{}.toml", gate.name));
+            let shown = path.display().to_string().replace('\\', "/");
+            let problem = match source.read(&path) {
+                Ok(None) => format!("no {shown} in the {}", source.describe()),
+                Err(e) => format!("{shown} cannot be read: {e}"),
+                Ok(Some(_)) => match load_policy(source, &path) {
+                    Ok(_) => continue,
+                    Err(d) => format!(
+                        "{shown} does not load ({} problem{} reported for it)",
+                        d.0.len(),
+                        if d.0.len() == 1 { "" } else { "s" }
+                    ),
+                },
+            };
+            out.push(Diagnostic {
+                message: format!("`{}` gate `{}`: {problem}", gate.context, gate.name),
+                ..gate.at.clone()
+            });
+        }
+        out
     }
 }
 
-impl Eq for Config {}
+/// `[release] tag_pattern`: the glob selecting release tags, compiled once.
+///
+/// A tag is one name, so `*` may match `/` (`release/*` matches
+/// `release/1.0.0`). The default `v*` needs no compiling: it is exactly "starts
+/// with `v`", matched as such, so the default configuration cannot fail to
+/// build. A pattern that does not compile is a configuration error
+/// ([`load_config`] refuses the file): no tag is ever judged against a
+/// pattern other than the one written.
+#[derive(Debug, Clone)]
+pub struct TagPattern(Pattern);
 
-/// The default release tag pattern.
+#[derive(Debug, Clone)]
+enum Pattern {
+    /// `v*`, matched as the prefix `v`.
+    Default,
+    /// Any other pattern, compiled.
+    Glob(GlobMatcher),
+}
+
+/// The default release tag pattern, and the prefix it amounts to.
 const DEFAULT_TAG_PATTERN: &str = "v*";
+const DEFAULT_TAG_PREFIX: &str = "v";
 
-/// Compiles a release tag pattern; a tag is one name, so `*` may match `/`
-/// (`release/*` matches `release/1.0.0`).
-fn tag_pattern(text: &str) -> Result<GlobMatcher, globset::Error> {
-    globset::Glob::new(text).map(|g| g.compile_matcher())
+impl TagPattern {
+    /// Compiles a pattern as written in `tollgate.toml`.
+    pub fn new(text: &str) -> Result<Self, globset::Error> {
+        if text == DEFAULT_TAG_PATTERN {
+            return Ok(Self(Pattern::Default));
+        }
+        globset::Glob::new(text).map(|g| Self(Pattern::Glob(g.compile_matcher())))
+    }
+
+    /// The pattern as written.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Pattern::Default => DEFAULT_TAG_PATTERN,
+            Pattern::Glob(m) => m.glob().glob(),
+        }
+    }
+
+    /// Whether a tag name (without `refs/tags/`) matches.
+    #[must_use]
+    pub fn is_match(&self, tag: &str) -> bool {
+        match &self.0 {
+            Pattern::Default => tag.starts_with(DEFAULT_TAG_PREFIX),
+            Pattern::Glob(m) => m.is_match(tag),
+        }
+    }
 }
 
-/// `v*`, compiled. globset has no infallible constructor; the pattern is a
-/// literal that compiles, which `the_default_tag_pattern_compiles` checks.
-#[allow(clippy::expect_used)]
-fn default_tag_pattern() -> GlobMatcher {
-    tag_pattern(DEFAULT_TAG_PATTERN).expect("`v*` is a valid glob")
+impl Default for TagPattern {
+    fn default() -> Self {
+        Self(Pattern::Default)
+    }
 }
+
+/// Two patterns are equal when written the same: the text is all a pattern is.
+impl PartialEq for TagPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for TagPattern {}
 
 impl Default for Config {
     fn default() -> Self {
@@ -94,9 +178,10 @@ impl Default for Config {
                 release: "gate3".to_owned(),
                 prerelease: "gate2".to_owned(),
             },
-            tag_pattern: default_tag_pattern(),
+            tag_pattern: TagPattern::default(),
             evidence: EvidencePaths::default(),
             found: false,
+            written_gates: Vec::new(),
         }
     }
 }
@@ -118,27 +203,46 @@ pub fn load_config(
         return Err(Diagnostics(sink.found));
     };
     let defaults = Config::default();
-    let mut gate = |value: Option<Spanned<String>>, default: &str| match value {
-        None => default.to_owned(),
-        Some(v) if !v.get_ref().is_empty() && !v.get_ref().contains(['/', '\\']) => v.into_inner(),
-        Some(v) => {
-            sink.at(
-                span(&v),
-                "a gate name is a policy file name without `.toml`, e.g. `gate2`",
-            );
-            default.to_owned()
-        }
-    };
+    let mut written_gates = Vec::new();
+    let mut gate =
+        |context: &'static str, value: Option<Spanned<String>>, default: &str| match value {
+            None => default.to_owned(),
+            Some(v) if !v.get_ref().is_empty() && !v.get_ref().contains(['/', '\\']) => {
+                let (line, column) = sink.line_col(v.span().start);
+                written_gates.push(WrittenGate {
+                    context,
+                    name: v.get_ref().clone(),
+                    at: Diagnostic {
+                        path: path.to_path_buf(),
+                        line,
+                        column,
+                        message: String::new(),
+                    },
+                });
+                v.into_inner()
+            }
+            Some(v) => {
+                sink.at(
+                    span(&v),
+                    "a gate name is a policy file name without `.toml`, e.g. `gate2`",
+                );
+                default.to_owned()
+            }
+        };
     let gates = raw.gates.unwrap_or_default();
     let gates = Gates {
-        pull_request: gate(gates.pull_request, &defaults.gates.pull_request),
-        push: gate(gates.push, &defaults.gates.push),
-        release: gate(gates.release, &defaults.gates.release),
-        prerelease: gate(gates.prerelease, &defaults.gates.prerelease),
+        pull_request: gate(
+            "pull_request",
+            gates.pull_request,
+            &defaults.gates.pull_request,
+        ),
+        push: gate("push", gates.push, &defaults.gates.push),
+        release: gate("release", gates.release, &defaults.gates.release),
+        prerelease: gate("prerelease", gates.prerelease, &defaults.gates.prerelease),
     };
     let tag_pattern = match raw.release.and_then(|r| r.tag_pattern) {
         None => defaults.tag_pattern,
-        Some(p) => tag_pattern(p.get_ref()).unwrap_or_else(|e| {
+        Some(p) => TagPattern::new(p.get_ref()).unwrap_or_else(|e| {
             sink.at(span(&p), format!("invalid tag pattern: {e}"));
             defaults.tag_pattern
         }),
@@ -159,6 +263,7 @@ pub fn load_config(
             tests: evidence.tests.unwrap_or_default(),
         },
         found: true,
+        written_gates,
     };
     if sink.found.is_empty() {
         Ok(config)
@@ -172,9 +277,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_default_tag_pattern_compiles() {
+    fn the_default_tag_pattern_is_v_star() {
         let config = Config::default();
-        assert_eq!(config.tag_pattern.glob().glob(), "v*");
-        assert!(config.tag_pattern.is_match("v1.0.0"));
+        assert_eq!(config.tag_pattern.as_str(), "v*");
+        assert_eq!(config.tag_pattern, TagPattern::new("v*").unwrap());
+    }
+
+    /// The hand-made default matches exactly what globset's `v*` matches.
+    #[test]
+    fn the_default_tag_pattern_matches_as_the_glob_would() {
+        let default = TagPattern::default();
+        let glob = globset::Glob::new("v*").unwrap().compile_matcher();
+        for tag in [
+            "v1.0.0",
+            "v",
+            "v1.0.0-rc.1",
+            "vx/y",
+            "release/v1",
+            "1.0.0",
+            "V1.0.0",
+            "",
+            " v1",
+        ] {
+            assert_eq!(default.is_match(tag), glob.is_match(tag), "{tag:?}");
+        }
+    }
+
+    #[test]
+    fn other_patterns_compile_and_a_broken_one_is_refused() {
+        let release = TagPattern::new("release/*").unwrap();
+        assert!(release.is_match("release/1.0.0"));
+        assert!(!release.is_match("v1.0.0"));
+        assert_eq!(release.as_str(), "release/*");
+        assert!(TagPattern::new("v[").is_err());
     }
 }

@@ -7,6 +7,7 @@
 //! policy replaces the parent's section as a whole: what a gate demands can
 //! then be read from one place, never stitched from partial keys.
 
+mod compare;
 mod config;
 mod declared;
 mod diag;
@@ -22,7 +23,8 @@ use std::fmt::Write as _;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-pub use config::{load_config, Config, EvidencePaths, Gates};
+pub use compare::{differences, PolicyChange};
+pub use config::{load_config, Config, EvidencePaths, Gates, TagPattern};
 pub use declared::Declared;
 use diag::DiagSink;
 pub use diag::{line_col, Diagnostic, Diagnostics};

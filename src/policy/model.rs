@@ -2,9 +2,16 @@
 //!
 //! Every value here has passed validation: thresholds are in range and exact,
 //! globs compile, versions are semver. Nothing in this module reads files.
+//!
+//! The model serialises back to policy TOML (`tollgate policy show`, and the
+//! comparison of a pull request's policy with its base's): every field is
+//! written under the key it is read from, thresholds as their percentages,
+//! versions and globs as their text. A new field is therefore shown and
+//! compared without anyone remembering to; a field that is only derived
+//! from another (a compiled matcher, a parsed duration) is `serde(skip)`.
 
 use globset::GlobMatcher;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// A minimum percentage, held exactly as ten-thousandths of a percent so that
 /// `hit * 100 >= threshold * found` is decided in integers: 79.996% is not 80%.
@@ -53,6 +60,15 @@ impl Threshold {
     }
 }
 
+/// Written as the percentage it was read from (`80.0`, `99.99`): exact, since
+/// a threshold has at most four decimals and the shortest float that reads
+/// back to the same value is what TOML writes.
+impl Serialize for Threshold {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.percent())
+    }
+}
+
 impl std::fmt::Display for Threshold {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let whole = self.ten_thousandths / Self::SCALE;
@@ -79,18 +95,58 @@ pub struct PolicySource {
     pub path: String,
 }
 
-/// A fully resolved gate policy (after `extends`).
+/// A glob compiled once by validation. It reads as the [`GlobMatcher`] it
+/// holds; two are equal when their glob text and options are, which is what
+/// makes two policies with the same globs equal.
 #[derive(Debug, Clone)]
+pub struct CompiledGlob(GlobMatcher);
+
+impl CompiledGlob {
+    /// Wraps a compiled matcher.
+    #[must_use]
+    pub fn new(matcher: GlobMatcher) -> Self {
+        Self(matcher)
+    }
+}
+
+impl std::ops::Deref for CompiledGlob {
+    type Target = GlobMatcher;
+
+    fn deref(&self) -> &GlobMatcher {
+        &self.0
+    }
+}
+
+impl PartialEq for CompiledGlob {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.glob() == other.0.glob()
+    }
+}
+
+/// Writes a value through its `Display`, for versions.
+fn display<T: std::fmt::Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
+}
+
+/// A fully resolved gate policy (after `extends`).
+///
+/// Serialises as the policy file that would define it, without `schema`
+/// (the caller adds it) or provenance: [`Policy::source`] and
+/// [`Policy::inherited`] say where the policy came from, not what it demands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Policy {
     /// Name, used as the gate name in reports (`tollgate/NAME`).
     pub name: String,
     /// Human title, e.g. "Gate 2: Feature Complete".
     pub title: String,
     /// The policy's own version.
+    #[serde(serialize_with = "display")]
     pub version: semver::Version,
     /// The file that defines this gate.
+    #[serde(skip)]
     pub source: PolicySource,
     /// Files inherited through `extends`, nearest parent first.
+    #[serde(skip)]
     pub inherited: Vec<PolicySource>,
     /// `[coverage]`.
     pub coverage: Option<CoveragePolicy>,
@@ -107,15 +163,17 @@ pub struct Policy {
     /// `[release]`.
     pub release: Option<ReleasePolicy>,
     /// `[[signoffs]]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub signoffs: Vec<SignoffPolicy>,
     /// `[[documents]]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<DocumentPolicy>,
     /// `[overrides]`.
     pub overrides: OverridesPolicy,
 }
 
 /// `[coverage]`: minimum coverage figures.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CoveragePolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
@@ -128,16 +186,18 @@ pub struct CoveragePolicy {
     /// Minimum coverage of changed lines.
     pub patch: Option<Threshold>,
     /// Per-path minimums (critical paths).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<CoveragePathPolicy>,
 }
 
 /// `[[coverage.paths]]`: minimums for the files matching a glob.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoveragePathPolicy {
     /// The glob as written; part of the rule id.
     pub glob: String,
     /// Compiled matcher over repository-relative `/` paths.
-    pub matcher: GlobMatcher,
+    #[serde(skip)]
+    pub matcher: CompiledGlob,
     /// Minimum line coverage of the matching files together.
     pub lines: Option<Threshold>,
     /// Minimum branch coverage.
@@ -180,33 +240,65 @@ impl FailOn {
 }
 
 /// `[audit]`: security advisories.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditPolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
     /// Lowest severity that fails.
     pub fail_on: FailOn,
-    /// Whether advisories without a CVSS score fail.
+    /// Whether advisories without a CVSS score fail (`unscored = "fail"`).
+    #[serde(rename = "unscored", serialize_with = "unscored")]
     pub unscored_fails: bool,
     /// Warning kinds that fail: unmaintained, unsound, yanked, notice.
     pub warnings: Vec<String>,
     /// Waived advisories.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<AuditIgnore>,
 }
 
+/// `unscored` as written: `"fail"` or `"pass"`.
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
+fn unscored<S: Serializer>(fails: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if *fails { "fail" } else { "pass" })
+}
+
 /// One `[[audit.ignore]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditIgnore {
     /// Advisory id, e.g. `RUSTSEC-2020-0071`.
     pub id: String,
     /// Why the advisory does not apply.
     pub reason: String,
     /// Last day (UTC) on which the waiver applies.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "toml_date")]
     pub expires: Option<chrono::NaiveDate>,
 }
 
+/// A date as a TOML local date (`2027-01-31`), the type `expires` is read
+/// as, rather than a string.
+#[allow(clippy::ref_option, clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference
+fn toml_date<S: Serializer>(date: &Option<chrono::NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    use chrono::Datelike;
+    let Some(date) = date else {
+        return s.serialize_none();
+    };
+    // Validation built the date from a TOML date, so each part fits.
+    let part = |v: u32| u8::try_from(v).map_err(serde::ser::Error::custom);
+    let year = u16::try_from(date.year()).map_err(serde::ser::Error::custom)?;
+    toml::value::Datetime {
+        date: Some(toml::value::Date {
+            year,
+            month: part(date.month())?,
+            day: part(date.day())?,
+        }),
+        time: None,
+        offset: None,
+    }
+    .serialize(s)
+}
+
 /// `[reviews]`: pull-request approvals.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReviewsPolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
@@ -221,31 +313,35 @@ pub struct ReviewsPolicy {
 }
 
 /// `[benchmarks]`: regressions and absolute limits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BenchmarksPolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
     /// Percent slower than baseline that fails.
     pub max_regression: Option<f64>,
     /// Absolute limits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub slo: Vec<SloPolicy>,
 }
 
 /// One `[[benchmarks.slo]]` entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SloPolicy {
     /// Glob over benchmark ids, as written; part of the rule id.
     pub bench: String,
     /// Compiled matcher.
-    pub matcher: GlobMatcher,
+    #[serde(skip)]
+    pub matcher: CompiledGlob,
     /// Limit as written (`1ms`).
+    #[serde(rename = "max")]
     pub max_text: String,
     /// Limit in nanoseconds.
+    #[serde(skip)]
     pub max_ns: f64,
 }
 
 /// `[tests]`: test reports.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TestsPolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
@@ -256,7 +352,7 @@ pub struct TestsPolicy {
 }
 
 /// `[checks]`: other check runs on the head commit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChecksPolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
@@ -289,6 +385,26 @@ pub struct RequiredCheck {
     pub workflow: Option<String>,
 }
 
+/// Written as the policy file writes it: a plain name as a string, a bound
+/// check as an inline table, so `policy show` round-trips both forms.
+impl Serialize for RequiredCheck {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        if self.app.is_none() && self.workflow.is_none() {
+            return serializer.serialize_str(&self.name);
+        }
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        if let Some(app) = &self.app {
+            map.serialize_entry("app", app)?;
+        }
+        if let Some(workflow) = &self.workflow {
+            map.serialize_entry("workflow", workflow)?;
+        }
+        map.end()
+    }
+}
+
 impl RequiredCheck {
     /// Whether the entry names its source (an app, and maybe a workflow).
     #[must_use]
@@ -298,7 +414,7 @@ impl RequiredCheck {
 }
 
 /// `[release]`: release readiness.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReleasePolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
@@ -309,7 +425,7 @@ pub struct ReleasePolicy {
 }
 
 /// One `[[signoffs]]` entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignoffPolicy {
     /// Stable id, part of the rule id `signoff[ID]`.
     pub id: String,
@@ -322,7 +438,7 @@ pub struct SignoffPolicy {
 }
 
 /// One `[[documents]]` entry (Gate 1 design documents).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocumentPolicy {
     /// Stable id, part of the rule id `documents[ID]`.
     pub id: String,
@@ -331,7 +447,8 @@ pub struct DocumentPolicy {
     /// Glob as written.
     pub glob: String,
     /// Compiled matcher over repository-relative paths.
-    pub matcher: GlobMatcher,
+    #[serde(skip)]
+    pub matcher: CompiledGlob,
     /// Text every matching file must contain.
     pub marker: Option<String>,
     /// Matching files required.
@@ -341,7 +458,7 @@ pub struct DocumentPolicy {
 }
 
 /// `[overrides]`: who may waive rules.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OverridesPolicy {
     /// `allowed_signers` file, resolved relative to the policy file.
     pub signers: Option<String>,

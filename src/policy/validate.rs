@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::GlobMatcher;
 use toml::Spanned;
 
 use super::diag::DiagSink;
@@ -12,10 +11,10 @@ use super::raw::{
     RawRelease, RawRequiredCheck, RawReviews, RawSignoff, RawTests,
 };
 use super::{
-    sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CoveragePathPolicy,
-    CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy, PolicySource, ReleasePolicy,
-    RequiredCheck, ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, GITHUB_ACTIONS,
-    SCHEMA,
+    sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CompiledGlob,
+    CoveragePathPolicy, CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy,
+    PolicySource, ReleasePolicy, RequiredCheck, ReviewsPolicy, SignoffPolicy, SloPolicy,
+    TestsPolicy, Threshold, GITHUB_ACTIONS, SCHEMA,
 };
 use crate::policy::{Diagnostic, Policy};
 use crate::rules::{Family, KeySource, RuleId, RuleRef};
@@ -240,12 +239,12 @@ enum GlobOver {
     Ids,
 }
 
-fn glob(text: &Spanned<String>, over: GlobOver, sink: &mut DiagSink<'_>) -> Option<GlobMatcher> {
+fn glob(text: &Spanned<String>, over: GlobOver, sink: &mut DiagSink<'_>) -> Option<CompiledGlob> {
     let built = globset::GlobBuilder::new(text.get_ref())
         .literal_separator(matches!(over, GlobOver::Paths))
         .build();
     match built {
-        Ok(g) => Some(g.compile_matcher()),
+        Ok(g) => Some(CompiledGlob::new(g.compile_matcher())),
         Err(e) => {
             sink.at(span(text), format!("invalid glob: {e}"));
             None

@@ -20,6 +20,8 @@ mod github_client;
 mod github_scenarios;
 mod overrides;
 mod patch_coverage;
+mod policy_show;
+mod policy_validate;
 mod rules;
 mod snapshots;
 mod workflow_runner;
