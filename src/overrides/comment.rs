@@ -11,7 +11,7 @@
 //! - a document is the content of a fenced code block (three or more
 //!   backticks or tildes, indented at most three spaces, any info string,
 //!   closed by the same fence character at least as long, or by the end of
-//!   the comment as in CommonMark) whose first non-blank line starts with
+//!   the comment as in `CommonMark`) whose first non-blank line starts with
 //!   `tollgate-override`;
 //! - its signatures are the armored `-----BEGIN SSH SIGNATURE-----` blocks
 //!   that follow it, fenced or not, up to the next document; a block inside
@@ -177,7 +177,7 @@ fn quoted(line: &str) -> bool {
     indent <= 3 && line[indent..].starts_with('>')
 }
 
-/// Removes up to `n` leading spaces, as CommonMark does for the content of
+/// Removes up to `n` leading spaces, as `CommonMark` does for the content of
 /// a fence indented by `n`.
 fn dedent(line: &str, n: usize) -> &str {
     let strip = indentation(line).min(n);
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn tildes_info_strings_indentation_and_trailing_blank_lines() {
-        let indented: String = DOC.lines().map(|l| format!("  {l}\n")).collect();
+        let indented: String = DOC.lines().flat_map(|l| ["  ", l, "\n"]).collect();
         let body = format!("please\n\n  ~~~~ text\n{indented}\n\n  ~~~~\n{SIG}");
         let got = parse(&body);
         assert_eq!(got.len(), 1);
@@ -367,7 +367,7 @@ mod tests {
 
     #[test]
     fn quoted_documents_and_signatures_are_not_read() {
-        let quote = |t: &str| -> String { t.lines().map(|l| format!("> {l}\n")).collect() };
+        let quote = |t: &str| -> String { t.lines().flat_map(|l| ["> ", l, "\n"]).collect() };
         let body = format!(
             "{}\nI agree with this waiver.\n",
             quote(&format!("```\n{DOC}```\n{SIG}"))
@@ -426,7 +426,9 @@ mod tests {
         // A body far over GitHub's limit is read up to the bound only.
         let mut body = format!("```\n{DOC}```\n{SIG}");
         body.push_str(&"é".repeat(MAX_BODY_BYTES));
-        body.push_str(&format!("```\n{DOC}```\n"));
+        body.push_str("```\n");
+        body.push_str(DOC);
+        body.push_str("```\n");
         let got = parse(&body);
         assert_eq!(got.len(), 1);
         // One enormous line, no fences: nothing, and quickly.

@@ -32,6 +32,33 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
+/// Signed documents that did not count, and why.
+fn rejected(out: &mut String, verdict: &Verdict) {
+    if verdict.rejected.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nSigned documents that did not count:");
+    for r in &verdict.rejected {
+        let named = match (&r.signoff, r.rules.is_empty()) {
+            (Some(id), _) => format!(" {}", one_line(id)),
+            (None, false) => format!(" {}", one_line(&r.rules.join(", "))),
+            (None, true) => String::new(),
+        };
+        let signer = r
+            .signer
+            .as_deref()
+            .map(|s| format!(", signed by {}", one_line(s)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  - {}{named} from {}{signer}: {}",
+            r.kind.as_str(),
+            one_line(&r.source),
+            one_line(&r.reason)
+        );
+    }
+}
+
 /// Gate, policy provenance and what is judged.
 fn header(out: &mut String, verdict: &Verdict, color: bool) {
     let short_sha = verdict
@@ -150,28 +177,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
             let _ = writeln!(out, "  - {}: {advice}", rule.id);
         }
     }
-    if !verdict.rejected.is_empty() {
-        let _ = writeln!(out, "\nSigned documents that did not count:");
-        for r in &verdict.rejected {
-            let named = match (&r.signoff, r.rules.is_empty()) {
-                (Some(id), _) => format!(" {}", one_line(id)),
-                (None, false) => format!(" {}", one_line(&r.rules.join(", "))),
-                (None, true) => String::new(),
-            };
-            let signer = r
-                .signer
-                .as_deref()
-                .map(|s| format!(", signed by {}", one_line(s)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  - {}{named} from {}{signer}: {}",
-                r.kind.as_str(),
-                one_line(&r.source),
-                one_line(&r.reason)
-            );
-        }
-    }
+    rejected(&mut out, verdict);
     for note in &verdict.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }

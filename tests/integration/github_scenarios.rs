@@ -565,7 +565,7 @@ fn json_report(out: &Output) -> Value {
 
 /// A maintainer's signed override pasted as a comment (on the second page
 /// of comments) waives the failing rule; a forged one (a key the trusted
-/// allowed_signers does not list), a tampered copy, one bound elsewhere
+/// `allowed_signers` does not list), a tampered copy, one bound elsewhere
 /// and a quoted copy do not; all but the quote are listed under `rejected`
 /// with their reasons in the JSON report and the check run's summary, with
 /// the hostile text rendered inert.
@@ -583,7 +583,7 @@ fn a_signed_override_in_a_comment_applies_and_forged_ones_are_rejected() {
     let valid = signed_comment(&s, "waiver.txt", "alice", "hotfix; reviewed by phone");
     comment(&s, "alice", &valid.replace('\n', "\r\n"));
     // Someone quoting the waiver does not submit it again.
-    let quoted: String = valid.lines().map(|l| format!("> {l}\n")).collect();
+    let quoted: String = valid.lines().flat_map(|l| ["> ", l, "\n"]).collect();
     comment(&s, "bystander", &format!("{quoted}\nthanks!"));
     // Mallory's key is not in the base branch's allowed_signers.
     let forged = signed_comment(&s, "forged.txt", "mallory", "trust me");
