@@ -21,5 +21,6 @@ mod github_scenarios;
 mod overrides;
 mod patch_coverage;
 mod rules;
+mod snapshots;
 mod workflow_runner;
 mod workflows;
