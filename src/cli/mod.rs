@@ -51,7 +51,7 @@ pub enum Commands {
     /// Validate or show gate policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Sign, verify or print as a comment override and sign-off documents.
+    /// Signed override and sign-off documents: sign, verify, print as a comment.
     #[command(subcommand)]
     Override(OverrideCommand),
     /// Post a saved JSON report as the check run (from a `workflow_run` job).
