@@ -1,5 +1,6 @@
 //! `tollgate check`: resolve what is judged and by which policy, gather the
-//! evidence, judge the signed documents, evaluate, and report.
+//! evidence, judge the signed documents (files and pull-request comments),
+//! evaluate, and report.
 
 use std::path::Path;
 
@@ -57,9 +58,13 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         github: remote.as_ref().map(github),
         watch: &ShowProgress,
     })?;
-    // Signed documents: sign-offs are evidence, overrides apply to the verdict.
+    // Signed documents, from `--override` files and the pull request's
+    // comments: sign-offs are evidence, overrides apply to the verdict.
+    let mut submissions = overrides::read_submissions(&args.overrides)?;
+    let (from_comments, comments_note) = overrides::comment_submissions(remote.as_ref(), &context)?;
+    submissions.extend(from_comments);
     let documents = overrides::judge_documents(
-        &args.overrides,
+        submissions,
         situation.trusted.as_ref(),
         &policy_path,
         &policy,
@@ -72,6 +77,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     verdict
         .notes
         .extend(notes(&root, &situation, &policy_path, &policy));
+    verdict.notes.extend(comments_note);
     emit(&verdict, args)?;
     if args.github {
         if let Some(actions) = &situation.actions {

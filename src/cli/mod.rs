@@ -51,7 +51,7 @@ pub enum Commands {
     /// Validate or show gate policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
-    /// Sign or verify override and sign-off documents.
+    /// Signed override and sign-off documents: sign, verify, print as a comment.
     #[command(subcommand)]
     Override(OverrideCommand),
     /// Post a saved JSON report as the check run (from a `workflow_run` job).
@@ -103,6 +103,11 @@ pub enum OverrideCommand {
         /// Where to write the signature (default: `DOC.sig`, appended to).
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Print a signed document as the pull-request comment text that `check` reads back.
+    Comment {
+        /// The document (with its signatures appended, or in `FILE.sig`).
+        file: PathBuf,
     },
     /// Check documents against a repository, commit and gate, and say why any is invalid.
     Verify {
@@ -321,6 +326,7 @@ pub fn run(cli: Cli) -> u8 {
         Commands::Override(OverrideCommand::Sign { key, doc, output }) => {
             overrides::sign(&key, &doc, output.as_deref())
         }
+        Commands::Override(OverrideCommand::Comment { file }) => overrides::comment(&file),
         Commands::Override(OverrideCommand::Verify {
             docs,
             repository,

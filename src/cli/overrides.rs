@@ -1,10 +1,12 @@
-//! `--override` documents for `tollgate check`, and the `tollgate override
-//! sign` / `verify` commands.
+//! Signed documents for `tollgate check` (from `--override` files and
+//! pull-request comments), and the `tollgate override sign` / `verify` /
+//! `comment` commands.
 //!
-//! Documents come from the command line (untrusted: their signatures decide);
-//! the `allowed_signers` file comes from the same trusted source as the policy
-//! (the base commit in a pull request), so a pull request cannot add its
-//! author's key and then waive its own failures.
+//! Documents come from the command line and from comments anyone may post
+//! (untrusted: their signatures decide); the `allowed_signers` file comes
+//! from the same trusted source as the policy (the base commit in a pull
+//! request), so a pull request cannot add its author's key and then waive
+//! its own failures.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -12,13 +14,15 @@ use std::process::{Command, Stdio};
 
 use ssh_key::{HashAlg, LineEnding, PrivateKey};
 
+use super::remote::Remote;
 use super::{print_out, repo_root, write_atomic, RunError};
 use crate::eval::{Context, SignoffSignature};
 use crate::exit;
+use crate::overrides::comment::{self, Comment};
 use crate::overrides::document::armored_blocks;
 use crate::overrides::signers::RSA_REFUSED;
 use crate::overrides::{
-    self, split_signed, Accepted, AllowedSigners, Checked, Document, Grant, SignatureCheck,
+    self, split_signed, Accepted, AllowedSigners, Checked, Document, Grant, Origin, SignatureCheck,
     SignatureText, Submission, Target, NAMESPACE,
 };
 use crate::policy::{self, FileSource, Policy, WorkingTree};
@@ -51,6 +55,7 @@ pub(super) fn read_submissions(paths: &[PathBuf]) -> Result<Vec<Submission>, Run
         }
         out.push(Submission {
             source: doc_path.display().to_string(),
+            origin: Origin::File,
             document: document.to_vec(),
             signatures,
         });
@@ -108,18 +113,53 @@ pub(super) fn load_signers(
         .map_err(RunError::from)
 }
 
-/// Reads and judges the `--override` documents of a `check` run.
+/// The documents posted as comments on the pull request being judged,
+/// every page, each comment as it reads now (an edit replaces what it
+/// said; a deleted comment is gone). Anyone may post one: only valid
+/// signatures make it count. Without a token, or outside a pull request,
+/// nothing is read; the second value is a note saying so when comments
+/// would have mattered.
+pub(super) fn comment_submissions(
+    remote: Option<&Remote>,
+    context: &Context,
+) -> Result<(Vec<Submission>, Option<String>), RunError> {
+    let Some(number) = context.pull_request else {
+        return Ok((Vec::new(), None));
+    };
+    let Some(remote) = remote else {
+        return Ok((
+            Vec::new(),
+            Some(format!(
+                "pull request #{number}: comments were not read (no GitHub token), so overrides and sign-offs posted there are not counted"
+            )),
+        ));
+    };
+    let comments = remote.client.issue_comments(&remote.repo, number)?;
+    let mut out = Vec::new();
+    for c in &comments {
+        out.extend(comment::submissions(&Comment {
+            id: c.id,
+            author: c.user_login.as_deref(),
+            url: c.html_url.as_deref(),
+            body: &c.body,
+        }));
+    }
+    Ok((out, None))
+}
+
+/// Judges signed documents (from `--override` files and comments, in that
+/// order; identical documents are merged first) for a `check` run.
 pub(super) fn judge_documents(
-    paths: &[PathBuf],
+    submissions: Vec<Submission>,
     trusted: &dyn FileSource,
     policy_path: &Path,
     policy: &Policy,
     context: &Context,
 ) -> Result<Vec<Checked>, RunError> {
-    if paths.is_empty() {
+    if submissions.is_empty() {
         return Ok(Vec::new());
     }
-    let submissions = read_submissions(paths)?;
+    let submissions = overrides::merge(submissions);
     let signers = load_signers(trusted, policy_path, policy)?;
     let target = Target {
         repository: context.repository.clone(),
@@ -221,6 +261,94 @@ fn sign_bytes(key: &Path, document: &[u8]) -> Result<String, RunError> {
         .map_err(|_| RunError::Usage("ssh-keygen wrote a non-UTF-8 signature".to_owned()))
 }
 
+/// `tollgate override comment FILE`: prints the pull-request comment that
+/// carries FILE's document and its signatures (appended to FILE, or in
+/// `FILE.sig`), which `check` reads back as the same submission. Refuses a
+/// document that would not parse, an unsigned one, and a signature that
+/// does not match the document by its own key (namespace `tollgate`), since
+/// none of them could ever count.
+pub(super) fn comment(file: &Path) -> Result<u8, RunError> {
+    let submission = read_submissions(std::slice::from_ref(&file.to_path_buf()))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| RunError::Usage(format!("{}: no document", file.display())))?;
+    let source = submission.source.clone();
+    let document = Document::parse(&source, &submission.document)?;
+    let text = String::from_utf8_lossy(&submission.document).into_owned();
+    if submission.signatures.is_empty() {
+        return Err(RunError::Usage(format!(
+            "{source}: no signature: sign it first (`tollgate override sign --key KEY {source}` or `ssh-keygen -Y sign -n {NAMESPACE} -f KEY {source}`)"
+        )));
+    }
+    let mut armored = Vec::new();
+    for sig in &submission.signatures {
+        self_check(&submission.document, sig)?;
+        armored.push(sig.armored.clone());
+    }
+    let body = comment::render(&headline(&document), &text, &armored);
+    // The comment must read back as exactly this submission.
+    let back = comment::submissions(&Comment {
+        id: 0,
+        author: None,
+        url: None,
+        body: &body,
+    });
+    let same = matches!(back.as_slice(), [b] if b.document == submission.document
+        && b.signatures.iter().map(|s| s.armored.trim_end()).eq(armored.iter().map(|a| a.trim_end())));
+    if !same {
+        return Err(RunError::Usage(format!(
+            "{source}: the comment would not read back as this document; please report this as a tollgate bug"
+        )));
+    }
+    print_out(&body)?;
+    Ok(exit::PASSED)
+}
+
+/// The human line above the fenced document.
+fn headline(d: &Document) -> String {
+    let short = d.commit.get(..12).unwrap_or(&d.commit);
+    let what = match &d.grant {
+        Grant::Rules(rules) => format!(
+            "waives {}",
+            rules
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Grant::Signoff(id) => format!("signs off `{id}`"),
+    };
+    format!(
+        "Signed tollgate {} for gate `{}` on {} at {short}: {what}, until {}.",
+        d.kind(),
+        d.gate,
+        d.repository,
+        d.expires_text
+    )
+}
+
+/// A signature must be readable, in namespace `tollgate`, and made over
+/// these bytes by the key it carries; whether that key may sign is for the
+/// judge (its `allowed_signers` is the trusted one).
+fn self_check(document: &[u8], sig: &SignatureText) -> Result<(), RunError> {
+    let bad = |why: String| RunError::Usage(format!("{}: {why}", sig.source));
+    let parsed = ssh_key::SshSig::from_pem(sig.armored.as_bytes())
+        .map_err(|e| bad(format!("not a readable SSH signature ({e})")))?;
+    if parsed.namespace() != NAMESPACE {
+        return Err(bad(format!(
+            "signed in namespace `{}`, not `{NAMESPACE}` (sign with ssh-keygen -Y sign -n {NAMESPACE})",
+            parsed.namespace()
+        )));
+    }
+    let key = ssh_key::PublicKey::from(parsed.public_key().clone());
+    key.verify(NAMESPACE, document, &parsed).map_err(|e| {
+        bad(format!(
+            "signature by {} does not match the document (changed after signing?): {e}",
+            key.fingerprint(HashAlg::Sha256)
+        ))
+    })
+}
+
 /// What `tollgate override verify` judges against.
 pub(super) struct VerifyRequest<'a> {
     pub docs: &'a [PathBuf],
@@ -251,7 +379,13 @@ pub(super) fn verify(req: &VerifyRequest<'_>) -> Result<u8, RunError> {
     };
     // Verification checks the rules an override names against the policy
     // and the rule catalogue (crate::rules), so no evaluation is needed.
-    let checked = judge_documents(req.docs, &tree, &policy_path, &policy, &context)?;
+    let checked = judge_documents(
+        read_submissions(req.docs)?,
+        &tree,
+        &policy_path,
+        &policy,
+        &context,
+    )?;
     let mut all_valid = true;
     let mut out = String::new();
     for c in &checked {

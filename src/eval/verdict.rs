@@ -81,6 +81,54 @@ pub struct AppliedOverride {
     pub reason: String,
     /// When the waiver stops applying (RFC 3339).
     pub expires: String,
+    /// Where the signed document was read from: a file path, or
+    /// `comment #ID by @login, URL` for a pull-request comment.
+    pub source: String,
+}
+
+/// What a signed document asked for, as far as it could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DocumentKind {
+    /// `rules:`: an override.
+    #[serde(rename = "override")]
+    Override,
+    /// `signoff:`: a sign-off.
+    #[serde(rename = "sign-off")]
+    Signoff,
+    /// The document could not be parsed far enough to tell.
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl DocumentKind {
+    /// The name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Override => "override",
+            DocumentKind::Signoff => "sign-off",
+            DocumentKind::Unknown => "document",
+        }
+    }
+}
+
+/// A signed document that was read (from a file or a pull-request comment)
+/// and did not count, with the reason, so its author can see why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedDocument {
+    /// Where it was read from (see [`AppliedOverride::source`]).
+    pub source: String,
+    /// What it asked for.
+    pub kind: DocumentKind,
+    /// The rules an override named (empty otherwise).
+    pub rules: Vec<String>,
+    /// The `[[signoffs]]` id a sign-off named.
+    pub signoff: Option<String>,
+    /// Who validly signed it, when anyone did (a valid signature on a
+    /// document bound to another commit, say).
+    pub signer: Option<String>,
+    /// Why it did not count.
+    pub reason: String,
 }
 
 /// The result of one rule.
@@ -272,6 +320,8 @@ pub struct Verdict {
     pub evidence: EvidenceSummary,
     /// Overrides applied.
     pub overrides: Vec<AppliedOverride>,
+    /// Signed documents read that did not count, with the reason.
+    pub rejected: Vec<RejectedDocument>,
     /// Findings tied to source locations, in rule order; renderers rank and
     /// cap them for GitHub's limits, the JSON report keeps them all.
     pub annotations: Vec<Annotation>,
@@ -305,6 +355,7 @@ impl Verdict {
             rules,
             evidence,
             overrides: Vec::new(),
+            rejected: Vec::new(),
             annotations: Vec::new(),
             notes: Vec::new(),
         }

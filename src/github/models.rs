@@ -409,6 +409,8 @@ pub struct IssueComment {
     pub author_association: String,
     /// The Markdown body, exactly as stored.
     pub body: String,
+    /// The comment's web address (for reports).
+    pub html_url: Option<String>,
     /// Creation time.
     pub created_at: Option<DateTime<Utc>>,
     /// Last edit.
@@ -694,6 +696,7 @@ pub(crate) struct WireComment {
     id: u64,
     user: Option<WireUser>,
     body: Option<String>,
+    html_url: Option<String>,
     author_association: Option<String>,
     created_at: Option<String>,
     updated_at: Option<String>,
@@ -709,6 +712,7 @@ impl From<WireComment> for IssueComment {
             is_bot,
             author_association: w.author_association.unwrap_or_default(),
             body: w.body.unwrap_or_default(),
+            html_url: w.html_url,
             created_at: timestamp(w.created_at.as_deref()),
             updated_at: timestamp(w.updated_at.as_deref()),
         }

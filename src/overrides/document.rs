@@ -66,6 +66,9 @@ impl Document {
         };
         let text = std::str::from_utf8(bytes)
             .map_err(|e| err(0, format!("not valid UTF-8 at byte {}", e.valid_up_to())))?;
+        if let Some((line, problem)) = not_canonical(text) {
+            return Err(err(line, problem));
+        }
         let values = fields(text, &err)?;
         let get = |key: &str| {
             values
@@ -166,6 +169,42 @@ impl Document {
             Grant::Signoff(_) => "sign-off",
         }
     }
+}
+
+/// Documents are canonical text: LF line endings, no carriage return, and
+/// exactly one final newline after a line that is not blank. The signature
+/// covers the exact bytes, and a document pasted into a pull-request comment
+/// comes back in that form (browsers send CRLF, editors add or drop the last
+/// newline), so only a canonical document verifies the same from a file and
+/// from a comment. `None` when `text` is canonical, else the 1-based line
+/// and what to do.
+#[must_use]
+pub fn not_canonical(text: &str) -> Option<(usize, String)> {
+    const FIX: &str = "documents are canonical text (LF line endings, exactly one final newline) so that a copy pasted into a pull-request comment verifies; fix the file and sign it again";
+    if let Some(at) = text.find('\r') {
+        let line = text[..at].matches('\n').count() + 1;
+        return Some((
+            line,
+            format!(
+                "carriage return (CRLF line ending): {FIX} (for example `sed -i 's/\\r$//' FILE`)"
+            ),
+        ));
+    }
+    let lines = text.matches('\n').count();
+    if text.is_empty() {
+        return Some((0, "the document is empty".to_owned()));
+    }
+    if !text.ends_with('\n') {
+        return Some((lines + 1, format!("no newline at the end: {FIX}")));
+    }
+    let last = text[..text.len() - 1].rsplit('\n').next().unwrap_or("");
+    if last.trim().is_empty() {
+        return Some((
+            lines,
+            format!("blank line at the end: {FIX} (remove the trailing blank lines)"),
+        ));
+    }
+    None
 }
 
 type Field = (&'static str, usize, String);
@@ -317,6 +356,30 @@ mod tests {
             error(&DOC.replace("rules: coverage.lines,", "rules: coverage.lines,,"))
                 .contains("empty rule id")
         );
+    }
+
+    #[test]
+    fn only_canonical_text_is_a_document() {
+        assert!(not_canonical(DOC).is_none());
+        let crlf = DOC.replace('\n', "\r\n");
+        let e = error(&crlf);
+        assert!(
+            e.starts_with("o.txt:1: carriage return (CRLF line ending)"),
+            "{e}"
+        );
+        assert!(e.contains("sed -i 's/\\r$//' FILE"), "{e}");
+        let e = error(DOC.trim_end());
+        assert!(e.starts_with("o.txt:7: no newline at the end"), "{e}");
+        let e = error(&format!("{DOC}\n"));
+        assert!(e.starts_with("o.txt:8: blank line at the end"), "{e}");
+        assert!(error(&format!("{DOC}  \n")).contains("blank line at the end"));
+        assert!(error("").contains("the document is empty"));
+        // A blank line inside is fine; only the end is fixed.
+        assert!(Document::parse(
+            "o.txt",
+            DOC.replace("gate: gate3\n", "gate: gate3\n\n").as_bytes()
+        )
+        .is_ok());
     }
 
     #[test]

@@ -290,6 +290,11 @@ pub enum Rejection {
         /// File(s) the document came from.
         file: String,
     },
+    /// A comment holds the document but no signature after it.
+    #[error(
+        "no signature: post the armored signature (-----BEGIN SSH SIGNATURE----- ...) after the document's fenced block, as `tollgate override comment FILE` prints it"
+    )]
+    NoSignatureInComment,
     /// Signed, but no signature counts.
     #[error("no valid signature: {}", join(.reasons, "; "))]
     NoValidSignature {

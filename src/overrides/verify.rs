@@ -31,12 +31,24 @@ pub struct SignatureText {
     pub armored: String,
 }
 
+/// Where a submission was read from, which decides the advice a rejection gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An `--override` file (signatures inline or in `FILE.sig`).
+    File,
+    /// A pull-request comment (signatures after the fenced document).
+    Comment,
+}
+
 /// A document with the signatures offered for it. Files whose document bytes
 /// are identical are merged into one submission by [`merge`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
-    /// File(s) the document was read from.
+    /// File(s) or comment(s) the document was read from, for reports: a
+    /// path, or `comment #ID by @login, URL`.
     pub source: String,
+    /// What kind of place that is.
+    pub origin: Origin,
     /// The exact signed bytes.
     pub document: Vec<u8>,
     /// Signatures over those bytes.
@@ -205,8 +217,11 @@ fn judge(
 ) -> Result<Accepted, Rejection> {
     bound_to_target(doc, target)?;
     if submission.signatures.is_empty() {
-        return Err(Rejection::NoSignature {
-            file: source.to_owned(),
+        return Err(match submission.origin {
+            Origin::File => Rejection::NoSignature {
+                file: source.to_owned(),
+            },
+            Origin::Comment => Rejection::NoSignatureInComment,
         });
     }
     let valid: Vec<&Signer> = unique_signers(signatures);
@@ -474,6 +489,7 @@ mod tests {
     fn merge_joins_identical_documents() {
         let s = |src: &str, doc: &str, sig: &str| Submission {
             source: src.into(),
+            origin: Origin::File,
             document: doc.as_bytes().to_vec(),
             signatures: vec![SignatureText {
                 source: src.into(),

@@ -23,6 +23,42 @@ fn status_code(status: Status) -> &'static str {
     }
 }
 
+/// Text from a signed document or a comment on one line, control
+/// characters (a terminal escape, a newline that would start a workflow
+/// command in a CI log) shown as `?`.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// Signed documents that did not count, and why.
+fn rejected(out: &mut String, verdict: &Verdict) {
+    if verdict.rejected.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nSigned documents that did not count:");
+    for r in &verdict.rejected {
+        let named = match (&r.signoff, r.rules.is_empty()) {
+            (Some(id), _) => format!(" {}", one_line(id)),
+            (None, false) => format!(" {}", one_line(&r.rules.join(", "))),
+            (None, true) => String::new(),
+        };
+        let signer = r
+            .signer
+            .as_deref()
+            .map(|s| format!(", signed by {}", one_line(s)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  - {}{named} from {}{signer}: {}",
+            r.kind.as_str(),
+            one_line(&r.source),
+            one_line(&r.reason)
+        );
+    }
+}
+
 /// Gate, policy provenance and what is judged.
 fn header(out: &mut String, verdict: &Verdict, color: bool) {
     let short_sha = verdict
@@ -105,8 +141,12 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         if let Some(o) = &rule.override_ {
             let _ = writeln!(
                 out,
-                "  {:<10} overridden by {}: {} (until {})",
-                "", o.signer, o.reason, o.expires
+                "  {:<10} overridden by {}: {} (until {}; from {})",
+                "",
+                one_line(&o.signer),
+                one_line(&o.reason),
+                one_line(&o.expires),
+                one_line(&o.source)
             );
         }
     }
@@ -137,6 +177,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
             let _ = writeln!(out, "  - {}: {advice}", rule.id);
         }
     }
+    rejected(&mut out, verdict);
     for note in &verdict.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }

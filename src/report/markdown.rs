@@ -141,29 +141,70 @@ fn push_todo(doc: &mut Doc, verdict: &Verdict) {
     }
 }
 
-/// Signed overrides, which every report must show (docs/overrides.md).
+/// Signed overrides, which every report must show (docs/overrides.md),
+/// each with where it was read from. Every field comes from a signed but
+/// untrusted document or a comment, so it is rendered [`inert`].
 pub(crate) fn push_overrides(doc: &mut Doc, verdict: &Verdict) {
     if verdict.overrides.is_empty() {
         return;
     }
     doc.push("\n### Overrides\n\n", Unit::Layout);
     for o in &verdict.overrides {
-        let rules: Vec<String> = o
-            .rules
-            .iter()
-            .map(|r| format!("`{}`", cell(r).replace('`', "'")))
-            .collect();
         doc.push(
             format!(
-                "- {} waived by {} until {}: {}",
-                rules.join(", "),
-                cell(&o.signer),
-                cell(&o.expires),
-                cell(&o.reason)
+                "- {} waived by {} until {}: {} (from {})",
+                code_list(&o.rules),
+                untrusted(&o.signer),
+                untrusted(&o.expires),
+                untrusted(&o.reason),
+                untrusted(&o.source)
             ),
             Unit::Note,
         );
     }
+}
+
+/// Signed documents that did not count, with the reason, so their authors
+/// see why (docs/overrides.md). Untrusted text throughout: [`inert`].
+pub(crate) fn push_rejected(doc: &mut Doc, verdict: &Verdict) {
+    if verdict.rejected.is_empty() {
+        return;
+    }
+    doc.push("\n### Rejected signed documents\n\n", Unit::Layout);
+    for r in &verdict.rejected {
+        let named = match (&r.signoff, r.rules.is_empty()) {
+            (Some(id), _) => format!(" {}", code_list(std::slice::from_ref(id))),
+            (None, false) => format!(" {}", code_list(&r.rules)),
+            (None, true) => String::new(),
+        };
+        let signer = r
+            .signer
+            .as_deref()
+            .map(|s| format!(", signed by {}", untrusted(s)))
+            .unwrap_or_default();
+        doc.push(
+            format!(
+                "- {}{named} from {}{signer}: {}",
+                r.kind.as_str(),
+                untrusted(&r.source),
+                untrusted(&r.reason)
+            ),
+            Unit::Note,
+        );
+    }
+}
+
+/// Untrusted text for one list item or table cell: clipped, then [`inert`].
+fn untrusted(text: &str) -> String {
+    inert(&clip(text, CELL_MAX))
+}
+
+/// Ids as code spans (inert whatever they hold), comma-separated.
+fn code_list(ids: &[String]) -> String {
+    ids.iter()
+        .map(|r| format!("`{}`", cell(r).replace('`', "'")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The verdict's notes as block quotes.
@@ -193,6 +234,7 @@ fn markdown_doc(verdict: &Verdict) -> Doc {
     push_rules_table(&mut doc, verdict);
     push_todo(&mut doc, verdict);
     push_overrides(&mut doc, verdict);
+    push_rejected(&mut doc, verdict);
     push_notes(&mut doc, verdict);
     doc
 }
@@ -210,4 +252,79 @@ pub fn render_markdown(verdict: &Verdict) -> String {
 #[must_use]
 pub fn render_markdown_within(verdict: &Verdict, limit: usize) -> String {
     markdown_doc(verdict).fit(limit)
+}
+
+/// Untrusted text made inert for GitHub Markdown: one line, every Markdown
+/// and HTML special character backslash-escaped (no emphasis, code spans,
+/// links, images, tables or raw HTML), and `@mentions`, `#references` and
+/// bare links (`https://`, `www.`, e-mail addresses) broken by an invisible
+/// U+200B so that GitHub neither links them nor notifies anyone.
+///
+/// Minimal version added with the comment-borne overrides; a general
+/// helper of the same name and signature supersedes it.
+pub(crate) fn inert(text: &str) -> String {
+    const ZWSP: char = '\u{200B}';
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    let mut previous = ' ';
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '<' | '>' | '&'
+            | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => {
+                out.push('@');
+                out.push(ZWSP);
+            }
+            '#' if chars.peek().is_some_and(|n| n.is_alphanumeric()) => {
+                out.push('#');
+                out.push(ZWSP);
+            }
+            ':' if chars.peek() == Some(&'/') => {
+                out.push(':');
+                out.push(ZWSP);
+            }
+            '.' if previous.eq_ignore_ascii_case(&'w')
+                && out
+                    .as_bytes()
+                    .get(out.len().saturating_sub(3)..)
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(b"www")) =>
+            {
+                out.push(ZWSP);
+                out.push('.');
+            }
+            _ => out.push(c),
+        }
+        previous = c;
+    }
+    out
+}
+
+#[cfg(test)]
+mod inert_tests {
+    use super::inert;
+
+    #[test]
+    fn untrusted_text_cannot_link_mention_or_format() {
+        let got = inert("@alice see [x](https://evil.example) ![i](y) <b>|`c`| www.evil.example a@b.org #12\nnext");
+        for bad in ["@a", "https://", "www.", "a@b", "#1", "\n"] {
+            assert!(!got.contains(bad), "{bad:?} in {got:?}");
+        }
+        // Every Markdown or HTML special character is escaped.
+        let chars: Vec<char> = got.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            if "[]()!<>|`".contains(*c) {
+                assert_eq!(
+                    chars.get(i.wrapping_sub(1)),
+                    Some(&'\\'),
+                    "{c} at {i} in {got:?}"
+                );
+            }
+        }
+        assert!(got.contains("next"));
+        assert_eq!(inert("plain words 1.5"), "plain words 1.5");
+    }
 }

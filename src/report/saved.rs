@@ -30,8 +30,8 @@ use serde_json::Value;
 
 use super::REPORT_SCHEMA;
 use crate::eval::{
-    Annotation, AnnotationLevel, AppliedOverride, Conclusion, Context, EvidenceSummary, PolicyInfo,
-    PolicySource, RuleResult, Status, Verdict,
+    Annotation, AnnotationLevel, AppliedOverride, Conclusion, Context, DocumentKind,
+    EvidenceSummary, PolicyInfo, PolicySource, RejectedDocument, RuleResult, Status, Verdict,
 };
 
 /// Largest report accepted, in bytes. Real reports are far smaller (every
@@ -114,6 +114,8 @@ struct RawReport {
     rules: Vec<RawRule>,
     #[serde(default)]
     overrides: Vec<RawOverride>,
+    #[serde(default)]
+    rejected: Vec<RawRejected>,
     #[serde(default)]
     annotations: Vec<RawAnnotation>,
     #[serde(default)]
@@ -208,6 +210,8 @@ struct RawOverride {
     rules: Vec<String>,
     reason: String,
     expires: String,
+    #[serde(default)]
+    source: String,
 }
 
 impl From<RawOverride> for AppliedOverride {
@@ -217,6 +221,47 @@ impl From<RawOverride> for AppliedOverride {
             rules: o.rules,
             reason: o.reason,
             expires: o.expires,
+            source: o.source,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawRejected {
+    source: String,
+    kind: RawDocumentKind,
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    signoff: Option<String>,
+    #[serde(default)]
+    signer: Option<String>,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+enum RawDocumentKind {
+    #[serde(rename = "override")]
+    Override,
+    #[serde(rename = "sign-off")]
+    Signoff,
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl From<RawRejected> for RejectedDocument {
+    fn from(r: RawRejected) -> Self {
+        RejectedDocument {
+            source: r.source,
+            kind: match r.kind {
+                RawDocumentKind::Override => DocumentKind::Override,
+                RawDocumentKind::Signoff => DocumentKind::Signoff,
+                RawDocumentKind::Unknown => DocumentKind::Unknown,
+            },
+            rules: r.rules,
+            signoff: r.signoff,
+            signer: r.signer,
+            reason: r.reason,
         }
     }
 }
@@ -401,6 +446,7 @@ pub fn parse_saved_report(text: &str) -> Result<Verdict, SavedReportError> {
         rules: raw.rules.into_iter().map(Into::into).collect(),
         evidence: EvidenceSummary::default(),
         overrides: raw.overrides.into_iter().map(Into::into).collect(),
+        rejected: raw.rejected.into_iter().map(Into::into).collect(),
         annotations: raw.annotations.into_iter().map(Into::into).collect(),
         notes: raw.notes,
     };

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::support::fake_github::{
-    CheckRunSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, WorkflowRunSeed, READ_ONLY_TOKEN,
-    WRITE_TOKEN,
+    CheckRunSeed, CommentSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, WorkflowRunSeed,
+    READ_ONLY_TOKEN, WRITE_TOKEN,
 };
 use serde_json::{json, Value};
 
@@ -52,6 +52,11 @@ fn git(repo: &Path, args: &[&str]) -> String {
 /// A repository whose base commit holds the gate policy and whose head
 /// commit tries to lower it (a PR cannot lower its own bar).
 fn scenario() -> Scenario {
+    scenario_with(POLICY, &[])
+}
+
+/// [`scenario`] with another base policy and more files in the base commit.
+fn scenario_with(policy: &str, files: &[(&str, &str)]) -> Scenario {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(repo.join("policies")).unwrap();
@@ -61,13 +66,16 @@ fn scenario() -> Scenario {
         "policy_dir = \"policies\"\n[gates]\npull_request = \"gate\"\n",
     )
     .unwrap();
-    std::fs::write(repo.join("policies/gate.toml"), POLICY).unwrap();
+    std::fs::write(repo.join("policies/gate.toml"), policy).unwrap();
+    for (path, text) in files {
+        std::fs::write(repo.join(path), text).unwrap();
+    }
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-q", "-m", "base"]);
     let base = git(&repo, &["rev-parse", "HEAD"]);
     std::fs::write(
         repo.join("policies/gate.toml"),
-        POLICY.replace("approvals = 1", "approvals = 0"),
+        policy.replace("approvals = 1", "approvals = 0"),
     )
     .unwrap();
     git(&repo, &["commit", "-q", "-am", "head lowers the bar"]);
@@ -623,4 +631,175 @@ fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
         runs[0].text.clone().unwrap_or_default()
     );
     assert!(shown.contains("evil.yml was ignored"), "{shown}");
+}
+
+// ---- signed overrides posted as pull-request comments -------------------
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/overrides")
+}
+
+/// A document bound to this scenario's head commit, signed by a test key
+/// with `tollgate override sign`, and the comment `override comment` prints
+/// for it.
+fn signed_comment(s: &Scenario, name: &str, key: &str, reason: &str) -> String {
+    let doc = s.dir.path().join(name);
+    std::fs::write(
+        &doc,
+        format!(
+            "tollgate-override: 1\nrepository: {REPO}\ncommit: {}\ngate: gate\nrules: reviews.approvals\nreason: {reason}\nexpires: 2099-12-31T00:00:00Z\n",
+            s.head
+        ),
+    )
+    .unwrap();
+    let out = tollgate(s)
+        .args(["override", "sign", "--key"])
+        .arg(fixtures().join("keys").join(key))
+        .arg(&doc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tollgate(s)
+        .args(["override", "comment"])
+        .arg(&doc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn comment(s: &Scenario, login: &str, body: &str) {
+    s.fake.add_comment(
+        REPO,
+        7,
+        CommentSeed {
+            login: login.into(),
+            bot: false,
+            body: body.into(),
+            author_association: "NONE".into(),
+        },
+    );
+}
+
+/// The JSON report on standard output (after any workflow commands).
+fn json_report(out: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let start = stdout
+        .find("\n{")
+        .map_or_else(|| stdout.find('{').unwrap(), |i| i + 1);
+    serde_json::from_str(&stdout[start..]).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// A maintainer's signed override pasted as a comment (on the second page
+/// of comments) waives the failing rule; a forged one (a key the trusted
+/// `allowed_signers` does not list), a tampered copy, one bound elsewhere
+/// and a quoted copy do not; all but the quote are listed under `rejected`
+/// with their reasons in the JSON report and the check run's summary, with
+/// the hostile text rendered inert.
+#[test]
+fn a_signed_override_in_a_comment_applies_and_forged_ones_are_rejected() {
+    let signers = std::fs::read_to_string(fixtures().join("allowed_signers")).unwrap();
+    let s = scenario_with(
+        &format!("{POLICY}\n[overrides]\nsigners = \"allowed_signers\"\n"),
+        &[("policies/allowed_signers", signers.as_str())],
+    );
+    // Chatter first: the waiver is on page two (100 per page).
+    for i in 0..100 {
+        comment(&s, "dev", &format!("ping {i}\n```\nnot a document\n```"));
+    }
+    let valid = signed_comment(&s, "waiver.txt", "alice", "hotfix; reviewed by phone");
+    comment(&s, "alice", &valid.replace('\n', "\r\n"));
+    // Someone quoting the waiver does not submit it again.
+    let quoted: String = valid.lines().flat_map(|l| ["> ", l, "\n"]).collect();
+    comment(&s, "bystander", &format!("{quoted}\nthanks!"));
+    // Mallory's key is not in the base branch's allowed_signers.
+    let forged = signed_comment(&s, "forged.txt", "mallory", "trust me");
+    comment(&s, "mallory", &forged);
+    // Alice's signature under an edited reason.
+    let tampered = valid.replace("hotfix; reviewed by phone", "nobody will notice");
+    comment(&s, "mallory", &tampered);
+    // A document whose text lands in a reason is rendered inert.
+    let hostile = valid.replace(
+        "gate: gate\n",
+        "gate: @everyone ![x](https://evil.example/x.png) <img src=x>\n",
+    );
+    comment(&s, "mallory", &hostile);
+
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "synchronize"),
+        WRITE_TOKEN,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json_report(&out);
+    let rule = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "reviews.approvals")
+        .unwrap();
+    assert_eq!(rule["status"], "overridden", "{report}");
+    let overrides = report["overrides"].as_array().unwrap();
+    assert_eq!(overrides.len(), 1, "{report}");
+    assert_eq!(overrides[0]["signer"], "alice@example.org");
+    assert_eq!(overrides[0]["reason"], "hotfix; reviewed by phone");
+    let source = overrides[0]["source"].as_str().unwrap();
+    assert!(
+        source.starts_with("comment #")
+            && source.contains(" by @alice, https://github.com/octo/widgets/pull/7#issuecomment-"),
+        "{source}"
+    );
+
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 3, "{report}");
+    let by = |who: &str, what: &str| {
+        rejected
+            .iter()
+            .find(|r| {
+                r["source"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("by @{who}"))
+                    && r["reason"].as_str().unwrap().contains(what)
+            })
+            .unwrap_or_else(|| panic!("no rejection of @{who} for {what:?} in {report}"))
+    };
+    let unlisted = by("mallory", "is not listed in policies/allowed_signers");
+    assert_eq!(unlisted["kind"], "override");
+    assert_eq!(unlisted["rules"], json!(["reviews.approvals"]));
+    assert_eq!(unlisted["signer"], Value::Null);
+    let edited = by("mallory", "does not match the document");
+    assert_eq!(edited["kind"], "override");
+    by("mallory", "bound to gate @everyone");
+
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+    let summary = runs[0].summary.clone().unwrap();
+    assert!(summary.contains("### Overrides"), "{summary}");
+    assert!(
+        summary.contains("`reviews.approvals` waived by alice@\u{200B}example.org"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("### Rejected signed documents"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("is not listed in policies/allowed\\_signers"),
+        "{summary}"
+    );
+    assert!(summary.contains("does not match the document"), "{summary}");
+    // The forged text is inert: no mention, no link.
+    assert!(
+        summary.contains("bound to gate @\u{200B}everyone"),
+        "{summary}"
+    );
+    // (`\<img` is shown as text; a bare `<img` would be HTML.)
+    let unescaped = summary.replace("\\<", "");
+    for live in ["@everyone", "![x](", "<img", "https://evil"] {
+        assert!(!unescaped.contains(live), "{live} in {summary}");
+    }
 }

@@ -179,6 +179,11 @@ fn notes(report: &Value) -> String {
     report["notes"].to_string()
 }
 
+/// The `rejected` entries: every document read that did not count.
+fn rejected(report: &Value) -> String {
+    report["rejected"].to_string()
+}
+
 #[test]
 fn without_an_override_the_coverage_rule_fails() {
     let repo = repo();
@@ -202,15 +207,17 @@ fn a_valid_override_turns_the_failing_rule_into_overridden() {
             "signer": "alice@example.org",
             "rules": ["coverage.lines"],
             "reason": "generated code lowers coverage; tracked in #123",
-            "expires": "2099-12-31T00:00:00Z"
+            "expires": "2099-12-31T00:00:00Z",
+            "source": doc("override.txt").display().to_string()
         }])
     );
+    assert_eq!(report["rejected"], serde_json::json!([]));
 
     let (code, human) = check(repo.path(), "gate2", "human", &[doc("override.txt")]);
     assert_eq!(code, 0);
     assert!(human.contains("OVERRIDDEN"), "{human}");
     assert!(
-        human.contains("overridden by alice@example.org: generated code lowers coverage; tracked in #123 (until 2099-12-31T00:00:00Z)"),
+        human.contains(&format!("overridden by alice@example.org: generated code lowers coverage; tracked in #123 (until 2099-12-31T00:00:00Z; from {})", doc("override.txt").display())),
         "{human}"
     );
 }
@@ -222,8 +229,8 @@ fn naming_the_sig_file_or_the_document_is_the_same() {
     assert_eq!(code, 0, "{report}");
 }
 
-/// Each invalid case: reported as a note with its reason, never applied,
-/// the gate still fails.
+/// Each invalid case: listed under `rejected` with its reason, never
+/// applied, the gate still fails.
 #[test]
 fn invalid_overrides_are_reported_and_not_applied() {
     let cases = [
@@ -254,9 +261,25 @@ fn invalid_overrides_are_reported_and_not_applied() {
         assert_eq!(code, 1, "{file}: {report}");
         assert_eq!(rule(&report, "coverage.lines")["status"], "fail", "{file}");
         assert_eq!(report["overrides"], serde_json::json!([]), "{file}");
-        let notes = notes(&report);
-        assert!(notes.contains("rejected, not applied"), "{file}: {notes}");
-        assert!(notes.contains(why), "{file}: expected {why:?} in {notes}");
+        let entries = report["rejected"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{file}: {report}");
+        let entry = &entries[0];
+        assert_eq!(entry["source"], doc(file).display().to_string(), "{file}");
+        assert_eq!(entry["kind"], "override", "{file}");
+        assert_eq!(entry["rules"][0], "coverage.lines", "{file}");
+        assert_eq!(entry["signoff"], Value::Null, "{file}");
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(reason.contains(why), "{file}: expected {why:?} in {reason}");
+        // A valid signature on a document that is bound elsewhere names its signer.
+        if matches!(
+            file,
+            "wrong-commit.txt" | "expired.txt" | "names-unknown-rule.txt"
+        ) {
+            assert_eq!(entry["signer"], "alice@example.org", "{file}");
+        } else {
+            assert_eq!(entry["signer"], Value::Null, "{file}");
+        }
+        assert!(!notes(&report).contains("rejected"), "{file}: {report}");
     }
 }
 
@@ -281,7 +304,7 @@ fn a_not_overridable_rule_is_refused() {
     assert_eq!(code, 1);
     assert_eq!(rule(&report, "coverage.lines")["status"], "fail");
     assert!(
-        notes(&report).contains("marks `coverage.lines` as not overridable"),
+        rejected(&report).contains("marks `coverage.lines` as not overridable"),
         "{report}"
     );
 }
@@ -300,7 +323,7 @@ fn min_signers_counts_distinct_principals() {
     let (code, report) = json(repo.path(), "dual", &[doc("one-signer.txt")]);
     assert_eq!(code, 1);
     assert!(
-        notes(&report).contains(
+        rejected(&report).contains(
             "signed by 1 distinct principal(s) (alice@example.org), the policy requires 2"
         ),
         "{report}"
@@ -309,7 +332,7 @@ fn min_signers_counts_distinct_principals() {
     let (code, report) = json(repo.path(), "dual", &[doc("same-key-twice.txt")]);
     assert_eq!(code, 1);
     assert!(
-        notes(&report).contains("signed by 1 distinct principal(s)"),
+        rejected(&report).contains("signed by 1 distinct principal(s)"),
         "{report}"
     );
     // Alice's copy and bob's copy of the same bytes, as separate files, count together.
@@ -576,11 +599,154 @@ fn override_verify_rejects_rules_the_gate_does_not_declare() {
         text.contains("misspelt-rule.txt: REJECTED\n  not a rule id: `coverage.lnes` is not a rule (did you mean `coverage.lines`?)"),
         "{text}"
     );
-    // `check` says the same, as a note, and applies nothing.
+    // `check` says the same, under `rejected`, and applies nothing.
     let (code, report) = json(repo.path(), "gate2", &[doc("misspelt-rule.txt")]);
     assert_eq!(code, 1, "{report}");
     assert!(
-        notes(&report).contains("rejected, not applied: not a rule id: `coverage.lnes`"),
+        rejected(&report).contains("not a rule id: `coverage.lnes`"),
+        "{report}"
+    );
+}
+
+fn override_comment(file: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["override", "comment"])
+        .arg(file)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// `override comment` prints a short line, the document fenced exactly as
+/// signed, and each signature fenced; the signature in it is ssh-keygen's.
+#[test]
+fn override_comment_prints_the_document_and_its_signatures() {
+    let (code, body, err) = override_comment(&doc("override.txt"));
+    assert_eq!(code, 0, "{err}");
+    let document = std::fs::read_to_string(doc("override.txt")).unwrap();
+    let sig = std::fs::read_to_string(doc("override.txt.sig")).unwrap();
+    assert!(
+        body.starts_with(&format!("Signed tollgate override for gate `gate2` on acme/widget at {}: waives `coverage.lines`, until 2099-12-31T00:00:00Z.\n\n", &COMMIT[..12])),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("```tollgate-override\n{document}```\n")),
+        "{body}"
+    );
+    assert!(body.ends_with(&format!("\n```\n{sig}```\n")), "{body}");
+    // Both signatures of a two-signer file, in order.
+    let (code, body, err) = override_comment(&doc("two-signers.txt"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(body.matches("-----BEGIN SSH SIGNATURE-----").count(), 2);
+}
+
+/// What cannot count is refused before anyone pastes it.
+#[test]
+fn override_comment_refuses_what_could_never_count() {
+    let dir = tempfile::tempdir().unwrap();
+    // Unsigned.
+    let unsigned = dir.path().join("unsigned.txt");
+    std::fs::copy(doc("override.txt"), &unsigned).unwrap();
+    let (code, _, err) = override_comment(&unsigned);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no signature: sign it first"), "{err}");
+    // Tampered after signing, and signed for git.
+    let (code, _, err) = override_comment(&doc("tampered.txt"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("does not match the document"), "{err}");
+    let (code, _, err) = override_comment(&doc("wrong-namespace.txt"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("signed in namespace `git`"), "{err}");
+    // Not canonical: CRLF line endings.
+    let crlf = dir.path().join("crlf.txt");
+    std::fs::write(
+        &crlf,
+        std::fs::read_to_string(doc("override.txt"))
+            .unwrap()
+            .replace('\n', "\r\n"),
+    )
+    .unwrap();
+    std::fs::copy(doc("override.txt.sig"), dir.path().join("crlf.txt.sig")).unwrap();
+    let (code, _, err) = override_comment(&crlf);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("crlf.txt:1: carriage return (CRLF line ending)"),
+        "{err}"
+    );
+}
+
+/// A document that is not canonical text is refused by `override sign`
+/// with the fix, and rejected by `check` with the same reason.
+#[test]
+fn documents_must_be_canonical_text() {
+    let repo = repo();
+    let crlf = repo.path().join("crlf.txt");
+    std::fs::write(
+        &crlf,
+        std::fs::read_to_string(doc("override.txt"))
+            .unwrap()
+            .replace('\n', "\r\n"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .args(["override", "sign", "--key"])
+        .arg(fixtures().join("keys/alice"))
+        .arg(&crlf)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("LF line endings, exactly one final newline"),
+        "{err}"
+    );
+    assert!(err.contains("sed -i 's/\\r$//' FILE"), "{err}");
+    assert!(!repo.path().join("crlf.txt.sig").exists());
+
+    let missing_newline = repo.path().join("short.txt");
+    std::fs::write(
+        &missing_newline,
+        std::fs::read_to_string(doc("override.txt"))
+            .unwrap()
+            .trim_end(),
+    )
+    .unwrap();
+    let (code, report) = json(repo.path(), "gate2", &[missing_newline]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        rejected(&report).contains("no newline at the end"),
+        "{report}"
+    );
+}
+
+/// Judging a pull request without a token: its comments cannot be read,
+/// and the report says so.
+#[test]
+fn without_a_token_the_comments_are_not_read_and_the_report_says_so() {
+    let repo = repo();
+    let out = tollgate(
+        repo.path(),
+        &[
+            "check",
+            "--gate",
+            "gate2",
+            "--pr",
+            "7",
+            "--dry-run",
+            "--format",
+            "json",
+            "--coverage",
+            "lcov.info",
+        ],
+        &[],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        notes(&report).contains("pull request #7: comments were not read (no GitHub token)"),
         "{report}"
     );
 }

@@ -229,7 +229,10 @@ fn the_example_verdict_rendered_for_people() {
     for status in ["PASS", "FAIL", "ERROR", "UNKNOWN", "SKIPPED", "OVERRIDDEN"] {
         assert!(text.contains(&format!("  {status} ")), "{status}: {text}");
     }
-    assert!(text.contains("wrong-commit.txt rejected"), "{text}");
+    assert!(
+        text.contains("  - override coverage.lines from wrong-commit.txt, signed by alice@example.org: bound to commit"),
+        "{text}"
+    );
     assert_rendering("check_human", repo.path(), &text);
 }
 
@@ -250,6 +253,9 @@ fn the_example_verdict_rendered_as_json() {
             .into_iter()
             .collect()
     );
+    assert_eq!(report["overrides"][0]["source"], "override.txt");
+    assert_eq!(report["rejected"][0]["source"], "wrong-commit.txt");
+    assert_eq!(report["rejected"][0]["kind"], "override");
     assert_rendering("check_json", repo.path(), &text);
 }
 
@@ -258,6 +264,7 @@ fn the_example_verdict_rendered_as_markdown() {
     let repo = example_repo();
     let text = check(repo.path(), "markdown");
     assert!(text.contains("### Overrides"), "{text}");
+    assert!(text.contains("### Rejected signed documents"), "{text}");
     assert_rendering("check_markdown", repo.path(), &text);
 }
 

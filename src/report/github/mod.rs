@@ -45,7 +45,7 @@ use crate::eval::{Conclusion, Status, Verdict};
 use crate::report::budget::{thousands, Doc, Unit};
 use crate::report::markdown::{
     cell, conclusion_word, icon, inline, judged_line, policy_line, push_notes, push_overrides,
-    push_rules_table, ranked_rules,
+    push_rejected, push_rules_table, ranked_rules,
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
@@ -152,8 +152,9 @@ pub(crate) fn check_run_title(verdict: &Verdict) -> String {
     title
 }
 
-/// The summary: which policy judged what, the annotation cap note, and the
-/// rules table, failures first.
+/// The summary: which policy judged what, the annotation cap note, the
+/// rules table (failures first), then every signed document read: the
+/// overrides applied and the documents rejected with their reasons.
 fn summary_doc(verdict: &Verdict, total: usize, attached: usize) -> Doc {
     let mut doc = Doc::default();
     doc.push(
@@ -172,6 +173,8 @@ fn summary_doc(verdict: &Verdict, total: usize, attached: usize) -> Doc {
         );
     }
     push_rules_table(&mut doc, verdict);
+    push_overrides(&mut doc, verdict);
+    push_rejected(&mut doc, verdict);
     doc
 }
 

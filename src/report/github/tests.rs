@@ -8,7 +8,8 @@ use super::commands::*;
 use super::files::*;
 use super::*;
 use crate::eval::{
-    Annotation, AnnotationLevel, AppliedOverride, Context, EvidenceSummary, PolicyInfo, RuleResult,
+    Annotation, AnnotationLevel, AppliedOverride, Context, DocumentKind, EvidenceSummary,
+    PolicyInfo, RejectedDocument, RuleResult,
 };
 
 /// A verdict with `rules` rules of which the *last* `failing` fail, so that
@@ -50,6 +51,7 @@ pub(crate) fn sample(rules: usize, failing: usize) -> Verdict {
         rules,
         evidence: EvidenceSummary::default(),
         overrides: Vec::new(),
+        rejected: Vec::new(),
         annotations: Vec::new(),
         notes: Vec::new(),
     };
@@ -489,13 +491,14 @@ fn overrides_and_notes_show_in_the_text() {
         rules: vec![v.rules[0].id.clone()],
         reason: "generated code; tracked in #123".into(),
         expires: "2026-12-31T00:00:00Z".into(),
+        source: "override.txt".into(),
     });
     v.notes
         .push("policies/gate2.toml: this pull request lowers coverage.lines <b>".into());
     let run = run(&v);
     let text = run.output().text();
     assert!(
-        text.contains("waived by alice@example.org until 2026-12-31T00:00:00Z"),
+        text.contains("waived by alice@\u{200B}example.org until 2026-12-31T00:00:00Z"),
         "{text}"
     );
     assert!(text.contains("> policies/gate2.toml: this pull request lowers coverage.lines &lt;b>"));
@@ -588,9 +591,18 @@ fn rich() -> Verdict {
         rules: vec!["audit.vulnerabilities".into()],
         reason: "not reachable from our code; tracked in #123".into(),
         expires: "2026-12-31T00:00:00Z".into(),
+        source: "comment #3 by @alice, https://github.com/o/r/pull/12#issuecomment-3".into(),
     };
     v.rules[2].override_ = Some(waiver.clone());
     v.overrides.push(waiver);
+    v.rejected.push(RejectedDocument {
+        source: "comment #4 by @mallory, https://github.com/o/r/pull/12#issuecomment-4".into(),
+        kind: DocumentKind::Override,
+        rules: vec!["coverage.lines".into()],
+        signoff: None,
+        signer: None,
+        reason: "no valid signature: comment #4 by @mallory, https://github.com/o/r/pull/12#issuecomment-4: key SHA256:abc is not listed in policies/allowed_signers".into(),
+    });
     v.notes.push(
         "policies/gate2.toml changes in this pull request; the base commit's policy judged".into(),
     );
