@@ -261,16 +261,22 @@ fn a_fork_token_falls_back_to_annotations_and_keeps_the_verdict() {
         text(&out)
     );
     assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Workflow commands go to stderr, never into a report on stdout.
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        stdout
+        stderr
             .matches("::warning title=tollgate::could not create the check run")
             .count(),
         1,
-        "{stdout}"
+        "{stderr}"
     );
     assert!(
-        stdout.contains("::error title=reviews.approvals::"),
+        stderr.contains("::error title=reviews.approvals::"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("::error") && !stdout.contains("::add-mask::"),
         "{stdout}"
     );
     assert!(
@@ -342,7 +348,7 @@ fn github_failing_after_retries_is_exit_3_with_the_verdict_still_logged() {
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("error: GitHub:"), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("::error title=reviews.approvals::"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("::error title=reviews.approvals::"));
     assert!(s.fake.check_runs_named(REPO, CHECK).len() <= 1);
     assert_token_hidden(&out, WRITE_TOKEN);
 }

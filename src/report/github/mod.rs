@@ -49,7 +49,7 @@ use crate::report::markdown::{
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
-pub(crate) use commands::{add_mask, escape_data, render_workflow_commands};
+pub(crate) use commands::{add_mask, escape_data, inert_log_line, render_workflow_commands};
 pub(crate) use files::{append_step_summary, write_actions_files, ActionsFileError};
 pub use payload::{
     CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput, CheckRunPayload,
