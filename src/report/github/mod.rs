@@ -44,8 +44,8 @@ use std::fmt::Write as _;
 use crate::eval::{Conclusion, Status, Verdict};
 use crate::report::budget::{thousands, Doc, Unit};
 use crate::report::markdown::{
-    cell, conclusion_word, icon, inline, judged_line, policy_line, push_notes, push_overrides,
-    push_rules_table, ranked_rules,
+    cell, code, conclusion_word, icon, inline, judged_line, policy_line, push_notes,
+    push_overrides, push_rules_table, ranked_rules,
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
@@ -188,9 +188,9 @@ fn text_doc(verdict: &Verdict) -> Doc {
     }
     for rule in todo {
         let mut block = format!(
-            "### {} `{}`: {}\n\n{}\n\n- Actual: {}\n- Required: {}\n",
+            "### {} {}: {}\n\n{}\n\n- Actual: {}\n- Required: {}\n",
             icon(rule.status),
-            cell(&rule.id).replace('`', "'"),
+            code(&rule.id),
             cell(&rule.title),
             inline(&rule.message),
             cell(rule.actual.as_deref().unwrap_or("–")),
@@ -212,9 +212,9 @@ fn text_doc(verdict: &Verdict) -> Doc {
     if doc.is_empty() {
         doc.push(
             format!(
-                "All {} rules of `{}` are met; nothing to do.",
+                "All {} rules of {} are met; nothing to do.",
                 thousands(verdict.rules.len()),
-                cell(&verdict.gate).replace('`', "'")
+                code(&verdict.gate)
             ),
             Unit::Layout,
         );

@@ -493,7 +493,8 @@ fn overrides_and_notes_show_in_the_text() {
     v.notes
         .push("policies/gate2.toml: this pull request lowers coverage.lines <b>".into());
     let run = run(&v);
-    let text = run.output().text();
+    // The text is inert Markdown: a zero-width joiner follows each `@`.
+    let text = run.output().text().replace('\u{200d}', "");
     assert!(
         text.contains("waived by alice@example.org until 2026-12-31T00:00:00Z"),
         "{text}"
