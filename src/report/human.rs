@@ -1,10 +1,36 @@
 //! The terminal report: one line per rule, then what to do about failures.
+//!
+//! Every string from the verdict goes through [`terminal_safe`]: rule
+//! messages quote evidence (a coverage file's paths, test names), and an
+//! escape sequence in a file name must not recolour, retitle or clear the
+//! terminal that prints it.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::eval::{Conclusion, Status, Verdict};
 
 const RESET: &str = "\x1b[0m";
+
+/// `text` without control characters a terminal would act on: each one
+/// (ESC, CR, BEL, backspace, the C1 controls, …) is shown as a Rust escape
+/// such as `\u{1b}`. Line feeds and tabs are kept.
+#[must_use]
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 fn paint(text: &str, code: &str, color: bool) -> String {
     if color {
@@ -34,17 +60,20 @@ fn header(out: &mut String, verdict: &Verdict, color: bool) {
         out,
         "{} {} ({})",
         paint("tollgate", "1", color),
-        verdict.gate,
-        if verdict.title.is_empty() {
+        terminal_safe(&verdict.gate),
+        terminal_safe(if verdict.title.is_empty() {
             &verdict.gate
         } else {
             &verdict.title
-        }
+        })
     );
     let _ = writeln!(
         out,
-        "policy {} {} ({}, sha256 {short_sha}…)",
-        verdict.policy.name, verdict.policy.version, verdict.policy.path
+        "policy {} {} ({}, sha256 {}…)",
+        terminal_safe(&verdict.policy.name),
+        terminal_safe(&verdict.policy.version),
+        terminal_safe(&verdict.policy.path),
+        terminal_safe(short_sha)
     );
     let ctx = &verdict.context;
     let mut judged = vec![ctx.kind.to_string()];
@@ -63,7 +92,7 @@ fn header(out: &mut String, verdict: &Verdict, color: bool) {
     let _ = writeln!(
         out,
         "judging {}{}",
-        judged.join(", "),
+        terminal_safe(&judged.join(", ")),
         if ctx.dry_run { " (dry run)" } else { "" }
     );
 }
@@ -78,14 +107,18 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
     let id_width = verdict
         .rules
         .iter()
-        .map(|r| r.id.chars().count())
+        .map(|r| terminal_safe(&r.id).chars().count())
         .max()
         .unwrap_or(0)
         .min(48);
     let actual_width = verdict
         .rules
         .iter()
-        .map(|r| r.actual.as_deref().map_or(1, |a| a.chars().count()))
+        .map(|r| {
+            r.actual
+                .as_deref()
+                .map_or(1, |a| terminal_safe(a).chars().count())
+        })
         .max()
         .unwrap_or(1)
         .min(40);
@@ -95,18 +128,21 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
             out,
             "  {} {:<id_width$}  {:<actual_width$}  required {}",
             paint(&label, status_code(rule.status), color),
-            rule.id,
-            rule.actual.as_deref().unwrap_or("-"),
-            rule.required,
+            terminal_safe(&rule.id),
+            terminal_safe(rule.actual.as_deref().unwrap_or("-")),
+            terminal_safe(&rule.required),
         );
         if rule.status != Status::Pass {
-            let _ = writeln!(out, "  {:<10} {}", "", rule.message);
+            let _ = writeln!(out, "  {:<10} {}", "", terminal_safe(&rule.message));
         }
         if let Some(o) = &rule.override_ {
             let _ = writeln!(
                 out,
                 "  {:<10} overridden by {}: {} (until {})",
-                "", o.signer, o.reason, o.expires
+                "",
+                terminal_safe(&o.signer),
+                terminal_safe(&o.reason),
+                terminal_safe(&o.expires)
             );
         }
     }
@@ -121,8 +157,8 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
     if !todo.is_empty() {
         let _ = writeln!(out, "\nWhat to do:");
         for rule in todo {
-            let advice = rule.help.as_deref().unwrap_or(&rule.message);
-            let _ = writeln!(out, "  - {}: {advice}", rule.id);
+            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
+            let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
         }
     }
     let undecided: Vec<_> = verdict
@@ -133,12 +169,12 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
     if !undecided.is_empty() {
         let _ = writeln!(out, "\nNot decided in this run (CI will decide):");
         for rule in undecided {
-            let advice = rule.help.as_deref().unwrap_or(&rule.message);
-            let _ = writeln!(out, "  - {}: {advice}", rule.id);
+            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
+            let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
         }
     }
     for note in &verdict.notes {
-        let _ = writeln!(out, "\nnote: {note}");
+        let _ = writeln!(out, "\nnote: {}", terminal_safe(note));
     }
 
     let count = |s: Status| verdict.rules.iter().filter(|r| r.status == s).count();
@@ -164,9 +200,39 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
     let _ = writeln!(
         out,
         "\n{} {} ({})",
-        verdict.gate,
+        terminal_safe(&verdict.gate),
         paint(word, code, color),
         tally.join(", ")
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::github::tests::sample;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(terminal_safe("plain\tline\n"), "plain\tline\n");
+        assert_eq!(
+            terminal_safe("src/\x1b]0;pwned\x07\x1b[2Ja.rs\r"),
+            "src/\\u{1b}]0;pwned\\u{7}\\u{1b}[2Ja.rs\\u{d}"
+        );
+        assert_eq!(terminal_safe("\u{9b}31m"), "\\u{9b}31m");
+    }
+
+    #[test]
+    fn the_report_carries_no_escape_sequence_from_the_verdict() {
+        let mut v = sample(2, 1);
+        v.rules[1].message = "uncovered: src/\x1b[31mred\x1b[0m.rs".into();
+        v.rules[1].id = "coverage.path[\x1b]0;title\x07]".into();
+        v.notes.push("\x1b[2J".into());
+        let out = render_human(&v, false);
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+        assert!(out.contains("src/\\u{1b}[31mred\\u{1b}[0m.rs"), "{out}");
+        // With colour on, the only escapes are tollgate's own SGR codes.
+        let coloured = render_human(&v, true);
+        assert!(!coloured.contains("\x1b]") && !coloured.contains("\x1b[2J"));
+    }
 }
