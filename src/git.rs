@@ -40,6 +40,25 @@ pub fn has_commit(repo: &Path, rev: &str) -> bool {
     .is_some()
 }
 
+/// Where `dir` lies inside its repository, `/`-separated with a trailing
+/// `/` (`sub/`), or empty at the top level (`git rev-parse --show-prefix`);
+/// `None` outside a repository. The GitHub contents API takes paths from
+/// the top level, so files read relative to `dir` need it in front.
+#[must_use]
+pub fn repository_prefix(dir: &Path) -> Option<String> {
+    // Not `git()`: its trimming is harmless here, but an empty answer is a
+    // valid one (the top level).
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--show-prefix"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 /// Reads files as they are in one commit (`git show REV:./PATH`): policies in
 /// a pull request come from the base commit, so a PR cannot lower its own bar.
 ///

@@ -352,3 +352,71 @@ fn inspect_shows_escape_sequences_from_evidence_instead_of_obeying_them() {
         "{stdout}"
     );
 }
+
+/// A policy named `name` with one rule that needs no evidence.
+fn named_policy(name: &str) -> String {
+    format!("schema = 1\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[coverage]\nlines = 10.0\n")
+}
+
+/// `check --config sub/tollgate.toml --format json` in Actions on a pull
+/// request; returns the judging policy's name and path from the report.
+fn policy_of_sub_config(
+    repo: &Repo,
+    fake: &FakeGitHub,
+    base: &str,
+    head: &str,
+) -> (String, String) {
+    let mut cmd = tollgate(repo);
+    cmd.args(["check", "--format", "json", "--config", "sub/tollgate.toml"]);
+    actions(&mut cmd, repo, fake, &pr_event(base, head));
+    let out = cmd.output().unwrap();
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    (
+        report["policy"]["name"].as_str().unwrap().to_owned(),
+        report["policy"]["path"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn a_config_in_a_subdirectory_reads_its_own_policies_from_the_base_commit() {
+    let repo = Repo::new();
+    // Two configurations whose policies differ only in name.
+    repo.write("tollgate.toml", GATE_CONFIG);
+    repo.write("policies/gate.toml", &named_policy("root"));
+    repo.write("sub/tollgate.toml", GATE_CONFIG);
+    repo.write("sub/policies/gate.toml", &named_policy("sub"));
+    let base = repo.commit("base");
+    repo.write("sub/README.md", "change\n");
+    let head = repo.commit("head");
+    let fake = FakeGitHub::start();
+    fake.add_repo(REPO);
+    fake.add_pull_request(REPO, PullRequestSeed::new(7, "dev", &head, &base));
+
+    // From the local clone (`git show`).
+    let (name, path) = policy_of_sub_config(&repo, &fake, &base, &head);
+    assert_eq!(
+        (name.as_str(), path.as_str()),
+        ("sub", "policies/gate.toml")
+    );
+
+    // Through the contents API, when the base commit is not in the clone.
+    let absent = "abababababababababababababababababababab";
+    fake.add_pull_request(REPO, PullRequestSeed::new(7, "dev", &head, absent));
+    fake.put_file(REPO, absent, "tollgate.toml", GATE_CONFIG.as_bytes());
+    fake.put_file(
+        REPO,
+        absent,
+        "policies/gate.toml",
+        named_policy("root").as_bytes(),
+    );
+    fake.put_file(REPO, absent, "sub/tollgate.toml", GATE_CONFIG.as_bytes());
+    fake.put_file(
+        REPO,
+        absent,
+        "sub/policies/gate.toml",
+        named_policy("sub").as_bytes(),
+    );
+    let (name, _) = policy_of_sub_config(&repo, &fake, absent, &head);
+    assert_eq!(name, "sub");
+}
