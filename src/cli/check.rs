@@ -53,6 +53,12 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
             evidence: &root,
             repository: &root,
         },
+        // In a pull request the working tree is the change's own: document
+        // markers must also be in the base commit.
+        base: situation
+            .head
+            .is_some()
+            .then_some(situation.trusted.as_ref()),
         inputs: &inputs(args),
         github: remote.as_ref().map(github),
         watch: &ShowProgress,

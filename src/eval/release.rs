@@ -267,16 +267,31 @@ pub(super) fn document_rules(
                     } else {
                         Status::Fail
                     };
+                    let marker = doc.marker.as_deref().unwrap_or_default();
+                    // Files whose marker only the change itself has (not the
+                    // trusted base commit): a change cannot approve itself.
+                    let self_approved: Vec<&str> = files
+                        .iter()
+                        .filter(|f| f.marker_only_in_change)
+                        .map(|f| f.path.as_str())
+                        .collect();
                     let message = if files.is_empty() {
                         format!("no file matches {}", doc.glob)
+                    } else if self_approved.is_empty() {
+                        format!("without \"{marker}\": {}", lacking.join(", "))
                     } else {
                         format!(
-                            "without \"{}\": {}",
-                            doc.marker.as_deref().unwrap_or_default(),
-                            lacking.join(", ")
+                            "without \"{marker}\": {}; the base commit does not have the marker in {}: \
+                             approvals a pull request brings itself need a signed sign-off",
+                            lacking.join(", "),
+                            self_approved.join(", ")
                         )
                     };
                     let help = match &doc.marker {
+                        Some(_) if !self_approved.is_empty() => format!(
+                            "land the approval (\"{marker}\") on the base branch first, or have a maintainer \
+                             waive {id} with a signed override (docs/overrides.md)"
+                        ),
                         Some(m) => format!(
                             "add the document at {} and mark it \"{m}\" once approved",
                             doc.glob

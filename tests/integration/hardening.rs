@@ -420,3 +420,68 @@ fn a_config_in_a_subdirectory_reads_its_own_policies_from_the_base_commit() {
     let (name, _) = policy_of_sub_config(&repo, &fake, absent, &head);
     assert_eq!(name, "sub");
 }
+
+const RFC_POLICY: &str = "schema = 1\nname = \"gate\"\nversion = \"1.0.0\"\n\n\
+    [[documents]]\nid = \"rfc\"\nglob = \"docs/rfcs/*.md\"\nmarker = \"Status: Approved\"\n";
+
+/// The `documents[rfc]` rule of a pull request from `base_rfc` to `head_rfc`
+/// (the text of `docs/rfcs/0001.md`; `None`: no such file).
+fn rfc_rule(base_rfc: Option<&str>, head_rfc: &str) -> Value {
+    let repo = Repo::new();
+    repo.write("tollgate.toml", GATE_CONFIG);
+    repo.write("policies/gate.toml", RFC_POLICY);
+    if let Some(text) = base_rfc {
+        repo.write("docs/rfcs/0001.md", text);
+    }
+    let base = repo.commit("base");
+    repo.write("docs/rfcs/0001.md", head_rfc);
+    let head = repo.commit("head");
+    let fake = FakeGitHub::start();
+    fake.add_repo(REPO);
+    fake.add_pull_request(REPO, PullRequestSeed::new(7, "dev", &head, &base));
+    let mut cmd = tollgate(&repo);
+    cmd.args(["check", "--format", "json"]);
+    actions(&mut cmd, &repo, &fake, &pr_event(&base, &head));
+    let out = cmd.output().unwrap();
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "documents[rfc]")
+        .cloned()
+        .unwrap_or_else(|| panic!("no documents[rfc] in {report}"))
+}
+
+#[test]
+fn a_pull_request_cannot_approve_its_own_design_document() {
+    // The change turns a draft into "Approved", or adds an approved file.
+    for base in [Some("# RFC 1\nStatus: Draft\n"), None] {
+        let rule = rfc_rule(base, "# RFC 1\nStatus: Approved\n");
+        assert_eq!(rule["status"], "fail", "{rule}");
+        let message = rule["message"].as_str().unwrap();
+        assert!(
+            message.contains("the base commit does not have the marker in docs/rfcs/0001.md")
+                && message
+                    .contains("approvals a pull request brings itself need a signed sign-off"),
+            "{message}"
+        );
+        assert!(
+            rule["help"].as_str().unwrap().contains("signed override"),
+            "{rule}"
+        );
+    }
+    // An approval already on the base branch counts, edits or not.
+    let rule = rfc_rule(
+        Some("# RFC 1\nStatus: Approved\n"),
+        "# RFC 1\nStatus: Approved\n\nTypo fixed.\n",
+    );
+    assert_eq!(rule["status"], "pass", "{rule}");
+    // And a change that removes the marker loses it.
+    let rule = rfc_rule(
+        Some("# RFC 1\nStatus: Approved\n"),
+        "# RFC 1\nStatus: Draft\n",
+    );
+    assert_eq!(rule["status"], "fail", "{rule}");
+}
