@@ -97,6 +97,30 @@ fn header(out: &mut String, verdict: &Verdict, color: bool) {
     );
 }
 
+/// What to do about blocking rules, and which rules CI will decide.
+fn advice(out: &mut String, verdict: &Verdict) {
+    let todo: Vec<_> = verdict.rules.iter().filter(|r| r.status.blocks()).collect();
+    if !todo.is_empty() {
+        let _ = writeln!(out, "\nWhat to do:");
+        for rule in todo {
+            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
+            let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
+        }
+    }
+    let undecided: Vec<_> = verdict
+        .rules
+        .iter()
+        .filter(|r| r.status == Status::Unknown)
+        .collect();
+    if !undecided.is_empty() {
+        let _ = writeln!(out, "\nNot decided in this run (CI will decide):");
+        for rule in undecided {
+            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
+            let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
+        }
+    }
+}
+
 /// Renders the verdict for a terminal; `color` adds ANSI colours.
 #[must_use]
 pub fn render_human(verdict: &Verdict, color: bool) -> String {
@@ -153,26 +177,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         );
     }
 
-    let todo: Vec<_> = verdict.rules.iter().filter(|r| r.status.blocks()).collect();
-    if !todo.is_empty() {
-        let _ = writeln!(out, "\nWhat to do:");
-        for rule in todo {
-            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
-            let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
-        }
-    }
-    let undecided: Vec<_> = verdict
-        .rules
-        .iter()
-        .filter(|r| r.status == Status::Unknown)
-        .collect();
-    if !undecided.is_empty() {
-        let _ = writeln!(out, "\nNot decided in this run (CI will decide):");
-        for rule in undecided {
-            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
-            let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
-        }
-    }
+    advice(&mut out, verdict);
     for note in &verdict.notes {
         let _ = writeln!(out, "\nnote: {}", terminal_safe(note));
     }

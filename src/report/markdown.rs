@@ -42,7 +42,7 @@ const ZWJ: char = '\u{200d}';
 /// characters and nothing else.
 ///
 /// - `\\`, `` ` ``, `*`, `[`, `]`, `|`, `~` and `$` are backslash-escaped
-///   (CommonMark allows it for any ASCII punctuation), so no code span or
+///   (Markdown allows it for any ASCII punctuation), so no code span or
 ///   fence, link, image, footnote, table cell, strike-through or math starts;
 /// - `&`, `<` become entities, so there is no raw HTML, no `<https://…>`
 ///   autolink and no `&#64;` that decodes to something active;
@@ -52,7 +52,7 @@ const ZWJ: char = '\u{200d}';
 ///   every `#` before a letter or digit (no issue reference), the `:` of
 ///   `://` and the `www` of `www.` (no bare-URL autolink).
 ///
-/// Line ends are kept; [`cell`] puts the text on one line.
+/// Line ends are kept (a table cell puts the text on one line first).
 #[must_use]
 pub fn inert(text: &str) -> String {
     escape(text, true)
