@@ -1,5 +1,6 @@
 //! Evidence gathering: turns the validated configuration, the gate's policy,
-//! the context and the places evidence comes from into [`eval::Evidence`](crate::eval::Evidence).
+//! the context and the places evidence comes from into
+//! [`eval::Evidence`](crate::eval::Evidence).
 //!
 //! Two places are kept apart on purpose. Evidence files (coverage, audit,
 //! tests, benchmarks) are read from an *evidence root*: the working tree in
@@ -23,7 +24,7 @@ use crate::evidence::release::TagError;
 use crate::evidence::{audit, bench, diff, documents, junit, release, EvidenceError};
 use crate::git;
 use crate::github::{GitHubClient, GitHubError, RepoRef};
-use crate::policy::{Config, Policy, ReleasePolicy};
+use crate::policy::{Config, DocumentPolicy, FileSource, Policy, ReleasePolicy};
 
 /// Where the run's evidence comes from.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +98,12 @@ pub struct Request<'a> {
     pub head: Option<&'a str>,
     /// Where evidence and trusted files are read from.
     pub roots: Roots<'a>,
+    /// The trusted base commit's files, in a pull request (paths relative to
+    /// [`Roots::repository`]): a `[[documents]]` marker counts only where the
+    /// base commit has it too, so a change cannot approve itself. `None`
+    /// when the repository tree is itself the trusted one (a push, a tag, a
+    /// local run).
+    pub base: Option<&'a dyn FileSource>,
     /// Command-line evidence paths.
     pub inputs: &'a Inputs,
     /// GitHub, when a token and a repository are known.
@@ -180,8 +187,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
             .map(|d| {
                 (
                     d.id.clone(),
-                    documents::find_documents(roots.repository, &d.matcher, d.marker.as_deref())
-                        .map_err(Arc::new),
+                    find_documents(roots.repository, req.base, d).map_err(Arc::new),
                 )
             })
             .collect(),
@@ -189,6 +195,27 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     };
     github_evidence(&mut evidence, context, req.github)?;
     Ok(evidence)
+}
+
+/// The files of one `[[documents]]` rule in the repository tree; with a
+/// trusted `base` (a pull request), a marker counts only where the base
+/// commit's copy has it too.
+fn find_documents(
+    repository: &Path,
+    base: Option<&dyn FileSource>,
+    doc: &DocumentPolicy,
+) -> Result<Vec<documents::DocumentMatch>, documents::DocumentsError> {
+    let mut found = documents::find_documents(repository, &doc.matcher, doc.marker.as_deref())?;
+    if let (Some(base), Some(marker)) = (base, doc.marker.as_deref()) {
+        documents::require_marker_at_base(&mut found, marker, |path| {
+            base.read(Path::new(path))
+                .map_err(|source| EvidenceError::Io {
+                    path: PathBuf::from(format!("{path} ({})", base.describe())),
+                    source,
+                })
+        })?;
+    }
+    Ok(found)
 }
 
 /// Evidence paths: command-line paths are taken as given (relative to the
@@ -497,6 +524,7 @@ mod tests {
                 evidence: evidence_root,
                 repository,
             },
+            base: None,
             inputs,
             github: None,
             watch: &Quiet,
@@ -608,6 +636,7 @@ mod tests {
                 evidence: dir.path(),
                 repository: dir.path(),
             },
+            base: None,
             inputs: &inputs,
             github: None,
             watch: &Quiet,

@@ -9,7 +9,7 @@ use super::progress::ShowProgress;
 use super::remote::{self, Remote};
 use super::situation::{self, Situation};
 use super::{overrides, publish};
-use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
+use super::{print_commands, print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
 use crate::eval::{self, Verdict};
 use crate::gather::{self, Inputs, Roots};
 use crate::github::Token;
@@ -21,7 +21,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());
     let actions = situation::actions_context(args)?;
     let token = remote::token(args.token.as_deref())?;
-    mask_token(token.as_ref(), actions.as_ref())?;
+    mask_token(token.as_ref(), actions.as_ref());
     let started_at = chrono::Utc::now();
     let repository = remote::repository(&root, actions.as_ref().map(|a| a.repository.as_str()));
     let remote = remote::connect(
@@ -54,6 +54,12 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
             evidence: &root,
             repository: &root,
         },
+        // In a pull request the working tree is the change's own: document
+        // markers must also be in the base commit.
+        base: situation
+            .head
+            .is_some()
+            .then_some(situation.trusted.as_ref()),
         inputs: &inputs(args),
         github: remote.as_ref().map(github),
         watch: &ShowProgress,
@@ -92,14 +98,15 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
 }
 
 /// In Actions, masks the token before anything else is printed: the runner
-/// then hides it in every log line.
-fn mask_token(token: Option<&Token>, actions: Option<&ActionsContext>) -> Result<(), RunError> {
+/// then hides it in every log line. The command goes to standard error,
+/// which the runner reads for commands too, never to standard output, which
+/// may be the report (`check --format json > report.json`).
+fn mask_token(token: Option<&Token>, actions: Option<&ActionsContext>) {
     if let (Some(token), Some(_)) = (token, actions) {
         if let Some(mask) = report::github::add_mask(token.expose_secret()) {
-            print_out(&format!("{mask}\n"))?;
+            print_commands(&format!("{mask}\n"));
         }
     }
-    Ok(())
 }
 
 /// The command line's evidence paths, for [`gather`].

@@ -13,7 +13,7 @@ use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions}
 use crate::evidence::detect::{self, Format as EvidenceFormat, InspectedEvidence};
 use crate::evidence::{audit, bench, junit};
 use crate::exit;
-use crate::report::Format;
+use crate::report::{inert, terminal_safe, Format};
 
 /// One inspected file: `{"format", "file", "coverage"|"audit"|"tests"|"bench": …}`
 /// (docs/reports.md).
@@ -81,7 +81,11 @@ pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
     let all = inspect_all(args)?;
     let text = match args.format {
         Format::Json => json(&all)?,
-        Format::Human => all.iter().map(human).collect::<Vec<_>>().join("\n"),
+        // File names and test names come from the evidence: an escape
+        // sequence in one must be shown, not obeyed by the terminal.
+        Format::Human => {
+            terminal_safe(&all.iter().map(human).collect::<Vec<_>>().join("\n")).into_owned()
+        }
         Format::Markdown => all.iter().map(markdown).collect::<Vec<_>>().join("\n"),
     };
     print_out(&text)?;
@@ -246,14 +250,21 @@ fn audit_human(out: &mut String, i: &Inspected, report: &audit::AuditReport) {
     }
 }
 
-/// Text for a Markdown table cell: pipes escaped, on one line.
+/// Text for a Markdown table cell: inert (no links, HTML or mentions from
+/// the evidence; pipes escaped), on one line.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\r', '\n'], " ")
+    inert(&text.replace(['\r', '\n'], " "))
 }
 
-/// Text in a Markdown code span (backticks cannot be escaped inside one).
+/// Text in a Markdown code span (backticks cannot be escaped inside one;
+/// everything else in it is literal but a table's `|`).
 fn code(text: &str) -> String {
-    format!("`{}`", cell(text).replace('`', "'"))
+    format!(
+        "`{}`",
+        text.replace(['\r', '\n'], " ")
+            .replace('`', "'")
+            .replace('|', "\\|")
+    )
 }
 
 /// The same figures as [`human`], as Markdown tables to paste into a pull

@@ -30,7 +30,7 @@ use crate::report::github::ActionsFileError;
 use crate::report::saved::SavedReportError;
 use crate::report::Format;
 
-pub(crate) use output::print_out;
+pub(crate) use output::{print_commands, print_out};
 
 /// tollgate: decides whether a commit may pass a release gate, and says why.
 #[derive(Debug, Parser)]
@@ -349,8 +349,10 @@ pub fn run(cli: Cli) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
+            // Errors quote evidence (paths, parser messages): in Actions such
+            // text must not be read as a workflow command.
             for line in e.to_string().lines() {
-                eprintln!("error: {line}");
+                eprintln!("error: {}", crate::report::github::inert_log_line(line));
             }
             e.exit_code()
         }

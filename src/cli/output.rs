@@ -1,6 +1,8 @@
 //! Standard output: the one place tollgate writes to it (clippy.toml bans
 //! `println!` and `print!` everywhere else), so a closed pipe and a full disk
-//! are handled once.
+//! are handled once. Workflow commands go to standard error instead
+//! ([`print_commands`]): there they cannot end up in a report redirected to
+//! a file (docs/github.md).
 //!
 //! A reader that goes away (`tollgate inspect big.info | head`) is not an
 //! error: the rest of the output is dropped and the command exits as if it
@@ -15,6 +17,17 @@ use super::RunError;
 /// Writes `text` to standard output and flushes it.
 pub(crate) fn print_out(text: &str) -> Result<(), RunError> {
     write_to(&mut std::io::stdout().lock(), text)
+}
+
+/// Writes GitHub Actions workflow commands (`::add-mask::`, `::error …::`)
+/// to standard error. The runner reads commands from a step's standard error
+/// as it does from standard output (docs/github.md cites the runner's
+/// source), and standard output may be the report: `check --format json >
+/// report.json` must not find `::add-mask::TOKEN` in the file. Failure to
+/// write is ignored, as for any diagnostic: the report, not the log, is the
+/// command's result.
+pub(crate) fn print_commands(text: &str) {
+    let _ = write_to(&mut std::io::stderr().lock(), text);
 }
 
 fn write_to(out: &mut dyn Write, text: &str) -> Result<(), RunError> {

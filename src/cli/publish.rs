@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::remote::{self, Remote};
-use super::{print_out, write_atomic, RunError};
+use super::{print_commands, write_atomic, RunError};
 use crate::context::ActionsContext;
 use crate::eval::Verdict;
 use crate::exit;
@@ -39,15 +39,17 @@ pub(super) fn report_to_github(
     let failure = match outcome {
         Posting::Posted => None,
         // One warning, then the annotations GitHub shows without checks: write.
-        // A stdout failure is reported after the local files are written.
-        Posting::Fallback(why) => fallback(verdict, &why).err(),
+        Posting::Fallback(why) => {
+            fallback(verdict, &why);
+            None
+        }
         Posting::Failed(e) => {
             // The GitHub failure decides the exit code (3); the log is best effort.
-            let _ = fallback(verdict, &format!("GitHub API failure: {e}"));
+            fallback(verdict, &format!("GitHub API failure: {e}"));
             Some(RunError::GitHub(e))
         }
         Posting::Unpostable(e) => {
-            let _ = fallback(verdict, &format!("the verdict cannot be posted: {e}"));
+            fallback(verdict, &format!("the verdict cannot be posted: {e}"));
             Some(RunError::Payload(e))
         }
     };
@@ -60,12 +62,14 @@ pub(super) fn report_to_github(
     failure.map_or(Ok(()), Err)
 }
 
-fn fallback(verdict: &Verdict, why: &str) -> Result<(), RunError> {
-    print_out(&format!(
+/// The workflow-command annotations, on standard error (where they cannot
+/// mix with a report on standard output; the runner reads both).
+fn fallback(verdict: &Verdict, why: &str) {
+    print_commands(&format!(
         "::warning title=tollgate::{}\n{}",
         gh::escape_data(&format!("could not create the check run ({why}); reporting with annotations and the step summary instead")),
         gh::render_workflow_commands(verdict)
-    ))
+    ));
 }
 
 /// How posting the check run went.
@@ -145,7 +149,7 @@ pub(super) fn publish(
     let token = remote::token(token)?;
     if let Some(token) = &token {
         if let Some(mask) = gh::add_mask(token.expose_secret()) {
-            print_out(&format!("{mask}\n"))?;
+            print_commands(&format!("{mask}\n"));
         }
     }
     let remote = remote::connect(

@@ -119,7 +119,10 @@ pub(super) fn resolve<'r>(
         Some(base) => match remote {
             Some(remote) => {
                 notes.push(format!("policy read from base commit {base} through the GitHub contents API (not in the local clone)"));
-                Box::new(ContentsAt { remote, rev: base })
+                Box::new(UnderPrefix {
+                    prefix: git::repository_prefix(root).unwrap_or_default(),
+                    inner: ContentsAt { remote, rev: base },
+                })
             }
             None => {
                 return Err(RunError::Usage(format!(
@@ -136,6 +139,50 @@ pub(super) fn resolve<'r>(
         actions,
         notes,
     })
+}
+
+/// A [`FileSource`] whose paths are relative to a directory inside the
+/// repository, in front of one that reads paths from the top level (the
+/// contents API): `--config sub/tollgate.toml` must read `sub/policies/` from
+/// the base commit, as it does from the working tree.
+struct UnderPrefix<S> {
+    /// `sub/`, or empty at the top level.
+    prefix: String,
+    inner: S,
+}
+
+impl<S: FileSource> FileSource for UnderPrefix<S> {
+    fn read(&self, path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+        match top_level_path(&self.prefix, path) {
+            Some(full) => self.inner.read(Path::new(&full)),
+            // `../` past the top level: nothing of the repository's.
+            None => Ok(None),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// `prefix` + `path`, `/`-separated, with `.` and `..` resolved; `None` when
+/// it would leave the repository.
+fn top_level_path(prefix: &str, path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = prefix
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for part in path.to_string_lossy().replace('\\', "/").split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            name => parts.push(name.to_owned()),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// Picks the gate: `--gate`, else the tag's gate, else by event.
@@ -158,4 +205,25 @@ pub(super) fn choose_gate(
         ContextKind::Push => config.gates.push.clone(),
         _ => config.gates.pull_request.clone(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_path;
+    use std::path::Path;
+
+    #[test]
+    fn paths_below_a_subdirectory_are_read_from_the_top_level() {
+        let p = |prefix, path: &str| top_level_path(prefix, Path::new(path));
+        assert_eq!(
+            p("sub/", "policies/gate.toml").as_deref(),
+            Some("sub/policies/gate.toml")
+        );
+        assert_eq!(p("", "./tollgate.toml").as_deref(), Some("tollgate.toml"));
+        assert_eq!(
+            p("a/b/", "../shared/x.toml").as_deref(),
+            Some("a/shared/x.toml")
+        );
+        assert_eq!(p("sub/", "../../etc/passwd"), None);
+    }
 }

@@ -208,6 +208,48 @@ fn changelog_rule(path: &str, release: &ReleaseEvidence) -> RuleResult {
     }
 }
 
+/// Why a `[[documents]]` rule failed and what to do, for the `files` found
+/// (`lacking`: those without the marker).
+fn missing_documents(
+    doc: &DocumentPolicy,
+    id: &str,
+    files: &[DocumentMatch],
+    lacking: &[&str],
+) -> (String, String) {
+    let marker = doc.marker.as_deref().unwrap_or_default();
+    // Files whose marker only the change itself has (not the
+    // trusted base commit): a change cannot approve itself.
+    let self_approved: Vec<&str> = files
+        .iter()
+        .filter(|f| f.marker_only_in_change)
+        .map(|f| f.path.as_str())
+        .collect();
+    let message = if files.is_empty() {
+        format!("no file matches {}", doc.glob)
+    } else if self_approved.is_empty() {
+        format!("without \"{marker}\": {}", lacking.join(", "))
+    } else {
+        format!(
+            "without \"{marker}\": {}; the base commit does not have the marker in {}: \
+             approvals a pull request brings itself need a signed sign-off",
+            lacking.join(", "),
+            self_approved.join(", ")
+        )
+    };
+    let help = match &doc.marker {
+        Some(_) if !self_approved.is_empty() => format!(
+            "land the approval (\"{marker}\") on the base branch first, or have a maintainer \
+             waive {id} with a signed override (docs/overrides.md)"
+        ),
+        Some(m) => format!(
+            "add the document at {} and mark it \"{m}\" once approved",
+            doc.glob
+        ),
+        None => format!("add the document at {}", doc.glob),
+    };
+    (message, help)
+}
+
 pub(super) fn document_rules(
     policies: &[DocumentPolicy],
     evidence: &Evidence,
@@ -272,22 +314,7 @@ pub(super) fn document_rules(
                     } else {
                         Status::Fail
                     };
-                    let message = if files.is_empty() {
-                        format!("no file matches {}", doc.glob)
-                    } else {
-                        format!(
-                            "without \"{}\": {}",
-                            doc.marker.as_deref().unwrap_or_default(),
-                            lacking.join(", ")
-                        )
-                    };
-                    let help = match &doc.marker {
-                        Some(m) => format!(
-                            "add the document at {} and mark it \"{m}\" once approved",
-                            doc.glob
-                        ),
-                        None => format!("add the document at {}", doc.glob),
-                    };
+                    let (message, help) = missing_documents(doc, &id, files, &lacking);
                     RuleResult::new(
                         id,
                         doc.title.clone(),

@@ -228,6 +228,8 @@ pub fn git_changed_lines(
             "--no-ext-diff",
             "--unified=0",
             "--find-renames",
+            // `base` may come from `--base`: never let it be read as an option.
+            "--end-of-options",
             &range,
             "--",
         ])

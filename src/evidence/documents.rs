@@ -9,6 +9,12 @@
 //! (with `/` as a literal separator: `*` stays within one directory and `**`
 //! crosses them, as in `.gitignore`), so it is parsed once. The marker is a
 //! plain, case-sensitive substring.
+//!
+//! In a pull request the tree is the change's own, so a marker in it is the
+//! change's word for its own approval. [`require_marker_at_base`] holds each
+//! match to the trusted base commit: a marker counts only where the base
+//! commit's copy of the file has it too, and approvals a pull request brings
+//! itself need a signed sign-off (docs/overrides.md).
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +32,11 @@ pub struct DocumentMatch {
     pub contains_marker: bool,
     /// 1-based line of the marker's first occurrence, when it was found.
     pub marker_line: Option<u32>,
+    /// The file holds the marker, but the trusted base commit's copy does
+    /// not (or there is none): the change brought the marker itself, so it
+    /// does not count (`contains_marker` is false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub marker_only_in_change: bool,
 }
 
 /// A document rule could not be evaluated.
@@ -66,10 +77,31 @@ pub fn find_documents(
             path: rel,
             contains_marker: marker.is_none() || marker_line.is_some(),
             marker_line,
+            marker_only_in_change: false,
         });
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// Holds every match that has `marker` to the trusted base commit: it keeps
+/// counting only when `read_base(path)` (the base commit's copy, `None` when
+/// the base has no such file) contains the marker too; otherwise it is
+/// marked [`DocumentMatch::marker_only_in_change`] and no longer counts.
+pub fn require_marker_at_base(
+    found: &mut [DocumentMatch],
+    marker: &str,
+    read_base: impl Fn(&str) -> Result<Option<Vec<u8>>, EvidenceError>,
+) -> Result<(), DocumentsError> {
+    for doc in found.iter_mut().filter(|d| d.contains_marker) {
+        let at_base = read_base(&doc.path)?
+            .is_some_and(|bytes| memchr::memmem::find(&bytes, marker.as_bytes()).is_some());
+        if !at_base {
+            doc.contains_marker = false;
+            doc.marker_only_in_change = true;
+        }
+    }
+    Ok(())
 }
 
 /// The leading directory components of `glob` that hold no metacharacter
@@ -178,12 +210,14 @@ mod tests {
                 DocumentMatch {
                     path: "docs/rfcs/0001-gates.md".into(),
                     contains_marker: true,
-                    marker_line: Some(3)
+                    marker_line: Some(3),
+                    marker_only_in_change: false,
                 },
                 DocumentMatch {
                     path: "docs/rfcs/0002-overrides.md".into(),
                     contains_marker: false,
-                    marker_line: None
+                    marker_line: None,
+                    marker_only_in_change: false,
                 },
             ]
         );
@@ -214,6 +248,38 @@ mod tests {
         assert!(find_documents(dir.path(), &glob("design/*.md"), None)
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn a_marker_counts_only_where_the_base_has_it() {
+        let dir = repo();
+        let mut found = find_documents(
+            dir.path(),
+            &glob("docs/rfcs/**/*.md"),
+            Some("Status: Approved"),
+        )
+        .unwrap();
+        // The base approved RFC 1 already; RFC 0 is approved only by the change.
+        require_marker_at_base(&mut found, "Status: Approved", |path| {
+            Ok(match path {
+                "docs/rfcs/0001-gates.md" => Some(b"Status: Approved\n".to_vec()),
+                "docs/rfcs/old/0000-x.md" => Some(b"Status: Draft\n".to_vec()),
+                _ => None,
+            })
+        })
+        .unwrap();
+        let counted: Vec<_> = found
+            .iter()
+            .map(|d| (d.path.as_str(), d.contains_marker, d.marker_only_in_change))
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                ("docs/rfcs/0001-gates.md", true, false),
+                ("docs/rfcs/0002-overrides.md", false, false),
+                ("docs/rfcs/old/0000-x.md", false, true),
+            ]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use octocrab::service::middleware::retry::RetryConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::GitHubError;
+use super::error::{GitHubError, Redaction};
 use super::retry::{classify, RetryPolicy, Transient};
 use super::token::Token;
 
@@ -77,6 +77,9 @@ pub(crate) struct Transport {
     octocrab: octocrab::Octocrab,
     base: Uri,
     pub(crate) policy: RetryPolicy,
+    /// Cuts the token out of every error built here ([`Transport::attempt`]
+    /// is where text from the network enters an error).
+    redaction: Redaction,
 }
 
 impl Transport {
@@ -86,6 +89,16 @@ impl Transport {
         api_url: &str,
         token: &Token,
         policy: RetryPolicy,
+    ) -> Result<Self, GitHubError> {
+        let redaction = Redaction::new(token.expose_secret());
+        Self::build(api_url, token, policy, redaction.clone()).map_err(|e| e.redacted(&redaction))
+    }
+
+    fn build(
+        api_url: &str,
+        token: &Token,
+        policy: RetryPolicy,
+        redaction: Redaction,
     ) -> Result<Self, GitHubError> {
         let invalid = |reason: &str| GitHubError::InvalidApiUrl {
             url: api_url.to_owned(),
@@ -123,6 +136,7 @@ impl Transport {
             octocrab,
             base,
             policy,
+            redaction,
         })
     }
 
@@ -131,8 +145,27 @@ impl Transport {
     }
 
     /// One attempt, bounded by the policy's attempt timeout. `body` is
-    /// serialised as it is (GET sends none).
+    /// serialised as it is (GET sends none). Whatever GitHub (or anything
+    /// between) answered is redacted before it becomes an error or a retry
+    /// description: a server that echoes the `Authorization` header must not
+    /// make tollgate print the token.
     pub(crate) async fn attempt<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<&B>,
+    ) -> Attempt {
+        match self.attempt_unredacted(method, uri, body).await {
+            Attempt::Done(success) => Attempt::Done(success),
+            Attempt::Transient(mut transient) => {
+                transient.description = self.redaction.apply(&transient.description);
+                Attempt::Transient(transient)
+            }
+            Attempt::Failed(e) => Attempt::Failed(e.redacted(&self.redaction)),
+        }
+    }
+
+    async fn attempt_unredacted<B: Serialize + ?Sized>(
         &self,
         method: Method,
         uri: &str,

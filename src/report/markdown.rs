@@ -3,9 +3,14 @@
 //!
 //! Everything is built as a ranked [`Doc`] (failures first) so that the same
 //! text can be cut to GitHub's byte budgets without losing what matters.
-//! Strings from the verdict pass through [`inline`] or [`cell`]: a report
-//! published from a fork's artifact is untrusted (`docs/github.md`), and raw
-//! HTML in a rule message must not be able to swallow the rest of the page.
+//!
+//! Strings from the verdict are untrusted: rule messages quote evidence
+//! (file paths from a coverage report, test names, benchmark ids, advisory
+//! titles), and evidence comes from the change under review
+//! (`docs/github.md`). Every one passes through [`inert`] (prose, via
+//! [`inline`] and [`cell`]) or [`code`] (inside a code span), so that it
+//! renders as the text it is: no links, images, raw HTML, @mentions, issue
+//! references, headings, tables or code fences of its own.
 
 use std::fmt::Write as _;
 
@@ -29,18 +34,111 @@ pub(crate) fn icon(status: Status) -> &'static str {
     }
 }
 
-/// The verdict's text made inert for Markdown: no raw HTML, at most
-/// [`PARAGRAPH_MAX`] bytes.
-pub(crate) fn inline(text: &str) -> String {
-    clip(text, PARAGRAPH_MAX).replace('<', "&lt;")
+/// Zero width joiner: invisible, and not a word character, so it splits an
+/// `@login`, an `#123` or a `https://` that GitHub would otherwise link.
+const ZWJ: char = '\u{200d}';
+
+/// `text` made inert for GitHub-flavoured Markdown: it renders as the same
+/// characters and nothing else.
+///
+/// - `\\`, `` ` ``, `*`, `[`, `]`, `|`, `~` and `$` are backslash-escaped
+///   (Markdown allows it for any ASCII punctuation), so no code span or
+///   fence, link, image, footnote, table cell, strike-through or math starts;
+/// - `&`, `<` become entities, so there is no raw HTML, no `<https://…>`
+///   autolink and no `&#64;` that decodes to something active;
+/// - at the start of a line (after blanks), `#`, `>`, `-`, `+` and `=` are
+///   escaped: no heading, quote, list or setext underline;
+/// - a zero-width joiner follows every `@` (no mention, no e-mail link),
+///   every `#` before a letter or digit (no issue reference), the `:` of
+///   `://` and the `www` of `www.` (no bare-URL autolink).
+///
+/// Line ends are kept (a table cell puts the text on one line first).
+#[must_use]
+pub fn inert(text: &str) -> String {
+    escape(text, true)
 }
 
-/// Escapes text for a Markdown table cell (one line, no column breaks).
+/// [`inert`]; `starts_line` says whether `text` begins a line of the
+/// document (a table cell or a text after a label does not, and a leading
+/// `>` or `-` there is plain text).
+fn escape(text: &str, starts_line: bool) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut at_line_start = starts_line;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let after = &rest[c.len_utf8()..];
+        let next = after.chars().next();
+        match c {
+            '\\' | '`' | '*' | '[' | ']' | '|' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '#' | '>' | '-' | '+' | '=' if at_line_start => {
+                out.push('\\');
+                out.push(c);
+                if c == '#' && next.is_some_and(char::is_alphanumeric) {
+                    out.push(ZWJ);
+                }
+            }
+            '#' if next.is_some_and(char::is_alphanumeric) => {
+                out.push('#');
+                out.push(ZWJ);
+            }
+            '@' => {
+                out.push('@');
+                out.push(ZWJ);
+            }
+            ':' if after.starts_with("//") => {
+                out.push(':');
+                out.push(ZWJ);
+            }
+            'w' | 'W'
+                if after
+                    .get(..3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("ww.")) =>
+            {
+                // Both following bytes are ASCII `w`s: slicing there is safe.
+                out.push(c);
+                out.push_str(after.get(..2).unwrap_or_default());
+                out.push(ZWJ);
+                rest = after.get(2..).unwrap_or_default();
+                at_line_start = false;
+                continue;
+            }
+            _ => out.push(c),
+        }
+        at_line_start = c == '\n' || (at_line_start && (c == ' ' || c == '\t'));
+        rest = after;
+    }
+    out
+}
+
+/// The verdict's text made [`inert`], at most [`PARAGRAPH_MAX`] bytes.
+pub(crate) fn inline(text: &str) -> String {
+    inert(&clip(text, PARAGRAPH_MAX))
+}
+
+/// Text for a Markdown table cell or after a label: [`inert`], on one line
+/// (so nothing in it starts a line).
 pub(crate) fn cell(text: &str) -> String {
-    clip(text, CELL_MAX)
-        .replace('<', "&lt;")
-        .replace('|', "\\|")
+    escape(&clip(text, CELL_MAX).replace(['\r', '\n'], " "), false)
+}
+
+/// Text as a code span, which renders everything inside it literally but
+/// for its closing backtick (replaced by `'`) and, in a table, `|`
+/// (escaped; GitHub drops the backslash there). On one line.
+pub(crate) fn code(text: &str) -> String {
+    let text = clip(text, CELL_MAX)
         .replace(['\r', '\n'], " ")
+        .replace('`', "'")
+        .replace('|', "\\|");
+    if text.trim().is_empty() {
+        // "``" would not be a code span at all.
+        return "` `".to_owned();
+    }
+    format!("`{text}`")
 }
 
 /// The word for a conclusion in headings and titles.
@@ -63,11 +161,11 @@ pub(crate) fn ranked_rules(verdict: &Verdict) -> Vec<&RuleResult> {
 /// The policy line: which policy judged, exactly (docs/policy.md).
 pub(crate) fn policy_line(verdict: &Verdict) -> String {
     format!(
-        "Policy `{}` {} (`{}`, sha256 `{}`)\n",
-        cell(&verdict.policy.name),
+        "Policy {} {} ({}, sha256 {})\n",
+        code(&verdict.policy.name),
         cell(&verdict.policy.version),
-        cell(&verdict.policy.path),
-        cell(&verdict.policy.sha256)
+        code(&verdict.policy.path),
+        code(&verdict.policy.sha256)
     )
 }
 
@@ -76,16 +174,16 @@ pub(crate) fn judged_line(verdict: &Verdict) -> String {
     let ctx = &verdict.context;
     let mut parts = vec![cell(ctx.kind.as_str())];
     if let Some(repo) = &ctx.repository {
-        parts.push(format!("`{}`", cell(repo).replace('`', "'")));
+        parts.push(code(repo));
     }
     if let Some(pr) = ctx.pull_request {
         parts.push(format!("pull request #{pr}"));
     }
     if let Some(tag) = &ctx.tag {
-        parts.push(format!("tag `{}`", cell(tag).replace('`', "'")));
+        parts.push(format!("tag {}", code(tag)));
     }
     if let Some(commit) = &ctx.commit {
-        parts.push(format!("commit `{}`", cell(commit).replace('`', "'")));
+        parts.push(format!("commit {}", code(commit)));
     }
     format!(
         "Judged: {}{}\n",
@@ -103,9 +201,9 @@ pub(crate) fn push_rules_table(doc: &mut Doc, verdict: &Verdict) {
     for rule in ranked_rules(verdict) {
         doc.push(
             format!(
-                "| {} | `{}` | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 icon(rule.status),
-                cell(&rule.id).replace('`', "'"),
+                code(&rule.id),
                 cell(rule.actual.as_deref().unwrap_or("–")),
                 cell(&rule.required),
                 cell(&rule.message),
@@ -130,8 +228,8 @@ fn push_todo(doc: &mut Doc, verdict: &Verdict) {
     for rule in todo {
         doc.push(
             format!(
-                "- `{}`: {}",
-                cell(&rule.id).replace('`', "'"),
+                "- {}: {}",
+                code(&rule.id),
                 inline(rule.help.as_deref().unwrap_or(&rule.message)).replace('\n', " ")
             ),
             Unit::Rule {
@@ -201,10 +299,7 @@ fn untrusted(text: &str) -> String {
 
 /// Ids as code spans (inert whatever they hold), comma-separated.
 fn code_list(ids: &[String]) -> String {
-    ids.iter()
-        .map(|r| format!("`{}`", cell(r).replace('`', "'")))
-        .collect::<Vec<_>>()
-        .join(", ")
+    ids.iter().map(|r| code(r)).collect::<Vec<_>>().join(", ")
 }
 
 /// The verdict's notes as block quotes.
@@ -254,77 +349,114 @@ pub fn render_markdown_within(verdict: &Verdict, limit: usize) -> String {
     markdown_doc(verdict).fit(limit)
 }
 
-/// Untrusted text made inert for GitHub Markdown: one line, every Markdown
-/// and HTML special character backslash-escaped (no emphasis, code spans,
-/// links, images, tables or raw HTML), and `@mentions`, `#references` and
-/// bare links (`https://`, `www.`, e-mail addresses) broken by an invisible
-/// U+200B so that GitHub neither links them nor notifies anyone.
-///
-/// Minimal version added with the comment-borne overrides; a general
-/// helper of the same name and signature supersedes it.
-pub(crate) fn inert(text: &str) -> String {
-    const ZWSP: char = '\u{200B}';
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut chars = text.chars().peekable();
-    let mut previous = ' ';
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' | '\n' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '<' | '>' | '&'
-            | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '@' => {
-                out.push('@');
-                out.push(ZWSP);
-            }
-            '#' if chars.peek().is_some_and(|n| n.is_alphanumeric()) => {
-                out.push('#');
-                out.push(ZWSP);
-            }
-            ':' if chars.peek() == Some(&'/') => {
-                out.push(':');
-                out.push(ZWSP);
-            }
-            '.' if previous.eq_ignore_ascii_case(&'w')
-                && out
-                    .as_bytes()
-                    .get(out.len().saturating_sub(3)..)
-                    .is_some_and(|tail| tail.eq_ignore_ascii_case(b"www")) =>
-            {
-                out.push(ZWSP);
-                out.push('.');
-            }
-            _ => out.push(c),
-        }
-        previous = c;
-    }
-    out
-}
-
 #[cfg(test)]
-mod inert_tests {
-    use super::inert;
+mod tests {
+    use super::*;
+    use crate::eval::Annotation;
+    use crate::report::github::tests::sample;
+
+    /// What GitHub would turn into something other than text, once every
+    /// backslash-escaped character is replaced by `·`. `#12` is left to the caller
+    /// (the report's own "pull request #12" is meant to link), and so is a
+    /// line-start `>` (the report quotes its notes).
+    fn assert_inert(md: &str, extra: &[&str]) {
+        let mut plain = String::new();
+        let mut chars = md.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                chars.next();
+                plain.push('·');
+            } else {
+                plain.push(c);
+            }
+        }
+        for active in [
+            "](", "![", "<img", "<a ", "<!--", "<https", "<script", "@org", "@alice", "&#",
+            "https://", "www.", "\n# ", "\n## ", "\n```", "\n~~~", "\n---", "\n===",
+        ]
+        .iter()
+        .chain(extra)
+        {
+            assert!(!plain.contains(active), "{active:?} survived in {md:?}");
+        }
+    }
+
+    const HOSTILE: &str = "see [x](https://evil.example/a) ![i](https://evil.example/i.png) \
+        <img src=x onerror=alert(1)> <a href=\"https://evil\">x</a> &#64;org <!-- c --> \
+        @org/team cc @alice www.evil.example fixes #12 `code` | a | b |\n\
+        # Heading\n## Sub\n> quote\n```\nfence\n```\n~~~\nx\n---\n===\n<https://evil>";
 
     #[test]
-    fn untrusted_text_cannot_link_mention_or_format() {
-        let got = inert("@alice see [x](https://evil.example) ![i](y) <b>|`c`| www.evil.example a@b.org #12\nnext");
-        for bad in ["@a", "https://", "www.", "a@b", "#1", "\n"] {
-            assert!(!got.contains(bad), "{bad:?} in {got:?}");
+    fn hostile_text_renders_as_text() {
+        let out = inert(HOSTILE);
+        assert_inert(&out, &["#12", "`", "|", "\n#", "\n>", "\n> "]);
+        // The visible characters are all still there.
+        let visible: String = out
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace(ZWJ, "")
+            .chars()
+            .filter(|&c| c != '\\')
+            .collect();
+        let expected: String = HOSTILE.chars().filter(|&c| c != '\\').collect();
+        assert_eq!(visible, expected);
+        assert_eq!(
+            inert("plain words, 42.5% of src/a.rs"),
+            "plain words, 42.5% of src/a.rs"
+        );
+        // No panic on multi-byte text next to the `www` check.
+        assert_eq!(inert("wé"), "wé");
+        assert_eq!(inert("ww"), "ww");
+    }
+
+    #[test]
+    fn code_spans_stay_closed_and_one_line() {
+        assert_eq!(code("a`b|c\nd"), "`a'b\\|c d`");
+        assert_eq!(code(""), "` `");
+    }
+
+    #[test]
+    fn hostile_evidence_renders_inert_in_the_markdown_report() {
+        let mut v = sample(3, 2);
+        let path = "src/[x](https://evil)/a.rs";
+        v.rules[1].message = format!("uncovered: {path} @org/team <img src=x> a|b\n# owned");
+        v.rules[1].help = Some(format!("cover {path}\n> @alice"));
+        v.rules[2].actual = Some("<script>".into());
+        v.rules[2].id = "bench.regression[`x` | y]".into();
+        v.notes.push(format!("note about {path}\n## heading @org"));
+        v.annotations.push(Annotation {
+            path: path.into(),
+            start_line: 1,
+            end_line: 1,
+            level: crate::eval::AnnotationLevel::Failure,
+            rule: "coverage.patch".into(),
+            title: "t".into(),
+            message: "m".into(),
+        });
+        let md = render_markdown(&v);
+        assert_inert(&md, &["\n# owned", "<b>"]);
+        assert!(
+            md.contains("src/\\[x\\](https:\u{200d}//evil)/a.rs"),
+            "{md}"
+        );
+        // Table rows keep their five columns: no cell grew a `|` of its own.
+        for row in md.lines().filter(|l| l.starts_with("| ")) {
+            let bars = row.matches('|').count() - row.matches("\\|").count();
+            assert_eq!(bars, 6, "{row}");
         }
-        // Every Markdown or HTML special character is escaped.
-        let chars: Vec<char> = got.chars().collect();
-        for (i, c) in chars.iter().enumerate() {
-            if "[]()!<>|`".contains(*c) {
-                assert_eq!(
-                    chars.get(i.wrapping_sub(1)),
-                    Some(&'\\'),
-                    "{c} at {i} in {got:?}"
-                );
-            }
+        let payload = crate::report::github::check_run(&v).unwrap();
+        let json = serde_json::to_value(
+            payload
+                .requests(
+                    payload.output().annotations(),
+                    crate::report::github::Publish::Create,
+                )
+                .first,
+        )
+        .unwrap();
+        let output = &json["output"];
+        for field in ["summary", "text"] {
+            assert_inert(output[field].as_str().unwrap(), &[]);
         }
-        assert!(got.contains("next"));
-        assert_eq!(inert("plain words 1.5"), "plain words 1.5");
     }
 }

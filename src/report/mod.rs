@@ -18,7 +18,8 @@ use crate::eval::Verdict;
 
 pub use budget::{clip, clip_chars, thousands, truncate_lines, truncate_utf8};
 pub use human::render_human;
-pub use markdown::{render_markdown, render_markdown_within};
+pub(crate) use human::terminal_safe;
+pub use markdown::{inert, render_markdown, render_markdown_within};
 
 /// Version of the JSON report layout.
 pub const REPORT_SCHEMA: u32 = 1;

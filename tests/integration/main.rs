@@ -18,6 +18,7 @@ mod evidence_props;
 mod fake_github;
 mod github_client;
 mod github_scenarios;
+mod hardening;
 mod overrides;
 mod patch_coverage;
 mod policy_show;

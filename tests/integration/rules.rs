@@ -127,6 +127,7 @@ fn evidence(baselines: bool) -> Evidence {
             path: "docs/rfcs/0001.md".into(),
             contains_marker: true,
             marker_line: None,
+            marker_only_in_change: false,
         }]),
     );
     Evidence {

@@ -44,6 +44,26 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Makes one line of log text (an error message, a note) unable to act as a
+/// workflow command. The runner tries every line it reads on either stream
+/// as a command: as `::name::data` when the line *starts* with `::` (after
+/// leading white space), and in the legacy form `##[name]data` found
+/// *anywhere* in the line (`ActionCommand.TryParse` in actions/runner), so
+/// `##[stop-commands]x` in an evidence file name, echoed in an error, would
+/// switch command processing off for the rest of the step. A zero-width space
+/// (U+200B, which the runner's `TrimStart` does not strip) breaks both forms
+/// while the text reads the same. Line ends are kept: call it per line.
+#[must_use]
+pub fn inert_log_line(line: &str) -> String {
+    const ZWSP: &str = "\u{200b}";
+    let line = line.replace("##[", &format!("#{ZWSP}#["));
+    if line.trim_start().starts_with("::") {
+        format!("{ZWSP}{line}")
+    } else {
+        line
+    }
+}
+
 /// The `::add-mask::` command that hides `secret` from the rest of the job's
 /// log. Print it before anything could print the secret; `None` for an empty
 /// secret (there is nothing to mask, and masking "" is meaningless).
@@ -264,4 +284,64 @@ pub fn render_workflow_commands(verdict: &Verdict) -> String {
         let _ = writeln!(out, "{command}");
     }
     out
+}
+
+#[cfg(test)]
+mod injection_tests {
+    use super::*;
+    use crate::eval::{Annotation, AnnotationLevel};
+    use crate::report::github::tests::sample;
+
+    /// Every line of the rendered commands is one of ours: a hostile value
+    /// cannot start a line of its own.
+    #[test]
+    fn newlines_in_values_cannot_inject_a_workflow_command() {
+        let mut v = sample(2, 1);
+        let hostile = "boom\n::warning::injected\r\n::add-mask::x\n##[stop-commands]t";
+        v.rules[1].message = hostile.to_owned();
+        v.rules[1].help = Some(hostile.to_owned());
+        v.rules[1].id = format!("bench.regression[{hostile}]");
+        v.annotations.push(Annotation {
+            path: "src/a,b:c.rs\n::error file=x::forged".into(),
+            start_line: 3,
+            end_line: 4,
+            level: AnnotationLevel::Failure,
+            rule: v.rules[1].id.clone(),
+            title: hostile.into(),
+            message: hostile.into(),
+        });
+        let text = render_workflow_commands(&v);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        for line in &lines {
+            assert!(
+                line.starts_with("::error title=") || line.starts_with("::error file="),
+                "{line}"
+            );
+            assert!(!line.contains('\r'), "{line}");
+        }
+        // The file property cannot grow a second property or end early.
+        assert!(
+            lines.iter().any(|l| l.starts_with(
+                "::error file=src/a%2Cb%3Ac.rs%0A%3A%3Aerror file=x%3A%3Aforged,line=3,"
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn log_lines_cannot_act_as_commands() {
+        assert_eq!(inert_log_line("plain text"), "plain text");
+        for hostile in [
+            "::warning::x",
+            "  ::add-mask::y",
+            "error: ##[error]forged",
+            "##[stop-commands]t",
+        ] {
+            let safe = inert_log_line(hostile);
+            assert!(!safe.trim_start().starts_with("::"), "{safe:?}");
+            assert!(!safe.contains("##["), "{safe:?}");
+            assert_eq!(safe.replace('\u{200b}', ""), hostile);
+        }
+    }
 }

@@ -44,12 +44,12 @@ use std::fmt::Write as _;
 use crate::eval::{Conclusion, Status, Verdict};
 use crate::report::budget::{thousands, Doc, Unit};
 use crate::report::markdown::{
-    cell, conclusion_word, icon, inline, judged_line, policy_line, push_notes, push_overrides,
-    push_rejected, push_rules_table, ranked_rules,
+    cell, code, conclusion_word, icon, inline, judged_line, policy_line, push_notes,
+    push_overrides, push_rejected, push_rules_table, ranked_rules,
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
-pub(crate) use commands::{add_mask, escape_data, render_workflow_commands};
+pub(crate) use commands::{add_mask, escape_data, inert_log_line, render_workflow_commands};
 pub(crate) use files::{append_step_summary, write_actions_files, ActionsFileError};
 pub use payload::{
     CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput, CheckRunPayload,
@@ -191,9 +191,9 @@ fn text_doc(verdict: &Verdict) -> Doc {
     }
     for rule in todo {
         let mut block = format!(
-            "### {} `{}`: {}\n\n{}\n\n- Actual: {}\n- Required: {}\n",
+            "### {} {}: {}\n\n{}\n\n- Actual: {}\n- Required: {}\n",
             icon(rule.status),
-            cell(&rule.id).replace('`', "'"),
+            code(&rule.id),
             cell(&rule.title),
             inline(&rule.message),
             cell(rule.actual.as_deref().unwrap_or("–")),
@@ -215,9 +215,9 @@ fn text_doc(verdict: &Verdict) -> Doc {
     if doc.is_empty() {
         doc.push(
             format!(
-                "All {} rules of `{}` are met; nothing to do.",
+                "All {} rules of {} are met; nothing to do.",
                 thousands(verdict.rules.len()),
-                cell(&verdict.gate).replace('`', "'")
+                code(&verdict.gate)
             ),
             Unit::Layout,
         );

@@ -78,6 +78,11 @@ pub enum Fault {
     },
     /// Process the request, then wait this long before answering.
     Delay(Duration),
+    /// Answer with this status and an error body that echoes the request's
+    /// `Authorization` header back (in `message` and in `errors`), as a
+    /// misconfigured proxy or a hostile server might: the client must not
+    /// repeat it.
+    EchoAuthorization(u16),
 }
 
 /// A pull request to seed with [`FakeGitHub::add_pull_request`].

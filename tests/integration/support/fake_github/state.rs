@@ -562,6 +562,17 @@ impl State {
                 let _ = self.authenticated(req);
                 error(*status, "Server Error", "https://docs.github.com/rest")
             }
+            Some(Fault::EchoAuthorization(status)) => {
+                let auth = req.header("authorization").unwrap_or_default();
+                Reply::json(
+                    *status,
+                    &json!({
+                        "message": format!("Bad credentials in header Authorization: {auth}"),
+                        "errors": [{"field": "authorization", "code": "invalid", "message": auth}],
+                        "documentation_url": "https://docs.github.com/rest",
+                    }),
+                )
+            }
             Some(Fault::Delay(d)) => {
                 let mut reply = self.authenticated(req);
                 reply.delay = Some(*d);
