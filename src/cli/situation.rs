@@ -111,6 +111,12 @@ pub(super) fn resolve<'r>(
             context.kind = trigger.kind();
             context.commit = Some(sha.clone());
         }
+        // The judge resolves what a `workflow_run` judges itself (`judge.rs`);
+        // without `--evidence-dir` it is judged like any other event.
+        Some(Trigger::WorkflowRun(run)) => {
+            context.kind = ContextKind::from_name("workflow_run");
+            context.commit = Some(run.head_sha.clone());
+        }
     }
     // A pull request cannot lower its own bar: its policy comes from the base commit.
     let trusted: Box<dyn FileSource + 'r> = match pr_base {

@@ -52,6 +52,9 @@ pub struct Config {
     pub tag_pattern: GlobMatcher,
     /// Default evidence locations.
     pub evidence: EvidencePaths,
+    /// `[github] evidence_workflow`: the workflow file whose run uploads the
+    /// evidence a privileged judge downloads (docs/github.md).
+    pub evidence_workflow: String,
     /// Whether the file existed (false: all defaults).
     pub found: bool,
 }
@@ -62,11 +65,15 @@ impl PartialEq for Config {
             && self.gates == other.gates
             && self.tag_pattern.glob() == other.tag_pattern.glob()
             && self.evidence == other.evidence
+            && self.evidence_workflow == other.evidence_workflow
             && self.found == other.found
     }
 }
 
 impl Eq for Config {}
+
+/// The default `[github] evidence_workflow`.
+pub const DEFAULT_EVIDENCE_WORKFLOW: &str = ".github/workflows/tollgate-evidence.yml";
 
 /// The default release tag pattern.
 const DEFAULT_TAG_PATTERN: &str = "v*";
@@ -96,6 +103,7 @@ impl Default for Config {
             },
             tag_pattern: default_tag_pattern(),
             evidence: EvidencePaths::default(),
+            evidence_workflow: DEFAULT_EVIDENCE_WORKFLOW.to_owned(),
             found: false,
         }
     }
@@ -144,6 +152,19 @@ pub fn load_config(
         }),
     };
     let evidence = raw.evidence.unwrap_or_default();
+    let evidence_workflow = match raw.github.and_then(|g| g.evidence_workflow) {
+        None => defaults.evidence_workflow,
+        Some(w) if w.get_ref().starts_with(".github/workflows/") && !w.get_ref().contains("..") => {
+            w.into_inner()
+        }
+        Some(w) => {
+            sink.at(
+                span(&w),
+                "the evidence workflow is a path such as `.github/workflows/tollgate-evidence.yml`",
+            );
+            defaults.evidence_workflow
+        }
+    };
     let config = Config {
         policy_dir: raw
             .policy_dir
@@ -158,6 +179,7 @@ pub fn load_config(
             bench_baseline: evidence.bench_baseline,
             tests: evidence.tests.unwrap_or_default(),
         },
+        evidence_workflow,
         found: true,
     };
     if sink.found.is_empty() {
