@@ -293,49 +293,57 @@ fn trigger(
                 }),
             }
         }
-        "workflow_run" => {
-            let number = |pointer: &str| payload.pointer(pointer).and_then(Value::as_u64);
-            let optional = |pointer: &str| {
-                payload
-                    .pointer(pointer)
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            };
-            Ok(Trigger::WorkflowRun(WorkflowRunEvent {
-                id: number("/workflow_run/id").ok_or_else(|| ContextError::Payload {
-                    path: path.to_path_buf(),
-                    message: "`workflow_run.id` is missing or not a number".to_owned(),
-                })?,
-                name: optional("/workflow_run/name").unwrap_or_default(),
-                path: text("/workflow_run/path")?,
-                event: text("/workflow_run/event")?,
-                status: optional("/workflow_run/status").unwrap_or_default(),
-                conclusion: optional("/workflow_run/conclusion"),
-                head_sha: text("/workflow_run/head_sha")?,
-                head_branch: optional("/workflow_run/head_branch"),
-                head_repository: optional("/workflow_run/head_repository/full_name"),
-                pull_requests: payload
-                    .pointer("/workflow_run/pull_requests")
-                    .and_then(Value::as_array)
-                    .map(|prs| {
-                        prs.iter()
-                            .filter_map(|p| p.get("number").and_then(Value::as_u64))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                html_url: optional("/workflow_run/html_url"),
-                run_attempt: number("/workflow_run/run_attempt").unwrap_or(1),
-                updated_at: optional("/workflow_run/updated_at")
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-                    .map(|t| t.with_timezone(&chrono::Utc)),
-                default_branch: optional("/repository/default_branch"),
-            }))
-        }
+        "workflow_run" => workflow_run(payload, path, &text).map(Trigger::WorkflowRun),
         other => Ok(Trigger::Other {
             event: other.to_owned(),
             sha: sha.to_owned(),
         }),
     }
+}
+
+/// The completed run of the `workflow_run` payload at `path`; `text` reads
+/// a required string field.
+fn workflow_run(
+    payload: &Value,
+    path: &Path,
+    text: &dyn Fn(&str) -> Result<String, ContextError>,
+) -> Result<WorkflowRunEvent, ContextError> {
+    let number = |pointer: &str| payload.pointer(pointer).and_then(Value::as_u64);
+    let optional = |pointer: &str| {
+        payload
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Ok(WorkflowRunEvent {
+        id: number("/workflow_run/id").ok_or_else(|| ContextError::Payload {
+            path: path.to_path_buf(),
+            message: "`workflow_run.id` is missing or not a number".to_owned(),
+        })?,
+        name: optional("/workflow_run/name").unwrap_or_default(),
+        path: text("/workflow_run/path")?,
+        event: text("/workflow_run/event")?,
+        status: optional("/workflow_run/status").unwrap_or_default(),
+        conclusion: optional("/workflow_run/conclusion"),
+        head_sha: text("/workflow_run/head_sha")?,
+        head_branch: optional("/workflow_run/head_branch"),
+        head_repository: optional("/workflow_run/head_repository/full_name"),
+        pull_requests: payload
+            .pointer("/workflow_run/pull_requests")
+            .and_then(Value::as_array)
+            .map(|prs| {
+                prs.iter()
+                    .filter_map(|p| p.get("number").and_then(Value::as_u64))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        html_url: optional("/workflow_run/html_url"),
+        run_attempt: number("/workflow_run/run_attempt").unwrap_or(1),
+        updated_at: optional("/workflow_run/updated_at")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
+        default_branch: optional("/repository/default_branch"),
+    })
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ fn safe_name(name: &str) -> Result<String, &'static str> {
     if parts.first().is_some_and(|p| p.contains(':')) {
         return Err("the name starts with a drive");
     }
-    if parts.iter().any(|p| *p == "..") {
+    if parts.contains(&"..") {
         return Err("the name climbs out of the artifact (`..`)");
     }
     if parts.iter().any(|p| p.is_empty() || *p == ".") {
@@ -171,59 +171,74 @@ pub fn extract(
                 .push((name, "a second entry of the same name".to_owned()));
             continue;
         }
-        let path = dir.join(&name);
-        let write_error = |source| ArtifactError::Write {
-            path: path.clone(),
-            source,
-        };
-        if let Some(parent) = path.parent() {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                // A file already stands where a directory is needed.
-                out.refused.push((name, format!("cannot create its directory: {e}")));
-                continue;
-            }
-        }
-        let mut file = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(file) => file,
-            Err(e) => {
-                out.refused.push((name, format!("cannot be created: {e}")));
-                continue;
-            }
-        };
         let allowed = limits
             .max_file_bytes
             .min(limits.max_total_bytes.saturating_sub(total));
-        match copy_bounded(&mut entry, &mut file, allowed) {
-            Ok(Copied::All(n)) => {
+        match write_entry(&mut entry, &dir.join(&name), allowed)? {
+            Ok(n) => {
                 total += n;
                 out.written.push(name);
             }
-            Ok(Copied::TooLarge) => {
-                drop(file);
-                std::fs::remove_file(&path).map_err(write_error)?;
-                let why = if allowed < limits.max_file_bytes {
-                    format!(
-                        "the artifact's files would exceed {} bytes in total",
-                        limits.max_total_bytes
-                    )
-                } else {
-                    format!("larger than {} bytes once inflated", limits.max_file_bytes)
-                };
-                out.refused.push((name, why));
-            }
-            Err(Copy::Read(e)) => {
-                drop(file);
-                std::fs::remove_file(&path).map_err(write_error)?;
-                out.refused.push((name, format!("unreadable: {e}")));
-            }
-            Err(Copy::Write(e)) => return Err(write_error(e)),
+            Err(Refusal::TooLarge) if allowed < limits.max_file_bytes => out.refused.push((
+                name,
+                format!(
+                    "the artifact's files would exceed {} bytes in total",
+                    limits.max_total_bytes
+                ),
+            )),
+            Err(Refusal::TooLarge) => out.refused.push((
+                name,
+                format!("larger than {} bytes once inflated", limits.max_file_bytes),
+            )),
+            Err(Refusal::Other(why)) => out.refused.push((name, why)),
         }
     }
     Ok(out)
+}
+
+/// Why one entry was not written.
+enum Refusal {
+    TooLarge,
+    Other(String),
+}
+
+/// Writes one entry as a new regular file at `path`, at most `allowed`
+/// bytes; a refused entry leaves nothing behind. `Err` only when the
+/// target directory cannot be written at all.
+fn write_entry(
+    entry: &mut impl Read,
+    path: &Path,
+    allowed: u64,
+) -> Result<Result<u64, Refusal>, ArtifactError> {
+    let write_error = |source| ArtifactError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        if let Err(e) = std::fs::create_dir_all(parent) {
+            // A file already stands where a directory is needed.
+            return Ok(Err(Refusal::Other(format!(
+                "cannot create its directory: {e}"
+            ))));
+        }
+    }
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) => return Ok(Err(Refusal::Other(format!("cannot be created: {e}")))),
+    };
+    let refusal = match copy_bounded(entry, &mut file, allowed) {
+        Ok(Copied::All(n)) => return Ok(Ok(n)),
+        Ok(Copied::TooLarge) => Refusal::TooLarge,
+        Err(Copy::Read(e)) => Refusal::Other(format!("unreadable: {e}")),
+        Err(Copy::Write(e)) => return Err(write_error(e)),
+    };
+    drop(file);
+    std::fs::remove_file(path).map_err(write_error)?;
+    Ok(Err(refusal))
 }
 
 enum Copied {

@@ -50,7 +50,9 @@ use crate::report::markdown::{
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
 pub(crate) use commands::{add_mask, escape_data, render_workflow_commands};
-pub(crate) use files::{append_step_summary, write_actions_files, ActionsFileError};
+pub(crate) use files::{
+    append_outputs, append_step_summary, output_conclusion, write_actions_files, ActionsFileError,
+};
 pub use payload::{
     external_identity, CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput,
     CheckRunPayload, CheckRunRequest, CheckRunRequests, CheckRunStatus, Evaluation, PayloadError,

@@ -461,10 +461,13 @@ impl CheckRunPayload {
         self
     }
 
-    /// Without annotations (an `in_progress` run shows none: they arrive
-    /// with the conclusion).
+    /// The same run as `in_progress`: no conclusion, no completion time and
+    /// no annotations (they arrive with the conclusion).
     #[must_use]
-    pub fn without_annotations(mut self) -> Self {
+    pub fn waiting(mut self) -> Self {
+        self.run.status = CheckRunStatus::InProgress;
+        self.run.conclusion = None;
+        self.run.completed_at = None;
         self.output.annotations.clear();
         self
     }
