@@ -457,7 +457,10 @@ mod tests {
         assert_eq!(event.default_branch.as_deref(), Some("main"));
         assert_eq!(ctx.trigger.kind(), ContextKind::PullRequest);
         let err = run("workflow_run", r#"{"workflow_run":{"id":1}}"#).unwrap_err();
-        assert!(err.to_string().contains("`workflow_run.path` is missing"), "{err}");
+        assert!(
+            err.to_string().contains("`workflow_run.path` is missing"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -223,6 +223,9 @@ fn changed_lines(req: &Request<'_>) -> Result<Slot<diff::ChangedLines>, GatherEr
             let files = github.client.pr_files(github.repo, number)?;
             let mut changes = diff::ChangedLines::default();
             for file in &files {
+                // Files without a patch (binary, too large) changed all the same.
+                changes.touched.insert(file.path.clone());
+                changes.touched.extend(file.previous_path.clone());
                 if let Some(patch) = &file.patch {
                     diff::add_patch(&mut changes, &file.path, patch);
                 }

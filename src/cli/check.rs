@@ -9,13 +9,13 @@ use super::remote::{self, Remote};
 use super::situation::{self, Situation};
 use super::{judge, overrides, publish};
 use super::{print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
+use crate::context::{ActionsContext, Trigger};
 use crate::eval::{self, Verdict};
+use crate::exit;
 use crate::gather::{self, Inputs, Roots};
 use crate::github::Token;
 use crate::policy;
 use crate::report;
-use crate::context::{ActionsContext, Trigger};
-use crate::exit;
 
 pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());

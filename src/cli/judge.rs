@@ -255,7 +255,9 @@ impl<'a> Judge<'a> {
         let client = &self.remote.client;
         let repo = &self.remote.repo;
         let targets = match event.event.as_str() {
-            "pull_request" | "pull_request_target" | "pull_request_review"
+            "pull_request"
+            | "pull_request_target"
+            | "pull_request_review"
             | "pull_request_review_comment" => client
                 .open_pull_requests(repo)?
                 .iter()
@@ -263,8 +265,7 @@ impl<'a> Judge<'a> {
                 .map(|pr| pr_target(pr, format!("#{} → {}", pr.number, pr.base_ref)))
                 .collect(),
             "merge_group" => {
-                let Some(number) = event.head_branch.as_deref().and_then(merge_group_number)
-                else {
+                let Some(number) = event.head_branch.as_deref().and_then(merge_group_number) else {
                     eprintln!(
                         "tollgate: the merge group's branch {:?} names no pull request: nothing to judge",
                         event.head_branch.as_deref().unwrap_or_default()
@@ -608,7 +609,9 @@ impl<'a> Judge<'a> {
         } else {
             eprintln!(
                 "tollgate/{gate}: {} on {} ({})",
-                payload.conclusion().map_or("in_progress", gh::CheckConclusion::as_str),
+                payload
+                    .conclusion()
+                    .map_or("in_progress", gh::CheckConclusion::as_str),
                 self.sha(),
                 group
                     .iter()
@@ -644,7 +647,8 @@ fn prepare_dir(dir: &Path) -> Result<(), RunError> {
         Ok(mut entries) => {
             if entries.next().is_some() {
                 return Err(fail(
-                    "is not empty: the judge unpacks the artifact into an empty directory".to_owned(),
+                    "is not empty: the judge unpacks the artifact into an empty directory"
+                        .to_owned(),
                 ));
             }
             Ok(())
@@ -750,11 +754,7 @@ fn link_line(link: Option<&String>) -> String {
 
 /// The check run for one gate: the worst outcome's body, `in_progress`
 /// while anything is waiting, and a table of every pull request judged.
-fn payload(
-    gate: &str,
-    sha: &str,
-    group: &[&Judgement],
-) -> Result<gh::CheckRunPayload, RunError> {
+fn payload(gate: &str, sha: &str, group: &[&Judgement]) -> Result<gh::CheckRunPayload, RunError> {
     let name = gh::check_run_name(gate);
     let waiting = group.iter().any(|j| j.outcome.is_waiting());
     let worst = group
@@ -867,7 +867,9 @@ fn emit(
                     None,
                     serde_json::from_str::<Value>(&report::render_json(verdict)).ok(),
                 ),
-                Outcome::Waiting { why, link } => ("waiting", Some(why.clone()), link.clone(), None),
+                Outcome::Waiting { why, link } => {
+                    ("waiting", Some(why.clone()), link.clone(), None)
+                }
                 Outcome::Failed { why, link } => ("failed", Some(why.clone()), link.clone(), None),
             };
             json!({
@@ -967,7 +969,10 @@ mod tests {
 
     #[test]
     fn untrusted_names_are_inert_in_markdown() {
-        assert_eq!(inert("[x](http://e) @me |"), "\\[x\\]\\(http://e\\) \\@me \\|");
+        assert_eq!(
+            inert("[x](http://e) @me |"),
+            "\\[x\\]\\(http://e\\) \\@me \\|"
+        );
         assert_eq!(printable("a\nb\u{1b}"), "a?b?");
     }
 }

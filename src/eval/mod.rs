@@ -227,7 +227,14 @@ pub fn evaluate(
         .as_ref()
         .and_then(|p| reviews::rules(p, &evidence.reviews, &mut rules));
     if let Some(p) = &policy.checks {
-        checks::rules(p, &evidence.checks, context, &mut rules);
+        checks::rules(
+            p,
+            &evidence.checks,
+            &evidence.changes,
+            context,
+            &mut rules,
+            &mut notes,
+        );
     }
     if let Some(p) = &policy.audit {
         audit::rules(
@@ -264,6 +271,7 @@ pub fn evaluate(
             .map(|b| crate::evidence::bench::summary(b)),
     };
     let mut verdict = Verdict::new(policy, context, rules, summary);
+    verdict.notes = notes;
     if let Some(cov) = &policy.coverage {
         verdict
             .annotations

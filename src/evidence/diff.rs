@@ -4,7 +4,7 @@
 //! Only added lines count, as in diff-cover and Codecov: a deleted line
 //! cannot be covered, and a context line was not changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -13,6 +13,18 @@ use std::process::Command;
 pub struct ChangedLines {
     /// Path to sorted, distinct added line numbers.
     pub files: BTreeMap<String, Vec<u32>>,
+    /// Every path the diff changes in any way, old and new sides (deleted,
+    /// renamed and lines-removed-only files too): what a note about a
+    /// changed workflow file needs, where `files` holds only added lines.
+    pub touched: BTreeSet<String>,
+}
+
+impl ChangedLines {
+    /// Whether the diff changes `path` at all.
+    #[must_use]
+    pub fn touches(&self, path: &str) -> bool {
+        self.touched.contains(path) || self.files.contains_key(path)
+    }
 }
 
 /// Parses a unified diff with any number of files into added lines per path.
@@ -23,6 +35,10 @@ pub struct ChangedLines {
 #[must_use]
 pub fn parse_unified_diff(text: &str) -> ChangedLines {
     let mut files: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut touched: BTreeSet<String> = BTreeSet::new();
+    // `--- a/PATH` is a header only when `+++ ` follows; a removed line
+    // reading `-- x` would otherwise pass for one.
+    let mut old_side: Option<String> = None;
     let mut current: Option<String> = None;
     let mut next_line: u32 = 0;
     let mut remaining_new: u32 = 0;
@@ -30,7 +46,16 @@ pub fn parse_unified_diff(text: &str) -> ChangedLines {
         if remaining_new == 0 {
             if let Some(rest) = line.strip_prefix("+++ ") {
                 current = target_path(rest);
+                touched.extend(old_side.take());
+                touched.extend(current.clone());
                 continue;
+            }
+            old_side = line.strip_prefix("--- ").and_then(source_path);
+            if let Some(path) = line
+                .strip_prefix("rename from ")
+                .or_else(|| line.strip_prefix("rename to "))
+            {
+                touched.extend(unquoted_path(path));
             }
             if let Some(header) = line.strip_prefix("@@") {
                 if let Some((start, count)) = hunk_new_range(header) {
@@ -61,11 +86,21 @@ pub fn parse_unified_diff(text: &str) -> ChangedLines {
         lines.sort_unstable();
         lines.dedup();
     }
-    ChangedLines { files }
+    ChangedLines { files, touched }
+}
+
+/// A path as git prints it after `rename from`/`rename to` (no `a/`/`b/`).
+fn unquoted_path(path: &str) -> Option<String> {
+    if path.starts_with('"') {
+        unquote(path)
+    } else {
+        Some(path.to_owned())
+    }
 }
 
 /// Adds the `patch` of one file from GitHub's PR files API.
 pub fn add_patch(changes: &mut ChangedLines, path: &str, hunks: &str) {
+    changes.touched.insert(path.to_owned());
     let text = format!("+++ b/{path}\n{hunks}\n");
     for (file, lines) in parse_unified_diff(&text).files {
         let entry = changes.files.entry(file).or_default();
@@ -84,6 +119,20 @@ fn hunk_new_range(header: &str) -> Option<(u32, u32)> {
         None => (plus.parse().ok()?, 1),
     };
     Some((start, count))
+}
+
+/// The old side's path of a `--- a/PATH` header (`None` for `/dev/null`).
+fn source_path(rest: &str) -> Option<String> {
+    let rest = rest.split('\t').next().unwrap_or(rest);
+    if rest == "/dev/null" {
+        return None;
+    }
+    let unquoted = unquoted_path(rest)?;
+    Some(
+        unquoted
+            .strip_prefix("a/")
+            .map_or(unquoted.clone(), str::to_owned),
+    )
 }
 
 fn target_path(rest: &str) -> Option<String> {
@@ -200,6 +249,20 @@ pub fn git_changed_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_changed_path_is_touched_even_without_added_lines() {
+        let diff = "diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\n--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n@@ -5,2 +4,0 @@\n--- removed yaml separator\n-      - run: cargo test\ndiff --git a/old.rs b/new.rs\nsimilarity index 100%\nrename from old.rs\nrename to new.rs\ndiff --git a/gone.rs b/gone.rs\n--- a/gone.rs\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n";
+        let changes = parse_unified_diff(diff);
+        assert!(changes.files.is_empty());
+        let touched: Vec<&str> = changes.touched.iter().map(String::as_str).collect();
+        assert_eq!(
+            touched,
+            [".github/workflows/ci.yml", "gone.rs", "new.rs", "old.rs"]
+        );
+        assert!(changes.touches(".github/workflows/ci.yml"));
+        assert!(!changes.touches("removed yaml separator"));
+    }
 
     #[test]
     fn added_lines_are_collected_per_file() {

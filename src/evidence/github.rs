@@ -89,7 +89,40 @@ pub struct CheckResult {
     pub started_at: Option<String>,
     /// Numeric id, a tie-breaker for the latest.
     pub id: u64,
+    /// Slug of the app that made the check run (`github-actions` for
+    /// workflow jobs). `None` for commit statuses, which carry no app, and
+    /// for a run whose app GitHub did not say.
+    pub app: Option<String>,
+    /// For a GitHub Actions job: the workflow file whose run it is a job of,
+    /// repository-relative (`.github/workflows/ci.yml`, any `@ref` suffix
+    /// removed; a workflow from another repository keeps its `OWNER/NAME/`
+    /// prefix). `None` for other apps, for statuses, and for a check run the
+    /// Actions app made through the API rather than as a job: GitHub files
+    /// such a run under whichever workflow run of the commit it likes, so it
+    /// proves nothing about its source.
+    pub workflow: Option<String>,
 }
+
+impl CheckResult {
+    /// Where it came from, for messages: the workflow file, the app, or
+    /// "a commit status".
+    #[must_use]
+    pub fn origin(&self) -> String {
+        match (self.source, self.app.as_deref(), self.workflow.as_deref()) {
+            (CheckSource::Status, _, _) => "a commit status".to_owned(),
+            (CheckSource::CheckRun, _, Some(workflow)) => workflow.to_owned(),
+            (CheckSource::CheckRun, Some(GITHUB_ACTIONS), None) => {
+                "github-actions outside any workflow job (made through the API)".to_owned()
+            }
+            (CheckSource::CheckRun, Some(app), None) => format!("app `{app}`"),
+            (CheckSource::CheckRun, None, None) => "an app GitHub did not name".to_owned(),
+        }
+    }
+}
+
+/// The slug of GitHub Actions' app, the only app whose check runs can be
+/// bound to a workflow file.
+pub const GITHUB_ACTIONS: &str = "github-actions";
 
 /// Every check result on one commit.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -98,4 +131,8 @@ pub struct CommitChecks {
     pub sha: String,
     /// Check runs and statuses, any order.
     pub results: Vec<CheckResult>,
+    /// Why the workflow files of GitHub Actions jobs are not known (the
+    /// token may not read Actions), when they are not: a check bound to a
+    /// workflow file then cannot be satisfied, and says why.
+    pub workflows_unknown: Option<String>,
 }

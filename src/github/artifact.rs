@@ -340,7 +340,11 @@ mod tests {
         let got = extract(&zip, dir.path(), &wanted(), &limits).unwrap();
         assert!(got.written.is_empty());
         assert_eq!(got.refused.len(), 1);
-        assert!(got.refused[0].1.contains("larger than"), "{:?}", got.refused);
+        assert!(
+            got.refused[0].1.contains("larger than"),
+            "{:?}",
+            got.refused
+        );
         assert!(!dir.path().join("target/lcov.info").exists());
     }
 
@@ -370,7 +374,10 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert!(matches!(err, ArtifactError::TooManyEntries { count: 3, .. }));
+        assert!(matches!(
+            err,
+            ArtifactError::TooManyEntries { count: 3, .. }
+        ));
         assert!(matches!(
             extract(b"not a zip", dir.path(), &wanted(), &Limits::default()),
             Err(ArtifactError::NotAZip(_))
@@ -381,8 +388,12 @@ mod tests {
     fn symlinks_and_duplicates_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        w.add_symlink("target/lcov.info", "/etc/passwd", SimpleFileOptions::default())
-            .unwrap();
+        w.add_symlink(
+            "target/lcov.info",
+            "/etc/passwd",
+            SimpleFileOptions::default(),
+        )
+        .unwrap();
         let zip = w.finish().unwrap().into_inner();
         let got = extract(&zip, dir.path(), &wanted(), &Limits::default()).unwrap();
         assert!(got.written.is_empty());

@@ -13,6 +13,15 @@
 //!   is waiting again, say for a re-run of a required check);
 //! - never the other way round: an `in_progress` run is completed in place.
 //!
+//! A same-named run made by another app (a workflow job called
+//! `tollgate/gate2`, another GitHub App) cannot be updated by us: GitHub
+//! answers 403. Which app our token acts as is not something a token can
+//! ask (`GET /app` needs the app's own key), so the first PATCH tells us: a
+//! run that refuses it is set aside with its app, and the next candidate,
+//! or a new run, is used instead. A token that can write no check run at all
+//! is refused the POST too, and that is the [`GitHubError::Forbidden`] the
+//! caller sees.
+//!
 //! An evaluation recorded in the external id ([`Evaluation`]) is compared
 //! with the newest run's: an older one is not published at all, so a
 //! re-run of an old judge job cannot overwrite what a newer one posted.
@@ -37,12 +46,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::GitHubError;
+use super::models::CheckStatus;
 use super::models::{CheckRunId, CheckRunInfo, RepoRef, WireCheckRun};
 use super::retry::Transient;
 use super::transport::{
     encode, operation, parse_json, unexpected, Attempt, Budget, Method, Transport,
 };
-use super::models::CheckStatus;
 use crate::report::github::{
     external_identity, CheckAnnotation, CheckRunPayload, CheckRunRequest, CheckRunStatus,
     Evaluation, Publish,
@@ -160,6 +169,24 @@ fn not_yet_stored(wanted: &[CheckAnnotation], stored: Vec<Value>) -> Vec<CheckAn
         .collect()
 }
 
+/// Runs (and the apps behind them) that refused our PATCH: another app's.
+#[derive(Default)]
+struct Refused {
+    runs: Vec<CheckRunId>,
+    apps: Vec<u64>,
+}
+
+impl Refused {
+    fn add(&mut self, run: &CheckRunInfo) {
+        self.runs.push(run.id);
+        self.apps.extend(run.app_id);
+    }
+
+    fn covers(&self, run: &CheckRunInfo) -> bool {
+        self.runs.contains(&run.id) || run.app_id.is_some_and(|a| self.apps.contains(&a))
+    }
+}
+
 fn parse_run(op: &str, body: &str) -> Result<CheckRunInfo, GitHubError> {
     let value = parse_json(op, body)?;
     serde_json::from_value::<WireCheckRun>(value)
@@ -201,20 +228,21 @@ impl Transport {
     /// The run to update: ours by external id (whichever evaluation it
     /// holds) if any matches, else the newest with the name; with
     /// `newer_than`, only runs created after that one (adopting a POST that
-    /// went through behind a failure).
+    /// went through behind a failure); never one of `refused`'s.
     async fn find_existing(
         &self,
         budget: &mut Budget,
         repo: &RepoRef,
         payload: &CheckRunPayload,
         newer_than: Option<CheckRunId>,
+        refused: &Refused,
     ) -> Result<Option<CheckRunInfo>, GitHubError> {
         let runs = self
             .list_check_runs(budget, repo, payload.head_sha(), Some(payload.name()), true)
             .await?;
         let named = runs
             .into_iter()
-            .filter(|r| r.name == payload.name())
+            .filter(|r| r.name == payload.name() && !refused.covers(r))
             .filter(|r| newer_than.is_none_or(|old| r.id > old));
         let (mine, others): (Vec<_>, Vec<_>) = named.partition(|r| {
             r.external_id.as_deref().map(external_identity) == Some(payload.identity())
@@ -231,78 +259,96 @@ impl Transport {
     ) -> Result<PublishedCheckRun, GitHubError> {
         let mut budget = Budget::start();
         let wanted = payload.output().annotations();
-        let existing = self.find_existing(&mut budget, repo, payload, None).await?;
-        if let Some(run) = &existing {
-            let theirs = run
-                .external_id
-                .as_deref()
-                .and_then(Evaluation::from_external_id);
-            if let (Some(theirs), Some(ours)) = (theirs, payload.evaluation()) {
-                if theirs > ours {
-                    return Ok(PublishedCheckRun {
-                        id: run.id,
-                        html_url: run.html_url.clone(),
-                        created: false,
-                        annotations_sent: 0,
-                        annotations_already_present: 0,
-                        requests: budget.attempts,
-                        replaced: None,
-                        kept_newer: Some(theirs),
-                    });
+        let mut refused = Refused::default();
+        loop {
+            let existing = self
+                .find_existing(&mut budget, repo, payload, None, &refused)
+                .await?;
+            if let Some(run) = &existing {
+                let theirs = run
+                    .external_id
+                    .as_deref()
+                    .and_then(Evaluation::from_external_id);
+                if let (Some(theirs), Some(ours)) = (theirs, payload.evaluation()) {
+                    if theirs > ours {
+                        return Ok(PublishedCheckRun {
+                            id: run.id,
+                            html_url: run.html_url.clone(),
+                            created: false,
+                            annotations_sent: 0,
+                            annotations_already_present: 0,
+                            requests: budget.attempts,
+                            replaced: None,
+                            kept_newer: Some(theirs),
+                        });
+                    }
                 }
             }
-        }
-        // Update the run, or start a fresh one (see the module documentation).
-        let (update, to_send) = match existing {
-            None => (None, wanted.to_vec()),
-            Some(run)
-                if run.status == CheckStatus::Completed
-                    && payload.status() == CheckRunStatus::InProgress =>
-            {
-                (Some((run, true)), wanted.to_vec())
-            }
-            Some(run) if run.annotations_count > 0 => {
-                let stored = self.list_annotations(&mut budget, repo, run.id).await?;
-                if has_stale(wanted, &stored) {
+            // Update the run, or start a fresh one (see the module documentation).
+            let (update, to_send) = match existing {
+                None => (None, wanted.to_vec()),
+                Some(run)
+                    if run.status == CheckStatus::Completed
+                        && payload.status() == CheckRunStatus::InProgress =>
+                {
                     (Some((run, true)), wanted.to_vec())
-                } else {
-                    let to_send = not_yet_stored(wanted, stored);
-                    (Some((run, false)), to_send)
                 }
-            }
-            Some(run) => (Some((run, false)), wanted.to_vec()),
-        };
-        let (publish, replaced) = match &update {
-            Some((_, false)) => (Publish::Update, None),
-            Some((run, true)) => (Publish::Create, Some(run.id)),
-            None => (Publish::Create, None),
-        };
-        let requests = payload.requests(&to_send, publish);
-        let (mut run, created) = match update {
-            Some((run, false)) => {
-                let run = self
+                Some(run) if run.annotations_count > 0 => {
+                    let stored = self.list_annotations(&mut budget, repo, run.id).await?;
+                    if has_stale(wanted, &stored) {
+                        (Some((run, true)), wanted.to_vec())
+                    } else {
+                        let to_send = not_yet_stored(wanted, stored);
+                        (Some((run, false)), to_send)
+                    }
+                }
+                Some(run) => (Some((run, false)), wanted.to_vec()),
+            };
+            let (publish, replaced) = match &update {
+                Some((_, false)) => (Publish::Update, None),
+                Some((run, true)) => (Publish::Create, Some(run.id)),
+                None => (Publish::Create, None),
+            };
+            let requests = payload.requests(&to_send, publish);
+            let (mut run, created) = match update {
+                Some((run, false)) => match self
                     .patch_run(&mut budget, repo, &run, &requests.first)
-                    .await?;
-                (run, false)
-            }
-            _ => {
-                self.create_run(&mut budget, repo, payload, &requests.first, replaced)
+                    .await
+                {
+                    Ok(updated) => (updated, false),
+                    // Another app's run of the same name: not ours to update.
+                    Err(GitHubError::Forbidden { .. }) => {
+                        refused.add(&run);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
+                _ => {
+                    self.create_run(
+                        &mut budget,
+                        repo,
+                        payload,
+                        &requests.first,
+                        replaced,
+                        &refused,
+                    )
                     .await?
+                }
+            };
+            for append in &requests.appends {
+                run = self.patch_run(&mut budget, repo, &run, append).await?;
             }
-        };
-        for append in &requests.appends {
-            run = self.patch_run(&mut budget, repo, &run, append).await?;
+            return Ok(PublishedCheckRun {
+                id: run.id,
+                html_url: run.html_url,
+                created,
+                annotations_sent: to_send.len(),
+                annotations_already_present: wanted.len() - to_send.len(),
+                requests: budget.attempts,
+                replaced,
+                kept_newer: None,
+            });
         }
-        Ok(PublishedCheckRun {
-            id: run.id,
-            html_url: run.html_url,
-            created,
-            annotations_sent: to_send.len(),
-            annotations_already_present: wanted.len() - to_send.len(),
-            requests: budget.attempts,
-            replaced,
-            kept_newer: None,
-        })
     }
 
     /// Every annotation stored on a run (all pages).
@@ -330,6 +376,7 @@ impl Transport {
         payload: &CheckRunPayload,
         body: &CheckRunRequest<'_>,
         replacing: Option<CheckRunId>,
+        refused: &Refused,
     ) -> Result<(CheckRunInfo, bool), GitHubError> {
         let uri = format!("/repos/{repo}/check-runs");
         let op = operation(Method::Post, &uri);
@@ -347,7 +394,10 @@ impl Transport {
             // before sending it again, and also when giving up, so that a
             // created run is not reported as a failure.
             let newer_than = replacing.or(Some(CheckRunId(0)));
-            match self.find_existing(budget, repo, payload, newer_than).await {
+            match self
+                .find_existing(budget, repo, payload, newer_than, refused)
+                .await
+            {
                 Ok(Some(run)) => return Ok((run, true)),
                 Ok(None) => waited?,
                 Err(lookup) => return Err(waited.err().unwrap_or(lookup)),

@@ -71,19 +71,24 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use actions::{workflow_file, Artifact, WorkflowRun};
+pub use actions::Artifact;
 pub use checks::PublishedCheckRun;
 pub use error::GitHubError;
 pub use evidence::{commit_checks, review_evidence};
+pub use models::workflow_file;
 pub use models::{
     ChangedFile, CheckRunId, CheckRunInfo, CheckStatus, CommitState, CommitStatus, Conclusion,
-    FileStatus, IssueComment, PullRequestInfo, RepoRef, Review, ReviewState, PR_FILES_LIMIT,
+    FileStatus, IssueComment, PullRequestInfo, RepoRef, Review, ReviewState, WorkflowJob,
+    WorkflowRun, PR_FILES_LIMIT,
 };
 pub use retry::RetryPolicy;
 pub use token::Token;
 
 use crate::report::github::CheckRunPayload;
-use models::{WireCheckRun, WireComment, WireContent, WireFile, WirePull, WireReview, WireStatus};
+use models::{
+    WireCheckRun, WireComment, WireContent, WireFile, WireJob, WirePull, WireReview, WireStatus,
+    WireWorkflowRun,
+};
 use transport::{encode, operation, unexpected, Budget, Method, Transport};
 
 /// GitHub's API on github.com, for when `GITHUB_API_URL` is not set.
@@ -235,6 +240,35 @@ impl GitHubClient {
         )
     }
 
+    /// Every GitHub Actions workflow run on the commit `sha` (all pages;
+    /// GitHub lists at most 1,000 for one commit), newest first.
+    pub fn workflow_runs_for_sha(
+        &self,
+        repo: &RepoRef,
+        sha: &str,
+    ) -> Result<Vec<WorkflowRun>, GitHubError> {
+        self.get_list::<WireWorkflowRun, _>(
+            &format!(
+                "/repos/{repo}/actions/runs?head_sha={}&per_page=100",
+                encode(sha)
+            ),
+            Some("workflow_runs"),
+        )
+    }
+
+    /// Every job of a workflow run, earlier attempts included
+    /// (`filter=all`, all pages).
+    pub fn workflow_run_jobs(
+        &self,
+        repo: &RepoRef,
+        run_id: u64,
+    ) -> Result<Vec<WorkflowJob>, GitHubError> {
+        self.get_list::<WireJob, _>(
+            &format!("/repos/{repo}/actions/runs/{run_id}/jobs?filter=all&per_page=100"),
+            Some("jobs"),
+        )
+    }
+
     /// The bytes of the file at `path` in `git_ref`, or `None` if there is
     /// no such file there (used to read policies from the base commit when
     /// git does not have it). Files over 1 MB are refused: the contents API
@@ -310,7 +344,11 @@ impl GitHubClient {
     }
 
     /// Every check run and the latest commit status of each context on
-    /// `sha`, in the evaluator's model.
+    /// `sha`, in the evaluator's model, each GitHub Actions job with the
+    /// workflow file it ran from (so a required check bound to a workflow
+    /// is not satisfied by a same-named job elsewhere). That costs the
+    /// workflow runs of the commit and the jobs of each run holding an
+    /// Actions check run, only when there are Actions check runs at all.
     pub fn commit_checks(
         &self,
         repo: &RepoRef,
@@ -318,7 +356,42 @@ impl GitHubClient {
     ) -> Result<crate::evidence::github::CommitChecks, GitHubError> {
         let runs = self.check_runs_for_ref(repo, sha)?;
         let statuses = self.statuses_for_ref(repo, sha)?;
-        Ok(commit_checks(sha, &runs, &statuses))
+        let actions_suites: std::collections::BTreeSet<u64> = runs
+            .iter()
+            .filter(|r| r.app_slug.as_deref() == Some(crate::evidence::github::GITHUB_ACTIONS))
+            .filter_map(|r| r.check_suite_id)
+            .collect();
+        let (mut workflows, mut jobs) = (Vec::new(), Vec::new());
+        let mut unknown = None;
+        if !actions_suites.is_empty() {
+            // A token without `actions: read` cannot list workflow runs:
+            // that leaves only workflow-bound checks unsatisfied (they say
+            // why), not the whole evaluation.
+            let listed = self.workflow_runs_for_sha(repo, sha).and_then(|w| {
+                let mut found = Vec::new();
+                for run in &w {
+                    if run
+                        .check_suite_id
+                        .is_some_and(|s| actions_suites.contains(&s))
+                    {
+                        found.extend(self.workflow_run_jobs(repo, run.id)?);
+                    }
+                }
+                Ok((w, found))
+            });
+            match listed {
+                Ok((w, j)) => (workflows, jobs) = (w, j),
+                Err(e @ GitHubError::Forbidden { .. }) => {
+                    unknown = Some(format!(
+                        "the workflow runs of {sha} could not be read ({e}); the token needs `actions: read`"
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let mut checks = commit_checks(repo, sha, &runs, &statuses, &workflows, &jobs);
+        checks.workflows_unknown = unknown;
+        Ok(checks)
     }
 
     /// Publishes the check run [`CheckRunPayload::name`] on

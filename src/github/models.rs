@@ -291,6 +291,9 @@ pub struct CheckRunInfo {
     pub app_slug: Option<String>,
     /// Id of that app.
     pub app_id: Option<u64>,
+    /// The check suite it belongs to (for GitHub Actions, one suite per
+    /// workflow run: [`WorkflowRun::check_suite_id`]).
+    pub check_suite_id: Option<u64>,
     /// The creator's own reference.
     pub external_id: Option<String>,
     /// Link to details.
@@ -303,6 +306,77 @@ pub struct CheckRunInfo {
     pub completed_at: Option<DateTime<Utc>>,
     /// Annotations stored on the run.
     pub annotations_count: u64,
+}
+
+/// One run of a GitHub Actions workflow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowRun {
+    /// Its id.
+    pub id: u64,
+    /// The workflow's name.
+    pub name: Option<String>,
+    /// The workflow file as GitHub reports it: `.github/workflows/ci.yml`,
+    /// possibly with an `@REF` suffix or an `OWNER/NAME/` prefix (see
+    /// [`workflow_file`]), or `dynamic/…` for GitHub's own dynamic workflows.
+    pub path: String,
+    /// The check suite that holds its jobs' check runs.
+    pub check_suite_id: Option<u64>,
+    /// The commit it ran on.
+    pub head_sha: String,
+    /// The event that started it (`pull_request`, `push`, …).
+    pub event: String,
+    /// Progress.
+    pub status: CheckStatus,
+    /// Conclusion once completed.
+    pub conclusion: Option<Conclusion>,
+    /// Attempt number (1, or more after a re-run).
+    pub run_attempt: Option<u64>,
+    /// Link to it on github.com.
+    pub html_url: Option<String>,
+    /// When it was created (the newest run of a workflow is the one to use).
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it was last updated.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// One job of a workflow run. Jobs are made only by GitHub Actions itself,
+/// which is what makes them proof of where a check run came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowJob {
+    /// Its id.
+    pub id: u64,
+    /// The workflow run it belongs to.
+    pub run_id: u64,
+    /// Job name (what its check run is called).
+    pub name: String,
+    /// The check run that reports it: taken from `check_run_url`, else the
+    /// job id (GitHub gives a job's check run the job's id).
+    pub check_run_id: CheckRunId,
+}
+
+/// The repository-relative workflow file of a workflow run's `path` in
+/// `repo`: the `@REF` suffix is dropped, and so is an `OWNER/NAME/` prefix
+/// naming `repo` itself. A workflow of another repository (an organisation's
+/// required workflow) keeps its prefix, so it never equals a local file; a
+/// path outside `.github/workflows/` (GitHub's `dynamic/…`) is returned as
+/// it is, without the suffix.
+#[must_use]
+pub fn workflow_file(path: &str, repo: &RepoRef) -> String {
+    const DIR: &str = ".github/workflows/";
+    let Some(at) = path.find(DIR) else {
+        return path.split('@').next().unwrap_or(path).to_owned();
+    };
+    let (prefix, rest) = path.split_at(at);
+    let file = rest.split('@').next().unwrap_or(rest);
+    let local = prefix.is_empty()
+        || prefix
+            .strip_suffix('/')
+            .is_some_and(|p| p.eq_ignore_ascii_case(&repo.to_string()));
+    if local {
+        file.to_owned()
+    } else {
+        format!("{prefix}{file}")
+    }
 }
 
 /// The latest commit status of one context on a commit.
@@ -485,6 +559,11 @@ struct WireApp {
 }
 
 #[derive(Deserialize)]
+struct WireSuite {
+    id: Option<u64>,
+}
+
+#[derive(Deserialize)]
 struct WireOutput {
     #[serde(default)]
     annotations_count: Option<u64>,
@@ -503,6 +582,8 @@ pub(crate) struct WireCheckRun {
     started_at: Option<String>,
     completed_at: Option<String>,
     app: Option<WireApp>,
+    #[serde(default)]
+    check_suite: Option<WireSuite>,
     output: Option<WireOutput>,
 }
 
@@ -516,6 +597,7 @@ impl From<WireCheckRun> for CheckRunInfo {
             conclusion: w.conclusion.as_deref().map(Conclusion::parse),
             app_slug: w.app.as_ref().and_then(|a| a.slug.clone()),
             app_id: w.app.as_ref().and_then(|a| a.id),
+            check_suite_id: w.check_suite.and_then(|s| s.id),
             external_id: w.external_id.filter(|e| !e.is_empty()),
             details_url: w.details_url,
             html_url: w.html_url,
@@ -525,6 +607,66 @@ impl From<WireCheckRun> for CheckRunInfo {
                 .output
                 .and_then(|o| o.annotations_count)
                 .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WireWorkflowRun {
+    id: u64,
+    name: Option<String>,
+    path: String,
+    check_suite_id: Option<u64>,
+    head_sha: String,
+    #[serde(default)]
+    event: String,
+    status: Option<String>,
+    conclusion: Option<String>,
+    run_attempt: Option<u64>,
+    html_url: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+}
+
+impl From<WireWorkflowRun> for WorkflowRun {
+    fn from(w: WireWorkflowRun) -> Self {
+        Self {
+            id: w.id,
+            name: w.name,
+            path: w.path,
+            check_suite_id: w.check_suite_id,
+            head_sha: w.head_sha,
+            event: w.event,
+            status: CheckStatus::parse(w.status.as_deref().unwrap_or("queued")),
+            conclusion: w.conclusion.as_deref().map(Conclusion::parse),
+            run_attempt: w.run_attempt,
+            html_url: w.html_url,
+            created_at: timestamp(w.created_at.as_deref()),
+            updated_at: timestamp(w.updated_at.as_deref()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WireJob {
+    id: u64,
+    run_id: u64,
+    name: String,
+    check_run_url: Option<String>,
+}
+
+impl From<WireJob> for WorkflowJob {
+    fn from(w: WireJob) -> Self {
+        let from_url = w
+            .check_run_url
+            .as_deref()
+            .and_then(|u| u.rsplit_once("/check-runs/"))
+            .and_then(|(_, id)| id.parse().ok());
+        Self {
+            id: w.id,
+            run_id: w.run_id,
+            name: w.name,
+            check_run_id: CheckRunId(from_url.unwrap_or(w.id)),
         }
     }
 }
@@ -655,5 +797,52 @@ mod tests {
         assert_eq!(run.app_slug.as_deref(), Some("octoapp"));
         assert_eq!(run.annotations_count, 2);
         assert_eq!(run.external_id, None);
+        assert_eq!(run.check_suite_id, Some(5));
+    }
+
+    #[test]
+    fn openapi_workflow_run_and_job_examples_parse() {
+        let json =
+            include_str!("../../tests/integration/support/fake_github/examples/workflow-run.json");
+        let run: WorkflowRun = serde_json::from_str::<WireWorkflowRun>(json)
+            .unwrap()
+            .into();
+        assert_eq!(run.check_suite_id, Some(42));
+        assert_eq!(run.path, ".github/workflows/build.yml@main");
+        assert_eq!(run.status, CheckStatus::Queued);
+        let json = include_str!("../../tests/integration/support/fake_github/examples/job.json");
+        let job: WorkflowJob = serde_json::from_str::<WireJob>(json).unwrap().into();
+        assert_eq!(job.check_run_id, CheckRunId(399_444_496));
+        assert_eq!(job.run_id, 29_679_449);
+    }
+
+    #[test]
+    fn workflow_paths_become_repository_relative_files() {
+        let repo: RepoRef = "octocat/octo-repo".parse().unwrap();
+        for (path, file) in [
+            (".github/workflows/ci.yml", ".github/workflows/ci.yml"),
+            (
+                ".github/workflows/build.yml@main",
+                ".github/workflows/build.yml",
+            ),
+            (
+                "octocat/octo-repo/.github/workflows/ci.yml@refs/heads/main",
+                ".github/workflows/ci.yml",
+            ),
+            (
+                "Octocat/Octo-Repo/.github/workflows/ci.yml@main",
+                ".github/workflows/ci.yml",
+            ),
+            (
+                "octo-org/shared/.github/workflows/ci.yml@v1",
+                "octo-org/shared/.github/workflows/ci.yml",
+            ),
+            (
+                "dynamic/github-code-scanning/codeql",
+                "dynamic/github-code-scanning/codeql",
+            ),
+        ] {
+            assert_eq!(workflow_file(path, &repo), file, "{path}");
+        }
     }
 }

@@ -191,8 +191,17 @@ impl Transport {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             if !(200..300).contains(&status) {
-                let text = self.octocrab.body_to_string(response).await.unwrap_or_default();
-                return Ok::<_, octocrab::Error>(Err(failure(operation.clone(), status, &headers, &text)));
+                let text = self
+                    .octocrab
+                    .body_to_string(response)
+                    .await
+                    .unwrap_or_default();
+                return Ok::<_, octocrab::Error>(Err(failure(
+                    operation.clone(),
+                    status,
+                    &headers,
+                    &text,
+                )));
             }
             let declared = headers
                 .get(http::header::CONTENT_LENGTH)
@@ -408,9 +417,7 @@ fn failure(operation: String, status: u16, headers: &HeaderMap, text: &str) -> A
                 t.to_owned()
             }
         });
-    if let Some(transient) =
-        classify(status, headers, &message, chrono::Utc::now().timestamp())
-    {
+    if let Some(transient) = classify(status, headers, &message, chrono::Utc::now().timestamp()) {
         return Attempt::Transient(transient);
     }
     let errors = parsed.map(|b| b.errors).unwrap_or_default();

@@ -65,8 +65,8 @@ impl Policy {
             }
         }
         if let Some(c) = &self.checks {
-            for name in &c.required {
-                out.push(rule(Family::ChecksRequired.keyed(name)));
+            for check in &c.required {
+                out.push(rule(Family::ChecksRequired.keyed(&check.name)));
             }
         }
         if let Some(a) = &self.audit {

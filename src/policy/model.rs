@@ -260,12 +260,41 @@ pub struct TestsPolicy {
 pub struct ChecksPolicy {
     /// Missing evidence is `skipped` rather than `fail`.
     pub optional: bool,
-    /// Check names that must be green.
-    pub required: Vec<String>,
+    /// Checks that must be green, in the order written.
+    pub required: Vec<RequiredCheck>,
     /// `neutral` counts as green.
     pub allow_neutral: bool,
     /// `skipped` counts as green.
     pub allow_skipped: bool,
+}
+
+/// The slug of GitHub Actions' app: the only app whose checks can be bound
+/// to a workflow file (`evidence::github` spells it too; `policy` cannot
+/// depend on it).
+pub const GITHUB_ACTIONS: &str = "github-actions";
+
+/// One `[checks] required` entry: a check name, and optionally the source
+/// that must have produced it. A same-named check from anywhere else does not
+/// count, so a pull request cannot satisfy it with a job of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequiredCheck {
+    /// Check-run name or status context; the key of `checks.required[NAME]`.
+    pub name: String,
+    /// Slug of the app that must have made the check run
+    /// (`github-actions`); `None` accepts any source, commit statuses
+    /// included.
+    pub app: Option<String>,
+    /// For `app = "github-actions"`: the workflow file (under
+    /// `.github/workflows/`) whose job must have made it.
+    pub workflow: Option<String>,
+}
+
+impl RequiredCheck {
+    /// Whether the entry names its source (an app, and maybe a workflow).
+    #[must_use]
+    pub fn is_bound(&self) -> bool {
+        self.app.is_some()
+    }
 }
 
 /// `[release]`: release readiness.

@@ -69,7 +69,10 @@ fn steps(path: &serde_ignored::Path<'_>) -> Vec<Step> {
                 Some(*parent)
             }
             Path::Map { parent, key } => {
-                if !key.starts_with("$__toml_private") {
+                // `toml::Spanned` wraps a value in a map of private keys.
+                if !key.starts_with("$__toml_private")
+                    && !key.starts_with("$__serde_spanned_private")
+                {
                     out.push(Step::Key(key.clone()));
                 }
                 Some(*parent)

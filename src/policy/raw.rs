@@ -97,9 +97,51 @@ pub(crate) struct RawTests {
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct RawChecks {
     pub optional: Option<bool>,
-    pub required: Option<Vec<Spanned<String>>>,
+    pub required: Option<Vec<Spanned<RawRequiredCheck>>>,
     pub allow_neutral: Option<bool>,
     pub allow_skipped: Option<bool>,
+}
+
+/// One `[checks] required` entry: a plain name, or a table binding the name
+/// to its source. Not `#[serde(untagged)]`: that buffers the value and so
+/// hides unknown keys of the table from `serde_ignored`.
+#[derive(Debug)]
+pub(crate) enum RawRequiredCheck {
+    Name(String),
+    Bound(RawBoundCheck),
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawBoundCheck {
+    pub name: Option<Spanned<String>>,
+    pub app: Option<Spanned<String>>,
+    pub workflow: Option<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawRequiredCheck {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = RawRequiredCheck;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a check name, or a table { name, app, workflow }")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawRequiredCheck::Name(v.to_owned()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                RawBoundCheck::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawRequiredCheck::Bound)
+            }
+        }
+        deserializer.deserialize_any(Entry)
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -9,6 +9,24 @@ fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
+/// `[checks] required`: plain names, and bound entries as inline tables.
+fn required_checks(items: &[super::RequiredCheck]) -> String {
+    let entry = |r: &super::RequiredCheck| match (&r.app, &r.workflow) {
+        (None, _) => quote(&r.name),
+        (Some(app), None) => format!("{{ name = {}, app = {} }}", quote(&r.name), quote(app)),
+        (Some(app), Some(w)) => format!(
+            "{{ name = {}, app = {}, workflow = {} }}",
+            quote(&r.name),
+            quote(app),
+            quote(w)
+        ),
+    };
+    format!(
+        "[{}]",
+        items.iter().map(entry).collect::<Vec<_>>().join(", ")
+    )
+}
+
 fn list(items: &[String]) -> String {
     format!(
         "[{}]",
@@ -125,7 +143,7 @@ pub fn describe(p: &Policy) -> String {
             o,
             "\n[checks]\noptional = {}\nrequired = {}\nallow_neutral = {}\nallow_skipped = {}",
             c.optional,
-            list(&c.required),
+            required_checks(&c.required),
             c.allow_neutral,
             c.allow_skipped
         );

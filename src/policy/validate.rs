@@ -9,12 +9,13 @@ use toml::Spanned;
 use super::diag::DiagSink;
 use super::raw::{
     RawAudit, RawBenchmarks, RawChecks, RawCoverage, RawDocument, RawOverrides, RawPolicy,
-    RawRelease, RawReviews, RawSignoff, RawTests,
+    RawRelease, RawRequiredCheck, RawReviews, RawSignoff, RawTests,
 };
 use super::{
     sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CoveragePathPolicy,
     CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy, PolicySource, ReleasePolicy,
-    ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, SCHEMA,
+    RequiredCheck, ReviewsPolicy, SignoffPolicy, SloPolicy, TestsPolicy, Threshold, GITHUB_ACTIONS,
+    SCHEMA,
 };
 use crate::policy::{Diagnostic, Policy};
 use crate::rules::{Family, KeySource, RuleId, RuleRef};
@@ -515,11 +516,71 @@ fn tests(raw: RawTests, sink: &mut DiagSink<'_>) -> TestsPolicy {
 fn checks(raw: RawChecks, sink: &mut DiagSink<'_>) -> ChecksPolicy {
     let mut required = Vec::new();
     let mut seen = Keys::default();
-    for name in raw.required.unwrap_or_default() {
+    for entry in raw.required.unwrap_or_default() {
+        let entry_span = entry.span();
+        let (name, app, workflow) = match entry.into_inner() {
+            RawRequiredCheck::Name(name) => (Spanned::new(entry_span, name), None, None),
+            RawRequiredCheck::Bound(bound) => {
+                let Some(name) = bound.name else {
+                    sink.at(
+                        Some(entry_span),
+                        "a required check table needs `name` (the check's name)",
+                    );
+                    continue;
+                };
+                (name, bound.app, bound.workflow)
+            }
+        };
+        let mut valid = true;
+        if let Some(app) = &app {
+            if !valid_app_slug(app.get_ref()) {
+                sink.at(
+                    span(app),
+                    format!(
+                        "`app = \"{}\"` is not an app slug: lower-case letters, digits and `-` (GitHub Actions is `{GITHUB_ACTIONS}`)",
+                        app.get_ref()
+                    ),
+                );
+                valid = false;
+            }
+        }
+        if let Some(workflow) = &workflow {
+            match app.as_ref().map(Spanned::get_ref) {
+                Some(a) if a == GITHUB_ACTIONS => {}
+                Some(a) => {
+                    sink.at(
+                        span(workflow),
+                        format!("`workflow` binds a GitHub Actions check, but `app` is `{a}`: use `app = \"{GITHUB_ACTIONS}\"`"),
+                    );
+                    valid = false;
+                }
+                None => {
+                    sink.at(
+                        span(workflow),
+                        format!("`workflow` binds a GitHub Actions check: add `app = \"{GITHUB_ACTIONS}\"`"),
+                    );
+                    valid = false;
+                }
+            }
+            if !valid_workflow_file(workflow.get_ref()) {
+                sink.at(
+                    span(workflow),
+                    format!(
+                        "`workflow = \"{}\"` is not a workflow file: GitHub runs files directly under `.github/workflows/` ending in `.yml` or `.yaml`, e.g. `.github/workflows/ci.yml`",
+                        workflow.get_ref()
+                    ),
+                );
+                valid = false;
+            }
+        }
         if name.get_ref().trim().is_empty() {
             sink.at(span(&name), "a required check name cannot be empty");
-        } else if seen.add(Family::ChecksRequired, &name, sink) {
-            required.push(name.into_inner());
+        } else if seen.add(Family::ChecksRequired, &name, sink) && valid {
+            required.push(RequiredCheck {
+                name: name.into_inner(),
+                app: app.map(Spanned::into_inner),
+                workflow: workflow.map(Spanned::into_inner),
+            });
         }
     }
     ChecksPolicy {
@@ -528,6 +589,28 @@ fn checks(raw: RawChecks, sink: &mut DiagSink<'_>) -> ChecksPolicy {
         allow_neutral: raw.allow_neutral.unwrap_or(false),
         allow_skipped: raw.allow_skipped.unwrap_or(false),
     }
+}
+
+/// A GitHub App slug: what GitHub derives from the app's name.
+fn valid_app_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A workflow file as GitHub Actions finds them: directly under
+/// `.github/workflows/`, `.yml` or `.yaml`. No `@`: GitHub appends `@REF`
+/// to a run's path, so a file name holding one could not be told apart.
+fn valid_workflow_file(path: &str) -> bool {
+    path.strip_prefix(".github/workflows/").is_some_and(|file| {
+        let stem = file
+            .strip_suffix(".yml")
+            .or_else(|| file.strip_suffix(".yaml"));
+        stem.is_some_and(|s| !s.is_empty())
+            && !file.contains(['/', '\\', '@'])
+            && !file.starts_with('.')
+    })
 }
 
 fn release(raw: RawRelease) -> ReleasePolicy {
@@ -664,5 +747,114 @@ mod glob_tests {
         assert!(!path.is_match("src/crypto/aes.rs"));
         let bench = &policy.benchmarks.unwrap().slo[0].matcher;
         assert!(bench.is_match("lookup/hot/100"));
+    }
+}
+
+#[cfg(test)]
+mod checks_tests {
+    use std::path::Path;
+
+    use crate::policy::{load_policy, FileSource, RequiredCheck};
+
+    struct Text(String);
+
+    impl FileSource for Text {
+        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
+            Ok(Some(self.0.as_bytes().to_vec()))
+        }
+        fn describe(&self) -> String {
+            "test".to_owned()
+        }
+    }
+
+    const HEAD: &str = "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[checks]\n";
+
+    fn load(checks: &str) -> Result<Vec<RequiredCheck>, Vec<String>> {
+        load_policy(&Text(format!("{HEAD}{checks}")), Path::new("g.toml"))
+            .map(|p| p.checks.unwrap().required)
+            .map_err(|d| d.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn both_forms_of_a_required_check_are_read() {
+        let required = load(
+            "required = [\"ci / test\", { name = \"ci-ok\", app = \"github-actions\", workflow = \".github/workflows/ci.yml\" }, { name = \"codecov/patch\", app = \"codecov\" }]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            required,
+            [
+                RequiredCheck {
+                    name: "ci / test".into(),
+                    app: None,
+                    workflow: None
+                },
+                RequiredCheck {
+                    name: "ci-ok".into(),
+                    app: Some("github-actions".into()),
+                    workflow: Some(".github/workflows/ci.yml".into())
+                },
+                RequiredCheck {
+                    name: "codecov/patch".into(),
+                    app: Some("codecov".into()),
+                    workflow: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn every_problem_of_a_bound_check_is_reported_where_written() {
+        let errors = load(concat!(
+            "required = [\n",
+            "  { name = \"a\", app = \"github-actions\", workflw = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"\", app = \"github-actions\" },\n",
+            "  { name = \"c\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"d\", app = \"octoapp\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"e\", app = \"github-actions\", workflow = \"ci.yml\" },\n",
+            "  { name = \"f\", app = \"github-actions\", workflow = \".github/workflows/sub/ci.yml@main\" },\n",
+            "  { name = \"g\", app = \"GitHub Actions\" },\n",
+            "  { app = \"github-actions\" },\n",
+            "  \"a\",\n",
+            "  42,\n",
+            "]\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`",
+                "g.toml:15:3: invalid type: integer `42`, expected a check name, or a table { name, app, workflow }",
+            ],
+            "a type error stops the file; the rest is reported once it parses"
+        );
+        let errors = load(concat!(
+            "required = [\n",
+            "  { name = \"a\", app = \"github-actions\", workflw = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"\", app = \"github-actions\" },\n",
+            "  { name = \"c\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"d\", app = \"octoapp\", workflow = \".github/workflows/ci.yml\" },\n",
+            "  { name = \"e\", app = \"github-actions\", workflow = \"ci.yml\" },\n",
+            "  { name = \"f\", app = \"github-actions\", workflow = \".github/workflows/sub/ci.yml@main\" },\n",
+            "  { name = \"g\", app = \"GitHub Actions\" },\n",
+            "  { app = \"github-actions\" },\n",
+            "  \"a\",\n",
+            "]\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            errors,
+            [
+                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`",
+                "g.toml:7:12: a required check name cannot be empty",
+                "g.toml:8:28: `workflow` binds a GitHub Actions check: add `app = \"github-actions\"`",
+                "g.toml:9:45: `workflow` binds a GitHub Actions check, but `app` is `octoapp`: use `app = \"github-actions\"`",
+                "g.toml:10:52: `workflow = \"ci.yml\"` is not a workflow file: GitHub runs files directly under `.github/workflows/` ending in `.yml` or `.yaml`, e.g. `.github/workflows/ci.yml`",
+                "g.toml:11:52: `workflow = \".github/workflows/sub/ci.yml@main\"` is not a workflow file: GitHub runs files directly under `.github/workflows/` ending in `.yml` or `.yaml`, e.g. `.github/workflows/ci.yml`",
+                "g.toml:12:23: `app = \"GitHub Actions\"` is not an app slug: lower-case letters, digits and `-` (GitHub Actions is `github-actions`)",
+                "g.toml:13:3: a required check table needs `name` (the check's name)",
+                "g.toml:14:3: `a` appears twice: both would be the rule `checks.required[a]`",
+            ]
+        );
     }
 }

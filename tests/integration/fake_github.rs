@@ -153,7 +153,9 @@ fn check_run_create_get_update_appends_annotations() {
     assert_eq!(run["app"]["slug"], "github-actions");
     assert_eq!(run["output"]["annotations_count"], 50);
     // Fields the fake does not model still come from the OpenAPI example.
-    assert_eq!(run["check_suite"]["id"], 1);
+    assert_eq!(run["app"]["owner"]["login"], "github");
+    // Made through the API on a commit without workflow runs: a suite of its own.
+    assert!(run["check_suite"]["id"].as_u64().is_some_and(|id| id > 0));
 
     let patch = send(
         &fake,
@@ -659,4 +661,88 @@ fn the_request_log_never_holds_the_token() {
     assert_eq!(fake.count("*", "*"), 2);
     fake.clear_log();
     assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn workflow_runs_list_by_head_sha_in_pages_and_jobs_are_their_check_runs() {
+    use crate::support::fake_github::{CheckRunSeed, WorkflowRunSeed};
+    let fake = seeded();
+    let ci = fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/ci.yml", SHA, "failure"),
+    );
+    let job = fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", SHA, "failure").in_workflow(ci),
+    );
+    for n in 0..3 {
+        fake.add_workflow_run(
+            REPO,
+            WorkflowRunSeed::completed(&format!(".github/workflows/w{n}.yml"), SHA, "success"),
+        );
+    }
+    fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/ci.yml", BASE, "success"),
+    );
+    // Made through the API by the Actions app: GitHub files it under the
+    // commit's first workflow run, ci.yml's, yet it is no job of it.
+    let api_made = fake.add_check_run(REPO, CheckRunSeed::completed("ci-ok", SHA, "success"));
+
+    let page1 = get(
+        &fake,
+        &format!("/repos/{REPO}/actions/runs?head_sha={SHA}&per_page=3"),
+    );
+    assert_eq!(page1.status, 200);
+    let body = page1.json();
+    assert_eq!(body["total_count"], 4, "only runs of that commit");
+    assert_eq!(body["workflow_runs"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        body["workflow_runs"][0]["path"], ".github/workflows/w2.yml",
+        "newest first"
+    );
+    // Fields the fake does not model come from the OpenAPI example.
+    assert_eq!(
+        body["workflow_runs"][0]["repository"]["full_name"],
+        "octocat/Hello-World"
+    );
+    let link = page1.header("link").unwrap();
+    assert!(link.contains("page=2>; rel=\"next\""), "{link}");
+    let page2 = get(
+        &fake,
+        &format!("/repos/{REPO}/actions/runs?head_sha={SHA}&per_page=3&page=2"),
+    );
+    let last = &page2.json()["workflow_runs"][0];
+    assert_eq!(last["path"], ".github/workflows/ci.yml");
+    assert_eq!(last["id"], ci);
+    let suite = last["check_suite_id"].as_u64().unwrap();
+
+    let jobs = get(
+        &fake,
+        &format!("/repos/{REPO}/actions/runs/{ci}/jobs?filter=all"),
+    )
+    .json();
+    assert_eq!(jobs["total_count"], 1);
+    assert_eq!(jobs["jobs"][0]["id"], job);
+    assert_eq!(jobs["jobs"][0]["name"], "ci-ok");
+    assert!(jobs["jobs"][0]["check_run_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/check-runs/{job}")));
+    for id in [job, api_made] {
+        let run = get(&fake, &format!("/repos/{REPO}/check-runs/{id}")).json();
+        assert_eq!(run["check_suite"]["id"], suite, "run {id}");
+    }
+    assert_eq!(
+        get(&fake, &format!("/repos/{REPO}/actions/runs/999/jobs")).status,
+        404
+    );
+    assert_eq!(
+        get(
+            &fake,
+            &format!("/repos/{REPO}/actions/runs/{ci}/jobs?filter=some")
+        )
+        .status,
+        422
+    );
 }

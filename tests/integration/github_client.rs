@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::fake_github::{
     CheckRunSeed, CommentSeed, FakeGitHub, Fault, FileSeed, PullRequestSeed, ReviewSeed,
-    READ_ONLY_TOKEN, WRITE_TOKEN,
+    WorkflowRunSeed, READ_ONLY_TOKEN, WRITE_TOKEN,
 };
 use tollgate::github::{
     CheckStatus, CommitState, Conclusion, FileStatus, GitHubClient, GitHubError, RepoRef,
@@ -645,4 +645,132 @@ fn invalid_configuration_is_refused_up_front() {
     .unwrap_err();
     assert_eq!(err, PayloadError::HeadSha("main".into()));
     assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn actions_jobs_carry_the_workflow_file_that_ran_them() {
+    let fake = server();
+    let mut ci_seed = WorkflowRunSeed::completed(
+        ".github/workflows/ci.yml@refs/pull/8/merge",
+        HEAD,
+        "failure",
+    );
+    ci_seed.event = "pull_request".into();
+    let ci = fake.add_workflow_run(REPO, ci_seed);
+    let evil = fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/evil.yml", HEAD, "success"),
+    );
+    // 150 workflow runs of other commits and this one: pages of 100.
+    for n in 0..150 {
+        let sha = if n % 2 == 0 { HEAD } else { BASE };
+        fake.add_workflow_run(
+            REPO,
+            WorkflowRunSeed::completed(&format!(".github/workflows/n{n}.yml"), sha, "success"),
+        );
+    }
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", HEAD, "failure").in_workflow(ci),
+    );
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", HEAD, "success").in_workflow(evil),
+    );
+    fake.add_check_run(REPO, CheckRunSeed::completed("ci-ok", HEAD, "success"));
+    let mut other = CheckRunSeed::completed("ci-ok", HEAD, "success");
+    other.app_slug = "octoapp".into();
+    other.app_id = 1;
+    fake.add_check_run(REPO, other);
+
+    let gh = client(&fake, fast());
+    let runs = gh.workflow_runs_for_sha(&repo(), HEAD).unwrap();
+    assert_eq!(runs.len(), 77, "every page, this commit only");
+    let checks = gh.commit_checks(&repo(), HEAD).unwrap();
+    let mut origins: Vec<(String, Option<String>)> = checks
+        .results
+        .iter()
+        .map(|r| (r.origin(), r.conclusion.clone()))
+        .collect();
+    origins.sort();
+    assert_eq!(
+        origins,
+        [
+            (
+                ".github/workflows/ci.yml".to_owned(),
+                Some("failure".to_owned())
+            ),
+            (
+                ".github/workflows/evil.yml".to_owned(),
+                Some("success".to_owned())
+            ),
+            ("app `octoapp`".to_owned(), Some("success".to_owned())),
+            (
+                "github-actions outside any workflow job (made through the API)".to_owned(),
+                Some("success".to_owned())
+            ),
+        ]
+    );
+    assert_eq!(checks.workflows_unknown, None);
+    // Jobs are listed only for workflow runs holding an Actions check run.
+    assert_eq!(
+        fake.count("GET", "/repos/octo/widgets/actions/runs/*/jobs"),
+        2
+    );
+}
+
+#[test]
+fn a_token_that_cannot_read_actions_leaves_workflows_unknown_but_still_reads_checks() {
+    let fake = server();
+    let ci = fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/ci.yml", HEAD, "success"),
+    );
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", HEAD, "success").in_workflow(ci),
+    );
+    fake.inject(
+        "GET",
+        "/repos/octo/widgets/actions/runs",
+        Fault::Status(403),
+        1,
+    );
+    let checks = client(&fake, fast()).commit_checks(&repo(), HEAD).unwrap();
+    assert_eq!(checks.results.len(), 1);
+    assert_eq!(checks.results[0].workflow, None);
+    let why = checks.workflows_unknown.unwrap();
+    assert!(why.contains("actions: read"), "{why}");
+}
+
+#[test]
+fn a_same_named_run_of_another_app_is_left_alone_and_ours_is_used() {
+    let fake = server();
+    let mut foreign = CheckRunSeed::completed("tollgate/gate2", HEAD, "success");
+    foreign.app_slug = "octoapp".into();
+    foreign.app_id = 1;
+    let foreign_id = fake.add_check_run(REPO, foreign);
+    let gh = client(&fake, fast());
+    let p = payload(CheckConclusion::Failure, 0);
+    let first = gh.publish_check_run(&repo(), &p).unwrap();
+    assert!(first.created, "another app's run cannot be ours");
+    assert_ne!(first.id.0, foreign_id);
+    // A second publish updates our run, not the other app's.
+    let second = gh.publish_check_run(&repo(), &p).unwrap();
+    assert!(!second.created);
+    assert_eq!(second.id, first.id);
+    let runs = fake.check_runs_named(REPO, "tollgate/gate2");
+    assert_eq!(runs.len(), 2);
+    let foreign = runs.iter().find(|r| r.id == foreign_id).unwrap();
+    assert_eq!(foreign.updates, 0);
+    assert_eq!(foreign.conclusion.as_deref(), Some("success"));
+    let ours = runs.iter().find(|r| r.id == first.id.0).unwrap();
+    assert_eq!(ours.conclusion.as_deref(), Some("failure"));
+    assert_eq!(ours.updates, 1);
+    // A read-only token is still refused (the fallback cue), after trying.
+    let ro = GitHubClient::new(&fake.url(), &Token::new(READ_ONLY_TOKEN).unwrap(), fast()).unwrap();
+    assert!(matches!(
+        ro.publish_check_run(&repo(), &p),
+        Err(GitHubError::Forbidden { .. })
+    ));
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::support::fake_github::{
-    CheckRunSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, READ_ONLY_TOKEN, WRITE_TOKEN,
+    CheckRunSeed, FakeGitHub, Fault, PullRequestSeed, ReviewSeed, WorkflowRunSeed, READ_ONLY_TOKEN,
+    WRITE_TOKEN,
 };
 use serde_json::{json, Value};
 
@@ -495,4 +496,125 @@ fn a_tag_push_is_judged_by_the_release_gate_on_the_tagged_commit() {
         "a tag that is not semver is an input error: {}",
         text(&out)
     );
+}
+
+#[test]
+fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
+    let s = scenario();
+    // The base binds `ci-ok` to ci.yml; the PR adds evil.yml with a job of
+    // that name that always passes, and edits ci.yml too.
+    let bound = POLICY.replace(
+        "required = [\"ci / test\"]",
+        "required = [\"ci / test\", { name = \"ci-ok\", app = \"github-actions\", workflow = \".github/workflows/ci.yml\" }]",
+    );
+    git(&s.repo, &["checkout", "-q", &s.base]);
+    std::fs::create_dir_all(s.repo.join(".github/workflows")).unwrap();
+    std::fs::write(s.repo.join("policies/gate.toml"), &bound).unwrap();
+    std::fs::write(
+        s.repo.join(".github/workflows/ci.yml"),
+        "on: pull_request\njobs:\n  ci-ok:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: cargo test\n",
+    )
+    .unwrap();
+    git(&s.repo, &["add", "-A"]);
+    git(&s.repo, &["commit", "-q", "-m", "base binds ci-ok"]);
+    let base = git(&s.repo, &["rev-parse", "HEAD"]);
+    std::fs::write(
+        s.repo.join(".github/workflows/evil.yml"),
+        "on: pull_request\njobs:\n  ci-ok:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.repo.join(".github/workflows/ci.yml"),
+        "on: pull_request\njobs:\n  ci-ok:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: cargo test --lib\n",
+    )
+    .unwrap();
+    git(&s.repo, &["add", "-A"]);
+    git(
+        &s.repo,
+        &["commit", "-q", "-m", "add a ci-ok that always passes"],
+    );
+    let head = git(&s.repo, &["rev-parse", "HEAD"]);
+    let s = Scenario { base, head, ..s };
+    let fake = &s.fake;
+    fake.add_pull_request(REPO, PullRequestSeed::new(7, "dev", &s.head, &s.base));
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci / test", &s.head, "success"),
+    );
+    fake.add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
+    let ci = fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/ci.yml", &s.head, "failure"),
+    );
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", &s.head, "failure").in_workflow(ci),
+    );
+    let evil = fake.add_workflow_run(
+        REPO,
+        WorkflowRunSeed::completed(".github/workflows/evil.yml", &s.head, "success"),
+    );
+    // Newer than ci.yml's: under a plain name it would decide.
+    fake.add_check_run(
+        REPO,
+        CheckRunSeed::completed("ci-ok", &s.head, "success").in_workflow(evil),
+    );
+
+    let out = run(
+        &s,
+        "pull_request",
+        &pr_payload(&s, "synchronize"),
+        WRITE_TOKEN,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // Workflow commands (`::add-mask::`) may share stdout with the report.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json_text: String = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with('{'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let report: Value = serde_json::from_str(&json_text).unwrap();
+    assert_eq!(report["conclusion"], "fail", "{report}");
+    let rule = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "checks.required[ci-ok]")
+        .unwrap();
+    assert_eq!(rule["status"], "fail");
+    assert_eq!(
+        rule["message"],
+        "`ci-ok` from .github/workflows/ci.yml concluded failure; a `ci-ok` from .github/workflows/evil.yml was ignored"
+    );
+    let notes: Vec<&str> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        notes.contains(&"checks.required[ci-ok]: this pull request changes .github/workflows/ci.yml, which produces it; its result comes from the pull request's own CI definition"),
+        "{notes:?}"
+    );
+    // Every other rule passed: the bound check alone keeps the gate shut,
+    // and the check run on GitHub says why.
+    let failing: Vec<&Value> = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] != "pass")
+        .map(|r| &r["id"])
+        .collect();
+    assert_eq!(failing, [&json!("checks.required[ci-ok]")]);
+    let runs = fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    let shown = format!(
+        "{}{}",
+        runs[0].summary.clone().unwrap_or_default(),
+        runs[0].text.clone().unwrap_or_default()
+    );
+    assert!(shown.contains("evil.yml was ignored"), "{shown}");
 }

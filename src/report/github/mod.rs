@@ -56,8 +56,7 @@ pub(crate) use files::{
 pub use payload::{
     external_identity, CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput,
     CheckRunPayload, CheckRunRequest, CheckRunRequests, CheckRunStatus, Evaluation, PayloadError,
-    Publish,
-    ANNOTATIONS_PER_REQUEST, ANNOTATION_MESSAGE_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS,
+    Publish, ANNOTATIONS_PER_REQUEST, ANNOTATION_MESSAGE_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS,
     CHECK_RUN_TEXT_LIMIT, CHECK_RUN_TITLE_MAX_CHARS,
 };
 

@@ -420,10 +420,7 @@ impl CheckRunPayload {
     /// so that publishing never replaces a newer evaluation with it.
     #[must_use]
     pub fn with_evaluation(mut self, evaluation: Evaluation) -> Self {
-        self.run.external_id = format!(
-            "{}#{evaluation}",
-            external_identity(&self.run.external_id)
-        );
+        self.run.external_id = format!("{}#{evaluation}", external_identity(&self.run.external_id));
         self
     }
 

@@ -3,7 +3,10 @@
 //! A real HTTP server on `127.0.0.1` (random port, its own threads) that keeps
 //! state the way GitHub does: check runs (created, updated, annotations
 //! appended, listed for a ref), commit statuses (and the combined status),
-//! pull requests with their reviews, files and comments, and file contents.
+//! pull requests with their reviews, files and comments, file contents, and
+//! GitHub Actions workflow runs with their jobs (each job a check run filed
+//! under its run's check suite; a check run the Actions app makes through
+//! the API is filed under the commit's first workflow run, as GitHub does).
 //! Routes answer under both the root (`http://127.0.0.1:PORT/repos/…`, like
 //! api.github.com) and `/api/v3` (like GitHub Enterprise Server), so the
 //! client can be pointed at either through `GITHUB_API_URL`.
@@ -25,6 +28,7 @@
 //! ([`FakeGitHub::check_runs`], [`FakeGitHub::statuses`]) and every request
 //! that reached it ([`FakeGitHub::requests`], secrets redacted).
 
+mod actions;
 mod routes;
 mod server;
 mod state;
@@ -35,7 +39,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-pub use state::{CheckRun, StatusRecord};
+pub use state::{CheckRun, StatusRecord, WorkflowRunRecord};
 use state::{FaultRule, State, TokenInfo};
 
 /// The token every fake server accepts with write access (an Actions
@@ -220,9 +224,58 @@ pub struct CheckRunSeed {
     pub app_id: u64,
     /// The app's own reference.
     pub external_id: Option<String>,
+    /// The workflow run (from [`FakeGitHub::add_workflow_run`]) this is a
+    /// job of; `None` for a run an app made through the API.
+    pub workflow_run: Option<u64>,
+}
+
+/// A GitHub Actions workflow run to seed with [`FakeGitHub::add_workflow_run`].
+#[derive(Clone, Debug)]
+pub struct WorkflowRunSeed {
+    /// The workflow's name.
+    pub name: String,
+    /// The workflow file as GitHub reports it (`.github/workflows/ci.yml`,
+    /// maybe with an `@REF` suffix).
+    pub path: String,
+    /// The commit it ran on.
+    pub head_sha: String,
+    /// `pull_request`, `push`, …
+    pub event: String,
+    /// `queued`, `in_progress` or `completed`.
+    pub status: String,
+    /// Conclusion when completed.
+    pub conclusion: Option<String>,
+}
+
+impl WorkflowRunSeed {
+    /// A completed `pull_request` run of the workflow file `path`.
+    pub fn completed(path: &str, head_sha: &str, conclusion: &str) -> Self {
+        let name = path
+            .rsplit('/')
+            .next()
+            .unwrap_or(path)
+            .split('.')
+            .next()
+            .unwrap_or(path);
+        Self {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            head_sha: head_sha.to_owned(),
+            event: "pull_request".to_owned(),
+            status: "completed".to_owned(),
+            conclusion: Some(conclusion.to_owned()),
+        }
+    }
 }
 
 impl CheckRunSeed {
+    /// This run as a job of the workflow run `run_id`.
+    #[must_use]
+    pub fn in_workflow(mut self, run_id: u64) -> Self {
+        self.workflow_run = Some(run_id);
+        self
+    }
+
     /// A completed run by GitHub Actions.
     pub fn completed(name: &str, head_sha: &str, conclusion: &str) -> Self {
         Self {
@@ -233,6 +286,7 @@ impl CheckRunSeed {
             app_slug: ACTIONS_APP_SLUG.to_owned(),
             app_id: ACTIONS_APP_ID,
             external_id: None,
+            workflow_run: None,
         }
     }
 }
@@ -401,6 +455,17 @@ impl FakeGitHub {
         self.shared
             .lock()
             .add_status(repo, sha, state, context, description, None, "ci-bot");
+    }
+
+    /// Seeds a GitHub Actions workflow run; returns its id (for
+    /// [`CheckRunSeed::in_workflow`]).
+    pub fn add_workflow_run(&self, repo: &str, seed: WorkflowRunSeed) -> u64 {
+        self.shared.lock().add_workflow_run(repo, seed)
+    }
+
+    /// Every workflow run of the repository, in creation order.
+    pub fn workflow_runs(&self, repo: &str) -> Vec<WorkflowRunRecord> {
+        self.shared.lock().repo_mut(repo).workflow_runs.clone()
     }
 
     /// Seeds another app's check run; returns its id.

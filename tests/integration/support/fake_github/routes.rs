@@ -7,7 +7,7 @@ use sha2::Digest as _;
 
 use super::state::{
     error, field_error, not_found, now, percent_decode, validation_failed, CheckRun, Incoming,
-    Reply, State, StatusRecord,
+    Reply, State, StatusRecord, WorkflowRunRecord,
 };
 
 const CHECK_RUN: &str = include_str!("examples/check-run.json");
@@ -19,6 +19,8 @@ const STATUS: &str = include_str!("examples/status.json");
 const COMBINED_STATUS: &str = include_str!("examples/combined-commit-status.json");
 const CONTENT_FILE: &str = include_str!("examples/content-file.json");
 const ISSUE_COMMENT: &str = include_str!("examples/issue-comment.json");
+const WORKFLOW_RUN: &str = include_str!("examples/workflow-run.json");
+const JOB: &str = include_str!("examples/job.json");
 
 const DOC_CREATE_RUN: &str = "https://docs.github.com/rest/checks/runs#create-a-check-run";
 const DOC_UPDATE_RUN: &str = "https://docs.github.com/rest/checks/runs#update-a-check-run";
@@ -29,6 +31,10 @@ const DOC_STATUS: &str = "https://docs.github.com/rest/commits/statuses#create-a
 const DOC_PULLS: &str = "https://docs.github.com/rest/pulls/pulls#get-a-pull-request";
 const DOC_CONTENTS: &str = "https://docs.github.com/rest/repos/contents#get-repository-content";
 const DOC_REST: &str = "https://docs.github.com/rest";
+const DOC_LIST_WORKFLOW_RUNS: &str =
+    "https://docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-repository";
+const DOC_LIST_JOBS: &str =
+    "https://docs.github.com/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run";
 
 /// GitHub's byte limit on a check run's `output.summary` and `output.text`.
 pub(crate) const OUTPUT_MAX_BYTES: usize = 65_535;
@@ -131,10 +137,14 @@ impl State {
             ("GET", ["pulls", n, "reviews"]) => self.list_reviews(req, &repo, n),
             ("GET", ["pulls", n, "files"]) => self.list_files(req, &repo, n),
             ("GET", ["issues", n, "comments"]) => self.list_comments(req, &repo, n),
+            ("GET", ["actions", "runs"]) => self.list_workflow_runs(req, &repo),
+            ("GET", ["actions", "runs", id, "jobs"]) => self.list_jobs(req, &repo, id),
             ("GET", ["contents", path @ ..]) if !path.is_empty() => {
                 self.get_contents(req, &repo, &path.join("/"))
             }
-            _ => not_found(DOC_REST),
+            _ => self
+                .route_actions(req, &repo, rest)
+                .unwrap_or_else(|| not_found(DOC_REST)),
         }
     }
 
@@ -168,7 +178,7 @@ impl State {
             "annotations_count": run.annotations.len(),
             "annotations_url": format!("{url}/annotations"),
         });
-        v["check_suite"] = json!({"id": 1});
+        v["check_suite"] = json!({"id": run.check_suite_id});
         v["app"]["id"] = json!(run.app_id);
         v["app"]["slug"] = json!(run.app_slug);
         v["app"]["node_id"] = json!(format!("A_{}", run.app_id));
@@ -479,14 +489,16 @@ impl State {
             return reply;
         }
         let id = self.next_id();
+        let head_sha = map
+            .get("head_sha")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let check_suite_id = self.repo(repo).map_or(0, |r| r.api_suite(app.1, &head_sha));
         let mut run = CheckRun {
             id,
             name: String::new(),
-            head_sha: map
-                .get("head_sha")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_ascii_lowercase(),
+            head_sha,
             external_id: None,
             details_url: None,
             status: "queued".to_owned(),
@@ -499,6 +511,7 @@ impl State {
             annotations: Vec::new(),
             app_slug: app.0.clone(),
             app_id: app.1,
+            check_suite_id,
             updates: 0,
         };
         Self::apply_check_run(&mut run, &map, repo);
@@ -619,6 +632,116 @@ impl State {
         let total = items.len();
         let (page, link) = Self::paginate(req, items);
         let reply = Reply::json(200, &json!({"total_count": total, "check_runs": page}));
+        match link {
+            Some(link) => reply.header("Link", link),
+            None => reply,
+        }
+    }
+
+    // ---- workflow runs and jobs -------------------------------------------
+
+    fn workflow_run_json(req: &Incoming, repo: &str, run: &WorkflowRunRecord) -> Value {
+        let mut v = template(WORKFLOW_RUN);
+        let url = format!("{}/repos/{repo}/actions/runs/{}", req.root, run.id);
+        v["id"] = json!(run.id);
+        v["name"] = json!(run.seed.name);
+        v["node_id"] = json!(format!("WFR_{}", run.id));
+        v["check_suite_id"] = json!(run.check_suite_id);
+        v["check_suite_node_id"] = json!(format!("CS_{}", run.check_suite_id));
+        v["head_sha"] = json!(run.seed.head_sha);
+        v["path"] = json!(run.seed.path);
+        v["display_title"] = json!(run.seed.name);
+        v["event"] = json!(run.seed.event);
+        v["status"] = json!(run.seed.status);
+        v["conclusion"] = json!(run.seed.conclusion);
+        v["run_attempt"] = json!(1);
+        v["url"] = json!(url);
+        v["html_url"] = json!(format!("https://github.com/{repo}/actions/runs/{}", run.id));
+        v["jobs_url"] = json!(format!("{url}/jobs"));
+        v["check_suite_url"] = json!(format!(
+            "{}/repos/{repo}/check-suites/{}",
+            req.root, run.check_suite_id
+        ));
+        v["created_at"] = json!(run.created_at);
+        v["updated_at"] = json!(run.created_at);
+        v["run_started_at"] = json!(run.created_at);
+        v["pull_requests"] = json!([]);
+        v
+    }
+
+    fn list_workflow_runs(&mut self, req: &Incoming, repo: &str) -> Reply {
+        let Some(r) = self.repo(repo) else {
+            return not_found(DOC_LIST_WORKFLOW_RUNS);
+        };
+        let head_sha = req.param("head_sha").map(|s| s.to_ascii_lowercase());
+        let status = req.param("status");
+        // GitHub lists newest first.
+        let items: Vec<Value> = r
+            .workflow_runs
+            .iter()
+            .rev()
+            .filter(|w| head_sha.as_ref().is_none_or(|s| &w.seed.head_sha == s))
+            .filter(|w| status.as_ref().is_none_or(|s| &w.seed.status == s))
+            .map(|w| Self::workflow_run_json(req, repo, w))
+            .collect();
+        let total = items.len();
+        let (page, link) = Self::paginate(req, items);
+        let reply = Reply::json(200, &json!({"total_count": total, "workflow_runs": page}));
+        match link {
+            Some(link) => reply.header("Link", link),
+            None => reply,
+        }
+    }
+
+    fn list_jobs(&mut self, req: &Incoming, repo: &str, id: &str) -> Reply {
+        let filter = req.param("filter").unwrap_or_else(|| "latest".to_owned());
+        if filter != "latest" && filter != "all" {
+            return validation_failed(
+                DOC_LIST_JOBS,
+                &[field_error("WorkflowJob", "filter", "invalid", "")],
+            );
+        }
+        let Some(r) = self.repo(repo) else {
+            return not_found(DOC_LIST_JOBS);
+        };
+        let Some(run) = id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| r.workflow_runs.iter().find(|w| w.id == id))
+        else {
+            return not_found(DOC_LIST_JOBS);
+        };
+        let items: Vec<Value> = r
+            .jobs
+            .iter()
+            .filter(|j| j.run_id == run.id)
+            .filter_map(|j| r.check_runs.iter().find(|c| c.id == j.check_run_id))
+            .map(|c| {
+                let mut v = template(JOB);
+                v["id"] = json!(c.id);
+                v["run_id"] = json!(run.id);
+                v["run_url"] = json!(format!("{}/repos/{repo}/actions/runs/{}", req.root, run.id));
+                v["node_id"] = json!(format!("J_{}", c.id));
+                v["head_sha"] = json!(c.head_sha);
+                v["url"] = json!(format!("{}/repos/{repo}/actions/jobs/{}", req.root, c.id));
+                v["html_url"] = json!(format!(
+                    "https://github.com/{repo}/actions/runs/{}/job/{}",
+                    run.id, c.id
+                ));
+                v["status"] = json!(c.status);
+                v["conclusion"] = json!(c.conclusion);
+                v["started_at"] = json!(c.started_at);
+                v["completed_at"] = json!(c.completed_at);
+                v["name"] = json!(c.name);
+                v["check_run_url"] =
+                    json!(format!("{}/repos/{repo}/check-runs/{}", req.root, c.id));
+                v["workflow_name"] = json!(run.seed.name);
+                v
+            })
+            .collect();
+        let total = items.len();
+        let (page, link) = Self::paginate(req, items);
+        let reply = Reply::json(200, &json!({"total_count": total, "jobs": page}));
         match link {
             Some(link) => reply.header("Link", link),
             None => reply,
@@ -766,7 +889,7 @@ impl State {
         n.parse().ok()
     }
 
-    fn get_pull(&mut self, req: &Incoming, repo: &str, n: &str) -> Reply {
+    pub(crate) fn get_pull(&mut self, req: &Incoming, repo: &str, n: &str) -> Reply {
         let Some(pr) = Self::pull_number(n)
             .and_then(|n| self.repo(repo).and_then(|r| r.pulls.get(&n)))
             .cloned()

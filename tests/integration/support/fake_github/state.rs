@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{
     CheckRunSeed, CommentSeed, Fault, FileSeed, PullRequestSeed, RequestRecord, ReviewSeed,
-    ACTIONS_APP_ID, ACTIONS_APP_SLUG, READ_ONLY_TOKEN, WRITE_TOKEN,
+    WorkflowRunSeed, ACTIONS_APP_ID, ACTIONS_APP_SLUG, READ_ONLY_TOKEN, WRITE_TOKEN,
 };
 
 /// A check run as GitHub stores it.
@@ -44,8 +44,31 @@ pub struct CheckRun {
     pub app_slug: String,
     /// That app's id.
     pub app_id: u64,
+    /// The check suite it is filed under (a workflow run's, for a job).
+    pub check_suite_id: u64,
     /// How many successful updates (`PATCH`) it received.
     pub updates: u32,
+}
+
+/// A GitHub Actions workflow run as GitHub stores it.
+#[derive(Clone, Debug)]
+pub struct WorkflowRunRecord {
+    /// Its id.
+    pub id: u64,
+    /// Its check suite: every job's check run is filed under it.
+    pub check_suite_id: u64,
+    /// What it was seeded with.
+    pub seed: WorkflowRunSeed,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+}
+
+/// A job of a workflow run: made only by Actions, never through the API.
+#[derive(Clone, Debug)]
+pub(crate) struct Job {
+    pub(crate) run_id: u64,
+    /// The job's check run (GitHub gives both the same id).
+    pub(crate) check_run_id: u64,
 }
 
 /// A commit status as GitHub stores it.
@@ -96,6 +119,28 @@ pub(crate) struct Repo {
     pub(crate) comments: BTreeMap<u64, Vec<Comment>>,
     pub(crate) contents: BTreeMap<(String, String), Vec<u8>>,
     pub(crate) refs: HashMap<String, String>,
+    pub(crate) workflow_runs: Vec<WorkflowRunRecord>,
+    pub(crate) jobs: Vec<Job>,
+}
+
+impl Repo {
+    /// The suite GitHub files a check run under that the `app_id` app makes
+    /// through the API on `sha`: for GitHub Actions, the first workflow run
+    /// of that commit (which is why a run's suite proves nothing about the
+    /// job that made it, and only the jobs list does); for any other app,
+    /// its one suite per commit.
+    pub(crate) fn api_suite(&self, app_id: u64, sha: &str) -> u64 {
+        if app_id == ACTIONS_APP_ID {
+            if let Some(first) = self.workflow_runs.iter().find(|w| w.seed.head_sha == sha) {
+                return first.check_suite_id;
+            }
+        }
+        // A stable id per app and commit, away from the fake's other ids.
+        let digest = sha
+            .bytes()
+            .fold(app_id, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        1_000_000 + digest % 1_000_000
+    }
 }
 
 pub(crate) struct TokenInfo {
@@ -120,6 +165,7 @@ pub(crate) struct State {
     pub(crate) faults: Vec<FaultRule>,
     pub(crate) log: Vec<RequestRecord>,
     pub(crate) rate_remaining: u64,
+    pub(crate) artifacts: super::actions::Artifacts,
 }
 
 /// One request, parsed.
@@ -155,7 +201,7 @@ impl Incoming {
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: String,
+    pub(crate) body: Vec<u8>,
     pub(crate) delay: Option<Duration>,
 }
 
@@ -167,7 +213,7 @@ impl Reply {
                 "Content-Type".to_owned(),
                 "application/json; charset=utf-8".to_owned(),
             )],
-            body: body.to_string(),
+            body: body.to_string().into_bytes(),
             delay: None,
         }
     }
@@ -310,6 +356,7 @@ impl State {
             faults: Vec::new(),
             log: Vec::new(),
             rate_remaining: RATE_LIMIT,
+            artifacts: super::actions::Artifacts::default(),
         }
     }
 
@@ -407,10 +454,36 @@ impl State {
         record
     }
 
+    pub(crate) fn add_workflow_run(&mut self, repo: &str, seed: WorkflowRunSeed) -> u64 {
+        let id = self.next_id();
+        let check_suite_id = self.next_id();
+        self.repo_mut(repo).workflow_runs.push(WorkflowRunRecord {
+            id,
+            check_suite_id,
+            seed,
+            created_at: now(),
+        });
+        id
+    }
+
     pub(crate) fn add_check_run(&mut self, repo: &str, seed: CheckRunSeed) -> u64 {
         let id = self.next_id();
         let completed = seed.status == "completed";
-        self.repo_mut(repo).check_runs.push(CheckRun {
+        let r = self.repo_mut(repo);
+        let check_suite_id = match seed.workflow_run {
+            Some(run_id) => {
+                r.jobs.push(Job {
+                    run_id,
+                    check_run_id: id,
+                });
+                r.workflow_runs
+                    .iter()
+                    .find(|w| w.id == run_id)
+                    .map_or(0, |w| w.check_suite_id)
+            }
+            None => r.api_suite(seed.app_id, &seed.head_sha),
+        };
+        r.check_runs.push(CheckRun {
             id,
             name: seed.name,
             head_sha: seed.head_sha,
@@ -426,6 +499,7 @@ impl State {
             annotations: Vec::new(),
             app_slug: seed.app_slug,
             app_id: seed.app_id,
+            check_suite_id,
             updates: 0,
         });
         id
@@ -548,6 +622,9 @@ impl State {
     /// Checks the `Authorization` header (`Bearer T` or `token T`) and the
     /// token's write permission, then routes.
     fn authenticated(&mut self, req: &Incoming) -> Reply {
+        if let Some(reply) = self.storage(req) {
+            return reply;
+        }
         let Some(auth) = req.header("authorization") else {
             return error(
                 401,
