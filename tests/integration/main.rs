@@ -18,6 +18,7 @@ mod evidence_props;
 mod fake_github;
 mod github_client;
 mod github_scenarios;
+mod judge;
 mod overrides;
 mod patch_coverage;
 mod rules;

@@ -68,6 +68,20 @@ impl FakeGitHub {
         }
     }
 
+    /// Marks `login`'s reviews of pull request `pr` dismissed, as GitHub
+    /// rewrites a dismissed review's state.
+    pub fn dismiss_reviews(&self, repo: &str, pr: u64, login: &str) {
+        let mut state = self.shared.lock();
+        if let Some(reviews) = state.repo_mut(repo).reviews.get_mut(&pr) {
+            for review in reviews
+                .iter_mut()
+                .filter(|r| r.seed.login.as_deref() == Some(login))
+            {
+                "DISMISSED".clone_into(&mut review.seed.state);
+            }
+        }
+    }
+
     /// Moves a seeded workflow run to `status` (and `conclusion`), as
     /// GitHub does while it runs and when it completes.
     pub fn set_workflow_run(&self, repo: &str, id: u64, status: &str, conclusion: Option<&str>) {
