@@ -370,7 +370,7 @@ impl Family {
                     field: "[checks] required",
                 },
                 title: Title::Template("Check `{key}` is green"),
-                description: "The latest check run and commit status of that name on the head commit are green; tollgate's own checks never count.",
+                description: "The latest check run and commit status of that name on the head commit are green; an entry bound to an app (and workflow file) counts only check runs from there and names the same-named ones it ignored; tollgate's own checks never count.",
                 evidence: EvidenceKind::Checks,
                 enabled_by: "[checks] required",
                 overridable: true,

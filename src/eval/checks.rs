@@ -65,7 +65,7 @@ fn latest<'a>(results: &[&'a CheckResult], source: CheckSource) -> Option<&'a Ch
         .max_by(|a, b| (a.started_at.as_deref(), a.id).cmp(&(b.started_at.as_deref(), b.id)))
 }
 
-/// `from .github/workflows/ci.yml` / `from app `x``: the required source.
+/// "from .github/workflows/ci.yml" or "from app `x`": the required source.
 fn required_source(check: &RequiredCheck) -> Option<String> {
     match (&check.app, &check.workflow) {
         (_, Some(workflow)) => Some(format!("from {workflow}")),
@@ -177,40 +177,8 @@ pub(super) fn rules(
             ));
             continue;
         }
-        let pending = found.iter().any(|r| !r.completed);
-        let red = found.iter().any(|r| r.completed && !is_green(r, policy));
-        let actual = found
-            .iter()
-            .map(|r| {
-                if r.completed {
-                    r.conclusion
-                        .clone()
-                        .unwrap_or_else(|| "completed".to_owned())
-                } else {
-                    "pending".to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let (status, message, help) = if red {
-            (
-                Status::Fail,
-                format!("{shown} concluded {actual}{ignored}"),
-                Some(format!("fix what makes `{name}` fail and re-run it")),
-            )
-        } else if pending {
-            (
-                if context.dry_run { Status::Unknown } else { Status::Fail },
-                format!("{shown} is still running{ignored}"),
-                Some(format!("re-run this check after `{name}` completes (or make the gate job depend on it)")),
-            )
-        } else {
-            (
-                Status::Pass,
-                format!("{shown} concluded {actual}{ignored}"),
-                None,
-            )
-        };
+        let (status, actual, message, help) = conclude(&found, policy, context, name);
+        let message = format!("{shown} {message}{ignored}");
         out.push(RuleResult::new(
             id,
             title,
@@ -220,6 +188,49 @@ pub(super) fn rules(
             message,
             help,
         ));
+    }
+}
+
+/// Status, actual conclusions, message (after the check's name) and help
+/// for the results that count.
+fn conclude(
+    found: &[&CheckResult],
+    policy: &ChecksPolicy,
+    context: &Context,
+    name: &str,
+) -> (Status, String, String, Option<String>) {
+    let pending = found.iter().any(|r| !r.completed);
+    let red = found.iter().any(|r| r.completed && !is_green(r, policy));
+    let actual = found
+        .iter()
+        .map(|r| {
+            if r.completed {
+                r.conclusion
+                    .clone()
+                    .unwrap_or_else(|| "completed".to_owned())
+            } else {
+                "pending".to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if red {
+        let message = format!("concluded {actual}");
+        let help = Some(format!("fix what makes `{name}` fail and re-run it"));
+        (Status::Fail, actual, message, help)
+    } else if pending {
+        let status = if context.dry_run {
+            Status::Unknown
+        } else {
+            Status::Fail
+        };
+        let help = Some(format!(
+            "re-run this check after `{name}` completes (or make the gate job depend on it)"
+        ));
+        (status, actual, "is still running".to_owned(), help)
+    } else {
+        let message = format!("concluded {actual}");
+        (Status::Pass, actual, message, None)
     }
 }
 
@@ -241,11 +252,11 @@ fn workflow_change_note(
         Some(w) => BTreeSet::from([w.as_str()]),
         None => found.iter().filter_map(|r| r.workflow.as_deref()).collect(),
     };
-    let changed: Vec<&str> = workflows
+    let edited: Vec<&str> = workflows
         .into_iter()
         .filter(|w| changes.touches(w))
         .collect();
-    if changed.is_empty() {
+    if edited.is_empty() {
         return None;
     }
     let (change, whose) = if context.pull_request.is_some() {
@@ -253,8 +264,8 @@ fn workflow_change_note(
     } else {
         ("this change", "the change's")
     };
-    let files = changed.join(", ");
-    let which = if changed.len() == 1 {
+    let files = edited.join(", ");
+    let which = if edited.len() == 1 {
         "which produces it"
     } else {
         "which produce it"

@@ -453,11 +453,10 @@ fn a_tag_push_is_judged_by_the_release_gate_on_the_tagged_commit() {
     );
 }
 
-#[test]
-fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
+/// The base binds `ci-ok` to ci.yml, whose job fails; the pull request
+/// edits ci.yml and adds evil.yml, whose job of the same name passes later.
+fn hostile_ci_ok_scenario() -> Scenario {
     let s = scenario();
-    // The base binds `ci-ok` to ci.yml; the PR adds evil.yml with a job of
-    // that name that always passes, and edits ci.yml too.
     let bound = POLICY.replace(
         "required = [\"ci / test\"]",
         "required = [\"ci / test\", { name = \"ci-ok\", app = \"github-actions\", workflow = \".github/workflows/ci.yml\" }]",
@@ -515,6 +514,13 @@ fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
         CheckRunSeed::completed("ci-ok", &s.head, "success").in_workflow(evil),
     );
 
+    s
+}
+
+#[test]
+fn a_same_named_check_from_a_workflow_the_pr_adds_does_not_hide_a_red_ci() {
+    let s = hostile_ci_ok_scenario();
+    let fake = &s.fake;
     let out = run(
         &s,
         "pull_request",
