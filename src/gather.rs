@@ -1,5 +1,5 @@
 //! Evidence gathering: turns the validated configuration, the gate's policy,
-//! the context and the places evidence comes from into [`eval::Evidence`].
+//! the context and the places evidence comes from into [`eval::Evidence`](crate::eval::Evidence).
 //!
 //! Two places are kept apart on purpose. Evidence files (coverage, audit,
 //! tests, benchmarks) are read from an *evidence root*: the working tree in
