@@ -4,6 +4,12 @@
 //! decide what is judged (docs/github.md). In pull-request events the head
 //! commit is `pull_request.head.sha`: `GITHUB_SHA` there is the merge commit of
 //! `refs/pull/N/merge`, and a check run on it would never show on the PR.
+//!
+//! A `workflow_run` event is the privileged judge's: its payload describes
+//! the run that completed ([`WorkflowRunEvent`]). Only its identifiers are
+//! used (id, workflow file, event, head commit, conclusion): the pull
+//! requests it lists are empty for forks and its branch names are the head
+//! repository's to choose, so what is judged is found through the API.
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +49,8 @@ pub enum Trigger {
         /// Pushed commit.
         sha: String,
     },
+    /// `workflow_run`: another workflow run completed (the judge).
+    WorkflowRun(WorkflowRunEvent),
     /// `workflow_dispatch` or another event judged at `GITHUB_SHA`.
     Other {
         /// The event name.
@@ -60,9 +68,49 @@ impl Trigger {
             Trigger::PullRequest { .. } => ContextKind::PullRequest,
             Trigger::Tag { .. } => ContextKind::Tag,
             Trigger::Push { .. } => ContextKind::Push,
+            Trigger::WorkflowRun(run) => match run.event.as_str() {
+                "pull_request" | "pull_request_target" | "pull_request_review" | "merge_group" => {
+                    ContextKind::PullRequest
+                }
+                event => ContextKind::from_name(event),
+            },
             Trigger::Other { event, .. } => ContextKind::from_name(event),
         }
     }
+}
+
+/// The completed run a `workflow_run` event reports (webhook
+/// `workflow_run.completed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowRunEvent {
+    /// The run's id.
+    pub id: u64,
+    /// The workflow's name.
+    pub name: String,
+    /// The workflow file, e.g. `.github/workflows/tollgate-evidence.yml`.
+    pub path: String,
+    /// The event that started that run (`pull_request`, `push`, ...).
+    pub event: String,
+    /// `completed` (the judge listens for `completed` only), or another.
+    pub status: String,
+    /// `success`, `failure`, `cancelled`, `timed_out`, ...
+    pub conclusion: Option<String>,
+    /// The commit the run built.
+    pub head_sha: String,
+    /// The head branch, as the head repository names it (untrusted).
+    pub head_branch: Option<String>,
+    /// `owner/name` of the head repository (a fork's for fork pull requests).
+    pub head_repository: Option<String>,
+    /// Numbers of the pull requests GitHub lists (empty for forks).
+    pub pull_requests: Vec<u64>,
+    /// Link to the run.
+    pub html_url: Option<String>,
+    /// Attempt (1, or more after a re-run).
+    pub run_attempt: u64,
+    /// When the run was last updated (its completion, for a completed run).
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The repository's default branch, from `repository.default_branch`.
+    pub default_branch: Option<String>,
 }
 
 /// The Actions run environment.
@@ -245,11 +293,57 @@ fn trigger(
                 }),
             }
         }
+        "workflow_run" => workflow_run(payload, path, &text).map(Trigger::WorkflowRun),
         other => Ok(Trigger::Other {
             event: other.to_owned(),
             sha: sha.to_owned(),
         }),
     }
+}
+
+/// The completed run of the `workflow_run` payload at `path`; `text` reads
+/// a required string field.
+fn workflow_run(
+    payload: &Value,
+    path: &Path,
+    text: &dyn Fn(&str) -> Result<String, ContextError>,
+) -> Result<WorkflowRunEvent, ContextError> {
+    let number = |pointer: &str| payload.pointer(pointer).and_then(Value::as_u64);
+    let optional = |pointer: &str| {
+        payload
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Ok(WorkflowRunEvent {
+        id: number("/workflow_run/id").ok_or_else(|| ContextError::Payload {
+            path: path.to_path_buf(),
+            message: "`workflow_run.id` is missing or not a number".to_owned(),
+        })?,
+        name: optional("/workflow_run/name").unwrap_or_default(),
+        path: text("/workflow_run/path")?,
+        event: text("/workflow_run/event")?,
+        status: optional("/workflow_run/status").unwrap_or_default(),
+        conclusion: optional("/workflow_run/conclusion"),
+        head_sha: text("/workflow_run/head_sha")?,
+        head_branch: optional("/workflow_run/head_branch"),
+        head_repository: optional("/workflow_run/head_repository/full_name"),
+        pull_requests: payload
+            .pointer("/workflow_run/pull_requests")
+            .and_then(Value::as_array)
+            .map(|prs| {
+                prs.iter()
+                    .filter_map(|p| p.get("number").and_then(Value::as_u64))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        html_url: optional("/workflow_run/html_url"),
+        run_attempt: number("/workflow_run/run_attempt").unwrap_or(1),
+        updated_at: optional("/workflow_run/updated_at")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
+        default_branch: optional("/repository/default_branch"),
+    })
 }
 
 #[cfg(test)]
@@ -337,6 +431,34 @@ mod tests {
         assert!(
             err.to_string()
                 .contains("`pull_request.head.sha` is missing"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_fork_workflow_run_has_no_pull_requests_and_keeps_the_head_repository() {
+        let payload = r#"{"action":"completed","workflow_run":{"id":30433642,"name":"tollgate-evidence",
+            "path":".github/workflows/tollgate-evidence.yml","event":"pull_request","status":"completed",
+            "conclusion":"success","head_sha":"acb5820ced9479c074f688cc328bf03f341a511d",
+            "head_branch":"main","head_repository":{"full_name":"fork/r"},"pull_requests":[],
+            "html_url":"https://github.com/o/r/actions/runs/30433642","run_attempt":2,
+            "updated_at":"2020-01-22T19:33:08Z"},"repository":{"full_name":"o/r","default_branch":"main"}}"#;
+        let ctx = run("workflow_run", payload).unwrap().unwrap();
+        let Trigger::WorkflowRun(event) = &ctx.trigger else {
+            panic!("{:?}", ctx.trigger);
+        };
+        assert_eq!(event.id, 30_433_642);
+        assert_eq!(event.event, "pull_request");
+        assert_eq!(event.conclusion.as_deref(), Some("success"));
+        assert!(event.pull_requests.is_empty());
+        assert_eq!(event.head_repository.as_deref(), Some("fork/r"));
+        assert_eq!(event.run_attempt, 2);
+        assert_eq!(event.updated_at.map(|t| t.timestamp()), Some(1_579_721_588));
+        assert_eq!(event.default_branch.as_deref(), Some("main"));
+        assert_eq!(ctx.trigger.kind(), ContextKind::PullRequest);
+        let err = run("workflow_run", r#"{"workflow_run":{"id":1}}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("`workflow_run.path` is missing"),
             "{err}"
         );
     }

@@ -8,14 +8,15 @@ use super::policy_change::policy_change_note;
 use super::progress::ShowProgress;
 use super::remote::{self, Remote};
 use super::situation::{self, Situation};
-use super::{overrides, publish};
+use super::{judge, overrides, publish};
 use super::{print_commands, print_out, repo_root, use_color, write_atomic, CheckArgs, RunError};
+use crate::context::{ActionsContext, Trigger};
 use crate::eval::{self, Verdict};
+use crate::exit;
 use crate::gather::{self, Inputs, Roots};
 use crate::github::Token;
 use crate::policy;
 use crate::report;
-use crate::{context::ActionsContext, exit};
 
 pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());
@@ -29,6 +30,14 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         actions.as_ref().map(|a| a.api_url.as_str()),
         repository.as_deref(),
     )?;
+
+    // A `workflow_run` job judges the evidence run's artifact (`judge.rs`).
+    if let Some(actions) = actions.as_ref().filter(|_| args.github) {
+        if let Trigger::WorkflowRun(event) = &actions.trigger {
+            return judge::run(args, &root, actions, event, remote.as_ref(), started_at);
+        }
+    }
+    let evidence_root = args.evidence_dir.clone().unwrap_or_else(|| root.clone());
 
     // What is judged, and the trusted source of its policy.
     let situation = situation::resolve(&root, args, actions, remote.as_ref(), repository)?;
@@ -49,9 +58,9 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         policy: &policy,
         context: &context,
         head: situation.head.as_deref(),
-        // `--evidence-dir` (a privileged judge) would change only `evidence`.
+        // `--evidence-dir`: evidence files from there, everything trusted from the tree.
         roots: Roots {
-            evidence: &root,
+            evidence: &evidence_root,
             repository: &root,
         },
         // In a pull request the working tree is the change's own: document

@@ -3,6 +3,7 @@
 
 mod check;
 mod inspect;
+mod judge;
 mod output;
 mod overrides;
 mod policy_change;
@@ -27,7 +28,6 @@ use crate::github::GitHubError;
 use crate::overrides::OverrideError;
 use crate::policy::{self, Diagnostics, FileSource, WorkingTree};
 use crate::report::github::ActionsFileError;
-use crate::report::saved::SavedReportError;
 use crate::report::Format;
 
 pub(crate) use output::{print_commands, print_out};
@@ -54,17 +54,6 @@ pub enum Commands {
     /// Signed override and sign-off documents: sign, verify, print as a comment.
     #[command(subcommand)]
     Override(OverrideCommand),
-    /// Post a saved JSON report as the check run (from a `workflow_run` job).
-    Publish {
-        /// The report written by `tollgate check --format json --output FILE`.
-        report: PathBuf,
-        /// GitHub token with `checks: write` (default: `GITHUB_TOKEN`); never printed.
-        #[arg(long, value_name = "TOKEN")]
-        token: Option<String>,
-        /// Refuse a report judged by any other policy than the one with this SHA-256.
-        #[arg(long, value_name = "HEX")]
-        policy_sha256: Option<String>,
-    },
 }
 
 /// `tollgate policy ...`
@@ -183,6 +172,13 @@ pub struct CheckArgs {
     /// Never write to GitHub; rules needing unreachable data are `unknown`.
     #[arg(long)]
     pub dry_run: bool,
+    /// Read the configured evidence files from DIR instead of the working
+    /// tree. In a `workflow_run` job with `--github` this is the privileged
+    /// judge: tollgate downloads the evidence run's artifact into DIR
+    /// (created; must be empty), keeping only the configured evidence files,
+    /// and judges every pull request of the head commit (docs/github.md).
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<PathBuf>,
 }
 
 /// `tollgate inspect` options.
@@ -226,15 +222,6 @@ pub enum RunError {
     /// An override or sign-off document, or `allowed_signers`, breaks its format.
     #[error(transparent)]
     Override(#[from] OverrideError),
-    /// A saved report that cannot be published.
-    #[error("{}: {source}", path.display())]
-    SavedReport {
-        /// The report file.
-        path: PathBuf,
-        /// Why it was refused.
-        #[source]
-        source: SavedReportError,
-    },
     /// A file the command needs could not be read.
     #[error("{}: cannot read: {source}", path.display())]
     Read {
@@ -271,14 +258,13 @@ pub enum RunError {
     /// The verdict cannot become a check run GitHub would accept.
     #[error("cannot post the check run: {0}")]
     Payload(#[from] crate::report::github::PayloadError),
-    /// A saved report cannot become a check run GitHub would accept.
-    #[error("{}: cannot post the check run: {source}", path.display())]
-    UnpostableReport {
-        /// The saved report.
+    /// The evidence directory cannot be used.
+    #[error("{}: {reason}", path.display())]
+    EvidenceDir {
+        /// The directory.
         path: PathBuf,
-        /// What GitHub would refuse.
-        #[source]
-        source: crate::report::github::PayloadError,
+        /// Why.
+        reason: String,
     },
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
@@ -340,11 +326,6 @@ pub fn run(cli: Cli) -> u8 {
             gate: &gate,
             config: &config,
         }),
-        Commands::Publish {
-            report,
-            token,
-            policy_sha256,
-        } => publish::publish(&report, token.as_deref(), policy_sha256.as_deref()),
     };
     match result {
         Ok(code) => code,

@@ -1,17 +1,15 @@
 //! Reporting to GitHub: `check --github` (check run, step summary, outputs,
-//! with the workflow-command fallback for read-only tokens) and `publish`
-//! (the privileged half of the fork-safe pattern: a saved report posted from
-//! a `workflow_run` job).
+//! with the workflow-command fallback for read-only tokens). The privileged
+//! judge posts through [`super::judge`] instead: it never falls back.
 
 use std::path::{Path, PathBuf};
 
-use super::remote::{self, Remote};
+use super::remote::Remote;
 use super::{print_commands, write_atomic, RunError};
 use crate::context::ActionsContext;
 use crate::eval::Verdict;
-use crate::exit;
 use crate::github::GitHubError;
-use crate::report::{self, github as gh, saved};
+use crate::report::{self, github as gh};
 
 /// Where the JSON report goes when `--output` did not ask for JSON: beside
 /// the runner's temporary files, so `$GITHUB_OUTPUT`'s `report` can name it.
@@ -106,84 +104,4 @@ fn post(
         }
         Err(e) => Posting::Failed(e),
     }
-}
-
-/// `tollgate publish REPORT.json`.
-pub(super) fn publish(
-    report_path: &Path,
-    token: Option<&str>,
-    policy_sha256: Option<&str>,
-) -> Result<u8, RunError> {
-    let verdict =
-        saved::read_saved_report(report_path).map_err(|source| RunError::SavedReport {
-            path: report_path.to_path_buf(),
-            source,
-        })?;
-    let var = |name: &str| std::env::var(name).ok();
-    let event = var("GITHUB_EVENT_NAME").unwrap_or_default();
-    if event != "workflow_run" {
-        return Err(RunError::Usage(format!(
-            "publish runs in a `workflow_run` job (this is `{}`): it posts the report of the run that triggered it",
-            if event.is_empty() { "not GitHub Actions" } else { &event }
-        )));
-    }
-    let payload_path = var("GITHUB_EVENT_PATH")
-        .ok_or_else(|| RunError::Usage("GITHUB_EVENT_PATH is not set".to_owned()))?;
-    let payload: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&payload_path)
-            .map_err(RunError::read(Path::new(&payload_path)))?,
-    )
-    .map_err(|e| RunError::Usage(format!("{payload_path}: line {}: {e}", e.line())))?;
-    let target = saved::PublishTarget::from_workflow_run(&payload).map_err(|source| {
-        RunError::SavedReport {
-            path: PathBuf::from(&payload_path),
-            source,
-        }
-    })?;
-    saved::verify_for_publish(&verdict, &target, policy_sha256).map_err(|e| {
-        RunError::Usage(format!(
-            "{}: refusing to publish: {e}",
-            report_path.display()
-        ))
-    })?;
-    let token = remote::token(token)?;
-    if let Some(token) = &token {
-        if let Some(mask) = gh::add_mask(token.expose_secret()) {
-            print_commands(&format!("{mask}\n"));
-        }
-    }
-    let remote = remote::connect(
-        token.as_ref(),
-        var("GITHUB_API_URL").as_deref(),
-        Some(&target.repository),
-    )?
-    .ok_or_else(|| {
-        RunError::Usage(
-            "publish needs a token with checks: write (GITHUB_TOKEN or --token)".to_owned(),
-        )
-    })?;
-    // The payload is on the verdict's commit, which `verify_for_publish`
-    // has just checked is the producing run's head.
-    let payload = gh::check_run(&verdict)
-        .map_err(|source| RunError::UnpostableReport {
-            path: report_path.to_path_buf(),
-            source,
-        })?
-        .with_details_url(target.details_url.clone())
-        .with_times(None, Some(chrono::Utc::now()));
-    remote.client.publish_check_run(&remote.repo, &payload)?;
-    if let Some(summary) = var("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
-        gh::append_step_summary(Path::new(&summary), &verdict)?;
-    }
-    eprintln!(
-        "published {} ({}) on {}",
-        payload.name(),
-        payload.conclusion().as_str(),
-        payload.head_sha()
-    );
-    Ok(if verdict.passed() {
-        exit::PASSED
-    } else {
-        exit::FAILED
-    })
 }

@@ -111,26 +111,21 @@ pub(super) fn resolve<'r>(
             context.kind = trigger.kind();
             context.commit = Some(sha.clone());
         }
+        // The judge resolves what a `workflow_run` judges itself (`judge.rs`);
+        // without `--evidence-dir` it is judged like any other event.
+        Some(Trigger::WorkflowRun(run)) => {
+            context.kind = ContextKind::from_name("workflow_run");
+            context.commit = Some(run.head_sha.clone());
+        }
     }
     // A pull request cannot lower its own bar: its policy comes from the base commit.
     let trusted: Box<dyn FileSource + 'r> = match pr_base {
         None => Box::new(WorkingTree::new(root)),
-        Some(base) if git::has_commit(root, &base) => Box::new(GitRevision { repo: root.to_path_buf(), rev: base }),
-        Some(base) => match remote {
-            Some(remote) => {
-                notes.push(format!("policy read from base commit {base} through the GitHub contents API (not in the local clone)"));
-                Box::new(UnderPrefix {
-                    prefix: git::repository_prefix(root).unwrap_or_default(),
-                    inner: ContentsAt { remote, rev: base },
-                })
-            }
-            None => {
-                return Err(RunError::Usage(format!(
-                    "the pull request's base commit {base} is not in the local clone and no GitHub token is available, \
-                     so the trusted policy cannot be read; check out with history (actions/checkout fetch-depth: 0) or set GITHUB_TOKEN"
-                )))
-            }
-        },
+        Some(base) => {
+            let (source, note) = trusted_at(root, &base, remote)?;
+            notes.extend(note);
+            source
+        }
     };
     Ok(Situation {
         context,
@@ -183,6 +178,42 @@ fn top_level_path(prefix: &str, path: &Path) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+/// The files of commit `rev` as a trusted source: from the local clone when
+/// it has the commit, else through the contents API (with a note saying so).
+pub(super) fn trusted_at<'r>(
+    root: &Path,
+    rev: &str,
+    remote: Option<&'r Remote>,
+) -> Result<(Box<dyn FileSource + 'r>, Option<String>), RunError> {
+    if git::has_commit(root, rev) {
+        return Ok((
+            Box::new(GitRevision {
+                repo: root.to_path_buf(),
+                rev: rev.to_owned(),
+            }),
+            None,
+        ));
+    }
+    match remote {
+        Some(remote) => Ok((
+            Box::new(UnderPrefix {
+                prefix: git::repository_prefix(root).unwrap_or_default(),
+                inner: ContentsAt {
+                    remote,
+                    rev: rev.to_owned(),
+                },
+            }),
+            Some(format!(
+                "policy read from base commit {rev} through the GitHub contents API (not in the local clone)"
+            )),
+        )),
+        None => Err(RunError::Usage(format!(
+            "the pull request's base commit {rev} is not in the local clone and no GitHub token is available, \
+             so the trusted policy cannot be read; check out with history (actions/checkout fetch-depth: 0) or set GITHUB_TOKEN"
+        ))),
+    }
 }
 
 /// Picks the gate: `--gate`, else the tag's gate, else by event.

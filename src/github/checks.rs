@@ -1,17 +1,17 @@
 //! Publishing a check run (docs/github.md): sending the requests a
 //! [`CheckRunPayload`] yields, as they are.
 //!
-//! One run per name and commit, ever: a re-run finds the existing run by
-//! name on the head sha and updates it. Creation is the one request that is
-//! not safe to repeat (GitHub may have created the run behind a 5xx or a
-//! timeout), so after any transient failure of the POST we list the runs for
-//! the sha again and adopt the run if it is there before trying again.
-//! Annotations go 50 per request: the first request carries up to 50, each
-//! further PATCH appends 50 more; a PATCH that failed transiently is checked
-//! against the run's `annotations_count` before it is re-sent, so a write
-//! that happened behind a 5xx is not appended twice. On a re-run,
-//! annotations the run already holds are not sent again (GitHub appends and
-//! cannot delete, so they would show twice).
+//! A re-run finds tollgate's newest run of that name on the head sha and
+//! updates it, so a commit does not collect one run per evaluation. Three
+//! cases start a fresh run instead, which GitHub then shows (and branch
+//! protection judges) in place of the old one:
+//!
+//! - the old run holds annotations the new evaluation no longer has: GitHub
+//!   appends annotations and cannot delete them, so updating would leave
+//!   stale ones behind;
+//! - the old run is `completed` and the new one is `in_progress` (the judge
+//!   is waiting again, say for a re-run of a required check);
+//! - never the other way round: an `in_progress` run is completed in place.
 //!
 //! A same-named run made by another app (a workflow job called
 //! `tollgate/gate2`, another GitHub App) cannot be updated by us: GitHub
@@ -21,6 +21,20 @@
 //! or a new run, is used instead. A token that can write no check run at all
 //! is refused the POST too, and that is the [`GitHubError::Forbidden`] the
 //! caller sees.
+//!
+//! An evaluation recorded in the external id ([`Evaluation`]) is compared
+//! with the newest run's: an older one is not published at all, so a
+//! re-run of an old judge job cannot overwrite what a newer one posted.
+//!
+//! Creation is the one request that is not safe to repeat (GitHub may have
+//! created the run behind a 5xx or a timeout), so after any transient
+//! failure of the POST we list the runs for the sha again and adopt a run
+//! newer than any we started from, before trying again. Annotations go 50
+//! per request: the first request carries up to 50, each further PATCH
+//! appends 50 more; a PATCH that failed transiently is checked against the
+//! run's `annotations_count` before it is re-sent, so a write that happened
+//! behind a 5xx is not appended twice. On an update, annotations the run
+//! already holds are not sent again.
 //!
 //! Nothing here cuts or rebuilds a field: the payload already fits GitHub's
 //! limits (`report::github::payload` owns them), and the bodies are its own
@@ -32,12 +46,16 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::GitHubError;
+use super::models::CheckStatus;
 use super::models::{CheckRunId, CheckRunInfo, RepoRef, WireCheckRun};
 use super::retry::Transient;
 use super::transport::{
     encode, operation, parse_json, unexpected, Attempt, Budget, Method, Transport,
 };
-use crate::report::github::{CheckAnnotation, CheckRunPayload, CheckRunRequest, Publish};
+use crate::report::github::{
+    external_identity, CheckAnnotation, CheckRunPayload, CheckRunRequest, CheckRunStatus,
+    Evaluation, Publish,
+};
 
 /// The check run after publishing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +73,12 @@ pub struct PublishedCheckRun {
     pub annotations_already_present: usize,
     /// Requests sent (for logs and tests).
     pub requests: u32,
+    /// The earlier run this one replaced with a fresh run (its annotations
+    /// went stale, or it was completed and this one is `in_progress`).
+    pub replaced: Option<CheckRunId>,
+    /// Nothing was sent: the newest run already holds this newer
+    /// evaluation ([`PublishedCheckRun::id`] is that run).
+    pub kept_newer: Option<Evaluation>,
 }
 
 /// An annotation as GitHub lists it back (only what identifies it; absent
@@ -98,6 +122,28 @@ fn stored_key(a: StoredAnnotation) -> AnnotationKey {
         a.message.unwrap_or_default(),
         a.title.unwrap_or_default(),
     )
+}
+
+/// Whether `stored` holds an annotation that `wanted` does not (as a
+/// multiset): updating would leave it behind. A stored entry we cannot read
+/// counts as stale.
+fn has_stale(wanted: &[CheckAnnotation], stored: &[Value]) -> bool {
+    let mut want: HashMap<AnnotationKey, usize> = HashMap::new();
+    for a in wanted {
+        *want.entry(key(a)).or_default() += 1;
+    }
+    stored.iter().any(|a| {
+        match serde_json::from_value::<StoredAnnotation>(a.clone()).map(stored_key) {
+            Ok(k) => match want.get_mut(&k) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            },
+            Err(_) => true,
+        }
+    })
 }
 
 /// `wanted` minus what `stored` already holds (as a multiset: an
@@ -179,13 +225,16 @@ impl Transport {
             .collect()
     }
 
-    /// The run to update: ours by external id if any matches, else the
-    /// newest with the name; never one of `refused`'s.
+    /// The run to update: ours by external id (whichever evaluation it
+    /// holds) if any matches, else the newest with the name; with
+    /// `newer_than`, only runs created after that one (adopting a POST that
+    /// went through behind a failure); never one of `refused`'s.
     async fn find_existing(
         &self,
         budget: &mut Budget,
         repo: &RepoRef,
         payload: &CheckRunPayload,
+        newer_than: Option<CheckRunId>,
         refused: &Refused,
     ) -> Result<Option<CheckRunInfo>, GitHubError> {
         let runs = self
@@ -193,9 +242,11 @@ impl Transport {
             .await?;
         let named = runs
             .into_iter()
-            .filter(|r| r.name == payload.name() && !refused.covers(r));
-        let (mine, others): (Vec<_>, Vec<_>) =
-            named.partition(|r| r.external_id.as_deref() == Some(payload.external_id()));
+            .filter(|r| r.name == payload.name() && !refused.covers(r))
+            .filter(|r| newer_than.is_none_or(|old| r.id > old));
+        let (mine, others): (Vec<_>, Vec<_>) = named.partition(|r| {
+            r.external_id.as_deref().map(external_identity) == Some(payload.identity())
+        });
         let pick = |v: Vec<CheckRunInfo>| v.into_iter().max_by_key(|r| r.id);
         Ok(pick(mine).or_else(|| pick(others)))
     }
@@ -211,23 +262,56 @@ impl Transport {
         let mut refused = Refused::default();
         loop {
             let existing = self
-                .find_existing(&mut budget, repo, payload, &refused)
+                .find_existing(&mut budget, repo, payload, None, &refused)
                 .await?;
-            let to_send = match &existing {
-                Some(run) if run.annotations_count > 0 && !wanted.is_empty() => {
-                    let stored = self.list_annotations(&mut budget, repo, run.id).await?;
-                    not_yet_stored(wanted, stored)
+            if let Some(run) = &existing {
+                let theirs = run
+                    .external_id
+                    .as_deref()
+                    .and_then(Evaluation::from_external_id);
+                if let (Some(theirs), Some(ours)) = (theirs, payload.evaluation()) {
+                    if theirs > ours {
+                        return Ok(PublishedCheckRun {
+                            id: run.id,
+                            html_url: run.html_url.clone(),
+                            created: false,
+                            annotations_sent: 0,
+                            annotations_already_present: 0,
+                            requests: budget.attempts,
+                            replaced: None,
+                            kept_newer: Some(theirs),
+                        });
+                    }
                 }
-                _ => wanted.to_vec(),
+            }
+            // Update the run, or start a fresh one (see the module documentation).
+            let (update, to_send) = match existing {
+                None => (None, wanted.to_vec()),
+                Some(run)
+                    if run.status == CheckStatus::Completed
+                        && payload.status() == CheckRunStatus::InProgress =>
+                {
+                    (Some((run, true)), wanted.to_vec())
+                }
+                Some(run) if run.annotations_count > 0 => {
+                    let stored = self.list_annotations(&mut budget, repo, run.id).await?;
+                    if has_stale(wanted, &stored) {
+                        (Some((run, true)), wanted.to_vec())
+                    } else {
+                        let to_send = not_yet_stored(wanted, stored);
+                        (Some((run, false)), to_send)
+                    }
+                }
+                Some(run) => (Some((run, false)), wanted.to_vec()),
             };
-            let publish = if existing.is_some() {
-                Publish::Update
-            } else {
-                Publish::Create
+            let (publish, replaced) = match &update {
+                Some((_, false)) => (Publish::Update, None),
+                Some((run, true)) => (Publish::Create, Some(run.id)),
+                None => (Publish::Create, None),
             };
             let requests = payload.requests(&to_send, publish);
-            let (mut run, created) = match existing {
-                Some(run) => match self
+            let (mut run, created) = match update {
+                Some((run, false)) => match self
                     .patch_run(&mut budget, repo, &run, &requests.first)
                     .await
                 {
@@ -239,9 +323,16 @@ impl Transport {
                     }
                     Err(e) => return Err(e),
                 },
-                None => {
-                    self.create_run(&mut budget, repo, payload, &requests.first, &refused)
-                        .await?
+                _ => {
+                    self.create_run(
+                        &mut budget,
+                        repo,
+                        payload,
+                        &requests.first,
+                        replaced,
+                        &refused,
+                    )
+                    .await?
                 }
             };
             for append in &requests.appends {
@@ -254,6 +345,8 @@ impl Transport {
                 annotations_sent: to_send.len(),
                 annotations_already_present: wanted.len() - to_send.len(),
                 requests: budget.attempts,
+                replaced,
+                kept_newer: None,
             });
         }
     }
@@ -274,13 +367,15 @@ impl Transport {
     }
 
     /// POSTs a new run; after a transient failure, adopts the run if the
-    /// POST did create it, else tries again. Returns `(run, created)`.
+    /// POST did create it (a run newer than `replacing`, the run this one
+    /// replaces), else tries again. Returns `(run, created)`.
     async fn create_run(
         &self,
         budget: &mut Budget,
         repo: &RepoRef,
         payload: &CheckRunPayload,
         body: &CheckRunRequest<'_>,
+        replacing: Option<CheckRunId>,
         refused: &Refused,
     ) -> Result<(CheckRunInfo, bool), GitHubError> {
         let uri = format!("/repos/{repo}/check-runs");
@@ -298,7 +393,11 @@ impl Transport {
             // The POST may have been carried out behind the failure: look
             // before sending it again, and also when giving up, so that a
             // created run is not reported as a failure.
-            match self.find_existing(budget, repo, payload, refused).await {
+            let newer_than = replacing.or(Some(CheckRunId(0)));
+            match self
+                .find_existing(budget, repo, payload, newer_than, refused)
+                .await
+            {
                 Ok(Some(run)) => return Ok((run, true)),
                 Ok(None) => waited?,
                 Err(lookup) => return Err(waited.err().unwrap_or(lookup)),

@@ -220,6 +220,8 @@ mod tests {
             conclusion: Some(Conclusion::Success),
             run_attempt: Some(1),
             html_url: None,
+            created_at: None,
+            updated_at: None,
         };
         let job = |id| WorkflowJob {
             id,

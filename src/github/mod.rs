@@ -2,7 +2,9 @@
 //!
 //! [`GitHubClient`] reads what the evaluator needs (pull request, reviews,
 //! changed files, other checks and statuses, comments, file contents at a
-//! commit) and publishes the verdict as a check run that is never
+//! commit), what the privileged judge needs (workflow runs, artifacts and
+//! their zips, open pull requests; [`artifact`] unpacks a zip as hostile
+//! input) and publishes the verdict as a check run that is never
 //! duplicated ([`GitHubClient::publish_check_run`]). What it publishes is a
 //! [`CheckRunPayload`], built by `report::github`, which owns GitHub's
 //! limits; this module sends the payload's requests as they are. It is
@@ -55,6 +57,8 @@
 //! # }
 //! ```
 
+mod actions;
+pub mod artifact;
 mod checks;
 mod error;
 mod evidence;
@@ -67,6 +71,7 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use actions::Artifact;
 pub use checks::PublishedCheckRun;
 pub use error::GitHubError;
 pub use evidence::{commit_checks, review_evidence};

@@ -333,6 +333,10 @@ pub struct WorkflowRun {
     pub run_attempt: Option<u64>,
     /// Link to it on github.com.
     pub html_url: Option<String>,
+    /// When it was created (the newest run of a workflow is the one to use).
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it was last updated.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// One job of a workflow run. Jobs are made only by GitHub Actions itself,
@@ -622,6 +626,8 @@ pub(crate) struct WireWorkflowRun {
     conclusion: Option<String>,
     run_attempt: Option<u64>,
     html_url: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
 }
 
 impl From<WireWorkflowRun> for WorkflowRun {
@@ -637,6 +643,8 @@ impl From<WireWorkflowRun> for WorkflowRun {
             conclusion: w.conclusion.as_deref().map(Conclusion::parse),
             run_attempt: w.run_attempt,
             html_url: w.html_url,
+            created_at: timestamp(w.created_at.as_deref()),
+            updated_at: timestamp(w.updated_at.as_deref()),
         }
     }
 }

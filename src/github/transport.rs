@@ -200,39 +200,94 @@ impl Transport {
                 body: text,
             });
         }
-        let parsed: Option<ErrorBody> = serde_json::from_str(&text).ok();
-        let message = parsed
-            .as_ref()
-            .and_then(|b| b.message.clone())
-            .unwrap_or_else(|| {
-                let t = text.trim();
-                if t.is_empty() || t.len() > 200 || t.starts_with('<') {
-                    http::StatusCode::from_u16(status)
-                        .ok()
-                        .and_then(|s| s.canonical_reason())
-                        .unwrap_or("error")
-                        .to_owned()
-                } else {
-                    t.to_owned()
+        failure(operation, status, &headers, &text)
+    }
+
+    /// One GET whose body is bytes (an artifact's zip), redirects followed,
+    /// refused once it grows past `max_bytes` (counted as it streams in,
+    /// not taken from `Content-Length`). octocrab's redirect layer drops
+    /// `Authorization` when a redirect leaves the API's origin, so the
+    /// token never reaches the storage host a download redirects to.
+    pub(crate) async fn attempt_bytes(&self, uri: &str, max_bytes: u64) -> BytesAttempt {
+        use http_body_util::BodyExt as _;
+        let operation = operation(Method::Get, uri);
+        // A download is allowed several attempt timeouts: it is one large body.
+        let limit = self.policy.attempt_timeout.saturating_mul(4);
+        let too_large = || {
+            unexpected(
+                &operation,
+                &format!("the download is larger than {max_bytes} bytes"),
+            )
+        };
+        let send = async {
+            let response = self.octocrab._get(uri).await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            if !(200..300).contains(&status) {
+                let text = self
+                    .octocrab
+                    .body_to_string(response)
+                    .await
+                    .unwrap_or_default();
+                return Ok::<_, octocrab::Error>(Err(failure(
+                    operation.clone(),
+                    status,
+                    &headers,
+                    &text,
+                )));
+            }
+            let declared = headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > max_bytes) {
+                return Ok(Err(Attempt::Failed(too_large())));
+            }
+            let mut body = response.into_body();
+            let mut bytes = Vec::new();
+            while let Some(frame) = body.frame().await {
+                if let Ok(data) = frame?.into_data() {
+                    if bytes.len() as u64 + data.len() as u64 > max_bytes {
+                        return Ok(Err(Attempt::Failed(too_large())));
+                    }
+                    bytes.extend_from_slice(&data);
                 }
-            });
-        if let Some(transient) =
-            classify(status, &headers, &message, chrono::Utc::now().timestamp())
-        {
-            return Attempt::Transient(transient);
+            }
+            Ok(Ok(bytes))
+        };
+        match tokio::time::timeout(limit, send).await {
+            Err(_) => BytesAttempt::Other(Attempt::Transient(Transient::plain(format!(
+                "no complete response within {limit:?}"
+            )))),
+            Ok(Err(e)) => BytesAttempt::Other(transport_error(&operation, &e)),
+            Ok(Ok(Err(other))) => BytesAttempt::Other(other),
+            Ok(Ok(Ok(bytes))) => BytesAttempt::Done(bytes),
         }
-        let errors = parsed.map(|b| b.errors).unwrap_or_default();
-        Attempt::Failed(match status {
-            401 => GitHubError::Unauthorized { operation, message },
-            403 => GitHubError::Forbidden { operation, message },
-            404 => GitHubError::NotFound { operation },
-            _ => GitHubError::Rejected {
-                operation,
-                status,
-                message,
-                errors: errors.iter().map(describe_error).collect(),
-            },
-        })
+    }
+
+    /// GETs bytes (see [`Self::attempt_bytes`]), retrying transient failures.
+    pub(crate) async fn get_bytes(
+        &self,
+        budget: &mut Budget,
+        uri: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, GitHubError> {
+        let mut retry = 0;
+        loop {
+            budget.attempts += 1;
+            match self.attempt_bytes(uri, max_bytes).await {
+                BytesAttempt::Done(bytes) => return Ok(bytes),
+                BytesAttempt::Other(Attempt::Done(_)) => {
+                    return Err(unexpected(&operation(Method::Get, uri), "no body"))
+                }
+                BytesAttempt::Other(Attempt::Failed(e)) => return Err(e),
+                BytesAttempt::Other(Attempt::Transient(t)) => {
+                    self.wait_for_retry(budget, retry, &operation(Method::Get, uri), &t)
+                        .await?;
+                    retry += 1;
+                }
+            }
+        }
     }
 
     /// Waits before retry number `retry`, or says why not (count or time
@@ -367,6 +422,49 @@ impl Transport {
             ))
         }
     }
+}
+
+/// The result of one [`Transport::attempt_bytes`].
+pub(crate) enum BytesAttempt {
+    Done(Vec<u8>),
+    /// A failure, transient or not.
+    Other(Attempt),
+}
+
+/// A non-2xx answer as an [`Attempt`]: transient (5xx, rate limits) or a
+/// typed failure.
+fn failure(operation: String, status: u16, headers: &HeaderMap, text: &str) -> Attempt {
+    let parsed: Option<ErrorBody> = serde_json::from_str(text).ok();
+    let message = parsed
+        .as_ref()
+        .and_then(|b| b.message.clone())
+        .unwrap_or_else(|| {
+            let t = text.trim();
+            if t.is_empty() || t.len() > 200 || t.starts_with('<') {
+                http::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("error")
+                    .to_owned()
+            } else {
+                t.to_owned()
+            }
+        });
+    if let Some(transient) = classify(status, headers, &message, chrono::Utc::now().timestamp()) {
+        return Attempt::Transient(transient);
+    }
+    let errors = parsed.map(|b| b.errors).unwrap_or_default();
+    Attempt::Failed(match status {
+        401 => GitHubError::Unauthorized { operation, message },
+        403 => GitHubError::Forbidden { operation, message },
+        404 => GitHubError::NotFound { operation },
+        _ => GitHubError::Rejected {
+            operation,
+            status,
+            message,
+            errors: errors.iter().map(describe_error).collect(),
+        },
+    })
 }
 
 fn transport_error(operation: &str, e: &octocrab::Error) -> Attempt {

@@ -51,12 +51,18 @@ pub struct Config {
     pub tag_pattern: TagPattern,
     /// Default evidence locations.
     pub evidence: EvidencePaths,
+    /// `[github] evidence_workflow`: the workflow file whose run uploads the
+    /// evidence a privileged judge downloads (docs/github.md).
+    pub evidence_workflow: String,
     /// Whether the file existed (false: all defaults).
     pub found: bool,
     /// The gates `[gates]` names, with where each is written, so that
     /// [`Config::check_gates`] can point at the one whose policy is missing.
     written_gates: Vec<WrittenGate>,
 }
+
+/// The default `[github] evidence_workflow`.
+pub const DEFAULT_EVIDENCE_WORKFLOW: &str = ".github/workflows/tollgate-evidence.yml";
 
 /// One gate named in `[gates]` and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +186,7 @@ impl Default for Config {
             },
             tag_pattern: TagPattern::default(),
             evidence: EvidencePaths::default(),
+            evidence_workflow: DEFAULT_EVIDENCE_WORKFLOW.to_owned(),
             found: false,
             written_gates: Vec::new(),
         }
@@ -248,6 +255,19 @@ pub fn load_config(
         }),
     };
     let evidence = raw.evidence.unwrap_or_default();
+    let evidence_workflow = match raw.github.and_then(|g| g.evidence_workflow) {
+        None => DEFAULT_EVIDENCE_WORKFLOW.to_owned(),
+        Some(w) if w.get_ref().starts_with(".github/workflows/") && !w.get_ref().contains("..") => {
+            w.into_inner()
+        }
+        Some(w) => {
+            sink.at(
+                span(&w),
+                "the evidence workflow is a path such as `.github/workflows/tollgate-evidence.yml`",
+            );
+            DEFAULT_EVIDENCE_WORKFLOW.to_owned()
+        }
+    };
     let config = Config {
         policy_dir: raw
             .policy_dir
@@ -262,6 +282,7 @@ pub fn load_config(
             bench_baseline: evidence.bench_baseline,
             tests: evidence.tests.unwrap_or_default(),
         },
+        evidence_workflow,
         found: true,
         written_gates,
     };

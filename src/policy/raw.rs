@@ -183,6 +183,12 @@ pub(crate) struct RawConfig {
     pub gates: Option<RawGates>,
     pub release: Option<RawConfigRelease>,
     pub evidence: Option<RawEvidence>,
+    pub github: Option<RawConfigGitHub>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct RawConfigGitHub {
+    pub evidence_workflow: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

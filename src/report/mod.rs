@@ -2,15 +2,12 @@
 //! never read policy files or evidence (docs/architecture.md).
 //!
 //! [`github`] shapes the verdict for GitHub (check-run payload, annotations,
-//! workflow commands, the Actions output files) within GitHub's size limits;
-//! [`saved`] reads a saved JSON report back, as untrusted input, for
-//! `tollgate publish`.
+//! workflow commands, the Actions output files) within GitHub's size limits.
 
 mod budget;
 pub mod github;
 mod human;
 mod markdown;
-pub mod saved;
 
 use serde::Serialize;
 

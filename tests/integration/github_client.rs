@@ -93,10 +93,11 @@ fn publish_creates_then_a_rerun_updates_the_same_run() {
         .unwrap();
     assert!(first.created);
     let second = gh
-        .publish_check_run(&repo(), &payload(CheckConclusion::Success, 0))
+        .publish_check_run(&repo(), &payload(CheckConclusion::Success, 3))
         .unwrap();
     assert!(!second.created);
     assert_eq!(first.id, second.id);
+    assert_eq!(second.replaced, None);
 
     let runs = fake.check_runs_named(REPO, "tollgate/gate2");
     assert_eq!(runs.len(), 1, "a re-run never duplicates");
@@ -113,12 +114,72 @@ fn publish_creates_then_a_rerun_updates_the_same_run() {
     assert_eq!(run.updates, 1);
     let info = gh.check_run(&repo(), second.id).unwrap();
     assert_eq!(info.conclusion, Some(Conclusion::Success));
-    assert_eq!(
-        info.annotations_count, 3,
-        "annotations stay; GitHub cannot delete them"
-    );
+    assert_eq!(info.annotations_count, 3, "nothing appended twice");
     assert_eq!(fake.count("POST", RUNS), 1);
     assert_eq!(fake.count("PATCH", RUN), 1);
+}
+
+#[test]
+fn a_rerun_whose_annotations_went_stale_starts_a_fresh_run() {
+    let fake = server();
+    let gh = client(&fake, fast());
+    let first = gh
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 3))
+        .unwrap();
+    // Fixed: two of the three annotations are gone. GitHub cannot delete
+    // annotations, so updating would leave them on the run.
+    let fixed = gh
+        .publish_check_run(&repo(), &payload(CheckConclusion::Failure, 1))
+        .unwrap();
+    assert!(fixed.created);
+    assert_eq!(fixed.replaced, Some(first.id));
+    let runs = fake.check_runs_named(REPO, "tollgate/gate2");
+    assert_eq!(runs.len(), 2);
+    let newest = runs.iter().max_by_key(|r| r.id).unwrap();
+    assert_eq!(newest.annotations.len(), 1);
+    // The same set again updates the fresh run.
+    let again = gh
+        .publish_check_run(&repo(), &payload(CheckConclusion::Success, 1))
+        .unwrap();
+    assert_eq!(again.id, fixed.id);
+    assert!(!again.created);
+    // Waiting again after a conclusion: a fresh `in_progress` run.
+    let waiting = payload(CheckConclusion::Success, 0).waiting();
+    let posted = gh.publish_check_run(&repo(), &waiting).unwrap();
+    assert_eq!(posted.replaced, Some(fixed.id));
+    let runs = fake.check_runs_named(REPO, "tollgate/gate2");
+    let newest = runs.iter().max_by_key(|r| r.id).unwrap();
+    assert_eq!(newest.status, "in_progress");
+    assert_eq!(newest.conclusion, None);
+}
+
+#[test]
+fn an_older_evaluation_is_not_published_over_a_newer_one() {
+    use tollgate::report::github::Evaluation;
+    let fake = server();
+    let gh = client(&fake, fast());
+    let at = |t: i64| Evaluation {
+        completed_at: t,
+        run_id: 5,
+        attempt: 1,
+    };
+    let newer = payload(CheckConclusion::Success, 0).with_evaluation(at(200));
+    gh.publish_check_run(&repo(), &newer).unwrap();
+    let older = payload(CheckConclusion::Failure, 0).with_evaluation(at(100));
+    let kept = gh.publish_check_run(&repo(), &older).unwrap();
+    assert_eq!(kept.kept_newer, Some(at(200)));
+    let runs = fake.check_runs_named(REPO, "tollgate/gate2");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+    assert_eq!(runs[0].updates, 0);
+    let later = payload(CheckConclusion::Failure, 0).with_evaluation(at(300));
+    gh.publish_check_run(&repo(), &later).unwrap();
+    let runs = fake.check_runs_named(REPO, "tollgate/gate2");
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    assert_eq!(
+        runs[0].external_id.as_deref(),
+        Some(format!("{}#300.5.1", our_external_id()).as_str())
+    );
 }
 
 #[test]

@@ -363,51 +363,6 @@ fn github_failing_after_retries_is_exit_3_with_the_verdict_still_logged() {
 }
 
 #[test]
-fn publish_posts_a_saved_report_only_for_its_own_commit() {
-    let s = scenario();
-    let report = s.dir.path().join("report.json");
-    let out = run(
-        &s,
-        "pull_request",
-        &pr_payload(&s, "opened"),
-        READ_ONLY_TOKEN,
-        &["--format", "json", "--output", report.to_str().unwrap()],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
-
-    let publish = |head_sha: &str| {
-        let event = s.dir.path().join("workflow_run.json");
-        let payload = json!({
-            "action": "completed",
-            "workflow_run": {"head_sha": head_sha, "html_url": "https://github.example/octo/widgets/actions/runs/99", "pull_requests": []},
-            "repository": {"full_name": REPO}
-        });
-        std::fs::write(&event, payload.to_string()).unwrap();
-        tollgate(&s)
-            .args(["publish"])
-            .arg(&report)
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_EVENT_NAME", "workflow_run")
-            .env("GITHUB_EVENT_PATH", &event)
-            .env("GITHUB_TOKEN", WRITE_TOKEN)
-            .output()
-            .unwrap()
-    };
-    let refused = publish("2222222222222222222222222222222222222222");
-    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
-
-    let out = publish(&s.head);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert_token_hidden(&out, WRITE_TOKEN);
-    let runs = s.fake.check_runs_named(REPO, CHECK);
-    assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].head_sha, s.head);
-    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
-}
-
-#[test]
 fn a_local_dry_run_reads_the_pull_request_but_writes_nothing() {
     let s = scenario();
     s.fake

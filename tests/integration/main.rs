@@ -19,6 +19,7 @@ mod fake_github;
 mod github_client;
 mod github_scenarios;
 mod hardening;
+mod judge;
 mod overrides;
 mod patch_coverage;
 mod policy_show;

@@ -50,11 +50,13 @@ use crate::report::markdown::{
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
 pub(crate) use commands::{add_mask, escape_data, inert_log_line, render_workflow_commands};
-pub(crate) use files::{append_step_summary, write_actions_files, ActionsFileError};
+pub(crate) use files::{
+    append_outputs, append_step_summary, output_conclusion, write_actions_files, ActionsFileError,
+};
 pub use payload::{
-    CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput, CheckRunPayload,
-    CheckRunRequest, CheckRunRequests, CheckRunStatus, PayloadError, Publish,
-    ANNOTATIONS_PER_REQUEST, ANNOTATION_MESSAGE_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS,
+    external_identity, CheckAnnotation, CheckAnnotationLevel, CheckConclusion, CheckRunOutput,
+    CheckRunPayload, CheckRunRequest, CheckRunRequests, CheckRunStatus, Evaluation, PayloadError,
+    Publish, ANNOTATIONS_PER_REQUEST, ANNOTATION_MESSAGE_MAX_BYTES, ANNOTATION_TITLE_MAX_CHARS,
     CHECK_RUN_TEXT_LIMIT, CHECK_RUN_TITLE_MAX_CHARS,
 };
 

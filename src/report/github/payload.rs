@@ -23,6 +23,7 @@
 //! | annotation lines | `start_line` >= 1, `end_line` >= `start_line` | repaired in [`CheckAnnotation::new`] |
 //! | `output.title` | none documented | [`CHECK_RUN_TITLE_MAX_CHARS`] characters, our own |
 //! | `conclusion` | `stale` is GitHub's own | only [`CheckConclusion::Success`] and [`CheckConclusion::Failure`] exist |
+//! | `status` | `completed` needs a conclusion | [`CheckRunStatus::InProgress`] carries none |
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
@@ -120,13 +121,78 @@ impl CheckConclusion {
     }
 }
 
-/// A check run's status. tollgate publishes a run once it has judged, so
-/// the only status it sends is `completed`.
+/// A check run's status: `completed` once judged, `in_progress` while the
+/// judge waits for something (the evidence run, a required check).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckRunStatus {
-    /// `completed`: requires a conclusion, which every payload has.
+    /// `in_progress`: no conclusion yet. Branch protection treats it as
+    /// not passed, like a failure, but it says "wait" rather than "fix".
+    InProgress,
+    /// `completed`: requires a conclusion, which such a payload has.
     Completed,
+}
+
+impl CheckRunStatus {
+    /// The API string.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+        }
+    }
+}
+
+/// Which evaluation a check run holds, so that an older one never
+/// overwrites a newer (the judge runs once per completed workflow run, and
+/// a re-run of an old job may finish last). Ordered by the completion time
+/// of the workflow run that triggered the evaluation, then its id and
+/// attempt. It travels in the run's `external_id`, after `#`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Evaluation {
+    /// When the triggering workflow run completed (Unix seconds).
+    pub completed_at: i64,
+    /// The triggering workflow run's id.
+    pub run_id: u64,
+    /// Its attempt.
+    pub attempt: u64,
+}
+
+impl std::fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.completed_at, self.run_id, self.attempt)
+    }
+}
+
+impl Evaluation {
+    /// Parses what [`Display`](std::fmt::Display) writes; `None` for
+    /// anything else (a run written by another tool or version).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split('.');
+        let evaluation = Self {
+            completed_at: parts.next()?.parse().ok()?,
+            run_id: parts.next()?.parse().ok()?,
+            attempt: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(evaluation)
+    }
+
+    /// The evaluation recorded in a check run's `external_id`, if any.
+    #[must_use]
+    pub fn from_external_id(external_id: &str) -> Option<Self> {
+        Self::parse(external_id.split_once('#')?.1)
+    }
+}
+
+/// The identity part of an `external_id` (`NAME@SHA`), without the
+/// evaluation.
+#[must_use]
+pub fn external_identity(external_id: &str) -> &str {
+    external_id
+        .split_once('#')
+        .map_or(external_id, |(identity, _)| identity)
 }
 
 /// One check-run annotation, with GitHub's field names, within GitHub's
@@ -211,7 +277,8 @@ impl CheckAnnotation {
 struct RunFields {
     name: String,
     status: CheckRunStatus,
-    conclusion: CheckConclusion,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conclusion: Option<CheckConclusion>,
     external_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     details_url: Option<String>,
@@ -300,6 +367,26 @@ impl CheckRunPayload {
         conclusion: CheckConclusion,
         output: CheckRunOutput,
     ) -> Result<Self, PayloadError> {
+        Self::build(name, head_sha, Some(conclusion), output)
+    }
+
+    /// A run that is `in_progress` (no conclusion): the judge is waiting for
+    /// the evidence run or a required check, and will run again when it
+    /// completes. The output says what it waits for.
+    pub fn in_progress(
+        name: &str,
+        head_sha: &str,
+        output: CheckRunOutput,
+    ) -> Result<Self, PayloadError> {
+        Self::build(name, head_sha, None, output)
+    }
+
+    fn build(
+        name: &str,
+        head_sha: &str,
+        conclusion: Option<CheckConclusion>,
+        output: CheckRunOutput,
+    ) -> Result<Self, PayloadError> {
         if name.trim().is_empty() {
             return Err(PayloadError::EmptyName);
         }
@@ -313,7 +400,11 @@ impl CheckRunPayload {
         Ok(Self {
             run: RunFields {
                 name: name.to_owned(),
-                status: CheckRunStatus::Completed,
+                status: if conclusion.is_some() {
+                    CheckRunStatus::Completed
+                } else {
+                    CheckRunStatus::InProgress
+                },
                 conclusion,
                 external_id: format!("{name}@{head_sha}"),
                 details_url: None,
@@ -323,6 +414,59 @@ impl CheckRunPayload {
             head_sha,
             output,
         })
+    }
+
+    /// Records which evaluation this is (in the external id, after `#`),
+    /// so that publishing never replaces a newer evaluation with it.
+    #[must_use]
+    pub fn with_evaluation(mut self, evaluation: Evaluation) -> Self {
+        self.run.external_id = format!("{}#{evaluation}", external_identity(&self.run.external_id));
+        self
+    }
+
+    /// The evaluation recorded with [`Self::with_evaluation`].
+    #[must_use]
+    pub fn evaluation(&self) -> Option<Evaluation> {
+        Evaluation::from_external_id(&self.run.external_id)
+    }
+
+    /// `NAME@SHA`: what identifies tollgate's runs of this name on this
+    /// commit, whichever evaluation they hold.
+    #[must_use]
+    pub fn identity(&self) -> &str {
+        external_identity(&self.run.external_id)
+    }
+
+    /// With `preamble` (Markdown) before the summary, cut to the limit from
+    /// the end of the summary if the two do not fit together.
+    #[must_use]
+    pub fn with_summary_preamble(mut self, preamble: &str) -> Self {
+        if !preamble.is_empty() {
+            let summary = format!("{preamble}{}", self.output.text.summary);
+            self.output.text.summary = clip(&summary, CHECK_RUN_TEXT_LIMIT);
+        }
+        self
+    }
+
+    /// With another title (cut to [`CHECK_RUN_TITLE_MAX_CHARS`]); an empty
+    /// one keeps the title it had.
+    #[must_use]
+    pub fn with_title(mut self, title: &str) -> Self {
+        if !title.trim().is_empty() {
+            self.output.text.title = clip_chars(title, CHECK_RUN_TITLE_MAX_CHARS);
+        }
+        self
+    }
+
+    /// The same run as `in_progress`: no conclusion, no completion time and
+    /// no annotations (they arrive with the conclusion).
+    #[must_use]
+    pub fn waiting(mut self) -> Self {
+        self.run.status = CheckRunStatus::InProgress;
+        self.run.conclusion = None;
+        self.run.completed_at = None;
+        self.output.annotations.clear();
+        self
     }
 
     /// With a link to details (the Actions run that judged).
@@ -357,16 +501,22 @@ impl CheckRunPayload {
         &self.head_sha
     }
 
-    /// `NAME@SHA`.
+    /// `NAME@SHA`, followed by `#EVALUATION` when one is recorded.
     #[must_use]
     pub fn external_id(&self) -> &str {
         &self.run.external_id
     }
 
-    /// `success` or `failure`.
+    /// `success` or `failure`; `None` while `in_progress`.
     #[must_use]
-    pub fn conclusion(&self) -> CheckConclusion {
+    pub fn conclusion(&self) -> Option<CheckConclusion> {
         self.run.conclusion
+    }
+
+    /// `completed` or `in_progress`.
+    #[must_use]
+    pub fn status(&self) -> CheckRunStatus {
+        self.run.status
     }
 
     /// Title, summary, text and annotations.

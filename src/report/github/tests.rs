@@ -110,7 +110,7 @@ fn five_thousand_rules_fit_in_65535_bytes_failures_first_with_a_note() {
         "{}",
         &summary[summary.len() - 300..]
     );
-    assert_eq!(run.conclusion(), CheckConclusion::Failure);
+    assert_eq!(run.conclusion(), Some(CheckConclusion::Failure));
     assert_eq!(run.output().title(), "gate2 failed: 37 of 5,000 rules");
     // Deterministic: the same verdict gives the same bytes.
     assert_eq!(check_run(&v).unwrap(), run);
@@ -262,7 +262,7 @@ fn a_verdict_without_annotations_still_sends_one_request() {
         json["output"]["text"],
         "All 2 rules of `gate2` are met; nothing to do.\n"
     );
-    assert_eq!(run.conclusion(), CheckConclusion::Success);
+    assert_eq!(run.conclusion(), Some(CheckConclusion::Success));
 }
 
 #[test]
@@ -456,7 +456,7 @@ fn an_undecided_gate_is_a_failure_check_and_a_fail_output() {
     v.reconclude();
     assert_eq!(v.conclusion, Conclusion::Unknown);
     let run = run(&v);
-    assert_eq!(run.conclusion(), CheckConclusion::Failure);
+    assert_eq!(run.conclusion(), Some(CheckConclusion::Failure));
     assert_eq!(
         run.output().title(),
         "gate2 undecided: 2 of 4 rules could not be decided"

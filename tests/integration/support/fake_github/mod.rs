@@ -28,6 +28,7 @@
 //! ([`FakeGitHub::check_runs`], [`FakeGitHub::statuses`]) and every request
 //! that reached it ([`FakeGitHub::requests`], secrets redacted).
 
+mod actions;
 mod routes;
 mod server;
 mod state;

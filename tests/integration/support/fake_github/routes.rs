@@ -142,7 +142,9 @@ impl State {
             ("GET", ["contents", path @ ..]) if !path.is_empty() => {
                 self.get_contents(req, &repo, &path.join("/"))
             }
-            _ => not_found(DOC_REST),
+            _ => self
+                .route_actions(req, &repo, rest)
+                .unwrap_or_else(|| not_found(DOC_REST)),
         }
     }
 
@@ -887,7 +889,7 @@ impl State {
         n.parse().ok()
     }
 
-    fn get_pull(&mut self, req: &Incoming, repo: &str, n: &str) -> Reply {
+    pub(crate) fn get_pull(&mut self, req: &Incoming, repo: &str, n: &str) -> Reply {
         let Some(pr) = Self::pull_number(n)
             .and_then(|n| self.repo(repo).and_then(|r| r.pulls.get(&n)))
             .cloned()

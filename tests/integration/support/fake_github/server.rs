@@ -93,8 +93,7 @@ fn serve(shared: &Shared, mut request: tiny_http::Request, addr: SocketAddr) {
 }
 
 fn to_response(reply: Reply) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let mut response =
-        tiny_http::Response::from_data(reply.body.into_bytes()).with_status_code(reply.status);
+    let mut response = tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
     for (name, value) in reply.headers {
         if let Ok(header) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(header);

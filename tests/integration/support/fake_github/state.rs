@@ -165,6 +165,7 @@ pub(crate) struct State {
     pub(crate) faults: Vec<FaultRule>,
     pub(crate) log: Vec<RequestRecord>,
     pub(crate) rate_remaining: u64,
+    pub(crate) artifacts: super::actions::Artifacts,
 }
 
 /// One request, parsed.
@@ -200,7 +201,7 @@ impl Incoming {
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: String,
+    pub(crate) body: Vec<u8>,
     pub(crate) delay: Option<Duration>,
 }
 
@@ -212,7 +213,7 @@ impl Reply {
                 "Content-Type".to_owned(),
                 "application/json; charset=utf-8".to_owned(),
             )],
-            body: body.to_string(),
+            body: body.to_string().into_bytes(),
             delay: None,
         }
     }
@@ -355,6 +356,7 @@ impl State {
             faults: Vec::new(),
             log: Vec::new(),
             rate_remaining: RATE_LIMIT,
+            artifacts: super::actions::Artifacts::default(),
         }
     }
 
@@ -631,6 +633,9 @@ impl State {
     /// Checks the `Authorization` header (`Bearer T` or `token T`) and the
     /// token's write permission, then routes.
     fn authenticated(&mut self, req: &Incoming) -> Reply {
+        if let Some(reply) = self.storage(req) {
+            return reply;
+        }
         let Some(auth) = req.header("authorization") else {
             return error(
                 401,

@@ -1,0 +1,106 @@
+//! The Actions API the privileged judge uses: the workflow runs of a commit
+//! (to find the evidence run), a run's artifacts, an artifact's zip, and the
+//! open pull requests (to find those whose head is the commit).
+//!
+//! An artifact download answers `302` with a short-lived storage URL on
+//! another host. The transport follows it (octocrab's redirect layer) and
+//! that layer strips `Authorization` from a request that leaves the API's
+//! origin, so the token is never sent to the storage host; the body is
+//! counted as it streams in and refused past a cap.
+
+use serde::Deserialize;
+
+use super::error::GitHubError;
+use super::models::{PullRequestInfo, RepoRef, WirePull};
+use super::transport::Budget;
+use super::GitHubClient;
+
+/// An artifact a workflow run uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Its id.
+    pub id: u64,
+    /// Its name (`tollgate-evidence`).
+    pub name: String,
+    /// Size of the zip, as GitHub states it.
+    pub size_in_bytes: u64,
+    /// Whether it has expired (it can no longer be downloaded).
+    pub expired: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WireArtifact {
+    id: u64,
+    name: String,
+    #[serde(default)]
+    size_in_bytes: u64,
+    #[serde(default)]
+    expired: bool,
+}
+
+impl From<WireArtifact> for Artifact {
+    fn from(w: WireArtifact) -> Self {
+        Self {
+            id: w.id,
+            name: w.name,
+            size_in_bytes: w.size_in_bytes,
+            expired: w.expired,
+        }
+    }
+}
+
+impl GitHubClient {
+    /// The artifacts a workflow run uploaded (all pages).
+    pub fn run_artifacts(&self, repo: &RepoRef, run_id: u64) -> Result<Vec<Artifact>, GitHubError> {
+        self.get_list::<WireArtifact, _>(
+            &format!("/repos/{repo}/actions/runs/{run_id}/artifacts?per_page=100"),
+            Some("artifacts"),
+        )
+    }
+
+    /// The zip of an artifact, at most `max_bytes` (refused past that,
+    /// counted as it arrives). The token goes to the API only, never to
+    /// the storage host the API redirects to.
+    pub fn download_artifact(
+        &self,
+        repo: &RepoRef,
+        artifact_id: u64,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, GitHubError> {
+        let uri = format!("/repos/{repo}/actions/artifacts/{artifact_id}/zip");
+        self.runtime.block_on(async {
+            let mut budget = Budget::start();
+            self.transport.get_bytes(&mut budget, &uri, max_bytes).await
+        })
+    }
+
+    /// Every open pull request of the repository (all pages). The judge
+    /// keeps those whose head is the commit it judges: a fork's
+    /// `workflow_run` payload lists none.
+    pub fn open_pull_requests(&self, repo: &RepoRef) -> Result<Vec<PullRequestInfo>, GitHubError> {
+        self.get_list::<WirePull, _>(
+            &format!("/repos/{repo}/pulls?state=open&per_page=100"),
+            None,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openapi_artifact_and_pull_request_examples_parse() {
+        let json =
+            include_str!("../../tests/integration/support/fake_github/examples/artifact.json");
+        let artifact: Artifact = serde_json::from_str::<WireArtifact>(json).unwrap().into();
+        assert_eq!(artifact.id, 11);
+        assert_eq!(artifact.name, "Rails");
+        assert!(!artifact.expired);
+        let json = include_str!(
+            "../../tests/integration/support/fake_github/examples/pull-request-simple.json"
+        );
+        let pr: PullRequestInfo = serde_json::from_str::<WirePull>(json).unwrap().into();
+        assert_eq!(pr.head_sha.len(), 40);
+    }
+}
