@@ -1190,7 +1190,11 @@ fn shipped_action_posts_a_check_run_to_the_fake() {
 #[test]
 fn uploaded_artifacts_read_back_as_the_zip_the_api_serves() {
     use crate::support::runner::zip;
-    assert_eq!(zip::crc32(b"123456789"), 0xCBF4_3926, "the CRC-32 check value");
+    assert_eq!(
+        zip::crc32(b"123456789"),
+        0xCBF4_3926,
+        "the CRC-32 check value"
+    );
     let run = run_yaml(
         r"
 on: push
