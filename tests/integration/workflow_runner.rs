@@ -1195,8 +1195,9 @@ fn uploaded_artifacts_read_back_as_the_zip_the_api_serves() {
         0xCBF4_3926,
         "the CRC-32 check value"
     );
-    let run = run_yaml(
-        r"
+    // The runner owns the artifact store: keep it alive while reading.
+    let dir = tempfile::tempdir().unwrap();
+    let wf = r"
 on: push
 jobs:
   j:
@@ -1207,9 +1208,14 @@ jobs:
         with:
           name: evidence
           path: out/
-",
-        &[],
-    );
+";
+    let (remote, sha) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf)]);
+    let mut runner = Runner::new().with_repository("octo/widgets", &remote);
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .commit(&sha, "refs/heads/main")
+        .token("t")
+        .run();
     assert_eq!(run.artifact_names(), ["evidence"]);
     assert!(run.artifact_zip("missing").is_none());
     let bytes = run.artifact_zip("evidence").unwrap();
