@@ -1186,3 +1186,44 @@ fn shipped_action_posts_a_check_run_to_the_fake() {
         .contains(&format!("conclusion={conclusion}")));
     run.assert_not_leaked(WRITE_TOKEN);
 }
+
+#[test]
+fn uploaded_artifacts_read_back_as_the_zip_the_api_serves() {
+    use crate::support::runner::zip;
+    assert_eq!(
+        zip::crc32(b"123456789"),
+        0xCBF4_3926,
+        "the CRC-32 check value"
+    );
+    // The runner owns the artifact store: keep it alive while reading.
+    let dir = tempfile::tempdir().unwrap();
+    let wf = r"
+on: push
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out/target/nextest && echo lcov > out/target/lcov.info && echo xml > out/target/nextest/junit.xml
+      - uses: actions/upload-artifact@v4
+        with:
+          name: evidence
+          path: out/
+";
+    let (remote, sha) = repo_with(dir.path(), &[(".github/workflows/t.yml", wf)]);
+    let mut runner = Runner::new().with_repository("octo/widgets", &remote);
+    let run = runner
+        .workflow(&remote, ".github/workflows/t.yml")
+        .commit(&sha, "refs/heads/main")
+        .token("t")
+        .run();
+    assert_eq!(run.artifact_names(), ["evidence"]);
+    assert!(run.artifact_zip("missing").is_none());
+    let bytes = run.artifact_zip("evidence").unwrap();
+    let want = zip::write(&[
+        zip::Entry::file("target/lcov.info", b"lcov\n"),
+        zip::Entry::file("target/nextest/junit.xml", b"xml\n"),
+    ]);
+    assert_eq!(bytes, want, "entries relative to the upload root, sorted");
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    assert_eq!(&bytes[bytes.len() - 22..bytes.len() - 18], b"PK\x05\x06");
+}

@@ -1,7 +1,10 @@
 //! The shipped workflows and `action.yml` keep the security habits of
-//! docs/github.md (permissions, the action) and its release gate. Checked
-//! structurally, without a shell or GitHub: a workflow that loses
-//! `permissions: {}` or an unpinned action fails here rather than in review.
+//! docs/github.md (permissions, the action, the evidence / review / judge
+//! split) and its release gate. Checked structurally, without a shell or
+//! GitHub: a workflow that loses `permissions: {}`, a judge that checks out
+//! a pull request, or an unpinned action fails here rather than in review.
+//! `tests/integration/workflow_scenarios.rs` runs them; `.ci/lint-workflows`
+//! runs zizmor and actionlint on them.
 
 // The helpers below are test code too (clippy.toml's test allowances cover
 // only `#[test]` functions): a panic in them is a failing test.
@@ -26,7 +29,7 @@ fn workflows() -> Vec<(String, String, Yaml)> {
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(
-        out.len() >= 4,
+        out.len() >= 5,
         "expected the shipped workflows in {}",
         dir.display()
     );
@@ -214,36 +217,268 @@ fn ci_has_one_aggregate_job_that_needs_every_other_job() {
     }
 }
 
-#[test]
-fn the_pull_request_half_never_writes_and_the_publish_half_runs_no_pr_code() {
-    let pr = workflow("tollgate-pr.yml");
-    assert!(!pr["on"]["pull_request"].is_badvalue());
-    assert!(pr["on"]["pull_request_target"].is_badvalue());
-    for (job, body) in jobs(&pr) {
-        for (scope, level) in body["permissions"].as_hash().unwrap() {
-            assert_eq!(
-                level.as_str(),
-                Some("read"),
-                "tollgate-pr: job {job} asks for {scope:?}: {level:?}"
-            );
-        }
-    }
-    let publish = workflow("tollgate-publish.yml");
-    let triggers: Vec<&str> = publish["on"]["workflow_run"]["workflows"]
-        .as_vec()
+fn uses_of(job: &Yaml) -> Vec<&str> {
+    steps(job)
+        .iter()
+        .filter_map(|s| s["uses"].as_str())
+        .collect()
+}
+
+fn strings(y: &Yaml) -> Vec<&str> {
+    y.as_vec()
+        .map(|v| v.iter().filter_map(Yaml::as_str).collect())
+        .or_else(|| y.as_str().map(|s| vec![s]))
+        .unwrap_or_default()
+}
+
+fn permission_pairs(job: &Yaml) -> Vec<(String, String)> {
+    job["permissions"]
+        .as_hash()
         .unwrap()
         .iter()
-        .filter_map(Yaml::as_str)
+        .map(|(k, v)| {
+            (
+                k.as_str().unwrap().to_owned(),
+                v.as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The evidence workflow runs the pull request's code: it must never hold a
+/// write token, and it must build the head commit the judge reads the diff of.
+#[test]
+fn the_evidence_workflow_is_unprivileged_and_builds_the_head_commit() {
+    let wf = workflow("tollgate-evidence.yml");
+    assert_eq!(wf["name"].as_str(), Some("tollgate-evidence"));
+    for event in ["pull_request", "merge_group", "push"] {
+        assert!(!wf["on"][event].is_badvalue(), "on: {event}");
+    }
+    assert_eq!(strings(&wf["on"]["push"]["branches"]), ["main"]);
+    assert!(wf["on"]["pull_request_target"].is_badvalue());
+    for (job, body) in jobs(&wf) {
+        assert_eq!(
+            permission_pairs(body),
+            [("contents".to_owned(), "read".to_owned())],
+            "tollgate-evidence: job {job}"
+        );
+        let checkout = steps(body)
+            .iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/checkout@"))
+            })
+            .expect("a checkout");
+        assert_eq!(
+            checkout["with"]["ref"].as_str(),
+            Some("${{ github.event.pull_request.head.sha || github.sha }}"),
+            "the head commit, not refs/pull/N/merge"
+        );
+        let upload = steps(body)
+            .iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/upload-artifact@"))
+            })
+            .expect("an upload");
+        assert_eq!(upload["with"]["name"].as_str(), Some("tollgate-evidence"));
+        let text =
+            fs::read_to_string(root().join(".github/workflows/tollgate-evidence.yml")).unwrap();
+        assert!(!text.contains("github.token") && !text.contains("secrets."));
+    }
+}
+
+#[test]
+fn the_review_relay_does_nothing_but_complete() {
+    let wf = workflow("tollgate-review.yml");
+    assert_eq!(wf["name"].as_str(), Some("tollgate-review"));
+    let on = wf["on"].as_hash().unwrap();
+    assert_eq!(on.len(), 1, "only pull_request_review");
+    assert_eq!(
+        strings(&wf["on"]["pull_request_review"]["types"]),
+        ["submitted", "edited", "dismissed"]
+    );
+    for (job, body) in jobs(&wf) {
+        assert!(
+            is_empty_map(&body["permissions"]),
+            "job {job}: no permissions"
+        );
+        assert!(uses_of(body).is_empty(), "job {job} runs no action");
+    }
+}
+
+/// The judge runs with a write token: the default branch's code only, the
+/// permissions of docs/github.md, one evaluation per head commit at a time.
+#[test]
+fn the_judge_runs_default_branch_code_with_exactly_its_permissions() {
+    let wf = workflow("tollgate-judge.yml");
+    assert_eq!(wf["name"].as_str(), Some("tollgate-judge"));
+    let on = wf["on"].as_hash().unwrap();
+    assert_eq!(on.len(), 1, "only workflow_run");
+    let names: Vec<String> = ["tollgate-evidence.yml", "tollgate-review.yml", "ci.yml"]
+        .iter()
+        .map(|f| workflow(f)["name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(triggers, [pr["name"].as_str().unwrap()]);
-    for (job, body) in jobs(&publish) {
+    assert_eq!(strings(&wf["on"]["workflow_run"]["workflows"]), names);
+    assert_eq!(strings(&wf["on"]["workflow_run"]["types"]), ["completed"]);
+    assert_eq!(
+        wf["concurrency"]["group"].as_str(),
+        Some("tollgate-judge-${{ github.event.workflow_run.head_sha }}")
+    );
+    assert_eq!(
+        wf["concurrency"]["cancel-in-progress"].as_bool(),
+        Some(false)
+    );
+    for (job, body) in jobs(&wf) {
+        let mut perms = permission_pairs(body);
+        perms.sort();
+        let want: Vec<(String, String)> = [
+            ("actions", "read"),
+            ("checks", "write"),
+            ("contents", "read"),
+            ("issues", "read"),
+            ("pull-requests", "read"),
+            ("statuses", "read"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert_eq!(perms, want, "tollgate-judge: job {job}");
         for step in steps(body) {
             assert!(
-                step["with"]["ref"].is_badvalue(),
-                "tollgate-publish: job {job} checks out another ref than the default branch"
+                step["with"]["ref"].is_badvalue() && step["with"]["repository"].is_badvalue(),
+                "tollgate-judge: job {job} checks out something other than the default branch"
             );
         }
-        assert_eq!(body["permissions"]["checks"].as_str(), Some("write"));
+        for uses in uses_of(body) {
+            assert!(
+                uses.starts_with("actions/checkout@") || uses == "./",
+                "tollgate-judge: job {job} uses {uses}: the judge downloads the evidence itself"
+            );
+        }
+        let judge = steps(body)
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("./"))
+            .unwrap();
+        assert_eq!(
+            judge["with"]["evidence-dir"].as_str(),
+            Some("${{ runner.temp }}/tollgate-evidence")
+        );
+    }
+}
+
+/// Caches are restored and saved as two steps (a failing run still saves);
+/// none in a job that holds a write token or publishes a release, and none
+/// in the action (it runs in such jobs).
+#[test]
+fn caches_are_split_and_kept_out_of_privileged_and_release_jobs() {
+    for (name, _, doc) in workflows() {
+        for (job, body) in jobs(&doc) {
+            let uses = uses_of(body);
+            let privileged = body["permissions"]
+                .as_hash()
+                .is_some_and(|p| p.values().any(|v| v.as_str() == Some("write")));
+            for u in &uses {
+                assert!(
+                    !u.starts_with("actions/cache@"),
+                    "{name}: job {job}: use actions/cache/restore + save"
+                );
+                if u.starts_with("actions/cache/") {
+                    assert!(
+                        !privileged && name != "release.yml",
+                        "{name}: job {job} is privileged or a release job and uses a cache"
+                    );
+                }
+            }
+            let restores: Vec<&Yaml> = steps(body)
+                .iter()
+                .filter(|s| {
+                    s["uses"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("actions/cache/restore@"))
+                })
+                .collect();
+            for restore in restores {
+                let id = restore["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{name}: job {job}: a restore has an id"));
+                let key = format!("${{{{ steps.{id}.outputs.cache-primary-key }}}}");
+                let save = steps(body)
+                    .iter()
+                    .find(|s| {
+                        s["uses"]
+                            .as_str()
+                            .is_some_and(|u| u.starts_with("actions/cache/save@"))
+                            && s["with"]["key"].as_str() == Some(key.as_str())
+                    })
+                    .unwrap_or_else(|| panic!("{name}: job {job}: restore `{id}` is never saved"));
+                assert_eq!(
+                    save["with"]["path"].as_str(),
+                    restore["with"]["path"].as_str(),
+                    "{name}: job {job}: save and restore `{id}` name the same paths"
+                );
+            }
+        }
+    }
+    let action = fs::read_to_string(root().join("action.yml")).unwrap();
+    assert!(
+        !action.contains("actions/cache"),
+        "the action caches nothing"
+    );
+}
+
+#[test]
+fn every_workflow_has_a_concurrency_group() {
+    for (name, _, doc) in workflows() {
+        assert!(
+            doc["concurrency"]["group"].as_str().is_some(),
+            "{name}: a concurrency group"
+        );
+    }
+}
+
+/// The action installs tollgate outside the caller's workspace, where the
+/// caller's toolchain file, flags and target do not apply, and has no
+/// `publish` command any more (it posted reports a pull request wrote).
+#[test]
+fn the_action_installs_outside_the_workspace_and_only_checks() {
+    let (_, _, action) = load(&root().join("action.yml"));
+    assert!(
+        action["inputs"]["command"].is_badvalue(),
+        "no command input"
+    );
+    assert!(!action["inputs"]["evidence-dir"].is_badvalue());
+    let install = fs::read_to_string(root().join("action/install.sh")).unwrap();
+    for needle in [
+        "cd \"$temp\"",
+        "export RUSTUP_TOOLCHAIN=",
+        "unset RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "--root \"$root\"",
+        "shasum -a 256",
+    ] {
+        assert!(install.contains(needle), "install.sh: {needle}");
+    }
+    let entry = fs::read_to_string(root().join("action/entrypoint.sh")).unwrap();
+    assert!(!entry.contains("publish"), "entrypoint.sh has no publish");
+}
+
+#[test]
+fn actionlint_knows_the_runner_label_the_workflows_use() {
+    let config = fs::read_to_string(root().join(".github/actionlint.yaml")).unwrap();
+    let doc = YamlLoader::load_from_str(&config).unwrap().remove(0);
+    let labels = strings(&doc["self-hosted-runner"]["labels"]);
+    for (name, _, wf) in workflows() {
+        for (job, body) in jobs(&wf) {
+            for label in strings(&body["runs-on"]) {
+                assert!(
+                    labels.contains(&label) || label == "ubuntu-latest",
+                    "{name}: job {job}: runs-on {label} is not in .github/actionlint.yaml"
+                );
+            }
+        }
     }
 }
 

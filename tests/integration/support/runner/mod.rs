@@ -48,7 +48,11 @@
 //! `actions/download-artifact` (`name`, `path`, `pattern`, `merge-multiple`,
 //! `run-id` with `github-token`, `if-no-files-found`, `overwrite`,
 //! `include-hidden-files`); `actions/cache`, `actions/cache/restore`,
-//! `actions/cache/save` (always a miss, `cache-hit` unset). Tests can
+//! `actions/cache/save` (always a miss, `cache-hit` unset). What a run
+//! uploaded can be read back as the zip the Actions API would serve
+//! ([`WorkflowRun::artifact_zip`], module [`zip`]), for a test to hand to
+//! the fake server so that a later job can download it through the API.
+//! Tests can
 //! register their own emulation for any other action
 //! ([`Runner::emulate`]); anything else is an error.
 //!
@@ -76,6 +80,7 @@ pub mod expr;
 mod job;
 pub mod shims;
 pub mod yaml;
+pub mod zip;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -297,10 +302,14 @@ impl WorkflowRun {
         } else {
             json!([])
         };
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         json!({
             "action": "completed",
             "workflow_run": {
                 "id": self.id,
+                "created_at": now,
+                "updated_at": now,
+                "run_started_at": now,
                 "name": self.name,
                 "path": self.path,
                 "event": self.event,
@@ -321,6 +330,46 @@ impl WorkflowRun {
                            "default_branch": "main"},
             "sender": {"login": "octocat", "type": "User"},
         })
+    }
+
+    /// The names of the artifacts this run uploaded, sorted.
+    pub fn artifact_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.artifacts)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// The artifact `name` as the Actions API would serve it for download: a
+    /// zip of the uploaded files, named relative to the upload's root, as
+    /// `actions/upload-artifact` stores them. `None` if it was not uploaded.
+    pub fn artifact_zip(&self, name: &str) -> Option<Vec<u8>> {
+        let root = self.artifacts.join(name);
+        if !root.is_dir() {
+            return None;
+        }
+        let mut files = Vec::new();
+        collect_files(&root, &mut files);
+        files.sort();
+        let entries: Vec<zip::Entry> = files
+            .iter()
+            .map(|f| {
+                let rel = f.strip_prefix(&root).unwrap_or(f);
+                let rel = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let data = std::fs::read(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                zip::Entry::file(&rel, &data)
+            })
+            .collect();
+        Some(zip::write(&entries))
     }
 
     /// Panics if `secret` appears anywhere it could escape the run: a log line
@@ -409,6 +458,20 @@ fn scan_for(dir: &Path, secret: &str, what: &str) {
                 "secret leaked into {} ({what})",
                 path.display()
             );
+        }
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else if path.is_file() {
+            out.push(path);
         }
     }
 }
