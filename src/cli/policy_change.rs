@@ -75,18 +75,9 @@ mod tests {
     use std::path::Path;
 
     use super::summary;
-    use crate::policy::{load_policy, FileSource, Policy};
+    use crate::policy::{load_policy, Policy};
 
-    struct Text(String);
-
-    impl FileSource for Text {
-        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
-            Ok(Some(self.0.as_bytes().to_vec()))
-        }
-        fn describe(&self) -> String {
-            "test".to_owned()
-        }
-    }
+    use crate::policy::testing::Text;
 
     fn policy(text: &str) -> Policy {
         load_policy(&Text(text.to_owned()), Path::new("policies/g.toml")).unwrap()

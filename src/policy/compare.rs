@@ -204,18 +204,9 @@ mod tests {
     use std::path::Path;
 
     use super::{differences, PolicyChange};
-    use crate::policy::{load_policy, FileSource, Policy};
+    use crate::policy::{load_policy, Policy};
 
-    struct Text(String);
-
-    impl FileSource for Text {
-        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
-            Ok(Some(self.0.as_bytes().to_vec()))
-        }
-        fn describe(&self) -> String {
-            "test".to_owned()
-        }
-    }
+    use crate::policy::testing::Text;
 
     const BASE: &str = r#"
 schema = 1

@@ -267,3 +267,23 @@ fn span<T>(s: &Spanned<T>) -> Option<std::ops::Range<usize>> {
 }
 
 mod validate;
+
+/// Test support shared by the policy tests: one file's text as a source.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::FileSource;
+
+    /// Every path reads as this text.
+    pub(crate) struct Text(pub(crate) String);
+
+    impl FileSource for Text {
+        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
+            Ok(Some(self.0.as_bytes().to_vec()))
+        }
+        fn describe(&self) -> String {
+            "test".to_owned()
+        }
+    }
+}

@@ -753,18 +753,9 @@ mod glob_tests {
 mod checks_tests {
     use std::path::Path;
 
-    use crate::policy::{load_policy, FileSource, RequiredCheck};
+    use crate::policy::{load_policy, RequiredCheck};
 
-    struct Text(String);
-
-    impl FileSource for Text {
-        fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
-            Ok(Some(self.0.as_bytes().to_vec()))
-        }
-        fn describe(&self) -> String {
-            "test".to_owned()
-        }
-    }
+    use crate::policy::testing::Text;
 
     const HEAD: &str = "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[checks]\n";
 

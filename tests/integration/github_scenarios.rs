@@ -3,6 +3,7 @@
 //! history, and assertions on what GitHub holds afterwards.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::git::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,29 +25,6 @@ struct Scenario {
     base: String,
     head: String,
     fake: FakeGitHub,
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 /// A repository whose base commit holds the gate policy and whose head

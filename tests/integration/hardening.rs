@@ -5,6 +5,7 @@
 //! the wrong directory, and approvals a pull request brings itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::git::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -13,29 +14,6 @@ use serde_json::{json, Value};
 use crate::support::fake_github::{FakeGitHub, Fault, PullRequestSeed, WRITE_TOKEN};
 
 const REPO: &str = "octo/widgets";
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 /// A git repository in a temporary directory.
 struct Repo {

@@ -6,36 +6,13 @@
 //! committed example evidence.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::git::git;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::support::fake_github::{FakeGitHub, PullRequestSeed, WRITE_TOKEN};
 use crate::support::runner::expr::{self, Scope};
 use crate::support::runner::{shims, Runner, WorkflowRun};
 use serde_json::{json, Map, Value};
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 /// A git repository (the "GitHub" remote) with `files` in one commit on main.
 fn repo_with(dir: &Path, files: &[(&str, &str)]) -> (PathBuf, String) {

@@ -7,5 +7,6 @@
 #![allow(clippy::panic)]
 
 pub mod fake_github;
+pub mod git;
 pub mod raw_http;
 pub mod runner;
