@@ -1,6 +1,10 @@
 //! `git` for tests that build throwaway repositories: a fixed identity, no
 //! signing, and a failing command is a failing test.
 
+// Test support: a panic here is a failing test (clippy.toml's test
+// allowances cover only `#[test]` functions).
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::Command;
 
