@@ -37,6 +37,7 @@ const FORK: &str = "mallory/widgets";
 const EVIDENCE: &str = ".github/workflows/tollgate-evidence.yml";
 const REVIEW: &str = ".github/workflows/tollgate-review.yml";
 const JUDGE: &str = ".github/workflows/tollgate-judge.yml";
+const CI: &str = ".github/workflows/ci.yml";
 const CHECK: &str = "tollgate/gate2";
 
 /// The scenario repository's tollgate.toml: the evidence paths the shipped
@@ -262,7 +263,7 @@ impl World {
         git(&self.remote, &["checkout", "-q", "main"]);
         let mut seed =
             PullRequestSeed::new(number, if fork { "mallory" } else { "dev" }, head, base_sha);
-        seed.base_ref = base_ref.to_owned();
+        base_ref.clone_into(&mut seed.base_ref);
         seed.fork = fork;
         seed.head_ref = format!("feature-{number}");
         self.fake.add_pull_request(REPO, seed);
@@ -277,33 +278,34 @@ impl World {
     }
 
     /// Registers a finished run with the fake: the run, and its artifacts as
-    /// the zip the Actions API serves.
-    fn register(&self, run: &WorkflowRun) {
+    /// the zip the Actions API serves. The fake assigns the run's id; the
+    /// run takes it, so that its `workflow_run` payload names the run the
+    /// judge can find through the API.
+    fn register(&self, run: &mut WorkflowRun) {
         let payload = run.workflow_run_payload(REPO);
         let wr = &payload["workflow_run"];
-        self.fake.add_workflow_run(
+        let id = self.fake.add_workflow_run(
             REPO,
             WorkflowRunSeed {
-                id: run.id,
                 name: run.name.clone(),
                 path: run.path.clone(),
                 event: run.event.clone(),
                 status: "completed".to_owned(),
                 conclusion: Some(run.conclusion.clone()),
                 head_sha: wr["head_sha"].as_str().unwrap().to_owned(),
-                head_branch: wr["head_branch"].as_str().unwrap_or_default().to_owned(),
             },
         );
+        run.id = id;
         for name in run.artifact_names() {
             self.fake
-                .add_artifact(REPO, run.id, &name, run.artifact_zip(&name).unwrap());
+                .add_artifact(REPO, id, &name, run.artifact_zip(&name).unwrap());
         }
     }
 
     /// Runs the evidence workflow for `pr` from the copy at `pr.head`.
     fn evidence(&mut self, pr: &Pr) -> WorkflowRun {
         let source = self.tree(&pr.head);
-        let run = self
+        let mut run = self
             .runner
             .workflow(&source, EVIDENCE)
             .event("pull_request", pr.payload("synchronize"))
@@ -311,7 +313,7 @@ impl World {
             .token(pr.token())
             .actor(pr.author())
             .run();
-        self.register(&run);
+        self.register(&mut run);
         run
     }
 
@@ -322,7 +324,7 @@ impl World {
         let source = self.tree(&pr.head);
         let mut payload = pr.payload(action);
         payload["review"] = json!({"state": state.to_ascii_lowercase(), "user": {"login": reviewer}, "commit_id": pr.head});
-        let run = self
+        let mut run = self
             .runner
             .workflow(&source, REVIEW)
             .event("pull_request_review", payload)
@@ -331,7 +333,7 @@ impl World {
             .actor(reviewer)
             .run();
         assert_eq!(run.conclusion, "success", "{}", run.logs());
-        self.register(&run);
+        self.register(&mut run);
         run
     }
 
@@ -358,8 +360,13 @@ impl World {
 
     /// CI's aggregate job `ci-ok` finished on `sha`.
     fn ci_ok(&self, sha: &str, conclusion: &str) {
-        self.fake
-            .add_check_run(REPO, CheckRunSeed::completed("ci-ok", sha, conclusion));
+        let ci = self
+            .fake
+            .add_workflow_run(REPO, WorkflowRunSeed::completed(CI, sha, conclusion));
+        self.fake.add_check_run(
+            REPO,
+            CheckRunSeed::completed("ci-ok", sha, conclusion).in_workflow(ci),
+        );
     }
 
     /// The newest `tollgate/gate2` check run on `sha`.
@@ -367,8 +374,7 @@ impl World {
         self.fake
             .check_runs_named(REPO, CHECK)
             .into_iter()
-            .filter(|r| r.head_sha == sha)
-            .last()
+            .rfind(|r| r.head_sha == sha)
             .unwrap_or_else(|| {
                 panic!(
                     "no {CHECK} on {sha}; check runs: {:#?}",
@@ -593,17 +599,9 @@ fn fork_pull_request_is_judged_by_the_privileged_job() {
     w.assert_gate(&head, "success", &judge);
 }
 
-/// A fork rewrites its evidence workflow, the action and the source: its
-/// evidence job uploads a forged `report.json` saying pass, perfect
-/// coverage, a zip entry climbing out of the evidence directory, and its
-/// own tollgate.toml and policy lowering every bar; it also tries to post
-/// the check itself. The judge follows the base branch's policy and the
-/// API's reviews: no approval, no green.
-#[test]
-fn hostile_fork_cannot_forge_a_green_check() {
-    let mut w = World::new(&policy(70.0, 1));
-    let forged_report = r#"{"tool":"tollgate","gate":"gate2","conclusion":"pass","rules":[]}"#;
-    let hostile_workflow = r"name: tollgate-evidence
+/// The hostile fork's evidence workflow: it forges the evidence, tries to
+/// post the check itself and uploads a forged report.
+const HOSTILE_WORKFLOW: &str = r"name: tollgate-evidence
 on:
   pull_request:
 permissions: {}
@@ -614,6 +612,9 @@ jobs:
       checks: write
       contents: read
     steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
       - name: Forge
         env:
           GH_TOKEN: ${{ github.token }}
@@ -629,11 +630,22 @@ jobs:
           name: tollgate-evidence
           path: out/
 ";
+
+/// A fork rewrites its evidence workflow, the action and the source: its
+/// evidence job uploads a forged `report.json` saying pass, perfect
+/// coverage, a zip entry climbing out of the evidence directory, and its
+/// own tollgate.toml and policy lowering every bar; it also tries to post
+/// the check itself. The judge follows the base branch's policy and the
+/// API's reviews: no approval, no green.
+#[test]
+fn hostile_fork_cannot_forge_a_green_check() {
+    let mut w = World::new(&policy(70.0, 1));
+    let forged_report = r#"{"tool":"tollgate","gate":"gate2","conclusion":"pass","rules":[]}"#;
     let head = w.commit(
         "evil",
         &w.main.clone(),
         &[
-            (EVIDENCE, hostile_workflow),
+            (EVIDENCE, HOSTILE_WORKFLOW),
             ("report.json", forged_report),
             (
                 "tollgate.toml",
@@ -673,18 +685,16 @@ jobs:
         mode: 0o120_777,
     });
     let mut seed_run = evidence.clone();
-    seed_run.id += 500_000;
-    w.fake.add_workflow_run(
+    seed_run.conclusion = "success".to_owned();
+    seed_run.id = w.fake.add_workflow_run(
         REPO,
         WorkflowRunSeed {
-            id: seed_run.id,
             name: "tollgate-evidence".to_owned(),
             path: EVIDENCE.to_owned(),
             event: "pull_request".to_owned(),
             status: "completed".to_owned(),
             conclusion: Some("success".to_owned()),
             head_sha: head.clone(),
-            head_branch: "feature-9".to_owned(),
         },
     );
     w.fake
@@ -824,7 +834,7 @@ fn merge_group_is_judged_like_its_pull_request() {
         },
         "repository": {"full_name": REPO, "default_branch": "main"},
     });
-    let evidence = w
+    let mut evidence = w
         .runner
         .workflow(&source, EVIDENCE)
         .event("merge_group", payload)
@@ -836,7 +846,7 @@ fn merge_group_is_judged_like_its_pull_request() {
         evidence.job("evidence").steps[0].outputs["commit"],
         pr.merge
     );
-    w.register(&evidence);
+    w.register(&mut evidence);
     let judge = w.judge(&evidence);
     w.assert_gate(&pr.merge, "success", &judge);
 }
@@ -864,15 +874,9 @@ fn same_named_required_check_from_another_workflow_does_not_count() {
     w.fake
         .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &head));
     // CI's own aggregate job failed; the look-alike passed later.
-    w.fake.add_check_run(
-        REPO,
-        CheckRunSeed {
-            workflow_path: Some(".github/workflows/ci.yml".to_owned()),
-            ..CheckRunSeed::completed("ci-ok", &head, "failure")
-        },
-    );
+    w.ci_ok(&head, "failure");
     let source = w.tree(&head);
-    let shadow = w
+    let mut shadow = w
         .runner
         .workflow(&source, ".github/workflows/ci-shadow.yml")
         .event("pull_request", pr.payload("synchronize"))
@@ -880,12 +884,10 @@ fn same_named_required_check_from_another_workflow_does_not_count() {
         .token(WRITE_TOKEN)
         .run();
     assert_eq!(shadow.conclusion, "success");
+    w.register(&mut shadow);
     w.fake.add_check_run(
         REPO,
-        CheckRunSeed {
-            workflow_path: Some(".github/workflows/ci-shadow.yml".to_owned()),
-            ..CheckRunSeed::completed("ci-ok", &head, "success")
-        },
+        CheckRunSeed::completed("ci-ok", &head, "success").in_workflow(shadow.id),
     );
     let evidence = w.evidence(&pr);
     let judge = w.judge(&evidence);
@@ -974,8 +976,12 @@ fn override_pasted_as_a_comment_applies() {
     // finishing) reads it.
     let judge = w.judge(&evidence);
     let run = w.assert_gate(&head, "success", &judge);
+    // The check's Markdown keeps addresses inert (a zero-width joiner
+    // after `@`); the text is the signer's address all the same.
     assert!(
-        summary(&run).contains("alice@example.org"),
+        summary(&run)
+            .replace('\u{200d}', "")
+            .contains("alice@example.org"),
         "{}",
         summary(&run)
     );

@@ -104,7 +104,9 @@ case "${1:-}" in
     done
     mkdir -p "$root/bin"
     case "$crate" in
-      tollgate) cp "$TOLLGATE_BIN_SRC" "$root/bin/tollgate"; echo "  Installed $root/bin/tollgate (shim: the test build)" ;;
+      # A link, not a copy: the test build is large, and every leak scan
+      # of the job's temp directory would read it again.
+      tollgate) ln -sf "$TOLLGATE_BIN_SRC" "$root/bin/tollgate"; echo "  Installed $root/bin/tollgate (shim: the test build)" ;;
       cargo-llvm-cov|cargo-nextest|cargo-audit)
         printf '#!/usr/bin/env bash\necho "%s shim: run it as cargo %s" >&2\nexit 97\n' "$crate" "${crate#cargo-}" > "$root/bin/$crate"
         chmod +x "$root/bin/$crate"; echo "  Installed $root/bin/$crate (shim)" ;;
