@@ -27,8 +27,6 @@ mod policy_validate;
 mod rules;
 mod snapshots;
 mod workflow_runner;
-// The shipped workflows end to end. Needs the fake server's Actions API
-// (workflow runs, artifacts: h/judge) and the judge command; enable when
-// h/judge is merged (see the module doc and JUDGE.md's test bridge).
+// The shipped workflows end to end, under the scripted runner and the fake GitHub.
 mod workflow_scenarios;
 mod workflows;

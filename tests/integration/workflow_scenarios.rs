@@ -21,6 +21,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::git::git;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -89,29 +90,6 @@ min_signers = 1
 
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn copy_into(from: &Path, to: &Path) {
@@ -854,8 +832,7 @@ fn merge_group_is_judged_like_its_pull_request() {
 /// A pull request adds its own workflow with a job named `ci-ok` that
 /// always passes, beside CI's real, red `ci-ok`: the required check is
 /// bound to `.github/workflows/ci.yml`, so the look-alike does not count.
-/// Needs required checks bound to their source (h/checksrc) and a fake that
-/// attributes check runs to workflow runs.
+/// The fake attributes each check run to the workflow run whose job made it.
 #[test]
 fn same_named_required_check_from_another_workflow_does_not_count() {
     let bound = policy(70.0, 1).replace(
@@ -946,7 +923,7 @@ fn override_comment(w: &World, head: &str, signer: &str, tamper: bool) -> String
 }
 
 /// A maintainer pastes a signed override as a pull-request comment: it
-/// applies. Needs comment-borne overrides (h/comments).
+/// applies.
 #[test]
 fn override_pasted_as_a_comment_applies() {
     let mut w = World::new(&policy(80.0, 0));
