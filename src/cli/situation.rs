@@ -252,8 +252,8 @@ mod tests {
         );
         assert_eq!(p("", "./tollgate.toml").as_deref(), Some("tollgate.toml"));
         assert_eq!(
-            p("a/b/", "../shared/x.toml").as_deref(),
-            Some("a/shared/x.toml")
+            p("a/b/", "../common/x.toml").as_deref(),
+            Some("a/common/x.toml")
         );
         assert_eq!(p("sub/", "../../etc/passwd"), None);
     }

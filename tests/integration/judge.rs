@@ -201,6 +201,14 @@ fn all_text(run: &CheckRun) -> String {
     )
 }
 
+/// Runs the judge, which must exit 0 once it has posted, and returns the
+/// conclusion of the check run now on the head commit.
+fn posted_conclusion(s: &Scenario, payload: &Value) -> Option<String> {
+    let (out, _) = judge(s, payload, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    shown(s, &s.head).conclusion
+}
+
 #[test]
 fn a_same_repository_pull_request_is_judged_when_its_evidence_run_completes() {
     let s = scenario();
@@ -309,13 +317,14 @@ fn a_fork_pull_request_is_found_by_its_head_sha_and_judged_by_the_base_policy() 
 fn a_review_rejudges_with_the_uploaded_evidence_approval_green_change_request_red() {
     let s = scenario();
     let evidence = evidence_run(&s, &s.head, Some("success"), Some(good_zip()));
-    let (out, _) = judge(
-        &s,
-        &payload(evidence, EVIDENCE, "pull_request", "success", &s.head, 1),
-        &[],
+    assert_eq!(
+        posted_conclusion(
+            &s,
+            &payload(evidence, EVIDENCE, "pull_request", "success", &s.head, 1)
+        )
+        .as_deref(),
+        Some("failure")
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(shown(&s, &s.head).conclusion.as_deref(), Some("failure"));
 
     // An approval: the relay's run completes; no new evidence run.
     s.fake
@@ -360,13 +369,14 @@ fn a_review_rejudges_with_the_uploaded_evidence_approval_green_change_request_re
     let relay = s
         .fake
         .add_workflow_run(REPO, WorkflowRunSeed::completed(RELAY, &s.head, "success"));
-    let (out, _) = judge(
-        &s,
-        &payload(relay, RELAY, "pull_request_review", "success", &s.head, 3),
-        &[],
+    assert_eq!(
+        posted_conclusion(
+            &s,
+            &payload(relay, RELAY, "pull_request_review", "success", &s.head, 3)
+        )
+        .as_deref(),
+        Some("failure")
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(shown(&s, &s.head).conclusion.as_deref(), Some("failure"));
 }
 
 #[test]
@@ -375,24 +385,26 @@ fn a_dismissed_approval_turns_the_check_red() {
     s.fake
         .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
     let evidence = evidence_run(&s, &s.head, Some("success"), Some(good_zip()));
-    let (out, _) = judge(
-        &s,
-        &payload(evidence, EVIDENCE, "pull_request", "success", &s.head, 1),
-        &[],
+    assert_eq!(
+        posted_conclusion(
+            &s,
+            &payload(evidence, EVIDENCE, "pull_request", "success", &s.head, 1)
+        )
+        .as_deref(),
+        Some("success")
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(shown(&s, &s.head).conclusion.as_deref(), Some("success"));
     s.fake.dismiss_reviews(REPO, 7, "alice");
     let relay = s
         .fake
         .add_workflow_run(REPO, WorkflowRunSeed::completed(RELAY, &s.head, "success"));
-    let (out, _) = judge(
-        &s,
-        &payload(relay, RELAY, "pull_request_review", "success", &s.head, 2),
-        &[],
+    assert_eq!(
+        posted_conclusion(
+            &s,
+            &payload(relay, RELAY, "pull_request_review", "success", &s.head, 2)
+        )
+        .as_deref(),
+        Some("failure")
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(shown(&s, &s.head).conclusion.as_deref(), Some("failure"));
 }
 
 #[test]
