@@ -1,5 +1,5 @@
 //! Generates large coverage reports and times ingesting them, for
-//! `benches/compare.sh` (issue 5). Not part of tollgate itself.
+//! `benches/compare.sh` . Not part of tollgate itself.
 //!
 //! ```text
 //! ingest gen-lcov MB SEED OUT        write a generated LCOV file of about MB megabytes
@@ -19,9 +19,9 @@ use std::time::Instant;
 
 use tollgate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions, Tally};
 
-#[path = "../benches/support/generate.rs"]
+#[path = "support/generate.rs"]
 mod generate;
-#[path = "../benches/support/lcov_crate.rs"]
+#[path = "support/lcov_crate.rs"]
 mod lcov_crate;
 
 fn main() -> ExitCode {
