@@ -240,7 +240,8 @@ pub fn annotated_tag_message(repo: &Path, name: &str) -> Option<String> {
 }
 
 /// Deletes the tag `name` (`git tag -d`), to undo a tag just created whose
-/// message git did not keep as written.
+/// message git did not keep as written; whether it is gone.
+#[must_use]
 pub fn delete_tag(repo: &Path, name: &str) -> bool {
     git(repo, &["tag", "-d", "--end-of-options", name]).is_some()
 }

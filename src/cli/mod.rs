@@ -56,8 +56,7 @@ pub enum Commands {
     /// Signed override and sign-off documents: sign, verify, print as a comment.
     #[command(subcommand)]
     Override(OverrideCommand),
-    /// Sign the release's sign-offs for a commit and create its annotated
-    /// tag with them in the message (never pushed).
+    /// Sign a release's sign-offs and create its annotated tag with them (never pushed).
     Tag(Box<TagArgs>),
 }
 

@@ -178,11 +178,13 @@ pub enum TaggingError {
     /// git refused to create the tag.
     #[error(transparent)]
     Create(#[from] CreateTagError),
-    /// git stored another message than the one written (the tag was deleted again).
-    #[error("git did not keep the tag message of {name} as written (a hook?); the tag was deleted again")]
+    /// git stored another message than the one written.
+    #[error("git did not keep the tag message of {name} as written (a hook?); {}", if *.deleted { "the tag was deleted again" } else { "delete the tag (git tag -d) before pushing" })]
     NotKept {
         /// The tag.
         name: String,
+        /// Whether the tag could be deleted again.
+        deleted: bool,
     },
 }
 
@@ -223,57 +225,17 @@ pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
     if let (Some(object), false) = (git::tag_object(&root, &name), args.force) {
         return Err(TaggingError::Exists { name, object }.into());
     }
-    let repository = match &args.repository {
-        Some(r) => r.clone(),
-        None => repository_from_origin(&root)?,
-    };
-    let writes = !args.signoffs.is_empty() || args.override_rules.is_some();
-    let mut entries = Vec::new();
-    let mut policy_notes = Vec::new();
-    if writes || !args.documents.is_empty() {
-        let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
-        let policy = policy::load_policy(&tree, &policy_path)?;
-        if writes {
-            entries = write_documents(args, &policy, &repository, &commit)?;
-        }
-        for submission in read_submissions(&args.documents)? {
-            entries.push(Entry {
-                submission,
-                verb: "carried",
-            });
-        }
-        entries = merged(entries);
-        let signers = load_signers(&tree, &policy_path, &policy)?;
-        let target = Target {
-            repository: Some(repository.clone()),
-            commit: Some(commit.clone()),
-            gate: gate.clone(),
-            now: Utc::now(),
+    // A tag without documents is bound to nothing, so needs no repository.
+    let (entries, policy_notes) = if args.documents.is_empty() && !writes(args) {
+        (Vec::new(), Vec::new())
+    } else {
+        let repository = match &args.repository {
+            Some(r) => r.clone(),
+            None => repository_from_origin(&root)?,
         };
-        let submissions: Vec<Submission> = entries.iter().map(|e| e.submission.clone()).collect();
-        let checked = overrides::check_all(
-            &submissions,
-            signers.as_ref().map_err(String::as_str),
-            &policy,
-            &target,
-        );
-        let problems: Vec<String> = checked
-            .iter()
-            .filter_map(|c| {
-                c.outcome
-                    .as_ref()
-                    .err()
-                    .map(|r| format!("  {}: {r}", c.source))
-            })
-            .collect();
-        if !problems.is_empty() {
-            return Err(TaggingError::Refused { name, problems }.into());
-        }
-        policy_notes = signoff_notes(&policy, &checked);
-        for (entry, c) in entries.iter().zip(&checked) {
-            eprint!("{}", describe(entry, c));
-        }
-    }
+        let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
+        judged_documents(args, &tree, &policy_path, &repository, &commit, &name)?
+    };
     let headline = args
         .message
         .clone()
@@ -298,14 +260,78 @@ pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
     git::create_tag(&root, &name, &commit, &message, args.force).map_err(TaggingError::from)?;
     let kept = git::annotated_tag_message(&root, &name).is_some_and(|m| m.starts_with(&message));
     if !kept {
-        git::delete_tag(&root, &name);
-        return Err(TaggingError::NotKept { name }.into());
+        let deleted = git::delete_tag(&root, &name);
+        return Err(TaggingError::NotKept { name, deleted }.into());
     }
     print_out(&format!(
         "created annotated tag {name} at {commit} (gate {gate}, {} document(s) in its message); it is not pushed:\n  git push origin {name}\n",
         entries.len()
     ))?;
     Ok(exit::PASSED)
+}
+
+fn writes(args: &TagArgs) -> bool {
+    !args.signoffs.is_empty() || args.override_rules.is_some()
+}
+
+/// The documents written and carried, each judged as `check` will judge it
+/// on the tag; any rejection refuses the tag. Also the notes on sign-offs
+/// the gate asks for that the tag does not fully carry.
+fn judged_documents(
+    args: &TagArgs,
+    tree: &WorkingTree,
+    policy_path: &Path,
+    repository: &str,
+    commit: &str,
+    name: &str,
+) -> Result<(Vec<Entry>, Vec<String>), RunError> {
+    let policy = policy::load_policy(tree, policy_path)?;
+    let mut entries = Vec::new();
+    if writes(args) {
+        entries = write_documents(args, &policy, repository, commit)?;
+    }
+    for submission in read_submissions(&args.documents)? {
+        entries.push(Entry {
+            submission,
+            verb: "carried",
+        });
+    }
+    let entries = merged(entries);
+    let signers = load_signers(tree, policy_path, &policy)?;
+    let target = Target {
+        repository: Some(repository.to_owned()),
+        commit: Some(commit.to_owned()),
+        // As `check` judges: the gate is the policy's name.
+        gate: policy.name.clone(),
+        now: Utc::now(),
+    };
+    let submissions: Vec<Submission> = entries.iter().map(|e| e.submission.clone()).collect();
+    let checked = overrides::check_all(
+        &submissions,
+        signers.as_ref().map_err(String::as_str),
+        &policy,
+        &target,
+    );
+    let problems: Vec<String> = checked
+        .iter()
+        .filter_map(|c| {
+            c.outcome
+                .as_ref()
+                .err()
+                .map(|r| format!("  {}: {r}", c.source))
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(TaggingError::Refused {
+            name: name.to_owned(),
+            problems,
+        }
+        .into());
+    }
+    for (entry, c) in entries.iter().zip(&checked) {
+        eprint!("{}", describe(entry, c));
+    }
+    Ok((entries, signoff_notes(&policy, &checked)))
 }
 
 /// The documents `--signoff` and `--override` ask for, written and signed.

@@ -551,6 +551,11 @@ fn the_repository_comes_from_origin_or_the_flag() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(git(root, &["rev-parse", "v1.2.3^{commit}"]), r.commit);
+    // A tag without documents is bound to nothing and needs no repository.
+    let out = tollgate(root, &["tag", "v0.1.0"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // (`git` trims what it prints.)
+    assert_eq!(message(root, "v0.1.0"), "Release v0.1.0");
     let out = tag_with(&r, &["v9.9.9", "--commit", "no-such-branch"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no-such-branch: no such commit"));
