@@ -11,6 +11,7 @@ mod progress;
 mod publish;
 mod remote;
 mod situation;
+mod tag;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use crate::report::github::ActionsFileError;
 use crate::report::Format;
 
 pub(crate) use output::{print_commands, print_out};
+pub use tag::{TagArgs, TaggingError};
 
 /// tollgate: decides whether a commit may pass a release gate, and says why.
 #[derive(Debug, Parser)]
@@ -54,6 +56,8 @@ pub enum Commands {
     /// Signed override and sign-off documents: sign, verify, print as a comment.
     #[command(subcommand)]
     Override(OverrideCommand),
+    /// Sign a release's sign-offs and create its annotated tag with them (never pushed).
+    Tag(Box<TagArgs>),
 }
 
 /// `tollgate policy ...`
@@ -266,6 +270,9 @@ pub enum RunError {
         /// Why.
         reason: String,
     },
+    /// `tollgate tag` created no tag.
+    #[error(transparent)]
+    Tagging(#[from] TaggingError),
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
     GitHub(#[from] GitHubError),
@@ -313,6 +320,7 @@ pub fn run(cli: Cli) -> u8 {
             overrides::sign(&key, &doc, output.as_deref())
         }
         Commands::Override(OverrideCommand::Comment { file }) => overrides::comment(&file),
+        Commands::Tag(args) => tag::run(&args),
         Commands::Override(OverrideCommand::Verify {
             docs,
             repository,

@@ -217,7 +217,7 @@ pub(super) fn sign(key: &Path, doc: &Path, output: Option<&Path>) -> Result<u8, 
 
 /// Signs in process for unencrypted ed25519/ECDSA keys; otherwise (a
 /// passphrase, a key in ssh-agent, a hardware key) asks `ssh-keygen`.
-fn sign_bytes(key: &Path, document: &[u8]) -> Result<String, RunError> {
+pub(super) fn sign_bytes(key: &Path, document: &[u8]) -> Result<String, RunError> {
     if let Ok(private) = PrivateKey::read_openssh_file(key) {
         if matches!(private.algorithm(), ssh_key::Algorithm::Rsa { .. }) {
             return Err(RunError::Usage(format!("{}: {RSA_REFUSED}", key.display())));
@@ -305,7 +305,7 @@ pub(super) fn comment(file: &Path) -> Result<u8, RunError> {
 }
 
 /// The human line above the fenced document.
-fn headline(d: &Document) -> String {
+pub(super) fn headline(d: &Document) -> String {
     let short = d.commit.get(..12).unwrap_or(&d.commit);
     let what = match &d.grant {
         Grant::Rules(rules) => format!(
@@ -330,7 +330,7 @@ fn headline(d: &Document) -> String {
 /// A signature must be readable, in namespace `tollgate`, and made over
 /// these bytes by the key it carries; whether that key may sign is for the
 /// judge (its `allowed_signers` is the trusted one).
-fn self_check(document: &[u8], sig: &SignatureText) -> Result<(), RunError> {
+pub(super) fn self_check(document: &[u8], sig: &SignatureText) -> Result<(), RunError> {
     let bad = |why: String| RunError::Usage(format!("{}: {why}", sig.source));
     let parsed = ssh_key::SshSig::from_pem(sig.armored.as_bytes())
         .map_err(|e| bad(format!("not a readable SSH signature ({e})")))?;

@@ -92,6 +92,16 @@ pub fn submissions(comment: &Comment<'_>) -> Vec<Submission> {
         .collect()
 }
 
+/// Every document of a text written in the comment grammar (a comment
+/// body, or an annotated tag's message), as canonical bytes, each with the
+/// armored signatures that follow it: the parser [`submissions`] uses,
+/// without naming a source. `tollgate tag` reads its message back through
+/// this before creating the tag.
+#[must_use]
+pub(crate) fn documents_in(text: &str) -> Vec<(Vec<u8>, Vec<String>)> {
+    parse_body(text)
+}
+
 /// The comment text for a signed document: one line for people, the
 /// document in a fence, then each signature in a fence of its own. The
 /// document must be canonical (the caller checks) and `signatures` armored.

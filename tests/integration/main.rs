@@ -26,6 +26,7 @@ mod policy_show;
 mod policy_validate;
 mod rules;
 mod snapshots;
+mod tag_command;
 mod workflow_runner;
 // The shipped workflows end to end, under the scripted runner and the fake GitHub.
 mod workflow_scenarios;
