@@ -32,10 +32,12 @@ fn asset() -> String {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    Sha256::digest(bytes).iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// A release archive as release.yml packs it: `tollgate-V-T/` holding the
@@ -168,9 +170,15 @@ fn a_released_binary_with_the_pinned_checksum_is_installed_without_sending_a_tok
     );
     assert!(run.out.status.success(), "{}", run.log());
     let stdout = String::from_utf8_lossy(&run.out.stdout);
-    assert!(stdout.contains(&format!("tollgate {VERSION}")), "{}", run.log());
+    assert!(
+        stdout.contains(&format!("tollgate {VERSION}")),
+        "{}",
+        run.log()
+    );
     assert!(stdout.contains("Verified"), "{}", run.log());
-    let bin = run.bin().unwrap_or_else(|| panic!("no bin output\n{}", run.log()));
+    let bin = run
+        .bin()
+        .unwrap_or_else(|| panic!("no bin output\n{}", run.log()));
     assert!(bin.starts_with(&run.temp), "{}", bin.display());
     assert!(bin.ends_with(format!("tollgate-{VERSION}-{TARGET}/tollgate")));
     let again = Command::new(&bin).arg("--version").output().unwrap();
@@ -202,7 +210,11 @@ fn a_released_binary_with_the_pinned_checksum_is_installed_without_sending_a_tok
         ]
     );
     for r in &requests {
-        assert!(r.header("authorization").is_none(), "{} got a token", r.path);
+        assert!(
+            r.header("authorization").is_none(),
+            "{} got a token",
+            r.path
+        );
         assert_eq!(
             r.header("host").map(|h| h.starts_with("localhost")),
             Some(r.path.starts_with("/_storage/")),
@@ -236,7 +248,10 @@ fn a_released_binary_whose_checksum_differs_from_the_pin_is_refused_and_never_un
         run.log()
     );
     assert!(stdout.contains(&sha256_hex(&bytes)), "names what it got");
-    assert!(!stdout.contains(&format!("tollgate {VERSION}")), "never ran it");
+    assert!(
+        !stdout.contains(&format!("tollgate {VERSION}")),
+        "never ran it"
+    );
     assert!(run.bin().is_none(), "{}", run.github_output);
     let mut left = Vec::new();
     files_named(&run.temp, "tollgate", &mut left);
@@ -388,7 +403,10 @@ fn the_source_fallback_ignores_the_callers_toolchain_file_cargo_config_and_flags
             ("CARGO_BUILD_TARGET", "nonexistent"),
             ("CARGO_BUILD_RUSTFLAGS", "-D warnings"),
             ("RUSTC_WRAPPER", "/nonexistent/wrapper"),
-            ("CARGO_TARGET_DIR", workspace.join("target").to_str().unwrap()),
+            (
+                "CARGO_TARGET_DIR",
+                workspace.join("target").to_str().unwrap(),
+            ),
         ],
     );
     assert!(run.out.status.success(), "{}", run.log());
@@ -418,7 +436,12 @@ fn the_source_fallback_ignores_the_callers_toolchain_file_cargo_config_and_flags
     names.sort();
     assert_eq!(names, [".cargo", "rust-toolchain.toml"]);
     // A second use in the same job reuses the build.
-    let again = install(dir.path(), &stand_in, &workspace, &[("PATH", path.as_str())]);
+    let again = install(
+        dir.path(),
+        &stand_in,
+        &workspace,
+        &[("PATH", path.as_str())],
+    );
     assert!(again.out.status.success(), "{}", again.log());
     assert!(!String::from_utf8_lossy(&again.out.stderr).contains("Compiling"));
 }

@@ -130,7 +130,13 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let remote = dir.path().join("remote");
         let root = manifest();
-        for item in ["action.yml", ".github/action", "Cargo.toml", "Cargo.lock", "src"] {
+        for item in [
+            "action.yml",
+            ".github/action",
+            "Cargo.toml",
+            "Cargo.lock",
+            "src",
+        ] {
             copy_into(&root.join(item), &remote.join(item));
         }
         for wf in [EVIDENCE, REVIEW, JUDGE] {

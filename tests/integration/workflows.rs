@@ -517,7 +517,10 @@ fn a_release_publishes_only_after_gate_3() {
     );
     let job = |name: &str| &release["jobs"][name];
     assert!(needs(job("build")).contains(&"gate3"), "build needs gate3");
-    assert!(needs(job("release")).contains(&"build"), "release needs build");
+    assert!(
+        needs(job("release")).contains(&"build"),
+        "release needs build"
+    );
     let publish = needs(job("publish"));
     assert!(publish.contains(&"gate3") && publish.contains(&"build"));
     // No `if:` anywhere past the gate: one could run a job after a failure.
