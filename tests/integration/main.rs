@@ -9,6 +9,8 @@
 
 mod support;
 
+// The action's installer: released binaries, pinned checksums, the source fallback.
+mod action_install;
 mod cli;
 mod coverage_fixtures;
 mod coverage_props;

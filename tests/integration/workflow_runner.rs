@@ -1056,7 +1056,7 @@ fn tollgate_repo(dir: &Path) -> (PathBuf, String, String) {
     let repo = dir.join("remote");
     for item in [
         "action.yml",
-        "action",
+        ".github/action",
         "Cargo.toml",
         "Cargo.lock",
         "src",

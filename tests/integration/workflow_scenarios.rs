@@ -11,7 +11,7 @@
 //! run on the head commit), never on what a job printed about itself, and
 //! that the write token leaked nowhere.
 //!
-//! The scenario repository holds this crate's `action.yml`, `action/` and
+//! The scenario repository holds this crate's `action.yml`, `.github/action/` and
 //! sources (the action's install step hashes them), the three shipped
 //! workflows, and a small `tollgate.toml` + Gate 2 policy that the committed
 //! example evidence (`fixtures/example`, copied by the tool shims) passes on
@@ -130,7 +130,13 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let remote = dir.path().join("remote");
         let root = manifest();
-        for item in ["action.yml", "action", "Cargo.toml", "Cargo.lock", "src"] {
+        for item in [
+            "action.yml",
+            ".github/action",
+            "Cargo.toml",
+            "Cargo.lock",
+            "src",
+        ] {
             copy_into(&root.join(item), &remote.join(item));
         }
         for wf in [EVIDENCE, REVIEW, JUDGE] {

@@ -450,19 +450,31 @@ fn the_action_installs_outside_the_workspace_and_only_checks() {
         "no command input"
     );
     assert!(!action["inputs"]["evidence-dir"].is_badvalue());
-    let install = fs::read_to_string(root().join("action/install.sh")).unwrap();
+    let install = fs::read_to_string(root().join(".github/action/install.sh")).unwrap();
     for needle in [
-        "cd \"$temp\"",
+        "cd \"$temp/tollgate-build\"",
         "export RUSTUP_TOOLCHAIN=",
         "unset RUSTFLAGS",
         "CARGO_BUILD_TARGET",
         "--root \"$root\"",
         "shasum -a 256",
+        "binaries.sha256",
     ] {
         assert!(install.contains(needle), "install.sh: {needle}");
     }
-    let entry = fs::read_to_string(root().join("action/entrypoint.sh")).unwrap();
+    let entry = fs::read_to_string(root().join(".github/action/entrypoint.sh")).unwrap();
     assert!(!entry.contains("publish"), "entrypoint.sh has no publish");
+}
+
+/// A job's runner labels; `${{ matrix.os }}` stands for every `os` of the
+/// matrix's `include` list.
+fn runner_labels(job: &Yaml) -> Vec<&str> {
+    let labels = strings(&job["runs-on"]);
+    if labels == ["${{ matrix.os }}"] {
+        let include = job["strategy"]["matrix"]["include"].as_vec().unwrap();
+        return include.iter().filter_map(|i| i["os"].as_str()).collect();
+    }
+    labels
 }
 
 #[test]
@@ -472,7 +484,7 @@ fn actionlint_knows_the_runner_label_the_workflows_use() {
     let labels = strings(&doc["self-hosted-runner"]["labels"]);
     for (name, _, wf) in workflows() {
         for (job, body) in jobs(&wf) {
-            for label in strings(&body["runs-on"]) {
+            for label in runner_labels(body) {
                 assert!(
                     labels.contains(&label) || label == "ubuntu-latest",
                     "{name}: job {job}: runs-on {label} is not in .github/actionlint.yaml"
@@ -482,29 +494,145 @@ fn actionlint_knows_the_runner_label_the_workflows_use() {
     }
 }
 
+fn needs(job: &Yaml) -> Vec<&str> {
+    strings(&job["needs"])
+}
+
 #[test]
 fn a_release_publishes_only_after_gate_3() {
     let release = workflow("release.yml");
-    let tags: Vec<&str> = release["on"]["push"]["tags"]
+    assert_eq!(
+        strings(&release["on"]["push"]["tags"]),
+        ["v*", "!v[0-9]", "!v[0-9][0-9]"],
+        "release tags, not the moving major tags"
+    );
+    assert_eq!(
+        release["concurrency"]["group"].as_str(),
+        Some("release-${{ github.ref }}"),
+        "one group per tag"
+    );
+    assert_eq!(
+        release["concurrency"]["cancel-in-progress"].as_bool(),
+        Some(false)
+    );
+    let job = |name: &str| &release["jobs"][name];
+    assert!(needs(job("build")).contains(&"gate3"), "build needs gate3");
+    assert!(
+        needs(job("release")).contains(&"build"),
+        "release needs build"
+    );
+    let publish = needs(job("publish"));
+    assert!(publish.contains(&"gate3") && publish.contains(&"build"));
+    // No `if:` anywhere past the gate: one could run a job after a failure.
+    for name in ["build", "release", "publish"] {
+        assert!(
+            job(name)["if"].is_badvalue(),
+            "an `if:` on {name} could run it after a failed gate"
+        );
+    }
+    let perms = |name: &str| {
+        let mut p = permission_pairs(job(name));
+        p.sort();
+        p
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        perms("gate3"),
+        pairs(&[("checks", "write"), ("contents", "read")])
+    );
+    assert_eq!(perms("build"), pairs(&[("contents", "read")]));
+    assert_eq!(
+        perms("release"),
+        pairs(&[
+            ("attestations", "write"),
+            ("contents", "write"),
+            ("id-token", "write")
+        ])
+    );
+    assert_eq!(
+        perms("publish"),
+        pairs(&[("contents", "read"), ("id-token", "write")])
+    );
+    assert_eq!(job("release")["environment"].as_str(), Some("release"));
+    assert_eq!(job("publish")["environment"].as_str(), Some("crates-io"));
+}
+
+/// gate3 fetches the annotated tag with the job's token through a
+/// credential helper: the token is neither on a command line nor written to
+/// .git/config, and the checkout keeps no credentials.
+#[test]
+fn gate_3_fetches_the_tag_object_without_persisting_the_token() {
+    let release = workflow("release.yml");
+    let gate3 = &release["jobs"]["gate3"];
+    let checkout = &steps(gate3)[0];
+    assert!(checkout["uses"]
+        .as_str()
+        .unwrap()
+        .starts_with("actions/checkout@"));
+    assert_eq!(checkout["with"]["fetch-depth"].as_i64(), Some(0));
+    let fetch = steps(gate3)
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Fetch the annotated tag"))
+        .unwrap();
+    assert_eq!(fetch["env"]["TOKEN"].as_str(), Some("${{ github.token }}"));
+    let script = fetch["run"].as_str().unwrap();
+    assert!(script.contains("credential.helper=!f()") && script.contains("${TOKEN}"));
+    assert!(!script.contains("config ") && !script.contains("extraheader"));
+    assert!(script.contains("\"refs/tags/$TAG:refs/tags/$TAG\""));
+    let gate = steps(gate3)
+        .iter()
+        .find(|s| s["uses"].as_str() == Some("./"))
+        .unwrap();
+    for input in ["coverage", "audit", "tests", "bench"] {
+        assert!(!gate["with"][input].is_badvalue(), "gate3 passes {input}");
+    }
+}
+
+/// The five release targets, each archived with its checksum; the release
+/// job attests and publishes them and pins them in the action.
+#[test]
+fn the_release_builds_five_targets_and_pins_them_in_the_action() {
+    let release = workflow("release.yml");
+    let build = &release["jobs"]["build"];
+    let targets: Vec<&str> = build["strategy"]["matrix"]["include"]
         .as_vec()
         .unwrap()
         .iter()
-        .filter_map(Yaml::as_str)
+        .filter_map(|i| i["target"].as_str())
         .collect();
-    assert_eq!(tags, ["v*"]);
-    let publish = &release["jobs"]["publish"];
-    let needs = publish["needs"]
-        .as_str()
-        .map(|s| vec![s])
-        .or_else(|| {
-            publish["needs"]
-                .as_vec()
-                .map(|v| v.iter().filter_map(Yaml::as_str).collect())
-        })
-        .unwrap();
-    assert!(needs.contains(&"gate3"), "publish needs gate3");
-    assert!(
-        publish["if"].is_badvalue(),
-        "an `if:` on publish could run it after a failed gate"
+    assert_eq!(
+        targets,
+        [
+            "x86_64-unknown-linux-musl",
+            "aarch64-unknown-linux-musl",
+            "aarch64-apple-darwin",
+            "x86_64-apple-darwin",
+            "x86_64-pc-windows-msvc"
+        ]
     );
+    let text = fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    for needle in [
+        "cargo build --release --locked --target \"$TARGET\"",
+        "\"$RUST_TOOLCHAIN\"",
+        "$asset.sha256",
+        "SHA256SUMS",
+        "actions/attest-build-provenance@",
+        "gh release create",
+        "--prerelease",
+        ".github/action/binaries.sha256",
+        "push --force origin \"$pinned:refs/tags/$major\"",
+    ] {
+        assert!(text.contains(needle), "release.yml: {needle}");
+    }
+    assert!(!text.contains("actions/cache"), "no caches in release.yml");
+    let release_job = steps(&release["jobs"]["release"])
+        .iter()
+        .filter_map(|s| s["uses"].as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(release_job.contains("actions/attest-build-provenance@"));
 }

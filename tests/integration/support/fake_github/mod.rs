@@ -29,6 +29,7 @@
 //! that reached it ([`FakeGitHub::requests`], secrets redacted).
 
 mod actions;
+mod releases;
 mod routes;
 mod server;
 mod state;

@@ -166,6 +166,7 @@ pub(crate) struct State {
     pub(crate) log: Vec<RequestRecord>,
     pub(crate) rate_remaining: u64,
     pub(crate) artifacts: super::actions::Artifacts,
+    pub(crate) releases: super::releases::Releases,
 }
 
 /// One request, parsed.
@@ -357,6 +358,7 @@ impl State {
             log: Vec::new(),
             rate_remaining: RATE_LIMIT,
             artifacts: super::actions::Artifacts::default(),
+            releases: super::releases::Releases::default(),
         }
     }
 
@@ -634,6 +636,9 @@ impl State {
     /// token's write permission, then routes.
     fn authenticated(&mut self, req: &Incoming) -> Reply {
         if let Some(reply) = self.storage(req) {
+            return reply;
+        }
+        if let Some(reply) = self.route_releases(req) {
             return reply;
         }
         let Some(auth) = req.header("authorization") else {

@@ -44,7 +44,13 @@ fn filter_allows(filter: &Yaml, name: &str, include: &str, exclude: &str) -> Opt
     let inc = string_list(&filter[include]);
     let exc = string_list(&filter[exclude]);
     if !filter[include].is_badvalue() {
-        Some(inc.iter().any(|p| glob_match(p, name)))
+        // In order, as GitHub reads them: a later `!pattern` takes back what
+        // an earlier pattern matched (`tags: ["v*", "!v[0-9]"]`).
+        Some(inc.iter().fold(false, |hit, p| match p.strip_prefix('!') {
+            Some(neg) if glob_match(neg, name) => false,
+            None if glob_match(p, name) => true,
+            _ => hit,
+        }))
     } else if !filter[exclude].is_badvalue() {
         Some(!exc.iter().any(|p| glob_match(p, name)))
     } else {
