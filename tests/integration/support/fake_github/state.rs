@@ -166,6 +166,7 @@ pub(crate) struct State {
     pub(crate) log: Vec<RequestRecord>,
     pub(crate) rate_remaining: u64,
     pub(crate) artifacts: super::actions::Artifacts,
+    pub(crate) git: super::git::GitDatabase,
 }
 
 /// One request, parsed.
@@ -357,6 +358,7 @@ impl State {
             log: Vec::new(),
             rate_remaining: RATE_LIMIT,
             artifacts: super::actions::Artifacts::default(),
+            git: super::git::GitDatabase::default(),
         }
     }
 
