@@ -182,7 +182,9 @@ pub enum TagContextError {
         tag: String,
     },
     /// Locally: `--tag` names a tag that is not checked out.
-    #[error("tag {tag} points at {tag_commit}, HEAD is {head}: check out the tag (git checkout {tag})")]
+    #[error(
+        "tag {tag} points at {tag_commit}, HEAD is {head}: check out the tag (git checkout {tag})"
+    )]
     NotCheckedOut {
         /// The tag.
         tag: String,

@@ -177,7 +177,9 @@ pub(super) fn resolve<'r>(
             source
         }
         // Nor can a tag on an unreviewed commit bring its own policy or signers.
-        Trust::Release(default_branch) => release_source(root, args, &default_branch, remote, &mut notes)?,
+        Trust::Release(default_branch) => {
+            release_source(root, args, &default_branch, remote, &mut notes)?
+        }
     };
     Ok(Situation {
         context,
@@ -203,12 +205,13 @@ fn pushed_tag(
     notes: &mut Vec<String>,
 ) -> Result<Option<TagMessage>, RunError> {
     let (commit, message) = if let Some(remote) = remote {
-        let peeled = remote
-            .client
-            .peel_tag(&remote.repo, name)?
-            .ok_or_else(|| TagContextError::Gone {
-                tag: name.to_owned(),
-            })?;
+        let peeled =
+            remote
+                .client
+                .peel_tag(&remote.repo, name)?
+                .ok_or_else(|| TagContextError::Gone {
+                    tag: name.to_owned(),
+                })?;
         (peeled.commit, peeled.message)
     } else if let Some(local) = git::read_tag(root, name) {
         if local.message.is_none() && !object.eq_ignore_ascii_case(sha) {
@@ -324,7 +327,8 @@ fn branch_source<'r>(
         })?,
     };
     let label = format!("{branch} branch at {}", sha.get(..12).unwrap_or(&sha));
-    let (source, note) = trusted_at_named(root, &sha, remote, &format!("the {branch} branch's head"))?;
+    let (source, note) =
+        trusted_at_named(root, &sha, remote, &format!("the {branch} branch's head"))?;
     let via_api = note.is_some();
     Ok((
         Box::new(Labelled {

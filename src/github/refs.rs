@@ -62,7 +62,9 @@ impl GitHubClient {
             self.transport.get_json(&mut budget, &uri).await
         });
         match value {
-            Ok(v) => decode::<WireRef, WireRef>(&operation(Method::Get, &uri), v).map(|r| Some(r.object)),
+            Ok(v) => {
+                decode::<WireRef, WireRef>(&operation(Method::Get, &uri), v).map(|r| Some(r.object))
+            }
             Err(GitHubError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
@@ -105,7 +107,10 @@ impl GitHubClient {
                 other => {
                     return Err(unexpected(
                         &operation(Method::Get, &format!("/repos/{repo}/git/ref/tags/{name}")),
-                        &format!("tag {name} points at a {other} ({}), not a commit", current.sha),
+                        &format!(
+                            "tag {name} points at a {other} ({}), not a commit",
+                            current.sha
+                        ),
                     ))
                 }
             }

@@ -33,7 +33,7 @@ pub const MAX_MESSAGE_BYTES: usize = comment::MAX_BODY_BYTES;
 pub const GIT_NAMESPACE: &str = "git";
 
 /// The armor lines git recognises as the start of a tag's own signature
-/// (git's `sigcheck` formats: OpenPGP, X.509, SSH).
+/// (the formats git verifies: `OpenPGP`, X.509, SSH).
 const GIT_SIGNATURE_STARTS: [&str; 4] = [
     "-----BEGIN PGP SIGNATURE-----",
     "-----BEGIN PGP MESSAGE-----",

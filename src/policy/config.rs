@@ -253,17 +253,7 @@ pub fn load_config(
         prerelease: gate("prerelease", gates.prerelease, &defaults.gates.prerelease),
     };
     let release = raw.release.unwrap_or_default();
-    let release_branch = match release.branch {
-        None => None,
-        Some(b) if is_branch_name(b.get_ref()) => Some(b.into_inner()),
-        Some(b) => {
-            sink.at(
-                span(&b),
-                "a release branch is a branch name such as `main` (no `refs/heads/`, spaces, `..`, `~^:?*[\\` or `@{`)",
-            );
-            None
-        }
-    };
+    let release_branch = release_branch(release.branch, &mut sink);
     let tag_pattern = match release.tag_pattern {
         None => defaults.tag_pattern,
         Some(p) => TagPattern::new(p.get_ref()).unwrap_or_else(|e| {
@@ -311,6 +301,19 @@ pub fn load_config(
     }
 }
 
+/// `[release] branch`, when it is a branch name; else a diagnostic.
+fn release_branch(value: Option<Spanned<String>>, sink: &mut DiagSink) -> Option<String> {
+    let value = value?;
+    if is_branch_name(value.get_ref()) {
+        return Some(value.into_inner());
+    }
+    sink.at(
+        span(&value),
+        "a release branch is a branch name such as `main` (no `refs/heads/`, spaces, `..`, `~^:?*[\\` or `@{`)",
+    );
+    None
+}
+
 /// Whether `name` is a branch name git accepts (`git check-ref-format
 /// --branch`, short of its `@{-N}` shorthands), written without
 /// `refs/heads/`: it is put in API paths and in `refs/remotes/origin/NAME`.
@@ -321,14 +324,13 @@ fn is_branch_name(name: &str) -> bool {
         && !name.starts_with(['-', '/'])
         && !name.starts_with("refs/")
         && !name.ends_with(['/', '.'])
-        && !name.ends_with(".lock")
         && !name.contains("..")
         && !name.contains("//")
         && !name.contains("@{")
         && !name.chars().any(bad_char)
-        && name
-            .split('/')
-            .all(|part| !part.starts_with('.') && !part.ends_with(".lock"))
+        && name.split('/').all(|part| {
+            !part.starts_with('.') && part.rsplit_once('.').is_none_or(|(_, ext)| ext != "lock")
+        })
 }
 
 #[cfg(test)]
@@ -377,7 +379,11 @@ mod tests {
         )
         .unwrap();
         let err = load_config(&tree, Path::new("tollgate.toml"), true).unwrap_err();
-        assert!(err.to_string().contains("a release branch is a branch name"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("a release branch is a branch name"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -146,7 +146,11 @@ impl State {
             return not_found(DOC_GET_TAG);
         };
         let mut v: Value = serde_json::from_str(GIT_TAG).unwrap_or(Value::Null);
-        let plural = if t.object_type == "tag" { "tags" } else { "commits" };
+        let plural = if t.object_type == "tag" {
+            "tags"
+        } else {
+            "commits"
+        };
         v["node_id"] = json!(format!("TAG_{sha}"));
         v["tag"] = json!(t.tag);
         v["sha"] = json!(sha);
