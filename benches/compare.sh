@@ -9,7 +9,7 @@
 #        SKIP_LCOV_CRATE=1   time tollgate only
 #
 # For each size it generates (once, deterministically) an LCOV tracefile and a
-# Cobertura XML document, builds `benches/compare_ingest.rs` (the `ingest` example) in release mode, runs each
+# Cobertura XML document, builds `benches/support/compare_ingest.rs` (the `ingest` example) in release mode, runs each
 # reader under /usr/bin/time -v, checks that tollgate and the lcov crate report
 # the same totals, and prints MB/s, peak RSS and the speed ratio.
 #

@@ -10,6 +10,10 @@
 //! used (id, workflow file, event, head commit, conclusion): the pull
 //! requests it lists are empty for forks and its branch names are the head
 //! repository's to choose, so what is judged is found through the API.
+//!
+//! A tag push is judged at `GITHUB_SHA`, the commit: the payload's `after`
+//! is the tag object for an annotated tag, which no check run or signed
+//! document can be bound to.
 
 use std::path::{Path, PathBuf};
 
@@ -39,8 +43,15 @@ pub enum Trigger {
     Tag {
         /// Tag name without `refs/tags/`.
         name: String,
-        /// Commit the tag points at.
+        /// The commit judged: `GITHUB_SHA`, the commit the tag peels to.
         sha: String,
+        /// What the pushed ref points at (the payload's `after`): the
+        /// commit for a lightweight tag, the tag object for an annotated
+        /// one, which is never judged.
+        object: String,
+        /// The repository's default branch (`repository.default_branch`),
+        /// where the release's policy is read from.
+        default_branch: Option<String>,
     },
     /// A push to a branch.
     Push {
@@ -145,6 +156,58 @@ pub enum ContextError {
         path: PathBuf,
         /// What was wrong.
         message: String,
+    },
+}
+
+/// Why a release tag cannot be judged (exit 2: nothing is wrong with the
+/// release's evidence, the run has the wrong thing in front of it).
+#[derive(Debug, thiserror::Error)]
+pub enum TagContextError {
+    /// In Actions: the tag does not peel to the commit the run checked out.
+    #[error(
+        "tag {tag} points at commit {tag_commit}, but this run is for {judged} (GITHUB_SHA): the tag was moved after it was pushed; judge the new push instead"
+    )]
+    OtherCommit {
+        /// The tag.
+        tag: String,
+        /// The commit the tag peels to now.
+        tag_commit: String,
+        /// `GITHUB_SHA`.
+        judged: String,
+    },
+    /// In Actions: GitHub has no such tag (deleted since the push).
+    #[error("tag {tag} is not in the repository any more (GitHub has no refs/tags/{tag}): it was deleted after it was pushed")]
+    Gone {
+        /// The tag.
+        tag: String,
+    },
+    /// Locally: `--tag` names a tag that is not checked out.
+    #[error(
+        "tag {tag} points at {tag_commit}, HEAD is {head}: check out the tag (git checkout {tag})"
+    )]
+    NotCheckedOut {
+        /// The tag.
+        tag: String,
+        /// The commit it peels to.
+        tag_commit: String,
+        /// `HEAD`.
+        head: String,
+    },
+    /// The push payload names no default branch to read the policy from.
+    #[error(
+        "tag {tag}: the push event names no repository.default_branch, so the release policy's branch is unknown"
+    )]
+    NoDefaultBranch {
+        /// The tag.
+        tag: String,
+    },
+    /// The release branch's head could not be found.
+    #[error("the release policy is read from branch {branch}, but {why}")]
+    NoBranch {
+        /// The branch.
+        branch: String,
+        /// What was tried.
+        why: String,
     },
 }
 
@@ -283,9 +346,16 @@ fn trigger(
                 .unwrap_or(sha)
                 .to_owned();
             match git_ref.strip_prefix("refs/tags/") {
+                // For an annotated tag `after` is the tag object; GitHub sets
+                // `GITHUB_SHA` to the commit it peels to.
                 Some(tag) => Ok(Trigger::Tag {
                     name: tag.to_owned(),
-                    sha: after,
+                    sha: sha.to_owned(),
+                    object: after,
+                    default_branch: payload
+                        .pointer("/repository/default_branch")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                 }),
                 None => Ok(Trigger::Push {
                     git_ref,
@@ -394,15 +464,20 @@ mod tests {
     }
 
     #[test]
-    fn tag_push_yields_the_tag() {
-        let ctx = run("push", r#"{"ref":"refs/tags/v1.2.3","after":"abc"}"#)
-            .unwrap()
-            .unwrap();
+    fn tag_push_is_judged_at_the_commit_not_the_tag_object() {
+        let ctx = run(
+            "push",
+            r#"{"ref":"refs/tags/v1.2.3","after":"tag0bject","repository":{"default_branch":"trunk"}}"#,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(
             ctx.trigger,
             Trigger::Tag {
                 name: "v1.2.3".into(),
-                sha: "abc".into()
+                sha: "merge000".into(),
+                object: "tag0bject".into(),
+                default_branch: Some("trunk".into()),
             }
         );
         assert_eq!(ctx.trigger.kind(), ContextKind::Tag);

@@ -7,7 +7,11 @@
 //! `tollgate check`, an uploaded artefact directory for a privileged judge
 //! that must not run the change's code. The *repository* is the trusted tree:
 //! `Cargo.lock`, the manifests, the changelog, `[[documents]]` and the git
-//! history come from it, never from the evidence root. Reading fails closed:
+//! history come from it, never from the evidence root. On a release tag that
+//! tree is the tagged one (the release's own version, lockfile and
+//! changelog), while the policy and `allowed_signers` come from the release
+//! branch: `[[documents]]` markers then count only where that branch has
+//! them too ([`Request::base`]). Reading fails closed:
 //! evidence that is configured but absent is [`Slot::Missing`], evidence that
 //! exists but cannot be understood is an error.
 
@@ -98,11 +102,12 @@ pub struct Request<'a> {
     pub head: Option<&'a str>,
     /// Where evidence and trusted files are read from.
     pub roots: Roots<'a>,
-    /// The trusted base commit's files, in a pull request (paths relative to
-    /// [`Roots::repository`]): a `[[documents]]` marker counts only where the
-    /// base commit has it too, so a change cannot approve itself. `None`
-    /// when the repository tree is itself the trusted one (a push, a tag, a
-    /// local run).
+    /// The trusted tree's files when the repository tree is not the trusted
+    /// one: a pull request's base commit, a release tag's branch (paths
+    /// relative to [`Roots::repository`]). A `[[documents]]` marker counts
+    /// only where the trusted tree has it too, so a change (or a tag on an
+    /// unreviewed commit) cannot approve itself. `None` when the repository
+    /// tree is itself the trusted one (a push, a local run).
     pub base: Option<&'a dyn FileSource>,
     /// Command-line evidence paths.
     pub inputs: &'a Inputs,

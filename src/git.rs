@@ -121,6 +121,79 @@ pub fn changed_paths(repo: &Path, base: &str, head: &str, paths: &[&str]) -> Vec
         .unwrap_or_default()
 }
 
+/// A tag as the local repository holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalTag {
+    /// The commit the tag peels to (`git rev-parse refs/tags/NAME^{commit}`).
+    pub commit: String,
+    /// The message of the annotated tag `refs/tags/NAME` names; `None` for
+    /// a lightweight tag (which is also what `actions/checkout` leaves of an
+    /// annotated tag unless the tag object is fetched).
+    pub message: Option<String>,
+}
+
+/// Tag `name` in the local repository, peeled to its commit, with its
+/// message when it is annotated; `None` when there is no such tag.
+#[must_use]
+pub fn read_tag(repo: &Path, name: &str) -> Option<LocalTag> {
+    let full = format!("refs/tags/{name}");
+    let commit = git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("{full}^{{commit}}"),
+        ],
+    )?;
+    let kind = git(repo, &["cat-file", "-t", "--end-of-options", &full]);
+    let message = match kind.as_deref() {
+        Some("tag") => raw_tag_message(repo, &full),
+        _ => None,
+    };
+    Some(LocalTag { commit, message })
+}
+
+/// The message of the annotated tag object `rev`: what follows the first
+/// blank line of `git cat-file tag` (the headers `object`, `type`, `tag`,
+/// `tagger` come before it), git's own signature included.
+fn raw_tag_message(repo: &Path, rev: &str) -> Option<String> {
+    // Not `git()`: leading blank lines of the message must not be trimmed
+    // into the headers.
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["cat-file", "tag", rev])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(
+        text.split_once("\n\n")
+            .map_or("", |(_, message)| message)
+            .to_owned(),
+    )
+}
+
+/// The commit `refs/remotes/origin/BRANCH` points at, from the last fetch;
+/// `None` when the clone has no such remote-tracking branch.
+#[must_use]
+pub fn remote_branch_head(repo: &Path, branch: &str) -> Option<String> {
+    git(
+        repo,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("refs/remotes/origin/{branch}^{{commit}}"),
+        ],
+    )
+}
+
 // Writing: `tollgate tag` (src/cli/tag.rs) creates the release tag here. The
 // only git write tollgate makes, and never a push.
 
@@ -226,17 +299,7 @@ pub fn create_tag(
 /// none at all.
 #[must_use]
 pub fn annotated_tag_message(repo: &Path, name: &str) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["cat-file", "tag", &format!("refs/tags/{name}")])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.split_once("\n\n").map(|(_, m)| m.to_owned())
+    read_tag(repo, name).and_then(|tag| tag.message)
 }
 
 /// Deletes the tag `name` (`git tag -d`), to undo a tag just created whose
@@ -244,4 +307,52 @@ pub fn annotated_tag_message(repo: &Path, name: &str) -> Option<String> {
 #[must_use]
 pub fn delete_tag(repo: &Path, name: &str) -> bool {
     git(repo, &["tag", "-d", "--end-of-options", name]).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn tags_are_peeled_and_only_annotated_ones_have_a_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        run(d, &["init", "-q", "-b", "main"]);
+        run(d, &["commit", "-q", "--allow-empty", "-m", "one"]);
+        let head = git(d, &["rev-parse", "HEAD"]).unwrap();
+        run(d, &["tag", "light"]);
+        run(d, &["tag", "-a", "-m", "Release v1\n\nbody line", "v1"]);
+        // A tag of a tag peels to the same commit; its message is its own.
+        run(d, &["tag", "-a", "-m", "outer", "nested", "v1"]);
+        assert_eq!(
+            read_tag(d, "light"),
+            Some(LocalTag {
+                commit: head.clone(),
+                message: None
+            })
+        );
+        let v1 = read_tag(d, "v1").unwrap();
+        assert_eq!(v1.commit, head);
+        assert_eq!(v1.message.as_deref(), Some("Release v1\n\nbody line\n"));
+        let nested = read_tag(d, "nested").unwrap();
+        assert_eq!(nested.commit, head);
+        assert_eq!(nested.message.as_deref(), Some("outer\n"));
+        assert_eq!(read_tag(d, "v2"), None);
+        assert_eq!(read_tag(d, "--output=x"), None);
+        assert_eq!(remote_branch_head(d, "main"), None);
+        run(d, &["update-ref", "refs/remotes/origin/main", &head]);
+        assert_eq!(remote_branch_head(d, "main"), Some(head));
+    }
 }

@@ -1,6 +1,6 @@
 //! Deterministic generators of large, realistic coverage reports for the
 //! ingest benchmarks (`benches/ingest.rs`) and the comparison script
-//! (`benches/compare.sh` via `benches/compare_ingest.rs`). Never committed output:
+//! (`benches/compare.sh` via `benches/support/compare_ingest.rs`). Never committed output:
 //! the same seed and size always give the same bytes.
 //!
 //! The LCOV shape follows what a monorepo's merged tracefile looks like

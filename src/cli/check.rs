@@ -1,6 +1,6 @@
 //! `tollgate check`: resolve what is judged and by which policy, gather the
-//! evidence, judge the signed documents (files and pull-request comments),
-//! evaluate, and report.
+//! evidence, judge the signed documents (files, pull-request comments and
+//! the release tag's message), evaluate, and report.
 
 use std::path::Path;
 
@@ -63,21 +63,22 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
             evidence: &evidence_root,
             repository: &root,
         },
-        // In a pull request the working tree is the change's own: document
-        // markers must also be in the base commit.
+        // In a pull request or on a release tag the working tree is not the
+        // trusted one: document markers must also be in the trusted tree.
         base: situation
-            .head
-            .is_some()
+            .trusted_elsewhere
             .then_some(situation.trusted.as_ref()),
         inputs: &inputs(args),
         github: remote.as_ref().map(github),
         watch: &ShowProgress,
     })?;
-    // Signed documents, from `--override` files and the pull request's
-    // comments: sign-offs are evidence, overrides apply to the verdict.
+    // Signed documents, from `--override` files, the pull request's
+    // comments and the release tag's message: sign-offs are evidence,
+    // overrides apply to the verdict.
     let mut submissions = overrides::read_submissions(&args.overrides)?;
     let (from_comments, comments_note) = overrides::comment_submissions(remote.as_ref(), &context)?;
     submissions.extend(from_comments);
+    submissions.extend(overrides::tag_submissions(situation.tag_message.as_ref()));
     let documents = overrides::judge_documents(
         submissions,
         situation.trusted.as_ref(),

@@ -276,6 +276,10 @@ pub enum RunError {
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
     GitHub(#[from] GitHubError),
+    /// A release tag that cannot be judged as it stands (moved, deleted,
+    /// not checked out, no release branch).
+    #[error(transparent)]
+    TagContext(#[from] crate::context::TagContextError),
 }
 
 impl From<GatherError> for RunError {

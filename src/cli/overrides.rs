@@ -1,12 +1,13 @@
-//! Signed documents for `tollgate check` (from `--override` files and
-//! pull-request comments), and the `tollgate override sign` / `verify` /
+//! Signed documents for `tollgate check` (from `--override` files,
+//! pull-request comments and the release tag's message), and the `tollgate override sign` / `verify` /
 //! `comment` commands.
 //!
-//! Documents come from the command line and from comments anyone may post
-//! (untrusted: their signatures decide); the `allowed_signers` file comes
-//! from the same trusted source as the policy (the base commit in a pull
-//! request), so a pull request cannot add its author's key and then waive
-//! its own failures.
+//! Documents come from the command line, from comments anyone may post and
+//! from tag messages anyone who may push a tag writes (untrusted: their
+//! signatures decide); the `allowed_signers` file comes from the same
+//! trusted source as the policy (the base commit in a pull request, the
+//! release branch for a tag), so a pull request or a tag cannot add its
+//! author's key and then waive its own failures.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::process::{Command, Stdio};
 use ssh_key::{HashAlg, LineEnding, PrivateKey};
 
 use super::remote::Remote;
+use super::situation::TagMessage;
 use super::{print_out, repo_root, write_atomic, RunError};
 use crate::eval::{Context, SignoffSignature};
 use crate::exit;
@@ -147,8 +149,16 @@ pub(super) fn comment_submissions(
     Ok((out, None))
 }
 
-/// Judges signed documents (from `--override` files and comments, in that
-/// order; identical documents are merged first) for a `check` run.
+/// The documents in the annotated release tag's message (none for a
+/// lightweight tag, or outside a tag). Anyone who may push a tag writes
+/// the message: only valid signatures make a document count.
+pub(super) fn tag_submissions(message: Option<&TagMessage>) -> Vec<Submission> {
+    message.map_or_else(Vec::new, |m| overrides::tag::submissions(&m.tag, &m.text))
+}
+
+/// Judges signed documents (from `--override` files, comments and the
+/// release tag's message, in that order; identical documents are merged
+/// first) for a `check` run.
 pub(super) fn judge_documents(
     submissions: Vec<Submission>,
     trusted: &dyn FileSource,

@@ -2,7 +2,7 @@
 //!
 //! [`GitHubClient`] reads what the evaluator needs (pull request, reviews,
 //! changed files, other checks and statuses, comments, file contents at a
-//! commit), what the privileged judge needs (workflow runs, artifacts and
+//! commit, a release tag peeled to its commit and a branch's head), what the privileged judge needs (workflow runs, artifacts and
 //! their zips, open pull requests; [`artifact`] unpacks a zip as hostile
 //! input) and publishes the verdict as a check run that is never
 //! duplicated ([`GitHubClient::publish_check_run`]). What it publishes is a
@@ -63,6 +63,7 @@ mod checks;
 mod error;
 mod evidence;
 mod models;
+mod refs;
 mod retry;
 mod token;
 mod transport;
@@ -81,6 +82,7 @@ pub use models::{
     FileStatus, IssueComment, PullRequestInfo, RepoRef, Review, ReviewState, WorkflowJob,
     WorkflowRun, PR_FILES_LIMIT,
 };
+pub use refs::{GitObject, PeeledTag, MAX_TAG_DEPTH};
 pub use retry::RetryPolicy;
 pub use token::Token;
 

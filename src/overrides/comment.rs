@@ -207,8 +207,9 @@ fn bounded(body: &str) -> &str {
 }
 
 /// The documents of a body (canonical bytes) and each one's armored
-/// signatures, in order.
-fn parse_body(body: &str) -> Vec<(Vec<u8>, Vec<String>)> {
+/// signatures, in order. A release tag's message is read with it too
+/// ([`super::tag`]).
+pub(super) fn parse_body(body: &str) -> Vec<(Vec<u8>, Vec<String>)> {
     let text = bounded(body).replace("\r\n", "\n");
     let lines: Vec<&str> = text.split('\n').collect();
     let mut out: Vec<(Vec<u8>, Vec<String>)> = Vec::new();

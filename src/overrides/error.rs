@@ -295,6 +295,11 @@ pub enum Rejection {
         "no signature: post the armored signature (-----BEGIN SSH SIGNATURE----- ...) after the document's fenced block, as `tollgate override comment FILE` prints it"
     )]
     NoSignatureInComment,
+    /// A release tag's message holds the document but no signature after it.
+    #[error(
+        "no signature: put the armored signature (-----BEGIN SSH SIGNATURE----- ...) after the document's fenced block in the tag message"
+    )]
+    NoSignatureInTag,
     /// Signed, but no signature counts.
     #[error("no valid signature: {}", join(.reasons, "; "))]
     NoValidSignature {

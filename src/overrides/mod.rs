@@ -4,6 +4,8 @@
 //!   submission does not count, one typed cause each;
 //! - [`comment`]: documents and signatures posted as pull-request
 //!   comments, and the comment text `tollgate override comment` prints;
+//! - [`tag`]: documents and signatures in an annotated release tag's
+//!   message (the comment grammar, git's own tag signature dropped);
 //! - [`document`]: the `tollgate-override: 1` document, strict, from the
 //!   exact bytes that were signed, and the split of a file into document and
 //!   armored signatures;
@@ -25,7 +27,7 @@
 //! ed25519 and ECDSA (P-256, P-384) keys are supported.
 //!
 //! Nothing here reads files or calls GitHub: the CLI reads documents from
-//! `--override` files and pull-request comments, and the `allowed_signers`
+//! `--override` files, pull-request comments and the release tag's message, and the `allowed_signers`
 //! file from the same trusted source as the policy.
 
 pub mod apply;
@@ -33,6 +35,7 @@ pub mod comment;
 pub mod document;
 pub mod error;
 pub mod signers;
+pub mod tag;
 pub mod verify;
 
 pub use apply::apply;

@@ -38,14 +38,16 @@ pub enum Origin {
     File,
     /// A pull-request comment (signatures after the fenced document).
     Comment,
+    /// An annotated release tag's message (the comment grammar).
+    Tag,
 }
 
 /// A document with the signatures offered for it. Files whose document bytes
 /// are identical are merged into one submission by [`merge`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
-    /// File(s) or comment(s) the document was read from, for reports: a
-    /// path, or `comment #ID by @login, URL`.
+    /// File(s), comment(s) or tag the document was read from, for reports:
+    /// a path, `comment #ID by @login, URL`, or `tag v1.2.3 message`.
     pub source: String,
     /// What kind of place that is.
     pub origin: Origin,
@@ -222,6 +224,7 @@ fn judge(
                 file: source.to_owned(),
             },
             Origin::Comment => Rejection::NoSignatureInComment,
+            Origin::Tag => Rejection::NoSignatureInTag,
         });
     }
     let valid: Vec<&Signer> = unique_signers(signatures);

@@ -49,6 +49,10 @@ pub struct Config {
     pub gates: Gates,
     /// Glob selecting release tags, e.g. `v*`, compiled once here.
     pub tag_pattern: TagPattern,
+    /// `[release] branch`: the protected branch a release tag's policy,
+    /// `tollgate.toml` and `allowed_signers` are read from; `None` for the
+    /// repository's default branch.
+    pub release_branch: Option<String>,
     /// Default evidence locations.
     pub evidence: EvidencePaths,
     /// `[github] evidence_workflow`: the workflow file whose run uploads the
@@ -185,6 +189,7 @@ impl Default for Config {
                 prerelease: "gate2".to_owned(),
             },
             tag_pattern: TagPattern::default(),
+            release_branch: None,
             evidence: EvidencePaths::default(),
             evidence_workflow: DEFAULT_EVIDENCE_WORKFLOW.to_owned(),
             found: false,
@@ -247,7 +252,9 @@ pub fn load_config(
         release: gate("release", gates.release, &defaults.gates.release),
         prerelease: gate("prerelease", gates.prerelease, &defaults.gates.prerelease),
     };
-    let tag_pattern = match raw.release.and_then(|r| r.tag_pattern) {
+    let release = raw.release.unwrap_or_default();
+    let release_branch = release_branch(release.branch, &mut sink);
+    let tag_pattern = match release.tag_pattern {
         None => defaults.tag_pattern,
         Some(p) => TagPattern::new(p.get_ref()).unwrap_or_else(|e| {
             sink.at(span(&p), format!("invalid tag pattern: {e}"));
@@ -274,6 +281,7 @@ pub fn load_config(
             .map_or(defaults.policy_dir, Spanned::into_inner),
         gates,
         tag_pattern,
+        release_branch,
         evidence: EvidencePaths {
             coverage: evidence.coverage.unwrap_or_default(),
             strip_prefix: evidence.strip_prefix.unwrap_or_default(),
@@ -293,9 +301,90 @@ pub fn load_config(
     }
 }
 
+/// `[release] branch`, when it is a branch name; else a diagnostic.
+fn release_branch(value: Option<Spanned<String>>, sink: &mut DiagSink) -> Option<String> {
+    let value = value?;
+    if is_branch_name(value.get_ref()) {
+        return Some(value.into_inner());
+    }
+    sink.at(
+        span(&value),
+        "a release branch is a branch name such as `main` (no `refs/heads/`, spaces, `..`, `~^:?*[\\` or `@{`)",
+    );
+    None
+}
+
+/// Whether `name` is a branch name git accepts (`git check-ref-format
+/// --branch`, short of its `@{-N}` shorthands), written without
+/// `refs/heads/`: it is put in API paths and in `refs/remotes/origin/NAME`.
+fn is_branch_name(name: &str) -> bool {
+    let bad_char = |c: char| c.is_ascii_control() || " ~^:?*[\\".contains(c);
+    !name.is_empty()
+        && name != "@"
+        && !name.starts_with(['-', '/'])
+        && !name.starts_with("refs/")
+        && !name.ends_with(['/', '.'])
+        && !name.contains("..")
+        && !name.contains("//")
+        && !name.contains("@{")
+        && !name.chars().any(bad_char)
+        && name.split('/').all(|part| {
+            !part.starts_with('.') && part.rsplit_once('.').is_none_or(|(_, ext)| ext != "lock")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn release_branch_names_are_checked() {
+        for ok in ["main", "release/1.x", "stable-2", "v1"] {
+            assert!(is_branch_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "refs/heads/main",
+            "-main",
+            "a..b",
+            "a b",
+            "a:b",
+            "x.lock",
+            "a/.hidden",
+            "trailing/",
+            "@",
+            "a@{1}",
+            "a\\b",
+            "tab\tb",
+        ] {
+            assert!(!is_branch_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_release_branch_is_read_and_a_bad_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = crate::policy::WorkingTree::new(dir.path());
+        std::fs::write(
+            dir.path().join("tollgate.toml"),
+            "[release]\nbranch = \"stable\"\n",
+        )
+        .unwrap();
+        let config = load_config(&tree, Path::new("tollgate.toml"), true).unwrap();
+        assert_eq!(config.release_branch.as_deref(), Some("stable"));
+        assert_eq!(Config::default().release_branch, None);
+        std::fs::write(
+            dir.path().join("tollgate.toml"),
+            "[release]\nbranch = \"refs/heads/main\"\n",
+        )
+        .unwrap();
+        let err = load_config(&tree, Path::new("tollgate.toml"), true).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a release branch is a branch name"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn the_default_tag_pattern_is_v_star() {

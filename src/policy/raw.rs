@@ -202,6 +202,7 @@ pub(crate) struct RawGates {
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct RawConfigRelease {
     pub tag_pattern: Option<Spanned<String>>,
+    pub branch: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -99,6 +99,26 @@ fn tollgate(s: &Scenario) -> Command {
 
 /// Runs tollgate in an Actions-like environment and returns its output.
 fn run(s: &Scenario, event: &str, payload: &Value, token: &str, extra: &[&str]) -> Output {
+    run_at(
+        s,
+        event,
+        payload,
+        token,
+        "1111111111111111111111111111111111111111",
+        extra,
+    )
+}
+
+/// [`run`] with `GITHUB_SHA` (a tag push's commit, which the payload's
+/// `after` is not for an annotated tag).
+fn run_at(
+    s: &Scenario,
+    event: &str,
+    payload: &Value,
+    token: &str,
+    github_sha: &str,
+    extra: &[&str],
+) -> Output {
     let event_path = s.dir.path().join("event.json");
     std::fs::write(&event_path, payload.to_string()).unwrap();
     let coverage =
@@ -112,7 +132,7 @@ fn run(s: &Scenario, event: &str, payload: &Value, token: &str, extra: &[&str]) 
         .env("GITHUB_EVENT_NAME", event)
         .env("GITHUB_EVENT_PATH", &event_path)
         .env("GITHUB_REPOSITORY", REPO)
-        .env("GITHUB_SHA", "1111111111111111111111111111111111111111")
+        .env("GITHUB_SHA", github_sha)
         .env("GITHUB_SERVER_URL", "https://github.example")
         .env("GITHUB_RUN_ID", "99")
         .env("GITHUB_TOKEN", token)
@@ -393,36 +413,42 @@ fn pull_request_target_is_judged_like_a_pull_request() {
 #[test]
 fn a_tag_push_is_judged_by_the_release_gate_on_the_tagged_commit() {
     let s = scenario();
-    std::fs::write(
-        s.repo.join("tollgate.toml"),
-        "policy_dir = \"policies\"\n[gates]\npull_request = \"gate\"\nrelease = \"release\"\nprerelease = \"gate\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        s.repo.join("policies/release.toml"),
-        "schema = 1\nname = \"release\"\nversion = \"1.0.0\"\n[release]\nchangelog = \"CHANGELOG.md\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        s.repo.join("CHANGELOG.md"),
-        "# Changelog\n\n## [1.4.0] - 2026-11-25\n\n- Faster.\n",
-    )
-    .unwrap();
-    git(&s.repo, &["add", "-A"]);
-    git(&s.repo, &["commit", "-q", "-m", "release"]);
-    let sha = git(&s.repo, &["rev-parse", "HEAD"]);
-    let payload =
-        json!({"ref": "refs/tags/v1.4.0", "after": sha, "repository": {"full_name": REPO}});
-    let out = run(&s, "push", &payload, WRITE_TOKEN, &["--format", "json"]);
+    let sha = release_commit(&s, RELEASE_POLICY, "");
+    s.fake.set_branch(REPO, "main", &sha);
+    s.fake.add_lightweight_tag(REPO, "v1.4.0", &sha);
+    // A lightweight tag: `after` is the commit itself.
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &sha),
+        WRITE_TOKEN,
+        &sha,
+        &["--format", "json"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let runs = s.fake.check_runs_named(REPO, "tollgate/release");
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].head_sha, sha);
     assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+    let report = json_report(&out);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "policy, tollgate.toml and allowed_signers read from main at {sha}"
+        )),
+        "{notes}"
+    );
+    assert!(notes.contains("tag v1.4.0 is a lightweight tag"), "{notes}");
 
-    let payload =
-        json!({"ref": "refs/tags/v1.5.0", "after": sha, "repository": {"full_name": REPO}});
-    let out = run(&s, "push", &payload, WRITE_TOKEN, &[]);
+    s.fake.add_lightweight_tag(REPO, "v1.5.0", &sha);
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.5.0", &sha),
+        WRITE_TOKEN,
+        &sha,
+        &[],
+    );
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -435,14 +461,22 @@ fn a_tag_push_is_judged_by_the_release_gate_on_the_tagged_commit() {
         text(&out)
     );
 
-    let payload = json!({"ref": "refs/tags/v1.5", "after": sha, "repository": {"full_name": REPO}});
-    let out = run(&s, "push", &payload, WRITE_TOKEN, &[]);
+    s.fake.add_lightweight_tag(REPO, "v1.5", &sha);
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.5", &sha),
+        WRITE_TOKEN,
+        &sha,
+        &[],
+    );
     assert_eq!(
         out.status.code(),
         Some(2),
         "a tag that is not semver is an input error: {}",
         text(&out)
     );
+    assert!(s.fake.check_runs_named(REPO, "tollgate/release").len() == 1);
 }
 
 /// The base binds `ci-ok` to ci.yml, whose job fails; the pull request
@@ -740,4 +774,503 @@ fn a_signed_override_in_a_comment_applies_and_forged_ones_are_rejected() {
     for live in ["@everyone", "![x](", "<img", "https://evil"] {
         assert!(!unescaped.contains(live), "{live} in {summary}");
     }
+}
+
+// ---- release tags -------------------------------------------------------
+
+const RELEASE_POLICY: &str = "schema = 1\nname = \"release\"\nversion = \"1.0.0\"\n[release]\nchangelog = \"CHANGELOG.md\"\n";
+
+/// [`RELEASE_POLICY`] with one sign-off by alice, signers from the
+/// fixtures' `allowed_signers` (alice, bob, carol; never mallory).
+const SIGNOFF_POLICY: &str = "schema = 1\nname = \"release\"\nversion = \"1.0.0\"\n[release]\nchangelog = \"CHANGELOG.md\"\n[[signoffs]]\nid = \"security-audit\"\ntitle = \"Security audit complete\"\nprincipals = [\"alice@example.org\"]\ncount = 1\n[overrides]\nsigners = \"allowed_signers\"\n";
+
+/// Commits a release on the current branch: the release gate `policy`,
+/// the fixtures' `allowed_signers`, a changelog with 1.4.0, and `extra`
+/// appended to `tollgate.toml`. Returns the commit.
+fn release_commit(s: &Scenario, policy: &str, extra: &str) -> String {
+    std::fs::write(
+        s.repo.join("tollgate.toml"),
+        format!("policy_dir = \"policies\"\n[gates]\npull_request = \"gate\"\nrelease = \"release\"\nprerelease = \"gate\"\n{extra}"),
+    )
+    .unwrap();
+    std::fs::write(s.repo.join("policies/release.toml"), policy).unwrap();
+    std::fs::copy(
+        fixtures().join("allowed_signers"),
+        s.repo.join("policies/allowed_signers"),
+    )
+    .unwrap();
+    std::fs::write(
+        s.repo.join("CHANGELOG.md"),
+        "# Changelog\n\n## [1.4.0] - 2026-11-25\n\n- Faster.\n",
+    )
+    .unwrap();
+    git(&s.repo, &["add", "-A"]);
+    git(&s.repo, &["commit", "-q", "-m", "release"]);
+    git(&s.repo, &["rev-parse", "HEAD"])
+}
+
+/// A push of `refs/tags/NAME` whose ref names `after` (the commit, or the
+/// tag object of an annotated tag).
+fn tag_payload(name: &str, after: &str) -> Value {
+    json!({
+        "ref": format!("refs/tags/{name}"),
+        "before": "0000000000000000000000000000000000000000",
+        "after": after,
+        "created": true,
+        "repository": {"full_name": REPO, "default_branch": "main"}
+    })
+}
+
+/// A `security-audit` sign-off for `commit`, signed by the fixture key
+/// `key` with `tollgate override sign`, as `override comment` renders it:
+/// the block a tag message carries.
+fn signoff_block(s: &Scenario, key: &str, commit: &str) -> String {
+    let doc = s.dir.path().join(format!("signoff-{key}-{commit}.txt"));
+    std::fs::write(
+        &doc,
+        format!(
+            "tollgate-override: 1\nrepository: {REPO}\ncommit: {commit}\ngate: release\nsignoff: security-audit\nreason: audited by {key}\nexpires: 2099-12-31T00:00:00Z\n"
+        ),
+    )
+    .unwrap();
+    let out = tollgate(s)
+        .args(["override", "sign", "--key"])
+        .arg(fixtures().join("keys").join(key))
+        .arg(&doc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tollgate(s)
+        .args(["override", "comment"])
+        .arg(&doc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Creates the annotated tag `name` on HEAD with real git (signed by the
+/// fixture key `git_key` with `git tag -s`, SSH format, when given),
+/// mirrors it into the fake GitHub (ref and tag object, message as git
+/// stored it) and returns the tag object's id.
+fn annotated_tag(s: &Scenario, name: &str, message: &str, git_key: Option<&str>) -> String {
+    let file = s.dir.path().join(format!("tag-{name}.txt"));
+    std::fs::write(&file, message).unwrap();
+    let file = file.display().to_string();
+    match git_key {
+        None => git(
+            &s.repo,
+            &["tag", "-a", "--cleanup=verbatim", "-F", &file, name],
+        ),
+        Some(key) => {
+            // ssh-keygen refuses a private key others can read.
+            let copy = s.dir.path().join(format!("git-key-{key}"));
+            std::fs::copy(fixtures().join("keys").join(key), &copy).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+            let signing_key = format!("user.signingkey={}", copy.display());
+            git(
+                &s.repo,
+                &[
+                    "-c",
+                    "gpg.format=ssh",
+                    "-c",
+                    &signing_key,
+                    "tag",
+                    "-s",
+                    "--cleanup=verbatim",
+                    "-F",
+                    &file,
+                    name,
+                ],
+            )
+        }
+    };
+    let object = git(&s.repo, &["rev-parse", &format!("refs/tags/{name}")]);
+    let commit = git(
+        &s.repo,
+        &["rev-parse", &format!("refs/tags/{name}^{{commit}}")],
+    );
+    let raw = git(&s.repo, &["cat-file", "tag", &object]);
+    let stored = raw.split_once("\n\n").unwrap().1;
+    s.fake.add_tag_object(
+        REPO,
+        &object,
+        name,
+        &format!("{stored}\n"),
+        "commit",
+        &commit,
+    );
+    s.fake
+        .set_git_ref(REPO, &format!("tags/{name}"), "tag", &object);
+    object
+}
+
+fn rule<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no rule {id} in {report}"))
+}
+
+/// An annotated tag: the push's `after` is the tag object, `GITHUB_SHA`
+/// the commit. The commit is judged (every API call and the check run are
+/// on it), and alice's sign-off in the tag message counts, the tag's own
+/// `git tag -s` signature being no document's.
+#[test]
+fn an_annotated_tag_is_judged_at_its_commit_and_its_signoff_counts() {
+    let s = scenario();
+    let sha = release_commit(&s, SIGNOFF_POLICY, "");
+    s.fake.set_branch(REPO, "main", &sha);
+    let block = signoff_block(&s, "alice", &sha);
+    let message = format!("Release v1.4.0\n\n{block}");
+    let object = annotated_tag(&s, "v1.4.0", &message, Some("bob"));
+    assert_ne!(object, sha);
+    let stored = git(&s.repo, &["cat-file", "tag", &object]);
+    assert!(stored.contains("-----BEGIN SSH SIGNATURE-----"), "{stored}");
+
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &object),
+        WRITE_TOKEN,
+        &sha,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json_report(&out);
+    assert_eq!(report["context"]["commit"], sha.as_str(), "{report}");
+    assert_eq!(report["context"]["tag"], "v1.4.0");
+    let r = rule(&report, "signoff[security-audit]");
+    assert_eq!(r["status"], "pass", "{report}");
+    assert_eq!(r["message"], "signed by alice@example.org");
+    assert_eq!(report["rejected"], json!([]), "{report}");
+    let runs = s.fake.check_runs_named(REPO, "tollgate/release");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, sha, "the check run is on the commit");
+    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
+    // The tag was peeled through the API; nothing else named the tag object.
+    let requests = s.fake.requests();
+    assert!(requests
+        .iter()
+        .any(|r| r.path == "/repos/octo/widgets/git/ref/tags/v1.4.0"));
+    assert!(requests
+        .iter()
+        .any(|r| r.path == format!("/repos/octo/widgets/git/tags/{object}")));
+    for r in &requests {
+        assert!(
+            !r.path.contains(&object) || r.path.contains("/git/tags/"),
+            "{} {}",
+            r.method,
+            r.path
+        );
+        assert!(r.status < 400, "{} {} -> {}", r.method, r.path, r.status);
+    }
+}
+
+/// A forged sign-off (mallory is in no trusted `allowed_signers`) and one
+/// alice signed for another commit are listed as rejected from the tag
+/// message, in the JSON report and the check run, and the sign-off fails.
+#[test]
+fn forged_and_misbound_signoffs_in_a_tag_message_are_rejected() {
+    let s = scenario();
+    let sha = release_commit(&s, SIGNOFF_POLICY, "");
+    s.fake.set_branch(REPO, "main", &sha);
+    let forged = signoff_block(&s, "mallory", &sha);
+    let elsewhere = signoff_block(&s, "alice", &s.base);
+    let message = format!("Release v1.4.0\n\n{forged}\n{elsewhere}");
+    let object = annotated_tag(&s, "v1.4.0", &message, None);
+
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &object),
+        WRITE_TOKEN,
+        &sha,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json_report(&out);
+    assert_eq!(rule(&report, "signoff[security-audit]")["status"], "fail");
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2, "{report}");
+    for r in rejected {
+        assert_eq!(r["source"], "tag v1.4.0 message", "{r}");
+        assert_eq!(r["kind"], "sign-off", "{r}");
+    }
+    let reasons: Vec<&str> = rejected
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("is not listed in policies/allowed_signers")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains(&format!("bound to commit {}", s.base))),
+        "{reasons:?}"
+    );
+    let runs = s.fake.check_runs_named(REPO, "tollgate/release");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, sha);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+    let summary = runs[0].summary.clone().unwrap();
+    assert!(
+        summary.contains("### Rejected signed documents"),
+        "{summary}"
+    );
+    assert!(summary.contains("tag v1.4.0 message"), "{summary}");
+}
+
+/// A tag on a side-branch commit whose tree adds mallory to its own
+/// `allowed_signers` and sign-off principals: the policy and signers come
+/// from main, so mallory's sign-off is rejected and the gate fails.
+#[test]
+fn a_tag_whose_tree_adds_its_own_signer_still_fails() {
+    let s = scenario();
+    git(
+        &s.repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/octo/widgets.git",
+        ],
+    );
+    let main = release_commit(&s, SIGNOFF_POLICY, "");
+    s.fake.set_branch(REPO, "main", &main);
+    git(&s.repo, &["checkout", "-q", "-b", "side"]);
+    let mallory = std::fs::read_to_string(fixtures().join("keys/mallory.pub")).unwrap();
+    let key = mallory
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let signers = std::fs::read_to_string(s.repo.join("policies/allowed_signers")).unwrap();
+    let signers = format!("{signers}mallory@example.org namespaces=\"tollgate\" {key}\n");
+    std::fs::write(s.repo.join("policies/allowed_signers"), signers).unwrap();
+    std::fs::write(
+        s.repo.join("policies/release.toml"),
+        SIGNOFF_POLICY.replace("[\"alice@example.org\"]", "[\"mallory@example.org\"]"),
+    )
+    .unwrap();
+    git(&s.repo, &["commit", "-q", "-am", "trust me"]);
+    let side = git(&s.repo, &["rev-parse", "HEAD"]);
+    let block = signoff_block(&s, "mallory", &side);
+    let object = annotated_tag(&s, "v1.4.0", &format!("Release v1.4.0\n\n{block}"), None);
+
+    // The side branch's own policy would pass it.
+    let out = tollgate(&s)
+        .current_dir(&s.repo)
+        .args(["check", "--tag", "v1.4.0", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &object),
+        WRITE_TOKEN,
+        &side,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json_report(&out);
+    let r = rule(&report, "signoff[security-audit]");
+    assert_eq!(r["status"], "fail", "{report}");
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{report}");
+    assert!(
+        rejected[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("is not listed in policies/allowed_signers"),
+        "{report}"
+    );
+    assert!(
+        report["notes"].to_string().contains(&format!(
+            "policy, tollgate.toml and allowed_signers read from main at {main}"
+        )),
+        "{report}"
+    );
+    let runs = s.fake.check_runs_named(REPO, "tollgate/release");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].head_sha, side);
+    assert_eq!(runs[0].conclusion.as_deref(), Some("failure"));
+}
+
+/// `[release] branch` on the default branch names another protected
+/// branch: the policy is read from there.
+#[test]
+fn the_release_branch_tollgate_toml_names_is_the_trusted_one() {
+    let s = scenario();
+    // `stable` holds a policy that demands a sign-off; main points there.
+    let stable = release_commit(&s, SIGNOFF_POLICY, "");
+    git(&s.repo, &["branch", "stable"]);
+    let main = release_commit(&s, RELEASE_POLICY, "[release]\nbranch = \"stable\"\n");
+    s.fake.set_branch(REPO, "main", &main);
+    s.fake.set_branch(REPO, "stable", &stable);
+    s.fake.add_lightweight_tag(REPO, "v1.4.0", &main);
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &main),
+        WRITE_TOKEN,
+        &main,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json_report(&out);
+    assert_eq!(rule(&report, "signoff[security-audit]")["status"], "fail");
+    assert!(
+        report["notes"].to_string().contains(&format!(
+            "policy, tollgate.toml and allowed_signers read from stable at {stable}"
+        )),
+        "{report}"
+    );
+}
+
+/// A tag that GitHub says points at another commit than the run's
+/// `GITHUB_SHA` (moved since the push) cannot be judged: exit 2, no check run.
+#[test]
+fn a_tag_that_moved_since_the_push_cannot_be_judged() {
+    let s = scenario();
+    let sha = release_commit(&s, RELEASE_POLICY, "");
+    s.fake.set_branch(REPO, "main", &sha);
+    s.fake.add_lightweight_tag(REPO, "v1.4.0", &s.base);
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &sha),
+        WRITE_TOKEN,
+        &sha,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "tag v1.4.0 points at commit {}, but this run is for {sha}",
+            s.base
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(s.fake.check_runs_named(REPO, "tollgate/release").is_empty());
+}
+
+/// `check --tag` locally: a tag not made yet is a dry run of it; an
+/// existing tag must be checked out, and its message's sign-offs count.
+#[test]
+fn a_local_tag_check_judges_head_and_reads_the_local_tag_message() {
+    let s = scenario();
+    git(
+        &s.repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/octo/widgets.git",
+        ],
+    );
+    let sha = release_commit(&s, SIGNOFF_POLICY, "");
+    let local = |tag: &str| {
+        tollgate(&s)
+            .current_dir(&s.repo)
+            .args(["check", "--tag", tag, "--format", "json"])
+            .output()
+            .unwrap()
+    };
+
+    let out = local("v1.4.0");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json_report(&out);
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("tag v1.4.0 does not exist yet; judged HEAD as if tagged"),
+        "{report}"
+    );
+    assert_eq!(rule(&report, "signoff[security-audit]")["status"], "fail");
+
+    let block = signoff_block(&s, "alice", &sha);
+    annotated_tag(&s, "v1.4.0", &format!("Release v1.4.0\n\n{block}"), None);
+    let out = local("v1.4.0");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json_report(&out);
+    assert_eq!(rule(&report, "signoff[security-audit]")["status"], "pass");
+
+    git(
+        &s.repo,
+        &["commit", "-q", "--allow-empty", "-m", "after the tag"],
+    );
+    let head = git(&s.repo, &["rev-parse", "HEAD"]);
+    let out = local("v1.4.0");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "tag v1.4.0 points at {sha}, HEAD is {head}: check out the tag"
+        )),
+        "{}",
+        text(&out)
+    );
+}
+
+/// Without a token the tag is peeled and read from the local clone, and
+/// the policy from `origin/main`; a lightweight local copy of an annotated
+/// tag (what `actions/checkout` leaves unless the tag object is fetched)
+/// is said to hide the message.
+#[test]
+fn without_a_token_the_local_clone_has_the_tag_and_the_release_branch() {
+    let s = scenario();
+    let sha = release_commit(&s, SIGNOFF_POLICY, "");
+    git(&s.repo, &["update-ref", "refs/remotes/origin/main", &sha]);
+    let block = signoff_block(&s, "alice", &sha);
+    let object = annotated_tag(&s, "v1.4.0", &format!("Release v1.4.0\n\n{block}"), None);
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &object),
+        "",
+        &sha,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = json_report(&out);
+    assert_eq!(rule(&report, "signoff[security-audit]")["status"], "pass");
+    assert!(
+        report["notes"].to_string().contains(&format!(
+            "policy, tollgate.toml and allowed_signers read from main at {sha}"
+        )),
+        "{report}"
+    );
+
+    // The flattened copy: same name, now a lightweight tag.
+    git(&s.repo, &["tag", "-f", "v1.4.0", &sha]);
+    let out = run_at(
+        &s,
+        "push",
+        &tag_payload("v1.4.0", &object),
+        "",
+        &sha,
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json_report(&out);
+    assert_eq!(rule(&report, "signoff[security-audit]")["status"], "fail");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("but the local clone holds a lightweight copy"),
+        "{report}"
+    );
 }

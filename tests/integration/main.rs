@@ -26,6 +26,8 @@ mod overrides;
 mod patch_coverage;
 mod policy_show;
 mod policy_validate;
+// The shipped release workflow's Gate 3 job on tag pushes.
+mod release_scenarios;
 mod rules;
 mod snapshots;
 mod tag_command;

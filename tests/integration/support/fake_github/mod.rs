@@ -4,6 +4,7 @@
 //! state the way GitHub does: check runs (created, updated, annotations
 //! appended, listed for a ref), commit statuses (and the combined status),
 //! pull requests with their reviews, files and comments, file contents, and
+//! Git refs and annotated tag objects (`git.rs`), and
 //! GitHub Actions workflow runs with their jobs (each job a check run filed
 //! under its run's check suite; a check run the Actions app makes through
 //! the API is filed under the commit's first workflow run, as GitHub does).
@@ -30,6 +31,7 @@
 
 mod actions;
 mod releases;
+mod git;
 mod routes;
 mod server;
 mod state;

@@ -144,6 +144,7 @@ impl State {
             }
             _ => self
                 .route_actions(req, &repo, rest)
+                .or_else(|| self.route_git(req, &repo, rest))
                 .unwrap_or_else(|| not_found(DOC_REST)),
         }
     }

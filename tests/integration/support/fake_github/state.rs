@@ -167,6 +167,7 @@ pub(crate) struct State {
     pub(crate) rate_remaining: u64,
     pub(crate) artifacts: super::actions::Artifacts,
     pub(crate) releases: super::releases::Releases,
+    pub(crate) git: super::git::GitDatabase,
 }
 
 /// One request, parsed.
@@ -359,6 +360,7 @@ impl State {
             rate_remaining: RATE_LIMIT,
             artifacts: super::actions::Artifacts::default(),
             releases: super::releases::Releases::default(),
+            git: super::git::GitDatabase::default(),
         }
     }
 

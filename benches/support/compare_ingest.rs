@@ -19,9 +19,9 @@ use std::time::Instant;
 
 use tollgate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions, Tally};
 
-#[path = "support/generate.rs"]
+#[path = "generate.rs"]
 mod generate;
-#[path = "support/lcov_crate.rs"]
+#[path = "lcov_crate.rs"]
 mod lcov_crate;
 
 fn main() -> ExitCode {
