@@ -225,6 +225,12 @@ impl World {
                 commit,
             ],
         );
+        self.register_tag(name, commit)
+    }
+
+    /// Puts the remote's annotated tag `name` (on `commit`) on the fake: its
+    /// ref and its tag object; returns the tag object's id.
+    fn register_tag(&self, name: &str, commit: &str) -> String {
         let object = git(&self.remote, &["rev-parse", &format!("refs/tags/{name}")]);
         let raw = git(&self.remote, &["cat-file", "tag", &object]);
         let stored = raw.split_once("\n\n").unwrap().1;
@@ -343,6 +349,44 @@ fn an_annotated_tag_with_a_valid_signoff_in_its_message_passes() {
     let check = w.assert_gate(&main, "success", &run);
     let summary = check.summary.unwrap_or_default();
     assert!(summary.contains("signoff[security-audit]"), "{summary}");
+}
+
+/// The maintainer's one command: `tollgate tag` in a clone of the default
+/// branch signs the sign-off and creates the annotated tag; the release
+/// job then passes on the tagged commit with the sign-off applied.
+#[test]
+fn a_tag_made_by_tollgate_tag_passes() {
+    let mut w = World::new(&policy(1));
+    let main = w.main.clone();
+    let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+        .current_dir(&w.remote)
+        .env("HOME", w.dir.path())
+        .env("GIT_COMMITTER_NAME", "Alice")
+        .env("GIT_COMMITTER_EMAIL", "alice@example.org")
+        .args([
+            "tag",
+            "v1.4.0",
+            "--signoff",
+            "security-audit",
+            "--reason",
+            "audited for 1.4.0",
+        ])
+        .args(["--repository", REPO, "--key"])
+        .arg(fixtures().join("keys/alice"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let object = w.register_tag("v1.4.0", &main);
+    let run = w.gate3("v1.4.0", &main, &object);
+    assert_eq!(run.job("gate3").result, "success", "{}", run.logs());
+    let check = w.assert_gate(&main, "success", &run);
+    let text = format!(
+        "{}\n{}",
+        check.summary.unwrap_or_default(),
+        check.text.unwrap_or_default()
+    );
+    assert!(text.contains("signoff[security-audit]"), "{text}");
+    assert!(text.contains("signed by alice@"), "{text}");
 }
 
 #[test]

@@ -30,8 +30,8 @@
 //! that reached it ([`FakeGitHub::requests`], secrets redacted).
 
 mod actions;
-mod releases;
 mod git;
+mod releases;
 mod routes;
 mod server;
 mod state;
