@@ -23,6 +23,8 @@ mod github_scenarios;
 mod hardening;
 mod judge;
 mod overrides;
+// tollgate's own gate policies match this repository (paths, benchmarks, changelog, signers).
+mod own_gates;
 mod patch_coverage;
 mod policy_show;
 mod policy_validate;
