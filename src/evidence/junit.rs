@@ -25,6 +25,7 @@ use quick_xml::Reader;
 use serde::Serialize;
 
 use super::text::{line_at, malformed, read_text};
+use super::xml;
 use super::EvidenceError;
 
 /// How a failing test failed.
@@ -186,10 +187,24 @@ pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
             }
             Event::Text(ref t) => {
                 if let Some(body) = state.body() {
-                    let unescaped = t
-                        .unescape()
+                    let decoded = t
+                        .decode()
                         .map_err(|err| malformed(path, line, format!("bad text: {err}")))?;
-                    body.push_str(&unescaped);
+                    body.push_str(&decoded);
+                }
+            }
+            Event::GeneralRef(_) if state.open.is_empty() => {
+                return Err(malformed(
+                    path,
+                    line,
+                    "text outside any element: not an XML document",
+                ));
+            }
+            // `&amp;`, `&#10;`: events of their own between the pieces of text.
+            Event::GeneralRef(ref r) => {
+                let resolved = xml::general_ref(r).map_err(|err| malformed(path, line, err))?;
+                if let Some(body) = state.body() {
+                    body.push_str(&resolved);
                 }
             }
             Event::CData(ref t) => {
@@ -407,8 +422,7 @@ fn attribute(
         .map_err(|err| malformed(path, line, format!("bad attribute: {err}")))?;
     match attr {
         None => Ok(None),
-        Some(attr) => attr
-            .unescape_value()
+        Some(attr) => xml::attribute_value(&attr)
             .map(|v| Some(v.into_owned()))
             .map_err(|err| malformed(path, line, format!("bad value of attribute {key:?}: {err}"))),
     }
@@ -500,6 +514,24 @@ mod tests {
             run.failing[0].message.as_deref(),
             Some("Error: expect(received).toBe(expected)")
         );
+    }
+
+    #[test]
+    fn entities_in_a_failure_body_and_attributes_are_resolved() {
+        // quick-xml hands `&lt;` and `&#10;` over as events of their own: a
+        // reader that ignored them would report "expected 1  2".
+        let text = "<testsuite name=\"s&amp;t\" tests=\"1\"><testcase classname=\"c\" name=\"a &lt; b\"><failure>expected 1 &lt; 2&#10;got 3</failure></testcase></testsuite>";
+        let run = parse(text).unwrap();
+        assert_eq!(run.failed, 1);
+        assert_eq!(run.failing[0].name, "a < b");
+        assert_eq!(run.failing[0].message.as_deref(), Some("expected 1 < 2"));
+    }
+
+    #[test]
+    fn an_undeclared_entity_is_malformed() {
+        let text = "<testsuite tests=\"1\"><testcase name=\"a\"><failure>&nbsp;</failure></testcase></testsuite>";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("unknown entity"), "{err}");
     }
 
     #[test]

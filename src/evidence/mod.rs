@@ -16,5 +16,6 @@ pub mod junit;
 pub mod release;
 
 mod text;
+mod xml;
 
 pub use error::EvidenceError;

@@ -40,6 +40,7 @@ use quick_xml::events::{BytesStart, Event};
 use super::lcov::parse_count;
 use super::paths::{resolve_cobertura, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
+use crate::evidence::xml;
 use crate::evidence::EvidenceError;
 
 /// Most branch outcomes believed on one line; a larger `t` in
@@ -82,12 +83,19 @@ pub fn read_cobertura<R: BufRead>(
                 state.end(e.name().as_ref());
                 Ok(())
             }
-            Ok(Event::Text(t)) if state.in_source => match t.unescape() {
+            Ok(Event::Text(t)) if state.in_source => match t.decode() {
                 Ok(text) => {
-                    state.sources.push(text.trim().to_owned());
+                    state.source_text(&text);
                     Ok(())
                 }
                 Err(e) => Err(Problem::Malformed(format!("bad XML text: {e}"))),
+            },
+            Ok(Event::GeneralRef(r)) if state.in_source => match xml::general_ref(&r) {
+                Ok(text) => {
+                    state.source_text(&text);
+                    Ok(())
+                }
+                Err(e) => Err(Problem::Malformed(e)),
             },
             Ok(Event::Eof) => break,
             Ok(_) => Ok(()),
@@ -180,6 +188,7 @@ impl State<'_> {
             b"line" => self.line(e),
             b"source" => {
                 self.in_source = true;
+                self.sources.push(String::new());
                 Ok(())
             }
             b"class" => {
@@ -200,7 +209,7 @@ impl State<'_> {
                 let mut line_rate_positive = false;
                 // One pass over the attributes rather than a search per key.
                 for a in e.attributes().with_checks(false).flatten() {
-                    let Ok(value) = a.unescape_value() else {
+                    let Ok(value) = xml::attribute_value(&a) else {
                         continue;
                     };
                     match a.key.as_ref() {
@@ -230,10 +239,29 @@ impl State<'_> {
         }
     }
 
+    /// A piece of the text of the open `<source>`.
+    fn source_text(&mut self, text: &str) {
+        if let Some(last) = self.sources.last_mut() {
+            last.push_str(text);
+        }
+    }
+
     /// An element closes.
     fn end(&mut self, name: &[u8]) {
         match name {
-            b"source" => self.in_source = false,
+            b"source" => {
+                self.in_source = false;
+                // Text arrives in pieces (entities are events of their own):
+                // the source is complete only now. An empty one says nothing.
+                if let Some(last) = self.sources.last_mut() {
+                    let trimmed = last.trim();
+                    if trimmed.is_empty() {
+                        self.sources.pop();
+                    } else if trimmed.len() != last.len() {
+                        *last = trimmed.to_owned();
+                    }
+                }
+            }
             b"lines" if self.class_lines_depth == Some(self.depth) => self.class_lines_depth = None,
             b"method" => {
                 if let (Some(method), Some(class)) = (self.method.take(), self.class.as_mut()) {
@@ -335,7 +363,7 @@ fn line_attributes<'a>(e: &'a BytesStart<'_>) -> Result<LineAttributes<'a>, Prob
             b"condition-coverage" => &mut found.conditions,
             _ => continue,
         };
-        let value = a.unescape_value().map_err(|err| bad(&err))?;
+        let value = xml::attribute_value(&a).map_err(|err| bad(&err))?;
         *slot = Some(Cow::Owned(value.into_owned().into_bytes()));
     }
     Ok(found)
@@ -379,7 +407,7 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
 /// An attribute's unescaped value, when present and readable.
 fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
     let a = e.try_get_attribute(key).ok()??;
-    a.unescape_value().ok().map(Cow::into_owned)
+    xml::attribute_value(&a).ok().map(Cow::into_owned)
 }
 
 /// A line number: digits (surrounding spaces allowed), fitting a `u32`.
