@@ -195,6 +195,10 @@ fn vulnerability_rule<'p, 'r>(
                 }
             })
             .collect();
+        // Two advisories against one crate with one fix are one upgrade.
+        let mut upgrade = upgrade;
+        let mut seen = std::collections::BTreeSet::new();
+        upgrade.retain(|u| seen.insert(u.clone()));
         (
             Status::Fail,
             format!("failing advisories: {}", list.join(", ")),
