@@ -2,6 +2,7 @@
 //! place that wires evidence, policy, evaluation and reports together.
 
 mod check;
+mod init;
 mod inspect;
 mod judge;
 mod output;
@@ -31,6 +32,7 @@ use crate::policy::{self, Diagnostics, FileSource, WorkingTree};
 use crate::report::github::ActionsFileError;
 use crate::report::Format;
 
+pub use init::{InitArgs, InitError};
 pub(crate) use output::{print_commands, print_out};
 pub use tag::{TagArgs, TaggingError};
 
@@ -58,6 +60,8 @@ pub enum Commands {
     Override(OverrideCommand),
     /// Sign a release's sign-offs and create its annotated tag with them (never pushed).
     Tag(Box<TagArgs>),
+    /// Set up tollgate in this repository: config, policies, signers, workflows (docs/adopting.md).
+    Init(InitArgs),
 }
 
 /// `tollgate policy ...`
@@ -273,6 +277,9 @@ pub enum RunError {
     /// `tollgate tag` created no tag.
     #[error(transparent)]
     Tagging(#[from] TaggingError),
+    /// `tollgate init` wrote nothing, or stopped.
+    #[error(transparent)]
+    Init(#[from] InitError),
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
     GitHub(#[from] GitHubError),
@@ -325,6 +332,7 @@ pub fn run(cli: Cli) -> u8 {
         }
         Commands::Override(OverrideCommand::Comment { file }) => overrides::comment(&file),
         Commands::Tag(args) => tag::run(&args),
+        Commands::Init(args) => init::run(&args),
         Commands::Override(OverrideCommand::Verify {
             docs,
             repository,

@@ -21,6 +21,8 @@ mod fake_github;
 mod github_client;
 mod github_scenarios;
 mod hardening;
+// `tollgate init` and its pre-push hook on real repositories.
+mod init;
 mod judge;
 mod overrides;
 // tollgate's own gate policies match this repository (paths, benchmarks, changelog, signers).
