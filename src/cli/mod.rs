@@ -176,6 +176,11 @@ pub struct CheckArgs {
     /// Never write to GitHub; rules needing unreachable data are `unknown`.
     #[arg(long)]
     pub dry_run: bool,
+    /// Local (pre-push) run: a dry run that never reads GitHub; rules only CI
+    /// can decide (reviews, required checks) are listed as decided in CI and
+    /// do not block, so it exits 0 when every other rule passes.
+    #[arg(long, conflicts_with_all = ["github", "pr"])]
+    pub local: bool,
     /// Read the configured evidence files from DIR instead of the working
     /// tree. In a `workflow_run` job with `--github` this is the privileged
     /// judge: tollgate downloads the evidence run's artifact into DIR
@@ -273,6 +278,9 @@ pub enum RunError {
     /// `tollgate tag` created no tag.
     #[error(transparent)]
     Tagging(#[from] TaggingError),
+    /// The gate judged nothing: no rules, or every rule skipped.
+    #[error(transparent)]
+    NothingJudged(#[from] crate::eval::NothingJudged),
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
     GitHub(#[from] GitHubError),
