@@ -155,10 +155,34 @@ fn modified(path: &Path) -> Option<DateTime<Utc>> {
         .map(DateTime::<Utc>::from)
 }
 
+/// When an evidence file was written: its modification time, or for a file
+/// git tracks unmodified (a committed report, a fixture) the time of the
+/// last commit that changed it, since a checkout sets its file time to
+/// whenever the checkout happened. `true` when the time is a commit's.
+fn written_at(root: &Path, path: &Path) -> Option<(DateTime<Utc>, bool)> {
+    let full = std::fs::canonicalize(path).ok()?;
+    let full_text = full.to_string_lossy();
+    let tracked = git::git(root, &["ls-files", "--error-unmatch", "--", &full_text]).is_some()
+        && git::git(root, &["status", "--porcelain", "--", &full_text])
+            .is_some_and(|s| s.is_empty());
+    if tracked {
+        if let Some(seconds) = git::git(root, &["log", "-1", "--format=%ct", "--", &full_text])
+            .and_then(|t| t.parse().ok())
+        {
+            return DateTime::from_timestamp(seconds, 0).map(|t| (t, true));
+        }
+    }
+    modified(path).map(|t| (t, false))
+}
+
 /// The evidence files older than the judged commit. Whole seconds: the
 /// commit time has no finer resolution, and a report written in the
 /// second the commit was made is not older than it.
-fn stale_files(freshness: &Freshness, kinds: &[(&str, &[PathBuf])]) -> Vec<StaleEvidence> {
+fn stale_files(
+    root: &Path,
+    freshness: &Freshness,
+    kinds: &[(&str, &[PathBuf])],
+) -> Vec<StaleEvidence> {
     let mut out = Vec::new();
     for (what, paths) in kinds {
         for path in *paths {
@@ -166,7 +190,9 @@ fn stale_files(freshness: &Freshness, kinds: &[(&str, &[PathBuf])]) -> Vec<Stale
             if !path.is_file() {
                 continue;
             }
-            let Some(written) = modified(path) else { continue };
+            let Some((written, _)) = written_at(root, path) else {
+                continue;
+            };
             if written.timestamp() < freshness.committed.timestamp() {
                 out.push(StaleEvidence {
                     what: (*what).to_owned(),
@@ -188,9 +214,14 @@ fn changed_after_coverage(
     coverage: &[PathBuf],
     changes: &diff::ChangedLines,
 ) -> Vec<ChangedAfterCoverage> {
+    // A committed report's file time is its checkout's: only a report
+    // written in the working tree is compared with the files there.
     let Some((report, written)) = coverage
         .iter()
-        .filter_map(|p| modified(p).map(|t| (p, t)))
+        .filter_map(|p| match written_at(repository, p) {
+            Some((t, false)) => Some((p, t)),
+            _ => None,
+        })
         .min_by_key(|(_, t)| *t)
     else {
         return Vec::new();
@@ -291,6 +322,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     };
     if let Some(freshness) = req.freshness {
         evidence.stale = stale_files(
+            roots.repository,
             freshness,
             &[
                 ("coverage report", &coverage_paths),
@@ -569,21 +601,10 @@ fn release_evidence(
         Ok(Vec::new())
     };
     let changelog = match &policy.changelog {
-        Some(path) => {
-            let full = repository.join(path);
-            let state = if full.exists() {
-                match release::read_changelog_section(&full, &tag.version.to_string())? {
-                    Some(section) => ChangelogState::Section(section),
-                    None => ChangelogState::NoSection,
-                }
-            } else {
-                ChangelogState::FileMissing
-            };
-            Some(ChangelogFinding {
-                path: path.clone(),
-                state,
-            })
-        }
+        Some(path) => Some(ChangelogFinding {
+            path: path.clone(),
+            state: changelog_state(repository, context, path, &tag.version.to_string())?,
+        }),
         None => None,
     };
     Ok(Slot::Present {
@@ -593,6 +614,53 @@ fn release_evidence(
             changelog,
         },
         sources: Vec::new(),
+    })
+}
+
+/// The changelog's section for `version`, read from the judged commit when
+/// the local repository has it (an untracked or uncommitted changelog must
+/// not count; in CI the checkout is that commit, so this reads the same
+/// text), else from the repository tree.
+fn changelog_state(
+    repository: &Path,
+    context: &Context,
+    path: &str,
+    version: &str,
+) -> Result<ChangelogState, GatherError> {
+    let full = repository.join(path);
+    let commit = context
+        .commit
+        .as_deref()
+        .filter(|c| git::has_commit(repository, c));
+    let Some(commit) = commit else {
+        return Ok(if full.exists() {
+            match release::read_changelog_section(&full, version)? {
+                Some(section) => ChangelogState::Section(section),
+                None => ChangelogState::NoSection,
+            }
+        } else {
+            ChangelogState::FileMissing
+        });
+    };
+    let at_commit = git::GitRevision {
+        repo: repository.to_path_buf(),
+        rev: commit.to_owned(),
+    };
+    let committed = at_commit
+        .read(Path::new(path))
+        .map_err(|source| EvidenceError::Io {
+            path: PathBuf::from(format!("{path} (commit {commit})")),
+            source,
+        })?;
+    Ok(match committed {
+        Some(bytes) => match release::changelog_section(&String::from_utf8_lossy(&bytes), version) {
+            Some(section) => ChangelogState::Section(section),
+            None => ChangelogState::NoSection,
+        },
+        None if full.exists() => ChangelogState::NotCommitted {
+            commit: commit.to_owned(),
+        },
+        None => ChangelogState::FileMissing,
     })
 }
 

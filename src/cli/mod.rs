@@ -155,9 +155,12 @@ pub struct CheckArgs {
     /// Read reviews and checks of this pull request in a local run (needs a token).
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,
-    /// Judge as this release tag.
+    /// Judge as this release tag: it must exist and point at HEAD (the commit judged).
     #[arg(long)]
     pub tag: Option<String>,
+    /// With --tag: the tag is not made yet; judge HEAD as if it were (a preview before tagging).
+    #[arg(long, requires = "tag")]
+    pub preview: bool,
     /// Signed override or sign-off document (repeatable).
     #[arg(long = "override", value_name = "PATH")]
     pub overrides: Vec<PathBuf>,

@@ -119,7 +119,8 @@ pub(super) fn resolve<'r>(
                 }
             }
             if let Some(tag) = &args.tag {
-                tag_message = local_tag(root, tag, context.commit.as_deref(), &mut notes)?;
+                tag_message =
+                    local_tag(root, tag, context.commit.as_deref(), args.preview, &mut notes)?;
             }
         }
         Some(
@@ -159,6 +160,10 @@ pub(super) fn resolve<'r>(
         Some(trigger @ (Trigger::Push { sha, .. } | Trigger::Other { sha, .. })) => {
             context.kind = trigger.kind();
             context.commit = Some(sha.clone());
+            // `--tag` on another event: the tag must be this commit's, as locally.
+            if let Some(tag) = &args.tag {
+                tag_message = local_tag(root, tag, Some(sha), args.preview, &mut notes)?;
+            }
         }
         // The judge resolves what a `workflow_run` judges itself (`judge.rs`);
         // without `--evidence-dir` it is judged like any other event.
@@ -246,17 +251,27 @@ fn pushed_tag(
     }))
 }
 
-/// `check --tag NAME` outside Actions: HEAD is judged, and must be the
-/// tag's commit when the tag exists; a tag not made yet is a dry run of it.
+/// `check --tag NAME` outside a tag push: HEAD is judged, and must be the
+/// tag's commit. A tag that does not exist is an error (a misspelt tag
+/// must not judge HEAD as a release), unless `--preview` asks to judge HEAD
+/// as if it were tagged: the check before `tollgate tag NAME`.
 fn local_tag(
     root: &Path,
     tag: &str,
     head: Option<&str>,
+    preview: bool,
     notes: &mut Vec<String>,
 ) -> Result<Option<TagMessage>, RunError> {
     let Some(local) = git::read_tag(root, tag) else {
+        if !preview {
+            return Err(TagContextError::NoSuchTag {
+                tag: tag.to_owned(),
+                existing: nearest_tags(root, tag),
+            }
+            .into());
+        }
         notes.push(format!(
-            "tag {tag} does not exist yet; judged HEAD as if tagged"
+            "preview: tag {tag} does not exist yet; judged HEAD as if it were tagged {tag}"
         ));
         return Ok(None);
     };
@@ -273,6 +288,23 @@ fn local_tag(
         tag: tag.to_owned(),
         text,
     }))
+}
+
+/// Up to five of the repository's tags, those sharing the longest prefix
+/// with `wanted` first (`v1.0.29` for a mistyped `v1.0.92`).
+fn nearest_tags(root: &Path, wanted: &str) -> Vec<String> {
+    let Some(listing) = git::git(root, &["tag", "--list"]) else {
+        return Vec::new();
+    };
+    let shared = |t: &str| {
+        t.chars()
+            .zip(wanted.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut tags: Vec<&str> = listing.lines().filter(|t| !t.is_empty()).collect();
+    tags.sort_by(|a, b| shared(b).cmp(&shared(a)).then_with(|| a.cmp(b)));
+    tags.into_iter().take(5).map(str::to_owned).collect()
 }
 
 /// The trusted files of a release tag: the default branch's head, or the

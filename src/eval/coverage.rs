@@ -403,8 +403,19 @@ fn patch_rule(threshold: Threshold, optional: bool, evidence: &Evidence) -> Rule
         Slot::Present { value, .. } => value,
         other => return absent_changes(id, title, threshold, other),
     };
-    if let Some(edited) = evidence.changed_after_coverage.first() {
-        let more = evidence.changed_after_coverage.len() - 1;
+    // Only files the report describes, or should: an edited README says
+    // nothing about the report.
+    let covered = CoveredKinds::of(report);
+    let edited: Vec<_> = evidence
+        .changed_after_coverage
+        .iter()
+        .filter(|c| {
+            report.file(&c.path).is_some() || unknown_source(&c.path, report, &covered).is_some()
+        })
+        .collect();
+    if let Some(first) = edited.first() {
+        let more = edited.len() - 1;
+        let edited = first;
         return RuleResult::new(
             id,
             title,
