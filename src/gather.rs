@@ -196,7 +196,8 @@ fn stale_files(
             if written.timestamp() < freshness.committed.timestamp() {
                 out.push(StaleEvidence {
                     what: (*what).to_owned(),
-                    path: path.display().to_string(),
+                    // Named as configured, relative to the repository.
+                    path: path.strip_prefix(root).unwrap_or(path).display().to_string(),
                     written,
                     commit: freshness.commit.clone(),
                     committed: freshness.committed,

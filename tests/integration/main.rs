@@ -22,6 +22,8 @@ mod github_client;
 mod github_scenarios;
 mod hardening;
 mod judge;
+// `check --local` (the pre-push run) and what a local run says about its inputs.
+mod local_mode;
 mod overrides;
 mod patch_coverage;
 mod policy_show;
