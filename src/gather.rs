@@ -197,7 +197,11 @@ fn stale_files(
                 out.push(StaleEvidence {
                     what: (*what).to_owned(),
                     // Named as configured, relative to the repository.
-                    path: path.strip_prefix(root).unwrap_or(path).display().to_string(),
+                    path: path
+                        .strip_prefix(root)
+                        .unwrap_or(path)
+                        .display()
+                        .to_string(),
                     written,
                     commit: freshness.commit.clone(),
                     committed: freshness.committed,
@@ -654,10 +658,12 @@ fn changelog_state(
             source,
         })?;
     Ok(match committed {
-        Some(bytes) => match release::changelog_section(&String::from_utf8_lossy(&bytes), version) {
-            Some(section) => ChangelogState::Section(section),
-            None => ChangelogState::NoSection,
-        },
+        Some(bytes) => {
+            match release::changelog_section(&String::from_utf8_lossy(&bytes), version) {
+                Some(section) => ChangelogState::Section(section),
+                None => ChangelogState::NoSection,
+            }
+        }
         None if full.exists() => ChangelogState::NotCommitted {
             commit: commit.to_owned(),
         },

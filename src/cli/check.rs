@@ -63,9 +63,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     // the working tree is that commit and the files were made on it: a local
     // run, not CI (files made after a fresh checkout), not `--pr N` (the
     // pull request's head need not be checked out), not `--evidence-dir`.
-    let freshness = (situation.actions.is_none() && args.evidence_dir.is_none() && args.pr.is_none())
-        .then(|| gather::Freshness::of_head(&root))
-        .flatten();
+    let freshness =
+        (situation.actions.is_none() && args.evidence_dir.is_none() && args.pr.is_none())
+            .then(|| gather::Freshness::of_head(&root))
+            .flatten();
     // Evidence: files from the working tree, data from GitHub.
     let mut evidence = gather::gather(&gather::Request {
         config: &config,

@@ -123,6 +123,8 @@ pub enum OverrideCommand {
 }
 
 /// `tollgate check` options (each also settable in tollgate.toml).
+// Each bool is an independent command-line switch, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Gate to evaluate (default: chosen from the context via tollgate.toml `[gates]`).

@@ -118,10 +118,6 @@ pub(super) fn resolve<'r>(
                     trust = Trust::Base(pr.base_sha);
                 }
             }
-            if let Some(tag) = &args.tag {
-                tag_message =
-                    local_tag(root, tag, context.commit.as_deref(), args.preview, &mut notes)?;
-            }
         }
         Some(
             trigger @ Trigger::PullRequest {
@@ -160,10 +156,6 @@ pub(super) fn resolve<'r>(
         Some(trigger @ (Trigger::Push { sha, .. } | Trigger::Other { sha, .. })) => {
             context.kind = trigger.kind();
             context.commit = Some(sha.clone());
-            // `--tag` on another event: the tag must be this commit's, as locally.
-            if let Some(tag) = &args.tag {
-                tag_message = local_tag(root, tag, Some(sha), args.preview, &mut notes)?;
-            }
         }
         // The judge resolves what a `workflow_run` judges itself (`judge.rs`);
         // without `--evidence-dir` it is judged like any other event.
@@ -172,8 +164,43 @@ pub(super) fn resolve<'r>(
             context.commit = Some(run.head_sha.clone());
         }
     }
+    // `--tag` anywhere but a tag push: the tag must exist (or `--preview`)
+    // and be the judged commit's.
+    if let Some(tag) = args
+        .tag
+        .as_deref()
+        .filter(|_| !matches!(trust, Trust::Release(_)))
+    {
+        tag_message = local_tag(
+            root,
+            tag,
+            context.commit.as_deref(),
+            args.preview,
+            &mut notes,
+        )?;
+    }
     let trusted_elsewhere = !matches!(trust, Trust::Tree);
-    let trusted: Box<dyn FileSource + 'r> = match trust {
+    let trusted = trusted_source(root, args, trust, remote, &mut notes)?;
+    Ok(Situation {
+        context,
+        trusted,
+        trusted_elsewhere,
+        head,
+        tag_message,
+        actions,
+        notes,
+    })
+}
+
+/// The trusted source of policy files for where the situation says they come from.
+fn trusted_source<'r>(
+    root: &Path,
+    args: &CheckArgs,
+    trust: Trust,
+    remote: Option<&'r Remote>,
+    notes: &mut Vec<String>,
+) -> Result<Box<dyn FileSource + 'r>, RunError> {
+    Ok(match trust {
         Trust::Tree => Box::new(WorkingTree::new(root)),
         // A pull request cannot lower its own bar: its policy comes from the base commit.
         Trust::Base(base) => {
@@ -183,17 +210,8 @@ pub(super) fn resolve<'r>(
         }
         // Nor can a tag on an unreviewed commit bring its own policy or signers.
         Trust::Release(default_branch) => {
-            release_source(root, args, &default_branch, remote, &mut notes)?
+            release_source(root, args, &default_branch, remote, notes)?
         }
-    };
-    Ok(Situation {
-        context,
-        trusted,
-        trusted_elsewhere,
-        head,
-        tag_message,
-        actions,
-        notes,
     })
 }
 

@@ -17,8 +17,8 @@ pub struct PatchCoverage {
     pub tally: Tally,
     /// Changed, coverable, never executed: (path, line), in path order.
     pub uncovered: Vec<(String, u32)>,
-    /// Changed source files the report should know and does not (see
-    /// [`unknown_source`]), each with what the report names it instead
+    /// Changed source files the report should know and does not (by
+    /// extension and top-level directory: docs/rules.md), each with what the report names it instead
     /// when a report path ends with it (a prefix to strip).
     pub unknown: Vec<(String, Option<String>)>,
 }
@@ -35,8 +35,10 @@ pub fn patch_coverage(changes: &ChangedLines, report: &CoverageReport) -> PatchC
     let covered = CoveredKinds::of(report);
     for (path, lines) in &changes.files {
         let Some(file) = report.file(path) else {
-            if let Some(found) = unknown_source(path, report, &covered) {
-                out.unknown.push((path.clone(), found));
+            match unknown_source(path, report, &covered) {
+                Some(Unknown::Absent) => out.unknown.push((path.clone(), None)),
+                Some(Unknown::NamedAs(found)) => out.unknown.push((path.clone(), Some(found))),
+                None => {}
             }
             continue;
         };
@@ -90,18 +92,22 @@ fn kind(path: &str) -> Option<(String, String)> {
 /// (a report made before the file existed, or one that leaves it out), but
 /// not `tests/it.rs` (cargo-llvm-cov leaves tests out), `README.md` or
 /// `Cargo.toml`.
-fn unknown_source(
-    path: &str,
-    report: &CoverageReport,
-    covered: &CoveredKinds,
-) -> Option<Option<String>> {
+fn unknown_source(path: &str, report: &CoverageReport, covered: &CoveredKinds) -> Option<Unknown> {
     let suffix = format!("/{path}");
     if let Some((found, _)) = report.files().find(|(p, _)| p.ends_with(&suffix)) {
-        return Some(Some(found.to_owned()));
+        return Some(Unknown::NamedAs(found.to_owned()));
     }
     kind(path)
         .filter(|k| covered.pairs.contains(k))
-        .map(|_| None)
+        .map(|_| Unknown::Absent)
+}
+
+/// How the report misses a changed source file.
+enum Unknown {
+    /// Not there at all.
+    Absent,
+    /// Under another path that ends with the file's (a prefix to strip).
+    NamedAs(String),
 }
 
 /// Patch totals when both coverage and a change set are present.

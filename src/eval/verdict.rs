@@ -449,7 +449,8 @@ fn describe_nothing_judged(e: &NothingJudged) -> String {
 /// judged nothing: that is not a pass. Rules a run cannot decide leave it
 /// `unknown`, or `pending` in a local run.
 fn conclude(rules: &[RuleResult], local: bool) -> Conclusion {
-    if rules.iter().all(|r| r.status == Status::Skipped) || rules.iter().any(|r| r.status.blocks()) {
+    if rules.iter().all(|r| r.status == Status::Skipped) || rules.iter().any(|r| r.status.blocks())
+    {
         Conclusion::Fail
     } else if rules.iter().any(|r| r.status == Status::Unknown) {
         if local {

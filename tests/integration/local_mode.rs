@@ -128,7 +128,10 @@ fn a_local_run_passes_when_only_ci_decided_rules_remain() {
         human.contains("Decided in CI (these do not block a local run):"),
         "{human}"
     );
-    assert!(human.contains("gate2 PENDING CI (2 pass, 3 unknown)"), "{human}");
+    assert!(
+        human.contains("gate2 PENDING CI (2 pass, 3 unknown)"),
+        "{human}"
+    );
     assert!(
         human.contains("every rule this checkout can decide passed; 3 rule(s) are decided in CI"),
         "{human}"
@@ -196,12 +199,23 @@ fn a_gate_that_judged_nothing_is_an_error() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("error: gate gate2 judged nothing: every rule was skipped, so it cannot pass"),
+        stderr.contains(
+            "error: gate gate2 judged nothing: every rule was skipped, so it cannot pass"
+        ),
         "{stderr}"
     );
-    assert!(stderr.contains("coverage.lines: coverage report not found"), "{stderr}");
-    assert!(stderr.contains("provide the evidence these rules need"), "{stderr}");
-    assert!(out.stdout.is_empty(), "no report for a gate that judged nothing");
+    assert!(
+        stderr.contains("coverage.lines: coverage report not found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("provide the evidence these rules need"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no report for a gate that judged nothing"
+    );
 
     // With the evidence, the same gate judges.
     fresh_evidence(dir.path());
@@ -236,27 +250,54 @@ fn evidence_older_than_the_commit_is_noted() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let notes = json(&out)["notes"].to_string();
     assert!(notes.contains("evidence written before commit"), "{notes}");
-    assert!(notes.contains("coverage report target/lcov.info"), "{notes}");
-    assert!(!notes.contains("junit.xml"), "the fresh test report is not noted: {notes}");
+    assert!(
+        notes.contains("coverage report target/lcov.info"),
+        "{notes}"
+    );
+    assert!(
+        !notes.contains("junit.xml"),
+        "the fresh test report is not noted: {notes}"
+    );
 }
 
 /// Release files come from the judged commit: an untracked changelog does
 /// not count, a committed one does.
 #[test]
 fn an_untracked_changelog_does_not_count() {
-    let policy = format!("{POLICY}[release]\nchangelog = \"CHANGELOG.md\"\nversion_matches_tag = false\n");
+    let policy =
+        format!("{POLICY}[release]\nchangelog = \"CHANGELOG.md\"\nversion_matches_tag = false\n");
     let dir = repo(&policy);
     let root = dir.path();
-    std::fs::write(root.join("CHANGELOG.md"), "# Changelog\n\n## [1.0.0]\n\n- first\n").unwrap();
+    std::fs::write(
+        root.join("CHANGELOG.md"),
+        "# Changelog\n\n## [1.0.0]\n\n- first\n",
+    )
+    .unwrap();
     let check = || {
-        let out = tollgate(root, &["check", "--local", "--tag", "v1.0.0", "--preview", "--gate", "gate2", "--format", "json"]);
+        let out = tollgate(
+            root,
+            &[
+                "check",
+                "--local",
+                "--tag",
+                "v1.0.0",
+                "--preview",
+                "--gate",
+                "gate2",
+                "--format",
+                "json",
+            ],
+        );
         json(&out)
     };
     let report = check();
     let r = rule(&report, "release.changelog");
     assert_eq!(r["status"], "fail", "{r}");
     assert!(
-        r["message"].as_str().unwrap().contains("CHANGELOG.md is in the working tree but not in commit"),
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("CHANGELOG.md is in the working tree but not in commit"),
         "{r}"
     );
 
@@ -264,12 +305,20 @@ fn an_untracked_changelog_does_not_count() {
     git(root, &["commit", "-q", "-m", "changelog"]);
     fresh_evidence(root);
     let report = check();
-    assert_eq!(rule(&report, "release.changelog")["status"], "pass", "{report}");
+    assert_eq!(
+        rule(&report, "release.changelog")["status"],
+        "pass",
+        "{report}"
+    );
 
     // An uncommitted edit of the section does not count either.
     std::fs::write(root.join("CHANGELOG.md"), "# Changelog\n\n## [1.0.0]\n\n").unwrap();
     let report = check();
-    assert_eq!(rule(&report, "release.changelog")["status"], "pass", "{report}");
+    assert_eq!(
+        rule(&report, "release.changelog")["status"],
+        "pass",
+        "{report}"
+    );
 }
 
 /// A misspelt tag is an error listing the tags there are.

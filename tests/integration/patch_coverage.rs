@@ -185,10 +185,7 @@ fn a_report_older_than_the_changed_files_is_an_error() {
     assert_eq!(rule["status"], "error", "{rule}");
     let message = rule["message"].as_str().unwrap();
     assert!(message.contains("src/shop/"), "{message}");
-    assert!(
-        message.contains("after the coverage report"),
-        "{message}"
-    );
+    assert!(message.contains("after the coverage report"), "{message}");
     assert_eq!(
         rule["help"],
         "regenerate the coverage report on the working tree, then judge again"
@@ -212,14 +209,22 @@ fn a_changed_source_file_the_report_does_not_know_is_an_error() {
             .env("GIT_COMMITTER_EMAIL", "t@example.org")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     std::fs::write(repo.join("NOTES.md"), "a note\n").unwrap();
     git(&["add", "NOTES.md"]);
     git(&["commit", "-q", "-m", "notes"]);
     // Documentation only: the report still describes every changed source file.
     let report = check(&repo, "coverage.xml", true);
-    assert_eq!(report["rules"][0]["status"], "pass", "{}", report["rules"][0]);
+    assert_eq!(
+        report["rules"][0]["status"], "pass",
+        "{}",
+        report["rules"][0]
+    );
 
     std::fs::write(repo.join("src/shop/new.py"), "def added():\n    return 1\n").unwrap();
     git(&["add", "src/shop/new.py"]);
