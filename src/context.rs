@@ -193,6 +193,19 @@ pub enum TagContextError {
         /// `HEAD`.
         head: String,
     },
+    /// `check --tag NAME` names a tag the repository does not have, and no
+    /// `--preview` asked to judge the commit as if it were tagged.
+    #[error(
+        "tag {tag} does not exist in this repository{}: create it (tollgate tag {tag}, or git tag), \
+         or pass --preview to judge HEAD as the release {tag} before tagging it",
+        if existing.is_empty() { String::new() } else { format!(" (its tags: {})", existing.join(", ")) }
+    )]
+    NoSuchTag {
+        /// The tag named.
+        tag: String,
+        /// Tags that do exist, nearest names first (a few).
+        existing: Vec<String>,
+    },
     /// The push payload names no default branch to read the policy from.
     #[error(
         "tag {tag}: the push event names no repository.default_branch, so the release policy's branch is unknown"

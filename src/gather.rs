@@ -19,8 +19,11 @@ use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::eval::{
-    ChangelogFinding, ChangelogState, Context, ContextKind, Evidence, ReleaseEvidence, Slot,
+    ChangedAfterCoverage, ChangelogFinding, ChangelogState, Context, ContextKind, Evidence,
+    ReleaseEvidence, Slot, StaleEvidence, DECIDED_IN_CI,
 };
 use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
 use crate::evidence::diff::GitDiffError;
@@ -115,6 +118,132 @@ pub struct Request<'a> {
     pub github: Option<GitHub<'a>>,
     /// Progress for slow reads.
     pub watch: &'a dyn Watch,
+    /// The judged commit, when the working tree is that commit and the
+    /// evidence files were made on it (a local run): file times are then
+    /// compared with it ([`Evidence::stale`]). `None` in CI and for the
+    /// judge, whose files come from a fresh checkout or an artifact.
+    pub freshness: Option<&'a Freshness>,
+}
+
+/// The commit evidence files should be newer than.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Freshness {
+    /// The commit judged.
+    pub commit: String,
+    /// Its committer time.
+    pub committed: DateTime<Utc>,
+}
+
+impl Freshness {
+    /// `HEAD` of the repository at `root` and its committer time.
+    #[must_use]
+    pub fn of_head(root: &Path) -> Option<Self> {
+        let line = git::git(root, &["log", "-1", "--format=%H %ct", "HEAD"])?;
+        let (commit, seconds) = line.split_once(' ')?;
+        Some(Self {
+            commit: commit.to_owned(),
+            committed: DateTime::from_timestamp(seconds.parse().ok()?, 0)?,
+        })
+    }
+}
+
+/// A file's modification time, if the platform keeps one.
+fn modified(path: &Path) -> Option<DateTime<Utc>> {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .map(DateTime::<Utc>::from)
+}
+
+/// When an evidence file was written: its modification time, or for a file
+/// git tracks unmodified (a committed report, a fixture) the time of the
+/// last commit that changed it, since a checkout sets its file time to
+/// whenever the checkout happened. `true` when the time is a commit's.
+fn written_at(root: &Path, path: &Path) -> Option<(DateTime<Utc>, bool)> {
+    let full = std::fs::canonicalize(path).ok()?;
+    let full_text = full.to_string_lossy();
+    let tracked = git::git(root, &["ls-files", "--error-unmatch", "--", &full_text]).is_some()
+        && git::git(root, &["status", "--porcelain", "--", &full_text])
+            .is_some_and(|s| s.is_empty());
+    if tracked {
+        if let Some(seconds) = git::git(root, &["log", "-1", "--format=%ct", "--", &full_text])
+            .and_then(|t| t.parse().ok())
+        {
+            return DateTime::from_timestamp(seconds, 0).map(|t| (t, true));
+        }
+    }
+    modified(path).map(|t| (t, false))
+}
+
+/// The evidence files older than the judged commit. Whole seconds: the
+/// commit time has no finer resolution, and a report written in the
+/// second the commit was made is not older than it.
+fn stale_files(
+    root: &Path,
+    freshness: &Freshness,
+    kinds: &[(&str, &[PathBuf])],
+) -> Vec<StaleEvidence> {
+    let mut out = Vec::new();
+    for (what, paths) in kinds {
+        for path in *paths {
+            // Files only: a criterion directory's time says nothing of its contents.
+            if !path.is_file() {
+                continue;
+            }
+            let Some((written, _)) = written_at(root, path) else {
+                continue;
+            };
+            if written.timestamp() < freshness.committed.timestamp() {
+                out.push(StaleEvidence {
+                    what: (*what).to_owned(),
+                    // Named as configured, relative to the repository.
+                    path: path
+                        .strip_prefix(root)
+                        .unwrap_or(path)
+                        .display()
+                        .to_string(),
+                    written,
+                    commit: freshness.commit.clone(),
+                    committed: freshness.committed,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Changed files the working tree modified after the (oldest) coverage
+/// report was written: a report that cannot describe the change.
+fn changed_after_coverage(
+    repository: &Path,
+    coverage: &[PathBuf],
+    changes: &diff::ChangedLines,
+) -> Vec<ChangedAfterCoverage> {
+    // A committed report's file time is its checkout's: only a report
+    // written in the working tree is compared with the files there.
+    let Some((report, written)) = coverage
+        .iter()
+        .filter_map(|p| match written_at(repository, p) {
+            Some((t, false)) => Some((p, t)),
+            _ => None,
+        })
+        .min_by_key(|(_, t)| *t)
+    else {
+        return Vec::new();
+    };
+    changes
+        .files
+        .keys()
+        .filter_map(|path| {
+            let modified = modified(&repository.join(path))?;
+            (modified > written).then(|| ChangedAfterCoverage {
+                path: path.clone(),
+                modified,
+                report: report.display().to_string(),
+                written,
+            })
+        })
+        .collect()
 }
 
 /// Why evidence could not be gathered (absent evidence is not an error:
@@ -164,18 +293,16 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
             .as_ref()
             .map(|b| roots.evidence.join(b))
     });
+    let coverage_paths = paths(&inputs.coverage, &configured.coverage, roots.evidence);
+    let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence);
     let mut evidence = Evidence {
-        coverage: read_coverage(
-            &paths(&inputs.coverage, &configured.coverage, roots.evidence),
-            &opts,
-            req.watch,
-        )?,
+        coverage: read_coverage(&coverage_paths, &opts, req.watch)?,
         changes: changed_lines(req)?,
         audit: read_audit(&audit_paths, req.watch)?,
         lockfile: fs_err::read_to_string(roots.repository.join("Cargo.lock"))
             .ok()
             .map(|text| ("Cargo.lock".to_owned(), text)),
-        tests: read_tests(&paths(&inputs.tests, &configured.tests, roots.evidence))?,
+        tests: read_tests(&test_paths)?,
         bench: read_bench(
             &paths(&inputs.bench, &configured.bench, roots.evidence),
             baseline.as_deref(),
@@ -198,6 +325,21 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
             .collect(),
         ..Evidence::default()
     };
+    if let Some(freshness) = req.freshness {
+        evidence.stale = stale_files(
+            roots.repository,
+            freshness,
+            &[
+                ("coverage report", &coverage_paths),
+                ("cargo-audit report", &audit_paths),
+                ("test report", &test_paths),
+            ],
+        );
+        if let (Some(changes), Some(_)) = (evidence.changes.value(), evidence.coverage.value()) {
+            evidence.changed_after_coverage =
+                changed_after_coverage(roots.repository, &coverage_paths, changes);
+        }
+    }
     github_evidence(&mut evidence, context, req.github)?;
     Ok(evidence)
 }
@@ -291,7 +433,11 @@ fn changed_lines(req: &Request<'_>) -> Result<Slot<diff::ChangedLines>, GatherEr
 /// Data that needs GitHub when no token is at hand: `unknown` in a dry run,
 /// missing (so failing) in CI.
 fn unreachable<T>(context: &Context, what: &str) -> Slot<T> {
-    if context.dry_run {
+    if context.local {
+        Slot::Unavailable {
+            reason: format!("{DECIDED_IN_CI}: {what} are read from GitHub, not in a local run"),
+        }
+    } else if context.dry_run {
         Slot::Unavailable {
             reason: format!("no GitHub token: set GITHUB_TOKEN (or --token) to read {what}"),
         }
@@ -316,6 +462,11 @@ fn github_evidence(
         (Some(_), None) => unreachable(context, "pull-request reviews"),
         // The local dry run previews the pull-request gate: reviews will
         // matter in CI, so they are unknown here rather than skipped.
+        (None, _) if context.local => Slot::Unavailable {
+            reason: format!(
+                "{DECIDED_IN_CI}: reviews are read from the pull request, not in a local run"
+            ),
+        },
         (None, _) if context.kind == ContextKind::Local => Slot::Unavailable {
             reason: "no pull request to read reviews from (pass --pr N with GITHUB_TOKEN set)"
                 .to_owned(),
@@ -455,21 +606,10 @@ fn release_evidence(
         Ok(Vec::new())
     };
     let changelog = match &policy.changelog {
-        Some(path) => {
-            let full = repository.join(path);
-            let state = if full.exists() {
-                match release::read_changelog_section(&full, &tag.version.to_string())? {
-                    Some(section) => ChangelogState::Section(section),
-                    None => ChangelogState::NoSection,
-                }
-            } else {
-                ChangelogState::FileMissing
-            };
-            Some(ChangelogFinding {
-                path: path.clone(),
-                state,
-            })
-        }
+        Some(path) => Some(ChangelogFinding {
+            path: path.clone(),
+            state: changelog_state(repository, context, path, &tag.version.to_string())?,
+        }),
         None => None,
     };
     Ok(Slot::Present {
@@ -479,6 +619,55 @@ fn release_evidence(
             changelog,
         },
         sources: Vec::new(),
+    })
+}
+
+/// The changelog's section for `version`, read from the judged commit when
+/// the local repository has it (an untracked or uncommitted changelog must
+/// not count; in CI the checkout is that commit, so this reads the same
+/// text), else from the repository tree.
+fn changelog_state(
+    repository: &Path,
+    context: &Context,
+    path: &str,
+    version: &str,
+) -> Result<ChangelogState, GatherError> {
+    let full = repository.join(path);
+    let commit = context
+        .commit
+        .as_deref()
+        .filter(|c| git::has_commit(repository, c));
+    let Some(commit) = commit else {
+        return Ok(if full.exists() {
+            match release::read_changelog_section(&full, version)? {
+                Some(section) => ChangelogState::Section(section),
+                None => ChangelogState::NoSection,
+            }
+        } else {
+            ChangelogState::FileMissing
+        });
+    };
+    let at_commit = git::GitRevision {
+        repo: repository.to_path_buf(),
+        rev: commit.to_owned(),
+    };
+    let committed = at_commit
+        .read(Path::new(path))
+        .map_err(|source| EvidenceError::Io {
+            path: PathBuf::from(format!("{path} (commit {commit})")),
+            source,
+        })?;
+    Ok(match committed {
+        Some(bytes) => {
+            match release::changelog_section(&String::from_utf8_lossy(&bytes), version) {
+                Some(section) => ChangelogState::Section(section),
+                None => ChangelogState::NoSection,
+            }
+        }
+        None if full.exists() => ChangelogState::NotCommitted {
+            commit: commit.to_owned(),
+        },
+        None => ChangelogState::FileMissing,
     })
 }
 
@@ -533,6 +722,7 @@ mod tests {
             inputs,
             github: None,
             watch: &Quiet,
+            freshness: None,
         })
         .unwrap()
     }
@@ -645,6 +835,7 @@ mod tests {
             inputs: &inputs,
             github: None,
             watch: &Quiet,
+            freshness: None,
         })
         .unwrap_err();
         assert!(matches!(err, GatherError::Evidence(_)), "{err:?}");

@@ -262,7 +262,7 @@ impl Family {
                 name: "coverage.patch",
                 key: KeySource::None,
                 title: Title::Fixed("Coverage of changed lines"),
-                description: "Coverage of the added lines the report can cover is at least the minimum (as diff-cover computes it); uncovered changed lines are annotated.",
+                description: "Coverage of the added lines the report can cover is at least the minimum (as diff-cover computes it); uncovered changed lines are annotated. A changed source file the report does not know is an error naming it, never a skip: a file counts as source when a report path ends with it (the paths do not match: strip the prefix), or when the report covers files with its extension in its top-level directory (`src/new.rs` against a report of `src/*.rs`; not `tests/it.rs`, `README.md` or `Cargo.toml` when the report has none like them). In a local run, a changed file edited after the report was written is an error too.",
                 evidence: EvidenceKind::CoverageAndChanges,
                 enabled_by: "[coverage] patch",
                 overridable: true,

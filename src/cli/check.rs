@@ -21,7 +21,13 @@ use crate::report;
 pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());
     let actions = situation::actions_context(args)?;
-    let token = remote::token(args.token.as_deref())?;
+    // A local run never reads GitHub, token or not: what lives there
+    // (reviews, other checks) is decided in CI.
+    let token = if args.local {
+        None
+    } else {
+        remote::token(args.token.as_deref())?
+    };
     mask_token(token.as_ref(), actions.as_ref());
     let started_at = chrono::Utc::now();
     let repository = remote::repository(&root, actions.as_ref().map(|a| a.repository.as_str()));
@@ -50,8 +56,17 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let gate = situation::choose_gate(args, &config, &context)?;
     let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
     let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)?;
-    context.dry_run = args.dry_run || (!args.github && situation.actions.is_none());
+    context.local = args.local;
+    context.dry_run = args.local || args.dry_run || (!args.github && situation.actions.is_none());
 
+    // Evidence files are compared with the judged commit's time only where
+    // the working tree is that commit and the files were made on it: a local
+    // run, not CI (files made after a fresh checkout), not `--pr N` (the
+    // pull request's head need not be checked out), not `--evidence-dir`.
+    let freshness =
+        (situation.actions.is_none() && args.evidence_dir.is_none() && args.pr.is_none())
+            .then(|| gather::Freshness::of_head(&root))
+            .flatten();
     // Evidence: files from the working tree, data from GitHub.
     let mut evidence = gather::gather(&gather::Request {
         config: &config,
@@ -71,6 +86,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         inputs: &inputs(args),
         github: remote.as_ref().map(github),
         watch: &ShowProgress,
+        freshness: freshness.as_ref(),
     })?;
     // Signed documents, from `--override` files, the pull request's
     // comments and the release tag's message: sign-offs are evidence,
@@ -94,13 +110,18 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         .notes
         .extend(notes(&root, &situation, &policy_path, &policy));
     verdict.notes.extend(comments_note);
+    // A gate that judged nothing is not a pass, nor a failure to fix: the
+    // run lacks input, and says which.
+    if let Some(nothing) = verdict.nothing_judged() {
+        return Err(nothing.into());
+    }
     emit(&verdict, args)?;
     if args.github {
         if let Some(actions) = &situation.actions {
             publish_verdict(&verdict, args, actions, remote.as_ref(), started_at)?;
         }
     }
-    Ok(if verdict.passed() {
+    Ok(if verdict.passed_locally() {
         exit::PASSED
     } else {
         exit::FAILED

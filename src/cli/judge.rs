@@ -524,6 +524,7 @@ impl<'a> Judge<'a> {
             base: p.target.base_sha.clone(),
             tag: None,
             dry_run: false,
+            local: false,
         };
         let head = p.target.number.map(|_| self.sha().to_owned());
         let gathered = gather::gather(&gather::Request {
@@ -543,6 +544,8 @@ impl<'a> Judge<'a> {
                 repo: &self.remote.repo,
             }),
             watch: &ShowProgress,
+            // Artifact files: their times say nothing about the commit.
+            freshness: None,
         });
         let mut evidence = match gathered {
             Ok(evidence) => evidence,

@@ -127,6 +127,8 @@ pub enum OverrideCommand {
 }
 
 /// `tollgate check` options (each also settable in tollgate.toml).
+// Each bool is an independent command-line switch, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Gate to evaluate (default: chosen from the context via tollgate.toml `[gates]`).
@@ -159,9 +161,12 @@ pub struct CheckArgs {
     /// Read reviews and checks of this pull request in a local run (needs a token).
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,
-    /// Judge as this release tag.
+    /// Judge as this release tag: it must exist and point at HEAD (the commit judged).
     #[arg(long)]
     pub tag: Option<String>,
+    /// With --tag: the tag is not made yet; judge HEAD as if it were (a preview before tagging).
+    #[arg(long, requires = "tag")]
+    pub preview: bool,
     /// Signed override or sign-off document (repeatable).
     #[arg(long = "override", value_name = "PATH")]
     pub overrides: Vec<PathBuf>,
@@ -180,6 +185,11 @@ pub struct CheckArgs {
     /// Never write to GitHub; rules needing unreachable data are `unknown`.
     #[arg(long)]
     pub dry_run: bool,
+    /// Local (pre-push) run: a dry run that never reads GitHub; rules only CI
+    /// can decide (reviews, required checks) are listed as decided in CI and
+    /// do not block, so it exits 0 when every other rule passes.
+    #[arg(long, conflicts_with_all = ["github", "pr"])]
+    pub local: bool,
     /// Read the configured evidence files from DIR instead of the working
     /// tree. In a `workflow_run` job with `--github` this is the privileged
     /// judge: tollgate downloads the evidence run's artifact into DIR
@@ -280,6 +290,9 @@ pub enum RunError {
     /// `tollgate init` wrote nothing, or stopped.
     #[error(transparent)]
     Init(#[from] InitError),
+    /// The gate judged nothing: no rules, or every rule skipped.
+    #[error(transparent)]
+    NothingJudged(#[from] crate::eval::NothingJudged),
     /// GitHub could not be reached or refused, after retries.
     #[error("GitHub: {0}")]
     GitHub(#[from] GitHubError),

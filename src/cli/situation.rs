@@ -118,9 +118,6 @@ pub(super) fn resolve<'r>(
                     trust = Trust::Base(pr.base_sha);
                 }
             }
-            if let Some(tag) = &args.tag {
-                tag_message = local_tag(root, tag, context.commit.as_deref(), &mut notes)?;
-            }
         }
         Some(
             trigger @ Trigger::PullRequest {
@@ -167,8 +164,43 @@ pub(super) fn resolve<'r>(
             context.commit = Some(run.head_sha.clone());
         }
     }
+    // `--tag` anywhere but a tag push: the tag must exist (or `--preview`)
+    // and be the judged commit's.
+    if let Some(tag) = args
+        .tag
+        .as_deref()
+        .filter(|_| !matches!(trust, Trust::Release(_)))
+    {
+        tag_message = local_tag(
+            root,
+            tag,
+            context.commit.as_deref(),
+            args.preview,
+            &mut notes,
+        )?;
+    }
     let trusted_elsewhere = !matches!(trust, Trust::Tree);
-    let trusted: Box<dyn FileSource + 'r> = match trust {
+    let trusted = trusted_source(root, args, trust, remote, &mut notes)?;
+    Ok(Situation {
+        context,
+        trusted,
+        trusted_elsewhere,
+        head,
+        tag_message,
+        actions,
+        notes,
+    })
+}
+
+/// The trusted source of policy files for where the situation says they come from.
+fn trusted_source<'r>(
+    root: &Path,
+    args: &CheckArgs,
+    trust: Trust,
+    remote: Option<&'r Remote>,
+    notes: &mut Vec<String>,
+) -> Result<Box<dyn FileSource + 'r>, RunError> {
+    Ok(match trust {
         Trust::Tree => Box::new(WorkingTree::new(root)),
         // A pull request cannot lower its own bar: its policy comes from the base commit.
         Trust::Base(base) => {
@@ -178,17 +210,8 @@ pub(super) fn resolve<'r>(
         }
         // Nor can a tag on an unreviewed commit bring its own policy or signers.
         Trust::Release(default_branch) => {
-            release_source(root, args, &default_branch, remote, &mut notes)?
+            release_source(root, args, &default_branch, remote, notes)?
         }
-    };
-    Ok(Situation {
-        context,
-        trusted,
-        trusted_elsewhere,
-        head,
-        tag_message,
-        actions,
-        notes,
     })
 }
 
@@ -246,17 +269,27 @@ fn pushed_tag(
     }))
 }
 
-/// `check --tag NAME` outside Actions: HEAD is judged, and must be the
-/// tag's commit when the tag exists; a tag not made yet is a dry run of it.
+/// `check --tag NAME` outside a tag push: HEAD is judged, and must be the
+/// tag's commit. A tag that does not exist is an error (a misspelt tag
+/// must not judge HEAD as a release), unless `--preview` asks to judge HEAD
+/// as if it were tagged: the check before `tollgate tag NAME`.
 fn local_tag(
     root: &Path,
     tag: &str,
     head: Option<&str>,
+    preview: bool,
     notes: &mut Vec<String>,
 ) -> Result<Option<TagMessage>, RunError> {
     let Some(local) = git::read_tag(root, tag) else {
+        if !preview {
+            return Err(TagContextError::NoSuchTag {
+                tag: tag.to_owned(),
+                existing: nearest_tags(root, tag),
+            }
+            .into());
+        }
         notes.push(format!(
-            "tag {tag} does not exist yet; judged HEAD as if tagged"
+            "preview: tag {tag} does not exist yet; judged HEAD as if it were tagged {tag}"
         ));
         return Ok(None);
     };
@@ -273,6 +306,23 @@ fn local_tag(
         tag: tag.to_owned(),
         text,
     }))
+}
+
+/// Up to five of the repository's tags, those sharing the longest prefix
+/// with `wanted` first (`v1.0.29` for a mistyped `v1.0.92`).
+fn nearest_tags(root: &Path, wanted: &str) -> Vec<String> {
+    let Some(listing) = git::git(root, &["tag", "--list"]) else {
+        return Vec::new();
+    };
+    let shared = |t: &str| {
+        t.chars()
+            .zip(wanted.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut tags: Vec<&str> = listing.lines().filter(|t| !t.is_empty()).collect();
+    tags.sort_by(|a, b| shared(b).cmp(&shared(a)).then_with(|| a.cmp(b)));
+    tags.into_iter().take(5).map(str::to_owned).collect()
 }
 
 /// The trusted files of a release tag: the default branch's head, or the

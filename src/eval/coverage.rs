@@ -17,15 +17,29 @@ pub struct PatchCoverage {
     pub tally: Tally,
     /// Changed, coverable, never executed: (path, line), in path order.
     pub uncovered: Vec<(String, u32)>,
+    /// Changed source files the report should know and does not (by
+    /// extension and top-level directory: docs/rules.md), each with what the report names it instead
+    /// when a report path ends with it (a prefix to strip).
+    pub unknown: Vec<(String, Option<String>)>,
 }
 
 /// Intersects changed lines with what the coverage report knows: a changed
 /// line the report does not list is not coverable (blank, comment, ...).
+/// A changed file the report does not list at all is not coverable either,
+/// unless it is a source file of the kind the report covers: then the
+/// report does not describe this change, and the file is
+/// [`PatchCoverage::unknown`].
 #[must_use]
 pub fn patch_coverage(changes: &ChangedLines, report: &CoverageReport) -> PatchCoverage {
     let mut out = PatchCoverage::default();
+    let covered = CoveredKinds::of(report);
     for (path, lines) in &changes.files {
         let Some(file) = report.file(path) else {
+            match unknown_source(path, report, &covered) {
+                Some(Unknown::Absent) => out.unknown.push((path.clone(), None)),
+                Some(Unknown::NamedAs(found)) => out.unknown.push((path.clone(), Some(found))),
+                None => {}
+            }
             continue;
         };
         for &line in lines {
@@ -40,6 +54,60 @@ pub fn patch_coverage(changes: &ChangedLines, report: &CoverageReport) -> PatchC
         }
     }
     out
+}
+
+/// What a coverage report covers, to tell a changed source file it should
+/// know from a file it never would (docs, manifests, tests the tool leaves
+/// out): the file extensions of its files, and the top-level directories
+/// (`src`, `mypkg`; empty for a file at the root) that hold them.
+struct CoveredKinds {
+    pairs: std::collections::BTreeSet<(String, String)>,
+}
+
+impl CoveredKinds {
+    fn of(report: &CoverageReport) -> Self {
+        Self {
+            pairs: report.files().filter_map(|(p, _)| kind(p)).collect(),
+        }
+    }
+}
+
+/// (top-level directory, extension) of a repository-relative path; `None`
+/// for a path without an extension or outside the repository (absolute,
+/// `../`), which says nothing about what the report covers here.
+fn kind(path: &str) -> Option<(String, String)> {
+    if crate::evidence::coverage::paths::is_absolute(path) || path.starts_with("../") {
+        return None;
+    }
+    let ext = std::path::Path::new(path).extension()?.to_str()?.to_owned();
+    let top = path.split_once('/').map_or("", |(top, _)| top).to_owned();
+    Some((top, ext))
+}
+
+/// Whether a changed `path` the report does not list is a source file it
+/// should know, and the report's own path for it when a report path ends
+/// with `/path` (the paths do not match: a prefix to strip). Without such
+/// a match, a file counts when the report covers files of its extension in
+/// its top-level directory: `src/new.rs` against a report of `src/*.rs`
+/// (a report made before the file existed, or one that leaves it out), but
+/// not `tests/it.rs` (cargo-llvm-cov leaves tests out), `README.md` or
+/// `Cargo.toml`.
+fn unknown_source(path: &str, report: &CoverageReport, covered: &CoveredKinds) -> Option<Unknown> {
+    let suffix = format!("/{path}");
+    if let Some((found, _)) = report.files().find(|(p, _)| p.ends_with(&suffix)) {
+        return Some(Unknown::NamedAs(found.to_owned()));
+    }
+    kind(path)
+        .filter(|k| covered.pairs.contains(k))
+        .map(|_| Unknown::Absent)
+}
+
+/// How the report misses a changed source file.
+enum Unknown {
+    /// Not there at all.
+    Absent,
+    /// Under another path that ends with the file's (a prefix to strip).
+    NamedAs(String),
 }
 
 /// Patch totals when both coverage and a change set are present.
@@ -341,7 +409,40 @@ fn patch_rule(threshold: Threshold, optional: bool, evidence: &Evidence) -> Rule
         Slot::Present { value, .. } => value,
         other => return absent_changes(id, title, threshold, other),
     };
+    // Only files the report describes, or should: an edited README says
+    // nothing about the report.
+    let covered = CoveredKinds::of(report);
+    let edited: Vec<_> = evidence
+        .changed_after_coverage
+        .iter()
+        .filter(|c| {
+            report.file(&c.path).is_some() || unknown_source(&c.path, report, &covered).is_some()
+        })
+        .collect();
+    if let Some(first) = edited.first() {
+        let more = edited.len() - 1;
+        let edited = first;
+        return RuleResult::new(
+            id,
+            title,
+            Status::Error,
+            None,
+            &format!(">= {threshold}"),
+            format!(
+                "changed file {} was modified {} after the coverage report {} was written ({}){}: the report does not describe the change",
+                edited.path,
+                edited.modified.format("%Y-%m-%d %H:%M:%S UTC"),
+                edited.report,
+                edited.written.format("%Y-%m-%d %H:%M:%S UTC"),
+                if more > 0 { format!(", and {more} more changed file(s)") } else { String::new() },
+            ),
+            Some("regenerate the coverage report on the working tree, then judge again".to_owned()),
+        );
+    }
     let patch = patch_coverage(changes, report);
+    if !patch.unknown.is_empty() {
+        return unknown_files_rule(id, title, threshold, &patch.unknown);
+    }
     if patch.tally.found == 0 {
         return RuleResult {
             id,
@@ -385,6 +486,47 @@ fn patch_rule(threshold: Threshold, optional: bool, evidence: &Evidence) -> Rule
             Some("add tests that execute the uncovered changed lines listed above".to_owned());
     }
     rule
+}
+
+/// `coverage.patch` when changed source files are missing from the report:
+/// an error naming them, never a vacuous skip or a pass on the rest.
+fn unknown_files_rule(
+    id: String,
+    title: String,
+    threshold: Threshold,
+    unknown: &[(String, Option<String>)],
+) -> RuleResult {
+    let shown: Vec<String> = unknown
+        .iter()
+        .take(5)
+        .map(|(path, found)| match found {
+            Some(found) => format!("{path} (the report has {found})"),
+            None => path.clone(),
+        })
+        .collect();
+    let more = unknown.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let help = if unknown.iter().any(|(_, found)| found.is_some()) {
+        "the report's paths do not match the repository's: strip the prefix with --strip-prefix (or [evidence] strip_prefix)"
+    } else {
+        "regenerate the coverage report on this commit (a report made before the change does not know its files), or make the coverage tool include these files"
+    };
+    RuleResult::new(
+        id,
+        title,
+        Status::Error,
+        None,
+        &format!(">= {threshold}"),
+        format!(
+            "the coverage report does not know changed source file(s) {}{more}, so the change's coverage cannot be measured",
+            shown.join(", ")
+        ),
+        Some(help.to_owned()),
+    )
 }
 
 fn absent_changes(

@@ -111,6 +111,43 @@ pub struct Evidence {
     /// and gate (verified by [`crate::overrides`]); none means every
     /// `signoff[ID]` rule fails.
     pub signoffs: Vec<SignoffSignature>,
+    /// Evidence files written before the judged commit was made (noted in
+    /// the report). Only looked for where the working tree is the judged
+    /// commit (a local run): in CI the files are made after the checkout,
+    /// and the judge's come from an artifact, whose file times say nothing.
+    pub stale: Vec<StaleEvidence>,
+    /// Changed files modified in the working tree after the coverage report
+    /// was written: the report cannot describe them, so `coverage.patch`
+    /// is an error (local runs only, as [`Evidence::stale`]).
+    pub changed_after_coverage: Vec<ChangedAfterCoverage>,
+}
+
+/// An evidence file older than the commit judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleEvidence {
+    /// What it is, in words (`coverage report`).
+    pub what: String,
+    /// The file.
+    pub path: String,
+    /// Its modification time.
+    pub written: DateTime<Utc>,
+    /// The commit judged.
+    pub commit: String,
+    /// The commit's committer time.
+    pub committed: DateTime<Utc>,
+}
+
+/// A changed file edited after the coverage report was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedAfterCoverage {
+    /// The changed file, repository-relative.
+    pub path: String,
+    /// Its modification time in the working tree.
+    pub modified: DateTime<Utc>,
+    /// The coverage report.
+    pub report: String,
+    /// The report's modification time.
+    pub written: DateTime<Utc>,
 }
 
 /// What kind of run is judged: a local checkout or the Actions event.
@@ -206,6 +243,10 @@ pub struct Context {
     /// Nothing is written to GitHub; unreachable data is `unknown`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
+    /// A local run (`check --local`, the pre-push hook): always a dry run,
+    /// and rules only CI can decide do not block ([`Conclusion::Pending`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub local: bool,
 }
 
 /// Evaluates every rule of `policy` against `evidence`.
@@ -270,6 +311,26 @@ pub fn evaluate(
             .value()
             .map(|b| crate::evidence::bench::summary(b)),
     };
+    if let Some(first) = evidence.stale.first() {
+        let files: Vec<String> = evidence
+            .stale
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} ({})",
+                    s.what,
+                    s.path,
+                    s.written.format("%Y-%m-%d %H:%M:%S UTC")
+                )
+            })
+            .collect();
+        notes.push(format!(
+            "evidence written before commit {} was made ({}), which may not describe it (regenerate it on this commit): {}",
+            first.commit.get(..12).unwrap_or(&first.commit),
+            first.committed.format("%Y-%m-%d %H:%M:%S UTC"),
+            files.join(", ")
+        ));
+    }
     let mut verdict = Verdict::new(policy, context, rules, summary);
     verdict.notes = notes;
     if let Some(cov) = &policy.coverage {
@@ -279,6 +340,10 @@ pub fn evaluate(
     }
     verdict
 }
+
+/// How the reason of a [`Slot::Unavailable`] starts in a local run
+/// (`check --local`): the data is on GitHub, and CI decides the rule.
+pub const DECIDED_IN_CI: &str = "decided in CI";
 
 /// Status, message and help for evidence that is not present.
 pub(crate) fn absent<T>(
@@ -290,7 +355,14 @@ pub(crate) fn absent<T>(
         Slot::Unavailable { reason } => (
             Status::Unknown,
             reason.clone(),
-            Some("run in CI, or pass --pr N with GITHUB_TOKEN set".to_owned()),
+            Some(
+                if reason.starts_with(DECIDED_IN_CI) {
+                    "does not block a local run; CI decides it on the pull request"
+                } else {
+                    "run in CI, or pass --pr N with GITHUB_TOKEN set"
+                }
+                .to_owned(),
+            ),
         ),
         Slot::NotApplicable { reason } => (Status::Skipped, reason.clone(), None),
         Slot::Missing { expected } => (

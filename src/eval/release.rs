@@ -30,6 +30,12 @@ pub struct ReleaseEvidence {
 pub enum ChangelogState {
     /// The file does not exist.
     FileMissing,
+    /// The file is in the working tree but not in the judged commit
+    /// (untracked, or added and not committed): it does not count.
+    NotCommitted {
+        /// The commit the changelog was read from.
+        commit: String,
+    },
     /// The file has no section for the version.
     NoSection,
     /// The section, empty or not.
@@ -181,6 +187,15 @@ fn changelog_rule(path: &str, release: &ReleaseEvidence) -> RuleResult {
             None,
             format!("{path} not found"),
             Some(format!("add {path} with a `## [{version}]` section")),
+        ),
+        ChangelogState::NotCommitted { commit } => rule(
+            Status::Fail,
+            None,
+            format!(
+                "{path} is in the working tree but not in commit {}: release files are read from the commit judged",
+                commit.get(..12).unwrap_or(commit)
+            ),
+            Some(format!("commit {path} (with a `## [{version}]` section), then judge again")),
         ),
         ChangelogState::NoSection => rule(
             Status::Fail,

@@ -56,6 +56,11 @@ pub enum Conclusion {
     Fail,
     /// Nothing failed, but some rules could not be decided (dry run).
     Unknown,
+    /// A local run (`check --local`, the pre-push hook): every rule this
+    /// checkout can decide passed, and the rest (reviews, required checks:
+    /// data only CI has) are decided in CI. Never the conclusion of any
+    /// other run, where such rules leave the gate [`Conclusion::Unknown`].
+    Pending,
 }
 
 impl Conclusion {
@@ -66,6 +71,7 @@ impl Conclusion {
             Conclusion::Pass => "pass",
             Conclusion::Fail => "fail",
             Conclusion::Unknown => "unknown",
+            Conclusion::Pending => "pending",
         }
     }
 }
@@ -339,7 +345,7 @@ impl Verdict {
         rules: Vec<RuleResult>,
         evidence: EvidenceSummary,
     ) -> Self {
-        let conclusion = conclude(&rules);
+        let conclusion = conclude(&rules, context.local);
         Self {
             gate: policy.name.clone(),
             title: policy.title.clone(),
@@ -363,7 +369,7 @@ impl Verdict {
 
     /// Re-derives the conclusion after rules changed (overrides applied).
     pub fn reconclude(&mut self) {
-        self.conclusion = conclude(&self.rules);
+        self.conclusion = conclude(&self.rules, self.context.local);
     }
 
     /// Whether the gate passed.
@@ -371,14 +377,87 @@ impl Verdict {
     pub fn passed(&self) -> bool {
         self.conclusion == Conclusion::Pass
     }
+
+    /// Whether the run may go on: the gate passed, or (a local run only)
+    /// everything this checkout can decide passed ([`Conclusion::Pending`]).
+    #[must_use]
+    pub fn passed_locally(&self) -> bool {
+        self.passed() || (self.context.local && self.conclusion == Conclusion::Pending)
+    }
+
+    /// The rules a local run leaves to CI (`unknown`: their data is on GitHub).
+    pub fn decided_in_ci(&self) -> impl Iterator<Item = &RuleResult> {
+        self.rules.iter().filter(|r| r.status == Status::Unknown)
+    }
+
+    /// `Some` when the gate judged nothing: the policy has no rules, or
+    /// every rule was skipped (every section `optional` and no evidence
+    /// given). Such a gate must not pass, and is better told apart from a
+    /// failure: the run needs input, not a fix.
+    #[must_use]
+    pub fn nothing_judged(&self) -> Option<NothingJudged> {
+        if self.rules.iter().any(|r| r.status != Status::Skipped) {
+            return None;
+        }
+        Some(NothingJudged {
+            gate: self.gate.clone(),
+            policy: self.policy.path.clone(),
+            skipped: self
+                .rules
+                .iter()
+                .map(|r| format!("{}: {}", r.id, r.message))
+                .collect(),
+        })
+    }
 }
 
-/// A gate with no rules at all has judged nothing: that is not a pass.
-fn conclude(rules: &[RuleResult]) -> Conclusion {
-    if rules.is_empty() || rules.iter().any(|r| r.status.blocks()) {
+/// A gate that judged nothing (see [`Verdict::nothing_judged`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", describe_nothing_judged(self))]
+pub struct NothingJudged {
+    /// The gate.
+    pub gate: String,
+    /// Its policy file.
+    pub policy: String,
+    /// Each skipped rule with the reason; empty when there are no rules.
+    pub skipped: Vec<String>,
+}
+
+fn describe_nothing_judged(e: &NothingJudged) -> String {
+    if e.skipped.is_empty() {
+        return format!(
+            "gate {} judged nothing: {} defines no rules; add a section such as [coverage] or [tests] (docs/policy.md)",
+            e.gate, e.policy
+        );
+    }
+    let mut text = format!(
+        "gate {} judged nothing: every rule was skipped, so it cannot pass",
+        e.gate
+    );
+    for line in &e.skipped {
+        text.push_str("\n  - ");
+        text.push_str(line);
+    }
+    text.push_str(
+        "\nprovide the evidence these rules need (--coverage, --audit, --tests, --bench, or [evidence] in tollgate.toml), \
+         or drop `optional = true` from their sections in the policy so that absent evidence fails",
+    );
+    text
+}
+
+/// A gate with no rules at all, or whose every rule was skipped, has
+/// judged nothing: that is not a pass. Rules a run cannot decide leave it
+/// `unknown`, or `pending` in a local run.
+fn conclude(rules: &[RuleResult], local: bool) -> Conclusion {
+    if rules.iter().all(|r| r.status == Status::Skipped) || rules.iter().any(|r| r.status.blocks())
+    {
         Conclusion::Fail
     } else if rules.iter().any(|r| r.status == Status::Unknown) {
-        Conclusion::Unknown
+        if local {
+            Conclusion::Pending
+        } else {
+            Conclusion::Unknown
+        }
     } else {
         Conclusion::Pass
     }

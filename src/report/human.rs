@@ -120,7 +120,13 @@ fn header(out: &mut String, verdict: &Verdict, color: bool) {
         out,
         "judging {}{}",
         terminal_safe(&judged.join(", ")),
-        if ctx.dry_run { " (dry run)" } else { "" }
+        if ctx.local {
+            " (local run: what only CI can read is decided there)"
+        } else if ctx.dry_run {
+            " (dry run)"
+        } else {
+            ""
+        }
     );
 }
 
@@ -140,7 +146,15 @@ fn advice(out: &mut String, verdict: &Verdict) {
         .filter(|r| r.status == Status::Unknown)
         .collect();
     if !undecided.is_empty() {
-        let _ = writeln!(out, "\nNot decided in this run (CI will decide):");
+        let _ = writeln!(
+            out,
+            "{}",
+            if verdict.context.local {
+                "\nDecided in CI (these do not block a local run):"
+            } else {
+                "\nNot decided in this run (CI will decide):"
+            }
+        );
         for rule in undecided {
             let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
             let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
@@ -230,6 +244,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         Conclusion::Pass => ("PASSED", "1;32"),
         Conclusion::Fail => ("FAILED", "1;31"),
         Conclusion::Unknown => ("UNDECIDED", "1;33"),
+        Conclusion::Pending => ("PENDING CI", "1;33"),
     };
     let _ = writeln!(
         out,
@@ -238,6 +253,13 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         paint(word, code, color),
         tally.join(", ")
     );
+    if verdict.conclusion == Conclusion::Pending {
+        let _ = writeln!(
+            out,
+            "every rule this checkout can decide passed; {} rule(s) are decided in CI",
+            count(Status::Unknown)
+        );
+    }
     out
 }
 

@@ -147,6 +147,7 @@ pub(crate) fn conclusion_word(conclusion: Conclusion) -> &'static str {
         Conclusion::Pass => "passed",
         Conclusion::Fail => "failed",
         Conclusion::Unknown => "undecided",
+        Conclusion::Pending => "pending CI",
     }
 }
 

@@ -1168,7 +1168,8 @@ fn a_tag_that_moved_since_the_push_cannot_be_judged() {
     assert!(s.fake.check_runs_named(REPO, "tollgate/release").is_empty());
 }
 
-/// `check --tag` locally: a tag not made yet is a dry run of it; an
+/// `check --tag` locally: a tag not made yet is an error, or with
+/// `--preview` a dry run of it; an
 /// existing tag must be checked out, and its message's sign-offs count.
 #[test]
 fn a_local_tag_check_judges_head_and_reads_the_local_tag_message() {
@@ -1191,13 +1192,28 @@ fn a_local_tag_check_judges_head_and_reads_the_local_tag_message() {
             .unwrap()
     };
 
+    // A tag that does not exist is an error (a misspelt tag must not judge
+    // HEAD as a release) ...
     let out = local("v1.4.0");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("tag v1.4.0 does not exist in this repository")
+            && text(&out).contains("pass --preview"),
+        "{}",
+        text(&out)
+    );
+    // ... unless --preview asks to judge HEAD as if it were tagged.
+    let out = tollgate(&s)
+        .current_dir(&s.repo)
+        .args(["check", "--tag", "v1.4.0", "--preview", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report = json_report(&out);
     assert!(
-        report["notes"]
-            .to_string()
-            .contains("tag v1.4.0 does not exist yet; judged HEAD as if tagged"),
+        report["notes"].to_string().contains(
+            "preview: tag v1.4.0 does not exist yet; judged HEAD as if it were tagged v1.4.0"
+        ),
         "{report}"
     );
     assert_eq!(rule(&report, "signoff[security-audit]")["status"], "fail");

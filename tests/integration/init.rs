@@ -700,7 +700,9 @@ fn the_hook_without_tollgate_blocks_with_a_message_and_does_not_hang() {
         .unwrap();
     // stdin left open: a hook that read it before looking for tollgate would hang.
     let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "refs/heads/main {head} refs/heads/main {}", zeros()).unwrap();
+    // The hook may already have exited (it looks for tollgate first): a
+    // broken pipe here is the behaviour under test, not a failure.
+    let _ = writeln!(stdin, "refs/heads/main {head} refs/heads/main {}", zeros());
     let out = child.wait_with_output().unwrap();
     drop(stdin);
     assert_eq!(code(&out), 1, "{}", text(&out));
@@ -708,7 +710,6 @@ fn the_hook_without_tollgate_blocks_with_a_message_and_does_not_hang() {
 }
 
 #[test]
-#[ignore = "needs `tollgate check --local` (helper \"policies\", issue 11); un-ignore on merge"]
 fn the_hook_blocks_a_push_with_failing_coverage() {
     let repo = Repo::krate();
     let (hook, head) = installed(&repo);
@@ -722,7 +723,6 @@ fn the_hook_blocks_a_push_with_failing_coverage() {
 }
 
 #[test]
-#[ignore = "needs `tollgate check --local` (helper \"policies\", issue 11); un-ignore on merge"]
 fn the_hook_lets_through_a_push_whose_only_open_rules_are_ci_only() {
     let repo = Repo::krate();
     let (hook, head) = installed(&repo);

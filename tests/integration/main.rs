@@ -24,6 +24,8 @@ mod hardening;
 // `tollgate init` and its pre-push hook on real repositories.
 mod init;
 mod judge;
+// `check --local` (the pre-push run) and what a local run says about its inputs.
+mod local_mode;
 mod overrides;
 // tollgate's own gate policies match this repository (paths, benchmarks, changelog, signers).
 mod own_gates;

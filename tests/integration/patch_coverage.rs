@@ -35,7 +35,18 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
+/// Judges `report` as a coverage run on the rebuilt checkout would have
+/// written it: a fresh copy, newer than the files the checkout just wrote
+/// (the fixture's own file time is older, and a report older than the
+/// changed files is an error in a local run: see
+/// `a_report_older_than_the_changed_files_is_an_error`).
 fn check(repo: &Path, report: &str, threshold_ok: bool) -> Value {
+    let fresh = repo.parent().unwrap().join(report);
+    std::fs::copy(fixture().join(report), &fresh).unwrap();
+    run_check(repo, &fresh, threshold_ok)
+}
+
+fn run_check(repo: &Path, report: &Path, threshold_ok: bool) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
         .current_dir(repo)
         .args([
@@ -48,7 +59,7 @@ fn check(repo: &Path, report: &str, threshold_ok: bool) -> Value {
             "json",
             "--coverage",
         ])
-        .arg(fixture().join(report))
+        .arg(report)
         .env_remove("GITHUB_ACTIONS")
         .output()
         .unwrap();
@@ -148,6 +159,84 @@ fn patch_rule_fails_below_the_threshold_and_names_the_lines() {
             .as_str()
             .unwrap()
             .contains("src/shop/cart.py:8"),
+        "{rule}"
+    );
+}
+
+/// A report written before the change's files were (a report of an older
+/// checkout, here the fixture's own file, older than the rebuilt
+/// repository): `coverage.patch` is an error naming a changed file, not a
+/// figure for a change the report never saw.
+#[test]
+fn a_report_older_than_the_changed_files_is_an_error() {
+    let dir = repo();
+    let repo = dir.path().join("repo");
+    let old = dir.path().join("old.xml");
+    std::fs::copy(fixture().join("coverage.xml"), &old).unwrap();
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(then)
+        .unwrap();
+    let report = run_check(&repo, &old, false);
+    let rule = &report["rules"][0];
+    assert_eq!(rule["status"], "error", "{rule}");
+    let message = rule["message"].as_str().unwrap();
+    assert!(message.contains("src/shop/"), "{message}");
+    assert!(message.contains("after the coverage report"), "{message}");
+    assert_eq!(
+        rule["help"],
+        "regenerate the coverage report on the working tree, then judge again"
+    );
+}
+
+/// A changed source file the report does not list at all (a new module the
+/// report was made without): an error naming it. A changed file of a kind
+/// the report never covers (a README) does not count.
+#[test]
+fn a_changed_source_file_the_report_does_not_know_is_an_error() {
+    let dir = repo();
+    let repo = dir.path().join("repo");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(&repo)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.org")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.org")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(repo.join("NOTES.md"), "a note\n").unwrap();
+    git(&["add", "NOTES.md"]);
+    git(&["commit", "-q", "-m", "notes"]);
+    // Documentation only: the report still describes every changed source file.
+    let report = check(&repo, "coverage.xml", true);
+    assert_eq!(
+        report["rules"][0]["status"], "pass",
+        "{}",
+        report["rules"][0]
+    );
+
+    std::fs::write(repo.join("src/shop/new.py"), "def added():\n    return 1\n").unwrap();
+    git(&["add", "src/shop/new.py"]);
+    git(&["commit", "-q", "-m", "a module the report has not seen"]);
+    let report = check(&repo, "coverage.xml", false);
+    let rule = &report["rules"][0];
+    assert_eq!(rule["status"], "error", "{rule}");
+    assert!(
+        rule["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not know changed source file(s) src/shop/new.py"),
         "{rule}"
     );
 }

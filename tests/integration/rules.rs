@@ -181,6 +181,8 @@ fn evidence(baselines: bool) -> Evidence {
         }),
         documents,
         signoffs: Vec::new(),
+        stale: Vec::new(),
+        changed_after_coverage: Vec::new(),
     }
 }
 

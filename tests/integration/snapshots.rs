@@ -108,9 +108,35 @@ fn example_repo() -> tempfile::TempDir {
     .unwrap();
     let policies = root.join("policies");
     std::fs::create_dir_all(&policies).unwrap();
+    // The shipped Gate 2, with what a project adds to it (a required check,
+    // benchmark SLOs and a regression bar where criterion has a baseline):
+    // the example's benchmarks then give one rule of every status.
     std::fs::copy(
         manifest.join("policies/gate2.toml"),
+        policies.join("shipped-gate2.toml"),
+    )
+    .unwrap();
+    std::fs::write(
         policies.join("gate2.toml"),
+        r#"schema = 1
+name = "gate2"
+version = "2.0.0"
+extends = "shipped-gate2.toml"
+
+[benchmarks]
+max_regression = 10.0
+
+[[benchmarks.slo]]
+bench = "lookup/*"
+max = "1ms"
+
+[[benchmarks.slo]]
+bench = "search/*"
+max = "50ms"
+
+[checks]
+required = ["test", "clippy", "docs"]
+"#,
     )
     .unwrap();
     std::fs::copy(

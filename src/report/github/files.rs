@@ -41,7 +41,7 @@ pub enum ActionsFileError {
 pub fn output_conclusion(conclusion: Conclusion) -> &'static str {
     match conclusion {
         Conclusion::Pass => "pass",
-        Conclusion::Fail | Conclusion::Unknown => "fail",
+        Conclusion::Fail | Conclusion::Unknown | Conclusion::Pending => "fail",
     }
 }
 

@@ -65,7 +65,7 @@ pub use payload::{
 pub(crate) fn check_conclusion(conclusion: Conclusion) -> CheckConclusion {
     match conclusion {
         Conclusion::Pass => CheckConclusion::Success,
-        Conclusion::Fail | Conclusion::Unknown => CheckConclusion::Failure,
+        Conclusion::Fail | Conclusion::Unknown | Conclusion::Pending => CheckConclusion::Failure,
     }
 }
 
@@ -118,12 +118,15 @@ pub(crate) fn check_run_title(verdict: &Verdict) -> String {
     let word = conclusion_word(verdict.conclusion);
     let title = match verdict.conclusion {
         Conclusion::Fail if total == 0 => format!("{gate} {word}: the policy has no rules"),
+        Conclusion::Fail if count(&Status::blocks) == 0 => {
+            format!("{gate} {word}: every rule was skipped, nothing was judged")
+        }
         Conclusion::Fail => format!(
             "{gate} {word}: {} of {} rules",
             thousands(count(&Status::blocks)),
             thousands(total)
         ),
-        Conclusion::Unknown => format!(
+        Conclusion::Unknown | Conclusion::Pending => format!(
             "{gate} {word}: {} of {} rules could not be decided",
             thousands(count(&|s| s == Status::Unknown)),
             thousands(total)
