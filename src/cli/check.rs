@@ -49,7 +49,8 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let mut context = situation.context.clone();
     let gate = situation::choose_gate(args, &config, &context)?;
     let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
-    let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)?;
+    let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)
+        .map_err(|d| super::discover::unknown_gate(d, &root, &config.policy_dir, &gate))?;
     context.dry_run = args.dry_run || (!args.github && situation.actions.is_none());
 
     // Evidence: files from the working tree, data from GitHub.
@@ -94,6 +95,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         .notes
         .extend(notes(&root, &situation, &policy_path, &policy));
     verdict.notes.extend(comments_note);
+    verdict.notes.splice(0..0, Some(args.config_used.clone()).filter(|c| !c.is_empty()));
     emit(&verdict, args)?;
     if args.github {
         if let Some(actions) = &situation.actions {

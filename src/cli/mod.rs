@@ -2,6 +2,7 @@
 //! place that wires evidence, policy, evaluation and reports together.
 
 mod check;
+mod discover;
 mod inspect;
 mod judge;
 mod output;
@@ -68,17 +69,19 @@ pub enum PolicyCommand {
         /// Policy files (default: every `*.toml` in the policy directory,
         /// and the gates `[gates]` names).
         paths: Vec<PathBuf>,
-        /// Path of tollgate.toml.
-        #[arg(long, default_value = "tollgate.toml")]
-        config: PathBuf,
+        /// Path of tollgate.toml (default: the nearest one from the
+        /// current directory up to the repository's top level).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Print the effective policy of a gate after `extends`.
     Show {
         /// Gate name, e.g. `gate2`.
         gate: String,
-        /// Path of tollgate.toml.
-        #[arg(long, default_value = "tollgate.toml")]
-        config: PathBuf,
+        /// Path of tollgate.toml (default: the nearest one from the
+        /// current directory up to the repository's top level).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -116,9 +119,11 @@ pub enum OverrideCommand {
         /// Gate being judged.
         #[arg(long)]
         gate: String,
-        /// Path of tollgate.toml (its policy and `allowed_signers` are used).
-        #[arg(long, default_value = "tollgate.toml")]
-        config: PathBuf,
+        /// Path of tollgate.toml, its policy and `allowed_signers` are used
+        /// (default: the nearest one from the current directory up to the
+        /// repository's top level).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -128,9 +133,14 @@ pub struct CheckArgs {
     /// Gate to evaluate (default: chosen from the context via tollgate.toml `[gates]`).
     #[arg(long)]
     pub gate: Option<String>,
-    /// Path of tollgate.toml; its directory is the repository root.
+    /// Path of tollgate.toml; its directory is the repository root
+    /// (default: the nearest one from the current directory up to the
+    /// repository's top level).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Which configuration file was used, in words (set by [`run`]).
+    #[arg(skip)]
+    pub config_used: String,
     /// Coverage report, LCOV or Cobertura (repeatable; replaces `[evidence] coverage`).
     #[arg(long, value_name = "PATH")]
     pub coverage: Vec<PathBuf>,
@@ -316,10 +326,14 @@ impl RunError {
 #[must_use]
 pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Commands::Check(args) => check::run(&args),
+        Commands::Check(mut args) => {
+            discover::for_check(&mut args).and_then(|()| check::run(&args))
+        }
         Commands::Inspect(args) => inspect::run(&args),
-        Commands::Policy(PolicyCommand::Validate { paths, config }) => validate(&paths, &config),
-        Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, &config),
+        Commands::Policy(PolicyCommand::Validate { paths, config }) => {
+            validate(&paths, config.as_deref())
+        }
+        Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, config.as_deref()),
         Commands::Override(OverrideCommand::Sign { key, doc, output }) => {
             overrides::sign(&key, &doc, output.as_deref())
         }
@@ -336,7 +350,7 @@ pub fn run(cli: Cli) -> u8 {
             repository: &repository,
             commit: &commit,
             gate: &gate,
-            config: &config,
+            config: config.as_deref(),
         }),
     };
     match result {
@@ -391,31 +405,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
 /// Validates the policies named, or without names every policy in
 /// `policy_dir` and the `[gates]` of `tollgate.toml`: a gate whose policy is
 /// missing or broken is reported at the line that names it.
-fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
+fn validate(paths: &[PathBuf], config: Option<&Path>) -> Result<u8, RunError> {
     let mut all = Diagnostics::default();
-    let paths = if paths.is_empty() {
-        let root = if config.exists() {
-            repo_root(Some(config))
-        } else {
-            repo_root(None)
-        };
-        let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
-        let dir = root.join(&cfg.policy_dir);
+    let configured = discover::load(config)?;
+    print_out(&configured.header(None))?;
+    let root = &configured.root;
+    // Paths named on the command line are the user's, relative to the
+    // current directory; the policy directory's are the root's.
+    let (paths, tree) = if paths.is_empty() {
+        let dir = root.join(&configured.config.policy_dir);
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map_err(RunError::read(&dir))?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter_map(|p| p.strip_prefix(root).ok().map(Path::to_path_buf))
             .collect();
         found.sort();
-        all.0.extend(cfg.check_gates(&WorkingTree::new(root)));
-        found
+        all.0
+            .extend(configured.config.check_gates(&WorkingTree::new(root)));
+        (found, WorkingTree::new(root))
     } else {
-        paths.to_vec()
+        (paths.to_vec(), WorkingTree::default())
     };
     let mut policies = Diagnostics::default();
     for path in &paths {
-        match policy::load_policy(&WorkingTree::default(), path) {
+        match policy::load_policy(&tree, path) {
             Ok(p) => print_out(&format!(
                 "{}: ok ({} {}, {} sections)\n",
                 path.display(),
@@ -452,15 +467,16 @@ fn sections(p: &policy::Policy) -> usize {
     .count()
 }
 
-fn show(gate: &str, config: &Path) -> Result<u8, RunError> {
-    let root = if config.exists() {
-        repo_root(Some(config))
-    } else {
-        repo_root(None)
-    };
-    let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
-    let path = Path::new(&cfg.policy_dir).join(format!("{gate}.toml"));
-    let p = policy::load_policy(&WorkingTree::new(root) as &dyn FileSource, &path)?;
+fn show(gate: &str, config: Option<&Path>) -> Result<u8, RunError> {
+    let configured = discover::load(config)?;
+    let path = configured.policy_path(gate);
+    let tree = WorkingTree::new(&configured.root);
+    let p = policy::load_policy(&tree as &dyn FileSource, &path)
+        .map_err(|d| {
+            discover::unknown_gate(d, &configured.root, &configured.config.policy_dir, gate)
+        })?;
+    // A comment, so that the output stays a policy file `policy validate` accepts.
+    print_out(&format!("# {}", configured.header(Some(&path))))?;
     print_out(&policy::describe(&p)?)?;
     Ok(exit::PASSED)
 }

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::diag::{DiagSink, Diagnostic, Diagnostics};
 use super::raw::RawConfig;
-use super::{load_policy, parse, read_text, span, FileSource};
+use super::{load_policy, parse, read_text, span, validate, FileSource};
 
 /// Gate names chosen by context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +23,23 @@ pub struct Gates {
     pub prerelease: String,
 }
 
+/// Where the tools write their reports when run as docs/formats.md shows:
+/// the evidence read when `[evidence]` does not say otherwise, and the
+/// paths the hints of missing evidence name (one constant each, so the two
+/// cannot drift apart).
+pub mod default_paths {
+    /// `cargo llvm-cov --lcov --output-path target/lcov.info`.
+    pub const COVERAGE: &str = "target/lcov.info";
+    /// `cargo audit --json > target/audit.json`.
+    pub const AUDIT: &str = "target/audit.json";
+    /// criterion's own output directory.
+    pub const BENCH: &str = "target/criterion";
+    /// `cargo nextest run --profile ci` with `[profile.ci.junit] path = "junit.xml"`.
+    pub const TESTS: &str = "target/nextest/ci/junit.xml";
+}
+
 /// Default evidence locations, relative to the repository root.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidencePaths {
     /// Coverage reports (LCOV or Cobertura).
     pub coverage: Vec<String>,
@@ -38,6 +53,21 @@ pub struct EvidencePaths {
     pub bench_baseline: Option<String>,
     /// Test reports (`JUnit` XML).
     pub tests: Vec<String>,
+}
+
+/// The tools' default output paths ([`default_paths`]): found without any
+/// configuration, and an absent one is evidence "not found" at that path.
+impl Default for EvidencePaths {
+    fn default() -> Self {
+        Self {
+            coverage: vec![default_paths::COVERAGE.to_owned()],
+            strip_prefix: Vec::new(),
+            audit: Some(default_paths::AUDIT.to_owned()),
+            bench: vec![default_paths::BENCH.to_owned()],
+            bench_baseline: None,
+            tests: vec![default_paths::TESTS.to_owned()],
+        }
+    }
 }
 
 /// The validated `tollgate.toml`.
@@ -210,7 +240,7 @@ pub fn load_config(
     }
     let (text, _) = read_text(source, path)?;
     let mut sink = DiagSink::new(path, &text);
-    let raw: Option<RawConfig> = parse::parse_toml(&text, &mut sink);
+    let raw: Option<RawConfig> = parse::parse_toml(&text, super::keys::File::Config, &mut sink);
     let Some(raw) = raw else {
         return Err(Diagnostics(sink.found));
     };
@@ -275,20 +305,42 @@ pub fn load_config(
             DEFAULT_EVIDENCE_WORKFLOW.to_owned()
         }
     };
+    // Paths of the repository's own files: evidence is uploaded and
+    // downloaded by these names, policies read from trusted commits.
+    let root = Path::new("");
+    let mut inside = |key: &str, value: Spanned<String>| {
+        validate::check_inside(root, &value, key, &mut sink).then(|| value.into_inner())
+    };
+    let policy_dir = raw
+        .policy_dir
+        .and_then(|d| inside("policy_dir", d))
+        .unwrap_or(defaults.policy_dir);
+    let mut many = |key: &str, values: Option<Vec<Spanned<String>>>, default: Vec<String>| {
+        values.map_or(default, |v| {
+            v.into_iter().filter_map(|p| inside(key, p)).collect()
+        })
+    };
+    let coverage = many("coverage", evidence.coverage, defaults.evidence.coverage);
+    let bench = many("bench", evidence.bench, defaults.evidence.bench);
+    let tests = many("tests", evidence.tests, defaults.evidence.tests);
+    let audit = match evidence.audit {
+        Some(a) => inside("audit", a),
+        None => defaults.evidence.audit,
+    };
+    let bench_baseline = evidence.bench_baseline.and_then(|b| inside("bench_baseline", b));
     let config = Config {
-        policy_dir: raw
-            .policy_dir
-            .map_or(defaults.policy_dir, Spanned::into_inner),
+        policy_dir,
         gates,
         tag_pattern,
         release_branch,
+        // A key left out keeps the tool's default path.
         evidence: EvidencePaths {
-            coverage: evidence.coverage.unwrap_or_default(),
+            coverage,
             strip_prefix: evidence.strip_prefix.unwrap_or_default(),
-            audit: evidence.audit,
-            bench: evidence.bench.unwrap_or_default(),
-            bench_baseline: evidence.bench_baseline,
-            tests: evidence.tests.unwrap_or_default(),
+            audit,
+            bench,
+            bench_baseline,
+            tests,
         },
         evidence_workflow,
         found: true,
