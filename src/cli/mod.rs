@@ -386,7 +386,9 @@ pub(crate) fn use_color() -> bool {
 }
 
 /// Writes a file through a temporary sibling and a rename, so a reader never
-/// sees half a report.
+/// sees half a report. The file gets the permissions any new file of the
+/// user gets (`0o666` less the umask), not the temporary file's private
+/// `0o600`: a report is for others to read.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
     let dir = path
         .parent()
@@ -396,7 +398,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    // The kernel applies the umask to the mode asked for at creation.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
@@ -479,4 +485,23 @@ fn show(gate: &str, config: Option<&Path>) -> Result<u8, RunError> {
     print_out(&format!("# {}", configured.header(Some(&path))))?;
     print_out(&policy::describe(&p)?)?;
     Ok(exit::PASSED)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A report file is as readable as any file the user creates.
+    #[cfg(unix)]
+    #[test]
+    fn reports_are_written_with_the_umask_not_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let probe = dir.path().join("probe");
+        std::fs::File::create(&probe).unwrap();
+        let expected = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+        let report = dir.path().join("report.json");
+        super::write_atomic(&report, b"{}").unwrap();
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected, "{mode:o} vs {expected:o}");
+        assert_eq!(std::fs::read(&report).unwrap(), b"{}");
+    }
 }

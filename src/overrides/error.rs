@@ -14,8 +14,9 @@ use super::verify::NAMESPACE;
 /// A document or `allowed_signers` file that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OverrideError {
-    /// The document breaks the format.
-    #[error("{file}:{line}: {message}")]
+    /// The document breaks the format (every problem found, the first in
+    /// `line` and `message`).
+    #[error("{file}:{line}: {message}{}", further(file, more))]
     Document {
         /// File.
         file: String,
@@ -23,6 +24,8 @@ pub enum OverrideError {
         line: usize,
         /// What is wrong.
         message: String,
+        /// Further problems of the same document: line and message.
+        more: Vec<(usize, String)>,
     },
     /// The `allowed_signers` file breaks the format.
     #[error("{file}:{line}: {problem}")]
@@ -432,4 +435,11 @@ mod tests {
             "no valid signature: o.txt.sig: signed in namespace `git`, not `tollgate` (sign with ssh-keygen -Y sign -n tollgate); nobody may sign"
         );
     }
+}
+
+/// The further problems of a document, one `file:line: message` line each.
+fn further(file: &str, more: &[(usize, String)]) -> String {
+    more.iter()
+        .map(|(line, message)| format!("\n{file}:{line}: {message}"))
+        .collect()
 }
