@@ -95,7 +95,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         .notes
         .extend(notes(&root, &situation, &policy_path, &policy));
     verdict.notes.extend(comments_note);
-    verdict.notes.splice(0..0, Some(args.config_used.clone()).filter(|c| !c.is_empty()));
+    verdict.notes.splice(
+        0..0,
+        Some(args.config_used.clone()).filter(|c| !c.is_empty()),
+    );
     emit(&verdict, args)?;
     if args.github {
         if let Some(actions) = &situation.actions {

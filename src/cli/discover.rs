@@ -72,13 +72,23 @@ pub(crate) fn shown(path: &Path) -> String {
             let canonical = canonical(&absolute);
             canonical.strip_prefix(&top).ok().map(Path::to_path_buf)
         })
+        .or_else(|| {
+            // Outside a repository: relative to the current directory.
+            let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+            canonical(&absolute)
+                .strip_prefix(cwd)
+                .ok()
+                .map(Path::to_path_buf)
+        })
         .unwrap_or_else(|| path.to_path_buf());
     rel.display().to_string().replace('\\', "/")
 }
 
 fn canonical(path: &Path) -> PathBuf {
     match (path.parent(), path.file_name()) {
-        (Some(dir), Some(name)) => dir.canonicalize().map_or_else(|_| path.to_path_buf(), |d| d.join(name)),
+        (Some(dir), Some(name)) => dir
+            .canonicalize()
+            .map_or_else(|_| path.to_path_buf(), |d| d.join(name)),
         _ => path.to_path_buf(),
     }
 }
@@ -93,6 +103,17 @@ fn top_level(dir: &Path) -> Option<PathBuf> {
     git(dir, &["rev-parse", "--show-toplevel"])
         .map(PathBuf::from)
         .and_then(|p| p.canonicalize().ok())
+}
+
+/// Where `root` lies inside its repository (`sub/dir`, empty at the top
+/// level or outside a repository).
+pub(crate) fn prefix(root: &Path) -> PathBuf {
+    let dir = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
+    PathBuf::from(crate::git::repository_prefix(dir).unwrap_or_default())
 }
 
 /// Finds the configuration: `explicit` (which must exist: a file the user
@@ -170,6 +191,17 @@ impl Configured {
     }
 }
 
+/// Diagnostics of files read relative to `root`, with their paths shown
+/// relative to the repository's top level, as the header shows them.
+pub(crate) fn relocate(mut found: Diagnostics, root: &Path) -> Diagnostics {
+    for d in &mut found.0 {
+        if d.path.is_relative() {
+            d.path = PathBuf::from(shown(&root.join(&d.path)));
+        }
+    }
+    found
+}
+
 /// Finds and loads the configuration for a command that reads the
 /// working tree (`policy`, `override verify`, `tag`).
 pub(crate) fn load(explicit: Option<&Path>) -> Result<Configured, RunError> {
@@ -178,8 +210,10 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Configured, RunError> {
     let tree = WorkingTree::new(&root);
     let config = match found.file() {
         Some(file) => {
-            let name = file.file_name().map_or_else(|| file.to_path_buf(), PathBuf::from);
-            policy::load_config(&tree, &name, true)?
+            let name = file
+                .file_name()
+                .map_or_else(|| file.to_path_buf(), PathBuf::from);
+            policy::load_config(&tree, &name, true).map_err(|d| relocate(d, &root))?
         }
         None => Config::default(),
     };
@@ -264,6 +298,10 @@ mod tests {
     #[test]
     fn a_named_file_that_is_missing_is_an_error_not_defaults() {
         let err = find(Some(Path::new("/nonexistent/tollgate.toml"))).unwrap_err();
-        assert!(err.to_string().contains("--config /nonexistent/tollgate.toml"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("--config /nonexistent/tollgate.toml"),
+            "{err}"
+        );
     }
 }

@@ -413,12 +413,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
 /// missing or broken is reported at the line that names it.
 fn validate(paths: &[PathBuf], config: Option<&Path>) -> Result<u8, RunError> {
     let mut all = Diagnostics::default();
-    let configured = discover::load(config)?;
-    print_out(&configured.header(None))?;
-    let root = &configured.root;
     // Paths named on the command line are the user's, relative to the
-    // current directory; the policy directory's are the root's.
+    // current directory, and need no configuration; the policy
+    // directory's are the root's.
     let (paths, tree) = if paths.is_empty() {
+        let configured = discover::load(config)?;
+        print_out(&configured.header(None))?;
+        let root = &configured.root;
+        let outside = configured.config.check_paths(&discover::prefix(root));
+        if !outside.is_empty() {
+            return Err(discover::relocate(Diagnostics(outside), root).into());
+        }
         let dir = root.join(&configured.config.policy_dir);
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map_err(RunError::read(&dir))?
@@ -428,23 +433,38 @@ fn validate(paths: &[PathBuf], config: Option<&Path>) -> Result<u8, RunError> {
             .filter_map(|p| p.strip_prefix(root).ok().map(Path::to_path_buf))
             .collect();
         found.sort();
-        all.0
-            .extend(configured.config.check_gates(&WorkingTree::new(root)));
-        (found, WorkingTree::new(root))
+        all.0.extend(
+            discover::relocate(
+                Diagnostics(
+                    configured
+                        .config
+                        .check_gates(&WorkingTree::new(root), &discover::available_gates(&dir)),
+                ),
+                root,
+            )
+            .0,
+        );
+        (found, Some(root.clone()))
     } else {
-        (paths.to_vec(), WorkingTree::default())
+        (paths.to_vec(), None)
     };
     let mut policies = Diagnostics::default();
+    let tree = WorkingTree::new(tree.clone().unwrap_or_default());
     for path in &paths {
+        let shown = if tree.root.as_os_str().is_empty() {
+            path.display().to_string()
+        } else {
+            discover::shown(&tree.root.join(path))
+        };
         match policy::load_policy(&tree, path) {
             Ok(p) => print_out(&format!(
-                "{}: ok ({} {}, {} sections)\n",
-                path.display(),
+                "{shown}: ok ({} {}, {} sections)\n",
                 p.name,
                 p.version,
                 sections(&p)
             ))?,
-            Err(d) => policies.0.extend(d.0),
+            Err(d) if tree.root.as_os_str().is_empty() => policies.0.extend(d.0),
+            Err(d) => policies.0.extend(discover::relocate(d, &tree.root).0),
         }
     }
     // The policies' own problems first, then the gates that name them.
@@ -477,10 +497,9 @@ fn show(gate: &str, config: Option<&Path>) -> Result<u8, RunError> {
     let configured = discover::load(config)?;
     let path = configured.policy_path(gate);
     let tree = WorkingTree::new(&configured.root);
-    let p = policy::load_policy(&tree as &dyn FileSource, &path)
-        .map_err(|d| {
-            discover::unknown_gate(d, &configured.root, &configured.config.policy_dir, gate)
-        })?;
+    let p = policy::load_policy(&tree as &dyn FileSource, &path).map_err(|d| {
+        discover::unknown_gate(d, &configured.root, &configured.config.policy_dir, gate)
+    })?;
     // A comment, so that the output stays a policy file `policy validate` accepts.
     print_out(&format!("# {}", configured.header(Some(&path))))?;
     print_out(&policy::describe(&p)?)?;

@@ -433,7 +433,8 @@ fn describe(c: &Checked, out: &mut String) -> bool {
         Err(reason) => {
             valid = false;
             let _ = writeln!(out, "{kind} {}: REJECTED", c.source);
-            let _ = writeln!(out, "  {reason}");
+            // A document's every problem, one per line, each indented.
+            let _ = writeln!(out, "  {}", reason.to_string().replace('\n', "\n  "));
         }
     }
     for sig in &c.signatures {

@@ -322,10 +322,22 @@ mod tests {
                 .success());
         };
         run(&["init", "-q"]);
-        run(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"]);
+        run(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ]);
         let err = git_changed_lines(dir.path(), "no-such-base", "HEAD").unwrap_err();
         assert!(
-            err.to_string().starts_with("--base no-such-base: no commit, branch or tag `no-such-base` in this repository"),
+            err.to_string().starts_with(
+                "--base no-such-base: no commit, branch or tag `no-such-base` in this repository"
+            ),
             "{err}"
         );
     }

@@ -63,7 +63,9 @@ impl Document {
     pub fn parse(source: &str, bytes: &[u8]) -> Result<Self, OverrideError> {
         let mut p = Problems::default();
         let Ok(text) = std::str::from_utf8(bytes) else {
-            let at = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
+            let at = std::str::from_utf8(bytes)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
             p.add(0, format!("not valid UTF-8 at byte {at}"));
             return Err(p.into_error(source));
         };
@@ -71,6 +73,14 @@ impl Document {
             p.add(line, problem);
         }
         let values = fields(text, &mut p);
+        // Not a document at all (another file signed by mistake): its
+        // lines say so; a list of every missing key would only bury that.
+        if values.is_empty() {
+            if p.0.is_empty() {
+                p.add(0, format!("no `key: value` lines: a document starts with `{VERSION_KEY}: 1` (docs/overrides.md)"));
+            }
+            return Err(p.into_error(source));
+        }
         let get = |key: &str| {
             values
                 .iter()
@@ -162,8 +172,10 @@ impl Document {
             }
             !reason.is_empty()
         });
-        let expires = require("expires", &mut p).and_then(|(line, text)| {
-            match DateTime::parse_from_rfc3339(text) {
+        let expires =
+            require("expires", &mut p).and_then(|(line, text)| match DateTime::parse_from_rfc3339(
+                text,
+            ) {
                 Ok(t) => Some((t.with_timezone(&Utc), text)),
                 Err(e) => {
                     p.add(
@@ -174,8 +186,7 @@ impl Document {
                     );
                     None
                 }
-            }
-        });
+            });
         match (repository, commit, gate, grant, reason, expires) {
             (
                 Some((_, repository)),
@@ -282,6 +293,11 @@ fn fields(text: &str, p: &mut Problems) -> Vec<Field> {
         }
         let Some((key, value)) = raw.split_once(':') else {
             p.add(line, format!("expected `key: value`, found {raw:?}"));
+            // A first line that is not `key: value`: not a document at
+            // all, and each further line would only repeat that.
+            if values.is_empty() {
+                return values;
+            }
             continue;
         };
         let key = key.trim();
@@ -426,7 +442,10 @@ mod tests {
     #[test]
     fn every_problem_is_reported_at_once() {
         let doc = DOC
-            .replace("commit: 0123456789abcdef0123456789abcdef01234567", "commit: 0123abc")
+            .replace(
+                "commit: 0123456789abcdef0123456789abcdef01234567",
+                "commit: 0123abc",
+            )
             .replace("reason:", "raeson:")
             .replace("2026-12-31T00:00:00Z", "2026-12-31");
         assert_eq!(

@@ -93,6 +93,16 @@ pub struct Config {
     /// The gates `[gates]` names, with where each is written, so that
     /// [`Config::check_gates`] can point at the one whose policy is missing.
     written_gates: Vec<WrittenGate>,
+    /// The paths written in the file, for [`Config::check_paths`].
+    written_paths: Vec<WrittenPath>,
+}
+
+/// One path written in `tollgate.toml` and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WrittenPath {
+    key: String,
+    value: String,
+    at: Diagnostic,
 }
 
 /// The default `[github] evidence_workflow`.
@@ -116,13 +126,20 @@ impl Config {
     /// release day. Each problem points at the name in `tollgate.toml`; the
     /// policy's own errors are the policy's to report.
     #[must_use]
-    pub fn check_gates(&self, source: &dyn FileSource) -> Vec<Diagnostic> {
+    ///
+    /// `available` lists the gates the policy directory holds, for the
+    /// "did you mean" of a misspelt one.
+    pub fn check_gates(&self, source: &dyn FileSource, available: &[String]) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for gate in &self.written_gates {
             let path = Path::new(&self.policy_dir).join(format!("{}.toml", gate.name));
             let shown = path.display().to_string().replace('\\', "/");
             let problem = match source.read(&path) {
-                Ok(None) => format!("no {shown} in the {}", source.describe()),
+                Ok(None) => format!(
+                    "no {shown} in the {}{}",
+                    source.describe(),
+                    super::gate_hint(&gate.name, available)
+                ),
                 Err(e) => format!("{shown} cannot be read: {e}"),
                 Ok(Some(_)) => match load_policy(source, &path) {
                     Ok(_) => continue,
@@ -139,6 +156,27 @@ impl Config {
             });
         }
         out
+    }
+}
+
+impl Config {
+    /// Checks that every path the file writes stays inside the repository,
+    /// given where the file's directory lies in it (`prefix`, empty at the
+    /// top level): `../x` at the top level points outside, while
+    /// `../../policies` from `fixtures/example/` does not.
+    #[must_use]
+    pub fn check_paths(&self, prefix: &Path) -> Vec<Diagnostic> {
+        self.written_paths
+            .iter()
+            .filter(|p| !validate::stays_inside(prefix, &p.value))
+            .map(|p| Diagnostic {
+                message: format!(
+                    "`{} = \"{}\"` leaves the repository: write a path that stays inside it (no `..` above the top)",
+                    p.key, p.value
+                ),
+                ..p.at.clone()
+            })
+            .collect()
     }
 }
 
@@ -224,6 +262,7 @@ impl Default for Config {
             evidence_workflow: DEFAULT_EVIDENCE_WORKFLOW.to_owned(),
             found: false,
             written_gates: Vec::new(),
+            written_paths: Vec::new(),
         }
     }
 }
@@ -307,9 +346,25 @@ pub fn load_config(
     };
     // Paths of the repository's own files: evidence is uploaded and
     // downloaded by these names, policies read from trusted commits.
-    let root = Path::new("");
+    // Absolute paths are refused here; a `..` that climbs out of the
+    // repository needs to know where this file lies in it (`check_paths`).
+    let mut written_paths = Vec::new();
     let mut inside = |key: &str, value: Spanned<String>| {
-        validate::check_inside(root, &value, key, &mut sink).then(|| value.into_inner())
+        if !validate::check_relative(&value, key, &mut sink) {
+            return None;
+        }
+        let (line, column) = sink.line_col(value.span().start);
+        written_paths.push(WrittenPath {
+            key: key.to_owned(),
+            value: value.get_ref().clone(),
+            at: Diagnostic {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: String::new(),
+            },
+        });
+        Some(value.into_inner())
     };
     let policy_dir = raw
         .policy_dir
@@ -327,7 +382,9 @@ pub fn load_config(
         Some(a) => inside("audit", a),
         None => defaults.evidence.audit,
     };
-    let bench_baseline = evidence.bench_baseline.and_then(|b| inside("bench_baseline", b));
+    let bench_baseline = evidence
+        .bench_baseline
+        .and_then(|b| inside("bench_baseline", b));
     let config = Config {
         policy_dir,
         gates,
@@ -345,6 +402,7 @@ pub fn load_config(
         evidence_workflow,
         found: true,
         written_gates,
+        written_paths,
     };
     if sink.found.is_empty() {
         Ok(config)

@@ -281,11 +281,17 @@ mod tests {
     fn every_listed_key_is_read() {
         let text = example_document(File::Policy);
         let mut sink = DiagSink::new(Path::new("p.toml"), &text);
-        assert!(parse_toml::<RawPolicy>(&text, File::Policy, &mut sink).is_some(), "{text}");
+        assert!(
+            parse_toml::<RawPolicy>(&text, File::Policy, &mut sink).is_some(),
+            "{text}"
+        );
         assert!(sink.found.is_empty(), "{:?}\n{text}", sink.found);
         let text = example_document(File::Config);
         let mut sink = DiagSink::new(Path::new("tollgate.toml"), &text);
-        assert!(parse_toml::<RawConfig>(&text, File::Config, &mut sink).is_some(), "{text}");
+        assert!(
+            parse_toml::<RawConfig>(&text, File::Config, &mut sink).is_some(),
+            "{text}"
+        );
         assert!(sink.found.is_empty(), "{:?}\n{text}", sink.found);
     }
 
@@ -390,12 +396,55 @@ mod tests {
         assert!(!names_in(File::Config, "").contains(&"gates.push"));
     }
 
+    /// Every ```toml block of docs/policy.md is a file tollgate accepts:
+    /// a policy (a fragment gets the header it needs), or a `tollgate.toml`.
+    #[test]
+    fn the_examples_in_docs_policy_md_validate() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policy.md");
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let mut blocks = Vec::new();
+        let mut current: Option<String> = None;
+        for line in doc.lines() {
+            match (&mut current, line.trim()) {
+                (None, "```toml") => current = Some(String::new()),
+                (Some(_), "```") => blocks.extend(current.take()),
+                (Some(block), _) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                (None, _) => {}
+            }
+        }
+        assert!(blocks.len() >= 3, "found {} toml blocks", blocks.len());
+        for block in &blocks {
+            let policy = if block.contains("schema =") {
+                block.clone()
+            } else {
+                format!("schema = 1\nname = \"example\"\nversion = \"1.0.0\"\n{block}")
+            };
+            let file = Path::new("policies/example.toml");
+            let source = crate::policy::testing::Text(policy.clone());
+            let as_policy = super::super::load_layer(&source, file).map(|_| ());
+            let as_config = crate::policy::load_config(
+                &crate::policy::testing::Text(block.clone()),
+                Path::new("tollgate.toml"),
+                true,
+            )
+            .map(|_| ());
+            assert!(
+                as_policy.is_ok() || as_config.is_ok(),
+                "a docs/policy.md example is neither a valid policy nor a valid tollgate.toml:\n{block}\nas a policy: {}\nas tollgate.toml: {}",
+                as_policy.unwrap_err(),
+                as_config.unwrap_err()
+            );
+        }
+    }
+
     /// `docs/policy-reference.md` is generated: this fails when it drifts
     /// from [`KEYS`]. Regenerate with `TOLLGATE_BLESS=1 cargo test --lib policy::keys`.
     #[test]
     fn docs_policy_reference_is_generated_from_the_keys() {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policy-reference.md");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policy-reference.md");
         let rendered = render_markdown();
         if std::env::var_os("TOLLGATE_BLESS").is_some() {
             std::fs::write(&path, &rendered).unwrap();

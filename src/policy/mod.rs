@@ -192,6 +192,8 @@ fn load_layer(source: &dyn FileSource, path: &Path) -> Result<Layer, Diagnostics
         return Err(Diagnostics(sink.found));
     };
     let layer = validate::layer(raw, path, &bytes, &mut sink);
+    // In the order of the file, as a user fixes them.
+    sink.found.sort_by_key(|d| (d.line, d.column));
     if sink.found.is_empty() {
         Ok(layer)
     } else {

@@ -447,24 +447,59 @@ fn date(value: &toml::Value) -> Option<chrono::NaiveDate> {
 /// (`dir` already inside the repository): not absolute, and no `..` climbs
 /// above the top. Such a path cannot be read from a trusted commit and
 /// points at files the repository does not control.
+///
+/// `dir` may itself climb (`../../policies` from a configuration in a
+/// subdirectory): the path may then go as high as `dir` went, no higher.
 pub(crate) fn stays_inside(dir: &Path, path: &str) -> bool {
-    let text = path.replace('\\', "/");
-    if text.starts_with('/') || Path::new(path).is_absolute() || text.get(1..2) == Some(":") {
+    if is_absolute(path) {
         return false;
     }
-    let mut depth: usize = 0;
+    let mut depth: isize = 0;
+    let mut floor: isize = 0;
     let dir = dir.to_string_lossy().replace('\\', "/");
-    for part in dir.split('/').chain(text.split('/')) {
+    for part in dir.split('/') {
         match part {
             "" | "." => {}
-            ".." => match depth.checked_sub(1) {
-                Some(d) => depth = d,
-                None => return false,
-            },
+            ".." => {
+                depth -= 1;
+                floor = floor.min(depth);
+            }
+            _ => depth += 1,
+        }
+    }
+    for part in path.replace('\\', "/").split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < floor {
+                    return false;
+                }
+            }
             _ => depth += 1,
         }
     }
     true
+}
+
+/// An absolute path, Unix or Windows style (`/x`, `\\x`, `C:x`).
+fn is_absolute(path: &str) -> bool {
+    path.starts_with(['/', '\\']) || Path::new(path).is_absolute() || path.get(1..2) == Some(":")
+}
+
+/// Records a diagnostic when `value` is an absolute path.
+pub(crate) fn check_relative(value: &Spanned<String>, key: &str, sink: &mut DiagSink<'_>) -> bool {
+    let relative = !is_absolute(value.get_ref());
+    if !relative {
+        sink.at(
+            span(value),
+            format!(
+                "`{key} = \"{}\"` is an absolute path: write it relative to the repository root, inside the repository",
+                value.get_ref()
+            ),
+        );
+    }
+    relative
 }
 
 /// Records a diagnostic when `value`, relative to `dir`, leaves the repository.
@@ -734,7 +769,12 @@ fn signoff(raw: RawSignoff, seen: &mut Keys, sink: &mut DiagSink<'_>) -> Signoff
             format!("sign-off `{}` needs `principals`", raw.id.get_ref()),
         );
     }
-    let count = positive(raw.count, "count", "a sign-off nobody needs to give is no sign-off: remove it, or ask for 1 or more", sink);
+    let count = positive(
+        raw.count,
+        "count",
+        "a sign-off nobody needs to give is no sign-off: remove it, or ask for 1 or more",
+        sink,
+    );
     SignoffPolicy {
         title: raw.title.unwrap_or_else(|| raw.id.get_ref().clone()),
         id: raw.id.into_inner(),
@@ -808,6 +848,26 @@ fn overrides(raw: RawOverrides, sink: &mut DiagSink<'_>) -> (OverridesPolicy, Ve
 #[cfg(test)]
 mod tests {
     use super::parse_duration_ns;
+
+    #[test]
+    fn paths_that_leave_the_repository_are_caught() {
+        use super::stays_inside;
+        use std::path::Path;
+        assert!(stays_inside(Path::new(""), "CHANGELOG.md"));
+        assert!(stays_inside(Path::new("policies"), "../allowed_signers"));
+        assert!(!stays_inside(Path::new("policies"), "../../x"));
+        assert!(!stays_inside(Path::new(""), "../x"));
+        assert!(!stays_inside(Path::new(""), "/etc/passwd"));
+        assert!(!stays_inside(Path::new(""), "C:/x"));
+        assert!(stays_inside(
+            Path::new("fixtures/example"),
+            "../../policies"
+        ));
+        assert!(stays_inside(Path::new("../../policies"), "gate1.toml"));
+        assert!(!stays_inside(Path::new("../../policies"), "../../../x"));
+        assert!(stays_inside(Path::new(""), "a/../b"));
+        assert!(!stays_inside(Path::new(""), "a/../../b"));
+    }
 
     #[test]
     fn durations_parse_with_units() {

@@ -178,7 +178,10 @@ fn display_width(text: &str) -> usize {
 /// `text` padded with spaces to `width` terminal columns.
 fn pad(text: &str, width: usize) -> String {
     let mut out = text.to_owned();
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(display_width(text))));
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(display_width(text)),
+    ));
     out
 }
 
@@ -301,8 +304,14 @@ mod tests {
             .filter_map(|l| l.find("required ").map(|at| display_width(&l[..at])))
             .collect();
         assert_eq!(columns.len(), 3, "{text}");
-        assert!(columns.windows(2).all(|w| w[0] == w[1]), "{columns:?}\n{text}");
-        assert!(text.contains("7 (2 critical, 2 high, 1 medium, 1 low, 1 unscored)\n"), "{text}");
+        assert!(
+            columns.windows(2).all(|w| w[0] == w[1]),
+            "{columns:?}\n{text}"
+        );
+        assert!(
+            text.contains("7 (2 critical, 2 high, 1 medium, 1 low, 1 unscored)\n"),
+            "{text}"
+        );
     }
 
     #[test]
