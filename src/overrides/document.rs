@@ -132,61 +132,14 @@ impl Document {
             }
             !gate.is_empty()
         });
-        let grant = match (get("rules"), get("signoff")) {
-            (Some(_), Some((line, _))) => {
-                p.add(
-                    line,
-                    "a document holds either `rules:` (an override) or `signoff:`, not both"
-                        .to_owned(),
-                );
-                None
-            }
-            (None, None) => {
-                p.add(
-                    last_line,
-                    "missing key `rules` (an override) or `signoff` (a sign-off)".to_owned(),
-                );
-                None
-            }
-            (Some((line, rules)), None) => {
-                let rules: Vec<String> = rules.split(',').map(|r| r.trim().to_owned()).collect();
-                if rules.iter().any(String::is_empty) {
-                    p.add(line, "`rules` holds an empty rule id".to_owned());
-                    None
-                } else {
-                    Some(Grant::Rules(rules))
-                }
-            }
-            (None, Some((line, id))) => {
-                if id.is_empty() {
-                    p.add(line, "`signoff` is empty".to_owned());
-                    None
-                } else {
-                    Some(Grant::Signoff(id.to_owned()))
-                }
-            }
-        };
+        let grant = grant(get("rules"), get("signoff"), last_line, &mut p);
         let reason = require("reason", &mut p).filter(|(line, reason)| {
             if reason.is_empty() {
                 p.add(*line, "reason is empty: a waiver must say why".to_owned());
             }
             !reason.is_empty()
         });
-        let expires =
-            require("expires", &mut p).and_then(|(line, text)| match DateTime::parse_from_rfc3339(
-                text,
-            ) {
-                Ok(t) => Some((t.with_timezone(&Utc), text)),
-                Err(e) => {
-                    p.add(
-                        line,
-                        format!(
-                            "expires must be an RFC 3339 time such as 2026-12-31T00:00:00Z ({e})"
-                        ),
-                    );
-                    None
-                }
-            });
+        let expires = require("expires", &mut p).and_then(|found| expires(found, &mut p));
         match (repository, commit, gate, grant, reason, expires) {
             (
                 Some((_, repository)),
@@ -278,6 +231,65 @@ impl Problems {
             line,
             message,
             more: all.collect(),
+        }
+    }
+}
+
+/// `expires`, an RFC 3339 time, with the text as written.
+fn expires<'t>(
+    (line, text): (usize, &'t str),
+    p: &mut Problems,
+) -> Option<(DateTime<Utc>, &'t str)> {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Some((t.with_timezone(&Utc), text)),
+        Err(e) => {
+            p.add(
+                line,
+                format!("expires must be an RFC 3339 time such as 2026-12-31T00:00:00Z ({e})"),
+            );
+            None
+        }
+    }
+}
+
+/// What the document asks for, from its `rules:` or `signoff:` line.
+fn grant(
+    rules: Option<(usize, &str)>,
+    signoff: Option<(usize, &str)>,
+    last_line: usize,
+    p: &mut Problems,
+) -> Option<Grant> {
+    match (rules, signoff) {
+        (Some(_), Some((line, _))) => {
+            p.add(
+                line,
+                "a document holds either `rules:` (an override) or `signoff:`, not both".to_owned(),
+            );
+            None
+        }
+        (None, None) => {
+            p.add(
+                last_line,
+                "missing key `rules` (an override) or `signoff` (a sign-off)".to_owned(),
+            );
+            None
+        }
+        (Some((line, rules)), None) => {
+            let rules: Vec<String> = rules.split(',').map(|r| r.trim().to_owned()).collect();
+            if rules.iter().any(String::is_empty) {
+                p.add(line, "`rules` holds an empty rule id".to_owned());
+                None
+            } else {
+                Some(Grant::Rules(rules))
+            }
+        }
+        (None, Some((line, id))) => {
+            if id.is_empty() {
+                p.add(line, "`signoff` is empty".to_owned());
+                None
+            } else {
+                Some(Grant::Signoff(id.to_owned()))
+            }
         }
     }
 }

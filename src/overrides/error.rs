@@ -386,6 +386,15 @@ fn or_none(names: &[String]) -> String {
     }
 }
 
+/// The further problems of a document, one `file:line: message` line each.
+fn further(file: &str, more: &[(usize, String)]) -> String {
+    use std::fmt::Write as _;
+    more.iter().fold(String::new(), |mut out, (line, message)| {
+        let _ = write!(out, "\n{file}:{line}: {message}");
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,11 +444,4 @@ mod tests {
             "no valid signature: o.txt.sig: signed in namespace `git`, not `tollgate` (sign with ssh-keygen -Y sign -n tollgate); nobody may sign"
         );
     }
-}
-
-/// The further problems of a document, one `file:line: message` line each.
-fn further(file: &str, more: &[(usize, String)]) -> String {
-    more.iter()
-        .map(|(line, message)| format!("\n{file}:{line}: {message}"))
-        .collect()
 }

@@ -344,61 +344,14 @@ pub fn load_config(
             DEFAULT_EVIDENCE_WORKFLOW.to_owned()
         }
     };
-    // Paths of the repository's own files: evidence is uploaded and
-    // downloaded by these names, policies read from trusted commits.
-    // Absolute paths are refused here; a `..` that climbs out of the
-    // repository needs to know where this file lies in it (`check_paths`).
-    let mut written_paths = Vec::new();
-    let mut inside = |key: &str, value: Spanned<String>| {
-        if !validate::check_relative(&value, key, &mut sink) {
-            return None;
-        }
-        let (line, column) = sink.line_col(value.span().start);
-        written_paths.push(WrittenPath {
-            key: key.to_owned(),
-            value: value.get_ref().clone(),
-            at: Diagnostic {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: String::new(),
-            },
-        });
-        Some(value.into_inner())
-    };
-    let policy_dir = raw
-        .policy_dir
-        .and_then(|d| inside("policy_dir", d))
-        .unwrap_or(defaults.policy_dir);
-    let mut many = |key: &str, values: Option<Vec<Spanned<String>>>, default: Vec<String>| {
-        values.map_or(default, |v| {
-            v.into_iter().filter_map(|p| inside(key, p)).collect()
-        })
-    };
-    let coverage = many("coverage", evidence.coverage, defaults.evidence.coverage);
-    let bench = many("bench", evidence.bench, defaults.evidence.bench);
-    let tests = many("tests", evidence.tests, defaults.evidence.tests);
-    let audit = match evidence.audit {
-        Some(a) => inside("audit", a),
-        None => defaults.evidence.audit,
-    };
-    let bench_baseline = evidence
-        .bench_baseline
-        .and_then(|b| inside("bench_baseline", b));
+    let (policy_dir, evidence, written_paths) =
+        paths(raw.policy_dir, evidence, defaults.policy_dir, &mut sink);
     let config = Config {
         policy_dir,
         gates,
         tag_pattern,
         release_branch,
-        // A key left out keeps the tool's default path.
-        evidence: EvidencePaths {
-            coverage,
-            strip_prefix: evidence.strip_prefix.unwrap_or_default(),
-            audit,
-            bench,
-            bench_baseline,
-            tests,
-        },
+        evidence,
         evidence_workflow,
         found: true,
         written_gates,
@@ -409,6 +362,67 @@ pub fn load_config(
     } else {
         Err(Diagnostics(sink.found))
     }
+}
+
+/// `policy_dir` and `[evidence]`, with where each path is written.
+///
+/// Paths of the repository's own files: evidence is uploaded and
+/// downloaded by these names, policies read from trusted commits. Absolute
+/// paths are refused here; a `..` that climbs out of the repository needs
+/// to know where this file lies in it ([`Config::check_paths`]). A key
+/// left out keeps the tool's default path.
+fn paths(
+    policy_dir: Option<Spanned<String>>,
+    evidence: super::raw::RawEvidence,
+    default_dir: String,
+    sink: &mut DiagSink<'_>,
+) -> (String, EvidencePaths, Vec<WrittenPath>) {
+    let defaults = EvidencePaths::default();
+    let mut written = Vec::new();
+    let mut inside = |key: &str, value: Spanned<String>| {
+        if !validate::check_relative(&value, key, sink) {
+            return None;
+        }
+        let (line, column) = sink.line_col(value.span().start);
+        written.push(WrittenPath {
+            key: key.to_owned(),
+            value: value.get_ref().clone(),
+            at: Diagnostic {
+                path: sink.path().to_path_buf(),
+                line,
+                column,
+                message: String::new(),
+            },
+        });
+        Some(value.into_inner())
+    };
+    let policy_dir = policy_dir
+        .and_then(|d| inside("policy_dir", d))
+        .unwrap_or(default_dir);
+    let mut many = |key: &str, values: Option<Vec<Spanned<String>>>, default: Vec<String>| {
+        values.map_or(default, |v| {
+            v.into_iter().filter_map(|p| inside(key, p)).collect()
+        })
+    };
+    let coverage = many("coverage", evidence.coverage, defaults.coverage);
+    let bench = many("bench", evidence.bench, defaults.bench);
+    let tests = many("tests", evidence.tests, defaults.tests);
+    let audit = match evidence.audit {
+        Some(a) => inside("audit", a),
+        None => defaults.audit,
+    };
+    let bench_baseline = evidence
+        .bench_baseline
+        .and_then(|b| inside("bench_baseline", b));
+    let paths = EvidencePaths {
+        coverage,
+        strip_prefix: evidence.strip_prefix.unwrap_or_default(),
+        audit,
+        bench,
+        bench_baseline,
+        tests,
+    };
+    (policy_dir, paths, written)
 }
 
 /// `[release] branch`, when it is a branch name; else a diagnostic.
