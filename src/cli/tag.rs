@@ -203,8 +203,8 @@ struct Entry {
 
 /// Runs `tollgate tag`.
 pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
-    let super::discover::Configured { root, config, .. } =
-        super::discover::load(args.config.as_deref())?;
+    let configured = super::discover::load(args.config.as_deref())?;
+    let (root, config) = (configured.root.clone(), configured.config.clone());
     let tree = WorkingTree::new(&root);
     // A tag that is not a release version is refused before anything is signed.
     let tag = release::parse_tag(&args.name, &config.tag_pattern)?;
@@ -230,7 +230,7 @@ pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
             Some(r) => r.clone(),
             None => repository_from_origin(&root)?,
         };
-        let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
+        let policy_path = configured.policy_path(&gate);
         judged_documents(args, &tree, &policy_path, &repository, &commit, &name)?
     };
     let headline = args
@@ -238,6 +238,10 @@ pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
         .clone()
         .unwrap_or_else(|| format!("Release {name}"));
     let message = tag_message(&headline, &entries)?;
+    eprint!(
+        "note: {}",
+        configured.header(Some(&configured.policy_path(&gate)))
+    );
     for note in &policy_notes {
         eprintln!("note: {note}");
     }
