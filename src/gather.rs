@@ -805,7 +805,9 @@ mod tests {
             &Config::default(),
             &Inputs::default(),
         );
-        assert!(matches!(got.coverage, Slot::Missing { ref expected } if expected.is_empty()));
+        // Nothing configured: the tools' default paths, absent here.
+        let lcov = dir.path().join("target/lcov.info").display().to_string();
+        assert!(matches!(got.coverage, Slot::Missing { ref expected } if *expected == [lcov]));
         assert!(matches!(got.audit, Slot::Missing { .. }));
         assert!(matches!(got.changes, Slot::NotApplicable { .. }));
         assert!(matches!(got.reviews, Slot::Unavailable { .. }));

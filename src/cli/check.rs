@@ -55,7 +55,8 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let mut context = situation.context.clone();
     let gate = situation::choose_gate(args, &config, &context)?;
     let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
-    let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)?;
+    let policy = policy::load_policy(situation.trusted.as_ref(), &policy_path)
+        .map_err(|d| super::discover::unknown_gate(d, &root, &config.policy_dir, &gate))?;
     context.local = args.local;
     context.dry_run = args.local || args.dry_run || (!args.github && situation.actions.is_none());
 
@@ -115,6 +116,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     if let Some(nothing) = verdict.nothing_judged() {
         return Err(nothing.into());
     }
+    verdict.notes.splice(
+        0..0,
+        Some(args.config_used.clone()).filter(|c| !c.is_empty()),
+    );
     emit(&verdict, args)?;
     if args.github {
         if let Some(actions) = &situation.actions {

@@ -3,6 +3,7 @@
 
 mod check;
 mod init;
+mod discover;
 mod inspect;
 mod judge;
 mod output;
@@ -72,17 +73,19 @@ pub enum PolicyCommand {
         /// Policy files (default: every `*.toml` in the policy directory,
         /// and the gates `[gates]` names).
         paths: Vec<PathBuf>,
-        /// Path of tollgate.toml.
-        #[arg(long, default_value = "tollgate.toml")]
-        config: PathBuf,
+        /// Path of tollgate.toml (default: the nearest one from the
+        /// current directory up to the repository's top level).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Print the effective policy of a gate after `extends`.
     Show {
         /// Gate name, e.g. `gate2`.
         gate: String,
-        /// Path of tollgate.toml.
-        #[arg(long, default_value = "tollgate.toml")]
-        config: PathBuf,
+        /// Path of tollgate.toml (default: the nearest one from the
+        /// current directory up to the repository's top level).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -120,9 +123,11 @@ pub enum OverrideCommand {
         /// Gate being judged.
         #[arg(long)]
         gate: String,
-        /// Path of tollgate.toml (its policy and `allowed_signers` are used).
-        #[arg(long, default_value = "tollgate.toml")]
-        config: PathBuf,
+        /// Path of tollgate.toml, its policy and `allowed_signers` are used
+        /// (default: the nearest one from the current directory up to the
+        /// repository's top level).
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -134,9 +139,14 @@ pub struct CheckArgs {
     /// Gate to evaluate (default: chosen from the context via tollgate.toml `[gates]`).
     #[arg(long)]
     pub gate: Option<String>,
-    /// Path of tollgate.toml; its directory is the repository root.
+    /// Path of tollgate.toml; its directory is the repository root
+    /// (default: the nearest one from the current directory up to the
+    /// repository's top level).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Which configuration file was used, in words (set by [`run`]).
+    #[arg(skip)]
+    pub config_used: String,
     /// Coverage report, LCOV or Cobertura (repeatable; replaces `[evidence] coverage`).
     #[arg(long, value_name = "PATH")]
     pub coverage: Vec<PathBuf>,
@@ -336,10 +346,14 @@ impl RunError {
 #[must_use]
 pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
-        Commands::Check(args) => check::run(&args),
+        Commands::Check(mut args) => {
+            discover::for_check(&mut args).and_then(|()| check::run(&args))
+        }
         Commands::Inspect(args) => inspect::run(&args),
-        Commands::Policy(PolicyCommand::Validate { paths, config }) => validate(&paths, &config),
-        Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, &config),
+        Commands::Policy(PolicyCommand::Validate { paths, config }) => {
+            validate(&paths, config.as_deref())
+        }
+        Commands::Policy(PolicyCommand::Show { gate, config }) => show(&gate, config.as_deref()),
         Commands::Override(OverrideCommand::Sign { key, doc, output }) => {
             overrides::sign(&key, &doc, output.as_deref())
         }
@@ -357,7 +371,7 @@ pub fn run(cli: Cli) -> u8 {
             repository: &repository,
             commit: &commit,
             gate: &gate,
-            config: &config,
+            config: config.as_deref(),
         }),
     };
     match result {
@@ -393,7 +407,9 @@ pub(crate) fn use_color() -> bool {
 }
 
 /// Writes a file through a temporary sibling and a rename, so a reader never
-/// sees half a report.
+/// sees half a report. The file gets the permissions any new file of the
+/// user gets (`0o666` less the umask), not the temporary file's private
+/// `0o600`: a report is for others to read.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
     let dir = path
         .parent()
@@ -403,7 +419,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    // The kernel applies the umask to the mode asked for at creation.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
@@ -412,39 +432,60 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
 /// Validates the policies named, or without names every policy in
 /// `policy_dir` and the `[gates]` of `tollgate.toml`: a gate whose policy is
 /// missing or broken is reported at the line that names it.
-fn validate(paths: &[PathBuf], config: &Path) -> Result<u8, RunError> {
+fn validate(paths: &[PathBuf], config: Option<&Path>) -> Result<u8, RunError> {
     let mut all = Diagnostics::default();
-    let paths = if paths.is_empty() {
-        let root = if config.exists() {
-            repo_root(Some(config))
-        } else {
-            repo_root(None)
-        };
-        let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
-        let dir = root.join(&cfg.policy_dir);
+    // Paths named on the command line are the user's, relative to the
+    // current directory, and need no configuration; the policy
+    // directory's are the root's.
+    let (paths, tree) = if paths.is_empty() {
+        let configured = discover::load(config)?;
+        print_out(&configured.header(None))?;
+        let root = &configured.root;
+        let outside = configured.config.check_paths(&discover::prefix(root));
+        if !outside.is_empty() {
+            return Err(discover::relocate(Diagnostics(outside), root).into());
+        }
+        let dir = root.join(&configured.config.policy_dir);
         let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
             .map_err(RunError::read(&dir))?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter_map(|p| p.strip_prefix(root).ok().map(Path::to_path_buf))
             .collect();
         found.sort();
-        all.0.extend(cfg.check_gates(&WorkingTree::new(root)));
-        found
+        all.0.extend(
+            discover::relocate(
+                Diagnostics(
+                    configured
+                        .config
+                        .check_gates(&WorkingTree::new(root), &discover::available_gates(&dir)),
+                ),
+                root,
+            )
+            .0,
+        );
+        (found, Some(root.clone()))
     } else {
-        paths.to_vec()
+        (paths.to_vec(), None)
     };
     let mut policies = Diagnostics::default();
+    let tree = WorkingTree::new(tree.clone().unwrap_or_default());
     for path in &paths {
-        match policy::load_policy(&WorkingTree::default(), path) {
+        let shown = if tree.root.as_os_str().is_empty() {
+            path.display().to_string()
+        } else {
+            discover::shown(&tree.root.join(path))
+        };
+        match policy::load_policy(&tree, path) {
             Ok(p) => print_out(&format!(
-                "{}: ok ({} {}, {} sections)\n",
-                path.display(),
+                "{shown}: ok ({} {}, {} sections)\n",
                 p.name,
                 p.version,
                 sections(&p)
             ))?,
-            Err(d) => policies.0.extend(d.0),
+            Err(d) if tree.root.as_os_str().is_empty() => policies.0.extend(d.0),
+            Err(d) => policies.0.extend(discover::relocate(d, &tree.root).0),
         }
     }
     // The policies' own problems first, then the gates that name them.
@@ -473,15 +514,34 @@ fn sections(p: &policy::Policy) -> usize {
     .count()
 }
 
-fn show(gate: &str, config: &Path) -> Result<u8, RunError> {
-    let root = if config.exists() {
-        repo_root(Some(config))
-    } else {
-        repo_root(None)
-    };
-    let cfg = policy::load_config(&WorkingTree::default(), config, false)?;
-    let path = Path::new(&cfg.policy_dir).join(format!("{gate}.toml"));
-    let p = policy::load_policy(&WorkingTree::new(root) as &dyn FileSource, &path)?;
+fn show(gate: &str, config: Option<&Path>) -> Result<u8, RunError> {
+    let configured = discover::load(config)?;
+    let path = configured.policy_path(gate);
+    let tree = WorkingTree::new(&configured.root);
+    let p = policy::load_policy(&tree as &dyn FileSource, &path).map_err(|d| {
+        discover::unknown_gate(d, &configured.root, &configured.config.policy_dir, gate)
+    })?;
+    // A comment, so that the output stays a policy file `policy validate` accepts.
+    print_out(&format!("# {}", configured.header(Some(&path))))?;
     print_out(&policy::describe(&p)?)?;
     Ok(exit::PASSED)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A report file is as readable as any file the user creates.
+    #[cfg(unix)]
+    #[test]
+    fn reports_are_written_with_the_umask_not_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let probe = dir.path().join("probe");
+        std::fs::File::create(&probe).unwrap();
+        let expected = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+        let report = dir.path().join("report.json");
+        super::write_atomic(&report, b"{}").unwrap();
+        let mode = std::fs::metadata(&report).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected, "{mode:o} vs {expected:o}");
+        assert_eq!(std::fs::read(&report).unwrap(), b"{}");
+    }
 }

@@ -17,7 +17,7 @@ use ssh_key::{HashAlg, LineEnding, PrivateKey};
 
 use super::remote::Remote;
 use super::situation::TagMessage;
-use super::{print_out, repo_root, write_atomic, RunError};
+use super::{print_out, write_atomic, RunError};
 use crate::eval::{Context, SignoffSignature};
 use crate::exit;
 use crate::overrides::comment::{self, Comment};
@@ -365,22 +365,18 @@ pub(super) struct VerifyRequest<'a> {
     pub repository: &'a str,
     pub commit: &'a str,
     pub gate: &'a str,
-    pub config: &'a Path,
+    pub config: Option<&'a Path>,
 }
 
 /// `tollgate override verify`: says for each document whether it is valid
 /// for this repository, commit and gate, and why not. Exit 0 when all are.
 pub(super) fn verify(req: &VerifyRequest<'_>) -> Result<u8, RunError> {
-    let root = if req.config.exists() {
-        repo_root(Some(req.config))
-    } else {
-        repo_root(None)
-    };
-    let tree = WorkingTree::new(&root);
-    let config_rel = req.config.strip_prefix(&root).unwrap_or(req.config);
-    let config = policy::load_config(&tree, config_rel, false)?;
-    let policy_path = Path::new(&config.policy_dir).join(format!("{}.toml", req.gate));
-    let policy = policy::load_policy(&tree, &policy_path)?;
+    let configured = super::discover::load(req.config)?;
+    let tree = WorkingTree::new(&configured.root);
+    let policy_path = configured.policy_path(req.gate);
+    let policy = policy::load_policy(&tree, &policy_path).map_err(|d| {
+        super::discover::unknown_gate(d, &configured.root, &configured.config.policy_dir, req.gate)
+    })?;
     let context = Context {
         kind: crate::eval::ContextKind::Local,
         repository: Some(req.repository.to_owned()),
@@ -397,7 +393,7 @@ pub(super) fn verify(req: &VerifyRequest<'_>) -> Result<u8, RunError> {
         &context,
     )?;
     let mut all_valid = true;
-    let mut out = String::new();
+    let mut out = configured.header(Some(&policy_path));
     for c in &checked {
         all_valid &= describe(c, &mut out);
     }
@@ -437,7 +433,8 @@ fn describe(c: &Checked, out: &mut String) -> bool {
         Err(reason) => {
             valid = false;
             let _ = writeln!(out, "{kind} {}: REJECTED", c.source);
-            let _ = writeln!(out, "  {reason}");
+            // A document's every problem, one per line, each indented.
+            let _ = writeln!(out, "  {}", reason.to_string().replace('\n', "\n  "));
         }
     }
     for sig in &c.signatures {

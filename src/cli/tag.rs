@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use super::overrides::{headline, load_signers, read_submissions, self_check, sign_bytes};
-use super::{print_out, repo_root, RunError};
+use super::{print_out, RunError};
 use crate::evidence::release;
 use crate::exit;
 use crate::git::{self, CreateTagError};
@@ -74,9 +74,11 @@ pub struct TagArgs {
     /// in `FILE.sig`) into the message (repeatable).
     #[arg(long = "document", value_name = "FILE")]
     pub documents: Vec<PathBuf>,
-    /// Path of tollgate.toml (its policy and `allowed_signers` check the documents).
-    #[arg(long, default_value = "tollgate.toml")]
-    pub config: PathBuf,
+    /// Path of tollgate.toml, its policy and `allowed_signers` check the
+    /// documents (default: the nearest one from the current directory up to
+    /// the repository's top level).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Print the tag message instead of creating the tag.
     #[arg(long)]
     pub dry_run: bool,
@@ -201,14 +203,9 @@ struct Entry {
 
 /// Runs `tollgate tag`.
 pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
-    let root = if args.config.exists() {
-        repo_root(Some(&args.config))
-    } else {
-        repo_root(None)
-    };
+    let configured = super::discover::load(args.config.as_deref())?;
+    let (root, config) = (configured.root.clone(), configured.config.clone());
     let tree = WorkingTree::new(&root);
-    let config_rel = args.config.strip_prefix(&root).unwrap_or(&args.config);
-    let config = policy::load_config(&tree, config_rel, false)?;
     // A tag that is not a release version is refused before anything is signed.
     let tag = release::parse_tag(&args.name, &config.tag_pattern)?;
     let name = tag.tag.clone();
@@ -233,7 +230,7 @@ pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
             Some(r) => r.clone(),
             None => repository_from_origin(&root)?,
         };
-        let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));
+        let policy_path = configured.policy_path(&gate);
         judged_documents(args, &tree, &policy_path, &repository, &commit, &name)?
     };
     let headline = args
@@ -241,6 +238,10 @@ pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
         .clone()
         .unwrap_or_else(|| format!("Release {name}"));
     let message = tag_message(&headline, &entries)?;
+    eprint!(
+        "note: {}",
+        configured.header(Some(&configured.policy_path(&gate)))
+    );
     for note in &policy_notes {
         eprintln!("note: {note}");
     }
@@ -717,7 +718,7 @@ mod tests {
             repository: None,
             gate: None,
             documents: vec![],
-            config: "tollgate.toml".into(),
+            config: Some("tollgate.toml".into()),
             dry_run: false,
             force: false,
         };

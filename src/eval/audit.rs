@@ -78,7 +78,10 @@ pub(super) fn rules(
         let (status, message, help) =
             absent(&evidence.audit, policy.optional, "cargo-audit report");
         let help = help.or_else(|| {
-            Some("run `cargo audit --json > target/audit.json` and pass --audit PATH".to_owned())
+            Some(format!(
+                "run `cargo audit --json > {}` (read by default), or pass --audit PATH",
+                crate::policy::default_paths::AUDIT
+            ))
         });
         let (id, title) = vulnerabilities();
         out.push(RuleResult::new(
@@ -199,9 +202,18 @@ fn vulnerability_rule<'p, 'r>(
         let mut upgrade = upgrade;
         let mut seen = std::collections::BTreeSet::new();
         upgrade.retain(|u| seen.insert(u.clone()));
+        let mut message = format!("failing advisories: {}", list.join(", "));
+        // An unscored advisory has no severity to compare with `fail_on`:
+        // say which setting made it fail, or the "none high or worse" bar
+        // seems broken.
+        if failing.iter().any(|a| a.severity == Severity::Unscored) {
+            message.push_str(
+                "; unscored advisories (no CVSS severity) fail because the policy has `unscored = \"fail\"` (the default; `unscored = \"pass\"` lets them through)",
+            );
+        }
         (
             Status::Fail,
-            format!("failing advisories: {}", list.join(", ")),
+            message,
             Some(format!("upgrade {}", upgrade.join("; "))),
         )
     };

@@ -28,10 +28,10 @@ pub(super) fn rules(policy: &BenchmarksPolicy, evidence: &Evidence, out: &mut Ve
     let Some(benches) = evidence.bench.value() else {
         let (status, message, help) = absent(&evidence.bench, policy.optional, "benchmark result");
         let help = help.or_else(|| {
-            Some(
-                "run the benchmarks and pass --bench target/criterion (or set [evidence] bench)"
-                    .to_owned(),
-            )
+            Some(format!(
+                "run the benchmarks (criterion writes {}, read by default), or pass --bench PATH (or set [evidence] bench)",
+                crate::policy::default_paths::BENCH
+            ))
         });
         if let Some(max) = policy.max_regression {
             let id = Family::BenchRegression.wildcard();

@@ -387,7 +387,7 @@ fn missing<T>(
             "coverage report",
         ),
     };
-    let help = help.or_else(|| Some("run the coverage tool so it writes the report, or pass --coverage PATH (or set [evidence] coverage)".to_owned()));
+    let help = help.or_else(|| Some(format!("run the coverage tool so it writes {} (read by default), or pass --coverage PATH (or set [evidence] coverage)", crate::policy::default_paths::COVERAGE)));
     RuleResult::new(
         id,
         title,

@@ -20,7 +20,7 @@ pub(super) fn rules(policy: &TestsPolicy, evidence: &Evidence, out: &mut Vec<Rul
     };
     let Some(run) = evidence.tests.value() else {
         let (status, message, help) = absent(&evidence.tests, policy.optional, "test report");
-        let help = help.or_else(|| Some("write JUnit XML (nextest: [profile.ci.junit]; pytest --junitxml) and pass --tests PATH".to_owned()));
+        let help = help.or_else(|| Some(format!("write JUnit XML (nextest --profile ci with [profile.ci.junit] writes {}, read by default; pytest --junitxml), or pass --tests PATH", crate::policy::default_paths::TESTS)));
         let id = Family::TestsPass.id();
         let title = id.title();
         out.push(RuleResult::new(

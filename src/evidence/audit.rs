@@ -293,6 +293,16 @@ pub fn read_audit(path: &Path) -> Result<AuditReport, EvidenceError> {
 
 /// Parses cargo-audit `--json` output held in `text`; `path` names it in errors.
 pub fn parse_audit(path: &Path, text: &str) -> Result<AuditReport, EvidenceError> {
+    if let Some(line) = human_output_line(text) {
+        return Err(malformed(
+            path,
+            line,
+            format!(
+                "this is cargo audit's human-readable output, not its JSON report: run `cargo audit --json > {}` and pass that file",
+                crate::policy::default_paths::AUDIT
+            ),
+        ));
+    }
     let mut report = AuditReport::default();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<raw::Report>();
     let mut start = 0usize;
@@ -313,6 +323,25 @@ pub fn parse_audit(path: &Path, text: &str) -> Result<AuditReport, EvidenceError
         ));
     }
     Ok(report)
+}
+
+/// The line where a file shows itself to be `cargo audit` run without
+/// `--json` (its progress lines or an advisory's `Crate:` field), when the
+/// file does not start as JSON; `None` otherwise.
+fn human_output_line(text: &str) -> Option<u64> {
+    if text.trim_start().starts_with(['{', '[']) {
+        return None;
+    }
+    text.lines()
+        .take(50)
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with("Fetching advisory database")
+                || l.starts_with("Loaded ") && l.contains("security advisories")
+                || l.starts_with("Scanning ") && l.contains("for vulnerabilities")
+                || l.starts_with("Crate:")
+        })
+        .map(|i| u64::try_from(i + 1).unwrap_or(u64::MAX))
 }
 
 fn add_object(
@@ -588,6 +617,20 @@ mod raw {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn human_readable_output_asks_for_json() {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/audit/vulnerable-output.txt"),
+        )
+        .unwrap();
+        let err = super::parse_audit(std::path::Path::new("audit.txt"), &text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "audit.txt:1: this is cargo audit's human-readable output, not its JSON report: run `cargo audit --json > target/audit.json` and pass that file"
+        );
+    }
+
     use super::*;
 
     /// A cargo-audit 0.22 object shaped exactly as cargo-audit 0.22 writes it

@@ -201,7 +201,13 @@ pub enum GitDiffError {
         #[source]
         source: std::io::Error,
     },
-    /// `git diff` ran and failed (an unknown revision, not a repository).
+    /// The base (or head) names no commit of the local repository.
+    #[error("--base {rev}: no commit, branch or tag `{rev}` in this repository; pass one it has (`git branch -a` lists branches; in a shallow CI clone fetch it first: `git fetch origin main` and `--base origin/main`)")]
+    UnknownRevision {
+        /// The revision as given.
+        rev: String,
+    },
+    /// `git diff` ran and failed (not a repository, a corrupt object).
     #[error("git diff {range}: {stderr}")]
     Failed {
         /// The range asked for.
@@ -219,6 +225,16 @@ pub fn git_changed_lines(
     head: &str,
 ) -> Result<ChangedLines, GitDiffError> {
     let range = format!("{base}...{head}");
+    // git's own "fatal: bad revision" says nothing about what to pass instead.
+    if crate::git::git(repo, &["rev-parse", "--git-dir"]).is_some() {
+        for rev in [base, head] {
+            if !crate::git::has_commit(repo, rev) {
+                return Err(GitDiffError::UnknownRevision {
+                    rev: rev.to_owned(),
+                });
+            }
+        }
+    }
     let out = Command::new("git")
         .arg("-C")
         .arg(repo)
@@ -290,6 +306,40 @@ mod tests {
     fn quoted_paths_are_unquoted() {
         let diff = "+++ \"b/sp\\303\\244ce.rs\"\n@@ -0,0 +1 @@\n+x\n";
         assert_eq!(parse_unified_diff(diff).files["späce.rs"], vec![1]);
+    }
+
+    #[test]
+    fn an_unknown_base_says_what_to_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            assert!(std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(args)
+                .output()
+                .unwrap()
+                .status
+                .success());
+        };
+        run(&["init", "-q"]);
+        run(&[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "x",
+        ]);
+        let err = git_changed_lines(dir.path(), "no-such-base", "HEAD").unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "--base no-such-base: no commit, branch or tag `no-such-base` in this repository"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

@@ -58,18 +58,29 @@ const KEYS: [&str; 8] = [
 
 impl Document {
     /// Parses `bytes`; `source` names the file in errors (`file:line: ...`).
+    /// Every problem of the document is reported at once, so that one
+    /// edit (and one signature) fixes them all.
     pub fn parse(source: &str, bytes: &[u8]) -> Result<Self, OverrideError> {
-        let err = |line: usize, message: String| OverrideError::Document {
-            file: source.to_owned(),
-            line,
-            message,
+        let mut p = Problems::default();
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            let at = std::str::from_utf8(bytes)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            p.add(0, format!("not valid UTF-8 at byte {at}"));
+            return Err(p.into_error(source));
         };
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| err(0, format!("not valid UTF-8 at byte {}", e.valid_up_to())))?;
         if let Some((line, problem)) = not_canonical(text) {
-            return Err(err(line, problem));
+            p.add(line, problem);
         }
-        let values = fields(text, &err)?;
+        let values = fields(text, &mut p);
+        // Not a document at all (another file signed by mistake): its
+        // lines say so; a list of every missing key would only bury that.
+        if values.is_empty() {
+            if p.0.is_empty() {
+                p.add(0, format!("no `key: value` lines: a document starts with `{VERSION_KEY}: 1` (docs/overrides.md)"));
+            }
+            return Err(p.into_error(source));
+        }
         let get = |key: &str| {
             values
                 .iter()
@@ -77,88 +88,77 @@ impl Document {
                 .map(|(_, line, v)| (*line, v.as_str()))
         };
         let last_line = text.lines().count();
-        let require =
-            |key: &str| get(key).ok_or_else(|| err(last_line, format!("missing key `{key}`")));
-        let (line, version) = require(VERSION_KEY)?;
-        if version != "1" {
-            return Err(err(
-                line,
-                format!(
-                    "document version `{version}` is not supported (this tollgate knows version 1)"
-                ),
-            ));
-        }
-        let (line, repository) = require("repository")?;
-        if repository.split('/').count() != 2 || repository.split('/').any(str::is_empty) {
-            return Err(err(
-                line,
-                format!("repository must be `owner/name`, found `{repository}`"),
-            ));
-        }
-        let (line, commit) = require("commit")?;
-        if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(err(
-                line,
-                format!("commit must be the full 40-hex commit id, found `{commit}`"),
-            ));
-        }
-        let (line, gate) = require("gate")?;
-        if gate.is_empty() {
-            return Err(err(line, "gate is empty".to_owned()));
-        }
-        let grant = match (get("rules"), get("signoff")) {
-            (Some(_), Some((line, _))) => {
-                return Err(err(
-                    line,
-                    "a document holds either `rules:` (an override) or `signoff:`, not both"
-                        .to_owned(),
-                ))
+        let require = |key: &str, p: &mut Problems| {
+            let found = get(key);
+            if found.is_none() {
+                p.add(last_line, format!("missing key `{key}`"));
             }
-            (None, None) => {
-                return Err(err(
-                    last_line,
-                    "missing key `rules` (an override) or `signoff` (a sign-off)".to_owned(),
-                ))
-            }
-            (Some((line, rules)), None) => {
-                let rules: Vec<String> = rules.split(',').map(|r| r.trim().to_owned()).collect();
-                if rules.iter().any(String::is_empty) {
-                    return Err(err(line, "`rules` holds an empty rule id".to_owned()));
-                }
-                Grant::Rules(rules)
-            }
-            (None, Some((line, id))) => {
-                if id.is_empty() {
-                    return Err(err(line, "`signoff` is empty".to_owned()));
-                }
-                Grant::Signoff(id.to_owned())
-            }
+            found
         };
-        let (line, reason) = require("reason")?;
-        if reason.is_empty() {
-            return Err(err(
-                line,
-                "reason is empty: a waiver must say why".to_owned(),
-            ));
-        }
-        let (line, expires_text) = require("expires")?;
-        let expires = DateTime::parse_from_rfc3339(expires_text)
-            .map_err(|e| {
-                err(
+        if let Some((line, version)) = require(VERSION_KEY, &mut p) {
+            if version != "1" {
+                p.add(
                     line,
-                    format!("expires must be an RFC 3339 time such as 2026-12-31T00:00:00Z ({e})"),
-                )
-            })?
-            .with_timezone(&Utc);
-        Ok(Self {
-            repository: repository.to_owned(),
-            commit: commit.to_ascii_lowercase(),
-            gate: gate.to_owned(),
-            grant,
-            reason: reason.to_owned(),
-            expires,
-            expires_text: expires_text.to_owned(),
-        })
+                    format!(
+                        "document version `{version}` is not supported (this tollgate knows version 1)"
+                    ),
+                );
+            }
+        }
+        let repository = require("repository", &mut p).filter(|(line, repository)| {
+            let ok =
+                repository.split('/').count() == 2 && !repository.split('/').any(str::is_empty);
+            if !ok {
+                p.add(
+                    *line,
+                    format!("repository must be `owner/name`, found `{repository}`"),
+                );
+            }
+            ok
+        });
+        let commit = require("commit", &mut p).filter(|(line, commit)| {
+            let ok = commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok {
+                p.add(
+                    *line,
+                    format!("commit must be the full 40-hex commit id, found `{commit}`"),
+                );
+            }
+            ok
+        });
+        let gate = require("gate", &mut p).filter(|(line, gate)| {
+            if gate.is_empty() {
+                p.add(*line, "gate is empty".to_owned());
+            }
+            !gate.is_empty()
+        });
+        let grant = grant(get("rules"), get("signoff"), last_line, &mut p);
+        let reason = require("reason", &mut p).filter(|(line, reason)| {
+            if reason.is_empty() {
+                p.add(*line, "reason is empty: a waiver must say why".to_owned());
+            }
+            !reason.is_empty()
+        });
+        let expires = require("expires", &mut p).and_then(|found| expires(found, &mut p));
+        match (repository, commit, gate, grant, reason, expires) {
+            (
+                Some((_, repository)),
+                Some((_, commit)),
+                Some((_, gate)),
+                Some(grant),
+                Some((_, reason)),
+                Some((expires, expires_text)),
+            ) if p.0.is_empty() => Ok(Self {
+                repository: repository.to_owned(),
+                commit: commit.to_ascii_lowercase(),
+                gate: gate.to_owned(),
+                grant,
+                reason: reason.to_owned(),
+                expires,
+                expires_text: expires_text.to_owned(),
+            }),
+            _ => Err(p.into_error(source)),
+        }
     }
 
     /// `override` or `sign-off`, for messages.
@@ -209,11 +209,94 @@ pub fn not_canonical(text: &str) -> Option<(usize, String)> {
 
 type Field = (&'static str, usize, String);
 
-/// The `key: value` lines, each key known and given once, the version first.
-fn fields(
-    text: &str,
-    err: &dyn Fn(usize, String) -> OverrideError,
-) -> Result<Vec<Field>, OverrideError> {
+/// The problems found in one document, in the order found.
+#[derive(Default)]
+struct Problems(Vec<(usize, String)>);
+
+impl Problems {
+    fn add(&mut self, line: usize, message: String) {
+        self.0.push((line, message));
+    }
+
+    /// One error holding every problem, by line (a problem of the whole
+    /// document, line 0, first).
+    fn into_error(mut self, source: &str) -> OverrideError {
+        self.0.sort_by_key(|(line, _)| *line);
+        let mut all = self.0.into_iter();
+        let (line, message) = all
+            .next()
+            .unwrap_or((0, "the document could not be read".to_owned()));
+        OverrideError::Document {
+            file: source.to_owned(),
+            line,
+            message,
+            more: all.collect(),
+        }
+    }
+}
+
+/// `expires`, an RFC 3339 time, with the text as written.
+fn expires<'t>(
+    (line, text): (usize, &'t str),
+    p: &mut Problems,
+) -> Option<(DateTime<Utc>, &'t str)> {
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) => Some((t.with_timezone(&Utc), text)),
+        Err(e) => {
+            p.add(
+                line,
+                format!("expires must be an RFC 3339 time such as 2026-12-31T00:00:00Z ({e})"),
+            );
+            None
+        }
+    }
+}
+
+/// What the document asks for, from its `rules:` or `signoff:` line.
+fn grant(
+    rules: Option<(usize, &str)>,
+    signoff: Option<(usize, &str)>,
+    last_line: usize,
+    p: &mut Problems,
+) -> Option<Grant> {
+    match (rules, signoff) {
+        (Some(_), Some((line, _))) => {
+            p.add(
+                line,
+                "a document holds either `rules:` (an override) or `signoff:`, not both".to_owned(),
+            );
+            None
+        }
+        (None, None) => {
+            p.add(
+                last_line,
+                "missing key `rules` (an override) or `signoff` (a sign-off)".to_owned(),
+            );
+            None
+        }
+        (Some((line, rules)), None) => {
+            let rules: Vec<String> = rules.split(',').map(|r| r.trim().to_owned()).collect();
+            if rules.iter().any(String::is_empty) {
+                p.add(line, "`rules` holds an empty rule id".to_owned());
+                None
+            } else {
+                Some(Grant::Rules(rules))
+            }
+        }
+        (None, Some((line, id))) => {
+            if id.is_empty() {
+                p.add(line, "`signoff` is empty".to_owned());
+                None
+            } else {
+                Some(Grant::Signoff(id.to_owned()))
+            }
+        }
+    }
+}
+
+/// The `key: value` lines, each key known and given once, the version
+/// first; a line that breaks these is recorded and left out.
+fn fields(text: &str, p: &mut Problems) -> Vec<Field> {
     let mut values: Vec<Field> = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
@@ -221,27 +304,37 @@ fn fields(
             continue;
         }
         let Some((key, value)) = raw.split_once(':') else {
-            return Err(err(line, format!("expected `key: value`, found {raw:?}")));
+            p.add(line, format!("expected `key: value`, found {raw:?}"));
+            // A first line that is not `key: value`: not a document at
+            // all, and each further line would only repeat that.
+            if values.is_empty() {
+                return values;
+            }
+            continue;
         };
         let key = key.trim();
         let Some(known) = KEYS.iter().find(|k| **k == key) else {
-            return Err(err(
+            let near = crate::policy::closest(key, KEYS)
+                .map_or_else(String::new, |k| format!("did you mean `{k}`? "));
+            p.add(
                 line,
-                format!("unknown key `{key}` (known: {})", KEYS.join(", ")),
-            ));
+                format!("unknown key `{key}` ({near}known: {})", KEYS.join(", ")),
+            );
+            continue;
         };
         if values.iter().any(|(k, _, _)| k == known) {
-            return Err(err(line, format!("duplicate key `{key}`")));
+            p.add(line, format!("duplicate key `{key}`"));
+            continue;
         }
         if values.is_empty() && *known != VERSION_KEY {
-            return Err(err(
+            p.add(
                 line,
                 format!("the first line must be `{VERSION_KEY}: 1`, found `{key}`"),
-            ));
+            );
         }
         values.push((known, line, value.trim().to_owned()));
     }
-    Ok(values)
+    values
 }
 
 /// Splits a file into the document (every byte before the first
@@ -355,6 +448,24 @@ mod tests {
         assert!(
             error(&DOC.replace("rules: coverage.lines,", "rules: coverage.lines,,"))
                 .contains("empty rule id")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let doc = DOC
+            .replace(
+                "commit: 0123456789abcdef0123456789abcdef01234567",
+                "commit: 0123abc",
+            )
+            .replace("reason:", "raeson:")
+            .replace("2026-12-31T00:00:00Z", "2026-12-31");
+        assert_eq!(
+            error(&doc),
+            "o.txt:3: commit must be the full 40-hex commit id, found `0123abc`\n\
+             o.txt:6: unknown key `raeson` (did you mean `reason`? known: tollgate-override, repository, commit, gate, rules, signoff, reason, expires)\n\
+             o.txt:7: missing key `reason`\n\
+             o.txt:7: expires must be an RFC 3339 time such as 2026-12-31T00:00:00Z (premature end of input)"
         );
     }
 

@@ -14,8 +14,9 @@ use super::verify::NAMESPACE;
 /// A document or `allowed_signers` file that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OverrideError {
-    /// The document breaks the format.
-    #[error("{file}:{line}: {message}")]
+    /// The document breaks the format (every problem found, the first in
+    /// `line` and `message`).
+    #[error("{file}:{line}: {message}{}", further(file, more))]
     Document {
         /// File.
         file: String,
@@ -23,6 +24,8 @@ pub enum OverrideError {
         line: usize,
         /// What is wrong.
         message: String,
+        /// Further problems of the same document: line and message.
+        more: Vec<(usize, String)>,
     },
     /// The `allowed_signers` file breaks the format.
     #[error("{file}:{line}: {problem}")]
@@ -381,6 +384,15 @@ fn or_none(names: &[String]) -> String {
     } else {
         names.join(", ")
     }
+}
+
+/// The further problems of a document, one `file:line: message` line each.
+fn further(file: &str, more: &[(usize, String)]) -> String {
+    use std::fmt::Write as _;
+    more.iter().fold(String::new(), |mut out, (line, message)| {
+        let _ = write!(out, "\n{file}:{line}: {message}");
+        out
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::diag::{DiagSink, Diagnostic, Diagnostics};
 use super::raw::RawConfig;
-use super::{load_policy, parse, read_text, span, FileSource};
+use super::{load_policy, parse, read_text, span, validate, FileSource};
 
 /// Gate names chosen by context.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +23,23 @@ pub struct Gates {
     pub prerelease: String,
 }
 
+/// Where the tools write their reports when run as docs/formats.md shows:
+/// the evidence read when `[evidence]` does not say otherwise, and the
+/// paths the hints of missing evidence name (one constant each, so the two
+/// cannot drift apart).
+pub mod default_paths {
+    /// `cargo llvm-cov --lcov --output-path target/lcov.info`.
+    pub const COVERAGE: &str = "target/lcov.info";
+    /// `cargo audit --json > target/audit.json`.
+    pub const AUDIT: &str = "target/audit.json";
+    /// criterion's own output directory.
+    pub const BENCH: &str = "target/criterion";
+    /// `cargo nextest run --profile ci` with `[profile.ci.junit] path = "junit.xml"`.
+    pub const TESTS: &str = "target/nextest/ci/junit.xml";
+}
+
 /// Default evidence locations, relative to the repository root.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidencePaths {
     /// Coverage reports (LCOV or Cobertura).
     pub coverage: Vec<String>,
@@ -38,6 +53,21 @@ pub struct EvidencePaths {
     pub bench_baseline: Option<String>,
     /// Test reports (`JUnit` XML).
     pub tests: Vec<String>,
+}
+
+/// The tools' default output paths ([`default_paths`]): found without any
+/// configuration, and an absent one is evidence "not found" at that path.
+impl Default for EvidencePaths {
+    fn default() -> Self {
+        Self {
+            coverage: vec![default_paths::COVERAGE.to_owned()],
+            strip_prefix: Vec::new(),
+            audit: Some(default_paths::AUDIT.to_owned()),
+            bench: vec![default_paths::BENCH.to_owned()],
+            bench_baseline: None,
+            tests: vec![default_paths::TESTS.to_owned()],
+        }
+    }
 }
 
 /// The validated `tollgate.toml`.
@@ -63,6 +93,16 @@ pub struct Config {
     /// The gates `[gates]` names, with where each is written, so that
     /// [`Config::check_gates`] can point at the one whose policy is missing.
     written_gates: Vec<WrittenGate>,
+    /// The paths written in the file, for [`Config::check_paths`].
+    written_paths: Vec<WrittenPath>,
+}
+
+/// One path written in `tollgate.toml` and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WrittenPath {
+    key: String,
+    value: String,
+    at: Diagnostic,
 }
 
 /// The default `[github] evidence_workflow`.
@@ -86,13 +126,20 @@ impl Config {
     /// release day. Each problem points at the name in `tollgate.toml`; the
     /// policy's own errors are the policy's to report.
     #[must_use]
-    pub fn check_gates(&self, source: &dyn FileSource) -> Vec<Diagnostic> {
+    ///
+    /// `available` lists the gates the policy directory holds, for the
+    /// "did you mean" of a misspelt one.
+    pub fn check_gates(&self, source: &dyn FileSource, available: &[String]) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for gate in &self.written_gates {
             let path = Path::new(&self.policy_dir).join(format!("{}.toml", gate.name));
             let shown = path.display().to_string().replace('\\', "/");
             let problem = match source.read(&path) {
-                Ok(None) => format!("no {shown} in the {}", source.describe()),
+                Ok(None) => format!(
+                    "no {shown} in the {}{}",
+                    source.describe(),
+                    super::gate_hint(&gate.name, available)
+                ),
                 Err(e) => format!("{shown} cannot be read: {e}"),
                 Ok(Some(_)) => match load_policy(source, &path) {
                     Ok(_) => continue,
@@ -109,6 +156,27 @@ impl Config {
             });
         }
         out
+    }
+}
+
+impl Config {
+    /// Checks that every path the file writes stays inside the repository,
+    /// given where the file's directory lies in it (`prefix`, empty at the
+    /// top level): `../x` at the top level points outside, while
+    /// `../../policies` from `fixtures/example/` does not.
+    #[must_use]
+    pub fn check_paths(&self, prefix: &Path) -> Vec<Diagnostic> {
+        self.written_paths
+            .iter()
+            .filter(|p| !validate::stays_inside(prefix, &p.value))
+            .map(|p| Diagnostic {
+                message: format!(
+                    "`{} = \"{}\"` leaves the repository: write a path that stays inside it (no `..` above the top)",
+                    p.key, p.value
+                ),
+                ..p.at.clone()
+            })
+            .collect()
     }
 }
 
@@ -194,6 +262,7 @@ impl Default for Config {
             evidence_workflow: DEFAULT_EVIDENCE_WORKFLOW.to_owned(),
             found: false,
             written_gates: Vec::new(),
+            written_paths: Vec::new(),
         }
     }
 }
@@ -210,7 +279,7 @@ pub fn load_config(
     }
     let (text, _) = read_text(source, path)?;
     let mut sink = DiagSink::new(path, &text);
-    let raw: Option<RawConfig> = parse::parse_toml(&text, &mut sink);
+    let raw: Option<RawConfig> = parse::parse_toml(&text, super::keys::File::Config, &mut sink);
     let Some(raw) = raw else {
         return Err(Diagnostics(sink.found));
     };
@@ -275,30 +344,85 @@ pub fn load_config(
             DEFAULT_EVIDENCE_WORKFLOW.to_owned()
         }
     };
+    let (policy_dir, evidence, written_paths) =
+        paths(raw.policy_dir, evidence, defaults.policy_dir, &mut sink);
     let config = Config {
-        policy_dir: raw
-            .policy_dir
-            .map_or(defaults.policy_dir, Spanned::into_inner),
+        policy_dir,
         gates,
         tag_pattern,
         release_branch,
-        evidence: EvidencePaths {
-            coverage: evidence.coverage.unwrap_or_default(),
-            strip_prefix: evidence.strip_prefix.unwrap_or_default(),
-            audit: evidence.audit,
-            bench: evidence.bench.unwrap_or_default(),
-            bench_baseline: evidence.bench_baseline,
-            tests: evidence.tests.unwrap_or_default(),
-        },
+        evidence,
         evidence_workflow,
         found: true,
         written_gates,
+        written_paths,
     };
     if sink.found.is_empty() {
         Ok(config)
     } else {
         Err(Diagnostics(sink.found))
     }
+}
+
+/// `policy_dir` and `[evidence]`, with where each path is written.
+///
+/// Paths of the repository's own files: evidence is uploaded and
+/// downloaded by these names, policies read from trusted commits. Absolute
+/// paths are refused here; a `..` that climbs out of the repository needs
+/// to know where this file lies in it ([`Config::check_paths`]). A key
+/// left out keeps the tool's default path.
+fn paths(
+    policy_dir: Option<Spanned<String>>,
+    evidence: super::raw::RawEvidence,
+    default_dir: String,
+    sink: &mut DiagSink<'_>,
+) -> (String, EvidencePaths, Vec<WrittenPath>) {
+    let defaults = EvidencePaths::default();
+    let mut written = Vec::new();
+    let mut inside = |key: &str, value: Spanned<String>| {
+        if !validate::check_relative(&value, key, sink) {
+            return None;
+        }
+        let (line, column) = sink.line_col(value.span().start);
+        written.push(WrittenPath {
+            key: key.to_owned(),
+            value: value.get_ref().clone(),
+            at: Diagnostic {
+                path: sink.path().to_path_buf(),
+                line,
+                column,
+                message: String::new(),
+            },
+        });
+        Some(value.into_inner())
+    };
+    let policy_dir = policy_dir
+        .and_then(|d| inside("policy_dir", d))
+        .unwrap_or(default_dir);
+    let mut many = |key: &str, values: Option<Vec<Spanned<String>>>, default: Vec<String>| {
+        values.map_or(default, |v| {
+            v.into_iter().filter_map(|p| inside(key, p)).collect()
+        })
+    };
+    let coverage = many("coverage", evidence.coverage, defaults.coverage);
+    let bench = many("bench", evidence.bench, defaults.bench);
+    let tests = many("tests", evidence.tests, defaults.tests);
+    let audit = match evidence.audit {
+        Some(a) => inside("audit", a),
+        None => defaults.audit,
+    };
+    let bench_baseline = evidence
+        .bench_baseline
+        .and_then(|b| inside("bench_baseline", b));
+    let paths = EvidencePaths {
+        coverage,
+        strip_prefix: evidence.strip_prefix.unwrap_or_default(),
+        audit,
+        bench,
+        bench_baseline,
+        tests,
+    };
+    (policy_dir, paths, written)
 }
 
 /// `[release] branch`, when it is a branch name; else a diagnostic.

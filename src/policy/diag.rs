@@ -2,7 +2,7 @@
 //! the line and the column, and validation collects all of them in one run
 //! (docs/policy.md) so a user fixes a policy in one pass, not one error at a time.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -106,9 +106,45 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The candidate closest to a misspelt `name`, when it is close enough to
+/// be the likely intent (at most a third of its letters differ).
+#[must_use]
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (crate::rules::edit_distance(name, c), c))
+        .filter(|(d, c)| *d > 0 && *d * 3 <= c.chars().count().max(3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// What to say about an unknown gate: the nearest gate, and every gate there is.
+#[must_use]
+pub fn gate_hint(gate: &str, available: &[String]) -> String {
+    let mut out = String::new();
+    if let Some(near) = closest(gate, available.iter().map(String::as_str)) {
+        let _ = write!(out, "; did you mean `{near}`?");
+    }
+    if available.is_empty() {
+        out.push_str("; the policy directory holds no gate policies (`NAME.toml`)");
+    } else {
+        let _ = write!(out, "; available gates: {}", available.join(", "));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::line_col;
+
+    #[test]
+    fn near_names_are_suggested_and_far_ones_not() {
+        use super::closest;
+        assert_eq!(closest("gat3", ["gate2", "gate3"]), Some("gate3"));
+        assert_eq!(closest("lynes", ["lines", "branches"]), Some("lines"));
+        assert_eq!(closest("colour", ["lines", "branches"]), None);
+        assert_eq!(closest("lines", ["lines"]), None);
+    }
 
     #[test]
     fn line_col_counts_from_one() {

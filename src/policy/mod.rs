@@ -11,6 +11,7 @@ mod compare;
 mod config;
 mod declared;
 mod diag;
+pub mod keys;
 mod model;
 mod parse;
 mod raw;
@@ -24,10 +25,10 @@ use sha2::{Digest, Sha256};
 use toml::Spanned;
 
 pub use compare::{differences, PolicyChange};
-pub use config::{load_config, Config, EvidencePaths, Gates, TagPattern};
+pub use config::{default_paths, load_config, Config, EvidencePaths, Gates, TagPattern};
 pub use declared::Declared;
 use diag::DiagSink;
-pub use diag::{line_col, Diagnostic, Diagnostics};
+pub use diag::{closest, gate_hint, line_col, Diagnostic, Diagnostics};
 pub use model::*;
 use raw::RawPolicy;
 pub use show::describe;
@@ -105,7 +106,8 @@ struct Layer {
     source: PolicySource,
     title: Option<String>,
     version: semver::Version,
-    extends: Option<String>,
+    /// `extends`, and where it is written (for a target that is missing).
+    extends: Option<(String, validate::Located)>,
     coverage: Option<CoveragePolicy>,
     audit: Option<AuditPolicy>,
     reviews: Option<ReviewsPolicy>,
@@ -125,9 +127,9 @@ const MAX_EXTENDS: usize = 8;
 /// Loads the policy at `path` and everything it extends.
 pub fn load_policy(source: &dyn FileSource, path: &Path) -> Result<Policy, Diagnostics> {
     let mut layers: Vec<Layer> = Vec::new();
-    let mut next = Some(path.to_path_buf());
+    let mut next = Some((path.to_path_buf(), None));
     let mut seen: Vec<PathBuf> = Vec::new();
-    while let Some(current) = next.take() {
+    while let Some((current, referrer)) = next.take() {
         if seen.contains(&current) || seen.len() >= MAX_EXTENDS {
             return Err(Diagnostics(vec![Diagnostic {
                 path: current,
@@ -143,10 +145,11 @@ pub fn load_policy(source: &dyn FileSource, path: &Path) -> Result<Policy, Diagn
             }]));
         }
         seen.push(current.clone());
-        let layer = load_layer(source, &current)?;
-        if let Some(parent) = &layer.extends {
+        let layer = load_layer(source, &current)
+            .map_err(|d| missing_parent(d, &current, referrer.as_ref()))?;
+        if let Some((parent, at)) = &layer.extends {
             let dir = current.parent().unwrap_or_else(|| Path::new(""));
-            next = Some(dir.join(parent));
+            next = Some((dir.join(parent), Some((parent.clone(), at.clone()))));
         }
         layers.push(layer);
     }
@@ -161,15 +164,36 @@ pub fn load_policy(source: &dyn FileSource, path: &Path) -> Result<Policy, Diagn
     }
 }
 
+/// A parent policy that does not exist is reported where `extends` names
+/// it, in the referring file: that is the line to fix.
+fn missing_parent(
+    found: Diagnostics,
+    current: &Path,
+    referrer: Option<&(String, validate::Located)>,
+) -> Diagnostics {
+    match (found.0.as_slice(), referrer) {
+        ([d], Some((written, at))) if d.line == 0 && d.message.starts_with("not found") => {
+            Diagnostics(vec![at.diagnostic(format!(
+                "`extends = \"{written}\"`: {} {} (a path relative to this file's directory)",
+                current.display().to_string().replace('\\', "/"),
+                d.message
+            ))])
+        }
+        _ => found,
+    }
+}
+
 /// Validates one file on its own, so every diagnostic points into that file.
 fn load_layer(source: &dyn FileSource, path: &Path) -> Result<Layer, Diagnostics> {
     let (text, bytes) = read_text(source, path)?;
     let mut sink = DiagSink::new(path, &text);
-    let raw: Option<RawPolicy> = parse::parse_toml(&text, &mut sink);
+    let raw: Option<RawPolicy> = parse::parse_toml(&text, keys::File::Policy, &mut sink);
     let Some(raw) = raw else {
         return Err(Diagnostics(sink.found));
     };
     let layer = validate::layer(raw, path, &bytes, &mut sink);
+    // In the order of the file, as a user fixes them.
+    sink.found.sort_by_key(|d| (d.line, d.column));
     if sink.found.is_empty() {
         Ok(layer)
     } else {

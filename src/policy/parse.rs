@@ -7,7 +7,8 @@ use std::ops::Range;
 use serde::de::DeserializeOwned;
 use toml_edit::{ImDocument, Item, Table, Value};
 
-use super::diag::DiagSink;
+use super::diag::{closest, DiagSink};
+use super::keys::{self, File};
 
 /// One step of a key path inside a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +19,11 @@ enum Step {
 
 /// Parses `text` as `T`. Unknown keys and the first type error are recorded
 /// in `sink`; returns `None` when the document cannot be used at all.
-pub(crate) fn parse_toml<T: DeserializeOwned>(text: &str, sink: &mut DiagSink<'_>) -> Option<T> {
+pub(crate) fn parse_toml<T: DeserializeOwned>(
+    text: &str,
+    file: File,
+    sink: &mut DiagSink<'_>,
+) -> Option<T> {
     let doc = match ImDocument::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -35,10 +40,11 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(text: &str, sink: &mut DiagSink<'_
     });
     for path in &unknown {
         let (span, shown) = locate(&doc, path);
-        let message = match shown.rsplit_once('.') {
-            Some((table, key)) => format!("unknown key `{key}` in `[{table}]`"),
-            None => format!("unknown key `{shown}`"),
+        let (table, key, mut message) = match shown.rsplit_once('.') {
+            Some((table, key)) => (table, key, format!("unknown key `{key}` in `[{table}]`")),
+            None => ("", shown.as_str(), format!("unknown key `{shown}`")),
         };
+        message.push_str(&suggestion(file, table, key));
         sink.at(span, message);
     }
     match result {
@@ -48,6 +54,30 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(text: &str, sink: &mut DiagSink<'_
             sink.at(e.span(), first_line(e.message()).to_owned());
             None
         }
+    }
+}
+
+/// "did you mean" the known key nearest to `key` in `table` (a shown path
+/// such as `coverage.paths[0]`), or else the keys that table has.
+fn suggestion(file: File, table: &str, key: &str) -> String {
+    let mut normal = String::with_capacity(table.len());
+    let mut in_index = false;
+    for c in table.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                normal.push_str("[]");
+            }
+            ']' => in_index = false,
+            _ if in_index => {}
+            c => normal.push(c),
+        }
+    }
+    let known = keys::names_in(file, &normal);
+    match closest(key, known.iter().copied()) {
+        Some(near) => format!("; did you mean `{near}`?"),
+        None if known.is_empty() => String::new(),
+        None => format!("; known keys here: {}", known.join(", ")),
     }
 }
 
@@ -149,7 +179,7 @@ mod tests {
 
     fn diags(text: &str) -> Vec<String> {
         let mut sink = DiagSink::new(Path::new("p.toml"), text);
-        let _ = parse_toml::<RawPolicy>(text, &mut sink);
+        let _ = parse_toml::<RawPolicy>(text, File::Policy, &mut sink);
         sink.found.iter().map(ToString::to_string).collect()
     }
 
@@ -159,9 +189,9 @@ mod tests {
         assert_eq!(
             found,
             vec![
-                "p.toml:2:1: unknown key `colour`",
-                "p.toml:5:1: unknown key `lynes` in `[coverage]`",
-                "p.toml:8:1: unknown key `line` in `[coverage.paths[0]]`",
+                "p.toml:2:1: unknown key `colour`; known keys here: schema, name, title, description, version, extends, coverage, audit, reviews, benchmarks, tests, checks, release, signoffs, documents, overrides",
+                "p.toml:5:1: unknown key `lynes` in `[coverage]`; did you mean `lines`?",
+                "p.toml:8:1: unknown key `line` in `[coverage.paths[0]]`; did you mean `lines`?",
             ]
         );
     }

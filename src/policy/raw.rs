@@ -62,7 +62,9 @@ pub(crate) struct RawAudit {
 pub(crate) struct RawAuditIgnore {
     pub id: Spanned<String>,
     pub reason: Option<Spanned<String>>,
-    pub expires: Option<Spanned<toml::value::Datetime>>,
+    /// A TOML date (`2027-01-31`) or the same date as a string
+    /// (`"2027-01-31"`, as docs/policy.md once showed it): both are read.
+    pub expires: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -207,10 +209,10 @@ pub(crate) struct RawConfigRelease {
 
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct RawEvidence {
-    pub coverage: Option<Vec<String>>,
+    pub coverage: Option<Vec<Spanned<String>>>,
     pub strip_prefix: Option<Vec<String>>,
-    pub audit: Option<String>,
-    pub bench: Option<Vec<String>>,
-    pub bench_baseline: Option<String>,
-    pub tests: Option<Vec<String>>,
+    pub audit: Option<Spanned<String>>,
+    pub bench: Option<Vec<Spanned<String>>>,
+    pub bench_baseline: Option<Spanned<String>>,
+    pub tests: Option<Vec<Spanned<String>>>,
 }

@@ -88,14 +88,30 @@ pub(super) fn layer(raw: RawPolicy, path: &Path, bytes: &[u8], sink: &mut DiagSi
         source,
         title: raw.title,
         version: version.unwrap_or_else(|| semver::Version::new(0, 0, 0)),
-        extends: raw.extends.map(Spanned::into_inner),
+        extends: raw.extends.and_then(|e| {
+            let dir = path.parent().unwrap_or_else(|| Path::new(""));
+            // Policies given by absolute path (`policy validate /x/p.toml`)
+            // have no repository to measure against.
+            if path.is_relative() && !check_inside(dir, &e, "extends", sink) {
+                return None;
+            }
+            let (line, column) = sink.line_col(e.span().start);
+            Some((
+                e.into_inner(),
+                Located {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                },
+            ))
+        }),
         coverage: raw.coverage.map(|c| coverage(c, sink)),
         audit: raw.audit.map(|a| audit(a, sink)),
         reviews: raw.reviews.map(|r| reviews(r, sink)),
         benchmarks: raw.benchmarks.map(|b| benchmarks(b, sink)),
         tests: raw.tests.map(|t| tests(t, sink)),
         checks: raw.checks.map(|c| checks(c, sink)),
-        release: raw.release.map(release),
+        release: raw.release.map(|r| release(r, sink)),
         signoffs: raw.signoffs.map(|s| {
             let mut seen = Keys::default();
             s.into_iter().map(|s| signoff(s, &mut seen, sink)).collect()
@@ -120,7 +136,7 @@ pub(super) struct Located {
 }
 
 impl Located {
-    fn diagnostic(&self, message: String) -> Diagnostic {
+    pub(super) fn diagnostic(&self, message: String) -> Diagnostic {
         Diagnostic {
             path: self.path.clone(),
             line: self.line,
@@ -265,6 +281,18 @@ fn count(value: Option<Spanned<i64>>, default: u32, what: &str, sink: &mut DiagS
     }
 }
 
+/// A count that must be at least 1 (default 1); 0 is refused with `why`
+/// rather than silently raised or accepted.
+fn positive(value: Option<Spanned<i64>>, what: &str, why: &str, sink: &mut DiagSink<'_>) -> u32 {
+    match value {
+        Some(v) if *v.get_ref() == 0 => {
+            sink.at(span(&v), format!("`{what} = 0`: {why}"));
+            1
+        }
+        other => count(other, 1, what, sink),
+    }
+}
+
 fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
     let mut seen = Keys::default();
     let paths = raw
@@ -371,16 +399,15 @@ fn audit(raw: RawAudit, sink: &mut DiagSink<'_>) -> AuditPolicy {
                 String::new()
             }
         };
-        let expires = entry.expires.and_then(|e| match e.get_ref().date {
-            Some(d) if e.get_ref().time.is_none() => chrono::NaiveDate::from_ymd_opt(
-                i32::from(d.year),
-                u32::from(d.month),
-                u32::from(d.day),
-            ),
-            _ => {
-                sink.at(span(&e), "`expires` must be a date like 2027-01-31");
-                None
+        let expires = entry.expires.and_then(|e| {
+            let date = date(e.get_ref());
+            if date.is_none() {
+                sink.at(
+                    span(&e),
+                    "`expires` must be a date like 2027-01-31 (a TOML date, or the same in quotes)",
+                );
             }
+            date
         });
         ignore.push(AuditIgnore {
             id: entry.id.into_inner(),
@@ -395,6 +422,104 @@ fn audit(raw: RawAudit, sink: &mut DiagSink<'_>) -> AuditPolicy {
         warnings,
         ignore,
     }
+}
+
+/// A calendar date written as a TOML date (`2027-01-31`) or as a string
+/// holding one (`"2027-01-31"`); a time of day is not a date.
+fn date(value: &toml::Value) -> Option<chrono::NaiveDate> {
+    match value {
+        toml::Value::Datetime(dt) => match dt.date {
+            Some(d) if dt.time.is_none() => chrono::NaiveDate::from_ymd_opt(
+                i32::from(d.year),
+                u32::from(d.month),
+                u32::from(d.day),
+            ),
+            _ => None,
+        },
+        toml::Value::String(text) => {
+            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+        }
+        _ => None,
+    }
+}
+
+/// Whether a relative path stays inside the directory it is relative to
+/// (`dir` already inside the repository): not absolute, and no `..` climbs
+/// above the top. Such a path cannot be read from a trusted commit and
+/// points at files the repository does not control.
+///
+/// `dir` may itself climb (`../../policies` from a configuration in a
+/// subdirectory): the path may then go as high as `dir` went, no higher.
+pub(crate) fn stays_inside(dir: &Path, path: &str) -> bool {
+    if is_absolute(path) {
+        return false;
+    }
+    let mut depth: isize = 0;
+    let mut floor: isize = 0;
+    let dir = dir.to_string_lossy().replace('\\', "/");
+    for part in dir.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                floor = floor.min(depth);
+            }
+            _ => depth += 1,
+        }
+    }
+    for part in path.replace('\\', "/").split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < floor {
+                    return false;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+/// An absolute path, Unix or Windows style (`/x`, `\\x`, `C:x`).
+fn is_absolute(path: &str) -> bool {
+    path.starts_with(['/', '\\']) || Path::new(path).is_absolute() || path.get(1..2) == Some(":")
+}
+
+/// Records a diagnostic when `value` is an absolute path.
+pub(crate) fn check_relative(value: &Spanned<String>, key: &str, sink: &mut DiagSink<'_>) -> bool {
+    let relative = !is_absolute(value.get_ref());
+    if !relative {
+        sink.at(
+            span(value),
+            format!(
+                "`{key} = \"{}\"` is an absolute path: write it relative to the repository root, inside the repository",
+                value.get_ref()
+            ),
+        );
+    }
+    relative
+}
+
+/// Records a diagnostic when `value`, relative to `dir`, leaves the repository.
+pub(crate) fn check_inside(
+    dir: &Path,
+    value: &Spanned<String>,
+    key: &str,
+    sink: &mut DiagSink<'_>,
+) -> bool {
+    let inside = stays_inside(dir, value.get_ref());
+    if !inside {
+        sink.at(
+            span(value),
+            format!(
+                "`{key} = \"{}\"` leaves the repository: write a relative path that stays inside it (no absolute path, no `..` above the top)",
+                value.get_ref()
+            ),
+        );
+    }
+    inside
 }
 
 /// Author associations GitHub reports.
@@ -612,10 +737,13 @@ fn valid_workflow_file(path: &str) -> bool {
     })
 }
 
-fn release(raw: RawRelease) -> ReleasePolicy {
+fn release(raw: RawRelease, sink: &mut DiagSink<'_>) -> ReleasePolicy {
     ReleasePolicy {
         optional: raw.optional.unwrap_or(false),
-        changelog: raw.changelog.map(Spanned::into_inner),
+        changelog: raw
+            .changelog
+            .filter(|c| check_inside(Path::new(""), c, "changelog", sink))
+            .map(Spanned::into_inner),
         version_matches_tag: raw.version_matches_tag.unwrap_or(false),
     }
 }
@@ -641,7 +769,12 @@ fn signoff(raw: RawSignoff, seen: &mut Keys, sink: &mut DiagSink<'_>) -> Signoff
             format!("sign-off `{}` needs `principals`", raw.id.get_ref()),
         );
     }
-    let count = count(raw.count, 1, "count", sink);
+    let count = positive(
+        raw.count,
+        "count",
+        "a sign-off nobody needs to give is no sign-off: remove it, or ask for 1 or more",
+        sink,
+    );
     SignoffPolicy {
         title: raw.title.unwrap_or_else(|| raw.id.get_ref().clone()),
         id: raw.id.into_inner(),
@@ -692,8 +825,21 @@ fn overrides(raw: RawOverrides, sink: &mut DiagSink<'_>) -> (OverridesPolicy, Ve
         }
     }
     let policy = OverridesPolicy {
-        signers: raw.signers.map(Spanned::into_inner),
-        min_signers: count(raw.min_signers, 1, "min_signers", sink).max(1),
+        // Relative to the policy file, like `extends`.
+        signers: raw
+            .signers
+            .filter(|s| {
+                let file = sink.path().to_path_buf();
+                let dir = file.parent().unwrap_or_else(|| Path::new(""));
+                file.is_absolute() || check_inside(dir, s, "signers", sink)
+            })
+            .map(Spanned::into_inner),
+        min_signers: positive(
+            raw.min_signers,
+            "min_signers",
+            "an override needs at least one signature: use 1 or more",
+            sink,
+        ),
         not_overridable,
     };
     (policy, at)
@@ -702,6 +848,26 @@ fn overrides(raw: RawOverrides, sink: &mut DiagSink<'_>) -> (OverridesPolicy, Ve
 #[cfg(test)]
 mod tests {
     use super::parse_duration_ns;
+
+    #[test]
+    fn paths_that_leave_the_repository_are_caught() {
+        use super::stays_inside;
+        use std::path::Path;
+        assert!(stays_inside(Path::new(""), "CHANGELOG.md"));
+        assert!(stays_inside(Path::new("policies"), "../allowed_signers"));
+        assert!(!stays_inside(Path::new("policies"), "../../x"));
+        assert!(!stays_inside(Path::new(""), "../x"));
+        assert!(!stays_inside(Path::new(""), "/etc/passwd"));
+        assert!(!stays_inside(Path::new(""), "C:/x"));
+        assert!(stays_inside(
+            Path::new("fixtures/example"),
+            "../../policies"
+        ));
+        assert!(stays_inside(Path::new("../../policies"), "gate1.toml"));
+        assert!(!stays_inside(Path::new("../../policies"), "../../../x"));
+        assert!(stays_inside(Path::new(""), "a/../b"));
+        assert!(!stays_inside(Path::new(""), "a/../../b"));
+    }
 
     #[test]
     fn durations_parse_with_units() {
@@ -813,7 +979,7 @@ mod checks_tests {
         assert_eq!(
             errors,
             [
-                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`",
+                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`; did you mean `workflow`?",
                 "g.toml:15:3: invalid type: integer `42`, expected a check name, or a table { name, app, workflow }",
             ],
             "a type error stops the file; the rest is reported once it parses"
@@ -835,7 +1001,7 @@ mod checks_tests {
         assert_eq!(
             errors,
             [
-                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`",
+                "g.toml:6:41: unknown key `workflw` in `[checks.required[0]]`; did you mean `workflow`?",
                 "g.toml:7:12: a required check name cannot be empty",
                 "g.toml:8:28: `workflow` binds a GitHub Actions check: add `app = \"github-actions\"`",
                 "g.toml:9:45: `workflow` binds a GitHub Actions check, but `app` is `octoapp`: use `app = \"github-actions\"`",

@@ -162,6 +162,43 @@ fn advice(out: &mut String, verdict: &Verdict) {
     }
 }
 
+/// The widest rule id and measured value a column is sized for; longer
+/// ones wrap (see [`render_human`]).
+const ID_COLUMN: usize = 48;
+const ACTUAL_COLUMN: usize = 40;
+
+/// The columns `text` takes on a terminal: East Asian wide characters and
+/// emoji take two, combining marks and zero-width characters none, the
+/// rest one. An approximation of Unicode's East Asian Width without a
+/// table dependency; it errs only on rare scripts.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F => 0,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x1F300..=0x1FAFF
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+fn pad(text: &str, width: usize) -> String {
+    let mut out = text.to_owned();
+    out.extend(std::iter::repeat_n(
+        ' ',
+        width.saturating_sub(display_width(text)),
+    ));
+    out
+}
+
 /// Renders the verdict for a terminal; `color` adds ANSI colours.
 #[must_use]
 pub fn render_human(verdict: &Verdict, color: bool) -> String {
@@ -172,31 +209,40 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
     let id_width = verdict
         .rules
         .iter()
-        .map(|r| terminal_safe(&r.id).chars().count())
+        .map(|r| display_width(&terminal_safe(&r.id)))
         .max()
         .unwrap_or(0)
-        .min(48);
+        .min(ID_COLUMN);
     let actual_width = verdict
         .rules
         .iter()
         .map(|r| {
             r.actual
                 .as_deref()
-                .map_or(1, |a| terminal_safe(a).chars().count())
+                .map_or(1, |a| display_width(&terminal_safe(a)))
         })
         .max()
         .unwrap_or(1)
-        .min(40);
+        .min(ACTUAL_COLUMN);
     for rule in &verdict.rules {
         let label = format!("{:<10}", rule.status.as_str().to_uppercase());
-        let _ = writeln!(
-            out,
-            "  {} {:<id_width$}  {:<actual_width$}  required {}",
-            paint(&label, status_code(rule.status), color),
-            terminal_safe(&rule.id),
-            terminal_safe(rule.actual.as_deref().unwrap_or("-")),
-            terminal_safe(&rule.required),
-        );
+        let id = terminal_safe(&rule.id);
+        let actual = terminal_safe(rule.actual.as_deref().unwrap_or("-"));
+        let _ = write!(out, "  {} ", paint(&label, status_code(rule.status), color));
+        // A value wider than its column is written whole and the row goes
+        // on below it, aligned: `required` stays in its column whatever the
+        // evidence holds (an audit count, a long glob).
+        let mut column = 13;
+        for (cell, width) in [(&id, id_width), (&actual, actual_width)] {
+            if display_width(cell) > width {
+                let _ = write!(out, "{cell}\n{:w$}", "", w = column + width);
+            } else {
+                let _ = write!(out, "{}", pad(cell, width));
+            }
+            out.push_str("  ");
+            column += width + 2;
+        }
+        let _ = writeln!(out, "required {}", terminal_safe(&rule.required));
         if rule.status != Status::Pass {
             let _ = writeln!(out, "  {:<10} {}", "", terminal_safe(&rule.message));
         }
@@ -267,6 +313,36 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
 mod tests {
     use super::*;
     use crate::report::github::tests::sample;
+
+    #[test]
+    fn required_stays_in_its_column_whatever_the_values() {
+        let mut v = sample(3, 1);
+        v.rules[0].actual = Some("7 (2 critical, 2 high, 1 medium, 1 low, 1 unscored)".into());
+        v.rules[1].actual = Some("日本語の値".into());
+        v.rules[2].id = format!("coverage.path[{}]", "src/very/long/".repeat(5));
+        let text = render_human(&v, false);
+        let columns: Vec<usize> = text
+            .lines()
+            .filter_map(|l| l.find("required ").map(|at| display_width(&l[..at])))
+            .collect();
+        assert_eq!(columns.len(), 3, "{text}");
+        assert!(
+            columns.windows(2).all(|w| w[0] == w[1]),
+            "{columns:?}\n{text}"
+        );
+        assert!(
+            text.contains("7 (2 critical, 2 high, 1 medium, 1 low, 1 unscored)\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn display_width_counts_wide_and_combining_characters() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("日本"), 4);
+        assert_eq!(display_width("e\u{301}"), 1);
+        assert_eq!(pad("日", 4), "日  ");
+    }
 
     #[test]
     fn control_characters_are_shown_not_obeyed() {

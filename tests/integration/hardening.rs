@@ -304,7 +304,7 @@ fn a_revision_from_a_flag_is_never_a_git_option() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!("git diff {hostile}...HEAD")),
+        stderr.contains(&format!("--base {hostile}: no commit, branch or tag")),
         "{stderr}"
     );
 }

@@ -12,6 +12,8 @@ mod support;
 // The action's installer: released binaries, pinned checksums, the source fallback.
 mod action_install;
 mod cli;
+// tollgate.toml found the same way by every command.
+mod config_discovery;
 mod coverage_fixtures;
 mod coverage_props;
 mod eval_props;

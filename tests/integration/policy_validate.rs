@@ -45,7 +45,7 @@ fn a_gate_without_a_loadable_policy_is_an_error_at_its_line() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.contains(
-            "error: tollgate.toml:3:11: `release` gate `gat3`: no policies/gat3.toml in the working tree\n"
+            "error: tollgate.toml:3:11: `release` gate `gat3`: no policies/gat3.toml in the working tree; did you mean `gate3`?; available gates: gate2, gate3\n"
         ),
         "{stderr}"
     );
