@@ -2,8 +2,8 @@
 //! place that wires evidence, policy, evaluation and reports together.
 
 mod check;
-mod init;
 mod discover;
+mod init;
 mod inspect;
 mod judge;
 mod output;
