@@ -5,8 +5,8 @@
 //! `lockfile`; hyperfine has a `results` array; Bencher Metric Format is an
 //! object of objects; github-action-benchmark is an array), XML by its
 //! structure ([`sniff_xml`]: `<testsuites>`/`<testsuite>` is JUnit; a
-//! `<coverage>` root is Cobertura, Clover, SonarQube generic coverage or
-//! NCover by its attributes and first child; `<ctc_xml_report>` is CTC++),
+//! `<coverage>` root is Cobertura, Clover, `SonarQube` generic coverage or
+//! `NCover` by its attributes and first child; `<ctc_xml_report>` is CTC++),
 //! LCOV by its first record, and a directory holding `*/new/estimates.json`
 //! is a criterion tree. Formats recognised but not read are refused by name.
 
@@ -30,9 +30,9 @@ pub enum Format {
     Lcov,
     /// Cobertura XML.
     Cobertura,
-    /// Clover XML (istanbul/nyc `--reporter=clover`, OpenClover, PHPUnit).
+    /// Clover XML (istanbul/nyc `--reporter=clover`, `OpenClover`, `PHPUnit`).
     Clover,
-    /// SonarQube generic coverage XML.
+    /// `SonarQube` generic coverage XML.
     SonarGeneric,
     /// cargo-audit `--json`.
     CargoAudit,
@@ -237,9 +237,9 @@ pub enum XmlDialect {
     Cobertura,
     /// Clover: `<coverage clover="…">` holding `<project>`.
     Clover,
-    /// SonarQube generic coverage: `<coverage version="1">` holding `<file>`.
+    /// `SonarQube` generic coverage: `<coverage version="1">` holding `<file>`.
     SonarGeneric,
-    /// A format tollgate recognises but does not read (its name: NCover,
+    /// A format tollgate recognises but does not read (its name: `NCover`,
     /// CTC++), or a `<coverage>` of no format it knows.
     Foreign(String),
     /// Some other root element (its name).

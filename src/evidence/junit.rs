@@ -15,7 +15,7 @@
 //! - pytest writes a test that fails and then errors in teardown as two
 //!   testcases with one name; both are counted, as pytest itself does.
 //! - A testcase marked `status="disabled"`, `status="notrun"` or
-//!   `result="skipped"`/`result="suppressed"` (GoogleTest's disabled tests)
+//!   `result="skipped"`/`result="suppressed"` (`GoogleTest`'s disabled tests)
 //!   is skipped, not passed, unless a `<failure>`/`<error>` child says more.
 //!
 //! The counters on `<testsuites>`/`<testsuite>` are not used for counting,
@@ -615,8 +615,8 @@ fn finish_case(run: &mut TestRun, case: Case) -> Seen {
 }
 
 /// A testcase that says by attribute it did not run: `status="disabled"`,
-/// `"notrun"`, `"skipped"` (Ant, Jenkins' schema, GoogleTest) or
-/// `result="skipped"`/`"suppressed"` (GoogleTest 1.10 and later).
+/// `"notrun"`, `"skipped"` (Ant, Jenkins' schema, `GoogleTest`) or
+/// `result="skipped"`/`"suppressed"` (`GoogleTest` 1.10 and later).
 fn marked_skipped(path: &Path, line: u64, e: &BytesStart<'_>) -> Result<bool, EvidenceError> {
     let status = attribute(path, line, e, "status")?;
     let result = attribute(path, line, e, "result")?;

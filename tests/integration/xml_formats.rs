@@ -94,8 +94,8 @@ fn nyc_clover_totals_equal_nyc_where_the_lines_say_them() {
 
 /// One file of each foreign `<coverage>` format, and a JUnit report given
 /// as coverage: refused by name, never read as 0 lines. These files are
-/// hand-written after the formats' documented shapes (no NCover, CTC++ or
-/// SonarQube producer runs here); SonarQube's is read, not refused.
+/// hand-written after the formats' documented shapes (no `NCover`, CTC++ or
+/// `SonarQube` producer runs here); `SonarQube`'s is read, not refused.
 #[test]
 fn foreign_coverage_xml_is_refused_by_name_or_read() {
     let dir = tempfile::tempdir().unwrap();

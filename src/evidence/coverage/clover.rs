@@ -1,5 +1,5 @@
 //! A streaming reader of Clover XML as written by istanbul/nyc
-//! (`--reporter=clover`), OpenClover and PHPUnit (`--coverage-clover`)
+//! (`--reporter=clover`), `OpenClover` and `PHPUnit` (`--coverage-clover`)
 //! (docs/formats.md, Clover XML).
 //!
 //! # What counts
@@ -9,7 +9,7 @@
 //!   line holding a condition is a statement line too, as every producer
 //!   counts it). `<line type="method">` is a function, not a line.
 //! - Branches: a `type="cond"` line has `truecount` and `falsecount`, and
-//!   producers mean different things by them. OpenClover and PHPUnit count
+//!   producers mean different things by them. `OpenClover` and `PHPUnit` count
 //!   how often the condition was true and false: two outcomes, each
 //!   covered when its count is above zero. istanbul writes the number of
 //!   its branches on that line that were covered and not covered. The
@@ -17,10 +17,10 @@
 //!   reading whose totals are nearer the file's own `<metrics
 //!   conditionals coveredconditionals>` (the producer's figure; exact for
 //!   both producers here); without metrics, Clover's own definition.
-//! - Functions: `<line type="method">`, named by `name` (PHPUnit) or
-//!   `signature` (OpenClover), hit when `count` is above zero. istanbul
+//! - Functions: `<line type="method">`, named by `name` (`PHPUnit`) or
+//!   `signature` (`OpenClover`), hit when `count` is above zero. istanbul
 //!   writes none, so its Clover files have no function figures.
-//! - `<testproject>` (OpenClover's coverage of the test sources) is not
+//! - `<testproject>` (`OpenClover`'s coverage of the test sources) is not
 //!   read: the producer's own project totals leave it out too.
 //!
 //! # Errors
@@ -340,7 +340,7 @@ mod tests {
         Tally { found, hit }
     }
 
-    /// Shaped like OpenClover 4 output (hand-written: no OpenClover here).
+    /// Shaped like `OpenClover` 4 output (hand-written: no `OpenClover` here).
     const OPENCLOVER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <coverage generated="1" clover="4.5.2">
   <project name="demo" timestamp="1">

@@ -31,7 +31,7 @@
 //!
 //! A document whose root element is not `<coverage>`, or whose first
 //! element names another `<coverage>` format (Clover's `<project>`,
-//! SonarQube's `<file>`, NCover's `<module>`), is
+//! `SonarQube`'s `<file>`, `NCover`'s `<module>`), is
 //! [`EvidenceError::UnknownFormat`], naming that format. A second root
 //! element after `</coverage>` is malformed, not merged in. XML that is not well-formed, a
 //! `<line>` without a numeric `number` or `hits`, an unreadable
@@ -157,8 +157,11 @@ struct Class {
     has_class_lines: bool,
     /// The lines under its `<method>`s: `(number, hits, condition-coverage)`,
     /// the class's lines when it has no others.
-    method_lines: Vec<(u32, u64, Option<(u32, u32)>)>,
+    method_lines: Vec<MethodLine>,
 }
+
+/// A `<line>` under a `<method>`: number, hits, `condition-coverage` (taken, total).
+type MethodLine = (u32, u64, Option<(u32, u32)>);
 
 /// The `<method>` being read.
 struct Method {

@@ -53,7 +53,7 @@ pub enum CoverageFormat {
     Cobertura,
     /// Clover XML (`clover.xml`).
     Clover,
-    /// SonarQube generic coverage XML.
+    /// `SonarQube` generic coverage XML.
     #[serde(rename = "sonar-generic")]
     SonarGeneric,
 }
@@ -291,7 +291,7 @@ enum Sniffed {
 
 /// Looks at the first bytes without consuming them. XML is told apart by
 /// its structure ([`sniff_xml`]): a `<coverage>` root may be Cobertura,
-/// Clover, SonarQube generic coverage or NCover, and only the first two
+/// Clover, `SonarQube` generic coverage or `NCover`, and only the first two
 /// bytes of the choice are in the name.
 fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniffed> {
     let head = input.fill_buf().map_err(Sniffed::Io)?;

@@ -1,14 +1,14 @@
-//! A streaming reader of SonarQube's generic coverage XML
-//! (`sonar.coverageReportPaths`; docs/formats.md, SonarQube generic coverage).
+//! A streaming reader of `SonarQube`'s generic coverage XML
+//! (`sonar.coverageReportPaths`; docs/formats.md, `SonarQube` generic coverage).
 //!
 //! `<coverage version="1">` holds `<file path>` elements, each holding
 //! `<lineToCover lineNumber covered [branchesToCover coveredBranches]/>`.
 //! A line is hit when `covered="true"`; `branchesToCover` outcomes exist on
-//! the line, of which `coveredBranches` were taken (SonarQube does not say
+//! the line, of which `coveredBranches` were taken (`SonarQube` does not say
 //! which, so they are branches `0..n` of block 0 with the first ones taken,
 //! as for Cobertura's `condition-coverage`). The format has no functions.
 //!
-//! SonarQube itself rejects a file that breaks the format, and so does
+//! `SonarQube` itself rejects a file that breaks the format, and so does
 //! this reader: a version other than 1, an element other than `<file>` and
 //! `<lineToCover>` in their places, `covered` other than `true`/`false`, a
 //! line number below 1, `coveredBranches` above `branchesToCover`, a second
@@ -29,7 +29,7 @@ use crate::evidence::EvidenceError;
 /// More branch outcomes on one line than this is a corrupt file.
 const MAX_BRANCHES_PER_LINE: u64 = 1 << 16;
 
-/// Reads one SonarQube generic coverage document from `input` into `into`,
+/// Reads one `SonarQube` generic coverage document from `input` into `into`,
 /// merging with what is there. `source` names the input in errors.
 ///
 /// On error `into` may hold part of the input.
@@ -203,7 +203,7 @@ mod tests {
         Ok(report)
     }
 
-    /// Hand-written after SonarQube's documented example (no common
+    /// Hand-written after `SonarQube`'s documented example (no common
     /// producer of this format runs here).
     const DOC: &str = r#"<coverage version="1">
   <file path="src/main/java/Foo.java">
