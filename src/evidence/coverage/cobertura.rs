@@ -202,9 +202,14 @@ impl State<'_> {
         if self.depth == 1 && !self.child_seen {
             self.child_seen = true;
             let dialect = coverage_child_dialect(name);
-            if !matches!(dialect, XmlDialect::Cobertura | XmlDialect::Foreign(_))
-                || is_named_foreign(&dialect)
-            {
+            // An unexpected first element that names no known format is
+            // left to the rest of the reader.
+            let refuse = match &dialect {
+                XmlDialect::Cobertura => false,
+                XmlDialect::Foreign(_) => is_named_foreign(&dialect),
+                _ => true,
+            };
+            if refuse {
                 return Err(Problem::Unknown(format!(
                     "this is {}, not Cobertura",
                     dialect_name(&dialect)
