@@ -20,6 +20,9 @@ use crate::report::{inert, terminal_safe, Format};
 #[derive(Debug, Serialize)]
 struct Inspected {
     format: &'static str,
+    /// What wrote the file, when the file says (`coverage.py 7.17.4`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    producer: Option<String>,
     file: String,
     #[serde(flatten)]
     figures: Figures,
@@ -104,7 +107,10 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
         let _progress = Progress::reading(file);
         let format = detect::detect(file)?;
         let figures = match format {
-            EvidenceFormat::Lcov | EvidenceFormat::Cobertura => {
+            EvidenceFormat::Lcov
+            | EvidenceFormat::Cobertura
+            | EvidenceFormat::Clover
+            | EvidenceFormat::SonarGeneric => {
                 let mut report = CoverageReport::new();
                 read_coverage_file(file, &opts, &mut report)?;
                 Figures::Coverage(InspectedCoverage::new(&report))
@@ -117,6 +123,7 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
             },
         };
         all.push(Inspected {
+            producer: detect::producer(file),
             file: file.display().to_string(),
             format: format.as_str(),
             figures,
@@ -148,9 +155,13 @@ fn human(i: &Inspected) -> String {
     let mut out = String::new();
     match &i.figures {
         Figures::Coverage(coverage) => {
+            let by = i
+                .producer
+                .as_deref()
+                .map_or_else(String::new, |p| format!(" (written by {p})"));
             let _ = writeln!(
                 out,
-                "{}: {} coverage, {} files",
+                "{}: {} coverage{by}, {} files",
                 i.file, i.format, coverage.files
             );
             let _ = writeln!(

@@ -3,10 +3,12 @@
 //!
 //! JSON is sniffed by shape (a cargo-audit report has `vulnerabilities` and
 //! `lockfile`; hyperfine has a `results` array; Bencher Metric Format is an
-//! object of objects; github-action-benchmark is an array), XML by its root
-//! element (`<testsuites>`/`<testsuite>` is JUnit, `<coverage>` Cobertura),
+//! object of objects; github-action-benchmark is an array), XML by its
+//! structure ([`sniff_xml`]: `<testsuites>`/`<testsuite>` is JUnit; a
+//! `<coverage>` root is Cobertura, Clover, `SonarQube` generic coverage or
+//! `NCover` by its attributes and first child; `<ctc_xml_report>` is CTC++),
 //! LCOV by its first record, and a directory holding `*/new/estimates.json`
-//! is a criterion tree.
+//! is a criterion tree. Formats recognised but not read are refused by name.
 
 use std::path::Path;
 
@@ -28,6 +30,10 @@ pub enum Format {
     Lcov,
     /// Cobertura XML.
     Cobertura,
+    /// Clover XML (istanbul/nyc `--reporter=clover`, `OpenClover`, `PHPUnit`).
+    Clover,
+    /// `SonarQube` generic coverage XML.
+    SonarGeneric,
     /// cargo-audit `--json`.
     CargoAudit,
     /// JUnit XML.
@@ -57,6 +63,8 @@ impl Format {
         match self {
             Self::Lcov => "lcov",
             Self::Cobertura => "cobertura",
+            Self::Clover => "clover",
+            Self::SonarGeneric => "sonar-generic",
             Self::CargoAudit => "cargo-audit",
             Self::Junit => "junit",
             Self::Bench(b) => b.as_str(),
@@ -67,7 +75,9 @@ impl Format {
     #[must_use]
     pub fn kind(self) -> EvidenceKind {
         match self {
-            Self::Lcov | Self::Cobertura => EvidenceKind::Coverage,
+            Self::Lcov | Self::Cobertura | Self::Clover | Self::SonarGeneric => {
+                EvidenceKind::Coverage
+            }
             Self::CargoAudit => EvidenceKind::Audit,
             Self::Junit => EvidenceKind::Tests,
             Self::Bench(_) => EvidenceKind::Bench,
@@ -110,7 +120,7 @@ pub enum InspectedEvidence {
 pub fn inspect(path: &Path) -> Result<Inspection, EvidenceError> {
     let format = detect(path)?;
     let evidence = match format {
-        Format::Lcov | Format::Cobertura => None,
+        Format::Lcov | Format::Cobertura | Format::Clover | Format::SonarGeneric => None,
         Format::CargoAudit => Some(InspectedEvidence::Audit(read_audit(path)?.summary())),
         Format::Junit => Some(InspectedEvidence::Tests(read_junit(path)?.summary())),
         Format::Bench(_) => Some(InspectedEvidence::Bench(bench::summary(
@@ -179,40 +189,213 @@ fn detect_json(path: &Path, text: &str) -> Result<Format, EvidenceError> {
 }
 
 fn detect_xml(path: &Path, text: &str) -> Result<Format, EvidenceError> {
-    let mut reader = Reader::from_str(text);
+    let sniff = sniff_xml(text.as_bytes()).map_err(|(at, err)| {
+        let at = usize::try_from(at).unwrap_or(usize::MAX);
+        malformed(
+            path,
+            line_at(text, at),
+            format!("not well-formed XML: {err}"),
+        )
+    })?;
+    match sniff.dialect {
+        XmlDialect::Junit => Ok(Format::Junit),
+        XmlDialect::Cobertura => Ok(Format::Cobertura),
+        XmlDialect::Clover => Ok(Format::Clover),
+        XmlDialect::SonarGeneric => Ok(Format::SonarGeneric),
+        XmlDialect::Foreign(name) => Err(EvidenceError::UnknownFormat {
+            path: path.to_path_buf(),
+            message: format!("this is {name}, which tollgate does not read"),
+        }),
+        XmlDialect::Other(root) => Err(EvidenceError::UnknownFormat {
+            path: path.to_path_buf(),
+            message: format!(
+                "XML with root <{root}>, neither JUnit nor a coverage format tollgate reads"
+            ),
+        }),
+    }
+}
+
+/// The producer a file names, when it names one (see [`XmlSniff::producer`]);
+/// `None` for formats that do not say and for anything unreadable.
+#[must_use]
+pub fn producer(path: &Path) -> Option<String> {
+    let text = read_text(path).ok()?;
+    if !text.trim_start().starts_with('<') {
+        return None;
+    }
+    sniff_xml(text.as_bytes()).ok()?.producer
+}
+
+/// What an XML document says it is, judged from its root element, the
+/// root's attributes and (for `<coverage>`, which four formats share) its
+/// first child element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlDialect {
+    /// JUnit: `<testsuites>` or `<testsuite>`.
+    Junit,
+    /// Cobertura: `<coverage>` holding `<sources>` or `<packages>`.
+    Cobertura,
+    /// Clover: `<coverage clover="…">` holding `<project>`.
+    Clover,
+    /// `SonarQube` generic coverage: `<coverage version="1">` holding `<file>`.
+    SonarGeneric,
+    /// A format tollgate recognises but does not read (its name: `NCover`,
+    /// CTC++), or a `<coverage>` of no format it knows.
+    Foreign(String),
+    /// Some other root element (its name).
+    Other(String),
+}
+
+/// A sniffed XML document: its dialect and, when the file says, what wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlSniff {
+    /// The dialect.
+    pub dialect: XmlDialect,
+    /// The producer as the file names it (a `Generated by` comment, a
+    /// `version` attribute naming a tool), e.g. `coverage.py 7.17.4`.
+    pub producer: Option<String>,
+}
+
+/// The dialect a `<coverage>` document's first child element implies.
+/// Shared with the Cobertura reader, which checks the same thing when it
+/// is handed a file directly.
+pub(crate) fn coverage_child_dialect(child: &[u8]) -> XmlDialect {
+    match child {
+        b"sources" | b"packages" => XmlDialect::Cobertura,
+        b"project" => XmlDialect::Clover,
+        b"file" => XmlDialect::SonarGeneric,
+        b"module" => XmlDialect::Foreign("NCover XML".into()),
+        b"header_info" => XmlDialect::Foreign("CTC++ XML".into()),
+        other => XmlDialect::Foreign(format!(
+            "a <coverage> document whose first element is <{}> (Cobertura's is <sources> or <packages>)",
+            String::from_utf8_lossy(other)
+        )),
+    }
+}
+
+/// The words a refusal uses for a dialect that is not the one wanted.
+#[must_use]
+pub fn dialect_name(dialect: &XmlDialect) -> String {
+    match dialect {
+        XmlDialect::Junit => "JUnit XML (a test report)".into(),
+        XmlDialect::Cobertura => "Cobertura XML".into(),
+        XmlDialect::Clover => "Clover XML".into(),
+        XmlDialect::SonarGeneric => "SonarQube generic coverage XML".into(),
+        XmlDialect::Foreign(name) => name.clone(),
+        XmlDialect::Other(root) => format!("XML with root <{root}>"),
+    }
+}
+
+/// Sniffs the XML in `head` (the whole document or its first bytes).
+/// `Err` carries the byte offset and quick-xml's complaint when the XML is
+/// not well-formed before the dialect is clear. A head that ends before
+/// the first child of `<coverage>` is taken for Cobertura, whose reader
+/// checks again.
+pub fn sniff_xml(head: &[u8]) -> Result<XmlSniff, (u64, String)> {
+    let mut reader = Reader::from_reader(head);
+    let mut buf = Vec::new();
+    let mut producer: Option<String> = None;
+    let mut root_version: Option<String> = None;
+    let mut in_coverage = false;
     loop {
-        let event = reader.read_event().map_err(|err| {
-            let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
-            malformed(
-                path,
-                line_at(text, at),
-                format!("not well-formed XML: {err}"),
-            )
-        })?;
+        buf.clear();
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
+            // A cut-off head is no verdict on the file.
+            Err(_) if in_coverage => {
+                return Ok(XmlSniff {
+                    dialect: XmlDialect::Cobertura,
+                    producer: producer_of(producer, root_version),
+                })
+            }
+            Err(err) => return Err((reader.error_position(), err.to_string())),
+        };
         match event {
-            Event::Start(e) | Event::Empty(e) => {
+            Event::Comment(c) => {
+                let text = String::from_utf8_lossy(&c);
+                if let Some(rest) = text.trim().strip_prefix("Generated by") {
+                    let tool = rest
+                        .trim()
+                        .split(|c: char| c == ':' || c.is_whitespace())
+                        .next()
+                        .unwrap_or("");
+                    if !tool.is_empty() && producer.is_none() {
+                        producer = Some(tool.to_owned());
+                    }
+                }
+            }
+            Event::Start(ref e) | Event::Empty(ref e) if !in_coverage => {
+                let empty = matches!(event, Event::Empty(_));
                 let name = e.local_name();
-                return match name.as_ref() {
-                    b"testsuites" | b"testsuite" => Ok(Format::Junit),
-                    b"coverage" => Ok(Format::Cobertura),
-                    other => Err(EvidenceError::UnknownFormat {
-                        path: path.to_path_buf(),
-                        message: format!(
-                            "XML with root <{}>, neither JUnit nor Cobertura",
-                            String::from_utf8_lossy(other)
-                        ),
-                    }),
+                let attr = |key: &[u8]| {
+                    e.try_get_attribute(key)
+                        .ok()
+                        .flatten()
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
                 };
+                let dialect = match name.as_ref() {
+                    b"testsuites" | b"testsuite" => XmlDialect::Junit,
+                    b"ctc_xml_report" => XmlDialect::Foreign("CTC++ XML".into()),
+                    b"coverage" if attr(b"clover").is_some() => XmlDialect::Clover,
+                    b"coverage"
+                        if attr(b"profilerVersion").is_some()
+                            || attr(b"driverVersion").is_some() =>
+                    {
+                        XmlDialect::Foreign("NCover XML".into())
+                    }
+                    b"coverage" if empty => XmlDialect::Cobertura,
+                    b"coverage" => {
+                        in_coverage = true;
+                        root_version = attr(b"version");
+                        continue;
+                    }
+                    other => XmlDialect::Other(String::from_utf8_lossy(other).into_owned()),
+                };
+                return Ok(XmlSniff {
+                    dialect,
+                    producer: None,
+                });
+            }
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let dialect = coverage_child_dialect(e.local_name().as_ref());
+                let producer = if dialect == XmlDialect::Cobertura {
+                    producer_of(producer, root_version)
+                } else {
+                    None
+                };
+                return Ok(XmlSniff { dialect, producer });
+            }
+            Event::End(_) | Event::Eof if in_coverage => {
+                return Ok(XmlSniff {
+                    dialect: XmlDialect::Cobertura,
+                    producer: producer_of(producer, root_version),
+                })
             }
             Event::Eof => {
-                return Err(malformed(
-                    path,
-                    line_at(text, text.len()),
-                    "XML without a root element",
+                return Err((
+                    reader.buffer_position(),
+                    "XML without a root element".into(),
                 ))
             }
             _ => {}
         }
+    }
+}
+
+/// A Cobertura producer from a `Generated by` comment plus the root's
+/// `version` (coverage.py), or a `version` that names its tool (gcovr
+/// writes `version="gcovr 8.8"`).
+fn producer_of(comment: Option<String>, version: Option<String>) -> Option<String> {
+    let version = version
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    match (comment, version) {
+        (Some(tool), Some(v)) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+            Some(format!("{tool} {v}"))
+        }
+        (Some(tool), _) => Some(tool),
+        (None, Some(v)) if v.chars().any(char::is_alphabetic) => Some(v),
+        (None, _) => None,
     }
 }
 
@@ -271,6 +454,50 @@ mod tests {
             sniff("<html/>"),
             Err(EvidenceError::UnknownFormat { .. })
         ));
+    }
+
+    #[test]
+    fn coverage_roots_by_structure() {
+        let clover =
+            r#"<?xml version="1.0"?><coverage generated="1" clover="3.2.0"><project/></coverage>"#;
+        assert_eq!(sniff(clover).unwrap(), Format::Clover);
+        let sonar = "<coverage version=\"1\">\n  <file path=\"a\"/></coverage>";
+        assert_eq!(sniff(sonar).unwrap(), Format::SonarGeneric);
+        assert_eq!(
+            sniff("<coverage><!-- c --><packages/></coverage>").unwrap(),
+            Format::Cobertura
+        );
+        assert_eq!(sniff("<coverage/>").unwrap(), Format::Cobertura);
+        for (xml, name) in [
+            (r#"<coverage profilerVersion="1.5.8" driverVersion="1.5.8"><module/></coverage>"#, "NCover XML"),
+            ("<coverage><module name=\"m\"/></coverage>", "NCover XML"),
+            ("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<ctc_xml_report><header_info/></ctc_xml_report>", "CTC++ XML"),
+        ] {
+            match sniff(xml) {
+                Err(EvidenceError::UnknownFormat { message, .. }) => {
+                    assert_eq!(message, format!("this is {name}, which tollgate does not read"));
+                }
+                other => panic!("{xml}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn producers_the_files_name() {
+        let sniffed = |xml: &str| sniff_xml(xml.as_bytes()).unwrap().producer;
+        assert_eq!(
+            sniffed("<coverage version=\"7.17.4\">\n<!-- Generated by coverage.py: https://coverage.readthedocs.io/en/7.17.4 -->\n<sources/></coverage>").as_deref(),
+            Some("coverage.py 7.17.4")
+        );
+        assert_eq!(
+            sniffed("<coverage version=\"gcovr 8.8\"><sources/></coverage>").as_deref(),
+            Some("gcovr 8.8")
+        );
+        assert_eq!(
+            sniffed("<coverage version=\"0.1\"><sources/></coverage>"),
+            None
+        );
+        assert_eq!(sniffed("<testsuites/>"), None);
     }
 
     #[test]

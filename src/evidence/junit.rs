@@ -14,6 +14,26 @@
 //!   `<rerunError>` sit beside the final `<failure>`, which decides.
 //! - pytest writes a test that fails and then errors in teardown as two
 //!   testcases with one name; both are counted, as pytest itself does.
+//! - A testcase marked `status="disabled"`, `status="notrun"` or
+//!   `result="skipped"`/`result="suppressed"` (`GoogleTest`'s disabled tests)
+//!   is skipped, not passed, unless a `<failure>`/`<error>` child says more.
+//!
+//! The counters on `<testsuites>`/`<testsuite>` are not used for counting,
+//! but they are checked against the testcases inside, and a contradiction
+//! that could hide a failure fails closed (docs/formats.md, JUnit XML):
+//!
+//! - `failures` + `errors` above the failing testcases, or `tests` above the
+//!   testcases written, is an error entry of its own, named after the suite
+//!   and its line, so the run fails. Fewer claimed than seen is no risk
+//!   (the testcases already fail the run), and producers legitimately
+//!   differ there: pytest writes a teardown error as a second testcase.
+//! - `disabled` + `skipped` above the testcases marked skipped: the suite
+//!   says some of its plain-looking testcases did not run. Which ones is
+//!   unknowable, so that many of its passes count as skipped instead; a
+//!   suite without that many passes is a contradiction as above.
+//! - A `<failure>` or `<error>` directly under a suite, outside every
+//!   testcase (a collection error, a failing suite hook), is an error entry
+//!   named after the suite.
 //!
 //! The XML is read with quick-xml's streaming reader (no DOM); byte offsets
 //! are turned into line numbers for errors.
@@ -160,6 +180,7 @@ pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
         open: Vec::new(),
         suites: Vec::new(),
         case: None,
+        suite_problem: None,
     };
     loop {
         let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
@@ -241,10 +262,52 @@ struct State<'p> {
     saw_root: bool,
     /// Open elements, innermost last.
     open: Vec<String>,
-    /// Open `<testsuite>`s: (depth, name).
-    suites: Vec<(usize, String)>,
+    /// Open `<testsuites>`/`<testsuite>` elements, innermost last.
+    suites: Vec<Suite>,
     /// The open `<testcase>`, if any.
     case: Option<Case>,
+    /// The open suite-level `<failure>`/`<error>`: (suite depth, entry).
+    suite_problem: Option<(usize, FailedTest)>,
+}
+
+/// An open `<testsuites>` or `<testsuite>`: its counters as written and the
+/// testcases seen inside it so far (nested suites included).
+#[derive(Default)]
+struct Suite {
+    depth: usize,
+    name: String,
+    line: u64,
+    element: &'static str,
+    declared: Counters,
+    seen: Seen,
+}
+
+/// A suite's own counter attributes; `None` when absent.
+#[derive(Default)]
+struct Counters {
+    tests: Option<u64>,
+    failures: Option<u64>,
+    errors: Option<u64>,
+    skipped: Option<u64>,
+    disabled: Option<u64>,
+}
+
+/// What the testcases inside a suite were.
+#[derive(Default, Clone, Copy)]
+struct Seen {
+    total: u64,
+    passed: u64,
+    broken: u64,
+    skipped: u64,
+}
+
+impl Seen {
+    fn add(&mut self, other: Seen) {
+        self.total += other.total;
+        self.passed += other.passed;
+        self.broken += other.broken;
+        self.skipped += other.skipped;
+    }
 }
 
 impl State<'_> {
@@ -266,27 +329,63 @@ impl State<'_> {
                 on_case_child(path, line, current, &name, e, empty)?;
             }
             Some(_) => {}
+            None if self.suite_problem.is_some() => {}
             None => match name.as_str() {
-                "testsuite" if !empty => {
-                    let suite = attribute(path, line, e, "name")?.unwrap_or_default();
-                    self.suites.push((depth, suite));
+                "testsuite" | "testsuites" => {
+                    let suite = Suite {
+                        depth,
+                        name: attribute(path, line, e, "name")?.unwrap_or_default(),
+                        line,
+                        element: if name == "testsuite" {
+                            "testsuite"
+                        } else {
+                            "testsuites"
+                        },
+                        declared: counters(path, line, e)?,
+                        seen: Seen::default(),
+                    };
+                    self.suites.push(suite);
+                    if empty {
+                        self.close_suite();
+                    }
                 }
                 "testcase" => {
                     let current = Case {
-                        suite: self
-                            .suites
-                            .last()
-                            .map(|(_, s)| s.clone())
-                            .unwrap_or_default(),
+                        suite: self.suite_name(),
                         classname: attribute(path, line, e, "classname")?,
                         name: attribute(path, line, e, "name")?.unwrap_or_default(),
                         depth,
+                        outcome: marked_skipped(path, line, e)?.then_some(Outcome::Skipped),
                         ..Case::default()
                     };
                     if empty {
-                        finish_case(&mut self.run, current);
+                        self.finish(current);
                     } else {
                         self.case = Some(current);
+                    }
+                }
+                "failure" | "error" if self.suites.last().is_some_and(|s| s.depth + 1 == depth) => {
+                    let kind = if name == "failure" {
+                        "a <failure>"
+                    } else {
+                        "an <error>"
+                    };
+                    let message = attribute(path, line, e, "message")?
+                        .filter(|m| !m.trim().is_empty())
+                        .map_or_else(String::new, |m| format!(": {m}"));
+                    let entry = FailedTest {
+                        suite: self.suite_name(),
+                        classname: None,
+                        name: format!("(suite-level {name})"),
+                        kind: FailureKind::Error,
+                        message: Some(format!(
+                            "line {line}: {kind} outside any testcase, directly in the suite{message}"
+                        )),
+                    };
+                    if empty {
+                        self.suite_error(entry);
+                    } else {
+                        self.suite_problem = Some((depth, entry));
                     }
                 }
                 _ => {}
@@ -308,12 +407,114 @@ impl State<'_> {
                 }
             } else if depth == current.depth {
                 if let Some(done) = self.case.take() {
-                    finish_case(&mut self.run, done);
+                    self.finish(done);
                 }
             }
         }
-        if self.suites.last().is_some_and(|(d, _)| *d == depth) {
-            self.suites.pop();
+        if self
+            .suite_problem
+            .as_ref()
+            .is_some_and(|(d, _)| *d == depth)
+        {
+            if let Some((_, entry)) = self.suite_problem.take() {
+                self.suite_error(entry);
+            }
+        }
+        if self.suites.last().is_some_and(|s| s.depth == depth) {
+            self.close_suite();
+        }
+    }
+
+    /// The innermost open suite's name; empty outside any.
+    fn suite_name(&self) -> String {
+        self.suites
+            .iter()
+            .rev()
+            .find(|s| s.element == "testsuite")
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Counts a finished testcase in the run and in the innermost suite.
+    fn finish(&mut self, case: Case) {
+        let seen = finish_case(&mut self.run, case);
+        if let Some(suite) = self.suites.last_mut() {
+            suite.seen.add(seen);
+        }
+    }
+
+    /// An error entry that is no testcase (a suite-level error, a counter
+    /// contradiction): counted as one errored entry, so the run fails.
+    fn suite_error(&mut self, entry: FailedTest) {
+        self.run.total += 1;
+        self.run.errors += 1;
+        self.run.failing.push(entry);
+        if let Some(suite) = self.suites.last_mut() {
+            suite.seen.add(Seen {
+                total: 1,
+                broken: 1,
+                ..Seen::default()
+            });
+        }
+    }
+
+    /// The innermost suite closes: its counters are checked against what
+    /// was seen inside it, and its figures pass on to the enclosing suite.
+    fn close_suite(&mut self) {
+        let Some(mut suite) = self.suites.pop() else {
+            return;
+        };
+        let d = &suite.declared;
+        let seen = suite.seen;
+        let mut problems = Vec::new();
+        let claimed_broken = d.failures.unwrap_or(0) + d.errors.unwrap_or(0);
+        if claimed_broken > seen.broken {
+            problems.push(format!(
+                "failures + errors = {claimed_broken}, but {} of its testcases failed",
+                seen.broken
+            ));
+        }
+        if let Some(tests) = d.tests.filter(|t| *t > seen.total) {
+            problems.push(format!(
+                "tests = {tests}, but it holds {} testcases",
+                seen.total
+            ));
+        }
+        let claimed_skips = d.skipped.unwrap_or(0) + d.disabled.unwrap_or(0);
+        let unmarked = claimed_skips.saturating_sub(seen.skipped);
+        if unmarked > seen.passed {
+            problems.push(format!(
+                "skipped + disabled = {claimed_skips}, but only {} of its testcases are skipped and {} passed",
+                seen.skipped, seen.passed
+            ));
+        } else if unmarked > 0 {
+            // Some plain-looking testcases did not run; count that many
+            // passes as skips (docs/formats.md, JUnit XML).
+            self.run.passed -= unmarked;
+            self.run.skipped += unmarked;
+            suite.seen.passed -= unmarked;
+            suite.seen.skipped += unmarked;
+        }
+        if let Some(parent) = self.suites.last_mut() {
+            parent.seen.add(suite.seen);
+        }
+        if !problems.is_empty() {
+            let label = if suite.name.is_empty() {
+                format!("<{}>", suite.element)
+            } else {
+                format!("<{} name={:?}>", suite.element, suite.name)
+            };
+            self.suite_error(FailedTest {
+                suite: suite.name.clone(),
+                classname: None,
+                name: "(suite counters)".to_owned(),
+                kind: FailureKind::Error,
+                message: Some(format!(
+                    "{label} at line {} contradicts its testcases: {}",
+                    suite.line,
+                    problems.join("; ")
+                )),
+            });
         }
     }
 
@@ -376,17 +577,27 @@ fn on_case_child(
     Ok(())
 }
 
-fn finish_case(run: &mut TestRun, case: Case) {
+/// Counts `case` in `run`; returns what it was, for its suite's tally.
+fn finish_case(run: &mut TestRun, case: Case) -> Seen {
     run.total += 1;
+    let mut seen = Seen {
+        total: 1,
+        ..Seen::default()
+    };
     match case.outcome {
         None => {
             run.passed += 1;
+            seen.passed = 1;
             if case.flaky {
                 run.flaky += 1;
             }
         }
-        Some(Outcome::Skipped) => run.skipped += 1,
+        Some(Outcome::Skipped) => {
+            run.skipped += 1;
+            seen.skipped = 1;
+        }
         Some(Outcome::Failed(kind)) => {
+            seen.broken = 1;
             match kind {
                 FailureKind::Failure => run.failed += 1,
                 FailureKind::Error => run.errors += 1,
@@ -400,6 +611,48 @@ fn finish_case(run: &mut TestRun, case: Case) {
             });
         }
     }
+    seen
+}
+
+/// A testcase that says by attribute it did not run: `status="disabled"`,
+/// `"notrun"`, `"skipped"` (Ant, Jenkins' schema, `GoogleTest`) or
+/// `result="skipped"`/`"suppressed"` (`GoogleTest` 1.10 and later).
+fn marked_skipped(path: &Path, line: u64, e: &BytesStart<'_>) -> Result<bool, EvidenceError> {
+    let status = attribute(path, line, e, "status")?;
+    let result = attribute(path, line, e, "result")?;
+    let is = |value: &Option<String>, words: &[&str]| {
+        value
+            .as_deref()
+            .is_some_and(|v| words.iter().any(|w| v.trim().eq_ignore_ascii_case(w)))
+    };
+    Ok(is(&status, &["disabled", "notrun", "skipped", "ignored"])
+        || is(&result, &["skipped", "suppressed"]))
+}
+
+/// A suite's counter attributes. A counter that is present but not a
+/// whole number is malformed: it cannot be checked, and a gate does not
+/// guess.
+fn counters(path: &Path, line: u64, e: &BytesStart<'_>) -> Result<Counters, EvidenceError> {
+    let count = |key: &str| -> Result<Option<u64>, EvidenceError> {
+        match attribute(path, line, e, key)? {
+            None => Ok(None),
+            Some(v) if v.trim().is_empty() => Ok(None),
+            Some(v) => v.trim().parse::<u64>().map(Some).map_err(|_| {
+                malformed(
+                    path,
+                    line,
+                    format!("suite counter {key}={v:?} is not a whole number"),
+                )
+            }),
+        }
+    };
+    Ok(Counters {
+        tests: count("tests")?,
+        failures: count("failures")?,
+        errors: count("errors")?,
+        skipped: count("skipped")?,
+        disabled: count("disabled")?,
+    })
 }
 
 /// The first non-blank line of a failure body, trimmed.
@@ -479,8 +732,9 @@ mod tests {
 
     #[test]
     fn pytest_counts_testcases_not_attributes_and_keeps_duplicates() {
-        // Root without counts; suite attributes deliberately wrong.
-        let text = r#"<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="99"><testcase classname="t" name="ok" time="0.0" /><testcase classname="t" name="x"><failure message="AssertionError: no">body</failure></testcase><testcase classname="t" name="x"><error message="failed on teardown with &quot;RuntimeError&quot;">tb</error></testcase><testcase classname="t" name="s"><skipped type="pytest.skip" message="m">why</skipped></testcase><testcase classname="t" name="xf"><skipped type="pytest.xfail" message="bug" /></testcase></testsuite></testsuites>"#;
+        // Root without counts; suite attributes understate (no risk: the
+        // testcases decide).
+        let text = r#"<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="1"><testcase classname="t" name="ok" time="0.0" /><testcase classname="t" name="x"><failure message="AssertionError: no">body</failure></testcase><testcase classname="t" name="x"><error message="failed on teardown with &quot;RuntimeError&quot;">tb</error></testcase><testcase classname="t" name="s"><skipped type="pytest.skip" message="m">why</skipped></testcase><testcase classname="t" name="xf"><skipped type="pytest.xfail" message="bug" /></testcase></testsuite></testsuites>"#;
         let run = parse(text).unwrap();
         assert_eq!(
             (run.total, run.passed, run.failed, run.errors, run.skipped),
@@ -500,6 +754,101 @@ mod tests {
             Some("failed on teardown with \"RuntimeError\"")
         );
         assert_eq!(run.failing[0].classname.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn disabled_and_notrun_testcases_are_skipped() {
+        // Ant/Jenkins `status="disabled"`, GoogleTest `status="notrun"
+        // result="suppressed"` and `result="skipped"`.
+        let text = r#"<testsuites tests="5" disabled="1"><testsuite name="s" tests="5" disabled="1" skipped="2" failures="1">
+<testcase name="a" status="disabled"/>
+<testcase name="b" status="notrun" result="suppressed"/>
+<testcase name="c" status="run" result="skipped"><skipped message="GTEST_SKIP"/></testcase>
+<testcase name="d" status="disabled"><failure message="ran anyway"/></testcase>
+<testcase name="e" status="run" result="completed"/>
+</testsuite></testsuites>"#;
+        let run = parse(text).unwrap();
+        assert_eq!(
+            (run.total, run.passed, run.failed, run.errors, run.skipped),
+            (5, 1, 1, 0, 3)
+        );
+    }
+
+    #[test]
+    fn a_disabled_counter_over_plain_testcases_turns_passes_into_skips() {
+        let text = r#"<testsuite name="s" tests="3" disabled="2"><testcase name="a"/><testcase name="b"/><testcase name="c"/></testsuite>"#;
+        let run = parse(text).unwrap();
+        assert_eq!(
+            (run.total, run.passed, run.skipped, run.errors),
+            (3, 1, 2, 0)
+        );
+        // Nested: the inner suite's attribution is not made twice.
+        let text = r#"<testsuites disabled="1"><testsuite name="s" disabled="1"><testcase name="a"/><testcase name="b"/></testsuite></testsuites>"#;
+        let run = parse(text).unwrap();
+        assert_eq!((run.total, run.passed, run.skipped), (2, 1, 1));
+        // More disabled than there are passes: a contradiction.
+        let text = r#"<testsuite name="s" disabled="3"><testcase name="a"/><testcase name="b"><failure/></testcase></testsuite>"#;
+        let run = parse(text).unwrap();
+        assert_eq!((run.total, run.failed, run.errors), (3, 1, 1));
+        assert!(run.failing[1]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("skipped + disabled = 3"));
+    }
+
+    #[test]
+    fn counters_claiming_hidden_failures_fail_closed() {
+        let text = "<testsuites>\n<testsuite name=\"unit\" tests=\"2\" failures=\"2\">\n<testcase name=\"a\"/><testcase name=\"b\"/>\n</testsuite>\n</testsuites>";
+        let run = parse(text).unwrap();
+        assert_eq!(
+            (run.total, run.passed, run.failed, run.errors),
+            (3, 2, 0, 1)
+        );
+        let entry = &run.failing[0];
+        assert_eq!(
+            (entry.suite.as_str(), entry.name.as_str()),
+            ("unit", "(suite counters)")
+        );
+        let message = entry.message.as_deref().unwrap();
+        assert!(
+            message.contains("<testsuite name=\"unit\"> at line 2")
+                && message.contains("failures + errors = 2, but 0"),
+            "{message}"
+        );
+        // `tests` above the testcases written: some are missing.
+        let run =
+            parse(r#"<testsuite name="u" tests="3"><testcase name="a"/></testsuite>"#).unwrap();
+        assert_eq!(run.errors, 1);
+        assert!(run.failing[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("tests = 3, but it holds 1"));
+        // A root that counts what its suites hold agrees.
+        let run = parse(r#"<testsuites tests="2" failures="1"><testsuite tests="1"><testcase name="a"/></testsuite><testsuite tests="1" failures="1"><testcase name="b"><failure/></testcase></testsuite></testsuites>"#).unwrap();
+        assert_eq!((run.total, run.failed, run.errors), (2, 1, 0));
+        // Non-numeric counters cannot be checked.
+        assert!(matches!(
+            parse(r#"<testsuite tests="many"><testcase name="a"/></testsuite>"#),
+            Err(EvidenceError::Malformed { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_suite_level_error_is_an_error() {
+        let text = "<testsuites><testsuite name=\"hooks\" tests=\"1\" errors=\"1\">\n<error message=\"before all hook failed\">trace<system-out/></error>\n<testcase name=\"a\"/></testsuite></testsuites>";
+        let run = parse(text).unwrap();
+        assert_eq!((run.total, run.passed, run.errors), (2, 1, 1));
+        let entry = &run.failing[0];
+        assert_eq!(entry.name, "(suite-level error)");
+        assert_eq!(entry.suite, "hooks");
+        assert_eq!(
+            entry.message.as_deref(),
+            Some("line 2: an <error> outside any testcase, directly in the suite: before all hook failed")
+        );
+        let run = parse(r#"<testsuite name="x"><failure/></testsuite>"#).unwrap();
+        assert_eq!((run.total, run.errors), (1, 1));
     }
 
     #[test]

@@ -43,3 +43,5 @@ mod workflow_runner;
 // The shipped workflows end to end, under the scripted runner and the fake GitHub.
 mod workflow_scenarios;
 mod workflows;
+// Clover, SonarQube generic, NCover and CTC++ beside Cobertura: read or refused by name.
+mod xml_formats;

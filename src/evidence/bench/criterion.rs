@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Benchmark, Change, Unit};
-use crate::evidence::text::{json_error, read_text};
+use crate::evidence::text::{json_error, malformed, read_text};
 use crate::evidence::EvidenceError;
 
 /// Reads every benchmark under a criterion output directory.
@@ -159,7 +159,17 @@ fn default_baseline(
 
 fn read_estimates(path: &Path) -> Result<raw::Estimates, EvidenceError> {
     let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| json_error(path, "criterion estimates.json", &e))
+    let estimates: raw::Estimates = serde_json::from_str(&text)
+        .map_err(|e| json_error(path, "criterion estimates.json", &e))?;
+    // A negative or non-finite time would pass every SLO: input error.
+    if let Some(why) = super::implausible(estimates.typical(), true) {
+        return Err(malformed(
+            path,
+            1,
+            format!("the point estimate ({} ns) {why}", estimates.typical()),
+        ));
+    }
+    Ok(estimates)
 }
 
 fn read_benchmark_id(path: &Path) -> Result<Option<String>, EvidenceError> {
@@ -383,6 +393,23 @@ mod tests {
         assert!(benches
             .iter()
             .all(|b| b.change.is_some() && b.baseline.is_some()));
+    }
+
+    #[test]
+    fn a_negative_point_estimate_is_an_input_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b/new/estimates.json");
+        write(&path, &estimates(-12.0, None));
+        let err = read_criterion(dir.path(), None).unwrap_err();
+        match &err {
+            EvidenceError::Malformed {
+                path: p, message, ..
+            } => {
+                assert_eq!(p, &path);
+                assert!(message.contains("is a negative time"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

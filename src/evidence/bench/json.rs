@@ -41,6 +41,7 @@ pub fn parse_bench_json(
         BenchFormat::Hyperfine => hyperfine(path, text)?,
         BenchFormat::Criterion => Vec::new(),
     };
+    super::check_values(path, Some(text), &benchmarks)?;
     Ok((format, benchmarks))
 }
 
@@ -355,6 +356,35 @@ mod tests {
             assert_eq!(got, format, "{file}");
             assert!(!benches.is_empty(), "{file}");
         }
+    }
+
+    #[test]
+    fn negative_and_non_finite_times_are_input_errors() {
+        let cases = [
+            // Bencher Metric Format, latency in ns.
+            ("{\n\"a\": {\"latency\": {\"value\": 1.0}},\n\"b\": {\"latency\": {\"value\": -5.0}}}", 3, "is a negative time"),
+            // github-action-benchmark coerces strings: "NaN" and "-1".
+            ("[{\"name\": \"x\", \"unit\": \"ms\", \"value\": \"-1\"}]", 1, "is a negative time"),
+            ("[{\"name\": \"x\", \"unit\": \"ms\", \"value\": \"NaN\"}]", 1, "not a number"),
+            // hyperfine seconds.
+            ("{\"results\": [\n{\"command\": \"sleep 0\", \"mean\": -0.001}]}", 2, "is a negative time"),
+        ];
+        for (text, line, why) in cases {
+            match parse(text) {
+                Err(EvidenceError::Malformed {
+                    line: got, message, ..
+                }) => {
+                    assert!(message.contains(why), "{text}: {message}");
+                    assert_eq!(got, line, "{text}: {message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        // A number too large for f64 is refused, never read as infinity.
+        assert!(parse("{\"a\": {\"latency\": {\"value\": 1e999}}}").is_err());
+        // A negative value in a measure that is not a time is a value.
+        let (_, b) = parse("{\"a\": {\"delta\": {\"value\": -3.0}}}").unwrap();
+        assert!((b[0].value + 3.0).abs() < f64::EPSILON);
     }
 
     #[test]

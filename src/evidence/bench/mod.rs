@@ -228,6 +228,52 @@ pub fn read_bench_with(
     })
 }
 
+/// Why a measured value cannot be believed, if it cannot: not a finite
+/// number, or a negative time (a time below zero is a broken clock or a
+/// broken file, and would pass every "at most" SLO).
+pub(crate) fn implausible(value: f64, is_time: bool) -> Option<&'static str> {
+    if value.is_nan() {
+        Some("is NaN")
+    } else if value.is_infinite() {
+        Some("is infinite")
+    } else if is_time && value < 0.0 {
+        Some("is a negative time")
+    } else {
+        None
+    }
+}
+
+/// Checks every value and baseline of `benchmarks` read from `path` (whose
+/// content is `text`, when a file: the error names the line of the
+/// benchmark's name there); an implausible one is malformed input.
+pub(crate) fn check_values(
+    path: &Path,
+    text: Option<&str>,
+    benchmarks: &[Benchmark],
+) -> Result<(), EvidenceError> {
+    for b in benchmarks {
+        let is_time = b.unit == Unit::Nanoseconds;
+        for (what, value) in [("value", Some(b.value)), ("baseline", b.baseline)] {
+            let Some(value) = value else { continue };
+            if let Some(why) = implausible(value, is_time) {
+                let line = text
+                    .and_then(|t| {
+                        let quoted = serde_json::to_string(&b.id).ok()?;
+                        let at = t.find(&quoted)?;
+                        Some(crate::evidence::text::line_at(t, at))
+                    })
+                    .unwrap_or(1);
+                return Err(crate::evidence::text::malformed(
+                    path,
+                    line,
+                    format!("benchmark {:?}: its {what} ({value}) {why}", b.id),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads several benchmark paths and concatenates their benchmarks.
 pub fn read_benches<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Benchmark>, EvidenceError> {
     let mut all = Vec::new();

@@ -7,7 +7,11 @@
 //! - Lines: the `<line number hits>` elements of each `<class>`'s `<lines>`,
 //!   never the `line-rate`/`lines-covered` attributes, whose formatting
 //!   differs from producer to producer. The `<line>` copies under
-//!   `<method>` do not count again.
+//!   `<method>` do not count again. Two dialects are read too: a `<line>`
+//!   directly under `<class>` (no `<lines>` around it) is a class line, and
+//!   a class whose lines sit only under its `<method>`s (Swift/Xcode and
+//!   some .NET converters) has those as its lines. A `<line>` outside any
+//!   `<class>` is refused rather than dropped.
 //! - Branches: `condition-coverage="P% (c/t)"` on a line gives `t` branch
 //!   outcomes of which `c` were taken. Cobertura does not say *which*, so
 //!   they are recorded as branches `0..t` of block 0 on that line with the
@@ -25,8 +29,11 @@
 //!
 //! # Errors
 //!
-//! A document whose root element is not `<coverage>` is
-//! [`EvidenceError::UnknownFormat`]. XML that is not well-formed, a
+//! A document whose root element is not `<coverage>`, or whose first
+//! element names another `<coverage>` format (Clover's `<project>`,
+//! `SonarQube`'s `<file>`, `NCover`'s `<module>`), is
+//! [`EvidenceError::UnknownFormat`], naming that format. A second root
+//! element after `</coverage>` is malformed, not merged in. XML that is not well-formed, a
 //! `<line>` without a numeric `number` or `hits`, an unreadable
 //! `condition-coverage`, and a document that ends before `</coverage>`
 //! are [`EvidenceError::Malformed`], naming the line of the input.
@@ -40,6 +47,7 @@ use quick_xml::events::{BytesStart, Event};
 use super::lcov::parse_count;
 use super::paths::{resolve_cobertura, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
+use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
 use crate::evidence::xml;
 use crate::evidence::EvidenceError;
 
@@ -66,6 +74,7 @@ pub fn read_cobertura<R: BufRead>(
         in_source: false,
         depth: 0,
         root_seen: false,
+        child_seen: false,
         class: None,
         method: None,
         class_lines_depth: None,
@@ -144,7 +153,15 @@ impl Problem {
 struct Class {
     path: String,
     file: FileCoverage,
+    /// Whether a `<line>` outside the class's methods was read.
+    has_class_lines: bool,
+    /// The lines under its `<method>`s: `(number, hits, condition-coverage)`,
+    /// the class's lines when it has no others.
+    method_lines: Vec<MethodLine>,
 }
+
+/// A `<line>` under a `<method>`: number, hits, `condition-coverage` (taken, total).
+type MethodLine = (u32, u64, Option<(u32, u32)>);
 
 /// The `<method>` being read.
 struct Method {
@@ -162,6 +179,8 @@ struct State<'a> {
     in_source: bool,
     depth: usize,
     root_seen: bool,
+    /// Whether the root's first child element was seen (and checked).
+    child_seen: bool,
     class: Option<Class>,
     method: Option<Method>,
     /// Depth of the class's own `<lines>` element while inside it.
@@ -174,6 +193,29 @@ impl State<'_> {
         // Cobertura has no namespaces; the plain name saves a search for `:`.
         let name = e.name();
         let name = name.as_ref();
+        if self.depth == 0 && self.root_seen {
+            return Err(Problem::Malformed(format!(
+                "a second root element <{}> after `</coverage>`",
+                String::from_utf8_lossy(name)
+            )));
+        }
+        if self.depth == 1 && !self.child_seen {
+            self.child_seen = true;
+            let dialect = coverage_child_dialect(name);
+            // An unexpected first element that names no known format is
+            // left to the rest of the reader.
+            let refuse = match &dialect {
+                XmlDialect::Cobertura => false,
+                XmlDialect::Foreign(_) => is_named_foreign(&dialect),
+                _ => true,
+            };
+            if refuse {
+                return Err(Problem::Unknown(format!(
+                    "this is {}, not Cobertura",
+                    dialect_name(&dialect)
+                )));
+            }
+        }
         if !self.root_seen {
             if name != b"coverage" {
                 return Err(Problem::Unknown(format!(
@@ -197,10 +239,15 @@ impl State<'_> {
                 let path = resolve_cobertura(&mut self.paths, &self.sources, &filename);
                 if let Some(open) = self.class.take() {
                     // A class nested in a class is not Cobertura; keep the data anyway.
-                    self.report.put_file(open.path, open.file);
+                    self.put_class(open);
                 }
                 let (path, file) = self.report.take_file(path);
-                self.class = Some(Class { path, file });
+                self.class = Some(Class {
+                    path,
+                    file,
+                    has_class_lines: false,
+                    method_lines: Vec::new(),
+                });
                 Ok(())
             }
             b"method" if self.class.is_some() => {
@@ -277,7 +324,7 @@ impl State<'_> {
             }
             b"class" => {
                 if let Some(class) = self.class.take() {
-                    self.report.put_file(class.path, class.file);
+                    self.put_class(class);
                 }
                 self.class_lines_depth = None;
             }
@@ -285,11 +332,30 @@ impl State<'_> {
         }
     }
 
+    /// A class is complete: back into the report, with its methods' lines
+    /// as its own when it had no others.
+    fn put_class(&mut self, mut class: Class) {
+        if !class.has_class_lines {
+            for (number, hits, conditions) in std::mem::take(&mut class.method_lines) {
+                class.file.add_line(number, hits);
+                if let Some((taken, total)) = conditions {
+                    add_conditions(&mut class.file, number, taken, total);
+                }
+            }
+        }
+        self.report.put_file(class.path, class.file);
+    }
+
     /// `<line number hits [condition-coverage]>`: the hot path.
     fn line(&mut self, e: &BytesStart<'_>) -> Result<(), Problem> {
-        let in_class_lines = self.class_lines_depth.is_some();
+        // A `<line>` in a class but in none of its methods is a class line,
+        // within `<lines>` or (a dialect) directly under `<class>`.
+        let in_class_lines =
+            self.class_lines_depth.is_some() || (self.method.is_none() && self.class.is_some());
         if !in_class_lines && self.method.is_none() {
-            return Ok(());
+            return Err(Problem::Malformed(
+                "<line> outside any <class>: not a Cobertura layout tollgate reads".into(),
+            ));
         }
         let LineAttributes {
             number,
@@ -304,35 +370,59 @@ impl State<'_> {
             .as_deref()
             .and_then(parse_count)
             .ok_or_else(|| Problem::Malformed("<line> without a numeric `hits`".into()))?;
+        let conditions = match conditions {
+            None => None,
+            Some(conditions) => Some(parse_condition_coverage(&conditions).ok_or_else(|| {
+                Problem::Malformed(format!(
+                    "unreadable condition-coverage `{}`: expected `P% (covered/total)`",
+                    String::from_utf8_lossy(&conditions)
+                ))
+            })?),
+        };
+        let Some(class) = self.class.as_mut() else {
+            return Ok(());
+        };
         if let Some(method) = self.method.as_mut() {
             method.has_lines = true;
             method.first_line = Some(method.first_line.map_or(number, |l| l.min(number)));
             method.most_hits = method.most_hits.max(hits);
             if !in_class_lines {
+                if !class.has_class_lines {
+                    class.method_lines.push((number, hits, conditions));
+                }
                 return Ok(());
             }
         }
-        let Some(class) = self.class.as_mut() else {
-            return Ok(());
-        };
+        if !class.has_class_lines {
+            class.has_class_lines = true;
+            class.method_lines = Vec::new();
+        }
         class.file.add_line(number, hits);
-        if let Some(conditions) = conditions {
-            let Some((taken, total)) = parse_condition_coverage(&conditions) else {
-                return Err(Problem::Malformed(format!(
-                    "unreadable condition-coverage `{}`: expected `P% (covered/total)`",
-                    String::from_utf8_lossy(&conditions)
-                )));
-            };
-            for i in 0..total {
-                let key = BranchKey {
-                    line: number,
-                    block: 0,
-                    branch: BranchName::Index(i),
-                };
-                class.file.add_branch(key, Some(u64::from(i < taken)));
-            }
+        if let Some((taken, total)) = conditions {
+            add_conditions(&mut class.file, number, taken, total);
         }
         Ok(())
+    }
+}
+
+/// `total` branch outcomes on `line`, the first `taken` of them taken.
+fn add_conditions(file: &mut FileCoverage, line: u32, taken: u32, total: u32) {
+    for i in 0..total {
+        let key = BranchKey {
+            line,
+            block: 0,
+            branch: BranchName::Index(i),
+        };
+        file.add_branch(key, Some(u64::from(i < taken)));
+    }
+}
+
+/// Whether `dialect` is a format tollgate knows by name (not just an
+/// unexpected first element, which a Cobertura writer may yet produce).
+fn is_named_foreign(dialect: &XmlDialect) -> bool {
+    match dialect {
+        XmlDialect::Foreign(name) => !name.starts_with("a <coverage>"),
+        _ => false,
     }
 }
 
@@ -442,7 +532,7 @@ fn parse_condition_coverage(value: &[u8]) -> Option<(u32, u32)> {
 /// counted a whole buffer at a time, when it is used up, and within the
 /// current buffer only when asked: counting per XML event was a tenth of
 /// the reading time.
-struct LineCounter<R> {
+pub(super) struct LineCounter<R> {
     inner: R,
     buf: Box<[u8]>,
     pos: usize,
@@ -452,7 +542,7 @@ struct LineCounter<R> {
 }
 
 impl<R: Read> LineCounter<R> {
-    fn new(inner: R) -> Self {
+    pub(super) fn new(inner: R) -> Self {
         Self {
             inner,
             // At least `read::BUFFER`, so a `BufReader` beneath hands its
@@ -465,7 +555,7 @@ impl<R: Read> LineCounter<R> {
     }
 
     /// The 1-based line of the next unread byte.
-    fn line(&self) -> u64 {
+    pub(super) fn line(&self) -> u64 {
         self.newlines_before + memchr::memchr_iter(b'\n', &self.buf[..self.pos]).count() as u64 + 1
     }
 }
@@ -613,6 +703,97 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn lines_only_under_methods_are_the_class_lines() {
+        // Swift/Xcode converters: no class-level <lines> at all.
+        let xml = r#"<coverage><sources><source>.</source></sources><packages><package name="p"><classes>
+            <class name="Calc" filename="Sources/Calc.swift">
+              <methods>
+                <method name="add" signature=""><lines><line number="3" hits="2"/><line number="4" hits="2" condition-coverage="50% (1/2)"/></lines></method>
+                <method name="sub" signature=""><lines><line number="8" hits="0"/></lines></method>
+              </methods>
+            </class>
+            <class name="Empty" filename="Sources/Empty.swift"><methods/><lines/></class>
+            </classes></package></packages></coverage>"#;
+        let r = read_ok(xml);
+        let s = r.file("Sources/Calc.swift").unwrap().summary();
+        assert_eq!(
+            (s.lines, s.branches, s.functions),
+            (tally(3, 2), tally(2, 1), tally(2, 1))
+        );
+        assert_eq!(
+            r.file("Sources/Empty.swift").unwrap().summary().lines,
+            tally(0, 0)
+        );
+    }
+
+    #[test]
+    fn lines_directly_under_class_are_read() {
+        let xml = r#"<coverage><packages><package name="p"><classes>
+            <class name="A" filename="a.cs">
+              <methods><method name="M" signature="()"><lines><line number="1" hits="1"/></lines></method></methods>
+              <line number="1" hits="1"/>
+              <line number="2" hits="0" condition-coverage="0% (0/2)"/>
+            </class></classes></package></packages></coverage>"#;
+        let s = read_ok(xml).file("a.cs").unwrap().summary();
+        assert_eq!(
+            (s.lines, s.branches, s.functions),
+            (tally(2, 1), tally(2, 0), tally(1, 1))
+        );
+    }
+
+    #[test]
+    fn a_line_outside_any_class_is_refused() {
+        let xml = "<coverage><packages><package name=\"p\">\n<line number=\"1\" hits=\"1\"/></package></packages></coverage>";
+        match read_with(xml, &ReadOptions::default()) {
+            Err(EvidenceError::Malformed {
+                line: 2, message, ..
+            }) => {
+                assert!(message.contains("outside any <class>"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_second_root_element_is_malformed_not_merged() {
+        let one = "<coverage><packages><package><classes><class filename=\"a\"><lines><line number=\"1\" hits=\"1\"/></lines></class></classes></package></packages></coverage>";
+        let two = format!("{one}\n{}", one.replace("\"a\"", "\"b\""));
+        match read_with(&two, &ReadOptions::default()) {
+            Err(EvidenceError::Malformed {
+                line: 2, message, ..
+            }) => {
+                assert!(message.contains("second root element"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn other_coverage_formats_are_refused_by_name() {
+        for (xml, name) in [
+            (
+                r#"<coverage generated="1" clover="3.2.0"><project/></coverage>"#,
+                "Clover XML",
+            ),
+            (
+                r#"<coverage version="1"><file path="a"/></coverage>"#,
+                "SonarQube generic coverage XML",
+            ),
+            (
+                r#"<coverage profilerVersion="1.5.8"><module name="m"/></coverage>"#,
+                "NCover XML",
+            ),
+        ] {
+            match read_with(xml, &ReadOptions::default()) {
+                Err(EvidenceError::UnknownFormat { message, .. }) => {
+                    assert_eq!(message, format!("this is {name}, not Cobertura"));
+                }
+                other => panic!("{xml}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -17,10 +17,12 @@
 //! are kept up to date as records arrive, so [`FileCoverage::summary`] and
 //! [`CoverageReport::totals`] cost nothing per line.
 
+pub mod clover;
 pub mod cobertura;
 pub mod lcov;
 pub mod paths;
 mod read;
+pub mod sonar;
 
 use std::collections::BTreeMap;
 use std::hash::Hasher;

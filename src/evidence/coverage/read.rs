@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lcov::Part;
-use super::{cobertura, lcov, CoverageReport};
+use super::{clover, cobertura, lcov, sonar, CoverageReport};
+use crate::evidence::detect::{dialect_name, sniff_xml, XmlDialect};
 use crate::evidence::EvidenceError;
 
 /// Where the repository is, so the readers can make paths relative to it.
@@ -50,6 +51,11 @@ pub enum CoverageFormat {
     Lcov,
     /// Cobertura XML (`coverage.xml`, `cobertura.xml`).
     Cobertura,
+    /// Clover XML (`clover.xml`).
+    Clover,
+    /// `SonarQube` generic coverage XML.
+    #[serde(rename = "sonar-generic")]
+    SonarGeneric,
 }
 
 impl CoverageFormat {
@@ -59,6 +65,8 @@ impl CoverageFormat {
         match self {
             Self::Lcov => "lcov",
             Self::Cobertura => "cobertura",
+            Self::Clover => "clover",
+            Self::SonarGeneric => "sonar-generic",
         }
     }
 }
@@ -102,7 +110,10 @@ pub fn read_coverage_file_with(
     };
     let file = File::open(path).map_err(io_error)?;
     let mut input = BufReader::with_capacity(BUFFER, file);
-    let format = sniff(&mut input).map_err(io_error)?;
+    let format = sniff(&mut input, path).map_err(|e| match e {
+        Sniffed::Io(source) => io_error(source),
+        Sniffed::Refused(err) => err,
+    })?;
     match format {
         CoverageFormat::Lcov => {
             let parts = std::thread::available_parallelism().map_or(1, usize::from);
@@ -117,6 +128,8 @@ pub fn read_coverage_file_with(
             )?;
         }
         CoverageFormat::Cobertura => cobertura::read_cobertura(input, path, opts, into)?,
+        CoverageFormat::Clover => clover::read_clover(input, path, opts, into)?,
+        CoverageFormat::SonarGeneric => sonar::read_sonar(input, path, opts, into)?,
     }
     Ok(format)
 }
@@ -269,14 +282,42 @@ fn count_lines(path: &Path, end: u64) -> std::io::Result<u64> {
     }
 }
 
-/// Looks at the first bytes without consuming them.
-fn sniff<R: BufRead>(input: &mut R) -> std::io::Result<CoverageFormat> {
-    let head = input.fill_buf()?;
+/// Why [`sniff`] gave no format.
+enum Sniffed {
+    Io(std::io::Error),
+    /// XML of a kind tollgate recognises and does not read as coverage.
+    Refused(EvidenceError),
+}
+
+/// Looks at the first bytes without consuming them. XML is told apart by
+/// its structure ([`sniff_xml`]), not its name: a `<coverage>` root may be
+/// Cobertura, Clover, `SonarQube` generic coverage or `NCover`, and the
+/// ones tollgate does not read are refused by name here.
+fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniffed> {
+    let head = input.fill_buf().map_err(Sniffed::Io)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    Ok(match head.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'<') => CoverageFormat::Cobertura,
-        _ => CoverageFormat::Lcov,
-    })
+    if head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'<') {
+        return Ok(CoverageFormat::Lcov);
+    }
+    // Unreadable XML and unknown roots go to the Cobertura reader, which
+    // names the line or the root.
+    let Ok(sniffed) = sniff_xml(head) else {
+        return Ok(CoverageFormat::Cobertura);
+    };
+    match sniffed.dialect {
+        XmlDialect::Cobertura | XmlDialect::Other(_) => Ok(CoverageFormat::Cobertura),
+        XmlDialect::Clover => Ok(CoverageFormat::Clover),
+        XmlDialect::SonarGeneric => Ok(CoverageFormat::SonarGeneric),
+        other @ (XmlDialect::Junit | XmlDialect::Foreign(_)) => {
+            Err(Sniffed::Refused(EvidenceError::UnknownFormat {
+                path: path.to_path_buf(),
+                message: format!(
+                    "this is {}, not a coverage format tollgate reads",
+                    dialect_name(&other)
+                ),
+            }))
+        }
+    }
 }
 
 #[cfg(test)]

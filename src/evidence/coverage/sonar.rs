@@ -1,0 +1,260 @@
+//! A streaming reader of `SonarQube`'s generic coverage XML
+//! (`sonar.coverageReportPaths`; docs/formats.md, `SonarQube` generic coverage).
+//!
+//! `<coverage version="1">` holds `<file path>` elements, each holding
+//! `<lineToCover lineNumber covered [branchesToCover coveredBranches]/>`.
+//! A line is hit when `covered="true"`; `branchesToCover` outcomes exist on
+//! the line, of which `coveredBranches` were taken (`SonarQube` does not say
+//! which, so they are branches `0..n` of block 0 with the first ones taken,
+//! as for Cobertura's `condition-coverage`). The format has no functions.
+//!
+//! `SonarQube` itself rejects a file that breaks the format, and so does
+//! this reader: a version other than 1, an element other than `<file>` and
+//! `<lineToCover>` in their places, `covered` other than `true`/`false`, a
+//! line number below 1, `coveredBranches` above `branchesToCover`, a second
+//! root element or a truncated document is [`EvidenceError::Malformed`],
+//! naming the input's line.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::clover::{attr, count};
+use super::cobertura::LineCounter;
+use super::paths::PathNormalizer;
+use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
+use crate::evidence::EvidenceError;
+
+/// More branch outcomes on one line than this is a corrupt file.
+const MAX_BRANCHES_PER_LINE: u64 = 1 << 16;
+
+/// Reads one `SonarQube` generic coverage document from `input` into `into`,
+/// merging with what is there. `source` names the input in errors.
+///
+/// On error `into` may hold part of the input.
+pub fn read_sonar<R: BufRead>(
+    input: R,
+    source: &Path,
+    opts: &ReadOptions,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
+    let mut reader = quick_xml::Reader::from_reader(LineCounter::new(input));
+    let mut paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
+    let mut depth = 0usize;
+    let mut root_seen = false;
+    let mut file: Option<(String, FileCoverage)> = None;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        let result = match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                let r = start(&e, depth, &mut root_seen, &mut file, &mut paths, into);
+                depth += 1;
+                r
+            }
+            Ok(Event::Empty(e)) => {
+                let r = start(&e, depth, &mut root_seen, &mut file, &mut paths, into);
+                if depth == 1 {
+                    close_file(&mut file, into);
+                }
+                r
+            }
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                if depth == 1 {
+                    close_file(&mut file, into);
+                }
+                Ok(())
+            }
+            Ok(Event::Text(t)) if !t.iter().all(u8::is_ascii_whitespace) => {
+                Err("text where SonarQube generic coverage has only elements".into())
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("not well-formed XML: {e}")),
+        };
+        if let Err(message) = result {
+            return Err(EvidenceError::Malformed {
+                path: source.to_path_buf(),
+                line: reader.get_ref().line(),
+                message,
+            });
+        }
+    }
+    let message = if !root_seen {
+        "no XML root element (expected SonarQube's <coverage version=\"1\">)"
+    } else if depth > 0 {
+        "the document ends before `</coverage>` (truncated file?)"
+    } else {
+        return Ok(());
+    };
+    Err(EvidenceError::Malformed {
+        path: source.to_path_buf(),
+        line: reader.get_ref().line(),
+        message: message.into(),
+    })
+}
+
+fn close_file(file: &mut Option<(String, FileCoverage)>, into: &mut CoverageReport) {
+    if let Some((path, coverage)) = file.take() {
+        into.put_file(path, coverage);
+    }
+}
+
+/// An element opens at `depth` (0 for the root).
+fn start(
+    e: &BytesStart<'_>,
+    depth: usize,
+    root_seen: &mut bool,
+    file: &mut Option<(String, FileCoverage)>,
+    paths: &mut PathNormalizer,
+    into: &mut CoverageReport,
+) -> Result<(), String> {
+    let name = e.local_name();
+    let name = String::from_utf8_lossy(name.as_ref());
+    match (depth, name.as_ref()) {
+        (0, _) if *root_seen => Err(format!(
+            "a second root element <{name}> after `</coverage>`"
+        )),
+        (0, "coverage") => {
+            *root_seen = true;
+            match attr(e, b"version")?.as_deref().map(str::trim) {
+                Some("1") => Ok(()),
+                other => Err(format!(
+                    "<coverage version={other:?}>: SonarQube generic coverage is version \"1\""
+                )),
+            }
+        }
+        (0, _) => Err(format!(
+            "XML with root element <{name}>, not SonarQube's <coverage>"
+        )),
+        (1, "file") => {
+            let raw = attr(e, b"path")?.ok_or("<file> without a `path`")?;
+            let path = paths.normalize(&raw);
+            *file = Some(into.take_file(path));
+            Ok(())
+        }
+        (2, "lineToCover") => {
+            let Some((_, coverage)) = file.as_mut() else {
+                return Err("<lineToCover> outside any <file>".into());
+            };
+            line_to_cover(e, coverage)
+        }
+        _ => Err(format!(
+            "unexpected <{name}> (SonarQube generic coverage has <file> in <coverage>, <lineToCover> in <file>)"
+        )),
+    }
+}
+
+fn line_to_cover(e: &BytesStart<'_>, coverage: &mut FileCoverage) -> Result<(), String> {
+    let number = attr(e, b"lineNumber")?.ok_or("<lineToCover> without `lineNumber`")?;
+    let line = u32::try_from(count(&number, "lineNumber")?)
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("lineNumber={number:?}: not a line number"))?;
+    let covered = match attr(e, b"covered")?.as_deref().map(str::trim) {
+        Some("true") => 1,
+        Some("false") => 0,
+        other => return Err(format!("covered={other:?}: expected \"true\" or \"false\"")),
+    };
+    coverage.add_line(line, covered);
+    let to_cover = attr(e, b"branchesToCover")?;
+    let taken = attr(e, b"coveredBranches")?;
+    let (to_cover, taken) = match (to_cover, taken) {
+        (None, None) => return Ok(()),
+        (Some(n), c) => (
+            count(&n, "branchesToCover")?,
+            c.map_or(Ok(0), |c| count(&c, "coveredBranches"))?,
+        ),
+        (None, Some(_)) => return Err("coveredBranches without branchesToCover".into()),
+    };
+    if taken > to_cover || to_cover > MAX_BRANCHES_PER_LINE {
+        return Err(format!(
+            "coveredBranches={taken} of branchesToCover={to_cover}: not possible"
+        ));
+    }
+    for i in 0..to_cover {
+        let key = BranchKey {
+            line,
+            block: 0,
+            // Bounded by MAX_BRANCHES_PER_LINE above.
+            branch: BranchName::Index(u32::try_from(i).unwrap_or(u32::MAX)),
+        };
+        coverage.add_branch(key, Some(u64::from(i < taken)));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)] // a test that cannot read its input should stop loudly
+mod tests {
+    use super::*;
+    use crate::evidence::coverage::Tally;
+
+    fn read(input: &str) -> Result<CoverageReport, EvidenceError> {
+        let mut report = CoverageReport::new();
+        read_sonar(
+            input.as_bytes(),
+            Path::new("sonar.xml"),
+            &ReadOptions::default(),
+            &mut report,
+        )?;
+        Ok(report)
+    }
+
+    /// Hand-written after `SonarQube`'s documented example (no common
+    /// producer of this format runs here).
+    const DOC: &str = r#"<coverage version="1">
+  <file path="src/main/java/Foo.java">
+    <lineToCover lineNumber="6" covered="true"/>
+    <lineToCover lineNumber="7" covered="false"/>
+    <lineToCover lineNumber="8" covered="true" branchesToCover="2" coveredBranches="1"/>
+  </file>
+  <file path="src/main/java/Empty.java"/>
+  <file path="src/main/java/Foo.java">
+    <lineToCover lineNumber="7" covered="true"/>
+  </file>
+</coverage>"#;
+
+    #[test]
+    fn lines_and_branches_as_sonarqube_counts_them() {
+        let r = read(DOC).unwrap();
+        assert_eq!(r.file_count(), 2);
+        let s = r.file("src/main/java/Foo.java").unwrap().summary();
+        assert_eq!(s.lines, Tally { found: 3, hit: 3 });
+        assert_eq!(s.branches, Tally { found: 2, hit: 1 });
+        assert_eq!(s.functions, Tally::default());
+    }
+
+    #[test]
+    fn breaking_the_format_is_malformed_with_its_line() {
+        let wrap = |line: &str| {
+            format!("<coverage version=\"1\"><file path=\"a\">\n{line}\n</file></coverage>")
+        };
+        for bad in [
+            r#"<lineToCover lineNumber="0" covered="true"/>"#,
+            r#"<lineToCover lineNumber="-3" covered="true"/>"#,
+            r#"<lineToCover lineNumber="3" covered="yes"/>"#,
+            r#"<lineToCover lineNumber="3" covered="true" branchesToCover="1" coveredBranches="2"/>"#,
+            r#"<lineToCover lineNumber="3" covered="true" coveredBranches="2"/>"#,
+            r#"<line number="3" hits="1"/>"#,
+        ] {
+            match read(&wrap(bad)) {
+                Err(EvidenceError::Malformed { line: 2, .. }) => {}
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        for bad in [
+            "<coverage version=\"2\"/>",
+            "<coverage version=\"1\"><file path=\"a\">",
+            "<coverage version=\"1\"/><coverage version=\"1\"/>",
+            "<coverage version=\"1\"><lineToCover lineNumber=\"1\" covered=\"true\"/></coverage>",
+        ] {
+            assert!(
+                matches!(read(bad), Err(EvidenceError::Malformed { .. })),
+                "{bad}"
+            );
+        }
+    }
+}
