@@ -376,10 +376,16 @@ fn recount(file: &RefFile) -> CoverageSummary {
                 .filter(|t| t.is_some_and(|c| c > 0))
                 .count(),
         ),
-        functions: tally(
-            file.functions.len(),
-            file.functions.values().filter(|f| f.1 > 0).count(),
-        ),
+        functions: {
+            // Names at one first line are one function, hit if any name is;
+            // a name without a line counts alone.
+            let mut sites: BTreeMap<Result<u32, &str>, u64> = BTreeMap::new();
+            for (name, &(line, count)) in &file.functions {
+                let site = sites.entry(line.ok_or(name.as_str())).or_insert(0);
+                *site = site.saturating_add(count);
+            }
+            tally(sites.len(), sites.values().filter(|&&c| c > 0).count())
+        },
     }
 }
 

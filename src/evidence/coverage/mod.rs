@@ -470,6 +470,10 @@ pub struct FileCoverage {
     branch_tally: Tally,
     /// Keys are always valid UTF-8 (see [`FileCoverage::add_function_bytes`]).
     functions: SeqTable<Box<[u8]>, FunctionCoverage>,
+    /// Summed count of every name at one first line: the names at one
+    /// source location are one function (aliases, see [`FileCoverage::add_function`]).
+    sites: SeqTable<u32, u64>,
+    /// Functions counted: one per site, plus one per name without a line.
     function_tally: Tally,
 }
 
@@ -502,6 +506,14 @@ impl FileCoverage {
 
     /// Adds a function's execution count; of the start lines given, the
     /// smallest is kept.
+    ///
+    /// Names at the same first line are one function under several names
+    /// (aliases): cargo-llvm-cov names a Rust function once per binary it is
+    /// compiled into and once per generic instance, gcc a constructor once
+    /// per variant. The function is hit if any of its names is, so function
+    /// totals count source locations, as `cargo llvm-cov report` and lcov
+    /// 2.x do (docs/formats.md, LCOV). A name without a line is a function
+    /// of its own.
     pub fn add_function(&mut self, name: &str, line: Option<u32>, count: u64) {
         self.add_function_bytes(name.as_bytes(), line, count);
     }
@@ -511,44 +523,102 @@ impl FileCoverage {
     /// no UTF-8 check; a new name that is not UTF-8 is stored lossily.
     pub(crate) fn add_function_bytes(&mut self, name: &[u8], line: Option<u32>, count: u64) {
         let count = count.min(MAX_COUNT);
-        if let Some(pos) = self.functions.find(name) {
-            Self::bump_function(
-                &mut self.function_tally,
-                self.functions.value_mut(pos),
-                line,
-                count,
-            );
-            return;
-        }
-        let name: Box<[u8]> = if std::str::from_utf8(name).is_ok() {
-            name.into()
-        } else {
-            let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
-            if let Some(pos) = self.functions.find(fixed.as_slice()) {
-                let slot = self.functions.value_mut(pos);
-                Self::bump_function(&mut self.function_tally, slot, line, count);
-                return;
+        let pos = match self.functions.find(name) {
+            Some(pos) => Some(pos),
+            None if std::str::from_utf8(name).is_ok() => None,
+            None => {
+                let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
+                match self.functions.find(fixed.as_slice()) {
+                    Some(pos) => Some(pos),
+                    None => {
+                        self.new_function(fixed.into_boxed_slice(), line, count);
+                        return;
+                    }
+                }
             }
-            fixed.into_boxed_slice()
         };
-        self.function_tally.found += 1;
-        self.function_tally.hit += u64::from(count > 0);
-        self.functions.push(name, FunctionCoverage { line, count });
-    }
-
-    fn bump_function(
-        tally: &mut Tally,
-        slot: &mut FunctionCoverage,
-        line: Option<u32>,
-        count: u64,
-    ) {
-        tally.hit += u64::from(slot.count == 0 && count > 0);
-        slot.count = slot.count.saturating_add(count).min(MAX_COUNT);
+        let Some(pos) = pos else {
+            self.new_function(name.into(), line, count);
+            return;
+        };
+        let slot = self.functions.value_mut(pos);
+        let old = *slot;
+        slot.count = old.count.saturating_add(count).min(MAX_COUNT);
         // The smallest start line wins, whatever order records came in.
-        slot.line = match (slot.line, line) {
+        slot.line = match (old.line, line) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        if slot.line == old.line {
+            self.bump_site(old.line, old.count, count);
+        } else {
+            // The name moved to another site: rare (an `FNDA` before its
+            // `FN`, or two start lines for one name), so recount.
+            self.recount_functions();
+        }
+    }
+
+    fn new_function(&mut self, name: Box<[u8]>, line: Option<u32>, count: u64) {
+        self.functions.push(name, FunctionCoverage { line, count });
+        match line {
+            Some(line) => match self.sites.find(&line) {
+                Some(pos) => {
+                    let site = self.sites.value_mut(pos);
+                    self.function_tally.hit += u64::from(*site == 0 && count > 0);
+                    *site = site.saturating_add(count).min(MAX_COUNT);
+                }
+                None => {
+                    self.function_tally.found += 1;
+                    self.function_tally.hit += u64::from(count > 0);
+                    self.sites.push(line, count);
+                }
+            },
+            None => {
+                self.function_tally.found += 1;
+                self.function_tally.hit += u64::from(count > 0);
+            }
+        }
+    }
+
+    /// Adds `count` to the site of a known function that stays where it was.
+    fn bump_site(&mut self, line: Option<u32>, old_count: u64, count: u64) {
+        let before = match line.and_then(|l| self.sites.find(&l)) {
+            Some(pos) => {
+                let site = self.sites.value_mut(pos);
+                let before = *site;
+                *site = site.saturating_add(count).min(MAX_COUNT);
+                before
+            }
+            None => old_count,
+        };
+        self.function_tally.hit += u64::from(before == 0 && count > 0);
+    }
+
+    #[cold]
+    fn recount_functions(&mut self) {
+        let mut sites: SeqTable<u32, u64> = SeqTable::default();
+        let mut tally = Tally::default();
+        for (_, f) in self.functions.iter() {
+            let Some(line) = f.line else {
+                tally.found += 1;
+                tally.hit += u64::from(f.count > 0);
+                continue;
+            };
+            match sites.find(&line) {
+                Some(pos) => {
+                    let site = sites.value_mut(pos);
+                    tally.hit += u64::from(*site == 0 && f.count > 0);
+                    *site = site.saturating_add(f.count).min(MAX_COUNT);
+                }
+                None => {
+                    tally.found += 1;
+                    tally.hit += u64::from(f.count > 0);
+                    sites.push(line, f.count);
+                }
+            }
+        }
+        self.sites = sites;
+        self.function_tally = tally;
     }
 
     /// Merges another record of the same file into this one.
@@ -830,6 +900,36 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn names_at_one_line_are_one_function() {
+        // cargo-llvm-cov: the unit-test build and the library build used by
+        // integration tests name one function twice at the same line.
+        let mut f = FileCoverage::default();
+        f.add_function("_RNvCsA_3lib5total", Some(13), 0);
+        f.add_function("_RNvCsB_3lib5total", Some(13), 0);
+        f.add_function("_RNvCsA_3lib5never", Some(24), 0);
+        f.add_function("_RNvCsB_3lib5never", Some(24), 0);
+        assert_eq!(f.summary().functions, Tally { found: 2, hit: 0 });
+        f.add_function("_RNvCsB_3lib5total", None, 1);
+        assert_eq!(f.summary().functions, Tally { found: 2, hit: 1 });
+        f.add_function("_RNvCsA_3lib5total", None, 4);
+        assert_eq!(f.summary().functions, Tally { found: 2, hit: 1 });
+        // Names are still listed one by one.
+        assert_eq!(f.functions().len(), 4);
+        // A count before the line (FNDA before FN) lands on the right site.
+        let mut g = FileCoverage::default();
+        g.add_function("b", None, 1);
+        g.add_function("a", Some(3), 0);
+        assert_eq!(g.summary().functions, Tally { found: 2, hit: 1 });
+        g.add_function("b", Some(3), 0);
+        assert_eq!(g.summary().functions, Tally { found: 1, hit: 1 });
+        // Merging files keeps the grouping.
+        let mut h = FileCoverage::default();
+        h.merge(f.clone());
+        h.merge(f);
+        assert_eq!(h.summary().functions, Tally { found: 2, hit: 1 });
     }
 
     #[test]
