@@ -104,7 +104,7 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
         let _progress = Progress::reading(file);
         let format = detect::detect(file)?;
         let figures = match format {
-            EvidenceFormat::Lcov | EvidenceFormat::Cobertura => {
+            EvidenceFormat::Lcov | EvidenceFormat::Cobertura | EvidenceFormat::LlvmCovJson => {
                 let mut report = CoverageReport::new();
                 read_coverage_file(file, &opts, &mut report)?;
                 Figures::Coverage(InspectedCoverage::new(&report))

@@ -3,7 +3,8 @@
 //!
 //! JSON is sniffed by shape (a cargo-audit report has `vulnerabilities` and
 //! `lockfile`; hyperfine has a `results` array; Bencher Metric Format is an
-//! object of objects; github-action-benchmark is an array), XML by its root
+//! object of objects; github-action-benchmark is an array; llvm-cov's export
+//! says `"type": "llvm.coverage.json.export"`), XML by its root
 //! element (`<testsuites>`/`<testsuite>` is JUnit, `<coverage>` Cobertura),
 //! LCOV by its first record, and a directory holding `*/new/estimates.json`
 //! is a criterion tree.
@@ -28,6 +29,8 @@ pub enum Format {
     Lcov,
     /// Cobertura XML.
     Cobertura,
+    /// llvm-cov's JSON export (`cargo llvm-cov --json`).
+    LlvmCovJson,
     /// cargo-audit `--json`.
     CargoAudit,
     /// JUnit XML.
@@ -57,6 +60,7 @@ impl Format {
         match self {
             Self::Lcov => "lcov",
             Self::Cobertura => "cobertura",
+            Self::LlvmCovJson => "llvm-cov-json",
             Self::CargoAudit => "cargo-audit",
             Self::Junit => "junit",
             Self::Bench(b) => b.as_str(),
@@ -67,7 +71,7 @@ impl Format {
     #[must_use]
     pub fn kind(self) -> EvidenceKind {
         match self {
-            Self::Lcov | Self::Cobertura => EvidenceKind::Coverage,
+            Self::Lcov | Self::Cobertura | Self::LlvmCovJson => EvidenceKind::Coverage,
             Self::CargoAudit => EvidenceKind::Audit,
             Self::Junit => EvidenceKind::Tests,
             Self::Bench(_) => EvidenceKind::Bench,
@@ -110,7 +114,7 @@ pub enum InspectedEvidence {
 pub fn inspect(path: &Path) -> Result<Inspection, EvidenceError> {
     let format = detect(path)?;
     let evidence = match format {
-        Format::Lcov | Format::Cobertura => None,
+        Format::Lcov | Format::Cobertura | Format::LlvmCovJson => None,
         Format::CargoAudit => Some(InspectedEvidence::Audit(read_audit(path)?.summary())),
         Format::Junit => Some(InspectedEvidence::Tests(read_junit(path)?.summary())),
         Format::Bench(_) => Some(InspectedEvidence::Bench(bench::summary(
@@ -155,7 +159,24 @@ pub fn detect_text(path: &Path, text: &str) -> Result<Format, EvidenceError> {
     }
 }
 
+/// llvm-cov's JSON export, by its `type` (written last, after the bulk of
+/// the export: the probe skips `data` without building it).
+fn is_llvm_cov_export(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+    serde_json::from_str::<Probe>(text)
+        .ok()
+        .and_then(|p| p.kind)
+        .is_some_and(|k| k == crate::evidence::coverage::llvm_json::EXPORT_TYPE)
+}
+
 fn detect_json(path: &Path, text: &str) -> Result<Format, EvidenceError> {
+    if text.trim_start().starts_with('{') && is_llvm_cov_export(text) {
+        return Ok(Format::LlvmCovJson);
+    }
     // Only the first value: cargo-audit may write several objects.
     let first = serde_json::Deserializer::from_str(text)
         .into_iter::<Value>()
@@ -238,6 +259,9 @@ mod tests {
         let audit = r#"{"database":{},"lockfile":{"dependency-count":1},"vulnerabilities":{"list":[]},"warnings":{}}
 {"lockfile":{"dependency-count":1},"vulnerabilities":{"list":[]}}"#;
         assert_eq!(sniff(audit).unwrap(), Format::CargoAudit);
+        let llvm = r#"{"data":[{"files":[],"totals":{}}],"type":"llvm.coverage.json.export","version":"3.1.0"}"#;
+        assert_eq!(sniff(llvm).unwrap(), Format::LlvmCovJson);
+        assert!(sniff(r#"{"data":[],"type":"other"}"#).is_err());
         assert_eq!(
             sniff(r#"{"results":[]}"#).unwrap(),
             Format::Bench(BenchFormat::Hyperfine)

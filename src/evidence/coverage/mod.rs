@@ -7,8 +7,8 @@
 //! from the per-line, per-branch and per-function data, never from a
 //! producer's own summary records, which are not trusted.
 //!
-//! The readers live beside the model: [`lcov`] and [`cobertura`] parse one
-//! format each, [`paths`] turns the producers' paths into repository-relative
+//! The readers live beside the model: [`lcov`], [`cobertura`] and
+//! [`llvm_json`] parse one format each, [`paths`] turns the producers' paths into repository-relative
 //! ones, and [`read_coverage_file`] detects the format of a file and runs the
 //! right reader.
 //!
@@ -19,6 +19,7 @@
 
 pub mod cobertura;
 pub mod lcov;
+pub mod llvm_json;
 pub mod paths;
 mod read;
 
@@ -64,13 +65,26 @@ pub struct CoverageSummary {
     pub branches: Tally,
     /// Functions.
     pub functions: Tally,
+    /// Code regions (llvm's unit of coverage), only where the evidence
+    /// has them: llvm-cov's JSON export does, LCOV and Cobertura do not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Tally>,
 }
 
 impl std::ops::AddAssign for CoverageSummary {
+    /// Sums every figure; the sum has regions only when both sides do, so
+    /// a region total never silently leaves files out.
     fn add_assign(&mut self, rhs: Self) {
         self.lines += rhs.lines;
         self.branches += rhs.branches;
         self.functions += rhs.functions;
+        self.regions = match (self.regions, rhs.regions) {
+            (Some(mut a), Some(b)) => {
+                a += b;
+                Some(a)
+            }
+            _ => None,
+        };
     }
 }
 
@@ -475,6 +489,11 @@ pub struct FileCoverage {
     sites: SeqTable<u32, u64>,
     /// Functions counted: one per site, plus one per name without a line.
     function_tally: Tally,
+    /// Region figures, from readers of formats that have them.
+    regions: Option<Tally>,
+    /// The figures came as a per-file summary without per-line data
+    /// (llvm-cov's JSON export): [`FileCoverage::line_count`] knows no line.
+    summary_only: bool,
 }
 
 impl FileCoverage {
@@ -621,8 +640,49 @@ impl FileCoverage {
         self.function_tally = tally;
     }
 
+    /// A file known only by the figures its producer stated for it (the
+    /// per-file `summary` of llvm-cov's JSON export): they are taken as
+    /// they are, and no line is known.
+    #[must_use]
+    pub fn from_summary(summary: CoverageSummary) -> Self {
+        let mut file = Self::default();
+        file.lines.tally = summary.lines;
+        file.branch_tally = summary.branches;
+        file.function_tally = summary.functions;
+        file.regions = summary.regions;
+        file.summary_only = true;
+        file
+    }
+
+    /// Whether the file is known only by its stated figures (see
+    /// [`FileCoverage::from_summary`]), without per-line data: patch
+    /// coverage cannot be judged from it.
+    #[must_use]
+    pub fn is_summary_only(&self) -> bool {
+        self.summary_only
+    }
+
     /// Merges another record of the same file into this one.
+    ///
+    /// Stated figures (see [`FileCoverage::from_summary`]) can only be
+    /// added, not united line by line; [`CoverageReport::merge_checked`]
+    /// refuses to merge them with anything, so this sum is never reached
+    /// from a reader.
     pub fn merge(&mut self, other: FileCoverage) {
+        if other.summary_only {
+            self.lines.tally += other.lines.tally;
+            self.branch_tally += other.branch_tally;
+            self.function_tally += other.function_tally;
+            self.regions = match (self.regions, other.regions) {
+                (Some(mut a), Some(b)) => {
+                    a += b;
+                    Some(a)
+                }
+                (a, b) => a.or(b),
+            };
+            self.summary_only = true;
+            return;
+        }
         for (line, count) in other.lines.iter() {
             self.add_line(line, count);
         }
@@ -641,6 +701,7 @@ impl FileCoverage {
             lines: self.lines.tally,
             branches: self.branch_tally,
             functions: self.function_tally,
+            regions: self.regions,
         }
     }
 
@@ -745,6 +806,28 @@ impl CoverageReport {
         }
     }
 
+    /// [`CoverageReport::merge`], unless a file known only by its stated
+    /// figures (llvm-cov's JSON export) is in both: such figures cannot be
+    /// united with another report's, only added, which would count lines
+    /// twice. Returns the first such path.
+    pub fn merge_checked(&mut self, other: CoverageReport) -> Result<(), String> {
+        for (path, coverage) in &other.files {
+            if let Some(mine) = self.files.get(path) {
+                if mine.summary_only || coverage.summary_only {
+                    return Err(path.clone());
+                }
+            }
+        }
+        self.merge(other);
+        Ok(())
+    }
+
+    /// Whether any file is known only by stated figures, without lines.
+    #[must_use]
+    pub fn has_summary_only_files(&self) -> bool {
+        self.files.values().any(|f| f.summary_only)
+    }
+
     /// Files in path order.
     pub fn files(&self) -> impl Iterator<Item = (&str, &FileCoverage)> {
         self.files.iter().map(|(p, c)| (p.as_str(), c))
@@ -764,23 +847,24 @@ impl CoverageReport {
 
     /// Totals over every file: the sum of the per-file summaries.
     #[must_use]
+    ///
+    /// Regions are totalled only when every file has them.
     pub fn totals(&self) -> CoverageSummary {
-        let mut total = CoverageSummary::default();
-        for file in self.files.values() {
-            total += file.summary();
-        }
-        total
+        self.totals_where(|_| true)
     }
 
     /// Totals over the files whose path satisfies `keep`.
     pub fn totals_where(&self, mut keep: impl FnMut(&str) -> bool) -> CoverageSummary {
-        let mut total = CoverageSummary::default();
+        let mut total: Option<CoverageSummary> = None;
         for (path, file) in &self.files {
             if keep(path) {
-                total += file.summary();
+                match &mut total {
+                    Some(total) => *total += file.summary(),
+                    None => total = Some(file.summary()),
+                }
             }
         }
-        total
+        total.unwrap_or_default()
     }
 }
 

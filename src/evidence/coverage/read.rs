@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lcov::Part;
-use super::{cobertura, lcov, CoverageReport};
+use super::{cobertura, lcov, llvm_json, CoverageReport};
 use crate::evidence::EvidenceError;
 
 /// Where the repository is, so the readers can make paths relative to it.
@@ -50,6 +50,9 @@ pub enum CoverageFormat {
     Lcov,
     /// Cobertura XML (`coverage.xml`, `cobertura.xml`).
     Cobertura,
+    /// llvm-cov's JSON export (`cargo llvm-cov --json`).
+    #[serde(rename = "llvm-cov-json")]
+    LlvmJson,
 }
 
 impl CoverageFormat {
@@ -59,6 +62,7 @@ impl CoverageFormat {
         match self {
             Self::Lcov => "lcov",
             Self::Cobertura => "cobertura",
+            Self::LlvmJson => "llvm-cov-json",
         }
     }
 }
@@ -79,8 +83,10 @@ const BUFFER: usize = 256 * 1024;
 /// The format is decided by content, not by name: a document whose first
 /// non-blank character is `<` is read as Cobertura XML (whose reader then
 /// insists on a `<coverage>` root); anything else as LCOV (whose reader
-/// insists on an LCOV record first). Either way, a file in some other format
-/// is [`EvidenceError::UnknownFormat`], never an empty report.
+/// insists on an LCOV record first); one starting with `{` as llvm-cov's
+/// JSON export (whose reader refuses JSON of another `type`). Either way, a
+/// file in some other format is [`EvidenceError::UnknownFormat`], never an
+/// empty report.
 pub fn read_coverage_file(
     path: &Path,
     opts: &ReadOptions,
@@ -96,6 +102,22 @@ pub fn read_coverage_file_with(
     strictness: Strictness,
     into: &mut CoverageReport,
 ) -> Result<CoverageFormat, EvidenceError> {
+    if into.has_summary_only_files() {
+        // An llvm-cov JSON export was read before: its files hold stated
+        // totals that cannot be united with this file's records.
+        let mut mine = CoverageReport::new();
+        let format = read_coverage_file_with(path, opts, strictness, &mut mine)?;
+        into.merge_checked(mine)
+            .map_err(|file| EvidenceError::Malformed {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "`{file}` is also in an llvm-cov JSON export read before: that export has \
+                     per-file totals only, which cannot be merged with another report of the same file"
+                ),
+            })?;
+        return Ok(format);
+    }
     let io_error = |source| EvidenceError::Io {
         path: path.to_path_buf(),
         source,
@@ -117,6 +139,7 @@ pub fn read_coverage_file_with(
             )?;
         }
         CoverageFormat::Cobertura => cobertura::read_cobertura(input, path, opts, into)?,
+        CoverageFormat::LlvmJson => llvm_json::read_llvm_json(input, path, opts, into)?,
     }
     Ok(format)
 }
@@ -275,6 +298,8 @@ fn sniff<R: BufRead>(input: &mut R) -> std::io::Result<CoverageFormat> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     Ok(match head.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'<') => CoverageFormat::Cobertura,
+        // JSON coverage: the llvm-cov reader refuses other JSON by name.
+        Some(b'{') => CoverageFormat::LlvmJson,
         _ => CoverageFormat::Lcov,
     })
 }
