@@ -388,6 +388,8 @@ fn recount(file: &RefFile) -> CoverageSummary {
             }
             tally(sites.len(), sites.values().filter(|&&c| c > 0).count())
         },
+        // LCOV has no regions.
+        regions: None,
     }
 }
 

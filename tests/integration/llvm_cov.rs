@@ -139,3 +139,141 @@ fn lcov_lines_follow_the_da_records_as_lcov_does() {
         "line 7 ran in the integration test"
     );
 }
+
+/// Reads `coverage.json` (`cargo llvm-cov report --json`) as tollgate does.
+fn read_json() -> CoverageReport {
+    let mut report = CoverageReport::new();
+    let opts = ReadOptions {
+        repo_root: fixture(),
+        strip_prefix: vec!["/tmp/tollgate-fixtures/llvm-cov".into()],
+    };
+    let format = read_coverage_file_with(
+        &fixture().join("coverage.json"),
+        &opts,
+        Strictness::Strict,
+        &mut report,
+    )
+    .unwrap();
+    assert_eq!(format.as_str(), "llvm-cov-json");
+    report
+}
+
+/// The JSON export's figures are the producer's own: tollgate's totals and
+/// per-file figures equal both cargo llvm-cov's table and the export's own
+/// `totals` and per-file `summary` objects, regions included.
+#[test]
+fn json_export_totals_equal_the_producer_per_file_and_in_total() {
+    let table = producer_table();
+    let report = read_json();
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture().join("coverage.json")).unwrap())
+            .unwrap();
+    let data = &export["data"][0];
+    let stated = |s: &serde_json::Value, kind: &str| Tally {
+        found: s[kind]["count"].as_u64().unwrap(),
+        hit: s[kind]["covered"].as_u64().unwrap(),
+    };
+    let mut seen = 0;
+    for file in data["files"].as_array().unwrap() {
+        let name = file["filename"].as_str().unwrap();
+        let path = name
+            .strip_prefix("/tmp/tollgate-fixtures/llvm-cov/")
+            .unwrap();
+        let mine = report.file(path).unwrap().summary();
+        let s = &file["summary"];
+        assert_eq!(mine.lines, stated(s, "lines"), "{path}");
+        assert_eq!(mine.functions, stated(s, "functions"), "{path}");
+        assert_eq!(mine.branches, stated(s, "branches"), "{path}");
+        assert_eq!(mine.regions, Some(stated(s, "regions")), "{path}");
+        let row = table[path.rsplit('/').next().unwrap()];
+        assert_eq!(
+            (mine.lines, mine.functions, mine.regions),
+            (row.lines, row.functions, Some(row.regions)),
+            "{path}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, report.file_count());
+    let t = report.totals();
+    let totals = &data["totals"];
+    assert_eq!(t.lines, stated(totals, "lines"));
+    assert_eq!(t.functions, stated(totals, "functions"));
+    assert_eq!(t.regions, Some(stated(totals, "regions")));
+    let total = table["TOTAL"];
+    assert_eq!(
+        (t.lines, t.functions, t.regions),
+        (total.lines, total.functions, Some(total.regions))
+    );
+    assert_eq!(t.regions, Some(Tally { found: 45, hit: 39 }));
+}
+
+/// `coverage.regions` end to end: judged on the JSON export, an error (not
+/// a pass) on the LCOV export of the same run.
+#[test]
+fn the_regions_rule_needs_the_json_export() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "policy_dir = \"policies\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("policies/gate.toml"),
+        "schema = 1\nname = \"gate\"\nversion = \"1.0.0\"\n\n[coverage]\nregions = 85.0\n",
+    )
+    .unwrap();
+    let run = |report: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args([
+                "check",
+                "--config",
+                "tollgate.toml",
+                "--gate",
+                "gate",
+                "--format",
+                "json",
+            ])
+            .args([
+                "--strip-prefix",
+                "/tmp/tollgate-fixtures/llvm-cov",
+                "--coverage",
+            ])
+            .arg(fixture().join(report))
+            .current_dir(dir.path())
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .unwrap();
+        let verdict: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let rule = verdict["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "coverage.regions")
+            .cloned()
+            .unwrap_or_else(|| panic!("no coverage.regions in {verdict}"));
+        (out.status.code(), rule)
+    };
+    let (code, rule) = run("coverage.json");
+    assert_eq!(rule["status"], "pass", "{rule}");
+    assert!(
+        rule["message"]
+            .as_str()
+            .unwrap()
+            .contains("39 of 45 regions"),
+        "{rule}"
+    );
+    assert_eq!(code, Some(0));
+    let (code, rule) = run("lcov.info");
+    assert_eq!(rule["status"], "error", "{rule}");
+    assert!(
+        rule["message"]
+            .as_str()
+            .unwrap()
+            .contains("no regions: use cargo llvm-cov --json"),
+        "{rule}"
+    );
+    assert_ne!(code, Some(0));
+}
