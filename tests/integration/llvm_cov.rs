@@ -277,3 +277,45 @@ fn the_regions_rule_needs_the_json_export() {
     );
     assert_ne!(code, Some(0));
 }
+
+/// grcov on the same crate (`fixtures/coverage/llvm-cov-grcov`): it writes
+/// demangled names, one `FN` per instance (13, its own `FNF`), so the same
+/// name at the same line twice. tollgate counts 8 functions, 7 hit, as
+/// cargo llvm-cov and (here, since the names repeat) lcov 1.16 do; lines
+/// are the `DA` union, 31 of 36, which grcov's own `LH`/`LF` also say.
+#[test]
+fn grcov_lcov_of_the_same_crate_agrees() {
+    let dir = fixture().with_file_name("llvm-cov-grcov");
+    let mut report = CoverageReport::new();
+    let opts = ReadOptions {
+        repo_root: dir.clone(),
+        strip_prefix: Vec::new(),
+    };
+    read_coverage_file_with(
+        &dir.join("lcov.info"),
+        &opts,
+        Strictness::Strict,
+        &mut report,
+    )
+    .unwrap();
+    let summary = std::fs::read_to_string(dir.join("lcov-summary.txt")).unwrap();
+    assert!(summary.contains("(7 of 8 functions)"), "{summary}");
+    assert!(summary.contains("(31 of 36 lines)"), "{summary}");
+    let table = producer_table();
+    assert_eq!(report.totals().functions, table["TOTAL"].functions);
+    for (path, file) in report.files() {
+        let name = path.rsplit('/').next().unwrap();
+        assert_eq!(file.summary().functions, table[name].functions, "{path}");
+    }
+    assert_eq!(report.totals().lines, Tally { found: 36, hit: 31 });
+    let stated = |key: &str| -> u64 {
+        std::fs::read_to_string(dir.join("lcov.info"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix(key))
+            .map(|n| n.parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!((stated("FNF:"), stated("FNH:")), (13, 9));
+    assert_eq!((stated("LF:"), stated("LH:")), (36, 31));
+}
