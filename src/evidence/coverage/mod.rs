@@ -542,24 +542,22 @@ impl FileCoverage {
     /// no UTF-8 check; a new name that is not UTF-8 is stored lossily.
     pub(crate) fn add_function_bytes(&mut self, name: &[u8], line: Option<u32>, count: u64) {
         let count = count.min(MAX_COUNT);
-        let pos = match self.functions.find(name) {
-            Some(pos) => Some(pos),
-            None if std::str::from_utf8(name).is_ok() => None,
-            None => {
+        let mut pos = self.functions.find(name);
+        if pos.is_none() {
+            let name: Box<[u8]> = if std::str::from_utf8(name).is_ok() {
+                name.into()
+            } else {
                 let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
-                match self.functions.find(fixed.as_slice()) {
-                    Some(pos) => Some(pos),
-                    None => {
-                        self.new_function(fixed.into_boxed_slice(), line, count);
-                        return;
-                    }
-                }
+                pos = self.functions.find(fixed.as_slice());
+                fixed.into_boxed_slice()
+            };
+            if pos.is_none() {
+                self.functions.push(name, FunctionCoverage { line, count });
+                add_to_site(&mut self.sites, &mut self.function_tally, line, None, count);
+                return;
             }
-        };
-        let Some(pos) = pos else {
-            self.new_function(name.into(), line, count);
-            return;
-        };
+        }
+        let Some(pos) = pos else { return };
         let slot = self.functions.value_mut(pos);
         let old = *slot;
         slot.count = old.count.saturating_add(count).min(MAX_COUNT);
@@ -569,7 +567,13 @@ impl FileCoverage {
             (a, b) => a.or(b),
         };
         if slot.line == old.line {
-            self.bump_site(old.line, old.count, count);
+            add_to_site(
+                &mut self.sites,
+                &mut self.function_tally,
+                old.line,
+                Some(old.count),
+                count,
+            );
         } else {
             // The name moved to another site: rare (an `FNDA` before its
             // `FN`, or two start lines for one name), so recount.
@@ -577,64 +581,12 @@ impl FileCoverage {
         }
     }
 
-    fn new_function(&mut self, name: Box<[u8]>, line: Option<u32>, count: u64) {
-        self.functions.push(name, FunctionCoverage { line, count });
-        match line {
-            Some(line) => match self.sites.find(&line) {
-                Some(pos) => {
-                    let site = self.sites.value_mut(pos);
-                    self.function_tally.hit += u64::from(*site == 0 && count > 0);
-                    *site = site.saturating_add(count).min(MAX_COUNT);
-                }
-                None => {
-                    self.function_tally.found += 1;
-                    self.function_tally.hit += u64::from(count > 0);
-                    self.sites.push(line, count);
-                }
-            },
-            None => {
-                self.function_tally.found += 1;
-                self.function_tally.hit += u64::from(count > 0);
-            }
-        }
-    }
-
-    /// Adds `count` to the site of a known function that stays where it was.
-    fn bump_site(&mut self, line: Option<u32>, old_count: u64, count: u64) {
-        let before = match line.and_then(|l| self.sites.find(&l)) {
-            Some(pos) => {
-                let site = self.sites.value_mut(pos);
-                let before = *site;
-                *site = site.saturating_add(count).min(MAX_COUNT);
-                before
-            }
-            None => old_count,
-        };
-        self.function_tally.hit += u64::from(before == 0 && count > 0);
-    }
-
     #[cold]
     fn recount_functions(&mut self) {
         let mut sites: SeqTable<u32, u64> = SeqTable::default();
         let mut tally = Tally::default();
         for (_, f) in self.functions.iter() {
-            let Some(line) = f.line else {
-                tally.found += 1;
-                tally.hit += u64::from(f.count > 0);
-                continue;
-            };
-            match sites.find(&line) {
-                Some(pos) => {
-                    let site = sites.value_mut(pos);
-                    tally.hit += u64::from(*site == 0 && f.count > 0);
-                    *site = site.saturating_add(f.count).min(MAX_COUNT);
-                }
-                None => {
-                    tally.found += 1;
-                    tally.hit += u64::from(f.count > 0);
-                    sites.push(line, f.count);
-                }
-            }
+            add_to_site(&mut sites, &mut tally, f.line, None, f.count);
         }
         self.sites = sites;
         self.function_tally = tally;
@@ -740,6 +692,32 @@ impl FileCoverage {
             .collect();
         all.sort_unstable_by(|a, b| a.0.cmp(b.0));
         all
+    }
+}
+
+/// Adds `count` to the function at `line`, one site per first line (see
+/// [`FileCoverage::add_function`]); `known` is the count a name already had
+/// (`None` for a new name). A name without a line is a function of its own.
+fn add_to_site(
+    sites: &mut SeqTable<u32, u64>,
+    tally: &mut Tally,
+    line: Option<u32>,
+    known: Option<u64>,
+    count: u64,
+) {
+    let Some(line) = line else {
+        tally.found += u64::from(known.is_none());
+        tally.hit += u64::from(known.unwrap_or(0) == 0 && count > 0);
+        return;
+    };
+    if let Some(pos) = sites.find(&line) {
+        let site = sites.value_mut(pos);
+        tally.hit += u64::from(*site == 0 && count > 0);
+        *site = site.saturating_add(count).min(MAX_COUNT);
+    } else {
+        tally.found += 1;
+        tally.hit += u64::from(count > 0);
+        sites.push(line, count);
     }
 }
 
