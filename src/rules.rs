@@ -39,6 +39,8 @@ pub enum Family {
     CoverageBranches,
     /// `coverage.functions`
     CoverageFunctions,
+    /// `coverage.regions`
+    CoverageRegions,
     /// `coverage.patch`
     CoveragePatch,
     /// `coverage.path[GLOB]`
@@ -133,7 +135,9 @@ impl EvidenceKind {
     #[must_use]
     pub fn describe(self) -> &'static str {
         match self {
-            EvidenceKind::Coverage => "coverage report (LCOV or Cobertura; `--coverage`)",
+            EvidenceKind::Coverage => {
+                "coverage report (LCOV, Cobertura or llvm-cov JSON; `--coverage`)"
+            }
             EvidenceKind::CoverageAndChanges => {
                 "coverage report and the changed lines of the pull request (or `--base`)"
             }
@@ -203,10 +207,11 @@ pub const WILDCARD: &str = "*";
 
 impl Family {
     /// Every family, in the order the evaluator emits them.
-    pub const ALL: [Family; 17] = [
+    pub const ALL: [Family; 18] = [
         Family::CoverageLines,
         Family::CoverageBranches,
         Family::CoverageFunctions,
+        Family::CoverageRegions,
         Family::CoveragePath,
         Family::CoveragePatch,
         Family::ReviewsApprovals,
@@ -255,6 +260,16 @@ impl Family {
                 description: "Function coverage of the whole report is at least the minimum.",
                 evidence: EvidenceKind::Coverage,
                 enabled_by: "[coverage] functions",
+                overridable: true,
+                wildcard: None,
+            },
+            Family::CoverageRegions => &RuleSpec {
+                name: "coverage.regions",
+                key: KeySource::None,
+                title: Title::Fixed("Total region coverage"),
+                description: "Region coverage (llvm's code regions) of the whole report is at least the minimum. Only llvm-cov's JSON export (`cargo llvm-cov --json`) records regions; with LCOV or Cobertura evidence the rule is an error saying so, never a pass.",
+                evidence: EvidenceKind::Coverage,
+                enabled_by: "[coverage] regions",
                 overridable: true,
                 wildcard: None,
             },

@@ -110,7 +110,8 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
             EvidenceFormat::Lcov
             | EvidenceFormat::Cobertura
             | EvidenceFormat::Clover
-            | EvidenceFormat::SonarGeneric => {
+            | EvidenceFormat::SonarGeneric
+            | EvidenceFormat::LlvmCovJson => {
                 let mut report = CoverageReport::new();
                 read_coverage_file(file, &opts, &mut report)?;
                 Figures::Coverage(InspectedCoverage::new(&report))

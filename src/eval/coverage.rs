@@ -121,6 +121,7 @@ enum Measure {
     Lines,
     Branches,
     Functions,
+    Regions,
 }
 
 impl Measure {
@@ -129,6 +130,7 @@ impl Measure {
             Measure::Lines => "lines",
             Measure::Branches => "branches",
             Measure::Functions => "functions",
+            Measure::Regions => "regions",
         }
     }
 
@@ -138,14 +140,22 @@ impl Measure {
             Measure::Lines => Family::CoverageLines,
             Measure::Branches => Family::CoverageBranches,
             Measure::Functions => Family::CoverageFunctions,
+            Measure::Regions => Family::CoverageRegions,
         }
     }
 
     fn of(self, s: &CoverageSummary) -> Tally {
+        self.stated(s).unwrap_or_default()
+    }
+
+    /// The figure, or `None` when the evidence has no such figure at all
+    /// (regions exist only in llvm-cov's JSON export).
+    fn stated(self, s: &CoverageSummary) -> Option<Tally> {
         match self {
-            Measure::Lines => s.lines,
-            Measure::Branches => s.branches,
-            Measure::Functions => s.functions,
+            Measure::Lines => Some(s.lines),
+            Measure::Branches => Some(s.branches),
+            Measure::Functions => Some(s.functions),
+            Measure::Regions => s.regions,
         }
     }
 }
@@ -160,12 +170,14 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
         (Measure::Lines, policy.lines),
         (Measure::Branches, policy.branches),
         (Measure::Functions, policy.functions),
+        (Measure::Regions, policy.regions),
     ] {
         let Some(threshold) = threshold else { continue };
         let id = measure.family().id();
         let title = id.title();
         let id = id.to_string();
         let rule = match &totals {
+            Some(t) if measure.stated(t).is_none() => no_regions(id, title, threshold),
             Some(t) => judge(
                 id,
                 title,
@@ -369,6 +381,20 @@ fn judge(
     }
 }
 
+/// `coverage.regions` over evidence without regions (LCOV, Cobertura, or
+/// an llvm-cov export merged with them): an error, never a pass.
+fn no_regions(id: String, title: String, threshold: Threshold) -> RuleResult {
+    RuleResult::new(
+        id,
+        title,
+        Status::Error,
+        None,
+        &format!(">= {threshold}"),
+        "the coverage report has no regions: use cargo llvm-cov --json".to_owned(),
+        Some("only llvm-cov's JSON export records regions: pass `cargo llvm-cov --json --output-path coverage.json` as the coverage report, or remove `[coverage] regions`".to_owned()),
+    )
+}
+
 /// A coverage rule whose evidence is not there.
 fn missing<T>(
     id: String,
@@ -405,6 +431,19 @@ fn patch_rule(threshold: Threshold, optional: bool, evidence: &Evidence) -> Rule
     let Some(report) = evidence.coverage.value() else {
         return missing(id, title, threshold, optional, Some(&evidence.coverage));
     };
+    if report.has_summary_only_files() {
+        // Without per-line counts every changed line would look
+        // uncoverable, and the rule would pass on nothing.
+        return RuleResult::new(
+            id,
+            title,
+            Status::Error,
+            None,
+            &format!(">= {threshold}"),
+            "the coverage report has per-file totals only (llvm-cov JSON export), no per-line counts to judge changed lines by".to_owned(),
+            Some("pass cargo llvm-cov's LCOV output (`--lcov`) as the coverage report for patch coverage".to_owned()),
+        );
+    }
     let changes = match &evidence.changes {
         Slot::Present { value, .. } => value,
         other => return absent_changes(id, title, threshold, other),

@@ -3,7 +3,8 @@
 //!
 //! JSON is sniffed by shape (a cargo-audit report has `vulnerabilities` and
 //! `lockfile`; hyperfine has a `results` array; Bencher Metric Format is an
-//! object of objects; github-action-benchmark is an array), XML by its
+//! object of objects; github-action-benchmark is an array; llvm-cov's export
+//! says `"type": "llvm.coverage.json.export"`), XML by its
 //! structure ([`sniff_xml`]: `<testsuites>`/`<testsuite>` is JUnit; a
 //! `<coverage>` root is Cobertura, Clover, `SonarQube` generic coverage or
 //! `NCover` by its attributes and first child; `<ctc_xml_report>` is CTC++),
@@ -34,6 +35,8 @@ pub enum Format {
     Clover,
     /// `SonarQube` generic coverage XML.
     SonarGeneric,
+    /// llvm-cov's JSON export (`cargo llvm-cov --json`).
+    LlvmCovJson,
     /// cargo-audit `--json`.
     CargoAudit,
     /// JUnit XML.
@@ -65,6 +68,7 @@ impl Format {
             Self::Cobertura => "cobertura",
             Self::Clover => "clover",
             Self::SonarGeneric => "sonar-generic",
+            Self::LlvmCovJson => "llvm-cov-json",
             Self::CargoAudit => "cargo-audit",
             Self::Junit => "junit",
             Self::Bench(b) => b.as_str(),
@@ -75,9 +79,11 @@ impl Format {
     #[must_use]
     pub fn kind(self) -> EvidenceKind {
         match self {
-            Self::Lcov | Self::Cobertura | Self::Clover | Self::SonarGeneric => {
-                EvidenceKind::Coverage
-            }
+            Self::Lcov
+            | Self::Cobertura
+            | Self::Clover
+            | Self::SonarGeneric
+            | Self::LlvmCovJson => EvidenceKind::Coverage,
             Self::CargoAudit => EvidenceKind::Audit,
             Self::Junit => EvidenceKind::Tests,
             Self::Bench(_) => EvidenceKind::Bench,
@@ -120,7 +126,11 @@ pub enum InspectedEvidence {
 pub fn inspect(path: &Path) -> Result<Inspection, EvidenceError> {
     let format = detect(path)?;
     let evidence = match format {
-        Format::Lcov | Format::Cobertura | Format::Clover | Format::SonarGeneric => None,
+        Format::Lcov
+        | Format::Cobertura
+        | Format::Clover
+        | Format::SonarGeneric
+        | Format::LlvmCovJson => None,
         Format::CargoAudit => Some(InspectedEvidence::Audit(read_audit(path)?.summary())),
         Format::Junit => Some(InspectedEvidence::Tests(read_junit(path)?.summary())),
         Format::Bench(_) => Some(InspectedEvidence::Bench(bench::summary(
@@ -165,7 +175,24 @@ pub fn detect_text(path: &Path, text: &str) -> Result<Format, EvidenceError> {
     }
 }
 
+/// llvm-cov's JSON export, by its `type` (written last, after the bulk of
+/// the export: the probe skips `data` without building it).
+fn is_llvm_cov_export(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+    serde_json::from_str::<Probe>(text)
+        .ok()
+        .and_then(|p| p.kind)
+        .is_some_and(|k| k == crate::evidence::coverage::llvm_json::EXPORT_TYPE)
+}
+
 fn detect_json(path: &Path, text: &str) -> Result<Format, EvidenceError> {
+    if text.trim_start().starts_with('{') && is_llvm_cov_export(text) {
+        return Ok(Format::LlvmCovJson);
+    }
     // Only the first value: cargo-audit may write several objects.
     let first = serde_json::Deserializer::from_str(text)
         .into_iter::<Value>()
@@ -421,6 +448,9 @@ mod tests {
         let audit = r#"{"database":{},"lockfile":{"dependency-count":1},"vulnerabilities":{"list":[]},"warnings":{}}
 {"lockfile":{"dependency-count":1},"vulnerabilities":{"list":[]}}"#;
         assert_eq!(sniff(audit).unwrap(), Format::CargoAudit);
+        let llvm = r#"{"data":[{"files":[],"totals":{}}],"type":"llvm.coverage.json.export","version":"3.1.0"}"#;
+        assert_eq!(sniff(llvm).unwrap(), Format::LlvmCovJson);
+        assert!(sniff(r#"{"data":[],"type":"other"}"#).is_err());
         assert_eq!(
             sniff(r#"{"results":[]}"#).unwrap(),
             Format::Bench(BenchFormat::Hyperfine)

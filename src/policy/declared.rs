@@ -46,6 +46,7 @@ impl Policy {
                 (Family::CoverageLines, c.lines),
                 (Family::CoverageBranches, c.branches),
                 (Family::CoverageFunctions, c.functions),
+                (Family::CoverageRegions, c.regions),
             ] {
                 if threshold.is_some() {
                     out.push(rule(family.id()));

@@ -96,6 +96,7 @@ pub const KEYS: &[Key] = &[
     key(P, "coverage.lines", PERCENT, "none", "minimum total line coverage (`coverage.lines`)", Some("80.0")),
     key(P, "coverage.branches", PERCENT, "none", "minimum total branch coverage (`coverage.branches`)", Some("60.0")),
     key(P, "coverage.functions", PERCENT, "none", "minimum total function coverage (`coverage.functions`)", Some("75.0")),
+    key(P, "coverage.regions", PERCENT, "none", "minimum total region coverage (`coverage.regions`; llvm-cov JSON export evidence only)", Some("70.0")),
     key(P, "coverage.patch", PERCENT, "none", "minimum coverage of the lines the change adds (`coverage.patch`)", Some("90.0")),
     key(P, "coverage.paths", TABLES, "[]", "critical paths, each a `coverage.path[GLOB]` rule", None),
     key(P, "coverage.paths[].glob", "string (path glob)", "required", "the files, e.g. `src/crypto/**`", Some("\"src/core/**\"")),

@@ -183,6 +183,9 @@ pub struct CoveragePolicy {
     pub branches: Option<Threshold>,
     /// Minimum total function coverage.
     pub functions: Option<Threshold>,
+    /// Minimum total region coverage (llvm-cov JSON evidence only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Threshold>,
     /// Minimum coverage of changed lines.
     pub patch: Option<Threshold>,
     /// Per-path minimums (critical paths).

@@ -37,6 +37,7 @@ pub(crate) struct RawCoverage {
     pub lines: Option<Spanned<f64>>,
     pub branches: Option<Spanned<f64>>,
     pub functions: Option<Spanned<f64>>,
+    pub regions: Option<Spanned<f64>>,
     pub patch: Option<Spanned<f64>>,
     pub paths: Option<Vec<RawCoveragePath>>,
 }

@@ -325,6 +325,7 @@ fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
         lines: threshold(raw.lines, sink),
         branches: threshold(raw.branches, sink),
         functions: threshold(raw.functions, sink),
+        regions: threshold(raw.regions, sink),
         patch: threshold(raw.patch, sink),
         paths,
     }

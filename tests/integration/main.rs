@@ -28,6 +28,8 @@ mod init;
 mod judge;
 // `check --local` (the pre-push run) and what a local run says about its inputs.
 mod local_mode;
+// cargo-llvm-cov against its own totals table (function aliases, lines, regions).
+mod llvm_cov;
 mod overrides;
 // tollgate's own gate policies match this repository (paths, benchmarks, changelog, signers).
 mod own_gates;

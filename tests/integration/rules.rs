@@ -46,6 +46,7 @@ version = "1.0.0"
 lines = 50.0
 branches = 0.0
 functions = 50.0
+regions = 50.0
 patch = 50.0
 [[coverage.paths]]
 glob = "src/*.rs"

@@ -28,8 +28,12 @@
 //!   with (tarpaulin writes `FNF` without `FNH`).
 //! - Ignores `MCDC` records: tollgate has no MC/DC rule yet.
 //! - Accepts counts that are not integers (`DA:3,1.5`, `2e3`), as Perl lcov
-//!   does: a positive fraction rounds up, so a line that ran stays hit; a
-//!   negative count (an old gcov bug) counts as not run.
+//!   does: a positive fraction rounds up, so a line that ran stays hit. A
+//!   negative count (an old gcov bug) is an input error, as in lcov 2.x:
+//!   it is no count, and reading it as 0 or as "ran" would both guess.
+//! - `DA` line 0 is an input error (lines count from 1), and so is an `SF`
+//!   path that, normalised, leaves the repository root (`../src/x.rs`): it
+//!   would fall outside every glob of the policy.
 //! - Functions: `FN:<start>[,<end>],<name>` + `FNDA:<count>,<name>` are keyed
 //!   by name. lcov 2.2+ `FNL:<index>,<start>[,<end>]` + `FNA:<index>,<count>,
 //!   <alias>` describe one function with any number of aliases (template
@@ -74,7 +78,7 @@ use std::path::Path;
 
 use memchr::{memchr, memrchr};
 
-use super::paths::PathNormalizer;
+use super::paths::{leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions, Strictness};
 use crate::evidence::EvidenceError;
 
@@ -237,6 +241,38 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// A `DA` record that does not parse: line 0 and negative counts get
+    /// their own message, as they are the common ways a buggy producer goes
+    /// wrong.
+    #[cold]
+    fn bad_da(&self, line: &[u8]) -> EvidenceError {
+        let rest = line.get(3..).unwrap_or_default();
+        if let Some((0, _)) = take_u32(rest) {
+            return self.malformed(format!(
+                "`{}`: line 0 does not exist (lines count from 1)",
+                shown(line)
+            ));
+        }
+        self.bad_count(line, rest, "DA:<line>,<count>[,<checksum>]")
+    }
+
+    /// A record with a count that does not parse; a negative one is named
+    /// as such (lcov 2.x refuses them too; an old gcov bug wrote them).
+    #[cold]
+    fn bad_count(&self, line: &[u8], rest: &[u8], expected: &str) -> EvidenceError {
+        if rest
+            .windows(2)
+            .any(|w| w[0] == b'-' && w[1].is_ascii_digit())
+            || rest.starts_with(b"-")
+        {
+            return self.malformed(format!(
+                "`{}`: a negative execution count is not a count",
+                shown(line)
+            ));
+        }
+        self.bad_record(line, expected)
+    }
+
     fn check_carry(&self, carry: &[u8]) -> Result<(), EvidenceError> {
         if carry.len() > MAX_LINE {
             Err(EvidenceError::Malformed {
@@ -285,6 +321,9 @@ impl<'a> Parser<'a> {
                 pos: 0,
             };
             let line = at.u32_then(b',')?;
+            if line == 0 {
+                return None;
+            }
             let count = at.count()?;
             let used = 3 + at.line_end()?;
             section.file.add_line(line, count);
@@ -333,7 +372,7 @@ impl<'a> Parser<'a> {
                     section.file.add_line(number, count);
                     return Ok(());
                 }
-                return Err(self.bad_record(line, "DA:<line>,<count>[,<checksum>]"));
+                return Err(self.bad_da(line));
             }
         }
         self.record(line)
@@ -390,7 +429,7 @@ impl<'a> Parser<'a> {
                     section.file.add_line(number, count);
                     Ok(())
                 }
-                None => Err(self.bad_record(line, "DA:<line>,<count>[,<checksum>]")),
+                None => Err(self.bad_da(line)),
             },
             Kind::Function => match parse_fn(rest) {
                 Some((start, name)) => {
@@ -404,7 +443,7 @@ impl<'a> Parser<'a> {
                     section.file.add_function_bytes(name, None, count);
                     Ok(())
                 }
-                None => Err(self.bad_record(line, "FNDA:<count>,<name>")),
+                None => Err(self.bad_count(line, rest, "FNDA:<count>,<name>")),
             },
             Kind::FunctionLeader => match parse_fnl(rest) {
                 Some((index, start)) => {
@@ -424,16 +463,18 @@ impl<'a> Parser<'a> {
                     }
                     Ok(())
                 }
-                None => Err(self.bad_record(line, "FNA:<index>,<count>,<name>")),
+                None => Err(self.bad_count(line, rest, "FNA:<index>,<count>,<name>")),
             },
             Kind::Branch => match parse_brda(rest) {
                 Some((key, taken)) => {
                     section.file.add_branch(key, taken);
                     Ok(())
                 }
-                None => {
-                    Err(self.bad_record(line, "BRDA:<line>,[e|f][U]<block>,<branch>,<taken or ->"))
-                }
+                None => Err(self.bad_count(
+                    line,
+                    rest,
+                    "BRDA:<line>,[e|f][U]<block>,<branch>,<taken or ->",
+                )),
             },
             // Summary and MC/DC records: not trusted, not used.
             Kind::Unused | Kind::Header | Kind::Source | Kind::Unknown => Ok(()),
@@ -466,7 +507,14 @@ impl<'a> Parser<'a> {
         if raw_path.trim().is_empty() {
             return Err(self.malformed("`SF:` without a path"));
         }
-        let (path, file) = self.report.take_file(self.paths.normalize(&raw_path));
+        let normalized = self.paths.normalize(&raw_path);
+        if leaves_root(&normalized) {
+            return Err(self.malformed(format!(
+                "`SF:{raw_path}` is `{normalized}` relative to the repository root, outside it: \
+                 run the coverage tool from the repository root or pass --strip-prefix"
+            )));
+        }
+        let (path, file) = self.report.take_file(normalized);
         self.section = Some(Section {
             path,
             file,
@@ -678,14 +726,16 @@ pub(super) fn parse_count(field: &[u8]) -> Option<u64> {
     Some(value)
 }
 
-/// A count written as a fraction, with an exponent or a sign: a positive
-/// value rounds up (it ran), zero and negative values are 0 (it did not).
+/// A count written as a fraction, with an exponent or a `+` sign: a
+/// positive value rounds up (it ran), zero is 0; a negative value is not a
+/// count at all (`None`, an input error).
 #[cold]
 // The float is finite, positive and rounded up; `as` saturates at u64::MAX.
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 fn parse_count_slow(field: &[u8]) -> Option<u64> {
-    let value: f64 = std::str::from_utf8(field).ok()?.trim().parse().ok()?;
-    if value.is_nan() {
+    let text = std::str::from_utf8(field).ok()?.trim();
+    let value: f64 = text.parse().ok()?;
+    if value.is_nan() || value < 0.0 || text.starts_with('-') {
         None
     } else if value <= 0.0 {
         Some(0)
@@ -697,7 +747,7 @@ fn parse_count_slow(field: &[u8]) -> Option<u64> {
 /// `DA:<line>,<count>[,<checksum>]` after the key.
 #[inline]
 fn parse_da(rest: &[u8]) -> Option<(u32, u64)> {
-    let (line, rest) = take_u32(rest)?;
+    let (line, rest) = take_u32(rest).filter(|&(line, _)| line > 0)?;
     let rest = rest.strip_prefix(b",")?;
     // Digits up to the end or a checksum: one pass, no search.
     let mut count: u64 = 0;
@@ -947,13 +997,71 @@ mod tests {
     #[test]
     fn checksums_and_non_integer_counts() {
         let r = read_ok(
-            "SF:a\nDA:1,0,abc\nDA:2,1.5,3q2+7w\nDA:3,0.0\nDA:4,-1\nDA:5,2e3\nend_of_record\n",
+            "SF:a\nDA:1,0,abc\nDA:2,1.5,3q2+7w\nDA:3,0.0\nDA:5,2e3\nDA:6,+1\nend_of_record\n",
         );
         let f = r.file("a").unwrap();
         assert_eq!(
             f.lines().collect::<Vec<_>>(),
-            vec![(1, 0), (2, 2), (3, 0), (4, 0), (5, 2000)]
+            vec![(1, 0), (2, 2), (3, 0), (5, 2000), (6, 1)]
         );
+    }
+
+    #[test]
+    fn negative_counts_are_input_errors_naming_the_line() {
+        for (input, at) in [
+            ("SF:a\nDA:1,1\nDA:4,-1\nend_of_record\n", 3),
+            ("SF:a\nDA:4,-0.5\nend_of_record\n", 2),
+            ("SF:a\nBRDA:4,0,0,-3\nend_of_record\n", 2),
+            ("SF:a\nBRDA:4,0,jump to line 5,-1\nend_of_record\n", 2),
+            ("SF:a\nFN:1,f\nFNDA:-1,f\nend_of_record\n", 3),
+            ("SF:a\nFNL:0,1\nFNA:0,-2,f\nend_of_record\n", 3),
+        ] {
+            let (line, message) = malformed_line(input);
+            assert_eq!(line, at, "{input:?}");
+            assert!(message.contains("negative"), "{input:?}: {message}");
+        }
+        // `-` alone is "never evaluated", not a negative count.
+        assert_eq!(
+            read_ok("SF:a\nBRDA:4,0,0,-\nend_of_record\n")
+                .totals()
+                .branches,
+            tally(1, 0)
+        );
+    }
+
+    #[test]
+    fn da_line_zero_is_an_input_error() {
+        let (line, message) = malformed_line("SF:a\nDA:1,1\nDA:0,5\nend_of_record\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("line 0"), "{message}");
+    }
+
+    #[test]
+    fn source_paths_leaving_the_repository_are_input_errors() {
+        let (line, message) =
+            malformed_line("SF:src/a.rs\nend_of_record\nSF:../src/crypto/x.rs\nend_of_record\n");
+        assert_eq!(line, 3);
+        assert!(message.contains("../src/crypto/x.rs"), "{message}");
+        assert!(message.contains("outside"), "{message}");
+        // `a/../b` stays inside and is fine.
+        let r = read_ok("SF:src/../lib.rs\nDA:1,1\nend_of_record\n");
+        assert!(r.file("lib.rs").is_some());
+    }
+
+    #[test]
+    fn repeated_branch_in_one_record_sums_like_lcov() {
+        // Debian lcov 1.16, `lcov -a` and `lcov --summary --rc
+        // lcov_branch_coverage=1` on exactly this record: it keeps three
+        // branches, 1, 0 and 3 (the repeats summed, `-` never lowering a
+        // count), "66.7% (2 of 3 branches)" (docs/formats.md, LCOV).
+        let r = read_ok(
+            "SF:a.c\nDA:1,1\nBRDA:1,0,0,1\nBRDA:1,0,0,0\nBRDA:1,0,1,0\nBRDA:1,0,1,0\n\
+             BRDA:1,0,2,-\nBRDA:1,0,2,3\nend_of_record\n",
+        );
+        let f = r.file("a.c").unwrap();
+        let counts: Vec<_> = f.branches().into_iter().map(|(_, t)| t).collect();
+        assert_eq!(counts, vec![Some(1), Some(0), Some(3)]);
+        assert_eq!(f.summary().branches, tally(3, 2));
     }
 
     #[test]

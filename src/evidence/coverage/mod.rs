@@ -7,8 +7,8 @@
 //! from the per-line, per-branch and per-function data, never from a
 //! producer's own summary records, which are not trusted.
 //!
-//! The readers live beside the model: [`lcov`] and [`cobertura`] parse one
-//! format each, [`paths`] turns the producers' paths into repository-relative
+//! The readers live beside the model: [`lcov`], [`cobertura`] and
+//! [`llvm_json`] parse one format each, [`paths`] turns the producers' paths into repository-relative
 //! ones, and [`read_coverage_file`] detects the format of a file and runs the
 //! right reader.
 //!
@@ -20,6 +20,7 @@
 pub mod clover;
 pub mod cobertura;
 pub mod lcov;
+pub mod llvm_json;
 pub mod paths;
 mod read;
 pub mod sonar;
@@ -66,13 +67,26 @@ pub struct CoverageSummary {
     pub branches: Tally,
     /// Functions.
     pub functions: Tally,
+    /// Code regions (llvm's unit of coverage), only where the evidence
+    /// has them: llvm-cov's JSON export does, LCOV and Cobertura do not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Tally>,
 }
 
 impl std::ops::AddAssign for CoverageSummary {
+    /// Sums every figure; the sum has regions only when both sides do, so
+    /// a region total never silently leaves files out.
     fn add_assign(&mut self, rhs: Self) {
         self.lines += rhs.lines;
         self.branches += rhs.branches;
         self.functions += rhs.functions;
+        self.regions = match (self.regions, rhs.regions) {
+            (Some(mut a), Some(b)) => {
+                a += b;
+                Some(a)
+            }
+            _ => None,
+        };
     }
 }
 
@@ -472,7 +486,16 @@ pub struct FileCoverage {
     branch_tally: Tally,
     /// Keys are always valid UTF-8 (see [`FileCoverage::add_function_bytes`]).
     functions: SeqTable<Box<[u8]>, FunctionCoverage>,
+    /// Summed count of every name at one first line: the names at one
+    /// source location are one function (aliases, see [`FileCoverage::add_function`]).
+    sites: SeqTable<u32, u64>,
+    /// Functions counted: one per site, plus one per name without a line.
     function_tally: Tally,
+    /// Region figures, from readers of formats that have them.
+    regions: Option<Tally>,
+    /// The figures came as a per-file summary without per-line data
+    /// (llvm-cov's JSON export): [`FileCoverage::line_count`] knows no line.
+    summary_only: bool,
 }
 
 impl FileCoverage {
@@ -504,6 +527,14 @@ impl FileCoverage {
 
     /// Adds a function's execution count; of the start lines given, the
     /// smallest is kept.
+    ///
+    /// Names at the same first line are one function under several names
+    /// (aliases): cargo-llvm-cov names a Rust function once per binary it is
+    /// compiled into and once per generic instance, gcc a constructor once
+    /// per variant. The function is hit if any of its names is, so function
+    /// totals count source locations, as `cargo llvm-cov report` and lcov
+    /// 2.x do (docs/formats.md, LCOV). A name without a line is a function
+    /// of its own.
     pub fn add_function(&mut self, name: &str, line: Option<u32>, count: u64) {
         self.add_function_bytes(name.as_bytes(), line, count);
     }
@@ -513,48 +544,99 @@ impl FileCoverage {
     /// no UTF-8 check; a new name that is not UTF-8 is stored lossily.
     pub(crate) fn add_function_bytes(&mut self, name: &[u8], line: Option<u32>, count: u64) {
         let count = count.min(MAX_COUNT);
-        if let Some(pos) = self.functions.find(name) {
-            Self::bump_function(
-                &mut self.function_tally,
-                self.functions.value_mut(pos),
-                line,
-                count,
-            );
-            return;
-        }
-        let name: Box<[u8]> = if std::str::from_utf8(name).is_ok() {
-            name.into()
-        } else {
-            let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
-            if let Some(pos) = self.functions.find(fixed.as_slice()) {
-                let slot = self.functions.value_mut(pos);
-                Self::bump_function(&mut self.function_tally, slot, line, count);
+        let mut pos = self.functions.find(name);
+        if pos.is_none() {
+            let name: Box<[u8]> = if std::str::from_utf8(name).is_ok() {
+                name.into()
+            } else {
+                let fixed = String::from_utf8_lossy(name).into_owned().into_bytes();
+                pos = self.functions.find(fixed.as_slice());
+                fixed.into_boxed_slice()
+            };
+            if pos.is_none() {
+                self.functions.push(name, FunctionCoverage { line, count });
+                add_to_site(&mut self.sites, &mut self.function_tally, line, None, count);
                 return;
             }
-            fixed.into_boxed_slice()
-        };
-        self.function_tally.found += 1;
-        self.function_tally.hit += u64::from(count > 0);
-        self.functions.push(name, FunctionCoverage { line, count });
-    }
-
-    fn bump_function(
-        tally: &mut Tally,
-        slot: &mut FunctionCoverage,
-        line: Option<u32>,
-        count: u64,
-    ) {
-        tally.hit += u64::from(slot.count == 0 && count > 0);
-        slot.count = slot.count.saturating_add(count).min(MAX_COUNT);
+        }
+        let Some(pos) = pos else { return };
+        let slot = self.functions.value_mut(pos);
+        let old = *slot;
+        slot.count = old.count.saturating_add(count).min(MAX_COUNT);
         // The smallest start line wins, whatever order records came in.
-        slot.line = match (slot.line, line) {
+        slot.line = match (old.line, line) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        if slot.line == old.line {
+            add_to_site(
+                &mut self.sites,
+                &mut self.function_tally,
+                old.line,
+                Some(old.count),
+                count,
+            );
+        } else {
+            // The name moved to another site: rare (an `FNDA` before its
+            // `FN`, or two start lines for one name), so recount.
+            self.recount_functions();
+        }
+    }
+
+    #[cold]
+    fn recount_functions(&mut self) {
+        let mut sites: SeqTable<u32, u64> = SeqTable::default();
+        let mut tally = Tally::default();
+        for (_, f) in self.functions.iter() {
+            add_to_site(&mut sites, &mut tally, f.line, None, f.count);
+        }
+        self.sites = sites;
+        self.function_tally = tally;
+    }
+
+    /// A file known only by the figures its producer stated for it (the
+    /// per-file `summary` of llvm-cov's JSON export): they are taken as
+    /// they are, and no line is known.
+    #[must_use]
+    pub fn from_summary(summary: CoverageSummary) -> Self {
+        let mut file = Self::default();
+        file.lines.tally = summary.lines;
+        file.branch_tally = summary.branches;
+        file.function_tally = summary.functions;
+        file.regions = summary.regions;
+        file.summary_only = true;
+        file
+    }
+
+    /// Whether the file is known only by its stated figures (see
+    /// [`FileCoverage::from_summary`]), without per-line data: patch
+    /// coverage cannot be judged from it.
+    #[must_use]
+    pub fn is_summary_only(&self) -> bool {
+        self.summary_only
     }
 
     /// Merges another record of the same file into this one.
+    ///
+    /// Stated figures (see [`FileCoverage::from_summary`]) can only be
+    /// added, not united line by line; [`CoverageReport::merge_checked`]
+    /// refuses to merge them with anything, so this sum is never reached
+    /// from a reader.
     pub fn merge(&mut self, other: FileCoverage) {
+        if other.summary_only {
+            self.lines.tally += other.lines.tally;
+            self.branch_tally += other.branch_tally;
+            self.function_tally += other.function_tally;
+            self.regions = match (self.regions, other.regions) {
+                (Some(mut a), Some(b)) => {
+                    a += b;
+                    Some(a)
+                }
+                (a, b) => a.or(b),
+            };
+            self.summary_only = true;
+            return;
+        }
         for (line, count) in other.lines.iter() {
             self.add_line(line, count);
         }
@@ -573,6 +655,7 @@ impl FileCoverage {
             lines: self.lines.tally,
             branches: self.branch_tally,
             functions: self.function_tally,
+            regions: self.regions,
         }
     }
 
@@ -611,6 +694,32 @@ impl FileCoverage {
             .collect();
         all.sort_unstable_by(|a, b| a.0.cmp(b.0));
         all
+    }
+}
+
+/// Adds `count` to the function at `line`, one site per first line (see
+/// [`FileCoverage::add_function`]); `known` is the count a name already had
+/// (`None` for a new name). A name without a line is a function of its own.
+fn add_to_site(
+    sites: &mut SeqTable<u32, u64>,
+    tally: &mut Tally,
+    line: Option<u32>,
+    known: Option<u64>,
+    count: u64,
+) {
+    let Some(line) = line else {
+        tally.found += u64::from(known.is_none());
+        tally.hit += u64::from(known.unwrap_or(0) == 0 && count > 0);
+        return;
+    };
+    if let Some(pos) = sites.find(&line) {
+        let site = sites.value_mut(pos);
+        tally.hit += u64::from(*site == 0 && count > 0);
+        *site = site.saturating_add(count).min(MAX_COUNT);
+    } else {
+        tally.found += 1;
+        tally.hit += u64::from(count > 0);
+        sites.push(line, count);
     }
 }
 
@@ -677,6 +786,28 @@ impl CoverageReport {
         }
     }
 
+    /// [`CoverageReport::merge`], unless a file known only by its stated
+    /// figures (llvm-cov's JSON export) is in both: such figures cannot be
+    /// united with another report's, only added, which would count lines
+    /// twice. Returns the first such path.
+    pub fn merge_checked(&mut self, other: CoverageReport) -> Result<(), String> {
+        for (path, coverage) in &other.files {
+            if let Some(mine) = self.files.get(path) {
+                if mine.summary_only || coverage.summary_only {
+                    return Err(path.clone());
+                }
+            }
+        }
+        self.merge(other);
+        Ok(())
+    }
+
+    /// Whether any file is known only by stated figures, without lines.
+    #[must_use]
+    pub fn has_summary_only_files(&self) -> bool {
+        self.files.values().any(|f| f.summary_only)
+    }
+
     /// Files in path order.
     pub fn files(&self) -> impl Iterator<Item = (&str, &FileCoverage)> {
         self.files.iter().map(|(p, c)| (p.as_str(), c))
@@ -696,23 +827,24 @@ impl CoverageReport {
 
     /// Totals over every file: the sum of the per-file summaries.
     #[must_use]
+    ///
+    /// Regions are totalled only when every file has them.
     pub fn totals(&self) -> CoverageSummary {
-        let mut total = CoverageSummary::default();
-        for file in self.files.values() {
-            total += file.summary();
-        }
-        total
+        self.totals_where(|_| true)
     }
 
     /// Totals over the files whose path satisfies `keep`.
     pub fn totals_where(&self, mut keep: impl FnMut(&str) -> bool) -> CoverageSummary {
-        let mut total = CoverageSummary::default();
+        let mut total: Option<CoverageSummary> = None;
         for (path, file) in &self.files {
             if keep(path) {
-                total += file.summary();
+                match &mut total {
+                    Some(total) => *total += file.summary(),
+                    None => total = Some(file.summary()),
+                }
             }
         }
-        total
+        total.unwrap_or_default()
     }
 }
 
@@ -832,6 +964,36 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn names_at_one_line_are_one_function() {
+        // cargo-llvm-cov: the unit-test build and the library build used by
+        // integration tests name one function twice at the same line.
+        let mut f = FileCoverage::default();
+        f.add_function("_RNvCsA_3lib5total", Some(13), 0);
+        f.add_function("_RNvCsB_3lib5total", Some(13), 0);
+        f.add_function("_RNvCsA_3lib5never", Some(24), 0);
+        f.add_function("_RNvCsB_3lib5never", Some(24), 0);
+        assert_eq!(f.summary().functions, Tally { found: 2, hit: 0 });
+        f.add_function("_RNvCsB_3lib5total", None, 1);
+        assert_eq!(f.summary().functions, Tally { found: 2, hit: 1 });
+        f.add_function("_RNvCsA_3lib5total", None, 4);
+        assert_eq!(f.summary().functions, Tally { found: 2, hit: 1 });
+        // Names are still listed one by one.
+        assert_eq!(f.functions().len(), 4);
+        // A count before the line (FNDA before FN) lands on the right site.
+        let mut g = FileCoverage::default();
+        g.add_function("b", None, 1);
+        g.add_function("a", Some(3), 0);
+        assert_eq!(g.summary().functions, Tally { found: 2, hit: 1 });
+        g.add_function("b", Some(3), 0);
+        assert_eq!(g.summary().functions, Tally { found: 1, hit: 1 });
+        // Merging files keeps the grouping.
+        let mut h = FileCoverage::default();
+        h.merge(f.clone());
+        h.merge(f);
+        assert_eq!(h.summary().functions, Tally { found: 2, hit: 1 });
     }
 
     #[test]

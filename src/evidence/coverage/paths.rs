@@ -155,6 +155,15 @@ pub fn clean(raw: &str) -> String {
     }
 }
 
+/// Whether a normalised path leaves the repository: a relative path whose
+/// first component is `..` (`../src/crypto/x.rs`). Such a file is outside
+/// every glob of the policy, so a reader refuses it instead of letting it
+/// slip past a critical-path rule (docs/formats.md, paths).
+#[must_use]
+pub fn leaves_root(normalized: &str) -> bool {
+    normalized == ".." || normalized.starts_with("../")
+}
+
 /// Whether a cleaned or raw path is absolute on Unix (`/x`) or Windows
 /// (`C:/x`, `//server/share`).
 #[must_use]

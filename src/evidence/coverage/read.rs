@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lcov::Part;
-use super::{clover, cobertura, lcov, sonar, CoverageReport};
+use super::{clover, cobertura, lcov, llvm_json, sonar, CoverageReport};
 use crate::evidence::detect::{dialect_name, sniff_xml, XmlDialect};
 use crate::evidence::EvidenceError;
 
@@ -56,6 +56,9 @@ pub enum CoverageFormat {
     /// `SonarQube` generic coverage XML.
     #[serde(rename = "sonar-generic")]
     SonarGeneric,
+    /// llvm-cov's JSON export (`cargo llvm-cov --json`).
+    #[serde(rename = "llvm-cov-json")]
+    LlvmJson,
 }
 
 impl CoverageFormat {
@@ -67,6 +70,7 @@ impl CoverageFormat {
             Self::Cobertura => "cobertura",
             Self::Clover => "clover",
             Self::SonarGeneric => "sonar-generic",
+            Self::LlvmJson => "llvm-cov-json",
         }
     }
 }
@@ -87,8 +91,10 @@ const BUFFER: usize = 256 * 1024;
 /// The format is decided by content, not by name: a document whose first
 /// non-blank character is `<` is read as Cobertura XML (whose reader then
 /// insists on a `<coverage>` root); anything else as LCOV (whose reader
-/// insists on an LCOV record first). Either way, a file in some other format
-/// is [`EvidenceError::UnknownFormat`], never an empty report.
+/// insists on an LCOV record first); one starting with `{` as llvm-cov's
+/// JSON export (whose reader refuses JSON of another `type`). Either way, a
+/// file in some other format is [`EvidenceError::UnknownFormat`], never an
+/// empty report.
 pub fn read_coverage_file(
     path: &Path,
     opts: &ReadOptions,
@@ -104,6 +110,22 @@ pub fn read_coverage_file_with(
     strictness: Strictness,
     into: &mut CoverageReport,
 ) -> Result<CoverageFormat, EvidenceError> {
+    if into.has_summary_only_files() {
+        // An llvm-cov JSON export was read before: its files hold stated
+        // totals that cannot be united with this file's records.
+        let mut mine = CoverageReport::new();
+        let format = read_coverage_file_with(path, opts, strictness, &mut mine)?;
+        into.merge_checked(mine)
+            .map_err(|file| EvidenceError::Malformed {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "`{file}` is also in an llvm-cov JSON export read before: that export has \
+                     per-file totals only, which cannot be merged with another report of the same file"
+                ),
+            })?;
+        return Ok(format);
+    }
     let io_error = |source| EvidenceError::Io {
         path: path.to_path_buf(),
         source,
@@ -130,6 +152,7 @@ pub fn read_coverage_file_with(
         CoverageFormat::Cobertura => cobertura::read_cobertura(input, path, opts, into)?,
         CoverageFormat::Clover => clover::read_clover(input, path, opts, into)?,
         CoverageFormat::SonarGeneric => sonar::read_sonar(input, path, opts, into)?,
+        CoverageFormat::LlvmJson => llvm_json::read_llvm_json(input, path, opts, into)?,
     }
     Ok(format)
 }
@@ -296,8 +319,11 @@ enum Sniffed {
 fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniffed> {
     let head = input.fill_buf().map_err(Sniffed::Io)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if head.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'<') {
-        return Ok(CoverageFormat::Lcov);
+    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'<') => {}
+        // JSON coverage: the llvm-cov reader refuses other JSON by name.
+        Some(b'{') => return Ok(CoverageFormat::LlvmJson),
+        _ => return Ok(CoverageFormat::Lcov),
     }
     // Unreadable XML and unknown roots go to the Cobertura reader, which
     // names the line or the root.
