@@ -45,7 +45,7 @@ use std::path::Path;
 use quick_xml::events::{BytesStart, Event};
 
 use super::lcov::parse_count;
-use super::paths::{resolve_cobertura, PathNormalizer};
+use super::paths::{leaves_root, resolve_cobertura, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
 use crate::evidence::xml;
@@ -237,6 +237,14 @@ impl State<'_> {
                 let filename = attr(e, b"filename")
                     .ok_or_else(|| Problem::Malformed("<class> without a `filename`".into()))?;
                 let path = resolve_cobertura(&mut self.paths, &self.sources, &filename);
+                // A path outside the repository would escape every
+                // critical-path glob, and pass.
+                if leaves_root(&path) {
+                    return Err(Problem::Malformed(format!(
+                        "<class filename=\"{filename}\"> is `{path}` relative to the repository root, \
+                         outside it: check the report's <sources> or pass --strip-prefix"
+                    )));
+                }
                 if let Some(open) = self.class.take() {
                     // A class nested in a class is not Cobertura; keep the data anyway.
                     self.put_class(open);
@@ -610,6 +618,16 @@ mod tests {
 
     fn tally(found: u64, hit: u64) -> Tally {
         Tally { found, hit }
+    }
+
+    #[test]
+    fn a_class_outside_the_repository_is_refused() {
+        let xml = r#"<coverage><packages><package name="p"><classes><class name="x" filename="../src/crypto/x.rs"><lines><line number="1" hits="1"/></lines></class></classes></package></packages></coverage>"#;
+        let err = read_with(xml, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("outside it"), "{err}");
+        assert!(err.contains("c.xml:1"), "{err}");
     }
 
     const COVERAGE_PY: &str = r#"<?xml version="1.0" ?>
