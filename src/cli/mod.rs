@@ -147,7 +147,7 @@ pub struct CheckArgs {
     /// Which configuration file was used, in words (set by [`run`]).
     #[arg(skip)]
     pub config_used: String,
-    /// Coverage report: LCOV, Cobertura, Clover, SonarQube generic or llvm-cov JSON (repeatable; replaces `[evidence] coverage`).
+    /// Coverage report: LCOV, Cobertura, Clover, `SonarQube` generic or llvm-cov JSON (repeatable; replaces `[evidence] coverage`).
     #[arg(long, value_name = "PATH")]
     pub coverage: Vec<PathBuf>,
     /// Prefix to strip from coverage source paths (repeatable).
