@@ -14,7 +14,7 @@ use super::{
     sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CompiledGlob,
     CoveragePathPolicy, CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy,
     PolicySource, ReleasePolicy, RequiredCheck, ReviewsPolicy, SignoffPolicy, SloPolicy,
-    TestsPolicy, Threshold, GITHUB_ACTIONS, SCHEMA,
+    TestsPolicy, Threshold, DEFAULT_MAX_DB_AGE, GITHUB_ACTIONS, SCHEMA,
 };
 use crate::policy::{Diagnostic, Policy};
 use crate::rules::{Family, KeySource, RuleId, RuleRef};
@@ -421,6 +421,15 @@ fn audit(raw: RawAudit, sink: &mut DiagSink<'_>) -> AuditPolicy {
         unscored_fails,
         warnings,
         ignore,
+        max_db_age: match raw.max_db_age {
+            None => DEFAULT_MAX_DB_AGE,
+            some => positive(
+                some,
+                "max_db_age",
+                "no database is that fresh; give the days it may be old (at least 1, default 30)",
+                sink,
+            ),
+        },
     }
 }
 
