@@ -530,10 +530,11 @@ mod tests {
         let mut lock =
             "version = 4\n\n[[package]]\nname = \"root\"\nversion = \"0.1.0\"\n".to_owned();
         for a in vulns {
-            lock.push_str(&format!(
+            let _ = write!(
+                lock,
                 "\n[[package]]\nname = \"{}\"\nversion = \"{}\"\n",
                 a.package, a.version
-            ));
+            );
         }
         lock
     }
@@ -693,9 +694,10 @@ mod tests {
     fn report_of_another_lockfile_is_an_error_naming_both_counts() {
         let mut lock = lock_for(&[]);
         for i in 0..59 {
-            lock.push_str(&format!(
+            let _ = write!(
+                lock,
                 "\n[[package]]\nname = \"dep{i}\"\nversion = \"1.0.0\"\n"
-            ));
+            );
         }
         let (rules, _) = run(
             &policy(FailOn::Any),
@@ -719,7 +721,7 @@ mod tests {
     fn reported_package_missing_from_the_lockfile_is_an_error() {
         let vuln = advisory("A", Severity::High);
         // Same count, other version: the report is of another resolution.
-        let lock = lock_for(&[vuln.clone()]).replace("1.0.0", "1.0.1");
+        let lock = lock_for(std::slice::from_ref(&vuln)).replace("1.0.0", "1.0.1");
         let (rules, _) = run(
             &policy(FailOn::Any),
             report_of(audited(2, Some("2026-01-01T00:00:00Z")), vec![vuln]),
@@ -734,9 +736,12 @@ mod tests {
         );
     }
 
+    /// Sets one of cargo-audit's filters.
+    type Narrow = fn(&mut AuditSettings);
+
     #[test]
     fn cargo_audit_own_filters_are_refused_default_is_not() {
-        let cases: [(fn(&mut AuditSettings), &str); 5] = [
+        let cases: [(Narrow, &str); 5] = [
             (
                 |s| s.ignore = vec!["RUSTSEC-2020-0071".into()],
                 "ignore = [RUSTSEC-2020-0071]",

@@ -1022,4 +1022,23 @@ mod checks_tests {
             ]
         );
     }
+
+    #[test]
+    fn max_db_age_defaults_to_30_days_and_refuses_0() {
+        let audit = |body: &str| {
+            load_policy(
+                &Text(format!(
+                    "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[audit]\n{body}"
+                )),
+                Path::new("g.toml"),
+            )
+            .map(|p| p.audit.unwrap().max_db_age)
+            .map_err(|d| d.0.iter().map(ToString::to_string).collect::<Vec<_>>())
+        };
+        assert_eq!(audit(""), Ok(30));
+        assert_eq!(audit("max_db_age = 7"), Ok(7));
+        let err = audit("max_db_age = 0").unwrap_err();
+        assert!(err[0].contains("`max_db_age = 0`"), "{err:?}");
+        assert!(audit("max_db_age = -3").is_err());
+    }
 }

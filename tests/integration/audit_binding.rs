@@ -2,6 +2,8 @@
 //! report under `fixtures/audit` (made by `fixtures/make-audit.sh`) is either
 //! judged or refused, and the refusal says why (docs/formats.md, cargo-audit).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests: a panic is a failure
+
 use std::path::{Path, PathBuf};
 
 use tollgate::eval::{self, Context, ContextKind, Evidence, RuleResult, Slot, Status};
