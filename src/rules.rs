@@ -300,7 +300,7 @@ impl Family {
                 name: "audit.vulnerabilities",
                 key: KeySource::None,
                 title: Title::Fixed("Security advisories"),
-                description: "No vulnerability at or above `fail_on` (unscored ones as `unscored` says), except those waived in `[[audit.ignore]]` until they expire.",
+                description: "No vulnerability at or above `fail_on` (unscored ones as `unscored` says), except those waived in `[[audit.ignore]]` until they expire; the advisory database no older than `max_db_age` days. An error when the report does not describe the judged `Cargo.lock` (package count, packages) or was made with cargo-audit's own ignores, severity threshold, narrowed informational warnings or target filters.",
                 evidence: EvidenceKind::Audit,
                 enabled_by: "[audit]",
                 overridable: true,

@@ -4,10 +4,12 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{absent, Annotation, AnnotationLevel, Evidence, RuleResult, Status};
-use crate::evidence::audit::{lockfile_line, Advisory, AuditReport, Severity, WarningKind};
+use crate::evidence::audit::{
+    lockfile_line, lockfile_packages, Advisory, AuditReport, Severity, WarningKind,
+};
 use crate::policy::{AuditIgnore, AuditPolicy, FailOn};
 use crate::rules::{Family, RuleId};
 
@@ -61,14 +63,120 @@ fn advisory_ids(a: &Advisory) -> Vec<&str> {
         .collect()
 }
 
+/// Why the report cannot be judged against this tree at all (it describes
+/// another lockfile, or cargo-audit was told to hide advisories): the
+/// `audit.vulnerabilities` error message and help. `None` when it can.
+fn unusable(
+    report: &AuditReport,
+    lockfile: Option<&(String, String)>,
+    ci: bool,
+    notes: &mut Vec<String>,
+) -> Option<(String, String)> {
+    for audited in &report.lockfiles {
+        let at = format!("{}:{}", audited.report.display(), audited.line);
+        let Some(settings) = &audited.settings else {
+            return Some((
+                format!("{at}: the report has no `settings`, so whether cargo-audit was told to hide advisories cannot be told"),
+                "regenerate it with `cargo audit --json` (cargo-audit 0.22 or later)".to_owned(),
+            ));
+        };
+        let narrowing = settings.narrowing();
+        if !narrowing.is_empty() {
+            return Some((
+                format!(
+                    "{at}: cargo-audit ran with its own filters ({}), so the report leaves advisories out",
+                    narrowing.join("; ")
+                ),
+                "remove them from `.cargo/audit.toml` and the `cargo audit` command line; waive advisories in the policy's [[audit.ignore]], each with a reason and an expiry".to_owned(),
+            ));
+        }
+    }
+    let Some((lock_path, lock_text)) = lockfile else {
+        if ci {
+            return Some((
+                "no Cargo.lock in the judged tree, so the report cannot be checked against the lockfile it should describe".to_owned(),
+                "commit Cargo.lock and run `cargo audit --json` on it".to_owned(),
+            ));
+        }
+        notes.push("no Cargo.lock here: the cargo-audit report was not checked against a lockfile (CI refuses that)".to_owned());
+        return None;
+    };
+    let packages = lockfile_packages(lock_text);
+    let locked = u64::try_from(packages.len()).unwrap_or(u64::MAX);
+    for audited in &report.lockfiles {
+        if audited.dependency_count != locked {
+            return Some((
+                format!(
+                    "the report describes {} packages; {lock_path} has {locked}",
+                    audited.dependency_count
+                ),
+                format!("run `cargo audit --json` on this lockfile ({lock_path})"),
+            ));
+        }
+    }
+    let found = report
+        .vulnerabilities
+        .iter()
+        .map(|a| (a.package.as_str(), a.version.as_str()))
+        .chain(
+            report
+                .warnings
+                .values()
+                .flatten()
+                .map(|w| (w.package.as_str(), w.version.as_str())),
+        );
+    for (name, version) in found {
+        if !packages.iter().any(|(n, v)| n == name && v == version) {
+            return Some((
+                format!("the report names {name}@{version}, which {lock_path} does not lock"),
+                format!("run `cargo audit --json` on this lockfile ({lock_path})"),
+            ));
+        }
+    }
+    None
+}
+
+/// The advisory database's age as a failure message, when it is older than
+/// `max_db_age` days; notes when the report does not say its date.
+fn stale_database(
+    policy: &AuditPolicy,
+    report: &AuditReport,
+    now: DateTime<Utc>,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    let dates: Vec<DateTime<Utc>> = report
+        .lockfiles
+        .iter()
+        .filter_map(|l| l.database_updated)
+        .collect();
+    if dates.len() < report.lockfiles.len() {
+        notes.push(format!(
+            "the cargo-audit report does not say when its advisory database was updated (`database.last-updated` is null: cargo-audit writes it only when it fetches the database), so its age was not checked against max_db_age = {} days",
+            policy.max_db_age
+        ));
+    }
+    let oldest = dates.into_iter().min()?;
+    let age = now.signed_duration_since(oldest);
+    (age > chrono::Duration::days(i64::from(policy.max_db_age))).then(|| {
+        format!(
+            "the advisory database was last updated {} ({} days before this run), older than max_db_age = {} days",
+            oldest.format("%Y-%m-%d"),
+            age.num_days(),
+            policy.max_db_age
+        )
+    })
+}
+
 pub(super) fn rules(
     policy: &AuditPolicy,
     evidence: &Evidence,
-    today: NaiveDate,
+    now: DateTime<Utc>,
+    ci: bool,
     out: &mut Vec<RuleResult>,
     notes: &mut Vec<String>,
     annotations: &mut Vec<Annotation>,
 ) {
+    let today = now.date_naive();
     let required = match policy.fail_on {
         FailOn::None => "vulnerabilities do not fail".to_owned(),
         FailOn::Any => "no vulnerabilities".to_owned(),
@@ -107,8 +215,49 @@ pub(super) fn rules(
         }
         return;
     };
+    if let Some((message, help)) = unusable(report, evidence.lockfile.as_ref(), ci, notes) {
+        let (id, title) = vulnerabilities();
+        out.push(RuleResult::new(
+            id,
+            title,
+            Status::Error,
+            None,
+            &required,
+            message.clone(),
+            Some(help.clone()),
+        ));
+        for kind in &policy.warnings {
+            let (id, title) = warnings(kind);
+            out.push(RuleResult::new(
+                id,
+                title,
+                Status::Error,
+                None,
+                "none",
+                message.clone(),
+                Some(help.clone()),
+            ));
+        }
+        return;
+    }
+    let stale = stale_database(policy, report, now, notes);
     let mut used: BTreeSet<&str> = BTreeSet::new();
     let failing = vulnerability_rule(policy, report, today, &required, &mut used, out, notes);
+    if let Some(stale) = stale {
+        if let Some(rule) = out.last_mut() {
+            rule.status = Status::Fail;
+            rule.message = if failing.is_empty() {
+                stale
+            } else {
+                format!("{stale}; {}", rule.message)
+            };
+            let fetch = "run `cargo audit` with a freshly fetched advisory database".to_owned();
+            rule.help = Some(match rule.help.take() {
+                Some(h) => format!("{fetch}; {h}"),
+                None => fetch,
+            });
+        }
+    }
     if let Some((lock_path, lock_text)) = &evidence.lockfile {
         annotations.extend(
             failing
@@ -326,6 +475,7 @@ fn severity_counts(list: &[Advisory]) -> String {
 mod tests {
     use super::*;
     use crate::eval::Slot;
+    use crate::evidence::audit::{AuditSettings, AuditedLockfile};
 
     fn advisory(id: &str, severity: Severity) -> Advisory {
         Advisory {
@@ -349,34 +499,89 @@ mod tests {
             unscored_fails: true,
             warnings: vec![],
             ignore: vec![],
+            max_db_age: crate::policy::DEFAULT_MAX_DB_AGE,
         }
     }
 
-    fn judge(
+    /// cargo-audit 0.22's default settings: nothing filtered.
+    fn default_settings() -> AuditSettings {
+        AuditSettings {
+            informational_warnings: AuditSettings::DEFAULT_INFORMATIONAL
+                .iter()
+                .map(|k| (*k).to_owned())
+                .collect(),
+            ..AuditSettings::default()
+        }
+    }
+
+    /// One audited lockfile of `count` packages, default settings.
+    fn audited(count: u64, updated: Option<&str>) -> AuditedLockfile {
+        AuditedLockfile {
+            report: "audit.json".into(),
+            line: 1,
+            dependency_count: count,
+            settings: Some(default_settings()),
+            database_updated: updated.map(|d| d.parse().unwrap()),
+        }
+    }
+
+    /// A Cargo.lock locking exactly the vulnerable packages, plus the root.
+    fn lock_for(vulns: &[Advisory]) -> String {
+        let mut lock =
+            "version = 4\n\n[[package]]\nname = \"root\"\nversion = \"0.1.0\"\n".to_owned();
+        for a in vulns {
+            let _ = write!(
+                lock,
+                "\n[[package]]\nname = \"{}\"\nversion = \"{}\"\n",
+                a.package, a.version
+            );
+        }
+        lock
+    }
+
+    fn run(
         policy: &AuditPolicy,
-        vulns: Vec<Advisory>,
-        today: &str,
+        report: AuditReport,
+        lockfile: Option<String>,
+        now: &str,
+        ci: bool,
     ) -> (Vec<RuleResult>, Vec<String>) {
         let evidence = Evidence {
             audit: Slot::Present {
-                value: AuditReport {
-                    vulnerabilities: vulns,
-                    ..AuditReport::default()
-                },
+                value: report,
                 sources: vec![],
             },
+            lockfile: lockfile.map(|t| ("Cargo.lock".to_owned(), t)),
             ..Evidence::default()
         };
         let (mut rules, mut notes, mut ann) = (Vec::new(), Vec::new(), Vec::new());
         super::rules(
             policy,
             &evidence,
-            today.parse().unwrap(),
+            format!("{now}T12:00:00Z").parse().unwrap(),
+            ci,
             &mut rules,
             &mut notes,
             &mut ann,
         );
         (rules, notes)
+    }
+
+    /// Judges `vulns` as a well-formed CI report of the matching lockfile
+    /// whose database was updated on `today`.
+    fn judge(
+        policy: &AuditPolicy,
+        vulns: Vec<Advisory>,
+        today: &str,
+    ) -> (Vec<RuleResult>, Vec<String>) {
+        let lock = lock_for(&vulns);
+        let count = u64::try_from(vulns.len() + 1).unwrap();
+        let report = AuditReport {
+            lockfiles: vec![audited(count, Some(&format!("{today}T00:00:00Z")))],
+            vulnerabilities: vulns,
+            ..AuditReport::default()
+        };
+        run(policy, report, Some(lock), today, true)
     }
 
     #[test]
@@ -467,12 +672,242 @@ mod tests {
         super::rules(
             &policy(FailOn::Critical),
             &evidence,
-            "2026-01-01".parse().unwrap(),
+            "2026-01-01T00:00:00Z".parse().unwrap(),
+            true,
             &mut rules,
             &mut notes,
             &mut ann,
         );
         assert_eq!(rules[0].status, Status::Fail);
         assert!(rules[0].message.contains("target/audit.json"));
+    }
+
+    fn report_of(lockfile: AuditedLockfile, vulns: Vec<Advisory>) -> AuditReport {
+        AuditReport {
+            lockfiles: vec![lockfile],
+            vulnerabilities: vulns,
+            ..AuditReport::default()
+        }
+    }
+
+    #[test]
+    fn report_of_another_lockfile_is_an_error_naming_both_counts() {
+        let mut lock = lock_for(&[]);
+        for i in 0..59 {
+            let _ = write!(
+                lock,
+                "\n[[package]]\nname = \"dep{i}\"\nversion = \"1.0.0\"\n"
+            );
+        }
+        let (rules, _) = run(
+            &policy(FailOn::Any),
+            report_of(audited(2, Some("2026-01-01T00:00:00Z")), vec![]),
+            Some(lock),
+            "2026-01-02",
+            true,
+        );
+        assert_eq!(rules[0].status, Status::Error);
+        assert_eq!(
+            rules[0].message,
+            "the report describes 2 packages; Cargo.lock has 60"
+        );
+        assert_eq!(
+            rules[0].help.as_deref(),
+            Some("run `cargo audit --json` on this lockfile (Cargo.lock)")
+        );
+    }
+
+    #[test]
+    fn reported_package_missing_from_the_lockfile_is_an_error() {
+        let vuln = advisory("A", Severity::High);
+        // Same count, other version: the report is of another resolution.
+        let lock = lock_for(std::slice::from_ref(&vuln)).replace("1.0.0", "1.0.1");
+        let (rules, _) = run(
+            &policy(FailOn::Any),
+            report_of(audited(2, Some("2026-01-01T00:00:00Z")), vec![vuln]),
+            Some(lock),
+            "2026-01-02",
+            true,
+        );
+        assert_eq!(rules[0].status, Status::Error);
+        assert_eq!(
+            rules[0].message,
+            "the report names pkg-A@1.0.0, which Cargo.lock does not lock"
+        );
+    }
+
+    /// Sets one of cargo-audit's filters.
+    type Narrow = fn(&mut AuditSettings);
+
+    #[test]
+    fn cargo_audit_own_filters_are_refused_default_is_not() {
+        let cases: [(Narrow, &str); 5] = [
+            (
+                |s| s.ignore = vec!["RUSTSEC-2020-0071".into()],
+                "ignore = [RUSTSEC-2020-0071]",
+            ),
+            (
+                |s| s.severity = Some("high".into()),
+                "severity threshold `high`",
+            ),
+            (
+                |s| s.informational_warnings.clear(),
+                "informational_warnings without unmaintained, unsound, notice",
+            ),
+            (
+                |s| s.target_os = vec!["linux".into()],
+                "target_os = [linux]",
+            ),
+            (
+                |s| s.target_arch = vec!["x86_64".into()],
+                "target_arch = [x86_64]",
+            ),
+        ];
+        let mut p = policy(FailOn::Any);
+        p.warnings = vec!["unsound".into()];
+        for (narrow, said) in cases {
+            let mut lockfile = audited(1, Some("2026-01-01T00:00:00Z"));
+            narrow(lockfile.settings.as_mut().unwrap());
+            let (rules, _) = run(
+                &p,
+                report_of(lockfile, vec![]),
+                Some(lock_for(&[])),
+                "2026-01-02",
+                true,
+            );
+            assert_eq!(rules.len(), 2);
+            for rule in &rules {
+                assert_eq!(rule.status, Status::Error, "{said}");
+                assert!(rule.message.contains(said), "{said}: {}", rule.message);
+                assert!(rule.help.as_deref().unwrap().contains("[[audit.ignore]]"));
+            }
+        }
+        // Reordered default kinds (and an extra one) narrow nothing.
+        let mut lockfile = audited(1, Some("2026-01-01T00:00:00Z"));
+        lockfile.settings.as_mut().unwrap().informational_warnings = vec![
+            "notice".into(),
+            "unsound".into(),
+            "unmaintained".into(),
+            "yanked".into(),
+        ];
+        let (rules, _) = run(
+            &p,
+            report_of(lockfile, vec![]),
+            Some(lock_for(&[])),
+            "2026-01-02",
+            true,
+        );
+        assert!(rules.iter().all(|r| r.status == Status::Pass), "{rules:?}");
+    }
+
+    #[test]
+    fn report_without_settings_is_an_error() {
+        let mut lockfile = audited(1, Some("2026-01-01T00:00:00Z"));
+        lockfile.settings = None;
+        let (rules, _) = run(
+            &policy(FailOn::Any),
+            report_of(lockfile, vec![]),
+            Some(lock_for(&[])),
+            "2026-01-02",
+            true,
+        );
+        assert_eq!(rules[0].status, Status::Error);
+        assert!(
+            rules[0].message.contains("no `settings`"),
+            "{}",
+            rules[0].message
+        );
+    }
+
+    #[test]
+    fn no_lockfile_is_an_error_in_ci_and_a_note_locally() {
+        let make = || report_of(audited(1, Some("2026-01-01T00:00:00Z")), vec![]);
+        let (rules, _) = run(&policy(FailOn::Any), make(), None, "2026-01-02", true);
+        assert_eq!(rules[0].status, Status::Error);
+        assert!(
+            rules[0].message.starts_with("no Cargo.lock"),
+            "{}",
+            rules[0].message
+        );
+        let (rules, notes) = run(&policy(FailOn::Any), make(), None, "2026-01-02", false);
+        assert_eq!(rules[0].status, Status::Pass);
+        assert!(
+            notes.iter().any(|n| n.starts_with("no Cargo.lock here")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn database_older_than_max_db_age_fails_naming_its_date() {
+        let p = policy(FailOn::Any);
+        let make = |updated: &str| report_of(audited(1, Some(updated)), vec![]);
+        // Run at 2019-07-01 12:00 UTC: 30 days and 4 hours is too old.
+        let (rules, _) = run(
+            &p,
+            make("2019-06-01T08:00:00Z"),
+            Some(lock_for(&[])),
+            "2019-07-01",
+            true,
+        );
+        assert_eq!(rules[0].status, Status::Fail);
+        assert_eq!(
+            rules[0].message,
+            "the advisory database was last updated 2019-06-01 (30 days before this run), older than max_db_age = 30 days"
+        );
+        assert!(rules[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("freshly fetched"));
+        let (rules, _) = run(
+            &p,
+            make("2019-06-02T08:00:00Z"),
+            Some(lock_for(&[])),
+            "2019-07-01",
+            true,
+        );
+        assert_eq!(rules[0].status, Status::Pass);
+        // The policy's own limit decides.
+        let lax = AuditPolicy {
+            max_db_age: 400,
+            ..policy(FailOn::Any)
+        };
+        let (rules, _) = run(
+            &lax,
+            make("2019-06-01T08:00:00Z"),
+            Some(lock_for(&[])),
+            "2020-07-01",
+            true,
+        );
+        assert_eq!(rules[0].status, Status::Pass);
+        // A stale database and a failing advisory: both are said.
+        let vuln = advisory("A", Severity::High);
+        let report = report_of(audited(2, Some("2019-06-01T08:00:00Z")), vec![vuln.clone()]);
+        let (rules, _) = run(&p, report, Some(lock_for(&[vuln])), "2019-07-01", true);
+        assert_eq!(rules[0].status, Status::Fail);
+        assert!(
+            rules[0].message.contains("2019-06-01")
+                && rules[0].message.contains("failing advisories: A"),
+            "{}",
+            rules[0].message
+        );
+    }
+
+    #[test]
+    fn unknown_database_date_is_noted_not_guessed() {
+        let (rules, notes) = run(
+            &policy(FailOn::Any),
+            report_of(audited(1, None), vec![]),
+            Some(lock_for(&[])),
+            "2026-01-02",
+            true,
+        );
+        assert_eq!(rules[0].status, Status::Pass);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("`database.last-updated` is null")),
+            "{notes:?}"
+        );
     }
 }

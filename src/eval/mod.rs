@@ -281,7 +281,8 @@ pub fn evaluate(
         audit::rules(
             p,
             evidence,
-            now.date_naive(),
+            now,
+            !context.local && context.kind != ContextKind::Local,
             &mut rules,
             &mut notes,
             &mut annotations,

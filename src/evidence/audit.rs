@@ -19,6 +19,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
 use super::text::{json_error, line_at, malformed, read_text};
@@ -200,6 +201,67 @@ pub struct AuditedLockfile {
     pub line: u64,
     /// Number of packages in the audited lockfile.
     pub dependency_count: u64,
+    /// The settings cargo-audit ran with; `None` when the object has no
+    /// `settings` (the judge then cannot tell whether anything was hidden).
+    pub settings: Option<AuditSettings>,
+    /// When the advisory database was last updated (`database.last-updated`);
+    /// cargo-audit writes `null` when it did not fetch the database itself.
+    pub database_updated: Option<DateTime<Utc>>,
+}
+
+/// cargo-audit's own filters, as its report records them (`settings`).
+///
+/// Any of them set from a pull request's `.cargo/audit.toml` hides
+/// advisories from the report, so the judge refuses a report that used one
+/// (docs/formats.md, cargo-audit JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AuditSettings {
+    /// Advisory ids cargo-audit was told to ignore (`--ignore`, `ignore = [...]`).
+    pub ignore: Vec<String>,
+    /// Severity threshold (`severity_threshold`): advisories below it are dropped.
+    pub severity: Option<String>,
+    /// Informational kinds cargo-audit reported as warnings.
+    pub informational_warnings: Vec<String>,
+    /// Only advisories for these CPU architectures were kept.
+    pub target_arch: Vec<String>,
+    /// Only advisories for these operating systems were kept.
+    pub target_os: Vec<String>,
+}
+
+impl AuditSettings {
+    /// The informational kinds cargo-audit 0.22 reports by default.
+    pub const DEFAULT_INFORMATIONAL: [&'static str; 3] = ["unmaintained", "unsound", "notice"];
+
+    /// What cargo-audit was told to leave out, in words; empty when the
+    /// report is unfiltered.
+    #[must_use]
+    pub fn narrowing(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.ignore.is_empty() {
+            out.push(format!("ignore = [{}]", self.ignore.join(", ")));
+        }
+        if let Some(severity) = &self.severity {
+            out.push(format!("severity threshold `{severity}`"));
+        }
+        let missing: Vec<&str> = Self::DEFAULT_INFORMATIONAL
+            .iter()
+            .copied()
+            .filter(|k| !self.informational_warnings.iter().any(|w| w == k))
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "informational_warnings without {}",
+                missing.join(", ")
+            ));
+        }
+        if !self.target_arch.is_empty() {
+            out.push(format!("target_arch = [{}]", self.target_arch.join(", ")));
+        }
+        if !self.target_os.is_empty() {
+            out.push(format!("target_os = [{}]", self.target_os.join(", ")));
+        }
+        out
+    }
 }
 
 /// Everything one or more cargo-audit reports said.
@@ -351,10 +413,53 @@ fn add_object(
     object_line: u64,
     raw: raw::Report,
 ) -> Result<(), EvidenceError> {
+    let vulns = &raw.vulnerabilities;
+    let listed = u64::try_from(vulns.list.len()).unwrap_or(u64::MAX);
+    // cargo-audit writes `found = !list.is_empty()` and `count = list.len()`;
+    // anything else was edited or made by another tool, and which half to
+    // believe cannot be told, so neither is.
+    if vulns.count.is_some_and(|c| c != listed) || vulns.found.is_some_and(|f| f != (listed > 0)) {
+        return Err(malformed(
+            path,
+            object_line,
+            format!(
+                "`vulnerabilities` contradicts itself: found = {}, count = {}, but the list has {listed} entr{}; regenerate the report with `cargo audit --json`",
+                vulns.found.map_or("absent".to_owned(), |f| f.to_string()),
+                vulns.count.map_or("absent".to_owned(), |c| c.to_string()),
+                if listed == 1 { "y" } else { "ies" },
+            ),
+        ));
+    }
+    let database_updated = match raw
+        .database
+        .as_ref()
+        .and_then(|d| d.last_updated.as_deref())
+    {
+        None => None,
+        Some(text) => Some(
+            DateTime::parse_from_rfc3339(text)
+                .map(|d| d.with_timezone(&Utc))
+                .map_err(|e| {
+                    malformed(
+                        path,
+                        object_line,
+                        format!("`database.last-updated` {text:?} is not an RFC 3339 time: {e}"),
+                    )
+                })?,
+        ),
+    };
     report.lockfiles.push(AuditedLockfile {
         report: path.to_path_buf(),
         line: object_line,
         dependency_count: raw.lockfile.dependency_count,
+        settings: raw.settings.map(|s| AuditSettings {
+            ignore: s.ignore,
+            severity: s.severity,
+            informational_warnings: s.informational_warnings,
+            target_arch: s.target_arch,
+            target_os: s.target_os,
+        }),
+        database_updated,
     });
     for vuln in raw.vulnerabilities.list {
         let (severity, score) = score(path, text, object_line, &vuln.advisory)?;
@@ -475,6 +580,38 @@ pub fn lockfile_line(lock_text: &str, name: &str, version: &str) -> Option<u32> 
     None
 }
 
+/// Every `name@version` a Cargo.lock locks, in file order: one per
+/// `[[package]]` entry, so its length is the count cargo-audit reports as
+/// `lockfile.dependency-count` for that lockfile.
+#[must_use]
+pub fn lockfile_packages(lock_text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(Option<String>, Option<String>)> = None;
+    for line in lock_text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            if let Some((Some(name), Some(version))) = current.take() {
+                out.push((name, version));
+            }
+            if line == "[[package]]" {
+                current = Some((None, None));
+            }
+            continue;
+        }
+        if let Some((name, version)) = current.as_mut() {
+            if let Some(value) = toml_string_value(line, "name") {
+                *name = Some(value.to_owned());
+            } else if let Some(value) = toml_string_value(line, "version") {
+                *version = Some(value.to_owned());
+            }
+        }
+    }
+    if let Some((Some(name), Some(version))) = current {
+        out.push((name, version));
+    }
+    out
+}
+
 /// The value of a `key = "value"` line, when `line` is one.
 fn toml_string_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let rest = line
@@ -499,13 +636,42 @@ mod raw {
     #[cfg_attr(test, serde(deny_unknown_fields))]
     pub(super) struct Report {
         #[serde(default)]
-        pub database: Option<IgnoredAny>,
+        pub database: Option<Database>,
         pub lockfile: Lockfile,
         #[serde(default)]
-        pub settings: Option<IgnoredAny>,
+        pub settings: Option<Settings>,
         pub vulnerabilities: Vulnerabilities,
         #[serde(default)]
         pub warnings: BTreeMap<String, Vec<Warning>>,
+    }
+
+    #[derive(Deserialize)]
+    #[cfg_attr(test, serde(deny_unknown_fields))]
+    pub(super) struct Database {
+        #[serde(default, rename = "advisory-count")]
+        pub advisory_count: Option<u64>,
+        #[serde(default, rename = "last-commit")]
+        pub last_commit: Option<String>,
+        #[serde(default, rename = "last-updated")]
+        pub last_updated: Option<String>,
+    }
+
+    /// rustsec `report::Settings`. Every list defaults to empty and
+    /// `informational_warnings` too: a report that omits it is judged as
+    /// having reported no informational kinds, which the judge refuses.
+    #[derive(Deserialize)]
+    #[cfg_attr(test, serde(deny_unknown_fields))]
+    pub(super) struct Settings {
+        #[serde(default)]
+        pub target_arch: Vec<String>,
+        #[serde(default)]
+        pub target_os: Vec<String>,
+        #[serde(default)]
+        pub severity: Option<String>,
+        #[serde(default)]
+        pub ignore: Vec<String>,
+        #[serde(default)]
+        pub informational_warnings: Vec<String>,
     }
 
     #[derive(Deserialize)]
@@ -849,5 +1015,79 @@ mod tests {
         assert_eq!(Severity::from_score(9.0), Severity::Critical);
         assert_eq!(Severity::from_score(10.0), Severity::Critical);
         assert!(Severity::Unscored < Severity::Low && Severity::High < Severity::Critical);
+    }
+
+    #[test]
+    fn vulnerability_counts_contradicting_the_list_are_malformed() {
+        let good = sample("A", None);
+        for (from, to, said) in [
+            (
+                r#""count":1"#,
+                r#""count":4"#,
+                "found = true, count = 4, but the list has 1 entry",
+            ),
+            (
+                r#""found":true"#,
+                r#""found":false"#,
+                "found = false, count = 1, but the list has 1 entry",
+            ),
+        ] {
+            let text = format!("\n{}", good.replacen(from, to, 1));
+            match parse(&text) {
+                Err(EvidenceError::Malformed { line, message, .. }) => {
+                    assert_eq!(line, 2);
+                    assert!(message.contains(said), "{message}");
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let empty = r#"{"lockfile":{"dependency-count":1},"vulnerabilities":{"found":true,"count":4,"list":[]}}"#;
+        let err = parse(empty).unwrap_err().to_string();
+        assert!(
+            err.contains("found = true, count = 4, but the list has 0 entries"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn settings_and_database_date_are_read() {
+        let report = parse(&sample("A", None)).unwrap();
+        let lockfile = &report.lockfiles[0];
+        assert_eq!(
+            lockfile.database_updated,
+            Some("2026-01-01T00:00:00Z".parse().unwrap())
+        );
+        let settings = lockfile.settings.as_ref().unwrap();
+        assert!(settings.narrowing().is_empty(), "{settings:?}");
+        let narrowed = sample("A", None)
+            .replace(r#""ignore":[]"#, r#""ignore":["RUSTSEC-2020-0071"]"#)
+            .replace(r#""severity":null"#, r#""severity":"high""#);
+        let report = parse(&narrowed).unwrap();
+        assert_eq!(
+            report.lockfiles[0].settings.as_ref().unwrap().narrowing(),
+            ["ignore = [RUSTSEC-2020-0071]", "severity threshold `high`"]
+        );
+        let bad = sample("A", None).replace("2026-01-01T00:00:00Z", "last tuesday");
+        assert!(parse(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("not an RFC 3339 time"));
+        let absent = r#"{"lockfile":{"dependency-count":1},"vulnerabilities":{"found":false,"count":0,"list":[]}}"#;
+        let report = parse(absent).unwrap();
+        assert_eq!(report.lockfiles[0].settings, None);
+        assert_eq!(report.lockfiles[0].database_updated, None);
+    }
+
+    #[test]
+    fn lockfile_packages_lists_every_package_entry() {
+        let lock = "# generated\nversion = 4\n\n[[package]]\nname = \"time\"\nversion = \"0.2.27\"\n\n[[package]]\nname = \"time\"\nversion = \"0.1.45\"\nsource = \"registry\"\ndependencies = [\n \"libc\",\n]\n\n[metadata]\nname = \"x\"\nversion = \"0.1.45\"\n";
+        assert_eq!(
+            lockfile_packages(lock),
+            [
+                ("time".to_owned(), "0.2.27".to_owned()),
+                ("time".to_owned(), "0.1.45".to_owned())
+            ]
+        );
+        assert!(lockfile_packages("").is_empty());
     }
 }

@@ -109,6 +109,7 @@ pub const KEYS: &[Key] = &[
     key(P, "audit.fail_on", "string: `none`, `low`, `medium`, `high`, `critical`, `any`", "\"any\"", "lowest severity that fails `audit.vulnerabilities`", Some("\"high\"")),
     key(P, "audit.unscored", "string: `fail` or `pass`", "\"fail\"", "whether an advisory with no CVSS severity fails; `fail_on` cannot rank it", Some("\"fail\"")),
     key(P, "audit.warnings", "array of strings: `unmaintained`, `unsound`, `yanked`, `notice`", "[]", "warning kinds that fail, each an `audit.warnings[KIND]` rule", Some("[\"unsound\"]")),
+    key(P, "audit.max_db_age", "integer (days, at least 1)", "30", "how old the report's advisory database (`database.last-updated`) may be before `audit.vulnerabilities` fails", Some("30")),
     key(P, "audit.ignore", TABLES, "[]", "advisories waived, each with a reason", None),
     key(P, "audit.ignore[].id", "string", "required", "the advisory id (or an alias such as a CVE)", Some("\"RUSTSEC-2024-0006\"")),
     key(P, "audit.ignore[].reason", "string", "required", "why the advisory does not apply", Some("\"the affected API is not used\"")),

@@ -257,7 +257,13 @@ pub struct AuditPolicy {
     /// Waived advisories.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<AuditIgnore>,
+    /// Days the report's advisory database may be old before
+    /// `audit.vulnerabilities` fails (`max_db_age`, default 30).
+    pub max_db_age: u32,
 }
+
+/// Default `[audit] max_db_age`, in days.
+pub const DEFAULT_MAX_DB_AGE: u32 = 30;
 
 /// `unscored` as written: `"fail"` or `"pass"`.
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `serialize_with` passes a reference

@@ -57,6 +57,8 @@ pub(crate) struct RawAudit {
     pub unscored: Option<Spanned<String>>,
     pub warnings: Option<Vec<Spanned<String>>>,
     pub ignore: Option<Vec<RawAuditIgnore>>,
+    /// Days; how old the report's advisory database may be.
+    pub max_db_age: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,7 +14,7 @@ use super::{
     sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CompiledGlob,
     CoveragePathPolicy, CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy,
     PolicySource, ReleasePolicy, RequiredCheck, ReviewsPolicy, SignoffPolicy, SloPolicy,
-    TestsPolicy, Threshold, GITHUB_ACTIONS, SCHEMA,
+    TestsPolicy, Threshold, DEFAULT_MAX_DB_AGE, GITHUB_ACTIONS, SCHEMA,
 };
 use crate::policy::{Diagnostic, Policy};
 use crate::rules::{Family, KeySource, RuleId, RuleRef};
@@ -422,6 +422,15 @@ fn audit(raw: RawAudit, sink: &mut DiagSink<'_>) -> AuditPolicy {
         unscored_fails,
         warnings,
         ignore,
+        max_db_age: match raw.max_db_age {
+            None => DEFAULT_MAX_DB_AGE,
+            some => positive(
+                some,
+                "max_db_age",
+                "no database is that fresh; give the days it may be old (at least 1, default 30)",
+                sink,
+            ),
+        },
     }
 }
 
@@ -1013,5 +1022,24 @@ mod checks_tests {
                 "g.toml:14:3: `a` appears twice: both would be the rule `checks.required[a]`",
             ]
         );
+    }
+
+    #[test]
+    fn max_db_age_defaults_to_30_days_and_refuses_0() {
+        let audit = |body: &str| {
+            load_policy(
+                &Text(format!(
+                    "schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[audit]\n{body}"
+                )),
+                Path::new("g.toml"),
+            )
+            .map(|p| p.audit.unwrap().max_db_age)
+            .map_err(|d| d.0.iter().map(ToString::to_string).collect::<Vec<_>>())
+        };
+        assert_eq!(audit(""), Ok(30));
+        assert_eq!(audit("max_db_age = 7"), Ok(7));
+        let err = audit("max_db_age = 0").unwrap_err();
+        assert!(err[0].contains("`max_db_age = 0`"), "{err:?}");
+        assert!(audit("max_db_age = -3").is_err());
     }
 }

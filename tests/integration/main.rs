@@ -11,6 +11,8 @@ mod support;
 
 // The action's installer: released binaries, pinned checksums, the source fallback.
 mod action_install;
+// cargo-audit reports bound to the judged Cargo.lock, refused when filtered.
+mod audit_binding;
 mod cli;
 // tollgate.toml found the same way by every command.
 mod config_discovery;

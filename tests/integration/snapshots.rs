@@ -91,6 +91,8 @@ fn example_repo() -> tempfile::TempDir {
     for evidence in ["audit", "bench-criterion", "coverage", "tests"] {
         copy_dir(&example.join(evidence), &root.join(evidence));
     }
+    // The lockfile the example's audit report was made from.
+    std::fs::copy(example.join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
     // The example's configuration, with its policy directory moved from the
     // repository's shipped `policies/` to the one beside it here.
     let config = std::fs::read_to_string(example.join("tollgate.toml")).unwrap();
