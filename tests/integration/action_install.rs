@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::files::manifest;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -21,10 +22,6 @@ use crate::support::runner::shims::write_shim;
 const REPO: &str = "octo/tollgate";
 const VERSION: &str = "9.9.9";
 const TARGET: &str = "x86_64-unknown-linux-musl";
-
-fn manifest() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn asset() -> String {
     format!("tollgate-{VERSION}-{TARGET}.tar.gz")

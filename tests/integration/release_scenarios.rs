@@ -14,6 +14,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::files::{copy_into, manifest, write_files};
 use crate::support::git::git;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -71,32 +72,8 @@ signers = "allowed_signers"
 
 const CHANGELOG: &str = "# Changelog\n\n## [Unreleased]\n\n## [1.4.0] - 2026-11-25\n\n- Faster.\n";
 
-fn manifest() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixtures() -> PathBuf {
     manifest().join("fixtures/overrides")
-}
-
-fn copy_into(from: &Path, to: &Path) {
-    if from.is_dir() {
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_into(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(from, to).unwrap();
-    }
-}
-
-fn write_files(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let p = root.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
 }
 
 /// GitHub, its runner and one repository, for one scenario.

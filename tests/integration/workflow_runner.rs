@@ -6,6 +6,7 @@
 //! committed example evidence.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use crate::support::files::{copy_into, write_files};
 use crate::support::git::git;
 use std::path::{Path, PathBuf};
 
@@ -24,14 +25,6 @@ fn repo_with(dir: &Path, files: &[(&str, &str)]) -> (PathBuf, String) {
     git(&repo, &["commit", "-q", "-m", "base"]);
     let sha = git(&repo, &["rev-parse", "HEAD"]);
     (repo, sha)
-}
-
-fn write_files(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let p = root.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
 }
 
 /// Runs `workflow` (YAML text) on `push` to main, with a repository holding `files`.
@@ -1036,18 +1029,6 @@ jobs:
 }
 
 // ------------------------------------------------------- shipped action
-
-fn copy_into(from: &Path, to: &Path) {
-    if from.is_dir() {
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_into(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(from, to).unwrap();
-    }
-}
 
 /// A repository holding this crate's action, sources and policies, with the
 /// example evidence and configuration at its root: base commit and a PR head.

@@ -7,6 +7,7 @@
 #![allow(clippy::panic)]
 
 pub mod fake_github;
+pub mod files;
 pub mod git;
 pub mod raw_http;
 pub mod runner;
