@@ -121,6 +121,16 @@ pub fn changed_paths(repo: &Path, base: &str, head: &str, paths: &[&str]) -> Vec
         .unwrap_or_default()
 }
 
+/// The object id `spec` names (`git rev-parse --verify --quiet`), `None`
+/// when it names nothing; the spec is passed after `--end-of-options`.
+fn rev_parse(repo: &Path, spec: &str) -> Option<String> {
+    git(
+        repo,
+        &["rev-parse", "--verify", "--quiet", "--end-of-options", spec],
+    )
+    .filter(|id| !id.is_empty())
+}
+
 /// A tag as the local repository holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalTag {
@@ -137,16 +147,7 @@ pub struct LocalTag {
 #[must_use]
 pub fn read_tag(repo: &Path, name: &str) -> Option<LocalTag> {
     let full = format!("refs/tags/{name}");
-    let commit = git(
-        repo,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            &format!("{full}^{{commit}}"),
-        ],
-    )?;
+    let commit = rev_parse(repo, &format!("{full}^{{commit}}"))?;
     let kind = git(repo, &["cat-file", "-t", "--end-of-options", &full]);
     let message = match kind.as_deref() {
         Some("tag") => raw_tag_message(repo, &full),
@@ -182,16 +183,7 @@ fn raw_tag_message(repo: &Path, rev: &str) -> Option<String> {
 /// `None` when the clone has no such remote-tracking branch.
 #[must_use]
 pub fn remote_branch_head(repo: &Path, branch: &str) -> Option<String> {
-    git(
-        repo,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            &format!("refs/remotes/origin/{branch}^{{commit}}"),
-        ],
-    )
+    rev_parse(repo, &format!("refs/remotes/origin/{branch}^{{commit}}"))
 }
 
 // Writing: `tollgate tag` (src/cli/tag.rs) creates the release tag here. The
@@ -201,33 +193,13 @@ pub fn remote_branch_head(repo: &Path, branch: &str) -> Option<String> {
 /// `None` when it names no commit (an unborn `HEAD`, a typo, a tree).
 #[must_use]
 pub fn commit_id(repo: &Path, rev: &str) -> Option<String> {
-    git(
-        repo,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            &format!("{rev}^{{commit}}"),
-        ],
-    )
-    .filter(|id| !id.is_empty())
+    rev_parse(repo, &format!("{rev}^{{commit}}"))
 }
 
 /// The object `refs/tags/NAME` points at, `None` when there is no such tag.
 #[must_use]
 pub fn tag_object(repo: &Path, name: &str) -> Option<String> {
-    git(
-        repo,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            &format!("refs/tags/{name}"),
-        ],
-    )
-    .filter(|id| !id.is_empty())
+    rev_parse(repo, &format!("refs/tags/{name}"))
 }
 
 /// Whether tracked files differ from `HEAD` (untracked files do not count).
