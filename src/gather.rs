@@ -25,7 +25,7 @@ use crate::eval::{
     ChangedAfterCoverage, ChangelogFinding, ChangelogState, Context, ContextKind, Evidence,
     ReleaseEvidence, Slot, StaleEvidence, DECIDED_IN_CI,
 };
-use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
+use crate::evidence::coverage::{read_coverage_file, CoverageFormat, CoverageReport, ReadOptions};
 use crate::evidence::diff::GitDiffError;
 use crate::evidence::release::TagError;
 use crate::evidence::{audit, bench, diff, documents, junit, release, EvidenceError};
@@ -53,6 +53,8 @@ pub struct Inputs {
     pub coverage: Vec<PathBuf>,
     /// Extra prefixes to strip from coverage source paths.
     pub strip_prefix: Vec<String>,
+    /// The format every coverage report must be (`--coverage-format`).
+    pub coverage_format: Option<CoverageFormat>,
     /// A cargo-audit `--json` report.
     pub audit: Option<PathBuf>,
     /// `JUnit` XML test reports.
@@ -281,6 +283,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     let opts = ReadOptions {
         repo_root: roots.repository.to_path_buf(),
         strip_prefix,
+        format: inputs.coverage_format,
     };
     let audit_paths = paths(
         inputs.audit.as_slice(),

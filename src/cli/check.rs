@@ -150,6 +150,7 @@ fn inputs(args: &CheckArgs) -> Inputs {
     Inputs {
         coverage: args.coverage.clone(),
         strip_prefix: args.strip_prefix.clone(),
+        coverage_format: args.coverage_format,
         audit: args.audit.clone(),
         tests: args.tests.clone(),
         bench: args.bench.clone(),

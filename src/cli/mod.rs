@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use crate::context::ContextError;
+use crate::evidence::coverage::CoverageFormat;
 use crate::evidence::diff::GitDiffError;
 use crate::evidence::release::TagError;
 use crate::evidence::EvidenceError;
@@ -153,6 +154,9 @@ pub struct CheckArgs {
     /// Prefix to strip from coverage source paths (repeatable).
     #[arg(long, value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,
+    /// The format every coverage report must be (default: detected from each file's structure); a file whose structure says otherwise is refused.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_coverage_format)]
+    pub coverage_format: Option<CoverageFormat>,
     /// cargo-audit `--json` report (replaces `[evidence] audit`).
     #[arg(long, value_name = "PATH")]
     pub audit: Option<PathBuf>,
@@ -224,6 +228,14 @@ pub struct InspectArgs {
     /// Repository root that paths are made relative to (default: the git top level or the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// The format coverage files must be (default: detected); a file whose structure says otherwise is refused.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_coverage_format)]
+    pub coverage_format: Option<CoverageFormat>,
+}
+
+/// `--coverage-format NAME`, by the names `tollgate inspect` prints.
+fn parse_coverage_format(name: &str) -> Result<CoverageFormat, String> {
+    name.parse()
 }
 
 /// Why a run stopped before producing a verdict.

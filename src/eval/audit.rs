@@ -137,11 +137,19 @@ fn unusable(
 }
 
 /// The advisory database's age as a failure message, when it is older than
-/// `max_db_age` days; notes when the report does not say its date.
+/// `max_db_age` days or, in CI, when the report does not say its date;
+/// locally an undated database is a note.
+///
+/// cargo-audit leaves `database.last-updated` null only when it did not
+/// fetch the database (`--no-fetch`, or a copy that is not a git clone):
+/// a local dry run against a pinned copy is normal, but in CI an undated
+/// database is one nobody can show to be recent, and fails closed like
+/// any other missing evidence.
 fn stale_database(
     policy: &AuditPolicy,
     report: &AuditReport,
     now: DateTime<Utc>,
+    ci: bool,
     notes: &mut Vec<String>,
 ) -> Option<String> {
     let dates: Vec<DateTime<Utc>> = report
@@ -150,10 +158,14 @@ fn stale_database(
         .filter_map(|l| l.database_updated)
         .collect();
     if dates.len() < report.lockfiles.len() {
-        notes.push(format!(
-            "the cargo-audit report does not say when its advisory database was updated (`database.last-updated` is null: cargo-audit writes it only when it fetches the database), so its age was not checked against max_db_age = {} days",
+        let undated = format!(
+            "the cargo-audit report does not say when its advisory database was updated (`database.last-updated` is null: cargo-audit writes it only when it fetches the database), so its age cannot be checked against max_db_age = {} days",
             policy.max_db_age
-        ));
+        );
+        if ci {
+            return Some(undated);
+        }
+        notes.push(undated);
     }
     let oldest = dates.into_iter().min()?;
     let age = now.signed_duration_since(oldest);
@@ -240,7 +252,7 @@ pub(super) fn rules(
         }
         return;
     }
-    let stale = stale_database(policy, report, now, notes);
+    let stale = stale_database(policy, report, now, ci, notes);
     let mut used: BTreeSet<&str> = BTreeSet::new();
     let failing = vulnerability_rule(policy, report, today, &required, &mut used, out, notes);
     if let Some(stale) = stale {
@@ -894,13 +906,30 @@ mod tests {
     }
 
     #[test]
-    fn unknown_database_date_is_noted_not_guessed() {
+    fn unknown_database_date_fails_in_ci_and_is_noted_locally() {
         let (rules, notes) = run(
             &policy(FailOn::Any),
             report_of(audited(1, None), vec![]),
             Some(lock_for(&[])),
             "2026-01-02",
             true,
+        );
+        assert_eq!(rules[0].status, Status::Fail);
+        assert!(
+            rules[0].message.contains("cannot be checked"),
+            "{}",
+            rules[0].message
+        );
+        assert!(
+            notes.iter().all(|n| !n.contains("last-updated")),
+            "{notes:?}"
+        );
+        let (rules, notes) = run(
+            &policy(FailOn::Any),
+            report_of(audited(1, None), vec![]),
+            Some(lock_for(&[])),
+            "2026-01-02",
+            false,
         );
         assert_eq!(rules[0].status, Status::Pass);
         assert!(

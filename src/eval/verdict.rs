@@ -234,6 +234,9 @@ pub struct CoverageEvidence {
     pub branches: TallyReport,
     /// Function totals.
     pub functions: TallyReport,
+    /// Region totals, when the evidence has regions (llvm-cov's JSON export).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<TallyReport>,
     /// Changed-line totals, when there was a change set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch: Option<TallyReport>,
@@ -249,6 +252,7 @@ impl CoverageEvidence {
             lines: totals.lines.into(),
             branches: totals.branches.into(),
             functions: totals.functions.into(),
+            regions: totals.regions.map(Into::into),
             patch: patch.map(Into::into),
         }
     }

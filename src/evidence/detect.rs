@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use super::audit::{read_audit, AuditSummary};
 use super::bench::{self, read_bench, BenchFormat, BenchSummary};
+use super::coverage::CoverageFormat;
 use super::junit::{read_junit, TestsSummary};
 use super::text::{json_error, line_at, malformed, read_text};
 use super::EvidenceError;
@@ -87,6 +88,18 @@ impl Format {
             Self::CargoAudit => EvidenceKind::Audit,
             Self::Junit => EvidenceKind::Tests,
             Self::Bench(_) => EvidenceKind::Bench,
+        }
+    }
+}
+
+impl From<CoverageFormat> for Format {
+    fn from(format: CoverageFormat) -> Self {
+        match format {
+            CoverageFormat::Lcov => Self::Lcov,
+            CoverageFormat::Cobertura => Self::Cobertura,
+            CoverageFormat::Clover => Self::Clover,
+            CoverageFormat::SonarGeneric => Self::SonarGeneric,
+            CoverageFormat::LlvmJson => Self::LlvmCovJson,
         }
     }
 }
@@ -247,10 +260,40 @@ fn detect_xml(path: &Path, text: &str) -> Result<Format, EvidenceError> {
 #[must_use]
 pub fn producer(path: &Path) -> Option<String> {
     let text = read_text(path).ok()?;
-    if !text.trim_start().starts_with('<') {
+    match text.trim_start().as_bytes().first()? {
+        b'<' => sniff_xml(text.as_bytes()).ok()?.producer,
+        b'{' => llvm_cov_producer(&text),
+        _ => None,
+    }
+}
+
+/// What an llvm-cov JSON export says wrote it: cargo-llvm-cov adds its own
+/// version beside the export's format version (`cargo-llvm-cov 0.9.1,
+/// llvm-cov export 3.1.0`). Other JSON has no producer here.
+fn llvm_cov_producer(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Tool {
+        version: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "type")]
+        kind: String,
+        version: Option<String>,
+        cargo_llvm_cov: Option<Tool>,
+    }
+    let probe: Probe = serde_json::from_str(text).ok()?;
+    if probe.kind != crate::evidence::coverage::llvm_json::EXPORT_TYPE {
         return None;
     }
-    sniff_xml(text.as_bytes()).ok()?.producer
+    let export = probe.version.map_or_else(
+        || "llvm-cov export".to_owned(),
+        |v| format!("llvm-cov export {v}"),
+    );
+    Some(match probe.cargo_llvm_cov {
+        Some(tool) => format!("cargo-llvm-cov {}, {export}", tool.version),
+        None => export,
+    })
 }
 
 /// What an XML document says it is, judged from its root element, the

@@ -64,6 +64,7 @@ fn totals_equal_what_each_producer_reported() {
             let opts = ReadOptions {
                 repo_root: root.clone(),
                 strip_prefix: Vec::new(),
+                format: None,
             };
             let mut report = CoverageReport::new();
             let label = format!(
@@ -129,6 +130,7 @@ fn lcov_and_cobertura_of_one_run_agree_per_file() {
         let opts = ReadOptions {
             repo_root: dir.clone(),
             strip_prefix: Vec::new(),
+            format: None,
         };
         let read = |name: &str| {
             let mut report = CoverageReport::new();

@@ -61,6 +61,7 @@ fn read_lcov() -> CoverageReport {
     let opts = ReadOptions {
         repo_root: fixture(),
         strip_prefix: vec!["/tmp/tollgate-fixtures/llvm-cov".into()],
+        format: None,
     };
     read_coverage_file_with(
         &fixture().join("lcov.info"),
@@ -146,6 +147,7 @@ fn read_json() -> CoverageReport {
     let opts = ReadOptions {
         repo_root: fixture(),
         strip_prefix: vec!["/tmp/tollgate-fixtures/llvm-cov".into()],
+        format: None,
     };
     let format = read_coverage_file_with(
         &fixture().join("coverage.json"),
@@ -290,6 +292,7 @@ fn grcov_lcov_of_the_same_crate_agrees() {
     let opts = ReadOptions {
         repo_root: dir.clone(),
         strip_prefix: Vec::new(),
+        format: None,
     };
     read_coverage_file_with(
         &dir.join("lcov.info"),

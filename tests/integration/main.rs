@@ -17,6 +17,7 @@ mod cli;
 // tollgate.toml found the same way by every command.
 mod config_discovery;
 mod coverage_fixtures;
+mod coverage_format;
 mod coverage_props;
 mod eval_props;
 mod evidence_fixtures;

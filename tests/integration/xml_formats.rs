@@ -36,6 +36,7 @@ fn read(path: &Path, root: &Path) -> Result<(CoverageFormat, CoverageReport), Ev
     let opts = ReadOptions {
         repo_root: root.to_path_buf(),
         strip_prefix: vec!["/tmp/tollgate-fixtures/nyc-clover".into()],
+        format: None,
     };
     let format = read_coverage_file(path, &opts, &mut report)?;
     Ok((format, report))

@@ -22,6 +22,10 @@ pub struct ReadOptions {
     /// Extra prefixes to strip from absolute paths (`--strip-prefix`),
     /// tried before the repository root.
     pub strip_prefix: Vec<String>,
+    /// The format the files must be (`--coverage-format`): read with that
+    /// format's reader, and refused when their structure says they are
+    /// another format. `None` reads whatever format detection finds.
+    pub format: Option<CoverageFormat>,
 }
 
 impl ReadOptions {
@@ -72,6 +76,35 @@ impl CoverageFormat {
             Self::SonarGeneric => "sonar-generic",
             Self::LlvmJson => "llvm-cov-json",
         }
+    }
+}
+
+impl CoverageFormat {
+    /// Every coverage format, in the order `--coverage-format` lists them.
+    pub const ALL: [Self; 5] = [
+        Self::Lcov,
+        Self::Cobertura,
+        Self::Clover,
+        Self::SonarGeneric,
+        Self::LlvmJson,
+    ];
+}
+
+impl std::str::FromStr for CoverageFormat {
+    type Err = String;
+
+    /// Parses a name as [`CoverageFormat::as_str`] writes it.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.as_str()).collect();
+                format!(
+                    "unknown coverage format `{name}` (known: {})",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -132,10 +165,25 @@ pub fn read_coverage_file_with(
     };
     let file = File::open(path).map_err(io_error)?;
     let mut input = BufReader::with_capacity(BUFFER, file);
-    let format = sniff(&mut input, path).map_err(|e| match e {
+    let sniffed = sniff(&mut input, path).map_err(|e| match e {
         Sniffed::Io(source) => io_error(source),
         Sniffed::Refused(err) => err,
     })?;
+    let format = match opts.format {
+        None => sniffed,
+        Some(wanted) if wanted == sniffed || sniffed == FALLBACK => wanted,
+        // The file's structure names another format: reading it with the
+        // wanted reader would misread it (a Clover file has Cobertura's
+        // root element), so the mismatch is the error.
+        Some(wanted) => {
+            return Err(EvidenceError::UnknownFormat {
+                path: path.to_path_buf(),
+                message: format!(
+                    "--coverage-format {wanted} was given, but by its structure this is {sniffed}"
+                ),
+            })
+        }
+    };
     match format {
         CoverageFormat::Lcov => {
             let parts = std::thread::available_parallelism().map_or(1, usize::from);
@@ -305,6 +353,11 @@ fn count_lines(path: &Path, end: u64) -> std::io::Result<u64> {
     }
 }
 
+/// What [`sniff`] answers when nothing it looks at names a format: the
+/// LCOV reader then insists on an LCOV record first, and a forced format's
+/// reader on its own structure.
+const FALLBACK: CoverageFormat = CoverageFormat::Lcov;
+
 /// Why [`sniff`] gave no format.
 enum Sniffed {
     Io(std::io::Error),
@@ -323,7 +376,7 @@ fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniff
         Some(b'<') => {}
         // JSON coverage: the llvm-cov reader refuses other JSON by name.
         Some(b'{') => return Ok(CoverageFormat::LlvmJson),
-        _ => return Ok(CoverageFormat::Lcov),
+        _ => return Ok(FALLBACK),
     }
     // Unreadable XML and unknown roots go to the Cobertura reader, which
     // names the line or the root.
