@@ -129,7 +129,9 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
             | EvidenceFormat::Cobertura
             | EvidenceFormat::Clover
             | EvidenceFormat::SonarGeneric
-            | EvidenceFormat::LlvmCovJson => {
+            | EvidenceFormat::LlvmCovJson
+            | EvidenceFormat::CoveragePyJson
+            | EvidenceFormat::GoCover => {
                 let mut report = CoverageReport::new();
                 read_coverage_file(file, &opts, &mut report)?;
                 Figures::Coverage(InspectedCoverage::new(&report))

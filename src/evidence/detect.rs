@@ -4,7 +4,9 @@
 //! JSON is sniffed by shape (a cargo-audit report has `vulnerabilities` and
 //! `lockfile`; hyperfine has a `results` array; Bencher Metric Format is an
 //! object of objects; github-action-benchmark is an array; llvm-cov's export
-//! says `"type": "llvm.coverage.json.export"`), XML by its
+//! says `"type": "llvm.coverage.json.export"`; coverage.py's report has a
+//! `meta` with `format` and `version` beside a `files` object), a Go cover
+//! profile by its `mode: ` first line, XML by its
 //! structure ([`sniff_xml`]: `<testsuites>`/`<testsuite>` is JUnit; a
 //! `<coverage>` root is Cobertura, Clover, `SonarQube` generic coverage or
 //! `NCover` by its attributes and first child; `<ctc_xml_report>` is CTC++),
@@ -38,6 +40,10 @@ pub enum Format {
     SonarGeneric,
     /// llvm-cov's JSON export (`cargo llvm-cov --json`).
     LlvmCovJson,
+    /// coverage.py's JSON report (`coverage json`).
+    CoveragePyJson,
+    /// A Go cover profile (`go test -coverprofile`).
+    GoCover,
     /// cargo-audit `--json`.
     CargoAudit,
     /// JUnit XML.
@@ -70,6 +76,8 @@ impl Format {
             Self::Clover => "clover",
             Self::SonarGeneric => "sonar-generic",
             Self::LlvmCovJson => "llvm-cov-json",
+            Self::CoveragePyJson => "coveragepy-json",
+            Self::GoCover => "go-cover",
             Self::CargoAudit => "cargo-audit",
             Self::Junit => "junit",
             Self::Bench(b) => b.as_str(),
@@ -84,7 +92,9 @@ impl Format {
             | Self::Cobertura
             | Self::Clover
             | Self::SonarGeneric
-            | Self::LlvmCovJson => EvidenceKind::Coverage,
+            | Self::LlvmCovJson
+            | Self::CoveragePyJson
+            | Self::GoCover => EvidenceKind::Coverage,
             Self::CargoAudit => EvidenceKind::Audit,
             Self::Junit => EvidenceKind::Tests,
             Self::Bench(_) => EvidenceKind::Bench,
@@ -100,6 +110,8 @@ impl From<CoverageFormat> for Format {
             CoverageFormat::Clover => Self::Clover,
             CoverageFormat::SonarGeneric => Self::SonarGeneric,
             CoverageFormat::LlvmJson => Self::LlvmCovJson,
+            CoverageFormat::CoveragePyJson => Self::CoveragePyJson,
+            CoverageFormat::GoCover => Self::GoCover,
         }
     }
 }
@@ -143,7 +155,9 @@ pub fn inspect(path: &Path) -> Result<Inspection, EvidenceError> {
         | Format::Cobertura
         | Format::Clover
         | Format::SonarGeneric
-        | Format::LlvmCovJson => None,
+        | Format::LlvmCovJson
+        | Format::CoveragePyJson
+        | Format::GoCover => None,
         Format::CargoAudit => Some(InspectedEvidence::Audit(read_audit(path)?.summary())),
         Format::Junit => Some(InspectedEvidence::Tests(read_junit(path)?.summary())),
         Format::Bench(_) => Some(InspectedEvidence::Bench(bench::summary(
@@ -177,6 +191,7 @@ pub fn detect_text(path: &Path, text: &str) -> Result<Format, EvidenceError> {
         None => Err(malformed(path, 1, "empty file")),
         Some(b'{' | b'[') => detect_json(path, text),
         Some(b'<') => detect_xml(path, text),
+        Some(_) if trimmed.starts_with("mode: ") => Ok(Format::GoCover),
         Some(_) if looks_like_lcov(trimmed) => Ok(Format::Lcov),
         Some(_) => Err(EvidenceError::UnknownFormat {
             path: path.to_path_buf(),
@@ -202,6 +217,15 @@ fn is_llvm_cov_export(text: &str) -> bool {
         .is_some_and(|k| k == crate::evidence::coverage::llvm_json::EXPORT_TYPE)
 }
 
+/// coverage.py's JSON report, by its structure: a `meta` object with
+/// `format` and `version`, and a `files` object. Gives `meta.version`.
+fn coveragepy_version(value: &Value) -> Option<&str> {
+    let meta = value.get("meta")?;
+    meta.get("format")?;
+    value.get("files")?.as_object()?;
+    meta.get("version")?.as_str()
+}
+
 fn detect_json(path: &Path, text: &str) -> Result<Format, EvidenceError> {
     if text.trim_start().starts_with('{') && is_llvm_cov_export(text) {
         return Ok(Format::LlvmCovJson);
@@ -218,6 +242,9 @@ fn detect_json(path: &Path, text: &str) -> Result<Format, EvidenceError> {
     if let Value::Object(map) = &value {
         if map.contains_key("vulnerabilities") && map.contains_key("lockfile") {
             return Ok(Format::CargoAudit);
+        }
+        if coveragepy_version(&value).is_some() {
+            return Ok(Format::CoveragePyJson);
         }
     }
     super::bench::json::detect(&value)
@@ -262,7 +289,14 @@ pub fn producer(path: &Path) -> Option<String> {
     let text = read_text(path).ok()?;
     match text.trim_start().as_bytes().first()? {
         b'<' => sniff_xml(text.as_bytes()).ok()?.producer,
-        b'{' => llvm_cov_producer(&text),
+        b'{' => llvm_cov_producer(&text).or_else(|| {
+            // coverage.py's JSON names its version in `meta`.
+            let value: Value = serde_json::Deserializer::from_str(&text)
+                .into_iter::<Value>()
+                .next()?
+                .ok()?;
+            coveragepy_version(&value).map(|v| format!("coverage.py {v}"))
+        }),
         _ => None,
     }
 }
@@ -493,6 +527,12 @@ mod tests {
         assert_eq!(sniff(audit).unwrap(), Format::CargoAudit);
         let llvm = r#"{"data":[{"files":[],"totals":{}}],"type":"llvm.coverage.json.export","version":"3.1.0"}"#;
         assert_eq!(sniff(llvm).unwrap(), Format::LlvmCovJson);
+        let coveragepy = r#"{"meta":{"format":3,"version":"7.17.4"},"files":{},"totals":{}}"#;
+        assert_eq!(sniff(coveragepy).unwrap(), Format::CoveragePyJson);
+        assert_eq!(
+            sniff("mode: set\na.go:1.1,2.2 1 1\n").unwrap(),
+            Format::GoCover
+        );
         assert!(sniff(r#"{"data":[],"type":"other"}"#).is_err());
         assert_eq!(
             sniff(r#"{"results":[]}"#).unwrap(),

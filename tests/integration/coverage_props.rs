@@ -388,8 +388,9 @@ fn recount(file: &RefFile) -> CoverageSummary {
             }
             tally(sites.len(), sites.values().filter(|&&c| c > 0).count())
         },
-        // LCOV has no regions.
+        // LCOV has no regions and no statements.
         regions: None,
+        statements: None,
     }
 }
 

@@ -23,6 +23,8 @@ mod eval_props;
 mod evidence_fixtures;
 mod evidence_props;
 mod fake_github;
+// coverage.py JSON and Go cover profiles against their producers' own totals.
+mod foreign_coverage;
 mod github_client;
 mod github_scenarios;
 mod hardening;

@@ -92,6 +92,7 @@ impl Summary {
             branches: self.branches.tally(),
             functions: self.functions.tally(),
             regions: Some(self.regions.tally()),
+            statements: None,
         }
     }
 }

@@ -19,6 +19,8 @@
 
 pub mod clover;
 pub mod cobertura;
+pub mod coveragepy_json;
+pub mod gocover;
 pub mod lcov;
 pub mod llvm_json;
 pub mod paths;
@@ -71,22 +73,32 @@ pub struct CoverageSummary {
     /// has them: llvm-cov's JSON export does, LCOV and Cobertura do not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regions: Option<Tally>,
+    /// Statements (Go's unit of coverage, what `go tool cover` reports),
+    /// only where the evidence has them: Go cover profiles do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<Tally>,
 }
 
 impl std::ops::AddAssign for CoverageSummary {
-    /// Sums every figure; the sum has regions only when both sides do, so
-    /// a region total never silently leaves files out.
+    /// Sums every figure; the sum has regions (statements) only when both
+    /// sides do, so such a total never silently leaves files out.
     fn add_assign(&mut self, rhs: Self) {
         self.lines += rhs.lines;
         self.branches += rhs.branches;
         self.functions += rhs.functions;
-        self.regions = match (self.regions, rhs.regions) {
-            (Some(mut a), Some(b)) => {
-                a += b;
-                Some(a)
-            }
-            _ => None,
-        };
+        self.regions = both(self.regions, rhs.regions);
+        self.statements = both(self.statements, rhs.statements);
+    }
+}
+
+/// The sum of two optional figures, present only when both are.
+fn both(a: Option<Tally>, b: Option<Tally>) -> Option<Tally> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            a += b;
+            Some(a)
+        }
+        _ => None,
     }
 }
 
@@ -493,6 +505,8 @@ pub struct FileCoverage {
     function_tally: Tally,
     /// Region figures, from readers of formats that have them.
     regions: Option<Tally>,
+    /// Statement figures, from readers of formats that have them (Go).
+    statements: Option<Tally>,
     /// The figures came as a per-file summary without per-line data
     /// (llvm-cov's JSON export): [`FileCoverage::line_count`] knows no line.
     summary_only: bool,
@@ -604,8 +618,17 @@ impl FileCoverage {
         file.branch_tally = summary.branches;
         file.function_tally = summary.functions;
         file.regions = summary.regions;
+        file.statements = summary.statements;
         file.summary_only = true;
         file
+    }
+
+    /// Adds statement figures (Go's unit, see [`CoverageSummary::statements`])
+    /// to a file that also has per-line data.
+    pub fn add_statements(&mut self, statements: Tally) {
+        let mut sum = self.statements.unwrap_or_default();
+        sum += statements;
+        self.statements = Some(sum);
     }
 
     /// Whether the file is known only by its stated figures (see
@@ -634,9 +657,19 @@ impl FileCoverage {
                 }
                 (a, b) => a.or(b),
             };
+            self.statements = both(self.statements, other.statements);
             self.summary_only = true;
             return;
         }
+        // Statements sum only when both sides have them, like regions in
+        // a total; the Go reader refuses a file another report already
+        // holds, so this never counts a block twice from a reader.
+        let had_lines = self.lines.tally.found > 0 || self.statements.is_some();
+        self.statements = if had_lines {
+            both(self.statements, other.statements)
+        } else {
+            other.statements
+        };
         for (line, count) in other.lines.iter() {
             self.add_line(line, count);
         }
@@ -656,6 +689,7 @@ impl FileCoverage {
             branches: self.branch_tally,
             functions: self.function_tally,
             regions: self.regions,
+            statements: self.statements,
         }
     }
 

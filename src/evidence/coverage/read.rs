@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lcov::Part;
-use super::{clover, cobertura, lcov, llvm_json, sonar, CoverageReport};
+use super::{clover, cobertura, coveragepy_json, gocover, lcov, llvm_json, sonar, CoverageReport};
 use crate::evidence::detect::{dialect_name, sniff_xml, XmlDialect};
 use crate::evidence::EvidenceError;
 
@@ -63,6 +63,12 @@ pub enum CoverageFormat {
     /// llvm-cov's JSON export (`cargo llvm-cov --json`).
     #[serde(rename = "llvm-cov-json")]
     LlvmJson,
+    /// coverage.py's JSON report (`coverage json`).
+    #[serde(rename = "coveragepy-json")]
+    CoveragePyJson,
+    /// A Go cover profile (`go test -coverprofile`).
+    #[serde(rename = "go-cover")]
+    GoCover,
 }
 
 impl CoverageFormat {
@@ -75,18 +81,22 @@ impl CoverageFormat {
             Self::Clover => "clover",
             Self::SonarGeneric => "sonar-generic",
             Self::LlvmJson => "llvm-cov-json",
+            Self::CoveragePyJson => "coveragepy-json",
+            Self::GoCover => "go-cover",
         }
     }
 }
 
 impl CoverageFormat {
     /// Every coverage format, in the order `--coverage-format` lists them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::Lcov,
         Self::Cobertura,
         Self::Clover,
         Self::SonarGeneric,
         Self::LlvmJson,
+        Self::CoveragePyJson,
+        Self::GoCover,
     ];
 }
 
@@ -201,6 +211,8 @@ pub fn read_coverage_file_with(
         CoverageFormat::Clover => clover::read_clover(input, path, opts, into)?,
         CoverageFormat::SonarGeneric => sonar::read_sonar(input, path, opts, into)?,
         CoverageFormat::LlvmJson => llvm_json::read_llvm_json(input, path, opts, into)?,
+        CoverageFormat::CoveragePyJson => read_coveragepy_json(input, path, opts, into)?,
+        CoverageFormat::GoCover => read_go_cover(input, path, opts, into)?,
     }
     Ok(format)
 }
@@ -358,6 +370,39 @@ fn count_lines(path: &Path, end: u64) -> std::io::Result<u64> {
 /// reader on its own structure.
 const FALLBACK: CoverageFormat = CoverageFormat::Lcov;
 
+/// Reads a coverage.py JSON report (`coverage json`) into `into`: the entry
+/// point for the detected format and for a forced one.
+pub(crate) fn read_coveragepy_json(
+    input: impl BufRead,
+    path: &Path,
+    opts: &ReadOptions,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
+    coveragepy_json::read_coveragepy_json(input, path, opts, into)
+}
+
+/// Reads a Go cover profile (`go test -coverprofile`) into `into`: the
+/// entry point for the detected format and for a forced one.
+pub(crate) fn read_go_cover(
+    input: impl BufRead,
+    path: &Path,
+    opts: &ReadOptions,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
+    gocover::read_go_cover(input, path, opts, into)
+}
+
+/// The first key of the JSON object that `head` starts with, when it is
+/// within `head` (coverage.py writes `meta` first; a key-sorted copy starts
+/// with `files`; llvm-cov's export starts with `data`).
+fn first_json_key(head: &[u8]) -> Option<&[u8]> {
+    let rest = head.strip_prefix(b"{")?;
+    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = rest[start..].strip_prefix(b"\"")?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+    Some(&rest[..end])
+}
+
 /// Why [`sniff`] gave no format.
 enum Sniffed {
     Io(std::io::Error),
@@ -372,10 +417,22 @@ enum Sniffed {
 fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniffed> {
     let head = input.fill_buf().map_err(Sniffed::Io)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    match head.iter().find(|b| !b.is_ascii_whitespace()) {
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    match head.get(start) {
         Some(b'<') => {}
-        // JSON coverage: the llvm-cov reader refuses other JSON by name.
-        Some(b'{') => return Ok(CoverageFormat::LlvmJson),
+        // JSON coverage by its first key: coverage.py's report, else
+        // llvm-cov's export; each reader refuses other JSON by name.
+        Some(b'{') => {
+            return Ok(match first_json_key(&head[start..]) {
+                Some(b"meta" | b"files") => CoverageFormat::CoveragePyJson,
+                _ => CoverageFormat::LlvmJson,
+            })
+        }
+        // A Go cover profile's first line is its mode.
+        Some(_) if head[start..].starts_with(b"mode: ") => return Ok(CoverageFormat::GoCover),
         _ => return Ok(FALLBACK),
     }
     // Unreadable XML and unknown roots go to the Cobertura reader, which
