@@ -111,7 +111,8 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
             | EvidenceFormat::Cobertura
             | EvidenceFormat::Clover
             | EvidenceFormat::SonarGeneric
-            | EvidenceFormat::LlvmCovJson => {
+            | EvidenceFormat::LlvmCovJson
+            | EvidenceFormat::Jacoco => {
                 let mut report = CoverageReport::new();
                 read_coverage_file(file, &opts, &mut report)?;
                 Figures::Coverage(InspectedCoverage::new(&report))

@@ -19,6 +19,7 @@
 
 pub mod clover;
 pub mod cobertura;
+pub mod jacoco;
 pub mod lcov;
 pub mod llvm_json;
 pub mod paths;

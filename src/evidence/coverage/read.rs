@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lcov::Part;
-use super::{clover, cobertura, lcov, llvm_json, sonar, CoverageReport};
+use super::{clover, cobertura, jacoco, lcov, llvm_json, sonar, CoverageReport};
 use crate::evidence::detect::{dialect_name, sniff_xml, XmlDialect};
 use crate::evidence::EvidenceError;
 
@@ -59,6 +59,8 @@ pub enum CoverageFormat {
     /// llvm-cov's JSON export (`cargo llvm-cov --json`).
     #[serde(rename = "llvm-cov-json")]
     LlvmJson,
+    /// JaCoCo XML (`jacoco.xml`).
+    Jacoco,
 }
 
 impl CoverageFormat {
@@ -71,6 +73,7 @@ impl CoverageFormat {
             Self::Clover => "clover",
             Self::SonarGeneric => "sonar-generic",
             Self::LlvmJson => "llvm-cov-json",
+            Self::Jacoco => "jacoco",
         }
     }
 }
@@ -153,6 +156,7 @@ pub fn read_coverage_file_with(
         CoverageFormat::Clover => clover::read_clover(input, path, opts, into)?,
         CoverageFormat::SonarGeneric => sonar::read_sonar(input, path, opts, into)?,
         CoverageFormat::LlvmJson => llvm_json::read_llvm_json(input, path, opts, into)?,
+        CoverageFormat::Jacoco => jacoco::read_jacoco(input, path, opts, into)?,
     }
     Ok(format)
 }
@@ -334,6 +338,7 @@ fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniff
         XmlDialect::Cobertura | XmlDialect::Other(_) => Ok(CoverageFormat::Cobertura),
         XmlDialect::Clover => Ok(CoverageFormat::Clover),
         XmlDialect::SonarGeneric => Ok(CoverageFormat::SonarGeneric),
+        XmlDialect::Jacoco => Ok(CoverageFormat::Jacoco),
         other @ (XmlDialect::Junit | XmlDialect::Foreign(_)) => {
             Err(Sniffed::Refused(EvidenceError::UnknownFormat {
                 path: path.to_path_buf(),
