@@ -7,7 +7,8 @@
 //! says `"type": "llvm.coverage.json.export"`), XML by its
 //! structure ([`sniff_xml`]: `<testsuites>`/`<testsuite>` is JUnit; a
 //! `<coverage>` root is Cobertura, Clover, `SonarQube` generic coverage or
-//! `NCover` by its attributes and first child; `<ctc_xml_report>` is CTC++),
+//! `NCover` by its attributes and first child; `<ctc_xml_report>` is CTC++;
+//! `<report>` is `JaCoCo`, which names itself in its DOCTYPE),
 //! LCOV by its first record, and a directory holding `*/new/estimates.json`
 //! is a criterion tree. Formats recognised but not read are refused by name.
 
@@ -37,7 +38,7 @@ pub enum Format {
     SonarGeneric,
     /// llvm-cov's JSON export (`cargo llvm-cov --json`).
     LlvmCovJson,
-    /// JaCoCo XML (Java, Kotlin).
+    /// `JaCoCo` XML (Java, Kotlin).
     Jacoco,
     /// cargo-audit `--json`.
     CargoAudit,
@@ -272,7 +273,7 @@ pub enum XmlDialect {
     Clover,
     /// `SonarQube` generic coverage: `<coverage version="1">` holding `<file>`.
     SonarGeneric,
-    /// JaCoCo: a `<report>` root (its DOCTYPE names `-//JACOCO//DTD Report`).
+    /// `JaCoCo`: a `<report>` root (its DOCTYPE names `-//JACOCO//DTD Report`).
     Jacoco,
     /// A format tollgate recognises but does not read (its name: `NCover`,
     /// CTC++), or a `<coverage>` of no format it knows.
@@ -530,6 +531,24 @@ mod tests {
                 other => panic!("{xml}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn jacoco_reports_by_root_and_doctype() {
+        let head = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><!DOCTYPE report PUBLIC \"-//JACOCO//DTD Report 1.1//EN\" \"report.dtd\">";
+        let xml = format!(
+            "{head}<report name=\"r\"><sessioninfo id=\"a\" start=\"1\" dump=\"2\"/></report>"
+        );
+        assert_eq!(sniff(&xml).unwrap(), Format::Jacoco);
+        let sniffed = sniff_xml(xml.as_bytes()).unwrap();
+        assert_eq!(
+            (sniffed.dialect, sniffed.producer.as_deref()),
+            (XmlDialect::Jacoco, Some("JaCoCo"))
+        );
+        // Without the DOCTYPE it is still read as JaCoCo, but no producer is claimed.
+        let bare = sniff_xml(b"<report name=\"r\"/>").unwrap();
+        assert_eq!((bare.dialect, bare.producer), (XmlDialect::Jacoco, None));
+        assert_eq!(Format::Jacoco.kind(), EvidenceKind::Coverage);
     }
 
     #[test]

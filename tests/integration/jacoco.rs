@@ -1,6 +1,6 @@
-//! JaCoCo XML against JaCoCo's own counters (`fixtures/coverage/jacoco`,
-//! made by `fixtures/make-jacoco.sh` with Debian's JaCoCo 0.8.6): totals
-//! and per-file figures equal JaCoCo's to the unit, `inspect` names the
+//! `JaCoCo` XML against `JaCoCo`'s own counters (`fixtures/coverage/jacoco`,
+//! made by `fixtures/make-jacoco.sh` with Debian's `JaCoCo` 0.8.6): totals
+//! and per-file figures equal `JaCoCo`'s to the unit, `inspect` names the
 //! format and the producer, a path rule on one package judges, and reports
 //! whose counters contradict their lines are refused with file and line.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a broken fixture should stop the test loudly
@@ -37,7 +37,7 @@ fn read(path: &Path, root: &Path) -> Result<(CoverageFormat, CoverageReport), Ev
     Ok((format, report))
 }
 
-/// JaCoCo names `com/example/calc/Calc.java`; the repository file is
+/// `JaCoCo` names `com/example/calc/Calc.java`; the repository file is
 /// under the module's source root.
 fn repository_path(jacoco: &str) -> String {
     let module = if jacoco.starts_with("com/example/calc/") {

@@ -1,31 +1,31 @@
-//! A streaming reader of JaCoCo's XML report (Java, Kotlin; docs/formats.md,
-//! JaCoCo XML): per-line data, methods, and a check of every counter
-//! JaCoCo states against the lines it wrote.
+//! A streaming reader of `JaCoCo`'s XML report (Java, Kotlin; docs/formats.md,
+//! `JaCoCo` XML): per-line data, methods, and a check of every counter
+//! `JaCoCo` states against the lines it wrote.
 //!
 //! # What counts
 //!
 //! - Lines: each `<line nr mi ci mb cb>` of a `<sourcefile>`; covered when
-//!   `ci` (covered instructions) is above zero, as JaCoCo's LINE counter
+//!   `ci` (covered instructions) is above zero, as `JaCoCo`'s LINE counter
 //!   counts it (a partly covered line is covered). A line with neither
-//!   missed nor covered instructions is no line to JaCoCo and is skipped.
+//!   missed nor covered instructions is no line to `JaCoCo` and is skipped.
 //! - Branches: a line's `mb + cb` outcomes, `cb` of them covered; one
 //!   branch key per outcome (block 0, numbered from 0, covered first).
-//!   JaCoCo does not say which outcome is which, so merging two JaCoCo
+//!   `JaCoCo` does not say which outcome is which, so merging two `JaCoCo`
 //!   reports of the same file unites the counts, not the outcomes.
 //! - Functions: `<class><method>`, covered when its METHOD counter's
 //!   `covered` is 1, named `Class.method(descriptor)` (`Calc.<init>(I)V`,
 //!   `Calc.lambda$run$0(I)Z`). A method is its own function even when it
 //!   starts on the same line as another (a lambda on its method's line):
-//!   JaCoCo counts each, so no line is recorded to alias them by.
+//!   `JaCoCo` counts each, so no line is recorded to alias them by.
 //! - Counters: the LINE, BRANCH and METHOD `<counter>`s of each
 //!   `<sourcefile>`, `<package>`, `<group>` and of `<report>` must equal
 //!   what their content gives (a missing counter is 0/0, which is how
-//!   JaCoCo writes an empty one). INSTRUCTION, COMPLEXITY and CLASS are
+//!   `JaCoCo` writes an empty one). INSTRUCTION, COMPLEXITY and CLASS are
 //!   checked to be numbers and not otherwise read.
 //!
 //! # Paths
 //!
-//! JaCoCo names a file by its package path and file name
+//! `JaCoCo` names a file by its package path and file name
 //! (`com/example/Calc.java`), without the source root. The reader finds
 //! the repository file ending with that path ([`SourceIndex`]): files under
 //! a `src/main/java`, `src/main/kotlin` or `src/test/java` directory first,
@@ -52,7 +52,7 @@ use super::paths::{clean, leaves_root};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::EvidenceError;
 
-/// Reads one JaCoCo XML report from `input` into `into`, merging with what
+/// Reads one `JaCoCo` XML report from `input` into `into`, merging with what
 /// is there. `source` names the input in errors.
 ///
 /// On error `into` may hold part of the input.
@@ -165,7 +165,8 @@ enum Frame {
         /// For a package: its classes' methods by source file name.
         methods: HashMap<String, Vec<(String, u64)>>,
         /// For a source file: the file being filled, its path, its last line.
-        file: Option<(String, FileCoverage, u32)>,
+        /// Boxed: most frames are not source files.
+        file: Option<Box<(String, FileCoverage, u32)>>,
     },
     /// A `<class>`: its name and source file.
     Class {
@@ -271,7 +272,7 @@ impl State<'_> {
                 let (path, coverage) = self.report.take_file(path);
                 let mut frame = counted(Level::SourceFile, file);
                 if let Frame::Counted { file, .. } = &mut frame {
-                    *file = Some((path, coverage, 0));
+                    *file = Some(Box::new((path, coverage, 0)));
                 }
                 frame
             }
@@ -324,12 +325,13 @@ impl State<'_> {
         let Some(Frame::Counted {
             level: Level::SourceFile,
             computed,
-            file: Some((_, coverage, last)),
+            file: Some(open),
             ..
         }) = self.stack.last_mut()
         else {
             return Err("<line> outside a <sourcefile>".into());
         };
+        let (_, coverage, last) = &mut **open;
         let get = |key: &[u8], what: &str| -> Result<u64, String> {
             let value = attr(e, key)?.ok_or_else(|| format!("<line> without `{what}`"))?;
             count(&value, what)
@@ -431,7 +433,7 @@ impl State<'_> {
             return Ok(());
         };
         match frame {
-            Frame::Leaf => Ok(()),
+            Frame::Leaf | Frame::Class { .. } => Ok(()),
             Frame::Method { name, covered } => {
                 let covered =
                     covered.ok_or_else(|| format!("<method> {name} without a METHOD counter"))?;
@@ -453,7 +455,6 @@ impl State<'_> {
                 }
                 Ok(())
             }
-            Frame::Class { .. } => Ok(()),
             Frame::Counted {
                 level,
                 name,
@@ -464,9 +465,10 @@ impl State<'_> {
                 ..
             } => {
                 if level == Level::SourceFile {
-                    let Some((path, mut coverage, _)) = file else {
+                    let Some(open) = file else {
                         return Ok(());
                     };
+                    let (path, mut coverage, _) = *open;
                     let package_methods = match self.stack.last_mut() {
                         Some(Frame::Counted { methods, .. }) => methods.remove(&name),
                         _ => None,
@@ -529,7 +531,7 @@ fn check(level: Level, name: &str, stated: &Counts, computed: &Counts) -> Result
 const SOURCE_ROOTS: [&str; 3] = ["src/main/java", "src/main/kotlin", "src/test/java"];
 
 /// The repository's directories and file names, listed once (one
-/// `read_dir` per directory, on first use), to find the file a JaCoCo
+/// `read_dir` per directory, on first use), to find the file a `JaCoCo`
 /// package path names.
 ///
 /// Hidden directories (`.git`) and cache directories tagged with a
@@ -705,7 +707,7 @@ mod tests {
 
     const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd">"#;
 
-    /// A small report in JaCoCo 0.8.6's shape, one element per line.
+    /// A small report in `JaCoCo` 0.8.6's shape, one element per line.
     fn small(lines: &str, file_line: &str, report_line: &str) -> String {
         format!(
             "{HEAD}<report name=\"r\">

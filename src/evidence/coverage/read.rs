@@ -59,7 +59,7 @@ pub enum CoverageFormat {
     /// llvm-cov's JSON export (`cargo llvm-cov --json`).
     #[serde(rename = "llvm-cov-json")]
     LlvmJson,
-    /// JaCoCo XML (`jacoco.xml`).
+    /// `JaCoCo` XML (`jacoco.xml`).
     Jacoco,
 }
 
