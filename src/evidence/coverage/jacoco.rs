@@ -27,7 +27,7 @@
 //!
 //! `JaCoCo` names a file by its package path and file name
 //! (`com/example/Calc.java`), without the source root. The reader finds
-//! the repository file ending with that path ([`SourceIndex`]): files under
+//! the repository file ending with that path (`SourceIndex`): files under
 //! a `src/main/java`, `src/main/kotlin` or `src/test/java` directory first,
 //! then any; none or more than one is an error naming the path.
 //!

@@ -319,7 +319,8 @@ enum Sniffed {
 /// Looks at the first bytes without consuming them. XML is told apart by
 /// its structure ([`sniff_xml`]), not its name: a `<coverage>` root may be
 /// Cobertura, Clover, `SonarQube` generic coverage or `NCover`, and the
-/// ones tollgate does not read are refused by name here.
+/// ones tollgate does not read are refused by name here; a `<report>` root
+/// is `JaCoCo`.
 fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniffed> {
     let head = input.fill_buf().map_err(Sniffed::Io)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
