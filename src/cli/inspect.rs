@@ -131,7 +131,8 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
             | EvidenceFormat::SonarGeneric
             | EvidenceFormat::LlvmCovJson
             | EvidenceFormat::CoveragePyJson
-            | EvidenceFormat::GoCover => {
+            | EvidenceFormat::GoCover
+            | EvidenceFormat::Jacoco => {
                 let mut report = CoverageReport::new();
                 read_coverage_file(file, &opts, &mut report)?;
                 Figures::Coverage(InspectedCoverage::new(&report))

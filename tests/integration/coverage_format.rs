@@ -55,6 +55,21 @@ fn a_forced_format_reads_what_detection_reads() {
                 "/tmp/tollgate-fixtures/llvm-cov",
             ],
         ),
+        (
+            "fixtures/coverage/jacoco/jacoco.xml",
+            "jacoco",
+            vec!["--root", "fixtures/coverage/jacoco"],
+        ),
+        (
+            "fixtures/coverage/go/count.out",
+            "go-cover",
+            vec!["--root", "fixtures/coverage/go"],
+        ),
+        (
+            "fixtures/coverage/coveragepy/coverage.json",
+            "coveragepy-json",
+            vec!["--root", "fixtures/coverage/coveragepy"],
+        ),
     ] {
         let detected = inspect_json(&extra, file);
         let mut forced_args = vec!["--coverage-format", name];
@@ -90,6 +105,23 @@ fn a_file_of_another_format_is_refused_by_both_names() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("this is cobertura"), "{err}");
+    // JSON and profiles name themselves too.
+    let (code, _, err) = tollgate(&[
+        "inspect",
+        "--coverage-format",
+        "llvm-cov-json",
+        "fixtures/coverage/coveragepy/coverage.json",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("this is coveragepy-json"), "{err}");
+    let (code, _, err) = tollgate(&[
+        "inspect",
+        "--coverage-format",
+        "jacoco",
+        "fixtures/coverage/go/set.out",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("this is go-cover"), "{err}");
 }
 
 #[test]

@@ -30,6 +30,8 @@ mod github_scenarios;
 mod hardening;
 // `tollgate init` and its pre-push hook on real repositories.
 mod init;
+// JaCoCo XML against JaCoCo's own counters; refusals of contradicting reports.
+mod jacoco;
 mod judge;
 // `check --local` (the pre-push run) and what a local run says about its inputs.
 mod local_mode;

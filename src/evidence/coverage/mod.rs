@@ -21,6 +21,7 @@ pub mod clover;
 pub mod cobertura;
 pub mod coveragepy_json;
 pub mod gocover;
+pub mod jacoco;
 pub mod lcov;
 pub mod llvm_json;
 pub mod paths;

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lcov::Part;
-use super::{clover, cobertura, coveragepy_json, gocover, lcov, llvm_json, sonar, CoverageReport};
+use super::{
+    clover, cobertura, coveragepy_json, gocover, jacoco, lcov, llvm_json, sonar, CoverageReport,
+};
 use crate::evidence::detect::{dialect_name, sniff_xml, XmlDialect};
 use crate::evidence::EvidenceError;
 
@@ -69,6 +71,8 @@ pub enum CoverageFormat {
     /// A Go cover profile (`go test -coverprofile`).
     #[serde(rename = "go-cover")]
     GoCover,
+    /// `JaCoCo` XML (`jacoco.xml`).
+    Jacoco,
 }
 
 impl CoverageFormat {
@@ -83,13 +87,14 @@ impl CoverageFormat {
             Self::LlvmJson => "llvm-cov-json",
             Self::CoveragePyJson => "coveragepy-json",
             Self::GoCover => "go-cover",
+            Self::Jacoco => "jacoco",
         }
     }
 }
 
 impl CoverageFormat {
     /// Every coverage format, in the order `--coverage-format` lists them.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Lcov,
         Self::Cobertura,
         Self::Clover,
@@ -97,6 +102,7 @@ impl CoverageFormat {
         Self::LlvmJson,
         Self::CoveragePyJson,
         Self::GoCover,
+        Self::Jacoco,
     ];
 }
 
@@ -213,6 +219,7 @@ pub fn read_coverage_file_with(
         CoverageFormat::LlvmJson => llvm_json::read_llvm_json(input, path, opts, into)?,
         CoverageFormat::CoveragePyJson => read_coveragepy_json(input, path, opts, into)?,
         CoverageFormat::GoCover => read_go_cover(input, path, opts, into)?,
+        CoverageFormat::Jacoco => jacoco::read_jacoco(input, path, opts, into)?,
     }
     Ok(format)
 }
@@ -413,7 +420,8 @@ enum Sniffed {
 /// Looks at the first bytes without consuming them. XML is told apart by
 /// its structure ([`sniff_xml`]), not its name: a `<coverage>` root may be
 /// Cobertura, Clover, `SonarQube` generic coverage or `NCover`, and the
-/// ones tollgate does not read are refused by name here.
+/// ones tollgate does not read are refused by name here; a `<report>` root
+/// is `JaCoCo`.
 fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniffed> {
     let head = input.fill_buf().map_err(Sniffed::Io)?;
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -444,6 +452,7 @@ fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniff
         XmlDialect::Cobertura | XmlDialect::Other(_) => Ok(CoverageFormat::Cobertura),
         XmlDialect::Clover => Ok(CoverageFormat::Clover),
         XmlDialect::SonarGeneric => Ok(CoverageFormat::SonarGeneric),
+        XmlDialect::Jacoco => Ok(CoverageFormat::Jacoco),
         other @ (XmlDialect::Junit | XmlDialect::Foreign(_)) => {
             Err(Sniffed::Refused(EvidenceError::UnknownFormat {
                 path: path.to_path_buf(),
