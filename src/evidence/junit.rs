@@ -44,7 +44,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use serde::Serialize;
 
-use super::text::{line_at, malformed, read_text};
+use super::text::{line_at, malformed, read_text, LineCounter};
 use super::xml;
 use super::EvidenceError;
 
@@ -173,6 +173,7 @@ enum Outcome {
 /// Parses JUnit XML held in `text`; `path` names it in errors.
 pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
     let mut reader = Reader::from_str(text);
+    let mut lines = LineCounter::new(text);
     let mut state = State {
         path,
         run: TestRun::default(),
@@ -192,7 +193,7 @@ pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
                 format!("not well-formed XML: {err}"),
             )
         })?;
-        let line = line_at(text, position);
+        let line = lines.at(position);
         match event {
             Event::Start(ref e) => state.on_start(line, e, false)?,
             Event::Empty(ref e) => state.on_start(line, e, true)?,
