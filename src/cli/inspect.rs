@@ -47,6 +47,8 @@ struct InspectedCoverage {
     functions: TallyReport,
     #[serde(skip_serializing_if = "Option::is_none")]
     regions: Option<TallyReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statements: Option<TallyReport>,
     per_file: Vec<InspectedFile>,
 }
 
@@ -59,6 +61,7 @@ impl InspectedCoverage {
             branches: totals.branches,
             functions: totals.functions,
             regions: totals.regions,
+            statements: totals.statements,
             per_file: report
                 .files()
                 .map(|(path, cov)| {
@@ -69,6 +72,7 @@ impl InspectedCoverage {
                         branches: s.branches.into(),
                         functions: s.functions.into(),
                         regions: s.regions.map(Into::into),
+                        statements: s.statements.map(Into::into),
                     }
                 })
                 .collect(),
@@ -84,12 +88,21 @@ struct InspectedFile {
     functions: TallyReport,
     #[serde(skip_serializing_if = "Option::is_none")]
     regions: Option<TallyReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statements: Option<TallyReport>,
 }
 
-/// `  regions 39/45 (86.66%)` after the other figures, when the evidence
-/// has regions; nothing otherwise.
-fn regions_human(regions: Option<&TallyReport>) -> String {
-    regions.map_or_else(String::new, |r| format!("  regions {}", tally(r)))
+/// `  regions 39/45 (86.66%)` and `  statements 11/19 (57.89%)` after the
+/// other figures, for the figures the evidence has; nothing otherwise.
+fn extra_human(regions: Option<&TallyReport>, statements: Option<&TallyReport>) -> String {
+    let mut out = String::new();
+    if let Some(r) = regions {
+        let _ = write!(out, "  regions {}", tally(r));
+    }
+    if let Some(s) = statements {
+        let _ = write!(out, "  statements {}", tally(s));
+    }
+    out
 }
 
 pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
@@ -192,7 +205,7 @@ fn human(i: &Inspected) -> String {
                 tally(&coverage.lines),
                 tally(&coverage.branches),
                 tally(&coverage.functions),
-                regions_human(coverage.regions.as_ref())
+                extra_human(coverage.regions.as_ref(), coverage.statements.as_ref())
             );
             for f in &coverage.per_file {
                 let _ = writeln!(
@@ -202,7 +215,7 @@ fn human(i: &Inspected) -> String {
                     tally(&f.lines),
                     tally(&f.branches),
                     tally(&f.functions),
-                    regions_human(f.regions.as_ref())
+                    extra_human(f.regions.as_ref(), f.statements.as_ref())
                 );
             }
         }
@@ -314,19 +327,25 @@ fn markdown(i: &Inspected) -> String {
                 "### {file}: {} coverage, {} files\n",
                 i.format, coverage.files
             );
-            // A Regions column only where the evidence has regions.
+            // Regions and Statements columns only where the evidence has them.
             let regions = coverage.regions.is_some();
-            let (head, rule) = if regions {
-                (" Regions |", "---:|")
-            } else {
-                ("", "")
-            };
-            let cell = |r: Option<&TallyReport>| {
-                if regions {
-                    format!(" {} |", r.map_or_else(|| "-".to_owned(), tally))
-                } else {
-                    String::new()
+            let statements = coverage.statements.is_some();
+            let mut head = String::new();
+            let mut rule = String::new();
+            for (shown, name) in [(regions, " Regions |"), (statements, " Statements |")] {
+                if shown {
+                    head.push_str(name);
+                    rule.push_str("---:|");
                 }
+            }
+            let cell = |r: Option<&TallyReport>, s: Option<&TallyReport>| {
+                let mut out = String::new();
+                for (shown, t) in [(regions, r), (statements, s)] {
+                    if shown {
+                        let _ = write!(out, " {} |", t.map_or_else(|| "-".to_owned(), tally));
+                    }
+                }
+                out
             };
             let _ = writeln!(out, "| File | Lines | Branches | Functions |{head}");
             let _ = writeln!(out, "|---|---:|---:|---:|{rule}");
@@ -336,7 +355,7 @@ fn markdown(i: &Inspected) -> String {
                 tally(&coverage.lines),
                 tally(&coverage.branches),
                 tally(&coverage.functions),
-                cell(coverage.regions.as_ref())
+                cell(coverage.regions.as_ref(), coverage.statements.as_ref())
             );
             for f in &coverage.per_file {
                 let _ = writeln!(
@@ -346,7 +365,7 @@ fn markdown(i: &Inspected) -> String {
                     tally(&f.lines),
                     tally(&f.branches),
                     tally(&f.functions),
-                    cell(f.regions.as_ref())
+                    cell(f.regions.as_ref(), f.statements.as_ref())
                 );
             }
         }

@@ -237,6 +237,9 @@ pub struct CoverageEvidence {
     /// Region totals, when the evidence has regions (llvm-cov's JSON export).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regions: Option<TallyReport>,
+    /// Statement totals, when the evidence has statements (Go cover profiles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<TallyReport>,
     /// Changed-line totals, when there was a change set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch: Option<TallyReport>,
@@ -253,6 +256,7 @@ impl CoverageEvidence {
             branches: totals.branches.into(),
             functions: totals.functions.into(),
             regions: totals.regions.map(Into::into),
+            statements: totals.statements.map(Into::into),
             patch: patch.map(Into::into),
         }
     }
