@@ -51,6 +51,13 @@ pub struct Roots<'a> {
 pub struct Inputs {
     /// Coverage reports.
     pub coverage: Vec<PathBuf>,
+    /// The base commit's coverage reports (`--coverage-baseline`).
+    pub coverage_baseline: Vec<PathBuf>,
+    /// Whether `[evidence] coverage_baseline` may be read from the evidence
+    /// root. Off for the judge: its evidence root is a pull request's
+    /// artifact, which the change under review wrote, and a base it wrote
+    /// could excuse any drop.
+    pub baseline_from_evidence_root: bool,
     /// Extra prefixes to strip from coverage source paths.
     pub strip_prefix: Vec<String>,
     /// A cargo-audit `--json` report.
@@ -297,6 +304,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence);
     let mut evidence = Evidence {
         coverage: read_coverage(&coverage_paths, &opts, req.watch)?,
+        coverage_baseline: coverage_baseline(req, &opts)?,
         changes: changed_lines(req)?,
         audit: read_audit(&audit_paths, req.watch)?,
         lockfile: fs_err::read_to_string(roots.repository.join("Cargo.lock"))
@@ -527,6 +535,53 @@ fn read_coverage(
             value: report,
             sources: sources(paths),
         })
+    })
+}
+
+/// The base commit's coverage: the command line's files, else the
+/// configured ones (unless the evidence root is not to be trusted with
+/// them). None at all is `unknown` in a local or dry run and missing, so
+/// failing, in CI, as other evidence is.
+fn coverage_baseline(
+    req: &Request<'_>,
+    opts: &ReadOptions,
+) -> Result<Slot<CoverageReport>, GatherError> {
+    let inputs = req.inputs;
+    let configured = &req.config.evidence.coverage_baseline;
+    let paths = if !inputs.coverage_baseline.is_empty() {
+        inputs.coverage_baseline.clone()
+    } else if inputs.baseline_from_evidence_root {
+        configured
+            .iter()
+            .map(|p| req.roots.evidence.join(p))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !paths.is_empty() {
+        return read_coverage(&paths, opts, req.watch);
+    }
+    let context = req.context;
+    let how = "pass the base commit's coverage report with --coverage-baseline FILE";
+    Ok(if context.local {
+        Slot::Unavailable {
+            reason: format!("{DECIDED_IN_CI}: no coverage baseline was given ({how})"),
+        }
+    } else if context.dry_run {
+        Slot::Unavailable {
+            reason: format!("no coverage baseline was given: {how}"),
+        }
+    } else if !configured.is_empty() && !inputs.baseline_from_evidence_root {
+        Slot::Missing {
+            expected: vec![format!(
+                "the base's coverage from a trusted source: [evidence] coverage_baseline ({}) is not read from a pull request's artifact",
+                configured.join(", ")
+            )],
+        }
+    } else {
+        Slot::Missing {
+            expected: Vec::new(),
+        }
     })
 }
 

@@ -205,6 +205,7 @@ pub(super) fn run(
 fn refuse_local_inputs(args: &CheckArgs) -> Result<(), RunError> {
     let given = [
         ("--coverage", !args.coverage.is_empty()),
+        ("--coverage-baseline", !args.coverage_baseline.is_empty()),
         ("--audit", args.audit.is_some()),
         ("--tests", !args.tests.is_empty()),
         ("--bench", !args.bench.is_empty()),

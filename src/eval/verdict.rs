@@ -237,6 +237,56 @@ pub struct CoverageEvidence {
     /// Changed-line totals, when there was a change set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch: Option<TallyReport>,
+    /// Region totals, when every file has regions (llvm-cov JSON export).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<TallyReport>,
+    /// The base commit's figures, when a coverage baseline was read
+    /// (`--coverage-baseline`): renderers show base -> head from these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<CoverageBase>,
+    /// Files whose line coverage differs from the base's although the
+    /// change does not touch them, when a baseline and a change set are
+    /// both known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indirect_changes: Option<IndirectChanges>,
+}
+
+/// The base commit's coverage totals (docs/reports.md, `evidence.coverage.base`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageBase {
+    /// Where the base's coverage came from: the baseline file(s).
+    pub source: String,
+    /// Distinct source files.
+    pub files: usize,
+    /// Line totals.
+    pub lines: TallyReport,
+    /// Branch totals.
+    pub branches: TallyReport,
+    /// Function totals.
+    pub functions: TallyReport,
+    /// Region totals, when every file has regions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<TallyReport>,
+}
+
+/// One file whose coverage changed without the change touching it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndirectChange {
+    /// Repository-relative path.
+    pub path: String,
+    /// Its lines in the base (0/0 when the base does not list it).
+    pub base: TallyReport,
+    /// Its lines in the head (0/0 when the head does not list it).
+    pub head: TallyReport,
+}
+
+/// Indirect changes (Codecov's term): listed up to a bound, the rest counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IndirectChanges {
+    /// The first files, in path order.
+    pub files: Vec<IndirectChange>,
+    /// How many more files changed than are listed.
+    pub more: usize,
 }
 
 impl CoverageEvidence {
@@ -250,6 +300,9 @@ impl CoverageEvidence {
             branches: totals.branches.into(),
             functions: totals.functions.into(),
             patch: patch.map(Into::into),
+            regions: totals.regions.map(Into::into),
+            base: None,
+            indirect_changes: None,
         }
     }
 }
