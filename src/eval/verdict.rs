@@ -213,6 +213,19 @@ pub struct TallyReport {
     pub percent: Option<f64>,
 }
 
+impl TallyReport {
+    /// The change from this figure to `head` in points, as
+    /// [`super::format_change`] shows it (`-2.00`; `n/a` without figures).
+    #[must_use]
+    pub fn change_to(&self, head: &TallyReport) -> String {
+        let tally = |t: &TallyReport| Tally {
+            found: t.found,
+            hit: t.hit,
+        };
+        super::format_change(tally(self), tally(head))
+    }
+}
+
 impl From<Tally> for TallyReport {
     fn from(t: Tally) -> Self {
         Self {
