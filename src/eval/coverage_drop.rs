@@ -86,21 +86,23 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
     }
 }
 
-/// Both reports, or the rule a missing one makes.
+/// Both reports, or the rule a missing one makes (boxed: it is the rare path).
 fn both<'e>(
     id: &str,
     title: &str,
     max: Threshold,
     optional: bool,
     evidence: &'e Evidence,
-) -> Result<(&'e CoverageReport, &'e CoverageReport, String), RuleResult> {
+) -> Result<(&'e CoverageReport, &'e CoverageReport, String), Box<RuleResult>> {
     let required = required(max);
     let head = match &evidence.coverage {
         Slot::Present { value, .. } => value,
         other => {
             let (status, message, help) = absent(other, optional, "coverage report");
             let help = help.or_else(|| Some(format!("run the coverage tool so it writes {} (read by default), or pass --coverage PATH (or set [evidence] coverage)", crate::policy::default_paths::COVERAGE)));
-            return Err(RuleResult::new(id, title, status, None, &required, message, help));
+            return Err(Box::new(RuleResult::new(
+                id, title, status, None, &required, message, help,
+            )));
         }
     };
     match &evidence.coverage_baseline {
@@ -110,7 +112,9 @@ fn both<'e>(
             let help = help.or_else(|| {
                 Some("pass the base commit's coverage report with --coverage-baseline FILE (or set [evidence] coverage_baseline)".to_owned())
             });
-            Err(RuleResult::new(id, title, status, None, &required, message, help))
+            Err(Box::new(RuleResult::new(
+                id, title, status, None, &required, message, help,
+            )))
         }
     }
 }
@@ -124,7 +128,7 @@ fn total_rule(max: Threshold, optional: bool, evidence: &Evidence) -> RuleResult
     let (id, title) = (rule.to_string(), rule.title());
     let (head, base, source) = match both(&id, &title, max, optional, evidence) {
         Ok(reports) => reports,
-        Err(rule) => return rule,
+        Err(rule) => return *rule,
     };
     let (base_totals, head_totals) = (base.totals(), head.totals());
     if head_totals.lines.found == 0 {
@@ -143,15 +147,7 @@ fn total_rule(max: Threshold, optional: bool, evidence: &Evidence) -> RuleResult
             format!("the coverage baseline ({source}) records no lines at all, so a drop cannot be measured"),
         );
     }
-    compare(
-        id,
-        title,
-        max,
-        base_totals,
-        head_totals,
-        "total",
-        &source,
-    )
+    compare(id, title, max, base_totals, head_totals, "total", &source)
 }
 
 fn path_rule(
@@ -164,7 +160,7 @@ fn path_rule(
     let (id, title) = (rule.to_string(), rule.title());
     let (head, base, source) = match both(&id, &title, max, optional, evidence) {
         Ok(reports) => reports,
-        Err(rule) => return rule,
+        Err(rule) => return *rule,
     };
     let matching = |report: &CoverageReport| {
         let mut matched = 0usize;
@@ -262,7 +258,12 @@ fn compare(
         .iter()
         .map(|(what, b, h)| {
             let name = if *what == "line" { "lines" } else { "branches" };
-            format!("{name} {} -> {} ({})", show(*b), show(*h), format_change(*b, *h))
+            format!(
+                "{name} {} -> {} ({})",
+                show(*b),
+                show(*h),
+                format_change(*b, *h)
+            )
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -291,7 +292,10 @@ fn compare(
             Status::Pass,
             Some(actual.clone()),
             &required(max),
-            format!("{scope} coverage {actual}: within {} of the base ({source}){notes}", points(max)),
+            format!(
+                "{scope} coverage {actual}: within {} of the base ({source}){notes}",
+                points(max)
+            ),
             None,
         )
     } else {
@@ -336,7 +340,11 @@ pub(super) fn indirect_changes(evidence: &Evidence) -> Option<IndirectChanges> {
         return None;
     };
     let mut paths: Vec<&str> = head.files().map(|(p, _)| p).collect();
-    paths.extend(base.files().map(|(p, _)| p).filter(|p| head.file(p).is_none()));
+    paths.extend(
+        base.files()
+            .map(|(p, _)| p)
+            .filter(|p| head.file(p).is_none()),
+    );
     paths.sort_unstable();
     let lines = |report: &CoverageReport, path: &str| {
         report
@@ -368,10 +376,12 @@ pub(super) fn indirect_changes(evidence: &Evidence) -> Option<IndirectChanges> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     fn t(hit: u64, found: u64) -> Tally {
-        Tally { hit, found }
+        Tally { found, hit }
     }
 
     fn max(points: f64) -> Threshold {
@@ -394,7 +404,11 @@ mod tests {
         // Same percentage, different counts.
         assert!(drop_within(t(4, 5), t(80, 100), Threshold::ZERO));
         assert!(drop_within(t(1, 3), t(2, 3), Threshold::ZERO));
-        assert!(!drop_within(t(2, 3), t(666_666, 1_000_000), Threshold::ZERO));
+        assert!(!drop_within(
+            t(2, 3),
+            t(666_666, 1_000_000),
+            Threshold::ZERO
+        ));
     }
 
     #[test]
@@ -553,9 +567,8 @@ mod tests {
         assert_eq!(r[1].status, Status::Error, "{:?}", r[1]);
         assert_eq!(r[2].status, Status::Fail, "{:?}", r[2]);
         assert!(
-            r[2].message.contains(
-                "of 1 file(s) matching `src/old/**` line coverage fell 50.00 points"
-            ),
+            r[2].message
+                .contains("of 1 file(s) matching `src/old/**` line coverage fell 50.00 points"),
             "{}",
             r[2].message
         );
@@ -566,8 +579,8 @@ mod tests {
         let mut head = String::new();
         let mut base = String::new();
         for i in 0..25 {
-            head.push_str(&format!("src/f{i:02}.rs:1,0\n"));
-            base.push_str(&format!("src/f{i:02}.rs:1,1\n"));
+            let _ = writeln!(head, "src/f{i:02}.rs:1,0");
+            let _ = writeln!(base, "src/f{i:02}.rs:1,1");
         }
         head.push_str("src/same.rs:1\n");
         base.push_str("src/same.rs:1\n");

@@ -159,10 +159,17 @@ fn coverage_base(out: &mut String, verdict: &Verdict) {
         terminal_safe(&base.source),
         figures.join(", ")
     );
-    let Some(indirect) = coverage.indirect_changes.as_ref().filter(|i| !i.files.is_empty()) else {
+    let Some(indirect) = coverage
+        .indirect_changes
+        .as_ref()
+        .filter(|i| !i.files.is_empty())
+    else {
         return;
     };
-    let _ = writeln!(out, "Indirect changes (coverage changed, file not in the diff):");
+    let _ = writeln!(
+        out,
+        "Indirect changes (coverage changed, file not in the diff):"
+    );
     for file in &indirect.files {
         let _ = writeln!(
             out,

@@ -187,7 +187,10 @@ fn a_rise_passes_and_a_drop_fails_with_base_and_head_figures() {
         "lines 54.28% -> 77.14% (+22.85), branches 42.10% -> 73.68% (+31.57)"
     );
     assert!(
-        r["message"].as_str().unwrap().contains("evidence/run1.info"),
+        r["message"]
+            .as_str()
+            .unwrap()
+            .contains("evidence/run1.info"),
         "{r}"
     );
     let base = &report["evidence"]["coverage"]["base"];
@@ -239,7 +242,10 @@ fn a_rise_passes_and_a_drop_fails_with_base_and_head_figures() {
         message.contains("total branch coverage fell 5.27 points, from 73.68% to 68.42%"),
         "{message}"
     );
-    assert!(message.contains("(base: evidence/merged.info)"), "{message}");
+    assert!(
+        message.contains("(base: evidence/merged.info)"),
+        "{message}"
+    );
 
     // The human report carries one line of base -> head figures.
     let human = tollgate(
@@ -496,7 +502,10 @@ fn files_the_change_does_not_touch_are_listed_as_indirect_changes() {
         human.contains("Indirect changes (coverage changed, file not in the diff):\n  - src/main.c: 85.18% -> 81.48% (-3.71)"),
         "{human}"
     );
-    let md = text(&tollgate(root, &[&args[..], &["--format", "markdown"]].concat()));
+    let md = text(&tollgate(
+        root,
+        &[&args[..], &["--format", "markdown"]].concat(),
+    ));
     assert!(
         md.contains("- `src/main.c`: 85.18% (23/27) -> 81.48% (22/27) (-3.71)"),
         "{md}"
