@@ -58,6 +58,13 @@ pub struct Inputs {
     /// artifact, which the change under review wrote, and a base it wrote
     /// could excuse any drop.
     pub baseline_from_evidence_root: bool,
+    /// What the report names [`Inputs::coverage_baseline`] by, when the
+    /// files' own paths say nothing (a temporary download of the base
+    /// commit's evidence run): `commit abc123's evidence run …`.
+    pub coverage_baseline_label: Option<String>,
+    /// What was looked for when no baseline was found (the judge's search
+    /// of the default branch's evidence runs), for the rule's message.
+    pub coverage_baseline_expected: Vec<String>,
     /// Extra prefixes to strip from coverage source paths.
     pub strip_prefix: Vec<String>,
     /// A cargo-audit `--json` report.
@@ -559,7 +566,18 @@ fn coverage_baseline(
         Vec::new()
     };
     if !paths.is_empty() {
-        return read_coverage(&paths, opts, req.watch);
+        let mut slot = read_coverage(&paths, opts, req.watch)?;
+        if let (Slot::Present { sources, .. }, Some(label)) =
+            (&mut slot, &inputs.coverage_baseline_label)
+        {
+            *sources = vec![label.clone()];
+        }
+        return Ok(slot);
+    }
+    if !inputs.coverage_baseline_expected.is_empty() {
+        return Ok(Slot::Missing {
+            expected: inputs.coverage_baseline_expected.clone(),
+        });
     }
     let context = req.context;
     let how = "pass the base commit's coverage report with --coverage-baseline FILE";

@@ -158,6 +158,7 @@ fn inputs(args: &CheckArgs) -> Inputs {
         bench: args.bench.clone(),
         bench_baseline: args.bench_baseline.clone(),
         base: args.base.clone(),
+        ..Inputs::default()
     }
 }
 
