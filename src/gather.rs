@@ -51,6 +51,20 @@ pub struct Roots<'a> {
 pub struct Inputs {
     /// Coverage reports.
     pub coverage: Vec<PathBuf>,
+    /// The base commit's coverage reports (`--coverage-baseline`).
+    pub coverage_baseline: Vec<PathBuf>,
+    /// Whether `[evidence] coverage_baseline` may be read from the evidence
+    /// root. Off for the judge: its evidence root is a pull request's
+    /// artifact, which the change under review wrote, and a base it wrote
+    /// could excuse any drop.
+    pub baseline_from_evidence_root: bool,
+    /// What the report names [`Inputs::coverage_baseline`] by, when the
+    /// files' own paths say nothing (a temporary download of the base
+    /// commit's evidence run): `commit abc123's evidence run …`.
+    pub coverage_baseline_label: Option<String>,
+    /// What was looked for when no baseline was found (the judge's search
+    /// of the default branch's evidence runs), for the rule's message.
+    pub coverage_baseline_expected: Vec<String>,
     /// Extra prefixes to strip from coverage source paths.
     pub strip_prefix: Vec<String>,
     /// The format every coverage report must be (`--coverage-format`).
@@ -300,6 +314,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence);
     let mut evidence = Evidence {
         coverage: read_coverage(&coverage_paths, &opts, req.watch)?,
+        coverage_baseline: coverage_baseline(req, &opts)?,
         changes: changed_lines(req)?,
         audit: read_audit(&audit_paths, req.watch)?,
         lockfile: fs_err::read_to_string(roots.repository.join("Cargo.lock"))
@@ -530,6 +545,64 @@ fn read_coverage(
             value: report,
             sources: sources(paths),
         })
+    })
+}
+
+/// The base commit's coverage: the command line's files, else the
+/// configured ones (unless the evidence root is not to be trusted with
+/// them). None at all is `unknown` in a local or dry run and missing, so
+/// failing, in CI, as other evidence is.
+fn coverage_baseline(
+    req: &Request<'_>,
+    opts: &ReadOptions,
+) -> Result<Slot<CoverageReport>, GatherError> {
+    let inputs = req.inputs;
+    let configured = &req.config.evidence.coverage_baseline;
+    let paths = if !inputs.coverage_baseline.is_empty() {
+        inputs.coverage_baseline.clone()
+    } else if inputs.baseline_from_evidence_root {
+        configured
+            .iter()
+            .map(|p| req.roots.evidence.join(p))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !paths.is_empty() {
+        let mut slot = read_coverage(&paths, opts, req.watch)?;
+        if let (Slot::Present { sources, .. }, Some(label)) =
+            (&mut slot, &inputs.coverage_baseline_label)
+        {
+            *sources = vec![label.clone()];
+        }
+        return Ok(slot);
+    }
+    if !inputs.coverage_baseline_expected.is_empty() {
+        return Ok(Slot::Missing {
+            expected: inputs.coverage_baseline_expected.clone(),
+        });
+    }
+    let context = req.context;
+    let how = "pass the base commit's coverage report with --coverage-baseline FILE";
+    Ok(if context.local {
+        Slot::Unavailable {
+            reason: format!("{DECIDED_IN_CI}: no coverage baseline was given ({how})"),
+        }
+    } else if context.dry_run {
+        Slot::Unavailable {
+            reason: format!("no coverage baseline was given: {how}"),
+        }
+    } else if !configured.is_empty() && !inputs.baseline_from_evidence_root {
+        Slot::Missing {
+            expected: vec![format!(
+                "the base's coverage from a trusted source: [evidence] coverage_baseline ({}) is not read from a pull request's artifact",
+                configured.join(", ")
+            )],
+        }
+    } else {
+        Slot::Missing {
+            expected: Vec::new(),
+        }
     })
 }
 

@@ -45,6 +45,10 @@ pub enum Family {
     CoveragePatch,
     /// `coverage.path[GLOB]`
     CoveragePath,
+    /// `coverage.drop`
+    CoverageDrop,
+    /// `coverage.drop.path[GLOB]`
+    CoverageDropPath,
     /// `audit.vulnerabilities`
     AuditVulnerabilities,
     /// `audit.warnings[KIND]`
@@ -112,6 +116,8 @@ pub enum EvidenceKind {
     Coverage,
     /// A coverage report and the changed lines of the commit range.
     CoverageAndChanges,
+    /// A coverage report and the base commit's coverage.
+    CoverageAndBaseline,
     /// A cargo-audit JSON report.
     Audit,
     /// The pull request's reviews (GitHub).
@@ -140,6 +146,9 @@ impl EvidenceKind {
             }
             EvidenceKind::CoverageAndChanges => {
                 "coverage report and the changed lines of the pull request (or `--base`)"
+            }
+            EvidenceKind::CoverageAndBaseline => {
+                "coverage report and the base commit's coverage report (`--coverage-baseline`, or `[evidence] coverage_baseline`)"
             }
             EvidenceKind::Audit => "cargo-audit JSON report (`--audit`)",
             EvidenceKind::Reviews => "pull-request reviews (GitHub)",
@@ -207,13 +216,15 @@ pub const WILDCARD: &str = "*";
 
 impl Family {
     /// Every family, in the order the evaluator emits them.
-    pub const ALL: [Family; 18] = [
+    pub const ALL: [Family; 20] = [
         Family::CoverageLines,
         Family::CoverageBranches,
         Family::CoverageFunctions,
         Family::CoverageRegions,
         Family::CoveragePath,
         Family::CoveragePatch,
+        Family::CoverageDrop,
+        Family::CoverageDropPath,
         Family::ReviewsApprovals,
         Family::ReviewsChangesRequested,
         Family::ChecksRequired,
@@ -293,6 +304,29 @@ impl Family {
                 description: "The files matching the glob, taken together, meet every minimum the entry sets (lines, branches, functions); a glob that matches no file is an error.",
                 evidence: EvidenceKind::Coverage,
                 enabled_by: "[[coverage.paths]]",
+                overridable: true,
+                wildcard: None,
+            },
+            Family::CoverageDrop => &RuleSpec {
+                name: "coverage.drop",
+                key: KeySource::None,
+                title: Title::Fixed("Coverage drop against the base"),
+                description: "Total line coverage, and branch coverage where both the base and the head record branches, is at most `max_drop` percentage points below the base commit's (compared exactly, in integers); equal figures or a rise pass. The message gives base -> head and where the base came from. No baseline at all is `unknown` in a local or dry run and a failure in CI; a baseline that records no lines is an error.",
+                evidence: EvidenceKind::CoverageAndBaseline,
+                enabled_by: "[coverage] max_drop",
+                overridable: true,
+                wildcard: None,
+            },
+            Family::CoverageDropPath => &RuleSpec {
+                name: "coverage.drop.path",
+                key: KeySource::Policy {
+                    name: "GLOB",
+                    field: "[[coverage.paths]] glob",
+                },
+                title: Title::Template("Coverage drop of {key} against the base"),
+                description: "`coverage.drop` over the files matching the glob, taken together. A glob that matches no file of the head's report is an error; one that matches no file of the base's is skipped (a new path has nothing to drop from).",
+                evidence: EvidenceKind::CoverageAndBaseline,
+                enabled_by: "[[coverage.paths]] max_drop",
                 overridable: true,
                 wildcard: None,
             },

@@ -149,6 +149,9 @@ fn mask_token(token: Option<&Token>, actions: Option<&ActionsContext>) {
 fn inputs(args: &CheckArgs) -> Inputs {
     Inputs {
         coverage: args.coverage.clone(),
+        coverage_baseline: args.coverage_baseline.clone(),
+        // The working tree (or --evidence-dir) the user points at.
+        baseline_from_evidence_root: true,
         strip_prefix: args.strip_prefix.clone(),
         coverage_format: args.coverage_format,
         audit: args.audit.clone(),
@@ -156,6 +159,7 @@ fn inputs(args: &CheckArgs) -> Inputs {
         bench: args.bench.clone(),
         bench_baseline: args.bench_baseline.clone(),
         base: args.base.clone(),
+        ..Inputs::default()
     }
 }
 

@@ -42,6 +42,31 @@ pub(super) const ARTIFACT: &str = "tollgate-evidence";
 /// The largest artifact zip downloaded.
 const MAX_ZIP_BYTES: u64 = 512 * 1024 * 1024;
 
+/// How many commits, the merge base included, are searched for the
+/// base's coverage.
+const BASE_WALK: usize = 10;
+
+/// The base's coverage as the judge found it.
+enum BaseCoverage {
+    /// Extracted: the files, what the report calls them, and a note when
+    /// an ancestor of the merge base stood in for it.
+    Found {
+        paths: Vec<PathBuf>,
+        label: String,
+        note: Option<String>,
+    },
+    /// None within [`BASE_WALK`] commits: what was looked for.
+    NotFound { expected: String },
+}
+
+/// Whether a policy compares coverage with the base (`coverage.drop`).
+fn needs_baseline(policy: &Policy) -> bool {
+    policy
+        .coverage
+        .as_ref()
+        .is_some_and(|c| c.max_drop.is_some() || c.paths.iter().any(|p| p.max_drop.is_some()))
+}
+
 /// Everything one judging run shares.
 struct Judge<'a> {
     args: &'a CheckArgs,
@@ -205,6 +230,7 @@ pub(super) fn run(
 fn refuse_local_inputs(args: &CheckArgs) -> Result<(), RunError> {
     let given = [
         ("--coverage", !args.coverage.is_empty()),
+        ("--coverage-baseline", !args.coverage_baseline.is_empty()),
         ("--audit", args.audit.is_some()),
         ("--tests", !args.tests.is_empty()),
         ("--bench", !args.bench.is_empty()),
@@ -527,6 +553,9 @@ impl<'a> Judge<'a> {
             local: false,
         };
         let head = p.target.number.map(|_| self.sha().to_owned());
+        // The base's coverage comes from the default branch's own evidence
+        // run, never from this artifact (which the change wrote).
+        let (inputs, base_notes, _base_dir) = self.baseline_inputs(p)?;
         let gathered = gather::gather(&gather::Request {
             config: &p.config,
             policy: &p.policy,
@@ -538,7 +567,7 @@ impl<'a> Judge<'a> {
                 evidence: evidence_root,
                 repository: self.root,
             },
-            inputs: &Inputs::default(),
+            inputs: &inputs,
             github: Some(gather::GitHub {
                 client: &self.remote.client,
                 repo: &self.remote.repo,
@@ -577,6 +606,7 @@ impl<'a> Judge<'a> {
         crate::overrides::apply(&mut verdict, &documents);
         verdict.notes.extend(p.notes.iter().cloned());
         verdict.notes.extend(artifact_notes.iter().cloned());
+        verdict.notes.extend(base_notes);
         verdict.notes.extend(comments_note);
         verdict.notes.extend(policy_change_note(
             self.root,
@@ -590,6 +620,138 @@ impl<'a> Judge<'a> {
             verdict: Box::new(verdict),
             waiting_for,
         }))
+    }
+
+    /// The gather inputs that carry the base's coverage, when the policy
+    /// compares with it, the notes on where it came from, and the fresh
+    /// temporary directory its files are in (removed when dropped).
+    fn baseline_inputs(
+        &self,
+        p: &Prepared<'_>,
+    ) -> Result<(Inputs, Vec<String>, Option<tempfile::TempDir>), RunError> {
+        let mut inputs = Inputs::default();
+        let mut base_notes = Vec::new();
+        if !needs_baseline(&p.policy) {
+            return Ok((inputs, base_notes, None));
+        }
+        let dir = tempfile::tempdir().map_err(|e| RunError::EvidenceDir {
+            path: std::env::temp_dir(),
+            reason: e.to_string(),
+        })?;
+        let into = dir.path();
+        // A push compares with its first parent, a pull request with the
+        // merge base.
+        let base_sha = p.target.base_sha.clone().or_else(|| {
+            crate::git::git(
+                self.root,
+                &["rev-parse", "--verify", &format!("{}^1", self.sha())],
+            )
+        });
+        if let Some(base_sha) = &base_sha {
+            match self.base_coverage(p, base_sha, self.sha(), into)? {
+                BaseCoverage::Found { paths, label, note } => {
+                    inputs.coverage_baseline = paths;
+                    inputs.coverage_baseline_label = Some(label);
+                    base_notes.extend(note);
+                }
+                BaseCoverage::NotFound { expected } => {
+                    inputs.coverage_baseline_expected = vec![expected];
+                }
+            }
+        }
+        Ok((inputs, base_notes, Some(dir)))
+    }
+
+    /// The base's coverage report for `coverage.drop`: the artifact of the
+    /// default branch's own evidence run (a push to it, of the configured
+    /// evidence workflow) on the merge base of `base_sha` and `head`, or on
+    /// the nearest of its first-parent ancestors that has one, at most
+    /// [`BASE_WALK`] commits back. Only the configured coverage paths are
+    /// taken from it, into `into`.
+    fn base_coverage(
+        &self,
+        p: &Prepared<'_>,
+        base_sha: &str,
+        head: &str,
+        into: &Path,
+    ) -> Result<BaseCoverage, RunError> {
+        let (client, repo) = (&self.remote.client, &self.remote.repo);
+        let short = |sha: &str| sha.get(..12).unwrap_or(sha).to_owned();
+        let Some(branch) = self.event.default_branch.as_deref() else {
+            return Ok(BaseCoverage::NotFound {
+                expected: "the default branch's evidence run for the merge base (the event does not name the default branch)".to_owned(),
+            });
+        };
+        let merge_base = crate::git::git(self.root, &["merge-base", base_sha, head])
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| base_sha.to_owned());
+        let limit = format!("--max-count={BASE_WALK}");
+        let ancestors: Vec<String> = crate::git::git(
+            self.root,
+            &["rev-list", "--first-parent", &limit, &merge_base],
+        )
+        .map(|list| list.lines().map(str::to_owned).collect())
+        .filter(|list: &Vec<String>| !list.is_empty())
+        .unwrap_or_else(|| vec![merge_base.clone()]);
+        let workflow = &p.config.evidence_workflow;
+        let wanted: Vec<String> = p
+            .config
+            .evidence
+            .coverage
+            .iter()
+            .filter_map(|c| evidence_path(c))
+            .collect();
+        for (back, sha) in ancestors.iter().enumerate() {
+            let newest = client
+                .push_runs_of_workflow(repo, workflow, sha, branch)?
+                .into_iter()
+                .filter(|r| r.conclusion == Some(Conclusion::Success))
+                .max_by_key(|r| (r.created_at, r.id));
+            let Some(run) = newest else { continue };
+            let artifacts = client.run_artifacts(repo, run.id)?;
+            let Some(found) = artifacts
+                .iter()
+                .find(|a| a.name == ARTIFACT && !a.expired && a.size_in_bytes <= MAX_ZIP_BYTES)
+            else {
+                continue;
+            };
+            let zip = client.download_artifact(repo, found.id, MAX_ZIP_BYTES)?;
+            let dir = into.join(short(sha));
+            if artifact::extract(&zip, &dir, &wanted, &limits()).is_err() {
+                continue;
+            }
+            let paths: Vec<PathBuf> = wanted
+                .iter()
+                .map(|w| dir.join(w))
+                .filter(|path| path.is_file())
+                .collect();
+            if paths.is_empty() {
+                continue;
+            }
+            let run_link = run
+                .html_url
+                .clone()
+                .unwrap_or_else(|| format!("run {}", run.id));
+            let label = format!(
+                "commit {}'s evidence run on {branch} ({run_link})",
+                short(sha)
+            );
+            let note = (back > 0).then(|| {
+                format!(
+                    "coverage baseline: the merge base {} has no evidence run of {branch}; the base's coverage is its ancestor {}'s, {back} commit(s) earlier",
+                    short(&merge_base),
+                    short(sha)
+                )
+            });
+            return Ok(BaseCoverage::Found { paths, label, note });
+        }
+        Ok(BaseCoverage::NotFound {
+            expected: format!(
+                "the coverage of a successful {workflow} run on a push to {branch} for the merge base {} or its {} nearest ancestor(s)",
+                short(&merge_base),
+                ancestors.len().saturating_sub(1)
+            ),
+        })
     }
 
     /// Posts the check run `tollgate/GATE` for the judgements of one gate.

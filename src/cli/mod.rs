@@ -151,6 +151,9 @@ pub struct CheckArgs {
     /// Coverage report: LCOV, Cobertura, Clover, `SonarQube` generic or llvm-cov JSON (repeatable; replaces `[evidence] coverage`).
     #[arg(long, value_name = "PATH")]
     pub coverage: Vec<PathBuf>,
+    /// The base commit's coverage report, any format --coverage reads, for `coverage.drop` (repeatable; replaces `[evidence] coverage_baseline`).
+    #[arg(long, value_name = "PATH")]
+    pub coverage_baseline: Vec<PathBuf>,
     /// Prefix to strip from coverage source paths (repeatable).
     #[arg(long, value_name = "PREFIX")]
     pub strip_prefix: Vec<String>,

@@ -196,7 +196,8 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
         };
         out.push(rule);
     }
-    for path in &policy.paths {
+    // An entry with only `max_drop` declares `coverage.drop.path[GLOB]` alone.
+    for path in policy.paths.iter().filter(|p| p.has_minimum()) {
         out.push(path_rule(path, report, policy.optional));
     }
     if let Some(threshold) = policy.patch {

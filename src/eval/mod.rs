@@ -9,6 +9,7 @@ mod audit;
 mod bench;
 mod checks;
 mod coverage;
+mod coverage_drop;
 mod release;
 mod reviews;
 mod signoffs;
@@ -31,6 +32,7 @@ use crate::policy::Policy;
 pub use crate::policy::PolicySource;
 pub use bench::format_ns;
 pub use coverage::{patch_coverage, PatchCoverage};
+pub use coverage_drop::{drop_within, format_change, INDIRECT_LISTED};
 pub use release::{ChangelogFinding, ChangelogState, DocumentEvidence, ReleaseEvidence};
 pub use reviews::{tally as review_tally, ReviewTally};
 pub use signoffs::SignoffSignature;
@@ -89,6 +91,9 @@ impl<T> Slot<T> {
 pub struct Evidence {
     /// Merged coverage of every report given.
     pub coverage: Slot<CoverageReport>,
+    /// The base commit's coverage, for `coverage.drop`: what
+    /// `--coverage-baseline` (or `[evidence] coverage_baseline`) gave.
+    pub coverage_baseline: Slot<CoverageReport>,
     /// Changed lines of the commit range under review (for `coverage.patch`).
     pub changes: Slot<ChangedLines>,
     /// Reviews of the pull request.
@@ -262,6 +267,7 @@ pub fn evaluate(
     let mut annotations = Vec::new();
     if let Some(cov) = &policy.coverage {
         coverage::rules(cov, evidence, &mut rules);
+        coverage_drop::rules(cov, evidence, &mut rules);
     }
     let reviews = policy
         .reviews
@@ -300,10 +306,11 @@ pub fn evaluate(
     release::document_rules(&policy.documents, evidence, &mut rules);
     signoffs::rules(&policy.signoffs, &evidence.signoffs, &mut rules);
     let summary = EvidenceSummary {
-        coverage: evidence
-            .coverage
-            .value()
-            .map(|report| CoverageEvidence::from_report(report, coverage::patch_tally(evidence))),
+        coverage: evidence.coverage.value().map(|report| CoverageEvidence {
+            base: coverage_drop::base_summary(evidence),
+            indirect_changes: coverage_drop::indirect_changes(evidence),
+            ..CoverageEvidence::from_report(report, coverage::patch_tally(evidence))
+        }),
         reviews,
         audit: evidence.audit.value().map(AuditReport::summary),
         tests: evidence.tests.value().map(TestRun::summary),

@@ -213,6 +213,19 @@ pub struct TallyReport {
     pub percent: Option<f64>,
 }
 
+impl TallyReport {
+    /// The change from this figure to `head` in points, as
+    /// [`super::format_change`] shows it (`-2.00`; `n/a` without figures).
+    #[must_use]
+    pub fn change_to(&self, head: &TallyReport) -> String {
+        let tally = |t: &TallyReport| Tally {
+            found: t.found,
+            hit: t.hit,
+        };
+        super::format_change(tally(self), tally(head))
+    }
+}
+
 impl From<Tally> for TallyReport {
     fn from(t: Tally) -> Self {
         Self {
@@ -243,6 +256,53 @@ pub struct CoverageEvidence {
     /// Changed-line totals, when there was a change set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub patch: Option<TallyReport>,
+    /// The base commit's figures, when a coverage baseline was read
+    /// (`--coverage-baseline`): renderers show base -> head from these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<CoverageBase>,
+    /// Files whose line coverage differs from the base's although the
+    /// change does not touch them, when a baseline and a change set are
+    /// both known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indirect_changes: Option<IndirectChanges>,
+}
+
+/// The base commit's coverage totals (docs/reports.md, `evidence.coverage.base`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageBase {
+    /// Where the base's coverage came from: the baseline file(s).
+    pub source: String,
+    /// Distinct source files.
+    pub files: usize,
+    /// Line totals.
+    pub lines: TallyReport,
+    /// Branch totals.
+    pub branches: TallyReport,
+    /// Function totals.
+    pub functions: TallyReport,
+    /// Region totals, when every file has regions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<TallyReport>,
+}
+
+/// One file whose coverage changed without the change touching it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndirectChange {
+    /// Repository-relative path.
+    pub path: String,
+    /// Its lines in the base (0/0 when the base does not list it).
+    pub base: TallyReport,
+    /// Its lines in the head (0/0 when the head does not list it).
+    pub head: TallyReport,
+}
+
+/// Indirect changes (Codecov's term): listed up to a bound, the rest counted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IndirectChanges {
+    /// The first files, in path order.
+    pub files: Vec<IndirectChange>,
+    /// How many more files changed than are listed.
+    pub more: usize,
 }
 
 impl CoverageEvidence {
@@ -258,6 +318,8 @@ impl CoverageEvidence {
             regions: totals.regions.map(Into::into),
             statements: totals.statements.map(Into::into),
             patch: patch.map(Into::into),
+            base: None,
+            indirect_changes: None,
         }
     }
 }

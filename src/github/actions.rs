@@ -1,5 +1,6 @@
 //! The Actions API the privileged judge uses: the workflow runs of a commit
-//! (to find the evidence run), a run's artifacts, an artifact's zip, and the
+//! (to find the evidence run), a default branch's push runs of the evidence
+//! workflow (for the base's coverage), a run's artifacts, an artifact's zip, and the
 //! open pull requests (to find those whose head is the commit).
 //!
 //! An artifact download answers `302` with a short-lived storage URL on
@@ -11,8 +12,10 @@
 use serde::Deserialize;
 
 use super::error::GitHubError;
-use super::models::{PullRequestInfo, RepoRef, WirePull};
-use super::transport::Budget;
+use super::models::{
+    workflow_file, CheckStatus, PullRequestInfo, RepoRef, WirePull, WireWorkflowRun, WorkflowRun,
+};
+use super::transport::{encode, Budget};
 use super::GitHubClient;
 
 /// An artifact a workflow run uploaded.
@@ -56,6 +59,41 @@ impl GitHubClient {
             &format!("/repos/{repo}/actions/runs/{run_id}/artifacts?per_page=100"),
             Some("artifacts"),
         )
+    }
+
+    /// The completed runs of the workflow file `workflow` (its path, such as
+    /// `.github/workflows/tollgate-evidence.yml`) that a push to `branch`
+    /// started on the commit `sha`, newest first. Filtered here as well as
+    /// by the query, so only a push to that branch of that workflow on that
+    /// commit is ever returned: never a pull request's run, whose artifacts
+    /// the change under review wrote.
+    pub fn push_runs_of_workflow(
+        &self,
+        repo: &RepoRef,
+        workflow: &str,
+        sha: &str,
+        branch: &str,
+    ) -> Result<Vec<WorkflowRun>, GitHubError> {
+        let file = workflow.rsplit('/').next().unwrap_or(workflow);
+        let runs = self.get_list::<WireWorkflowRun, _>(
+            &format!(
+                "/repos/{repo}/actions/workflows/{}/runs?head_sha={}&status=completed&event=push&branch={}&per_page=100",
+                encode(file),
+                encode(sha),
+                encode(branch)
+            ),
+            Some("workflow_runs"),
+        )?;
+        Ok(runs
+            .into_iter()
+            .filter(|r: &WorkflowRun| {
+                r.event == "push"
+                    && r.head_branch.as_deref() == Some(branch)
+                    && r.head_sha.eq_ignore_ascii_case(sha)
+                    && workflow_file(&r.path, repo) == workflow
+                    && r.status == CheckStatus::Completed
+            })
+            .collect())
     }
 
     /// The zip of an artifact, at most `max_bytes` (refused past that,

@@ -216,6 +216,7 @@ mod tests {
             check_suite_id: Some(7),
             head_sha: "h".into(),
             event: "pull_request".into(),
+            head_branch: None,
             status: CheckStatus::Completed,
             conclusion: Some(Conclusion::Success),
             run_attempt: Some(1),

@@ -325,6 +325,8 @@ pub struct WorkflowRun {
     pub head_sha: String,
     /// The event that started it (`pull_request`, `push`, …).
     pub event: String,
+    /// The branch it ran for (a push's branch; a pull request's head branch).
+    pub head_branch: Option<String>,
     /// Progress.
     pub status: CheckStatus,
     /// Conclusion once completed.
@@ -622,6 +624,8 @@ pub(crate) struct WireWorkflowRun {
     head_sha: String,
     #[serde(default)]
     event: String,
+    #[serde(default)]
+    head_branch: Option<String>,
     status: Option<String>,
     conclusion: Option<String>,
     run_attempt: Option<u64>,
@@ -639,6 +643,7 @@ impl From<WireWorkflowRun> for WorkflowRun {
             check_suite_id: w.check_suite_id,
             head_sha: w.head_sha,
             event: w.event,
+            head_branch: w.head_branch,
             status: CheckStatus::parse(w.status.as_deref().unwrap_or("queued")),
             conclusion: w.conclusion.as_deref().map(Conclusion::parse),
             run_attempt: w.run_attempt,

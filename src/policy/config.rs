@@ -43,6 +43,8 @@ pub mod default_paths {
 pub struct EvidencePaths {
     /// Coverage reports (LCOV or Cobertura).
     pub coverage: Vec<String>,
+    /// The base commit's coverage reports, for `coverage.drop` (none by default).
+    pub coverage_baseline: Vec<String>,
     /// Path prefixes to strip from coverage paths.
     pub strip_prefix: Vec<String>,
     /// cargo-audit JSON report.
@@ -61,6 +63,7 @@ impl Default for EvidencePaths {
     fn default() -> Self {
         Self {
             coverage: vec![default_paths::COVERAGE.to_owned()],
+            coverage_baseline: Vec::new(),
             strip_prefix: Vec::new(),
             audit: Some(default_paths::AUDIT.to_owned()),
             bench: vec![default_paths::BENCH.to_owned()],
@@ -405,6 +408,11 @@ fn paths(
         })
     };
     let coverage = many("coverage", evidence.coverage, defaults.coverage);
+    let coverage_baseline = many(
+        "coverage_baseline",
+        evidence.coverage_baseline,
+        defaults.coverage_baseline,
+    );
     let bench = many("bench", evidence.bench, defaults.bench);
     let tests = many("tests", evidence.tests, defaults.tests);
     let audit = match evidence.audit {
@@ -416,6 +424,7 @@ fn paths(
         .and_then(|b| inside("bench_baseline", b));
     let paths = EvidencePaths {
         coverage,
+        coverage_baseline,
         strip_prefix: evidence.strip_prefix.unwrap_or_default(),
         audit,
         bench,

@@ -52,11 +52,17 @@ impl Policy {
                     out.push(rule(family.id()));
                 }
             }
-            for p in &c.paths {
+            for p in c.paths.iter().filter(|p| p.has_minimum()) {
                 out.push(rule(Family::CoveragePath.keyed(&p.glob)));
             }
             if c.patch.is_some() {
                 out.push(rule(Family::CoveragePatch.id()));
+            }
+            if c.max_drop.is_some() {
+                out.push(rule(Family::CoverageDrop.id()));
+            }
+            for p in c.paths.iter().filter(|p| p.max_drop.is_some()) {
+                out.push(rule(Family::CoverageDropPath.keyed(&p.glob)));
             }
         }
         if let Some(r) = &self.reviews {

@@ -76,6 +76,7 @@ pub const KEYS: &[Key] = &[
     key(C, "release.branch", "string (branch name)", "the repository's default branch", "the protected branch a release tag's `tollgate.toml`, policy and `allowed_signers` are read from (no `refs/heads/`)", Some("\"main\"")),
     key(C, "evidence", TABLE, "", "where `tollgate check` finds evidence when no flag names it; the judge takes only these paths from the evidence artifact", None),
     key(C, "evidence.coverage", "array of strings (paths)", "[\"target/lcov.info\"]", "coverage reports, LCOV or Cobertura (`--coverage`)", Some("[\"target/lcov.info\"]")),
+    key(C, "evidence.coverage_baseline", "array of strings (paths)", "[]", "the base commit's coverage reports, any format `--coverage` reads, for `coverage.drop` (`--coverage-baseline`)", Some("[\"base/lcov.info\"]")),
     key(C, "evidence.strip_prefix", "array of strings", "[]", "prefixes removed from coverage source paths (`--strip-prefix`)", Some("[\"/home/runner/work/app/app\"]")),
     key(C, "evidence.audit", "string (path)", "\"target/audit.json\"", "the `cargo audit --json` report (`--audit`)", Some("\"target/audit.json\"")),
     key(C, "evidence.bench", "array of strings (paths)", "[\"target/criterion\"]", "benchmark results: a criterion directory, BMF, github-action-benchmark or hyperfine JSON (`--bench`)", Some("[\"target/criterion\"]")),
@@ -98,11 +99,13 @@ pub const KEYS: &[Key] = &[
     key(P, "coverage.functions", PERCENT, "none", "minimum total function coverage (`coverage.functions`)", Some("75.0")),
     key(P, "coverage.regions", PERCENT, "none", "minimum total region coverage (`coverage.regions`; llvm-cov JSON export evidence only)", Some("70.0")),
     key(P, "coverage.patch", PERCENT, "none", "minimum coverage of the lines the change adds (`coverage.patch`)", Some("90.0")),
+    key(P, "coverage.max_drop", "number (percentage points, 0-100)", "none", "most points total line (and branch) coverage may fall below the base's (`coverage.drop`)", Some("0.0")),
     key(P, "coverage.paths", TABLES, "[]", "critical paths, each a `coverage.path[GLOB]` rule", None),
     key(P, "coverage.paths[].glob", "string (path glob)", "required", "the files, e.g. `src/crypto/**`", Some("\"src/core/**\"")),
     key(P, "coverage.paths[].lines", PERCENT, "none", "minimum line coverage of those files", Some("90.0")),
     key(P, "coverage.paths[].branches", PERCENT, "none", "minimum branch coverage of those files", Some("80.0")),
     key(P, "coverage.paths[].functions", PERCENT, "none", "minimum function coverage of those files", Some("90.0")),
+    key(P, "coverage.paths[].max_drop", "number (percentage points, 0-100)", "none", "most points those files' coverage may fall below the base's (`coverage.drop.path[GLOB]`)", Some("0.0")),
     // [audit]
     key(P, "audit", TABLE, "no audit rules", "cargo-audit advisories", None),
     key(P, "audit.optional", "boolean", "false", OPTIONAL, Some("false")),
@@ -395,7 +398,7 @@ mod tests {
     fn names_in_a_table() {
         assert_eq!(
             names_in(File::Policy, "coverage.paths[]"),
-            ["glob", "lines", "branches", "functions"]
+            ["glob", "lines", "branches", "functions", "max_drop"]
         );
         assert!(names_in(File::Config, "").contains(&"policy_dir"));
         assert!(!names_in(File::Config, "").contains(&"gates.push"));

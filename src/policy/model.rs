@@ -53,6 +53,13 @@ impl Threshold {
                 >= u128::from(self.ten_thousandths) * u128::from(found)
     }
 
+    /// The value in ten-thousandths of a percent (or of a point), for
+    /// exact integer comparisons such as `coverage.drop`'s.
+    #[must_use]
+    pub fn ten_thousandths(self) -> u64 {
+        self.ten_thousandths
+    }
+
     /// The percentage, for display.
     #[must_use]
     pub fn percent(self) -> f64 {
@@ -188,6 +195,11 @@ pub struct CoveragePolicy {
     pub regions: Option<Threshold>,
     /// Minimum coverage of changed lines.
     pub patch: Option<Threshold>,
+    /// Most percentage points line (and branch) coverage may fall below
+    /// the base commit's (`coverage.drop`); held as a [`Threshold`] since
+    /// points have the same range and exactness as percentages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_drop: Option<Threshold>,
     /// Per-path minimums (critical paths).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<CoveragePathPolicy>,
@@ -207,6 +219,19 @@ pub struct CoveragePathPolicy {
     pub branches: Option<Threshold>,
     /// Minimum function coverage.
     pub functions: Option<Threshold>,
+    /// Most points the files' line (and branch) coverage may fall below the
+    /// base's (`coverage.drop.path[GLOB]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_drop: Option<Threshold>,
+}
+
+impl CoveragePathPolicy {
+    /// Whether the entry sets a minimum (`coverage.path[GLOB]`), not only
+    /// a `max_drop`.
+    #[must_use]
+    pub fn has_minimum(&self) -> bool {
+        self.lines.is_some() || self.branches.is_some() || self.functions.is_some()
+    }
 }
 
 /// Advisory severity threshold for `audit.fail_on`.

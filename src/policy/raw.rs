@@ -39,6 +39,8 @@ pub(crate) struct RawCoverage {
     pub functions: Option<Spanned<f64>>,
     pub regions: Option<Spanned<f64>>,
     pub patch: Option<Spanned<f64>>,
+    /// Percentage points the totals may fall below the base's (`coverage.drop`).
+    pub max_drop: Option<Spanned<f64>>,
     pub paths: Option<Vec<RawCoveragePath>>,
 }
 
@@ -48,6 +50,8 @@ pub(crate) struct RawCoveragePath {
     pub lines: Option<Spanned<f64>>,
     pub branches: Option<Spanned<f64>>,
     pub functions: Option<Spanned<f64>>,
+    /// Points the entry's files may fall below the base's (`coverage.drop.path`).
+    pub max_drop: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -213,6 +217,7 @@ pub(crate) struct RawConfigRelease {
 #[derive(Debug, Deserialize, Default)]
 pub(crate) struct RawEvidence {
     pub coverage: Option<Vec<Spanned<String>>>,
+    pub coverage_baseline: Option<Vec<Spanned<String>>>,
     pub strip_prefix: Option<Vec<String>>,
     pub audit: Option<Spanned<String>>,
     pub bench: Option<Vec<Spanned<String>>>,

@@ -305,10 +305,12 @@ fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
             let lines = threshold(p.lines, sink);
             let branches = threshold(p.branches, sink);
             let functions = threshold(p.functions, sink);
-            if lines.is_none() && branches.is_none() && functions.is_none() {
+            let max_drop = threshold(p.max_drop, sink);
+            if lines.is_none() && branches.is_none() && functions.is_none() && max_drop.is_none()
+            {
                 sink.at(
                     span(&p.glob),
-                    "a `[[coverage.paths]]` entry needs `lines`, `branches` or `functions`",
+                    "a `[[coverage.paths]]` entry needs `lines`, `branches`, `functions` or `max_drop`",
                 );
             }
             Some(CoveragePathPolicy {
@@ -317,6 +319,7 @@ fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
                 lines,
                 branches,
                 functions,
+                max_drop,
             })
         })
         .collect();
@@ -327,6 +330,7 @@ fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
         functions: threshold(raw.functions, sink),
         regions: threshold(raw.regions, sink),
         patch: threshold(raw.patch, sink),
+        max_drop: threshold(raw.max_drop, sink),
         paths,
     }
 }

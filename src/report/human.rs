@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::eval::{Conclusion, Status, Verdict};
+use crate::eval::{format_percent, Conclusion, Status, Verdict};
 
 const RESET: &str = "\x1b[0m";
 
@@ -128,6 +128,61 @@ fn header(out: &mut String, verdict: &Verdict, color: bool) {
             ""
         }
     );
+}
+
+/// Coverage against the base: one line of base -> head totals, then the
+/// indirect changes (files the change did not touch).
+fn coverage_base(out: &mut String, verdict: &Verdict) {
+    use crate::report::markdown::{change, compared_totals};
+    let Some(coverage) = &verdict.evidence.coverage else {
+        return;
+    };
+    let Some(base) = &coverage.base else {
+        return;
+    };
+    let figures: Vec<String> = compared_totals(coverage)
+        .iter()
+        .filter(|(_, b, h)| b.found > 0 || h.found > 0)
+        .map(|(name, b, h)| {
+            format!(
+                "{} {} -> {} ({})",
+                name.to_lowercase(),
+                format_percent(b.hit, b.found),
+                format_percent(h.hit, h.found),
+                change(b, h)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nCoverage against the base ({}): {}",
+        terminal_safe(&base.source),
+        figures.join(", ")
+    );
+    let Some(indirect) = coverage
+        .indirect_changes
+        .as_ref()
+        .filter(|i| !i.files.is_empty())
+    else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Indirect changes (coverage changed, file not in the diff):"
+    );
+    for file in &indirect.files {
+        let _ = writeln!(
+            out,
+            "  - {}: {} -> {} ({})",
+            terminal_safe(&file.path),
+            format_percent(file.base.hit, file.base.found),
+            format_percent(file.head.hit, file.head.found),
+            change(&file.base, &file.head)
+        );
+    }
+    if indirect.more > 0 {
+        let _ = writeln!(out, "  - and {} more", indirect.more);
+    }
 }
 
 /// What to do about blocking rules, and which rules CI will decide.
@@ -265,6 +320,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         );
     }
 
+    coverage_base(&mut out, verdict);
     advice(&mut out, verdict);
     rejected(&mut out, verdict);
     for note in &verdict.notes {

@@ -15,7 +15,9 @@
 use std::fmt::Write as _;
 
 use super::budget::{clip, Doc, Unit};
-use crate::eval::{Conclusion, RuleResult, Status, Verdict};
+use crate::eval::{
+    format_percent, Conclusion, CoverageEvidence, RuleResult, Status, TallyReport, Verdict,
+};
 
 /// Longest table cell, in bytes: one runaway message must not crowd out the
 /// other rows of a budgeted table.
@@ -216,6 +218,87 @@ pub(crate) fn push_rules_table(doc: &mut Doc, verdict: &Verdict) {
     }
 }
 
+/// A figure as `80.00% (80/100)`, or `n/a` when nothing was found.
+pub(crate) fn figure(t: &TallyReport) -> String {
+    if t.found == 0 {
+        return "n/a".to_owned();
+    }
+    format!("{} ({}/{})", format_percent(t.hit, t.found), t.hit, t.found)
+}
+
+/// The coverage totals compared, as (name, base, head): lines, branches,
+/// functions, and regions where both sides have them.
+pub(crate) fn compared_totals(
+    coverage: &CoverageEvidence,
+) -> Vec<(&'static str, TallyReport, TallyReport)> {
+    let Some(base) = &coverage.base else {
+        return Vec::new();
+    };
+    let mut rows = vec![
+        ("Lines", base.lines, coverage.lines),
+        ("Branches", base.branches, coverage.branches),
+        ("Functions", base.functions, coverage.functions),
+    ];
+    if let (Some(b), Some(h)) = (base.regions, coverage.regions) {
+        rows.push(("Regions", b, h));
+    }
+    rows
+}
+
+/// The change in points between two figures (`-2.00`), `n/a` when either
+/// side found nothing.
+pub(crate) fn change(base: &TallyReport, head: &TallyReport) -> String {
+    base.change_to(head)
+}
+
+/// "Coverage against the base": a base -> head table of the totals, and
+/// the files whose coverage changed without the change touching them.
+pub(crate) fn push_coverage_base(doc: &mut Doc, verdict: &Verdict) {
+    let Some(coverage) = &verdict.evidence.coverage else {
+        return;
+    };
+    let Some(base) = &coverage.base else {
+        return;
+    };
+    let mut text = format!(
+        "\n### Coverage against the base\n\nBase: {}\n\n| | Base | Head | Change (points) |\n|---|---|---|---|\n",
+        code(&base.source)
+    );
+    for (name, b, h) in compared_totals(coverage) {
+        let _ = writeln!(
+            text,
+            "| {name} | {} | {} | {} |",
+            figure(&b),
+            figure(&h),
+            change(&b, &h)
+        );
+    }
+    doc.push(text, Unit::Note);
+    let Some(indirect) = &coverage.indirect_changes else {
+        return;
+    };
+    if indirect.files.is_empty() {
+        return;
+    }
+    let mut text = String::from(
+        "\nIndirect changes: files whose line coverage changed although the change does not touch them\n\n",
+    );
+    for file in &indirect.files {
+        let _ = writeln!(
+            text,
+            "- {}: {} -> {} ({})",
+            code(&file.path),
+            figure(&file.base),
+            figure(&file.head),
+            change(&file.base, &file.head)
+        );
+    }
+    if indirect.more > 0 {
+        let _ = writeln!(text, "- and {} more", indirect.more);
+    }
+    doc.push(text, Unit::Note);
+}
+
 /// "What to do" for each blocking or undecided rule.
 fn push_todo(doc: &mut Doc, verdict: &Verdict) {
     let todo: Vec<_> = ranked_rules(verdict)
@@ -328,6 +411,7 @@ fn markdown_doc(verdict: &Verdict) -> Doc {
         Unit::Layout,
     );
     push_rules_table(&mut doc, verdict);
+    push_coverage_base(&mut doc, verdict);
     push_todo(&mut doc, verdict);
     push_overrides(&mut doc, verdict);
     push_rejected(&mut doc, verdict);

@@ -57,12 +57,17 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
 /// judge) and a head commit that tries to lower it. The head is left in the
 /// clone: the judge must still read the base.
 fn scenario() -> Scenario {
+    scenario_with(CONFIG, POLICY)
+}
+
+/// [`scenario`] with the base commit's own configuration and policy.
+fn scenario_with(config: &str, policy: &str) -> Scenario {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(repo.join("policies")).unwrap();
     git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("tollgate.toml"), CONFIG).unwrap();
-    std::fs::write(repo.join("policies/gate.toml"), POLICY).unwrap();
+    std::fs::write(repo.join("tollgate.toml"), config).unwrap();
+    std::fs::write(repo.join("policies/gate.toml"), policy).unwrap();
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-q", "-m", "base"]);
     let base = git(&repo, &["rev-parse", "HEAD"]);
@@ -845,4 +850,165 @@ fn the_judge_refuses_a_non_empty_evidence_dir_and_local_evidence_flags() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--evidence-dir"), "{}", text(&out));
     assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
+}
+
+/// A real lcov 1.16 tracefile of `fixtures/coverage/geninfo`.
+fn geninfo(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/coverage/geninfo")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// A gate with `coverage.drop` only; the head's coverage is geninfo's
+/// `run2.info` (26/35 lines).
+fn drop_scenario() -> Scenario {
+    let config = format!("{CONFIG}strip_prefix = [\"/tmp/tollgate-fixtures/geninfo\"]\n");
+    let policy = "schema = 1\nname = \"gate\"\nversion = \"1.0.0\"\n\n[coverage]\nmax_drop = 0.0\n";
+    scenario_with(&config, policy)
+}
+
+fn drop_rule(report: &Path) -> Value {
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let verdict = &report["evaluations"][0]["report"];
+    verdict["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "coverage.drop")
+        .unwrap_or_else(|| panic!("no coverage.drop in {verdict:#}"))
+        .clone()
+}
+
+/// A push run of the evidence workflow on `sha` (the default branch's own)
+/// with `lcov` as its coverage.
+fn push_evidence(s: &Scenario, sha: &str, lcov: &[u8]) -> u64 {
+    let mut seed = WorkflowRunSeed::completed(EVIDENCE, sha, "success");
+    "push".clone_into(&mut seed.event);
+    let id = s.fake.add_workflow_run(REPO, seed);
+    s.fake.add_artifact(
+        REPO,
+        id,
+        "tollgate-evidence",
+        zip_of(&[("target/lcov.info", lcov)]),
+    );
+    id
+}
+
+#[test]
+fn the_base_coverage_comes_from_the_default_branchs_push_run_for_the_merge_base() {
+    let s = drop_scenario();
+    let run = evidence_run(
+        &s,
+        &s.head,
+        Some("success"),
+        Some(zip_of(&[("target/lcov.info", &geninfo("run2.info"))])),
+    );
+    // A pull request's run on the base commit, claiming a low base: never read.
+    let mut forged = WorkflowRunSeed::completed(EVIDENCE, &s.base, "success");
+    forged.event = "pull_request".to_owned();
+    let forged = s.fake.add_workflow_run(REPO, forged);
+    s.fake.add_artifact(
+        REPO,
+        forged,
+        "tollgate-evidence",
+        zip_of(&[("target/lcov.info", &geninfo("run1.info"))]),
+    );
+    let event = payload(run, EVIDENCE, "pull_request", "success", &s.head, 1);
+
+    // No push run on the base yet: the rule fails, saying what was looked for.
+    let (out, report) = judge(&s, &event, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rule = drop_rule(&report);
+    assert_eq!(rule["status"], "fail", "{rule}");
+    let message = rule["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("coverage baseline not found: expected the coverage of a successful .github/workflows/tollgate-evidence.yml run on a push to main for the merge base"),
+        "{message}"
+    );
+
+    // The default branch's own run on the base: 27/35 there, 26/35 here.
+    let push = push_evidence(&s, &s.base, &geninfo("merged.info"));
+    let (out, report) = judge(&s, &event, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rule = drop_rule(&report);
+    assert_eq!(rule["status"], "fail", "{rule}");
+    let message = rule["message"].as_str().unwrap();
+    assert!(
+        message.contains("total line coverage fell 2.86 points, from 77.14% to 74.28%"),
+        "{message}"
+    );
+    let short = &s.base[..12];
+    assert!(
+        message.contains(&format!(
+            "(base: commit {short}'s evidence run on main (https://github.com/{REPO}/actions/runs/{push}))"
+        )),
+        "{message}"
+    );
+    // Only the push run's artifact was downloaded, never the forged one's.
+    let listed: Vec<String> = s
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/artifacts"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(
+        listed
+            .iter()
+            .all(|p| !p.contains(&format!("/runs/{forged}/"))),
+        "{listed:?}"
+    );
+    let posted = s.fake.check_runs_named(REPO, CHECK);
+    let summary = all_text(posted.last().unwrap());
+    assert!(
+        summary.contains("| Lines | 77.14% (27/35) | 74.28% (26/35) | -2.86 |"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_nearest_ancestor_with_evidence_stands_in_and_the_report_says_so() {
+    let s = drop_scenario();
+    // The default branch moves on by one commit without an evidence run;
+    // the pull request is based on it.
+    std::fs::write(s.repo.join("README"), "more\n").unwrap();
+    git(&s.repo, &["add", "README"]);
+    git(&s.repo, &["commit", "-q", "-m", "no evidence run"]);
+    let tip = git(&s.repo, &["rev-parse", "HEAD"]);
+    git(&s.repo, &["checkout", "-q", "-b", "feature2"]);
+    std::fs::write(s.repo.join("NEW"), "x\n").unwrap();
+    git(&s.repo, &["add", "NEW"]);
+    git(&s.repo, &["commit", "-q", "-m", "head"]);
+    let head = git(&s.repo, &["rev-parse", "HEAD"]);
+    git(&s.repo, &["checkout", "-q", "main"]);
+    s.fake
+        .add_pull_request(REPO, PullRequestSeed::new(8, "dev", &head, &tip));
+    push_evidence(&s, &s.base, &geninfo("run1.info"));
+    let run = evidence_run(
+        &s,
+        &head,
+        Some("success"),
+        Some(zip_of(&[("target/lcov.info", &geninfo("run2.info"))])),
+    );
+    let (out, report) = judge(
+        &s,
+        &payload(run, EVIDENCE, "pull_request", "success", &head, 1),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rule = drop_rule(&report);
+    assert_eq!(rule["status"], "pass", "{rule}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let notes = report["evaluations"][0]["report"]["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "coverage baseline: the merge base {} has no evidence run of main; the base's coverage is its ancestor {}'s, 1 commit(s) earlier",
+            &tip[..12],
+            &s.base[..12]
+        )),
+        "{notes}"
+    );
 }

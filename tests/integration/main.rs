@@ -16,6 +16,8 @@ mod audit_binding;
 mod cli;
 // tollgate.toml found the same way by every command.
 mod config_discovery;
+// coverage.drop: coverage against the base, per path, indirect changes.
+mod coverage_delta;
 mod coverage_fixtures;
 mod coverage_format;
 mod coverage_props;

@@ -405,6 +405,7 @@ mod tests {
         let opts = ReadOptions {
             repo_root: dir.path().to_path_buf(),
             strip_prefix: Vec::new(),
+            format: None,
         };
         let mut report = CoverageReport::new();
         read_go_cover(

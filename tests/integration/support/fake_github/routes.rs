@@ -9,6 +9,7 @@ use super::state::{
     error, field_error, not_found, now, percent_decode, validation_failed, CheckRun, Incoming,
     Reply, State, StatusRecord, WorkflowRunRecord,
 };
+use super::WorkflowRunSeed;
 
 const CHECK_RUN: &str = include_str!("examples/check-run.json");
 const CHECK_ANNOTATION: &str = include_str!("examples/check-annotation.json");
@@ -137,7 +138,10 @@ impl State {
             ("GET", ["pulls", n, "reviews"]) => self.list_reviews(req, &repo, n),
             ("GET", ["pulls", n, "files"]) => self.list_files(req, &repo, n),
             ("GET", ["issues", n, "comments"]) => self.list_comments(req, &repo, n),
-            ("GET", ["actions", "runs"]) => self.list_workflow_runs(req, &repo),
+            ("GET", ["actions", "runs"]) => self.list_workflow_runs(req, &repo, None),
+            ("GET", ["actions", "workflows", file, "runs"]) => {
+                self.list_workflow_runs(req, &repo, Some(file))
+            }
             ("GET", ["actions", "runs", id, "jobs"]) => self.list_jobs(req, &repo, id),
             ("GET", ["contents", path @ ..]) if !path.is_empty() => {
                 self.get_contents(req, &repo, &path.join("/"))
@@ -653,6 +657,7 @@ impl State {
         v["path"] = json!(run.seed.path);
         v["display_title"] = json!(run.seed.name);
         v["event"] = json!(run.seed.event);
+        v["head_branch"] = json!(head_branch(&run.seed));
         v["status"] = json!(run.seed.status);
         v["conclusion"] = json!(run.seed.conclusion);
         v["run_attempt"] = json!(1);
@@ -670,12 +675,27 @@ impl State {
         v
     }
 
-    fn list_workflow_runs(&mut self, req: &Incoming, repo: &str) -> Reply {
+    /// `GET /repos/{o}/{r}/actions/runs`, or with `workflow` (a file name)
+    /// `/actions/workflows/{workflow}/runs`, which also filters by `event`
+    /// and `branch`.
+    fn list_workflow_runs(&mut self, req: &Incoming, repo: &str, workflow: Option<&str>) -> Reply {
         let Some(r) = self.repo(repo) else {
             return not_found(DOC_LIST_WORKFLOW_RUNS);
         };
         let head_sha = req.param("head_sha").map(|s| s.to_ascii_lowercase());
         let status = req.param("status");
+        let event = req.param("event");
+        let branch = req.param("branch");
+        let of_workflow = |w: &WorkflowRunRecord| {
+            workflow.is_none_or(|f| {
+                w.seed
+                    .path
+                    .split('@')
+                    .next()
+                    .unwrap_or("")
+                    .ends_with(&format!("/{f}"))
+            })
+        };
         // GitHub lists newest first.
         let items: Vec<Value> = r
             .workflow_runs
@@ -683,6 +703,9 @@ impl State {
             .rev()
             .filter(|w| head_sha.as_ref().is_none_or(|s| &w.seed.head_sha == s))
             .filter(|w| status.as_ref().is_none_or(|s| &w.seed.status == s))
+            .filter(|w| of_workflow(w))
+            .filter(|w| event.as_ref().is_none_or(|e| &w.seed.event == e))
+            .filter(|w| branch.as_ref().is_none_or(|b| head_branch(&w.seed) == b))
             .map(|w| Self::workflow_run_json(req, repo, w))
             .collect();
         let total = items.len();
@@ -1109,5 +1132,15 @@ impl State {
             req.root
         ));
         Reply::json(200, &v)
+    }
+}
+
+/// The branch a seeded run ran for: a push is to `main` (the fake's default
+/// branch), anything else from the pull request's `feature` branch.
+fn head_branch(seed: &WorkflowRunSeed) -> &'static str {
+    if seed.event == "push" {
+        "main"
+    } else {
+        "feature"
     }
 }
