@@ -45,7 +45,7 @@ use crate::eval::{Conclusion, Status, Verdict};
 use crate::report::budget::{thousands, Doc, Unit};
 use crate::report::markdown::{
     cell, code, conclusion_word, icon, inline, judged_line, policy_line, push_notes,
-    push_overrides, push_rejected, push_rules_table, ranked_rules,
+    push_bench_table, push_overrides, push_rejected, push_rules_table, ranked_rules,
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
@@ -178,6 +178,7 @@ fn summary_doc(verdict: &Verdict, total: usize, attached: usize) -> Doc {
         );
     }
     push_rules_table(&mut doc, verdict);
+    push_bench_table(&mut doc, verdict);
     push_overrides(&mut doc, verdict);
     push_rejected(&mut doc, verdict);
     doc
