@@ -89,6 +89,11 @@ if [ -n "$base" ]; then
     fi
     git worktree remove --force "$tree"
   fi
+  # cargo decides what to rebuild by modification times, and the base's
+  # build outputs are newer than the head's checkout: without this the
+  # head's benchmarks would be the base's binaries again.
+  sleep 1
+  git ls-files -z | xargs -0 -r touch -c --
 fi
 
 run_tree "$root" compare "$root/$head_out" \

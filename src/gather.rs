@@ -303,9 +303,8 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     };
     // A base that did not build wrote no baseline file: its benchmarks are
     // new ones, not missing evidence.
-    let baseline = baseline.filter(|b| {
-        b.exists() || bench_commits.as_ref().is_none_or(|r| r.base_ran)
-    });
+    let baseline =
+        baseline.filter(|b| b.exists() || bench_commits.as_ref().is_none_or(|r| r.base_ran));
     let coverage_paths = paths(&inputs.coverage, &configured.coverage, roots.evidence);
     let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence);
     let mut evidence = Evidence {

@@ -167,7 +167,11 @@ fn commits_problem(evidence: &Evidence, context: &Context) -> Option<(String, St
         .iter()
         .chain(evidence.merge_base.iter())
         .collect();
-    if !expected.is_empty() && !expected.iter().any(|e| e.eq_ignore_ascii_case(&record.base)) {
+    if !expected.is_empty()
+        && !expected
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&record.base))
+    {
         let names: Vec<String> = expected.iter().map(|e| short(e)).collect();
         return Some((
             format!(
@@ -230,7 +234,10 @@ fn regressions(
             "the base {} did not build or run its benchmarks",
             r.base.get(..12).unwrap_or(&r.base)
         ),
-        Some(r) => format!("the base {} has no result for it", r.base.get(..12).unwrap_or(&r.base)),
+        Some(r) => format!(
+            "the base {} has no result for it",
+            r.base.get(..12).unwrap_or(&r.base)
+        ),
         None => match &evidence.bench_baseline {
             Some(file) => format!("the baseline {file} has no result for it"),
             None => "the baseline has no result for it".to_owned(),
@@ -437,7 +444,11 @@ mod tests {
         );
         assert_eq!(rules[0].id, "bench.regression[new]");
         assert_eq!(rules[0].status, Status::Skipped);
-        assert!(rules[0].message.starts_with("skipped: new benchmark"), "{}", rules[0].message);
+        assert!(
+            rules[0].message.starts_with("skipped: new benchmark"),
+            "{}",
+            rules[0].message
+        );
         assert_eq!(rules[1].status, Status::Fail);
         // A base that did not build leaves every benchmark new.
         let rules = judge_in(
@@ -448,7 +459,11 @@ mod tests {
         );
         assert_eq!(rules.len(), 1);
         assert_eq!(rules[0].status, Status::Skipped);
-        assert!(rules[0].message.contains("did not build"), "{}", rules[0].message);
+        assert!(
+            rules[0].message.contains("did not build"),
+            "{}",
+            rules[0].message
+        );
     }
 
     #[test]
@@ -466,22 +481,46 @@ mod tests {
         let head_wrong = judge_in(fine(), Some(record("a", "c", true)), None, &pr("a", "b"));
         assert_eq!(head_wrong[0].id, "bench.regression[*]");
         assert_eq!(head_wrong[0].status, Status::Fail);
-        assert!(head_wrong[0].message.contains("judged commit is bbbbbbbbbbbb"), "{}", head_wrong[0].message);
+        assert!(
+            head_wrong[0]
+                .message
+                .contains("judged commit is bbbbbbbbbbbb"),
+            "{}",
+            head_wrong[0].message
+        );
         let base_wrong = judge_in(fine(), Some(record("d", "b", true)), None, &pr("a", "b"));
         assert_eq!(base_wrong[0].status, Status::Fail);
-        assert!(base_wrong[0].message.contains("not the pull request's merge base"), "{}", base_wrong[0].message);
+        assert!(
+            base_wrong[0]
+                .message
+                .contains("not the pull request's merge base"),
+            "{}",
+            base_wrong[0].message
+        );
         let merge_base = judge_in(
             fine(),
             Some(record("d", "b", true)),
             Some("d".repeat(40)),
             &pr("a", "b"),
         );
-        assert_eq!(merge_base[0].status, Status::Pass, "{}", merge_base[0].message);
+        assert_eq!(
+            merge_base[0].status,
+            Status::Pass,
+            "{}",
+            merge_base[0].message
+        );
         let unrecorded = judge_in(fine(), None, None, &pr("a", "b"));
         assert_eq!(unrecorded[0].status, Status::Fail);
-        assert!(unrecorded[0].message.contains("no record"), "{}", unrecorded[0].message);
+        assert!(
+            unrecorded[0].message.contains("no record"),
+            "{}",
+            unrecorded[0].message
+        );
         // Locally a saved criterion baseline needs no record.
-        assert_eq!(judge_in(fine(), None, None, &Context::default())[0].status, Status::Pass);
+        assert_eq!(
+            judge_in(fine(), None, None, &Context::default())[0].status,
+            Status::Pass
+        );
     }
 
     #[test]

@@ -263,9 +263,10 @@ pub(crate) fn push_bench_table(doc: &mut Doc, verdict: &Verdict) {
         let change = b
             .change_percent
             .map_or_else(|| "–".to_owned(), |p| format!("{p:+.2}%"));
-        let interval = b
-            .change_interval_percent
-            .map_or_else(|| "–".to_owned(), |(lo, hi)| format!("[{lo:+.2}%, {hi:+.2}%]"));
+        let interval = b.change_interval_percent.map_or_else(
+            || "–".to_owned(),
+            |(lo, hi)| format!("[{lo:+.2}%, {hi:+.2}%]"),
+        );
         doc.push(
             format!(
                 "| {} | {base} | {} | {change} | {interval} |",

@@ -56,7 +56,9 @@ fn policy() -> String {
 /// actions/checkout`, `- name: …`), up to the next step or comment.
 fn shipped_step(workflow: &str, marker: &str) -> String {
     let mut lines = workflow.lines().skip_while(|l| l.trim_start() != marker);
-    let first = lines.next().unwrap_or_else(|| panic!("no step `{marker}` in {EVIDENCE}"));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("no step `{marker}` in {EVIDENCE}"));
     let mut step = format!("{first}\n");
     for line in lines {
         if !line.starts_with("        ") {
@@ -82,7 +84,8 @@ fn evidence_workflow() -> String {
     assert!(bench.contains("--bench spin"), "{bench}");
     let cargo = PathBuf::from(std::env::var("CARGO").unwrap());
     let home = |var: &str, default: &str| {
-        std::env::var(var).unwrap_or_else(|_| format!("{}/{default}", std::env::var("HOME").unwrap()))
+        std::env::var(var)
+            .unwrap_or_else(|_| format!("{}/{default}", std::env::var("HOME").unwrap()))
     };
     format!(
         "name: tollgate-evidence\non:\n  pull_request:\npermissions: {{}}\nenv:\n  \
@@ -93,7 +96,10 @@ fn evidence_workflow() -> String {
         home("RUSTUP_HOME", ".rustup"),
         manifest().join("target/bench-fixture").display(),
         cargo.with_file_name("rustc").display(),
-        shipped_step(&shipped, "- uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0"),
+        shipped_step(
+            &shipped,
+            "- uses: actions/checkout@9c091bb21b7c1c1d1991bb908d89e4e9dddfe3e0 # v7.0.0"
+        ),
         bench,
         shipped_step(&shipped, "- name: Stage the evidence files"),
         shipped_step(&shipped, "- name: Upload the evidence"),
@@ -103,8 +109,12 @@ fn evidence_workflow() -> String {
 /// The fixture benchmark, with `rounds` of work per iteration and, when
 /// `extra`, a second benchmark the base does not have.
 fn bench_source(rounds: u64, extra: bool, comment: &str) -> String {
-    let original = std::fs::read_to_string(manifest().join("fixtures/bench-crate").join(BENCH)).unwrap();
-    let mut text = original.replace("const ROUNDS: u64 = 20_000;", &format!("const ROUNDS: u64 = {rounds};\n// {comment}"));
+    let original =
+        std::fs::read_to_string(manifest().join("fixtures/bench-crate").join(BENCH)).unwrap();
+    let mut text = original.replace(
+        "const ROUNDS: u64 = 20_000;",
+        &format!("const ROUNDS: u64 = {rounds};\n// {comment}"),
+    );
     if extra {
         text = text
             .replace(
@@ -211,7 +221,11 @@ impl World {
     /// the fake GitHub.
     fn judge(&self, number: u64, run: &WorkflowRun, format: &str) -> Output {
         let evidence = self.runner.artifact_dir(run.id).join("tollgate-evidence");
-        assert!(evidence.join("target/tollgate-bench.json").is_file(), "{}", run.logs());
+        assert!(
+            evidence.join("target/tollgate-bench.json").is_file(),
+            "{}",
+            run.logs()
+        );
         Command::new(env!("CARGO_BIN_EXE_tollgate"))
             .current_dir(&self.remote)
             .env_clear()
@@ -221,7 +235,17 @@ impl World {
             .env("GITHUB_REPOSITORY", REPO)
             .env("GITHUB_TOKEN", READ_ONLY_TOKEN)
             .env("TOLLGATE_RETRY_SCALE", "0.01")
-            .args(["check", "--dry-run", "--gate", "gate2", "--pr", &number.to_string(), "--format", format, "--evidence-dir"])
+            .args([
+                "check",
+                "--dry-run",
+                "--gate",
+                "gate2",
+                "--pr",
+                &number.to_string(),
+                "--format",
+                format,
+                "--evidence-dir",
+            ])
             .arg(&evidence)
             .output()
             .unwrap()
@@ -264,19 +288,36 @@ fn base_and_head_run_in_one_job_and_the_judge_sees_which_commits() {
     assert_compared(&report, &main, &head);
     let slower = rule(&report, "bench.regression[spin/work]");
     assert_eq!(slower["status"], "fail", "{report:#}");
-    assert!(slower["message"].as_str().unwrap().contains("lies wholly beyond"), "{slower}");
+    assert!(
+        slower["message"]
+            .as_str()
+            .unwrap()
+            .contains("lies wholly beyond"),
+        "{slower}"
+    );
     let bench = &report["evidence"]["bench"][0];
     assert!(bench["change_percent"].as_f64().unwrap() > 100.0, "{bench}");
     assert!(bench["baseline_ns"].as_f64().unwrap() > 0.0, "{bench}");
     assert!(md.contains("### Benchmarks: base → head"), "{md}");
-    assert!(md.contains(&format!("Compared base `{}` with head `{}`", &main[..12], &head[..12])), "{md}");
+    assert!(
+        md.contains(&format!(
+            "Compared base `{}` with head `{}`",
+            &main[..12],
+            &head[..12]
+        )),
+        "{md}"
+    );
     assert!(md.contains("| `spin/work` |"), "{md}");
 
     // Only a comment changed: the same work, and it passes.
     let (head, run) = w.pull_request(2, &bench_source(20_000, false, "same"));
     let (report, _) = w.report(2, &run);
     assert_compared(&report, &main, &head);
-    assert_eq!(rule(&report, "bench.regression[spin/work]")["status"], "pass", "{report:#}");
+    assert_eq!(
+        rule(&report, "bench.regression[spin/work]")["status"],
+        "pass",
+        "{report:#}"
+    );
 
     // A benchmark the base does not have: skipped as new, never passed.
     let (head, run) = w.pull_request(3, &bench_source(20_000, true, "new"));
@@ -284,21 +325,40 @@ fn base_and_head_run_in_one_job_and_the_judge_sees_which_commits() {
     assert_compared(&report, &main, &head);
     let new = rule(&report, "bench.regression[spin/extra]");
     assert_eq!(new["status"], "skipped", "{report:#}");
-    assert!(new["message"].as_str().unwrap().starts_with("skipped: new benchmark"), "{new}");
-    assert_eq!(rule(&report, "bench.regression[spin/work]")["status"], "pass", "{report:#}");
+    assert!(
+        new["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("skipped: new benchmark"),
+        "{new}"
+    );
+    assert_eq!(
+        rule(&report, "bench.regression[spin/work]")["status"],
+        "pass",
+        "{report:#}"
+    );
     assert!(md.contains("| `spin/extra` | new |"), "{md}");
 
     // The record of another pull request's run does not count for this one.
     let (report, _) = w.report(2, &run);
     let wrong = rule(&report, "bench.regression[*]");
     assert_eq!(wrong["status"], "fail", "{report:#}");
-    assert!(wrong["message"].as_str().unwrap().contains("judged commit is"), "{wrong}");
+    assert!(
+        wrong["message"]
+            .as_str()
+            .unwrap()
+            .contains("judged commit is"),
+        "{wrong}"
+    );
 }
 
 #[test]
 fn the_extracted_steps_are_the_shipped_ones() {
     let workflow = evidence_workflow();
     assert!(workflow.contains("fetch-depth: 0"), "{workflow}");
-    assert!(workflow.contains("target/tollgate-bench.json"), "{workflow}");
+    assert!(
+        workflow.contains("target/tollgate-bench.json"),
+        "{workflow}"
+    );
     assert!(Path::new(&manifest().join("benches/bench-base-head.sh")).is_file());
 }

@@ -761,7 +761,10 @@ fn a_criterion_crate_benchmarks_the_merge_base_and_the_head() {
         .iter()
         .find(|s| s["name"].as_str() == Some("Benchmarks (base and head)"))
         .unwrap_or_else(|| panic!("{text}"));
-    assert_eq!(bench["env"]["CARGO_BENCH_ARGS"].as_str(), Some("--bench speed"));
+    assert_eq!(
+        bench["env"]["CARGO_BENCH_ARGS"].as_str(),
+        Some("--bench speed")
+    );
     let script = bench["run"].as_str().unwrap();
     let shipped = fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench-base-head.sh"),
@@ -772,13 +775,19 @@ fn a_criterion_crate_benchmarks_the_merge_base_and_the_head() {
         .args(["-n", "-c", script])
         .output()
         .unwrap();
-    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
-    assert!(text.contains("target/criterion target/tollgate-bench.json"), "{text}");
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    assert!(
+        text.contains("target/criterion target/tollgate-bench.json"),
+        "{text}"
+    );
     let gate2 = repo.read(".github/tollgate/gate2.toml");
-    let shipped_gate2 = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/gate2.toml"),
-    )
-    .unwrap();
+    let shipped_gate2 =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/gate2.toml"))
+            .unwrap();
     let threshold = |t: &str| {
         t.lines()
             .find(|l| l.starts_with("max_regression"))

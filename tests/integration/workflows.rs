@@ -650,7 +650,10 @@ fn the_evidence_workflow_benchmarks_the_merge_base_and_the_head() {
         .iter()
         .find(|s| s["name"].as_str() == Some("Benchmarks (base and head)"))
         .expect("the benchmark step");
-    assert_eq!(bench["run"].as_str(), Some("bash benches/bench-base-head.sh"));
+    assert_eq!(
+        bench["run"].as_str(),
+        Some("bash benches/bench-base-head.sh")
+    );
     assert!(bench["env"]["BENCH_BASE"]
         .as_str()
         .unwrap()

@@ -82,13 +82,20 @@ mod tests {
         let sha = "a".repeat(40);
         std::fs::write(
             &path,
-            format!(r#"{{"base":"{sha}","head":"{}","tool":"criterion"}}"#, "B".repeat(40)),
+            format!(
+                r#"{{"base":"{sha}","head":"{}","tool":"criterion"}}"#,
+                "B".repeat(40)
+            ),
         )
         .unwrap();
         let record = read_bench_commits(&path).unwrap();
         assert_eq!(record.head, "b".repeat(40));
         assert!(record.base_ran);
-        std::fs::write(&path, r#"{"base":"abc123","head":"abc123","tool":"criterion"}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"base":"abc123","head":"abc123","tool":"criterion"}"#,
+        )
+        .unwrap();
         let err = read_bench_commits(&path).unwrap_err().to_string();
         assert!(err.contains("not a full commit id"), "{err}");
         assert!(err.contains("tollgate-bench.json"), "{err}");
