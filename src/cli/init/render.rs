@@ -19,10 +19,10 @@ pub(super) struct Planned {
 /// Directory of the generated policies (tollgate.toml `policy_dir`).
 pub(super) const POLICY_DIR: &str = ".github/tollgate";
 /// The action reference the generated workflows use.
-/// The shipped `max_regression` (policies/gate2.toml): the lowest threshold
-/// whose false-alarm rate stayed under 1% on the project's 2-core machine
-/// (benches/bench-noise.sh; docs/benchmarks.md).
-const DEFAULT_MAX_REGRESSION: f64 = 10.0;
+/// The shipped `max_regression` (policies/gate2.toml): a threshold whose
+/// false-alarm rate stayed under 1%, with a margin, on the project's shared
+/// 2-core machine (benches/bench-noise.sh; docs/benchmarks.md).
+const DEFAULT_MAX_REGRESSION: f64 = 75.0;
 
 const ACTION: &str = "tollgate-rs/tollgate@v1 # zizmor: ignore[unpinned-uses] pin the commit SHA v1 points at (docs/adopting.md)";
 /// The program plan's coverage targets: Gate 2 and Gate 3.
