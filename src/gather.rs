@@ -310,6 +310,18 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
             .as_ref()
             .map(|b| roots.evidence.join(b))
     });
+    // Read only where benchmarks are judged: the record means nothing to a
+    // gate without them.
+    let bench_commits = match &configured.bench_commits {
+        Some(path) if policy.benchmarks.is_some() && roots.evidence.join(path).is_file() => {
+            Some(bench::read_bench_commits(&roots.evidence.join(path))?)
+        }
+        _ => None,
+    };
+    // A base that did not build wrote no baseline file: its benchmarks are
+    // new ones, not missing evidence.
+    let baseline =
+        baseline.filter(|b| b.exists() || bench_commits.as_ref().is_none_or(|r| r.base_ran));
     let coverage_paths = paths(&inputs.coverage, &configured.coverage, roots.evidence);
     let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence);
     let mut evidence = Evidence {
@@ -358,8 +370,30 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
                 changed_after_coverage(roots.repository, &coverage_paths, changes);
         }
     }
+    if evidence.bench.value().is_some() {
+        bench_comparison(&mut evidence, req, baseline.as_deref(), bench_commits);
+    }
     github_evidence(&mut evidence, context, req.github)?;
     Ok(evidence)
+}
+
+/// What the benchmark figures were compared with: the run's record of the
+/// commits it measured (untrusted, checked by the rule), the baseline file,
+/// and the merge base the trusted history gives for the judged commits.
+fn bench_comparison(
+    evidence: &mut Evidence,
+    req: &Request<'_>,
+    baseline: Option<&Path>,
+    commits: Option<bench::BenchCommits>,
+) {
+    evidence.bench_baseline = baseline.map(|b| b.display().to_string());
+    evidence.bench_commits = commits;
+    if let (Some(base), Some(head)) = (&req.context.base, &req.context.commit) {
+        // A fork's head may be absent from the judge's clone: then only the
+        // base commit GitHub reports is accepted.
+        evidence.merge_base = git::git(req.roots.repository, &["merge-base", base, head])
+            .filter(|sha| !sha.is_empty());
+    }
 }
 
 /// The files of one `[[documents]]` rule in the repository tree; with a

@@ -380,13 +380,13 @@ impl Family {
                     from: "each benchmark compared with a baseline",
                 },
                 title: Title::Template("{key} does not regress"),
-                description: "The benchmark is not slower than its baseline by more than `max_regression` percent: it fails when the confidence interval lies wholly beyond the limit (or, without an interval, the point estimate does).",
+                description: "The benchmark is not slower than its baseline by more than `max_regression` percent: it fails when the confidence interval lies wholly beyond the limit (or, without an interval, the point estimate does). A benchmark the baseline does not have is `skipped: new benchmark`.",
                 evidence: EvidenceKind::Bench,
                 enabled_by: "[benchmarks] max_regression",
                 overridable: true,
                 wildcard: Some(Wildcard {
                     title: "No benchmark regressions",
-                    description: "`bench.regression[*]` stands for every benchmark when none can be compared: the results are missing, or no benchmark has a baseline.",
+                    description: "`bench.regression[*]` stands for every benchmark when none can be compared: the results are missing, no benchmark has a baseline, or the recorded commits compared (`target/tollgate-bench.json`) are not the judged head and its merge base (in a pull request, a comparison without that record).",
                 }),
             },
             Family::BenchSlo => &RuleSpec {

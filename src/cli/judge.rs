@@ -406,7 +406,8 @@ impl<'a> Judge<'a> {
                     .chain(&e.tests)
                     .chain(&e.bench)
                     .chain(e.audit.iter())
-                    .chain(e.bench_baseline.iter());
+                    .chain(e.bench_baseline.iter())
+                    .chain(e.bench_commits.iter());
                 wanted.extend(paths.filter_map(|p| evidence_path(p)));
             }
             out.push((

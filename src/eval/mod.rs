@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::evidence::audit::AuditReport;
-use crate::evidence::bench::Benchmark;
+use crate::evidence::bench::{BenchCommits, Benchmark};
 use crate::evidence::coverage::CoverageReport;
 use crate::evidence::diff::ChangedLines;
 use crate::evidence::github::{CommitChecks, PullRequestReviews};
@@ -108,6 +108,16 @@ pub struct Evidence {
     pub tests: Slot<TestRun>,
     /// Benchmark results, paired with their baselines where known.
     pub bench: Slot<Vec<Benchmark>>,
+    /// Which commits the benchmark comparison measured, as the benchmark
+    /// run recorded them (untrusted: `bench.regression` checks them against
+    /// the context).
+    pub bench_commits: Option<BenchCommits>,
+    /// The separately supplied benchmark baseline (`--bench-baseline`),
+    /// when one was paired with the results.
+    pub bench_baseline: Option<String>,
+    /// The merge base of the judged commit and [`Context::base`], computed
+    /// from the trusted history when it holds both.
+    pub merge_base: Option<String>,
     /// Release tag, package versions and changelog.
     pub release: Slot<ReleaseEvidence>,
     /// Files found for each `[[documents]]` rule.
@@ -298,7 +308,7 @@ pub fn evaluate(
         testrun::rules(p, evidence, &mut rules);
     }
     if let Some(p) = &policy.benchmarks {
-        bench::rules(p, evidence, &mut rules);
+        bench::rules(p, evidence, context, &mut rules);
     }
     if let Some(p) = &policy.release {
         release::rules(p, evidence, &mut rules);
@@ -318,6 +328,10 @@ pub fn evaluate(
             .bench
             .value()
             .map(|b| crate::evidence::bench::summary(b)),
+        bench_commits: evidence
+            .bench_commits
+            .clone()
+            .filter(|_| evidence.bench.value().is_some()),
     };
     if let Some(first) = evidence.stale.first() {
         let files: Vec<String> = evidence

@@ -342,6 +342,9 @@ pub struct EvidenceSummary {
     /// Benchmark figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bench: Option<Vec<crate::evidence::bench::BenchSummary>>,
+    /// Which commits the benchmarks compared, as the run recorded them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bench_commits: Option<crate::evidence::bench::BenchCommits>,
 }
 
 /// Severity of an annotation, as GitHub's check-run API names them.

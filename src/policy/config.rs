@@ -36,6 +36,9 @@ pub mod default_paths {
     pub const BENCH: &str = "target/criterion";
     /// `cargo nextest run --profile ci` with `[profile.ci.junit] path = "junit.xml"`.
     pub const TESTS: &str = "target/nextest/ci/junit.xml";
+    /// The record of which commits a benchmark comparison measured
+    /// (written by `benches/bench-base-head.sh`).
+    pub const BENCH_COMMITS: &str = "target/tollgate-bench.json";
 }
 
 /// Default evidence locations, relative to the repository root.
@@ -53,6 +56,8 @@ pub struct EvidencePaths {
     pub bench: Vec<String>,
     /// Benchmark baseline.
     pub bench_baseline: Option<String>,
+    /// The record of which commits the benchmarks compared.
+    pub bench_commits: Option<String>,
     /// Test reports (`JUnit` XML).
     pub tests: Vec<String>,
 }
@@ -68,6 +73,7 @@ impl Default for EvidencePaths {
             audit: Some(default_paths::AUDIT.to_owned()),
             bench: vec![default_paths::BENCH.to_owned()],
             bench_baseline: None,
+            bench_commits: Some(default_paths::BENCH_COMMITS.to_owned()),
             tests: vec![default_paths::TESTS.to_owned()],
         }
     }
@@ -422,6 +428,10 @@ fn paths(
     let bench_baseline = evidence
         .bench_baseline
         .and_then(|b| inside("bench_baseline", b));
+    let bench_commits = match evidence.bench_commits {
+        Some(b) => inside("bench_commits", b),
+        None => defaults.bench_commits,
+    };
     let paths = EvidencePaths {
         coverage,
         coverage_baseline,
@@ -429,6 +439,7 @@ fn paths(
         audit,
         bench,
         bench_baseline,
+        bench_commits,
         tests,
     };
     (policy_dir, paths, written)

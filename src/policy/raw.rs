@@ -222,5 +222,6 @@ pub(crate) struct RawEvidence {
     pub audit: Option<Spanned<String>>,
     pub bench: Option<Vec<Spanned<String>>>,
     pub bench_baseline: Option<Spanned<String>>,
+    pub bench_commits: Option<Spanned<String>>,
     pub tests: Option<Vec<Spanned<String>>>,
 }

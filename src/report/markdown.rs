@@ -299,6 +299,68 @@ pub(crate) fn push_coverage_base(doc: &mut Doc, verdict: &Verdict) {
     doc.push(text, Unit::Note);
 }
 
+/// Base -> head per benchmark that had a baseline (estimate and confidence
+/// interval), under a line naming the commits compared when the run
+/// recorded them. Benchmark ids come from evidence: code spans.
+pub(crate) fn push_bench_table(doc: &mut Doc, verdict: &Verdict) {
+    let Some(benches) = &verdict.evidence.bench else {
+        return;
+    };
+    let commits = verdict.evidence.bench_commits.as_ref();
+    let compared: Vec<_> = benches
+        .iter()
+        .filter(|b| b.change_percent.is_some() || commits.is_some())
+        .collect();
+    if compared.is_empty() {
+        return;
+    }
+    let figure = |ns: Option<f64>, value: Option<f64>, unit: Option<&str>| match (ns, value) {
+        (Some(ns), _) => crate::eval::format_ns(ns),
+        (None, Some(v)) => format!("{v} {}", unit.unwrap_or("")).trim_end().to_owned(),
+        (None, None) => "–".to_owned(),
+    };
+    let mut head = String::from("\n### Benchmarks: base → head\n\n");
+    if let Some(c) = commits {
+        let short = |s: &str| s.get(..12).unwrap_or(s).to_owned();
+        let _ = writeln!(
+            head,
+            "Compared base {} with head {} ({}, same job){}.\n",
+            code(&short(&c.base)),
+            code(&short(&c.head)),
+            cell(&c.tool),
+            if c.base_ran {
+                ""
+            } else {
+                "; the base did not build or run its benchmarks"
+            }
+        );
+    }
+    head.push_str("| Benchmark | Base | Head | Change | Interval |\n|---|---|---|---|---|");
+    doc.push(head, Unit::Layout);
+    for b in compared {
+        let base = match (b.baseline_ns, b.change_percent) {
+            (Some(ns), _) => crate::eval::format_ns(ns),
+            (None, Some(_)) => "(baseline)".to_owned(),
+            (None, None) => "new".to_owned(),
+        };
+        let change = b
+            .change_percent
+            .map_or_else(|| "–".to_owned(), |p| format!("{p:+.2}%"));
+        let interval = b.change_interval_percent.map_or_else(
+            || "–".to_owned(),
+            |(lo, hi)| format!("[{lo:+.2}%, {hi:+.2}%]"),
+        );
+        doc.push(
+            format!(
+                "| {} | {base} | {} | {change} | {interval} |",
+                code(&b.id),
+                figure(b.value_ns, b.value, b.unit.as_deref()),
+            ),
+            Unit::Note,
+        );
+    }
+}
+
 /// "What to do" for each blocking or undecided rule.
 fn push_todo(doc: &mut Doc, verdict: &Verdict) {
     let todo: Vec<_> = ranked_rules(verdict)
@@ -412,6 +474,7 @@ fn markdown_doc(verdict: &Verdict) -> Doc {
     );
     push_rules_table(&mut doc, verdict);
     push_coverage_base(&mut doc, verdict);
+    push_bench_table(&mut doc, verdict);
     push_todo(&mut doc, verdict);
     push_overrides(&mut doc, verdict);
     push_rejected(&mut doc, verdict);

@@ -735,3 +735,67 @@ fn the_hook_lets_through_a_push_whose_only_open_rules_are_ci_only() {
         text(&out)
     );
 }
+
+/// A crate with a criterion benchmark gets the base-and-head benchmark step
+/// (the same script as tollgate's own workflow, inlined), the whole history
+/// for the merge base, the record among the uploaded files, and a Gate 2
+/// that judges `bench.regression` at the shipped threshold.
+#[test]
+fn a_criterion_crate_benchmarks_the_merge_base_and_the_head() {
+    let repo = Repo::krate();
+    let manifest = repo.read("Cargo.toml");
+    fs::write(
+        repo.root().join("Cargo.toml"),
+        format!("{manifest}\n[[bench]]\nname = \"speed\"\nharness = false\n"),
+    )
+    .unwrap();
+    fs::create_dir_all(repo.root().join("benches")).unwrap();
+    fs::write(repo.root().join("benches/speed.rs"), "fn main() {}\n").unwrap();
+    assert_eq!(code(&repo.tollgate(&["init"])), 0);
+    let text = repo.read(".github/workflows/tollgate-evidence.yml");
+    assert_secure_shape("tollgate-evidence.yml", &text);
+    let evidence = load_yaml(&text, "evidence");
+    let steps = evidence["jobs"]["evidence"]["steps"].as_vec().unwrap();
+    assert_eq!(steps[0]["with"]["fetch-depth"].as_i64(), Some(0), "{text}");
+    let bench = steps
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Benchmarks (base and head)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        bench["env"]["CARGO_BENCH_ARGS"].as_str(),
+        Some("--bench speed")
+    );
+    let script = bench["run"].as_str().unwrap();
+    let shipped = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/bench-base-head.sh"),
+    )
+    .unwrap();
+    assert!(shipped.ends_with(script.trim_start()), "{script}");
+    let syntax = Command::new("bash")
+        .args(["-n", "-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    assert!(
+        text.contains("target/criterion target/tollgate-bench.json"),
+        "{text}"
+    );
+    let gate2 = repo.read(".github/tollgate/gate2.toml");
+    let shipped_gate2 =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/gate2.toml"))
+            .unwrap();
+    let threshold = |t: &str| {
+        t.lines()
+            .find(|l| l.starts_with("max_regression"))
+            .and_then(|l| l.split('=').nth(1))
+            .and_then(|v| v.split('#').next())
+            .map(|v| v.trim().parse::<f64>().unwrap())
+    };
+    assert_eq!(threshold(&gate2), threshold(&shipped_gate2), "{gate2}");
+    assert!(threshold(&gate2).is_some(), "{gate2}");
+    assert_eq!(code(&repo.tollgate(&["policy", "validate"])), 0);
+}

@@ -13,6 +13,8 @@ mod support;
 mod action_install;
 // cargo-audit reports bound to the judged Cargo.lock, refused when filtered.
 mod audit_binding;
+// The evidence workflow's benchmark step: a real criterion benchmark, base and head in one job.
+mod bench_base_head;
 mod cli;
 // tollgate.toml found the same way by every command.
 mod config_discovery;

@@ -164,6 +164,9 @@ fn evidence(baselines: bool) -> Evidence {
             ..TestRun::default()
         }),
         bench: present(vec![bench("lookup/hot"), bench("lookup/cold")]),
+        bench_commits: None,
+        bench_baseline: None,
+        merge_base: None,
         release: present(ReleaseEvidence {
             tag: ReleaseTag {
                 tag: "v1.0.0".into(),

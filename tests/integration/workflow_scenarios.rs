@@ -113,6 +113,7 @@ impl World {
             "Cargo.toml",
             "Cargo.lock",
             "src",
+            "benches/bench-base-head.sh",
         ] {
             copy_into(&root.join(item), &remote.join(item));
         }

@@ -636,3 +636,35 @@ fn the_release_builds_five_targets_and_pins_them_in_the_action() {
         .join(" ");
     assert!(release_job.contains("actions/attest-build-provenance@"));
 }
+
+/// The evidence job benchmarks the merge base and the head in one job: the
+/// whole history is fetched, the base comes from the event through `env`,
+/// and the record of the commits compared is among the staged files.
+#[test]
+fn the_evidence_workflow_benchmarks_the_merge_base_and_the_head() {
+    let wf = workflow("tollgate-evidence.yml");
+    let job = &wf["jobs"]["evidence"];
+    let checkout = &steps(job)[0];
+    assert_eq!(checkout["with"]["fetch-depth"].as_i64(), Some(0));
+    let bench = steps(job)
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Benchmarks (base and head)"))
+        .expect("the benchmark step");
+    assert_eq!(
+        bench["run"].as_str(),
+        Some("bash benches/bench-base-head.sh")
+    );
+    assert!(bench["env"]["BENCH_BASE"]
+        .as_str()
+        .unwrap()
+        .starts_with("${{ github.event.pull_request.base.sha"));
+    let stage = steps(job)
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Stage the evidence files"))
+        .unwrap();
+    assert!(stage["run"]
+        .as_str()
+        .unwrap()
+        .contains("target/criterion target/tollgate-bench.json"));
+    assert!(root().join("benches/bench-base-head.sh").is_file());
+}

@@ -13,6 +13,7 @@
 //! that the units a policy accepts and the units benchmarks are read in are
 //! defined in one place.
 
+pub(crate) mod commits;
 pub(crate) mod criterion;
 pub(crate) mod json;
 
@@ -24,6 +25,7 @@ use serde::{Serialize, Serializer};
 use super::text::read_text;
 use super::EvidenceError;
 
+pub use commits::{read_bench_commits, BenchCommits};
 pub use criterion::read_criterion;
 pub use json::{parse_bench_json, read_bench_json};
 
@@ -319,6 +321,10 @@ pub struct BenchSummary {
     pub baseline_ns: Option<f64>,
     /// Change from the baseline in percent, when known.
     pub change_percent: Option<f64>,
+    /// The change's confidence interval in percent, `[low, high]`, when the
+    /// producer measured one (criterion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_interval_percent: Option<(f64, f64)>,
     /// The value of a non-time measure (absent for times).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
@@ -339,6 +345,10 @@ pub fn summary(benchmarks: &[Benchmark]) -> Vec<BenchSummary> {
                 value_ns: b.value_ns(),
                 baseline_ns: b.baseline_ns(),
                 change_percent: b.change.map(|c| c.percent()),
+                change_interval_percent: b
+                    .change
+                    .and_then(|c| c.interval)
+                    .map(|(lo, hi)| (lo * 100.0, hi * 100.0)),
                 value: other.then_some(b.value),
                 unit: other.then(|| b.unit.as_str().to_owned()),
             }
