@@ -103,30 +103,30 @@ fn nyc_clover_totals_equal_nyc_where_the_lines_say_them() {
     assert_eq!((files, report.file_count()), (2, 2));
 }
 
-/// PHPUnit's class of each fixture source file (its text summary is per class).
+/// `PHPUnit`'s class of each fixture source file (its text summary is per class).
 const PHPUNIT_CLASSES: [(&str, &str); 2] = [
     ("src/Pricing.php", "Demo\\Pricing"),
     ("src/Report.php", "Demo\\Report"),
 ];
 
-/// Reads one of the PHPUnit fixture's reports.
+/// Reads one of the `PHPUnit` fixture's reports.
 fn read_phpunit(name: &str) -> (CoverageFormat, CoverageReport) {
     let dir = fixture("phpunit");
     read_built_in(&dir.join(name), &dir, "/tmp/tollgate-fixtures/phpunit").unwrap()
 }
 
-/// What tollgate reads from both of PHPUnit's files of one run, against
-/// PHPUnit's own figures (expected.json, from its text summary and the
+/// What tollgate reads from both of `PHPUnit`'s files of one run, against
+/// `PHPUnit`'s own figures (`expected.json`, from its text summary and the
 /// files' own metrics), per file and in total.
 ///
-/// - Lines equal PHPUnit's to the unit.
-/// - Methods: the same 4 methods (3 and 1 per file); PHPUnit calls a
+/// - Lines equal `PHPUnit`'s to the unit.
+/// - Methods: the same 4 methods (3 and 1 per file); `PHPUnit` calls a
 ///   method covered only when it is covered completely (here, with
 ///   `--path-coverage`, every path: 0 of 4), tollgate when it ran (2 of 4:
 ///   `discount` and `label`), as it counts functions for every format
-///   (lcov's `FNH`, JaCoCo's method counter, llvm-cov). docs/formats.md,
+///   (lcov's `FNH`, `JaCoCo`'s method counter, llvm-cov). docs/formats.md,
 ///   Clover XML, says so.
-/// - Branches: PHPUnit states Xdebug's branches (18, 9 taken) only as
+/// - Branches: `PHPUnit` states Xdebug's branches (18, 9 taken) only as
 ///   totals per file, class and method, on no `<line>` and with no
 ///   `condition-coverage`, so tollgate has none to place and reports no
 ///   branches; `coverage.branches` on this evidence is an error, never a pass.
