@@ -1,4 +1,4 @@
-//! cargo-llvm-cov's LCOV export (`fixtures/coverage/llvm-cov`, made by
+//! cargo-llvm-cov's LCOV export and its Cobertura (`fixtures/coverage/llvm-cov`, made by
 //! `fixtures/make-llvm-cov.sh`) read by tollgate against the producer's own
 //! totals table (`summary.txt`, `cargo llvm-cov report --summary-only` of
 //! the same run), per file and in total.
@@ -321,4 +321,52 @@ fn grcov_lcov_of_the_same_crate_agrees() {
     };
     assert_eq!((stated("FNF:"), stated("FNH:")), (13, 9));
     assert_eq!((stated("LF:"), stated("LH:")), (36, 31));
+}
+
+/// cargo-llvm-cov's Cobertura (`cargo llvm-cov report --cobertura`, its
+/// built-in lcov2cobertura) of the same run: every line and count equals
+/// the run's LCOV, so lines are 31 of 36 per `DA` union, as for `lcov.info`
+/// (and as the file's own `lines-covered`/`lines-valid` say), not the
+/// producer table's 30 (see `lcov_lines_follow_the_da_records_as_lcov_does`).
+/// Its `<method>`s are demangled names, the two builds' copies of a
+/// function at one line under one name, so functions equal cargo llvm-cov's
+/// table, 8 and 7 hit, per file and in total.
+#[test]
+fn cobertura_of_the_same_run_equals_its_lcov_and_the_producers_functions() {
+    let table = producer_table();
+    let lcov = read_lcov();
+    let mut report = CoverageReport::new();
+    let opts = ReadOptions {
+        repo_root: fixture(),
+        strip_prefix: vec!["/tmp/tollgate-fixtures/llvm-cov".into()],
+        format: None,
+    };
+    let path = fixture().join("cobertura.xml");
+    let format = read_coverage_file_with(&path, &opts, Strictness::Strict, &mut report).unwrap();
+    assert_eq!(format.as_str(), "cobertura");
+    let files: Vec<&str> = report.files().map(|(p, _)| p).collect();
+    assert_eq!(files, ["src/lib.rs", "src/shapes.rs"]);
+    for (path, file) in report.files() {
+        let from_lcov = lcov.file(path).unwrap();
+        for line in 1..=60 {
+            assert_eq!(
+                file.line_count(line),
+                from_lcov.line_count(line),
+                "{path}:{line}"
+            );
+        }
+        let row = table[path.rsplit('/').next().unwrap()];
+        assert_eq!(file.summary().functions, row.functions, "{path}");
+        assert_eq!(file.summary().lines.found, row.lines.found, "{path}");
+        assert_eq!(file.summary().lines, from_lcov.summary().lines, "{path}");
+    }
+    let t = report.totals();
+    assert_eq!(t.functions, table["TOTAL"].functions);
+    assert_eq!(t.lines, Tally { found: 36, hit: 31 });
+    assert_eq!(t.branches, Tally::default(), "no branches in this run");
+    let xml = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        xml.contains(r#"lines-covered="31" lines-valid="36""#),
+        "the file's own totals"
+    );
 }

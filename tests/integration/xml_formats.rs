@@ -1,6 +1,7 @@
 //! The XML formats that share a `<coverage>` root, read or refused by name,
 //! against real producer output where the producer runs here
-//! (`fixtures/coverage/nyc-clover`, made by `fixtures/make-clover.sh`), and
+//! (`fixtures/coverage/nyc-clover`, made by `fixtures/make-clover.sh`;
+//! `fixtures/coverage/phpunit`, made by `fixtures/make-phpunit.sh`), and
 //! `tollgate inspect` naming the format and the producer the file names.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a broken fixture should stop the test loudly
 
@@ -32,10 +33,19 @@ fn tally(v: &Value) -> Tally {
 }
 
 fn read(path: &Path, root: &Path) -> Result<(CoverageFormat, CoverageReport), EvidenceError> {
+    read_built_in(path, root, "/tmp/tollgate-fixtures/nyc-clover")
+}
+
+/// Reads `path` with `build`, the directory the producer ran in, stripped.
+fn read_built_in(
+    path: &Path,
+    root: &Path,
+    build: &str,
+) -> Result<(CoverageFormat, CoverageReport), EvidenceError> {
     let mut report = CoverageReport::new();
     let opts = ReadOptions {
         repo_root: root.to_path_buf(),
-        strip_prefix: vec!["/tmp/tollgate-fixtures/nyc-clover".into()],
+        strip_prefix: vec![build.into()],
         format: None,
     };
     let format = read_coverage_file(path, &opts, &mut report)?;
@@ -91,6 +101,107 @@ fn nyc_clover_totals_equal_nyc_where_the_lines_say_them() {
         files += 1;
     }
     assert_eq!((files, report.file_count()), (2, 2));
+}
+
+/// `PHPUnit`'s class of each fixture source file (its text summary is per class).
+const PHPUNIT_CLASSES: [(&str, &str); 2] = [
+    ("src/Pricing.php", "Demo\\Pricing"),
+    ("src/Report.php", "Demo\\Report"),
+];
+
+/// Reads one of the `PHPUnit` fixture's reports.
+fn read_phpunit(name: &str) -> (CoverageFormat, CoverageReport) {
+    let dir = fixture("phpunit");
+    read_built_in(&dir.join(name), &dir, "/tmp/tollgate-fixtures/phpunit").unwrap()
+}
+
+/// What tollgate reads from both of `PHPUnit`'s files of one run, against
+/// `PHPUnit`'s own figures (`expected.json`, from its text summary and the
+/// files' own metrics), per file and in total.
+///
+/// - Lines equal `PHPUnit`'s to the unit.
+/// - Methods: the same 4 methods (3 and 1 per file); `PHPUnit` calls a
+///   method covered only when it is covered completely (here, with
+///   `--path-coverage`, every path: 0 of 4), tollgate when it ran (2 of 4:
+///   `discount` and `label`), as it counts functions for every format
+///   (lcov's `FNH`, `JaCoCo`'s method counter, llvm-cov). docs/formats.md,
+///   Clover XML, says so.
+/// - Branches: `PHPUnit` states Xdebug's branches (18, 9 taken) only as
+///   totals per file, class and method, on no `<line>` and with no
+///   `condition-coverage`, so tollgate has none to place and reports no
+///   branches; `coverage.branches` on this evidence is an error, never a pass.
+fn assert_phpunit_figures(report: &CoverageReport, stated: &Value) {
+    let expected = json(&fixture("phpunit/expected.json"));
+    let text = &expected["reports"]["coverage-text.txt"];
+    let clover = &expected["reports"]["clover.xml"];
+    let totals = report.totals();
+    assert_eq!(totals.lines, tally(&text["lines"]), "PHPUnit's lines");
+    assert_eq!(totals.lines, tally(&clover["lines"]), "Clover's metrics");
+    assert_eq!(totals.lines, tally(&stated["lines"]), "the file's own");
+    assert_eq!(totals.lines, Tally { found: 13, hit: 5 });
+
+    assert_eq!(totals.functions.found, tally(&text["functions"]).found);
+    assert_eq!(tally(&text["functions"]), Tally { found: 4, hit: 0 });
+    assert_eq!(
+        totals.functions,
+        Tally { found: 4, hit: 2 },
+        "methods that ran"
+    );
+
+    assert_eq!(tally(&text["branches"]), Tally { found: 18, hit: 9 });
+    assert_eq!(tally(&clover["conditionals"]), tally(&text["branches"]));
+    assert_eq!(totals.branches, Tally::default(), "no branch is on a line");
+
+    for (path, class) in PHPUNIT_CLASSES {
+        let file = report
+            .file(path)
+            .unwrap_or_else(|| panic!("{path} not read"))
+            .summary();
+        let per_class = &text["per_class"][class];
+        let per_file = &clover["per_file"][path];
+        assert_eq!(file.lines, tally(&per_class["lines"]), "{path}: lines");
+        assert_eq!(file.lines, tally(&per_file["lines"]), "{path}: lines");
+        assert_eq!(
+            file.functions.found,
+            tally(&per_class["methods"]).found,
+            "{path}: methods"
+        );
+        assert_eq!(file.branches, Tally::default(), "{path}: branches");
+    }
+    assert_eq!(report.file_count(), 2);
+}
+
+#[test]
+fn phpunit_clover_lines_equal_phpunit_per_file_and_in_total() {
+    let (format, report) = read_phpunit("clover.xml");
+    assert_eq!(format, CoverageFormat::Clover);
+    let expected = json(&fixture("phpunit/expected.json"));
+    assert_phpunit_figures(&report, &expected["reports"]["clover.xml"]);
+    let pricing = report.file("src/Pricing.php").unwrap();
+    assert_eq!(
+        pricing.line_count(10),
+        Some(0),
+        "`return 0` for a total <= 0"
+    );
+    assert_eq!(pricing.line_count(13), Some(1));
+}
+
+#[test]
+fn phpunit_cobertura_lines_equal_phpunit_per_file_and_in_total() {
+    let (format, report) = read_phpunit("cobertura.xml");
+    assert_eq!(format, CoverageFormat::Cobertura);
+    let expected = json(&fixture("phpunit/expected.json"));
+    let cobertura = &expected["reports"]["cobertura.xml"];
+    assert_eq!(tally(&cobertura["branches"]), Tally { found: 18, hit: 9 });
+    assert_phpunit_figures(&report, cobertura);
+    // Both files of the run say the same, line by line.
+    let (_, clover) = read_phpunit("clover.xml");
+    for (path, _) in PHPUNIT_CLASSES {
+        let (a, b) = (report.file(path).unwrap(), clover.file(path).unwrap());
+        for line in 1..=40 {
+            assert_eq!(a.line_count(line), b.line_count(line), "{path}:{line}");
+        }
+    }
 }
 
 /// One file of each foreign `<coverage>` format, and a JUnit report given
@@ -172,6 +283,11 @@ fn inspect_names_format_and_producer() {
     let clover = inspect(fixture("nyc-clover/clover.xml"));
     assert_eq!(clover["format"], "clover");
     assert_eq!(clover["coverage"]["lines"]["found"], 16);
+    let phpunit = inspect(fixture("phpunit/clover.xml"));
+    assert_eq!(
+        (&phpunit["format"], &phpunit["coverage"]["lines"]["hit"]),
+        (&Value::from("clover"), &Value::from(5))
+    );
     let cobertura = inspect(fixture("coveragepy/coverage.xml"));
     assert_eq!(
         (&cobertura["format"], &cobertura["producer"]),
