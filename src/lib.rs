@@ -15,6 +15,7 @@ pub mod eval;
 pub mod evidence;
 pub mod exit;
 pub mod gather;
+pub mod input;
 pub mod git;
 pub mod github;
 pub mod overrides;

@@ -17,6 +17,9 @@ pub enum EvidenceError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is not a regular file, or is larger than its cap.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     /// The file was read but its content is malformed.
     #[error("{path}:{line}: {message}")]
     Malformed {
