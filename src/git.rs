@@ -43,8 +43,14 @@ pub fn output_bounded(cmd: &mut Command) -> std::io::Result<Output> {
     // One thread per pipe, so a full stderr never stalls stdout; each
     // sends its bytes when git closes the pipe.
     for (index, pipe) in [
-        child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-        child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
     ]
     .into_iter()
     .enumerate()
@@ -188,12 +194,11 @@ impl FileSource for GitRevision {
                 .replace('\\', "/")
                 .trim_start_matches("./")
         );
-        let out = output_bounded(
-            Command::new("git")
-                .arg("-C")
-                .arg(&self.repo)
-                .args(["show", "--end-of-options", &spec]),
-        )?;
+        let out = output_bounded(Command::new("git").arg("-C").arg(&self.repo).args([
+            "show",
+            "--end-of-options",
+            &spec,
+        ]))?;
         if out.status.success() {
             return Ok(Some(out.stdout));
         }

@@ -62,13 +62,10 @@ impl InputKind {
     /// cap other than the one meant.
     pub fn cap(self) -> Result<u64, InputError> {
         match std::env::var(self.variable()) {
-            Ok(text) => text
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| InputError::BadCap {
-                    variable: self.variable(),
-                    value: text,
-                }),
+            Ok(text) => text.trim().parse::<u64>().map_err(|_| InputError::BadCap {
+                variable: self.variable(),
+                value: text,
+            }),
             Err(_) => Ok(self.default_cap()),
         }
     }
@@ -154,13 +151,33 @@ impl InputError {
         matches!(self, Self::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
 
+    /// The file the error is about, if it is about one.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Self::Io { path, .. }
+            | Self::NotRegular { path, .. }
+            | Self::TooLarge { path, .. }
+            | Self::Outside { path, .. } => Some(path),
+            Self::BadCap { .. } => None,
+        }
+    }
+
     /// This error as an [`std::io::Error`], for interfaces that carry one
     /// (the policy's file sources); the message still names the file.
     #[must_use]
     pub fn into_io(self) -> std::io::Error {
         match self {
             Self::Io { source, .. } => source,
-            other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other.to_string()),
+            // The io::Error's holder names the file already.
+            other => {
+                let text = other.to_string();
+                let prefix = other.path().map(|p| format!("{}: ", p.display()));
+                let reason = prefix
+                    .and_then(|p| text.strip_prefix(&p).map(str::to_owned))
+                    .unwrap_or(text);
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, reason)
+            }
         }
     }
 }
@@ -191,7 +208,12 @@ fn what_is(kind: std::fs::FileType) -> &'static str {
 }
 
 /// Checks `meta` (of the file at `path`) is a regular file within `cap`.
-fn check(path: &Path, meta: &std::fs::Metadata, kind: InputKind, cap: u64) -> Result<(), InputError> {
+fn check(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    kind: InputKind,
+    cap: u64,
+) -> Result<(), InputError> {
     if !meta.is_file() {
         return Err(InputError::NotRegular {
             path: path.to_path_buf(),
@@ -288,7 +310,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = read_input(dir.path(), InputKind::Document).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("is a directory, not a regular file"), "{text}");
+        assert!(
+            text.contains("is a directory, not a regular file"),
+            "{text}"
+        );
         assert!(text.contains(&dir.path().display().to_string()), "{text}");
     }
 

@@ -61,15 +61,7 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     context.dry_run = args.local || args.dry_run || (!args.github && situation.actions.is_none());
 
     if args.github {
-        if let Some(actions) = &situation.actions {
-            publish::mark_in_progress(
-                &gate,
-                context.commit.as_deref(),
-                remote.as_ref(),
-                actions.run_url.clone(),
-                started_at,
-            );
-        }
+        publish::mark_in_progress(&gate, &context, situation.actions.as_ref(), remote.as_ref());
     }
 
     // Evidence files are compared with the judged commit's time only where

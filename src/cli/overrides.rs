@@ -20,6 +20,7 @@ use super::situation::TagMessage;
 use super::{print_out, write_atomic, RunError};
 use crate::eval::{Context, SignoffSignature};
 use crate::exit;
+use crate::input::{read_input, InputKind};
 use crate::overrides::comment::{self, Comment};
 use crate::overrides::document::armored_blocks;
 use crate::overrides::signers::RSA_REFUSED;
@@ -27,7 +28,6 @@ use crate::overrides::{
     self, split_signed, Accepted, AllowedSigners, Checked, Document, Grant, Origin, SignatureCheck,
     SignatureText, Submission, Target, NAMESPACE,
 };
-use crate::input::{read_input, InputKind};
 use crate::policy::{self, FileSource, Policy, WorkingTree};
 
 /// Reads `--override` files: a document followed by its armored
@@ -203,7 +203,8 @@ pub(super) fn signoffs(checked: &[Checked]) -> Vec<SignoffSignature> {
 /// `tollgate override sign --key KEY DOC`: appends a signature over the
 /// document's bytes to `DOC.sig` (or writes `--output`).
 pub(super) fn sign(key: &Path, doc: &Path, output: Option<&Path>) -> Result<u8, RunError> {
-    let bytes = read_input(doc, InputKind::Document).map_err(|e| RunError::read(doc)(e.into_io()))?;
+    let bytes =
+        read_input(doc, InputKind::Document).map_err(|e| RunError::read(doc)(e.into_io()))?;
     let (document, _) = split_signed(&bytes);
     // Refuse to sign what would never verify.
     Document::parse(&doc.display().to_string(), document)?;

@@ -70,12 +70,12 @@ pub(super) fn report_to_github(
 /// warning here, and the final update decides the exit code.
 pub(super) fn mark_in_progress(
     gate: &str,
-    commit: Option<&str>,
+    context: &crate::eval::Context,
+    actions: Option<&ActionsContext>,
     remote: Option<&Remote>,
-    details_url: Option<String>,
-    started_at: chrono::DateTime<chrono::Utc>,
 ) {
-    let (Some(remote), Some(commit)) = (remote, commit) else {
+    let (Some(actions), Some(remote), Some(commit)) = (actions, remote, context.commit.as_deref())
+    else {
         return;
     };
     let output = gh::CheckRunOutput::new(
@@ -88,8 +88,8 @@ pub(super) fn mark_in_progress(
     let payload = match gh::CheckRunPayload::in_progress(&gh::check_run_name(gate), commit, output)
     {
         Ok(payload) => payload
-            .with_details_url(details_url)
-            .with_times(Some(started_at), None),
+            .with_details_url(actions.run_url.clone())
+            .with_times(Some(chrono::Utc::now()), None),
         // The final report says why it cannot be posted.
         Err(_) => return,
     };

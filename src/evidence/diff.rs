@@ -248,9 +248,9 @@ pub fn git_changed_lines(
         "--",
     ]))
     .map_err(|source| GitDiffError::Spawn {
-            range: range.clone(),
-            source,
-        })?;
+        range: range.clone(),
+        source,
+    })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         return Err(GitDiffError::Failed {

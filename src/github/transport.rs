@@ -226,7 +226,11 @@ impl Transport {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let success = (200..300).contains(&status);
-            let max = if success { MAX_JSON_BODY } else { MAX_ERROR_BODY };
+            let max = if success {
+                MAX_JSON_BODY
+            } else {
+                MAX_ERROR_BODY
+            };
             let body = read_capped(response, max).await?;
             Ok::<_, octocrab::Error>((status, headers, body))
         };

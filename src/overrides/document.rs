@@ -403,9 +403,14 @@ mod tests {
     #[test]
     fn a_value_ending_in_a_non_breaking_space_is_refused_naming_the_field() {
         let doc = DOC.replace("gate: gate3\n", "gate: gate3\u{a0}\n");
-        let e = Document::parse("o.txt", doc.as_bytes()).unwrap_err().to_string();
+        let e = Document::parse("o.txt", doc.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("o.txt:4"), "{e}");
-        assert!(e.contains("`gate` holds a non-ASCII space character"), "{e}");
+        assert!(
+            e.contains("`gate` holds a non-ASCII space character"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -513,11 +513,19 @@ fn a_failed_final_update_leaves_a_pending_check_never_a_stale_success() {
     let out = run(&s, "pull_request_review", &payload, WRITE_TOKEN, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let runs = s.fake.check_runs_named(REPO, CHECK);
-    assert_eq!(runs.iter().max_by_key(|r| r.id).unwrap().conclusion.as_deref(), Some("success"));
+    assert_eq!(
+        runs.iter()
+            .max_by_key(|r| r.id)
+            .unwrap()
+            .conclusion
+            .as_deref(),
+        Some("success")
+    );
 
     // Every PATCH fails from now on: the in-progress mark creates a fresh
     // run (a POST), the final PATCH that would complete it fails.
-    s.fake.inject("PATCH", "/repos/*/check-runs/*", Fault::Status(500), 100);
+    s.fake
+        .inject("PATCH", "/repos/*/check-runs/*", Fault::Status(500), 100);
     let out = run(&s, "pull_request_review", &payload, WRITE_TOKEN, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let runs = s.fake.check_runs_named(REPO, CHECK);
