@@ -275,11 +275,13 @@ pub fn actions_context(
 }
 
 fn read_payload(path: &Path) -> Result<Value, ContextError> {
-    let text = fs_err::read_to_string(path).map_err(|e| ContextError::Payload {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    let bytes = crate::input::read_input(path, crate::input::InputKind::Report).map_err(|e| {
+        ContextError::Payload {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     })?;
-    serde_json::from_str(&text).map_err(|e| ContextError::Payload {
+    serde_json::from_slice(&bytes).map_err(|e| ContextError::Payload {
         path: path.to_path_buf(),
         message: format!("line {}: {e}", e.line()),
     })

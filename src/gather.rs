@@ -303,7 +303,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         inputs.audit.as_slice(),
         configured.audit.as_slice(),
         roots.evidence,
-    );
+    )?;
     let baseline = inputs.bench_baseline.clone().or_else(|| {
         configured
             .bench_baseline
@@ -322,19 +322,23 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     // new ones, not missing evidence.
     let baseline =
         baseline.filter(|b| b.exists() || bench_commits.as_ref().is_none_or(|r| r.base_ran));
-    let coverage_paths = paths(&inputs.coverage, &configured.coverage, roots.evidence);
-    let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence);
+    let coverage_paths = paths(&inputs.coverage, &configured.coverage, roots.evidence)?;
+    let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence)?;
     let mut evidence = Evidence {
         coverage: read_coverage(&coverage_paths, &opts, req.watch)?,
         coverage_baseline: coverage_baseline(req, &opts)?,
         changes: changed_lines(req)?,
         audit: read_audit(&audit_paths, req.watch)?,
-        lockfile: fs_err::read_to_string(roots.repository.join("Cargo.lock"))
-            .ok()
-            .map(|text| ("Cargo.lock".to_owned(), text)),
+        lockfile: crate::input::read_input(
+            &roots.repository.join("Cargo.lock"),
+            crate::input::InputKind::Report,
+        )
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .map(|text| ("Cargo.lock".to_owned(), text)),
         tests: read_tests(&test_paths)?,
         bench: read_bench(
-            &paths(&inputs.bench, &configured.bench, roots.evidence),
+            &paths(&inputs.bench, &configured.bench, roots.evidence)?,
             baseline.as_deref(),
         )?,
         release: match &policy.release {
@@ -420,11 +424,26 @@ fn find_documents(
 /// Evidence paths: command-line paths are taken as given (relative to the
 /// current directory, as a shell user expects); configured ones are relative
 /// to the evidence root.
-fn paths(cli: &[PathBuf], configured: &[String], evidence_root: &Path) -> Vec<PathBuf> {
+///
+/// A configured path must stay inside the evidence root once symlinks are
+/// followed: a link in the evidence directory to a file elsewhere (`/etc`,
+/// another checkout) is an input error, not evidence.
+fn paths(
+    cli: &[PathBuf],
+    configured: &[String],
+    evidence_root: &Path,
+) -> Result<Vec<PathBuf>, GatherError> {
     if cli.is_empty() {
-        configured.iter().map(|p| evidence_root.join(p)).collect()
+        configured
+            .iter()
+            .map(|p| {
+                let path = evidence_root.join(p);
+                crate::input::confine(&path, evidence_root).map_err(EvidenceError::from)?;
+                Ok(path)
+            })
+            .collect()
     } else {
-        cli.to_vec()
+        Ok(cli.to_vec())
     }
 }
 

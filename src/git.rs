@@ -6,20 +6,129 @@
 //! passed after `--end-of-options` (git 2.24 and later): a value such as
 //! `--output=/tmp/x` is then a revision git cannot find, never an option.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::policy::FileSource;
+
+/// The environment variable holding the longest a git subprocess may run,
+/// in seconds.
+pub const TIMEOUT_VARIABLE: &str = "TOLLGATE_GIT_TIMEOUT_SECS";
+
+/// How long a git subprocess may run when [`TIMEOUT_VARIABLE`] is unset:
+/// every call is local and read-only, so two minutes is generous even on
+/// a large repository, and a git blocked on a lock or a credential prompt
+/// ends instead of holding the job until CI's own timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+fn timeout() -> Duration {
+    std::env::var(TIMEOUT_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_TIMEOUT, Duration::from_secs)
+}
+
+/// Runs `cmd` (git) like [`Command::output`], with no standard input, but
+/// kills it when it runs longer than [`TIMEOUT_VARIABLE`] allows; that is an
+/// error of kind `TimedOut` saying which command and for how long.
+pub fn output_bounded(cmd: &mut Command) -> std::io::Result<Output> {
+    let limit = timeout();
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    // One thread per pipe, so a full stderr never stalls stdout; each
+    // sends its bytes when git closes the pipe.
+    for (index, pipe) in [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            let _ = tx.send((index, buf));
+        });
+    }
+    let deadline = Instant::now() + limit;
+    let timed_out = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "{} did not finish within {} s and was killed (set {TIMEOUT_VARIABLE} to allow longer)",
+                describe(cmd),
+                limit.as_secs()
+            ),
+        )
+    };
+    let (mut stdout, mut stderr) = (None, None);
+    while stdout.is_none() || stderr.is_none() {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok((0, buf)) => stdout = Some(buf),
+            Ok((_, buf)) => stderr = Some(buf),
+            Err(_) => return Err(timed_out(&mut child)),
+        }
+    }
+    // Both pipes are closed: git has exited or is about to.
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Output {
+                status,
+                stdout: stdout.unwrap_or_default(),
+                stderr: stderr.unwrap_or_default(),
+            });
+        }
+        if Instant::now() >= deadline {
+            return Err(timed_out(&mut child));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `git ARGS` as a user would type it, for messages.
+fn describe(cmd: &Command) -> String {
+    let mut text = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// [`output_bounded`] for callers that only want an answer: a timeout is
+/// said on standard error (it is not an answer, and callers fall back as
+/// for any failing git), other failures are `None`.
+fn output_or_note(cmd: &mut Command) -> Option<Output> {
+    match output_bounded(cmd) {
+        Ok(out) => Some(out),
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            eprintln!("tollgate: warning: {e}");
+            None
+        }
+        Err(_) => None,
+    }
+}
 
 /// Runs git in `dir` and returns its trimmed standard output on success.
 #[must_use]
 pub fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .ok()?;
+    let out = output_or_note(Command::new("git").arg("-C").arg(dir).args(args))?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -48,12 +157,12 @@ pub fn has_commit(repo: &Path, rev: &str) -> bool {
 pub fn repository_prefix(dir: &Path) -> Option<String> {
     // Not `git()`: its trimming is harmless here, but an empty answer is a
     // valid one (the top level).
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--show-prefix"])
-        .output()
-        .ok()?;
+    let out = output_or_note(
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--show-prefix"]),
+    )?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
@@ -85,11 +194,11 @@ impl FileSource for GitRevision {
                 .replace('\\', "/")
                 .trim_start_matches("./")
         );
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&self.repo)
-            .args(["show", "--end-of-options", &spec])
-            .output()?;
+        let out = output_bounded(Command::new("git").arg("-C").arg(&self.repo).args([
+            "show",
+            "--end-of-options",
+            &spec,
+        ]))?;
         if out.status.success() {
             return Ok(Some(out.stdout));
         }
@@ -162,12 +271,12 @@ pub fn read_tag(repo: &Path, name: &str) -> Option<LocalTag> {
 fn raw_tag_message(repo: &Path, rev: &str) -> Option<String> {
     // Not `git()`: leading blank lines of the message must not be trimmed
     // into the headers.
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["cat-file", "tag", rev])
-        .output()
-        .ok()?;
+    let out = output_or_note(
+        Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["cat-file", "tag", rev]),
+    )?;
     if !out.status.success() {
         return None;
     }
@@ -255,7 +364,7 @@ pub fn create_tag(
     if force {
         cmd.arg("-f");
     }
-    let out = cmd.args(["--end-of-options", name, commit]).output()?;
+    let out = output_bounded(cmd.args(["--end-of-options", name, commit]))?;
     if out.status.success() {
         Ok(())
     } else {

@@ -17,6 +17,7 @@ pub mod exit;
 pub mod gather;
 pub mod git;
 pub mod github;
+pub mod input;
 pub mod overrides;
 pub mod policy;
 pub mod principals;

@@ -60,6 +60,10 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     context.local = args.local;
     context.dry_run = args.local || args.dry_run || (!args.github && situation.actions.is_none());
 
+    if args.github {
+        publish::mark_in_progress(&gate, &context, situation.actions.as_ref(), remote.as_ref());
+    }
+
     // Evidence files are compared with the judged commit's time only where
     // the working tree is that commit and the files were made on it: a local
     // run, not CI (files made after a fresh checkout), not `--pr N` (the

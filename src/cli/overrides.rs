@@ -20,6 +20,7 @@ use super::situation::TagMessage;
 use super::{print_out, write_atomic, RunError};
 use crate::eval::{Context, SignoffSignature};
 use crate::exit;
+use crate::input::{read_input, InputKind};
 use crate::overrides::comment::{self, Comment};
 use crate::overrides::document::armored_blocks;
 use crate::overrides::signers::RSA_REFUSED;
@@ -34,7 +35,9 @@ use crate::policy::{self, FileSource, Policy, WorkingTree};
 /// `ssh-keygen -Y sign` writes them (or both). Naming `FILE.sig` itself
 /// works too. Identical documents from several files are merged.
 pub(super) fn read_submissions(paths: &[PathBuf]) -> Result<Vec<Submission>, RunError> {
-    let read = |p: &Path| fs_err::read(p).map_err(|e| RunError::Usage(format!("--override: {e}")));
+    let read = |p: &Path| {
+        read_input(p, InputKind::Document).map_err(|e| RunError::Usage(format!("--override: {e}")))
+    };
     let mut out = Vec::new();
     for path in paths {
         let bytes = read(path)?;
@@ -200,7 +203,8 @@ pub(super) fn signoffs(checked: &[Checked]) -> Vec<SignoffSignature> {
 /// `tollgate override sign --key KEY DOC`: appends a signature over the
 /// document's bytes to `DOC.sig` (or writes `--output`).
 pub(super) fn sign(key: &Path, doc: &Path, output: Option<&Path>) -> Result<u8, RunError> {
-    let bytes = std::fs::read(doc).map_err(RunError::read(doc))?;
+    let bytes =
+        read_input(doc, InputKind::Document).map_err(|e| RunError::read(doc)(e.into_io()))?;
     let (document, _) = split_signed(&bytes);
     // Refuse to sign what would never verify.
     Document::parse(&doc.display().to_string(), document)?;

@@ -60,6 +60,46 @@ pub(super) fn report_to_github(
     failure.map_or(Ok(()), Err)
 }
 
+/// Marks the gate's check run `in_progress` on `commit` before anything is
+/// judged (docs/reports.md, "Check run"): should the final update fail
+/// (exit 3), the commit then shows a pending check, which blocks a merge,
+/// never the `success` an earlier evaluation left. A completed run from
+/// before is replaced by a fresh one (`github::checks`), so the old
+/// conclusion stops counting at once. A token that may not write checks is
+/// left to the fallback of the final report; any other failure is a
+/// warning here, and the final update decides the exit code.
+pub(super) fn mark_in_progress(
+    gate: &str,
+    context: &crate::eval::Context,
+    actions: Option<&ActionsContext>,
+    remote: Option<&Remote>,
+) {
+    let (Some(actions), Some(remote), Some(commit)) = (actions, remote, context.commit.as_deref())
+    else {
+        return;
+    };
+    let output = gh::CheckRunOutput::new(
+        &format!("{gate}: judging"),
+        "tollgate is judging this commit; the verdict replaces this text when it is done. \
+         A run that stays in progress means the final update failed: see the job's log.",
+        "",
+        Vec::new(),
+    );
+    let payload = match gh::CheckRunPayload::in_progress(&gh::check_run_name(gate), commit, output)
+    {
+        Ok(payload) => payload
+            .with_details_url(actions.run_url.clone())
+            .with_times(Some(chrono::Utc::now()), None),
+        // The final report says why it cannot be posted.
+        Err(_) => return,
+    };
+    match remote.client.publish_check_run(&remote.repo, &payload) {
+        Ok(_) => {}
+        Err(e) if e.is_forbidden() => {}
+        Err(e) => eprintln!("tollgate: warning: could not mark the check run in progress: {e}"),
+    }
+}
+
 /// The workflow-command annotations, on standard error (where they cannot
 /// mix with a report on standard output; the runner reads both).
 fn fallback(verdict: &Verdict, why: &str) {

@@ -192,8 +192,9 @@ fn unquote(quoted: &str) -> Option<String> {
 /// Why changed lines could not be obtained from git.
 #[derive(Debug, thiserror::Error)]
 pub enum GitDiffError {
-    /// `git` could not be started (not installed, not on `PATH`).
-    #[error("git diff {range}: cannot run git: {source}")]
+    /// `git` could not be started (not installed, not on `PATH`), or ran past
+    /// its timeout and was killed.
+    #[error("git diff {range}: {source}")]
     Spawn {
         /// The range asked for.
         range: String,
@@ -235,25 +236,21 @@ pub fn git_changed_lines(
             }
         }
     }
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
-            "diff",
-            "--no-color",
-            "--no-ext-diff",
-            "--unified=0",
-            "--find-renames",
-            // `base` may come from `--base`: never let it be read as an option.
-            "--end-of-options",
-            &range,
-            "--",
-        ])
-        .output()
-        .map_err(|source| GitDiffError::Spawn {
-            range: range.clone(),
-            source,
-        })?;
+    let out = crate::git::output_bounded(Command::new("git").arg("-C").arg(repo).args([
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--unified=0",
+        "--find-renames",
+        // `base` may come from `--base`: never let it be read as an option.
+        "--end-of-options",
+        &range,
+        "--",
+    ]))
+    .map_err(|source| GitDiffError::Spawn {
+        range: range.clone(),
+        source,
+    })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         return Err(GitDiffError::Failed {

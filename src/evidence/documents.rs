@@ -148,7 +148,7 @@ fn walk(dir: &Path, rel: &[String], out: &mut Vec<(String, PathBuf)>) -> Result<
 
 /// The 1-based line of the first occurrence of `marker` in the file.
 fn find_marker(path: &Path, marker: &str) -> Result<Option<u32>, EvidenceError> {
-    let bytes = std::fs::read(path).map_err(|e| io(path, e))?;
+    let bytes = crate::input::read_input(path, crate::input::InputKind::Report)?;
     if marker.is_empty() {
         return Ok(Some(1));
     }

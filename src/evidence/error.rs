@@ -17,6 +17,9 @@ pub enum EvidenceError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is not a regular file, or is larger than its cap.
+    #[error(transparent)]
+    Input(crate::input::InputError),
     /// The file was read but its content is malformed.
     #[error("{path}:{line}: {message}")]
     Malformed {
@@ -48,4 +51,16 @@ pub enum EvidenceError {
         /// What was seen instead of a known format.
         message: String,
     },
+}
+
+/// An I/O failure stays [`EvidenceError::Io`] (callers and tests match on
+/// it); a refused special file or a file over its cap is
+/// [`EvidenceError::Input`].
+impl From<crate::input::InputError> for EvidenceError {
+    fn from(e: crate::input::InputError) -> Self {
+        match e {
+            crate::input::InputError::Io { path, source } => Self::Io { path, source },
+            other => Self::Input(other),
+        }
+    }
 }

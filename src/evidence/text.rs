@@ -5,16 +5,15 @@
 use std::path::Path;
 
 use super::EvidenceError;
+use crate::input::{read_input, InputKind};
 
-/// Reads `path` as UTF-8 text, naming the file (and line) on failure.
+/// Reads `path` as UTF-8 text, naming the file (and line) on failure. It
+/// must be a regular file within the report cap (`crate::input`).
 ///
 /// A leading UTF-8 byte-order mark is dropped: editors on Windows add one and
 /// neither JSON nor XML parsers should see it.
 pub(crate) fn read_text(path: &Path) -> Result<String, EvidenceError> {
-    let mut bytes = std::fs::read(path).map_err(|source| EvidenceError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut bytes = read_input(path, InputKind::Report)?;
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }

@@ -16,6 +16,51 @@ use super::error::{GitHubError, Redaction};
 use super::retry::{classify, RetryPolicy, Transient};
 use super::token::Token;
 
+/// The most bytes a JSON response body may hold. GitHub's largest answers
+/// (a page of 100 check runs or workflow runs) are a few hundred KiB; a body
+/// past this is not GitHub's and is refused rather than held in memory.
+pub(crate) const MAX_JSON_BODY: u64 = 32 << 20;
+
+/// The most bytes of an error response kept for its message: the message
+/// is all that is read from it.
+const MAX_ERROR_BODY: u64 = 64 << 10;
+
+/// A response body read with a cap.
+enum Capped {
+    Complete(Vec<u8>),
+    /// Larger than the cap (declared so, or counted while it streamed in);
+    /// the rest was never read.
+    TooLarge,
+}
+
+/// Reads a response's body frame by frame, stopping once it passes `max`
+/// bytes, so a body that never ends costs at most the cap.
+async fn read_capped(
+    response: http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>,
+    max: u64,
+) -> Result<Capped, octocrab::Error> {
+    use http_body_util::BodyExt as _;
+    let declared = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Ok(Capped::TooLarge);
+    }
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            if bytes.len() as u64 + data.len() as u64 > max {
+                return Ok(Capped::TooLarge);
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(Capped::Complete(bytes))
+}
+
 /// The most pages one listing may take before we suspect a loop.
 const MAX_PAGES: usize = 1000;
 
@@ -180,10 +225,16 @@ impl Transport {
             }?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
-            let text = self.octocrab.body_to_string(response).await?;
-            Ok::<_, octocrab::Error>((status, headers, text))
+            let success = (200..300).contains(&status);
+            let max = if success {
+                MAX_JSON_BODY
+            } else {
+                MAX_ERROR_BODY
+            };
+            let body = read_capped(response, max).await?;
+            Ok::<_, octocrab::Error>((status, headers, body))
         };
-        let (status, headers, text) =
+        let (status, headers, body) =
             match tokio::time::timeout(self.policy.attempt_timeout, send).await {
                 Err(_) => {
                     return Attempt::Transient(Transient::plain(format!(
@@ -194,7 +245,23 @@ impl Transport {
                 Ok(Err(e)) => return transport_error(&operation, &e),
                 Ok(Ok(parts)) => parts,
             };
-        if (200..300).contains(&status) {
+        let success = (200..300).contains(&status);
+        let text = match body {
+            Capped::Complete(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(_) if !success => String::new(),
+                Err(_) => return Attempt::Failed(unexpected(&operation, "the body is not UTF-8")),
+            },
+            // An error's message is only a courtesy: its status decides.
+            Capped::TooLarge if !success => String::new(),
+            Capped::TooLarge => {
+                return Attempt::Failed(unexpected(
+                    &operation,
+                    &format!("the response body is larger than the cap of {MAX_JSON_BODY} bytes"),
+                ))
+            }
+        };
+        if success {
             return Attempt::Done(Success {
                 headers,
                 body: text,
@@ -209,7 +276,6 @@ impl Transport {
     /// `Authorization` when a redirect leaves the API's origin, so the
     /// token never reaches the storage host a download redirects to.
     pub(crate) async fn attempt_bytes(&self, uri: &str, max_bytes: u64) -> BytesAttempt {
-        use http_body_util::BodyExt as _;
         let operation = operation(Method::Get, uri);
         // A download is allowed several attempt timeouts: it is one large body.
         let limit = self.policy.attempt_timeout.saturating_mul(4);
@@ -224,11 +290,10 @@ impl Transport {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             if !(200..300).contains(&status) {
-                let text = self
-                    .octocrab
-                    .body_to_string(response)
-                    .await
-                    .unwrap_or_default();
+                let text = match read_capped(response, MAX_ERROR_BODY).await {
+                    Ok(Capped::Complete(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
+                    _ => String::new(),
+                };
                 return Ok::<_, octocrab::Error>(Err(failure(
                     operation.clone(),
                     status,
@@ -236,24 +301,10 @@ impl Transport {
                     &text,
                 )));
             }
-            let declared = headers
-                .get(http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if declared.is_some_and(|n| n > max_bytes) {
-                return Ok(Err(Attempt::Failed(too_large())));
+            match read_capped(response, max_bytes).await? {
+                Capped::Complete(bytes) => Ok(Ok(bytes)),
+                Capped::TooLarge => Ok(Err(Attempt::Failed(too_large()))),
             }
-            let mut body = response.into_body();
-            let mut bytes = Vec::new();
-            while let Some(frame) = body.frame().await {
-                if let Ok(data) = frame?.into_data() {
-                    if bytes.len() as u64 + data.len() as u64 > max_bytes {
-                        return Ok(Err(Attempt::Failed(too_large())));
-                    }
-                    bytes.extend_from_slice(&data);
-                }
-            }
-            Ok(Ok(bytes))
         };
         match tokio::time::timeout(limit, send).await {
             Err(_) => BytesAttempt::Other(Attempt::Transient(Transient::plain(format!(

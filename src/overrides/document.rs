@@ -312,7 +312,7 @@ fn fields(text: &str, p: &mut Problems) -> Vec<Field> {
             }
             continue;
         };
-        let key = key.trim();
+        let key = key.trim_matches([' ', '\t']);
         let Some(known) = KEYS.iter().find(|k| **k == key) else {
             let near = crate::policy::closest(key, KEYS)
                 .map_or_else(String::new, |k| format!("did you mean `{k}`? "));
@@ -332,7 +332,18 @@ fn fields(text: &str, p: &mut Problems) -> Vec<Field> {
                 format!("the first line must be `{VERSION_KEY}: 1`, found `{key}`"),
             );
         }
-        values.push((known, line, value.trim().to_owned()));
+        // Only ASCII spaces and tabs are trimmed: a value ending in a
+        // non-breaking space (or any other non-ASCII space) looks like
+        // another value on screen, so it is refused rather than trimmed.
+        let value = value.trim_matches([' ', '\t', '\r']);
+        if value.chars().any(|c| c.is_whitespace() && !c.is_ascii()) {
+            p.add(
+                line,
+                format!("`{key}` holds a non-ASCII space character (such as U+00A0): write plain spaces"),
+            );
+            continue;
+        }
+        values.push((known, line, value.to_owned()));
     }
     values
 }
@@ -388,6 +399,19 @@ mod tests {
     use super::*;
 
     const DOC: &str = "tollgate-override: 1\nrepository: owner/name\ncommit: 0123456789abcdef0123456789abcdef01234567\ngate: gate3\nrules: coverage.lines, bench.slo[lookup/*]\nreason: generated code lowers coverage; tracked in #123\nexpires: 2026-12-31T00:00:00Z\n";
+
+    #[test]
+    fn a_value_ending_in_a_non_breaking_space_is_refused_naming_the_field() {
+        let doc = DOC.replace("gate: gate3\n", "gate: gate3\u{a0}\n");
+        let e = Document::parse("o.txt", doc.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("o.txt:4"), "{e}");
+        assert!(
+            e.contains("`gate` holds a non-ASCII space character"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn parses_the_spec_example() {

@@ -62,10 +62,12 @@ impl WorkingTree {
 
 impl FileSource for WorkingTree {
     fn read(&self, path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-        match fs_err::read(self.root.join(path)) {
+        // A regular file within the document cap: a FIFO or device named
+        // as a policy never blocks or fills memory.
+        match crate::input::read_input(&self.root.join(path), crate::input::InputKind::Document) {
             Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e.into_io()),
         }
     }
 

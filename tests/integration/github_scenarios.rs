@@ -186,8 +186,9 @@ fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
     );
     let summary = runs[0].summary.clone().unwrap();
     assert!(summary.contains("reviews.approvals"), "{summary}");
-    // What the binary sent: one completed create on the head, ours by
-    // external id, with its times to the second.
+    // What the binary sent: one create on the head, `in_progress` before
+    // anything was judged, ours by external id; then the PATCH that
+    // completes it, with its times to the second.
     let posts: Vec<Value> = s
         .fake
         .requests()
@@ -196,9 +197,19 @@ fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
         .map(crate::support::fake_github::RequestRecord::json)
         .collect();
     assert_eq!(posts.len(), 1);
-    let create = &posts[0];
-    assert_eq!(create["name"], CHECK);
-    assert_eq!(create["head_sha"], s.head.as_str());
+    let started = &posts[0];
+    assert_eq!(started["name"], CHECK);
+    assert_eq!(started["head_sha"], s.head.as_str());
+    assert_eq!(started["status"], "in_progress");
+    assert!(started.get("conclusion").is_none(), "{started}");
+    assert_eq!(started["external_id"], format!("{CHECK}@{}", s.head));
+    let create = s
+        .fake
+        .requests()
+        .iter()
+        .find(|r| r.method == "PATCH")
+        .map(crate::support::fake_github::RequestRecord::json)
+        .unwrap();
     assert_eq!(create["status"], "completed");
     assert_eq!(create["conclusion"], "failure");
     assert_eq!(create["external_id"], format!("{CHECK}@{}", s.head));
@@ -224,11 +235,14 @@ fn pull_request_creates_one_check_run_and_an_approval_flips_it() {
         json!({"state": "approved", "user": {"login": "alice"}, "commit_id": s.head});
     let out = run(&s, "pull_request_review", &payload, WRITE_TOKEN, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The re-run first starts a fresh run `in_progress` (the old failure
+    // stops counting at once), then completes that one in place.
     let runs = s.fake.check_runs_named(REPO, CHECK);
-    assert_eq!(runs.len(), 1, "a re-run updates the same check run");
-    assert_eq!(runs[0].conclusion.as_deref(), Some("success"));
-    assert_eq!(s.fake.count("POST", RUNS), 1);
-    assert!(runs[0].updates >= 1);
+    let newest = runs.iter().max_by_key(|r| r.id).unwrap();
+    assert_eq!(newest.conclusion.as_deref(), Some("success"));
+    assert_eq!(newest.status, "completed");
+    assert_eq!(s.fake.count("POST", RUNS), 2);
+    assert!(newest.updates >= 1);
     let update = s
         .fake
         .requests()
@@ -476,7 +490,48 @@ fn a_tag_push_is_judged_by_the_release_gate_on_the_tagged_commit() {
         "a tag that is not semver is an input error: {}",
         text(&out)
     );
-    assert!(s.fake.check_runs_named(REPO, "tollgate/release").len() == 1);
+    // The tag is refused before anything is judged or posted; the earlier
+    // failure (a fresh run each time the commit went back in progress)
+    // still stands.
+    let runs = s.fake.check_runs_named(REPO, "tollgate/release");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let newest = runs.iter().max_by_key(|r| r.id).unwrap();
+    assert_eq!(newest.conclusion.as_deref(), Some("failure"), "{runs:?}");
+}
+
+/// The final update of the check run fails after retries (exit 3): the
+/// run was marked in progress before judging, so the commit shows a
+/// pending check (which blocks a merge), never the `success` of before.
+#[test]
+fn a_failed_final_update_leaves_a_pending_check_never_a_stale_success() {
+    let s = scenario();
+    s.fake
+        .add_review(REPO, 7, ReviewSeed::new("alice", "APPROVED", &s.head));
+    let mut payload = pr_payload(&s, "submitted");
+    payload["review"] =
+        json!({"state": "approved", "user": {"login": "alice"}, "commit_id": s.head});
+    let out = run(&s, "pull_request_review", &payload, WRITE_TOKEN, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(
+        runs.iter()
+            .max_by_key(|r| r.id)
+            .unwrap()
+            .conclusion
+            .as_deref(),
+        Some("success")
+    );
+
+    // Every PATCH fails from now on: the in-progress mark creates a fresh
+    // run (a POST), the final PATCH that would complete it fails.
+    s.fake
+        .inject("PATCH", "/repos/*/check-runs/*", Fault::Status(500), 100);
+    let out = run(&s, "pull_request_review", &payload, WRITE_TOKEN, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    let newest = runs.iter().max_by_key(|r| r.id).unwrap();
+    assert_eq!(newest.status, "in_progress", "{runs:?}");
+    assert_eq!(newest.conclusion, None);
 }
 
 /// The base binds `ci-ok` to ci.yml, whose job fails; the pull request

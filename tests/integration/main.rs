@@ -37,6 +37,7 @@ mod init;
 // JaCoCo XML against JaCoCo's own counters; refusals of contradicting reports.
 mod jacoco;
 mod judge;
+mod limits;
 // `check --local` (the pre-push run) and what a local run says about its inputs.
 mod local_mode;
 // cargo-llvm-cov against its own totals table (function aliases, lines, regions).

@@ -179,7 +179,7 @@ pub fn read_coverage_file_with(
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(io_error)?;
+    let file = crate::input::open_input(path, crate::input::InputKind::Coverage)?;
     let mut input = BufReader::with_capacity(BUFFER, file);
     let sniffed = sniff(&mut input, path).map_err(|e| match e {
         Sniffed::Io(source) => io_error(source),
