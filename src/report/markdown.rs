@@ -319,23 +319,22 @@ fn hex_label(sha: &str) -> String {
     }
 }
 
-/// A percentage for Mermaid: a plain finite number with two decimals.
-fn chart_percent(t: &TallyReport) -> Option<f64> {
+/// A percentage for Mermaid in hundredths, truncated as the report's
+/// percentages are ([`format_percent`]): whole numbers only, no float text.
+fn chart_percent(t: &TallyReport) -> Option<u64> {
     if t.found == 0 {
         return None;
     }
-    #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-    let percent = t.hit as f64 * 100.0 / t.found as f64;
-    percent.is_finite().then_some(percent)
+    u64::try_from(u128::from(t.hit) * 10_000 / u128::from(t.found)).ok()
 }
 
-/// One Mermaid `xychart-beta` line chart of `(label, percent)` points, its
-/// y axis fitted to the figures (a whole point either side).
-fn mermaid_chart(title: &str, points: &[(String, f64)]) -> String {
-    let min = points.iter().map(|p| p.1).fold(100.0_f64, f64::min);
-    let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max);
-    let low = (min.floor() - 1.0).max(0.0);
-    let high = (max.ceil() + 1.0).min(100.0);
+/// One Mermaid `xychart-beta` line chart of `(label, hundredths)` points,
+/// its y axis fitted to the figures (a whole point either side).
+fn mermaid_chart(title: &str, points: &[(String, u64)]) -> String {
+    let min = points.iter().map(|p| p.1).min().unwrap_or(0);
+    let max = points.iter().map(|p| p.1).max().unwrap_or(10_000);
+    let low = (min / 100).saturating_sub(1);
+    let high = (max.div_ceil(100) + 1).min(100);
     let labels = points
         .iter()
         .map(|p| format!("\"{}\"", p.0))
@@ -343,11 +342,11 @@ fn mermaid_chart(title: &str, points: &[(String, f64)]) -> String {
         .join(", ");
     let values = points
         .iter()
-        .map(|p| format!("{:.2}", p.1))
+        .map(|p| format!("{}.{:02}", p.1 / 100, p.1 % 100))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "\n```mermaid\nxychart-beta\n    title \"{title}\"\n    x-axis [{labels}]\n    y-axis \"%\" {low:.0} --> {high:.0}\n    line [{values}]\n```\n"
+        "\n```mermaid\nxychart-beta\n    title \"{title}\"\n    x-axis [{labels}]\n    y-axis \"%\" {low} --> {high}\n    line [{values}]\n```\n"
     )
 }
 
@@ -365,12 +364,16 @@ pub(crate) fn push_coverage_trend(doc: &mut Doc, verdict: &Verdict) {
         .iter()
         .map(|p| (p.commit.clone(), &p.lines, &p.branches))
         .collect();
-    let head = verdict.context.commit.as_deref().zip(verdict.evidence.coverage.as_ref());
-    let mut with_head = false;
+    let head = verdict
+        .context
+        .commit
+        .as_deref()
+        .zip(verdict.evidence.coverage.as_ref());
+    let mut with_head = None;
     if let Some((sha, coverage)) = head {
         if !points.iter().any(|p| p.commit.eq_ignore_ascii_case(sha)) {
             series.push((sha.to_owned(), &coverage.lines, &coverage.branches));
-            with_head = true;
+            with_head = Some(sha);
         }
     }
     let chart = |branch_figures: bool| {
@@ -387,21 +390,33 @@ pub(crate) fn push_coverage_trend(doc: &mut Doc, verdict: &Verdict) {
         return;
     }
     let branches = chart(true);
-    let span = |p: Option<&crate::eval::TrendPoint>| {
-        p.map(|p| {
-            let date = p.date.as_deref().map(|d| format!(", {}", inert(d))).unwrap_or_default();
-            format!("{}{date}", code(&hex_label(&p.commit)))
-        })
-        .unwrap_or_default()
+    let span = |p: &crate::eval::TrendPoint| {
+        let date = p
+            .date
+            .as_deref()
+            .map(|d| format!(", {}", inert(d)))
+            .unwrap_or_default();
+        format!("{}{date}", code(&hex_label(&p.commit)))
     };
-    let mut text = format!(
-        "\n### Coverage trend\n\nThe last {} evidence runs of pushes to {}, oldest first ({} to {}){}.\n",
-        points.len(),
-        code(branch),
-        span(points.first()),
-        span(points.last()),
-        if with_head { "; the last point is this change's head" } else { "" }
-    );
+    let runs = match points.as_slice() {
+        [] => String::new(),
+        [only] => format!(
+            "The last evidence run of a push to {} ({})",
+            code(branch),
+            span(only)
+        ),
+        [first, .., last] => format!(
+            "The last {} evidence runs of pushes to {}, oldest first ({} to {})",
+            points.len(),
+            code(branch),
+            span(first),
+            span(last)
+        ),
+    };
+    let head = with_head
+        .map(|sha| format!(", then this change's head ({})", code(&hex_label(sha))))
+        .unwrap_or_default();
+    let mut text = format!("\n### Coverage trend\n\n{runs}{head}.\n");
     text.push_str(&mermaid_chart("Line coverage (%)", &lines));
     if branches.len() >= TREND_MIN_POINTS {
         text.push_str(&mermaid_chart("Branch coverage (%)", &branches));
@@ -702,7 +717,10 @@ mod tests {
         });
         let md = render_markdown(&v);
         assert!(md.contains("### Coverage trend"), "{md}");
-        assert!(md.contains("The last 3 evidence runs of pushes to `main`, oldest first (`aaaaaaa`, 2026-11-30 to `ccccccc`, 2026-11-30); the last point is this change's head."), "{md}");
+        assert!(
+            md.contains("The last 3 evidence runs of pushes to `main`, oldest first (`aaaaaaa`, 2026-11-30 to `ccccccc`, 2026-11-30), then this change's head (`0123456`)."),
+            "{md}"
+        );
         let blocks = mermaid_blocks(&md);
         assert_eq!(blocks.len(), 2, "{md}");
         assert_eq!(
