@@ -79,6 +79,9 @@ fn needs_baseline(policy: &Policy) -> bool {
         .is_some_and(|c| c.max_drop.is_some() || c.paths.iter().any(|p| p.max_drop.is_some()))
 }
 
+/// A coverage trend as fetched, and the note on what could not be had.
+type Trend = (Option<CoverageTrend>, Option<String>);
+
 /// Everything one judging run shares.
 struct Judge<'a> {
     args: &'a CheckArgs,
@@ -87,7 +90,7 @@ struct Judge<'a> {
     remote: &'a Remote,
     /// Coverage trends already fetched, by evidence workflow and coverage
     /// paths, with their notes: several pull requests on one commit share one.
-    trends: RefCell<Vec<(String, Option<CoverageTrend>, Option<String>)>>,
+    trends: RefCell<Vec<(String, Trend)>>,
 }
 
 /// What is judged: a pull request (or the merge group holding one), or a push.
@@ -624,11 +627,7 @@ impl<'a> Judge<'a> {
         verdict.notes.extend(artifact_notes.iter().cloned());
         verdict.notes.extend(base_notes);
         verdict.notes.extend(comments_note);
-        if verdict.evidence.coverage.is_some() {
-            let (trend, trend_note) = self.coverage_trend(p);
-            verdict.coverage_trend = trend;
-            verdict.notes.extend(trend_note);
-        }
+        self.add_coverage_trend(p, &mut verdict);
         verdict.notes.extend(policy_change_note(
             self.root,
             p.target.base_sha.as_deref(),
@@ -775,14 +774,26 @@ impl<'a> Judge<'a> {
         })
     }
 
-    /// The default branch's coverage over its last [`TREND_RUNS`] evidence
-    /// runs, for the trend chart (docs/reports.md, "Coverage trend"), and a
-    /// note when some or all of it could not be had. Only pushes to the
+    /// Puts the default branch's coverage over its last [`TREND_RUNS`]
+    /// evidence runs into the verdict, for the trend chart (docs/reports.md,
+    /// "Coverage trend"), with a note when some or all of it could not be
+    /// had. Only pushes to the
     /// default branch of the configured evidence workflow are read (never
     /// a pull request's run), and from their artifacts only the configured
     /// coverage paths. It is decoration: every failure is a note, never a
     /// rule's failure or an error.
-    fn coverage_trend(&self, p: &Prepared<'_>) -> (Option<CoverageTrend>, Option<String>) {
+    fn add_coverage_trend(&self, p: &Prepared<'_>, verdict: &mut Verdict) {
+        // Nothing to chart against when the head has no coverage.
+        if verdict.evidence.coverage.is_some() {
+            let (trend, note) = self.coverage_trend(p);
+            verdict.coverage_trend = trend;
+            verdict.notes.extend(note);
+        }
+    }
+
+    /// [`Self::add_coverage_trend`]'s trend, fetched once per evidence
+    /// workflow and coverage paths.
+    fn coverage_trend(&self, p: &Prepared<'_>) -> Trend {
         let Some(branch) = self.event.default_branch.as_deref() else {
             return (None, None);
         };
@@ -798,8 +809,8 @@ impl<'a> Judge<'a> {
             return (None, None);
         }
         let key = format!("{workflow}\n{}", wanted.join("\n"));
-        if let Some((_, trend, note)) = self.trends.borrow().iter().find(|(k, ..)| *k == key) {
-            return (trend.clone(), note.clone());
+        if let Some((_, found)) = self.trends.borrow().iter().find(|(k, _)| *k == key) {
+            return found.clone();
         }
         let (trend, note) = match self.fetch_trend(workflow, branch, &wanted) {
             Ok(found) => found,
@@ -807,7 +818,7 @@ impl<'a> Judge<'a> {
         };
         self.trends
             .borrow_mut()
-            .push((key, trend.clone(), note.clone()));
+            .push((key, (trend.clone(), note.clone())));
         (trend, note)
     }
 
@@ -818,7 +829,7 @@ impl<'a> Judge<'a> {
         workflow: &str,
         branch: &str,
         wanted: &[String],
-    ) -> Result<(Option<CoverageTrend>, Option<String>), String> {
+    ) -> Result<Trend, String> {
         let (client, repo) = (&self.remote.client, &self.remote.repo);
         let runs = client
             .recent_push_runs_of_workflow(repo, workflow, branch, TREND_RUNS)

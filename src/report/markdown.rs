@@ -671,7 +671,11 @@ mod tests {
         }
     }
 
-    fn trend_point(commit: &str, lines: (u64, u64), branches: (u64, u64)) -> crate::eval::TrendPoint {
+    fn trend_point(
+        commit: &str,
+        lines: (u64, u64),
+        branches: (u64, u64),
+    ) -> crate::eval::TrendPoint {
         let tally = |(hit, found): (u64, u64)| TallyReport {
             found,
             hit,
@@ -698,9 +702,21 @@ mod tests {
         let mut v = sample(2, 0);
         v.evidence.coverage = Some(CoverageEvidence {
             files: 1,
-            lines: TallyReport { found: 100, hit: 80, percent: Some(80.0) },
-            branches: TallyReport { found: 10, hit: 5, percent: Some(50.0) },
-            functions: TallyReport { found: 0, hit: 0, percent: None },
+            lines: TallyReport {
+                found: 100,
+                hit: 80,
+                percent: Some(80.0),
+            },
+            branches: TallyReport {
+                found: 10,
+                hit: 5,
+                percent: Some(50.0),
+            },
+            functions: TallyReport {
+                found: 0,
+                hit: 0,
+                percent: None,
+            },
             regions: None,
             statements: None,
             patch: None,

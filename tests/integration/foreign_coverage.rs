@@ -359,7 +359,11 @@ fn the_statements_rule_judges_go_profiles_and_needs_them() {
     let run = |minimum: &str, report: &Path| {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("policies")).unwrap();
-        std::fs::write(dir.path().join("tollgate.toml"), "policy_dir = \"policies\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("tollgate.toml"),
+            "policy_dir = \"policies\"\n",
+        )
+        .unwrap();
         // The profile names files by import path: the module's go.mod at the
         // repository root maps them.
         std::fs::copy(fixture("coverage/go/go.mod"), dir.path().join("go.mod")).unwrap();
@@ -393,7 +397,10 @@ fn the_statements_rule_judges_go_profiles_and_needs_them() {
     assert_eq!(rule["status"], "pass", "{rule}");
     assert_eq!(rule["title"], "Total statement coverage", "{rule}");
     assert!(
-        rule["message"].as_str().unwrap().contains("11 of 19 statements"),
+        rule["message"]
+            .as_str()
+            .unwrap()
+            .contains("11 of 19 statements"),
         "{rule}"
     );
     assert_eq!(code, Some(0));
@@ -411,7 +418,10 @@ fn the_statements_rule_judges_go_profiles_and_needs_them() {
         "{rule}"
     );
     assert!(
-        rule["help"].as_str().unwrap().contains("go test -coverprofile"),
+        rule["help"]
+            .as_str()
+            .unwrap()
+            .contains("go test -coverprofile"),
         "{rule}"
     );
     assert_ne!(code, Some(0));
