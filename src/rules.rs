@@ -41,6 +41,8 @@ pub enum Family {
     CoverageFunctions,
     /// `coverage.regions`
     CoverageRegions,
+    /// `coverage.statements`
+    CoverageStatements,
     /// `coverage.patch`
     CoveragePatch,
     /// `coverage.path[GLOB]`
@@ -216,11 +218,12 @@ pub const WILDCARD: &str = "*";
 
 impl Family {
     /// Every family, in the order the evaluator emits them.
-    pub const ALL: [Family; 20] = [
+    pub const ALL: [Family; 21] = [
         Family::CoverageLines,
         Family::CoverageBranches,
         Family::CoverageFunctions,
         Family::CoverageRegions,
+        Family::CoverageStatements,
         Family::CoveragePath,
         Family::CoveragePatch,
         Family::CoverageDrop,
@@ -281,6 +284,16 @@ impl Family {
                 description: "Region coverage (llvm's code regions) of the whole report is at least the minimum. Only llvm-cov's JSON export (`cargo llvm-cov --json`) records regions; with LCOV or Cobertura evidence the rule is an error saying so, never a pass.",
                 evidence: EvidenceKind::Coverage,
                 enabled_by: "[coverage] regions",
+                overridable: true,
+                wildcard: None,
+            },
+            Family::CoverageStatements => &RuleSpec {
+                name: "coverage.statements",
+                key: KeySource::None,
+                title: Title::Fixed("Total statement coverage"),
+                description: "Statement coverage (Go's unit, the figure `go tool cover -func` reports as the total) of the whole report is at least the minimum. Only Go cover profiles (`go test -coverprofile`) record statements; with other evidence the rule is an error saying so, never a pass.",
+                evidence: EvidenceKind::Coverage,
+                enabled_by: "[coverage] statements",
                 overridable: true,
                 wildcard: None,
             },

@@ -15,6 +15,7 @@
 //! gate, carrying the worst outcome and listing each pull request. Posting
 //! done, it exits 0 whatever the verdict.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,7 @@ use super::remote::Remote;
 use super::situation::{self, trusted_at};
 use super::{print_out, write_atomic, CheckArgs, RunError};
 use crate::context::{ActionsContext, WorkflowRunEvent};
-use crate::eval::{self, Context, ContextKind, Verdict};
+use crate::eval::{self, Context, ContextKind, CoverageTrend, TrendPoint, Verdict};
 use crate::exit;
 use crate::gather::{self, GatherError, Inputs, Roots};
 use crate::github::artifact::{self, evidence_path, ArtifactError, Limits};
@@ -45,6 +46,17 @@ const MAX_ZIP_BYTES: u64 = 512 * 1024 * 1024;
 /// How many commits, the merge base included, are searched for the
 /// base's coverage.
 const BASE_WALK: usize = 10;
+
+/// How many of the default branch's evidence runs the coverage trend
+/// shows.
+const TREND_RUNS: u8 = 20;
+
+/// The most the coverage trend's artifact downloads take together: the
+/// chart is decoration, and must not cost what judging does.
+const TREND_MAX_BYTES: u64 = 128 * 1024 * 1024;
+
+/// The longest the coverage trend's downloads take together.
+const TREND_TIME: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The base's coverage as the judge found it.
 enum BaseCoverage {
@@ -67,12 +79,18 @@ fn needs_baseline(policy: &Policy) -> bool {
         .is_some_and(|c| c.max_drop.is_some() || c.paths.iter().any(|p| p.max_drop.is_some()))
 }
 
+/// A coverage trend as fetched, and the note on what could not be had.
+type Trend = (Option<CoverageTrend>, Option<String>);
+
 /// Everything one judging run shares.
 struct Judge<'a> {
     args: &'a CheckArgs,
     root: &'a Path,
     event: &'a WorkflowRunEvent,
     remote: &'a Remote,
+    /// Coverage trends already fetched, by evidence workflow and coverage
+    /// paths, with their notes: several pull requests on one commit share one.
+    trends: RefCell<Vec<(String, Trend)>>,
 }
 
 /// What is judged: a pull request (or the merge group holding one), or a push.
@@ -196,6 +214,7 @@ pub(super) fn run(
         root,
         event,
         remote,
+        trends: RefCell::new(Vec::new()),
     };
     let targets = judge.targets()?;
     if targets.is_empty() {
@@ -609,6 +628,7 @@ impl<'a> Judge<'a> {
         verdict.notes.extend(artifact_notes.iter().cloned());
         verdict.notes.extend(base_notes);
         verdict.notes.extend(comments_note);
+        self.add_coverage_trend(p, &mut verdict);
         verdict.notes.extend(policy_change_note(
             self.root,
             p.target.base_sha.as_deref(),
@@ -755,6 +775,143 @@ impl<'a> Judge<'a> {
         })
     }
 
+    /// Puts the default branch's coverage over its last [`TREND_RUNS`]
+    /// evidence runs into the verdict, for the trend chart (docs/reports.md,
+    /// "Coverage trend"), with a note when some or all of it could not be
+    /// had. Only pushes to the
+    /// default branch of the configured evidence workflow are read (never
+    /// a pull request's run), and from their artifacts only the configured
+    /// coverage paths. It is decoration: every failure is a note, never a
+    /// rule's failure or an error.
+    fn add_coverage_trend(&self, p: &Prepared<'_>, verdict: &mut Verdict) {
+        // Nothing to chart against when the head has no coverage.
+        if verdict.evidence.coverage.is_some() {
+            let (trend, note) = self.coverage_trend(p);
+            verdict.coverage_trend = trend;
+            verdict.notes.extend(note);
+        }
+    }
+
+    /// [`Self::add_coverage_trend`]'s trend, fetched once per evidence
+    /// workflow and coverage paths.
+    fn coverage_trend(&self, p: &Prepared<'_>) -> Trend {
+        let Some(branch) = self.event.default_branch.as_deref() else {
+            return (None, None);
+        };
+        let workflow = &p.config.evidence_workflow;
+        let wanted: Vec<String> = p
+            .config
+            .evidence
+            .coverage
+            .iter()
+            .filter_map(|c| evidence_path(c))
+            .collect();
+        if wanted.is_empty() {
+            return (None, None);
+        }
+        let key = format!("{workflow}\n{}", wanted.join("\n"));
+        if let Some((_, found)) = self.trends.borrow().iter().find(|(k, _)| *k == key) {
+            return found.clone();
+        }
+        let (trend, note) = match self.fetch_trend(workflow, branch, &wanted) {
+            Ok(found) => found,
+            Err(why) => (None, Some(format!("coverage trend: not shown: {why}"))),
+        };
+        self.trends
+            .borrow_mut()
+            .push((key, (trend.clone(), note.clone())));
+        (trend, note)
+    }
+
+    /// [`Self::coverage_trend`]'s downloads, newest run first so that the
+    /// byte and time budgets keep the most recent history.
+    fn fetch_trend(
+        &self,
+        workflow: &str,
+        branch: &str,
+        wanted: &[String],
+    ) -> Result<Trend, String> {
+        let (client, repo) = (&self.remote.client, &self.remote.repo);
+        let runs = client
+            .recent_push_runs_of_workflow(repo, workflow, branch, TREND_RUNS)
+            .map_err(|e| e.to_string())?;
+        let mut seen: Vec<String> = Vec::new();
+        let runs: Vec<_> = runs
+            .into_iter()
+            .filter(|r| r.conclusion == Some(Conclusion::Success))
+            // The newest successful run of each commit (re-runs repeat one).
+            .filter(|r| {
+                let sha = r.head_sha.to_ascii_lowercase();
+                let fresh = !seen.contains(&sha);
+                seen.push(sha);
+                fresh
+            })
+            .collect();
+        if runs.is_empty() {
+            return Ok((None, None));
+        }
+        let dir = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
+        let opts = crate::evidence::coverage::ReadOptions::default();
+        let started = std::time::Instant::now();
+        let (mut spent, mut left_out) = (0_u64, 0_usize);
+        let mut stopped = None;
+        let mut points = Vec::new();
+        for run in &runs {
+            if started.elapsed() > TREND_TIME {
+                stopped = Some(format!("{} s", TREND_TIME.as_secs()));
+                break;
+            }
+            let Ok(artifacts) = client.run_artifacts(repo, run.id) else {
+                left_out += 1;
+                continue;
+            };
+            let Some(found) = artifacts.iter().find(|a| a.name == ARTIFACT && !a.expired) else {
+                left_out += 1;
+                continue;
+            };
+            let budget = TREND_MAX_BYTES.saturating_sub(spent).min(MAX_ZIP_BYTES);
+            if found.size_in_bytes > budget {
+                stopped = Some(format!("{TREND_MAX_BYTES} bytes"));
+                break;
+            }
+            let Ok(zip) = client.download_artifact(repo, found.id, budget) else {
+                left_out += 1;
+                continue;
+            };
+            spent += zip.len() as u64;
+            let into = dir.path().join(run.id.to_string());
+            let point = artifact::extract(&zip, &into, wanted, &limits())
+                .ok()
+                .and_then(|_| trend_point(run, &into, wanted, &opts));
+            // The files are read: they need not wait for the rest.
+            let _ = std::fs::remove_dir_all(&into);
+            match point {
+                Some(point) => points.push(point),
+                None => left_out += 1,
+            }
+        }
+        points.reverse();
+        let mut said = Vec::new();
+        if left_out > 0 {
+            said.push(format!(
+                "{left_out} of the default branch's last {} evidence run(s) left out: no readable coverage in their artifact",
+                runs.len()
+            ));
+        }
+        if let Some(limit) = stopped {
+            said.push(format!(
+                "history cut short at {} run(s): the downloads reached the trend's budget of {limit}",
+                points.len()
+            ));
+        }
+        let note = (!said.is_empty()).then(|| format!("coverage trend: {}", said.join("; ")));
+        let trend = (!points.is_empty()).then(|| CoverageTrend {
+            branch: branch.to_owned(),
+            points,
+        });
+        Ok((trend, note))
+    }
+
     /// Posts the check run `tollgate/GATE` for the judgements of one gate.
     fn post(
         &self,
@@ -809,6 +966,33 @@ impl<'a> Judge<'a> {
             attempt: self.event.run_attempt,
         }
     }
+}
+
+/// One run's coverage totals, from the configured coverage files its
+/// artifact held (unpacked into `dir`); `None` when it held none or one
+/// does not read.
+fn trend_point(
+    run: &crate::github::WorkflowRun,
+    dir: &Path,
+    wanted: &[String],
+    opts: &crate::evidence::coverage::ReadOptions,
+) -> Option<TrendPoint> {
+    let mut report = crate::evidence::coverage::CoverageReport::new();
+    let mut read = 0;
+    for path in wanted.iter().map(|w| dir.join(w)).filter(|p| p.is_file()) {
+        crate::evidence::coverage::read_coverage_file(&path, opts, &mut report).ok()?;
+        read += 1;
+    }
+    if read == 0 {
+        return None;
+    }
+    let totals = report.totals();
+    Some(TrendPoint {
+        commit: run.head_sha.to_ascii_lowercase(),
+        date: run.created_at.map(|t| t.format("%Y-%m-%d").to_string()),
+        lines: totals.lines.into(),
+        branches: totals.branches.into(),
+    })
 }
 
 /// The unpacking limits; `TOLLGATE_ARTIFACT_MAX_FILE_BYTES` may lower the

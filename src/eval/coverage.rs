@@ -122,6 +122,7 @@ enum Measure {
     Branches,
     Functions,
     Regions,
+    Statements,
 }
 
 impl Measure {
@@ -131,6 +132,7 @@ impl Measure {
             Measure::Branches => "branches",
             Measure::Functions => "functions",
             Measure::Regions => "regions",
+            Measure::Statements => "statements",
         }
     }
 
@@ -141,6 +143,7 @@ impl Measure {
             Measure::Branches => Family::CoverageBranches,
             Measure::Functions => Family::CoverageFunctions,
             Measure::Regions => Family::CoverageRegions,
+            Measure::Statements => Family::CoverageStatements,
         }
     }
 
@@ -149,13 +152,15 @@ impl Measure {
     }
 
     /// The figure, or `None` when the evidence has no such figure at all
-    /// (regions exist only in llvm-cov's JSON export).
+    /// (regions exist only in llvm-cov's JSON export, statements only in Go
+    /// cover profiles).
     fn stated(self, s: &CoverageSummary) -> Option<Tally> {
         match self {
             Measure::Lines => Some(s.lines),
             Measure::Branches => Some(s.branches),
             Measure::Functions => Some(s.functions),
             Measure::Regions => s.regions,
+            Measure::Statements => s.statements,
         }
     }
 }
@@ -171,13 +176,14 @@ pub(super) fn rules(policy: &CoveragePolicy, evidence: &Evidence, out: &mut Vec<
         (Measure::Branches, policy.branches),
         (Measure::Functions, policy.functions),
         (Measure::Regions, policy.regions),
+        (Measure::Statements, policy.statements),
     ] {
         let Some(threshold) = threshold else { continue };
         let id = measure.family().id();
         let title = id.title();
         let id = id.to_string();
         let rule = match &totals {
-            Some(t) if measure.stated(t).is_none() => no_regions(id, title, threshold),
+            Some(t) if measure.stated(t).is_none() => not_recorded(measure, id, title, threshold),
             Some(t) => judge(
                 id,
                 title,
@@ -383,16 +389,28 @@ fn judge(
 }
 
 /// `coverage.regions` over evidence without regions (LCOV, Cobertura, or
-/// an llvm-cov export merged with them): an error, never a pass.
-fn no_regions(id: String, title: String, threshold: Threshold) -> RuleResult {
+/// an llvm-cov export merged with them), or `coverage.statements` over
+/// evidence without statements (anything but Go cover profiles, or one
+/// merged with other formats): an error, never a pass.
+fn not_recorded(measure: Measure, id: String, title: String, threshold: Threshold) -> RuleResult {
+    let (message, help) = match measure {
+        Measure::Statements => (
+            "the coverage report has no statements: use a Go cover profile (go test -coverprofile)",
+            "only Go cover profiles record statements: pass the profile `go test -coverprofile=cover.out ./...` writes as the coverage report, or remove `[coverage] statements`",
+        ),
+        _ => (
+            "the coverage report has no regions: use cargo llvm-cov --json",
+            "only llvm-cov's JSON export records regions: pass `cargo llvm-cov --json --output-path coverage.json` as the coverage report, or remove `[coverage] regions`",
+        ),
+    };
     RuleResult::new(
         id,
         title,
         Status::Error,
         None,
         &format!(">= {threshold}"),
-        "the coverage report has no regions: use cargo llvm-cov --json".to_owned(),
-        Some("only llvm-cov's JSON export records regions: pass `cargo llvm-cov --json --output-path coverage.json` as the coverage report, or remove `[coverage] regions`".to_owned()),
+        message.to_owned(),
+        Some(help.to_owned()),
     )
 }
 

@@ -305,6 +305,32 @@ pub struct IndirectChanges {
     pub more: usize,
 }
 
+/// The default branch's recent coverage, oldest first, for the trend
+/// chart (docs/reports.md, `coverage_trend`). The judge fills it from the
+/// default branch's own evidence runs (pushes to it, never a pull
+/// request's run); evaluation never reads it, and a local run has none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CoverageTrend {
+    /// The default branch the runs were pushes to.
+    pub branch: String,
+    /// One point per commit, oldest first.
+    pub points: Vec<TrendPoint>,
+}
+
+/// One commit's coverage totals in a [`CoverageTrend`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// The commit's sha, as the API gave it (hexadecimal).
+    pub commit: String,
+    /// When its evidence run was created (`YYYY-MM-DD`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Line totals.
+    pub lines: TallyReport,
+    /// Branch totals (`found` 0 where the evidence has no branches).
+    pub branches: TallyReport,
+}
+
 impl CoverageEvidence {
     /// Summarises a merged report.
     #[must_use]
@@ -407,6 +433,10 @@ pub struct Verdict {
     /// Remarks that are not rules (unused waivers, policy changes in a PR).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The default branch's recent coverage, when the judge found it: a
+    /// decoration that no rule reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage_trend: Option<CoverageTrend>,
 }
 
 impl Verdict {
@@ -437,6 +467,7 @@ impl Verdict {
             rejected: Vec::new(),
             annotations: Vec::new(),
             notes: Vec::new(),
+            coverage_trend: None,
         }
     }
 

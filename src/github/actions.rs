@@ -15,7 +15,7 @@ use super::error::GitHubError;
 use super::models::{
     workflow_file, CheckStatus, PullRequestInfo, RepoRef, WirePull, WireWorkflowRun, WorkflowRun,
 };
-use super::transport::{encode, Budget};
+use super::transport::{encode, operation, unexpected, Budget, Method};
 use super::GitHubClient;
 
 /// An artifact a workflow run uploaded.
@@ -94,6 +94,54 @@ impl GitHubClient {
                     && r.status == CheckStatus::Completed
             })
             .collect())
+    }
+
+    /// The newest completed runs of the workflow file `workflow` that
+    /// pushes to `branch` started, newest first, at most `count` (1 to
+    /// 100) of them, from one request (the coverage trend's history: a
+    /// decoration, so never more than one page). Filtered here as well as
+    /// by the query, as [`Self::push_runs_of_workflow`] is: never a pull
+    /// request's run.
+    pub fn recent_push_runs_of_workflow(
+        &self,
+        repo: &RepoRef,
+        workflow: &str,
+        branch: &str,
+        count: u8,
+    ) -> Result<Vec<WorkflowRun>, GitHubError> {
+        let file = workflow.rsplit('/').next().unwrap_or(workflow);
+        let uri = format!(
+            "/repos/{repo}/actions/workflows/{}/runs?status=completed&event=push&branch={}&per_page={}",
+            encode(file),
+            encode(branch),
+            count.clamp(1, 100)
+        );
+        let value = self.runtime.block_on(async {
+            let mut budget = Budget::start();
+            self.transport.get_json(&mut budget, &uri).await
+        })?;
+        let op = operation(Method::Get, &uri);
+        let items = match value {
+            serde_json::Value::Object(mut o) => o.remove("workflow_runs"),
+            _ => None,
+        };
+        let Some(serde_json::Value::Array(items)) = items else {
+            return Err(unexpected(&op, "no `workflow_runs` array"));
+        };
+        let mut runs = Vec::new();
+        for item in items.into_iter().take(usize::from(count)) {
+            let wire: WireWorkflowRun = serde_json::from_value(item)
+                .map_err(|e| unexpected(&op, &format!("unexpected shape: {e}")))?;
+            let run = WorkflowRun::from(wire);
+            if run.event == "push"
+                && run.head_branch.as_deref() == Some(branch)
+                && workflow_file(&run.path, repo) == workflow
+                && run.status == CheckStatus::Completed
+            {
+                runs.push(run);
+            }
+        }
+        Ok(runs)
     }
 
     /// The zip of an artifact, at most `max_bytes` (refused past that,

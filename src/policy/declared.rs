@@ -47,6 +47,7 @@ impl Policy {
                 (Family::CoverageBranches, c.branches),
                 (Family::CoverageFunctions, c.functions),
                 (Family::CoverageRegions, c.regions),
+                (Family::CoverageStatements, c.statements),
             ] {
                 if threshold.is_some() {
                     out.push(rule(family.id()));

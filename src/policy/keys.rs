@@ -99,6 +99,7 @@ pub const KEYS: &[Key] = &[
     key(P, "coverage.branches", PERCENT, "none", "minimum total branch coverage (`coverage.branches`)", Some("60.0")),
     key(P, "coverage.functions", PERCENT, "none", "minimum total function coverage (`coverage.functions`)", Some("75.0")),
     key(P, "coverage.regions", PERCENT, "none", "minimum total region coverage (`coverage.regions`; llvm-cov JSON export evidence only)", Some("70.0")),
+    key(P, "coverage.statements", PERCENT, "none", "minimum total statement coverage (`coverage.statements`; Go cover profile evidence only)", Some("75.0")),
     key(P, "coverage.patch", PERCENT, "none", "minimum coverage of the lines the change adds (`coverage.patch`)", Some("90.0")),
     key(P, "coverage.max_drop", "number (percentage points, 0-100)", "none", "most points total line (and branch) coverage may fall below the base's (`coverage.drop`)", Some("0.0")),
     key(P, "coverage.paths", TABLES, "[]", "critical paths, each a `coverage.path[GLOB]` rule", None),

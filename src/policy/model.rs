@@ -193,6 +193,9 @@ pub struct CoveragePolicy {
     /// Minimum total region coverage (llvm-cov JSON evidence only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regions: Option<Threshold>,
+    /// Minimum total statement coverage (Go cover profile evidence only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<Threshold>,
     /// Minimum coverage of changed lines.
     pub patch: Option<Threshold>,
     /// Most percentage points line (and branch) coverage may fall below

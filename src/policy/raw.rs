@@ -38,6 +38,7 @@ pub(crate) struct RawCoverage {
     pub branches: Option<Spanned<f64>>,
     pub functions: Option<Spanned<f64>>,
     pub regions: Option<Spanned<f64>>,
+    pub statements: Option<Spanned<f64>>,
     pub patch: Option<Spanned<f64>>,
     /// Percentage points the totals may fall below the base's (`coverage.drop`).
     pub max_drop: Option<Spanned<f64>>,

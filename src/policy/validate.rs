@@ -329,6 +329,7 @@ fn coverage(raw: RawCoverage, sink: &mut DiagSink<'_>) -> CoveragePolicy {
         branches: threshold(raw.branches, sink),
         functions: threshold(raw.functions, sink),
         regions: threshold(raw.regions, sink),
+        statements: threshold(raw.statements, sink),
         patch: threshold(raw.patch, sink),
         max_drop: threshold(raw.max_drop, sink),
         paths,

@@ -16,7 +16,8 @@ use std::fmt::Write as _;
 
 use super::budget::{clip, Doc, Unit};
 use crate::eval::{
-    format_percent, Conclusion, CoverageEvidence, RuleResult, Status, TallyReport, Verdict,
+    format_percent, Conclusion, CoverageEvidence, CoverageTrend, RuleResult, Status, TallyReport,
+    Verdict,
 };
 
 /// Longest table cell, in bytes: one runaway message must not crowd out the
@@ -361,6 +362,130 @@ pub(crate) fn push_bench_table(doc: &mut Doc, verdict: &Verdict) {
     }
 }
 
+/// The shortest trend worth a chart.
+const TREND_MIN_POINTS: usize = 2;
+
+/// A commit for a chart label: its first seven hexadecimal digits, nothing
+/// else (Mermaid text takes only numbers and hex from the verdict).
+fn hex_label(sha: &str) -> String {
+    let hex: String = sha
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .take(7)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if hex.is_empty() {
+        "-".to_owned()
+    } else {
+        hex
+    }
+}
+
+/// A percentage for Mermaid in hundredths, truncated as the report's
+/// percentages are ([`format_percent`]): whole numbers only, no float text.
+fn chart_percent(t: &TallyReport) -> Option<u64> {
+    if t.found == 0 {
+        return None;
+    }
+    u64::try_from(u128::from(t.hit) * 10_000 / u128::from(t.found)).ok()
+}
+
+/// One Mermaid `xychart-beta` line chart of `(label, hundredths)` points,
+/// its y axis fitted to the figures (a whole point either side).
+fn mermaid_chart(title: &str, points: &[(String, u64)]) -> String {
+    let min = points.iter().map(|p| p.1).min().unwrap_or(0);
+    let max = points.iter().map(|p| p.1).max().unwrap_or(10_000);
+    let low = (min / 100).saturating_sub(1);
+    let high = (max.div_ceil(100) + 1).min(100);
+    let labels = points
+        .iter()
+        .map(|p| format!("\"{}\"", p.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let values = points
+        .iter()
+        .map(|p| format!("{}.{:02}", p.1 / 100, p.1 % 100))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "\n```mermaid\nxychart-beta\n    title \"{title}\"\n    x-axis [{labels}]\n    y-axis \"%\" {low} --> {high}\n    line [{values}]\n```\n"
+    )
+}
+
+/// "Coverage trend": Mermaid line charts (they render on GitHub) of total
+/// line and, where the evidence has them, branch coverage over the default
+/// branch's recent evidence runs, with this change's head as the last
+/// point when it is not one of them. Only numbers and hexadecimal commit
+/// labels go into the chart; the branch name and dates are in the prose,
+/// made inert.
+pub(crate) fn push_coverage_trend(doc: &mut Doc, verdict: &Verdict) {
+    let Some(CoverageTrend { branch, points }) = &verdict.coverage_trend else {
+        return;
+    };
+    let mut series: Vec<(String, &TallyReport, &TallyReport)> = points
+        .iter()
+        .map(|p| (p.commit.clone(), &p.lines, &p.branches))
+        .collect();
+    let head = verdict
+        .context
+        .commit
+        .as_deref()
+        .zip(verdict.evidence.coverage.as_ref());
+    let mut with_head = None;
+    if let Some((sha, coverage)) = head {
+        if !points.iter().any(|p| p.commit.eq_ignore_ascii_case(sha)) {
+            series.push((sha.to_owned(), &coverage.lines, &coverage.branches));
+            with_head = Some(sha);
+        }
+    }
+    let chart = |branch_figures: bool| {
+        series
+            .iter()
+            .filter_map(|(sha, lines, branches)| {
+                let figure = if branch_figures { branches } else { lines };
+                chart_percent(figure).map(|v| (hex_label(sha), v))
+            })
+            .collect::<Vec<_>>()
+    };
+    let lines = chart(false);
+    if lines.len() < TREND_MIN_POINTS {
+        return;
+    }
+    let branches = chart(true);
+    let span = |p: &crate::eval::TrendPoint| {
+        let date = p
+            .date
+            .as_deref()
+            .map(|d| format!(", {}", inert(d)))
+            .unwrap_or_default();
+        format!("{}{date}", code(&hex_label(&p.commit)))
+    };
+    let runs = match points.as_slice() {
+        [] => String::new(),
+        [only] => format!(
+            "The last evidence run of a push to {} ({})",
+            code(branch),
+            span(only)
+        ),
+        [first, .., last] => format!(
+            "The last {} evidence runs of pushes to {}, oldest first ({} to {})",
+            points.len(),
+            code(branch),
+            span(first),
+            span(last)
+        ),
+    };
+    let head = with_head
+        .map(|sha| format!(", then this change's head ({})", code(&hex_label(sha))))
+        .unwrap_or_default();
+    let mut text = format!("\n### Coverage trend\n\n{runs}{head}.\n");
+    text.push_str(&mermaid_chart("Line coverage (%)", &lines));
+    if branches.len() >= TREND_MIN_POINTS {
+        text.push_str(&mermaid_chart("Branch coverage (%)", &branches));
+    }
+    doc.push(text, Unit::Note);
+}
+
 /// "What to do" for each blocking or undecided rule.
 fn push_todo(doc: &mut Doc, verdict: &Verdict) {
     let todo: Vec<_> = ranked_rules(verdict)
@@ -475,6 +600,7 @@ fn markdown_doc(verdict: &Verdict) -> Doc {
     push_rules_table(&mut doc, verdict);
     push_coverage_base(&mut doc, verdict);
     push_bench_table(&mut doc, verdict);
+    push_coverage_trend(&mut doc, verdict);
     push_todo(&mut doc, verdict);
     push_overrides(&mut doc, verdict);
     push_rejected(&mut doc, verdict);
@@ -606,5 +732,118 @@ mod tests {
         for field in ["summary", "text"] {
             assert_inert(output[field].as_str().unwrap(), &[]);
         }
+    }
+
+    fn trend_point(
+        commit: &str,
+        lines: (u64, u64),
+        branches: (u64, u64),
+    ) -> crate::eval::TrendPoint {
+        let tally = |(hit, found): (u64, u64)| TallyReport {
+            found,
+            hit,
+            percent: None,
+        };
+        crate::eval::TrendPoint {
+            commit: commit.into(),
+            date: Some("2026-11-30".into()),
+            lines: tally(lines),
+            branches: tally(branches),
+        }
+    }
+
+    /// The block between a ```` ```mermaid ```` fence and its close.
+    fn mermaid_blocks(md: &str) -> Vec<&str> {
+        md.split("```mermaid\n")
+            .skip(1)
+            .filter_map(|rest| rest.split("\n```").next())
+            .collect()
+    }
+
+    #[test]
+    fn the_trend_charts_lines_and_branches_with_the_head_last() {
+        let mut v = sample(2, 0);
+        v.evidence.coverage = Some(CoverageEvidence {
+            files: 1,
+            lines: TallyReport {
+                found: 100,
+                hit: 80,
+                percent: Some(80.0),
+            },
+            branches: TallyReport {
+                found: 10,
+                hit: 5,
+                percent: Some(50.0),
+            },
+            functions: TallyReport {
+                found: 0,
+                hit: 0,
+                percent: None,
+            },
+            regions: None,
+            statements: None,
+            patch: None,
+            base: None,
+            indirect_changes: None,
+        });
+        v.coverage_trend = Some(CoverageTrend {
+            branch: "main".into(),
+            points: vec![
+                trend_point("aaaaaaa1111", (82, 100), (6, 10)),
+                trend_point("bbbbbbb2222", (825, 1000), (0, 0)),
+                trend_point("ccccccc3333", (83, 100), (7, 10)),
+            ],
+        });
+        let md = render_markdown(&v);
+        assert!(md.contains("### Coverage trend"), "{md}");
+        assert!(
+            md.contains("The last 3 evidence runs of pushes to `main`, oldest first (`aaaaaaa`, 2026-11-30 to `ccccccc`, 2026-11-30), then this change's head (`0123456`)."),
+            "{md}"
+        );
+        let blocks = mermaid_blocks(&md);
+        assert_eq!(blocks.len(), 2, "{md}");
+        assert_eq!(
+            blocks[0],
+            "xychart-beta\n    title \"Line coverage (%)\"\n    x-axis [\"aaaaaaa\", \"bbbbbbb\", \"ccccccc\", \"0123456\"]\n    y-axis \"%\" 79 --> 84\n    line [82.00, 82.50, 83.00, 80.00]"
+        );
+        // A run without branches is left out of the branch chart only.
+        assert_eq!(
+            blocks[1],
+            "xychart-beta\n    title \"Branch coverage (%)\"\n    x-axis [\"aaaaaaa\", \"ccccccc\", \"0123456\"]\n    y-axis \"%\" 49 --> 71\n    line [60.00, 70.00, 50.00]"
+        );
+        // The step summary and the check run carry the same chart.
+        let summary = crate::report::github::check_run(&v).map(|p| p.output().summary().to_owned());
+        assert!(summary.is_ok_and(|s| s.contains("```mermaid\nxychart-beta")));
+    }
+
+    #[test]
+    fn the_trend_takes_only_hex_into_mermaid() {
+        let mut v = sample(1, 0);
+        v.context.commit = None;
+        v.coverage_trend = Some(CoverageTrend {
+            branch: "main\"]\n```\n# x".into(),
+            points: vec![
+                trend_point("\"]\nline [1]\n", (1, 2), (0, 0)),
+                trend_point("abc\"x", (1, 4), (0, 0)),
+            ],
+        });
+        let md = render_markdown(&v);
+        let blocks = mermaid_blocks(&md);
+        assert_eq!(blocks.len(), 1, "{md}");
+        assert!(blocks[0].contains("x-axis [\"-\", \"abc\"]"), "{md}");
+        assert!(blocks[0].contains("line [50.00, 25.00]"), "{md}");
+        let outside = md.replace(blocks[0], "");
+        assert_inert(
+            &outside.replace("```mermaid\n", "").replace("\n```\n", "\n"),
+            &[],
+        );
+        // One point is no trend.
+        v.coverage_trend = Some(CoverageTrend {
+            branch: "main".into(),
+            points: vec![trend_point("abc", (1, 2), (0, 0))],
+        });
+        assert!(!render_markdown(&v).contains("mermaid"));
+        v.coverage_trend = None;
+        assert!(!render_markdown(&v).contains("Coverage trend"));
     }
 }

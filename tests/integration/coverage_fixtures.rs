@@ -79,6 +79,16 @@ fn totals_equal_what_each_producer_reported() {
                         ("branches", totals.branches),
                         ("functions", totals.functions),
                     ] {
+                        // A figure the producer counts differently, on
+                        // purpose, says why in `not_followed` (and a test of
+                        // its own asserts tollgate's reading).
+                        if entry
+                            .get("not_followed")
+                            .and_then(|n| n.get(kind))
+                            .is_some()
+                        {
+                            continue;
+                        }
                         if let Some(want) = expected_tally(entry, kind) {
                             if want != actual {
                                 failures.push(format!(
@@ -99,7 +109,7 @@ fn totals_equal_what_each_producer_reported() {
                     checked.push(label);
                 }
                 Err(EvidenceError::UnknownFormat { .. })
-                    if path.extension().is_some_and(|e| e == "json") =>
+                    if path.extension().is_some_and(|e| e == "json" || e == "txt") =>
                 {
                     skipped.push(label);
                 }
@@ -107,7 +117,7 @@ fn totals_equal_what_each_producer_reported() {
             }
         }
     }
-    eprintln!("checked: {checked:?}\nskipped (JSON summaries, not coverage input): {skipped:?}");
+    eprintln!("checked: {checked:?}\nskipped (JSON and text summaries, not coverage input): {skipped:?}");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     assert!(
         checked.len() >= dirs.len(),

@@ -349,3 +349,80 @@ fn other_json_is_not_taken_for_coveragepy() {
     assert!(matches!(err, EvidenceError::UnknownFormat { .. }), "{err}");
     assert!(err.to_string().contains("coverage.py"), "{err}");
 }
+
+/// `coverage.statements` end to end on the real Go profile (11 of 19
+/// statements, 57.9% as `go tool cover -func` says): a pass at 57%, a
+/// failure at 60%, and an error (never a pass) on evidence without
+/// statements, coverage.py's LCOV of another run.
+#[test]
+fn the_statements_rule_judges_go_profiles_and_needs_them() {
+    let run = |minimum: &str, report: &Path| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("policies")).unwrap();
+        std::fs::write(
+            dir.path().join("tollgate.toml"),
+            "policy_dir = \"policies\"\n",
+        )
+        .unwrap();
+        // The profile names files by import path: the module's go.mod at the
+        // repository root maps them.
+        std::fs::copy(fixture("coverage/go/go.mod"), dir.path().join("go.mod")).unwrap();
+        std::fs::write(
+            dir.path().join("policies/gate.toml"),
+            format!("schema = 1\nname = \"gate\"\nversion = \"1.0.0\"\n\n[coverage]\nstatements = {minimum}\n"),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .args(["check", "--config", "tollgate.toml", "--gate", "gate"])
+            .args(["--format", "json", "--coverage"])
+            .arg(report)
+            .current_dir(dir.path())
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .unwrap();
+        let verdict: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let rule = verdict["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "coverage.statements")
+            .cloned()
+            .unwrap_or_else(|| panic!("no coverage.statements in {verdict}"));
+        (out.status.code(), rule)
+    };
+    let go = fixture("coverage/go/set.out");
+    let (code, rule) = run("57.0", &go);
+    assert_eq!(rule["status"], "pass", "{rule}");
+    assert_eq!(rule["title"], "Total statement coverage", "{rule}");
+    assert!(
+        rule["message"]
+            .as_str()
+            .unwrap()
+            .contains("11 of 19 statements"),
+        "{rule}"
+    );
+    assert_eq!(code, Some(0));
+    let (code, rule) = run("60.0", &fixture("coverage/go/count.out"));
+    assert_eq!(rule["status"], "fail", "{rule}");
+    assert_eq!(rule["actual"], "57.89%", "{rule}");
+    assert_eq!(code, Some(1));
+    let (code, rule) = run("50.0", &fixture("coverage/coveragepy/lcov.info"));
+    assert_eq!(rule["status"], "error", "{rule}");
+    assert!(
+        rule["message"]
+            .as_str()
+            .unwrap()
+            .contains("no statements: use a Go cover profile"),
+        "{rule}"
+    );
+    assert!(
+        rule["help"]
+            .as_str()
+            .unwrap()
+            .contains("go test -coverprofile"),
+        "{rule}"
+    );
+    assert_ne!(code, Some(0));
+}

@@ -1012,3 +1012,132 @@ fn the_nearest_ancestor_with_evidence_stands_in_and_the_report_says_so() {
         "{notes}"
     );
 }
+
+/// The judge's JSON report of the first evaluation.
+fn first_report(report: &Path) -> Value {
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    report["evaluations"][0]["report"].clone()
+}
+
+/// The trend reads only the default branch's successful push runs; a run
+/// whose artifact holds no readable coverage, or has expired, is left out
+/// with a note, and judging goes on exactly as without it.
+#[test]
+fn the_coverage_trend_charts_main_and_leaves_out_what_it_cannot_read() {
+    let s = drop_scenario();
+    let older = "1111111111111111111111111111111111111111";
+    let newer = "2222222222222222222222222222222222222222";
+    let failed = "3333333333333333333333333333333333333333";
+    push_evidence(&s, older, b"this is not a coverage report\n");
+    let expired = {
+        let mut seed = WorkflowRunSeed::completed(EVIDENCE, newer, "success");
+        "push".clone_into(&mut seed.event);
+        let id = s.fake.add_workflow_run(REPO, seed);
+        s.fake.add_artifact(
+            REPO,
+            id,
+            "tollgate-evidence",
+            zip_of(&[("target/lcov.info", &geninfo("run1.info"))]),
+        )
+    };
+    s.fake.expire_artifact(expired);
+    let mut seed = WorkflowRunSeed::completed(EVIDENCE, failed, "failure");
+    "push".clone_into(&mut seed.event);
+    s.fake.add_workflow_run(REPO, seed);
+    push_evidence(&s, &s.base, &geninfo("merged.info"));
+    // A pull request's run is never history, whatever it claims.
+    let forged = evidence_run(
+        &s,
+        "4444444444444444444444444444444444444444",
+        Some("success"),
+        Some(zip_of(&[("target/lcov.info", &geninfo("run1.info"))])),
+    );
+    let run = evidence_run(
+        &s,
+        &s.head,
+        Some("success"),
+        Some(zip_of(&[("target/lcov.info", &geninfo("run2.info"))])),
+    );
+    let (out, report) = judge(
+        &s,
+        &payload(run, EVIDENCE, "pull_request", "success", &s.head, 1),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let verdict = first_report(&report);
+    let trend = &verdict["coverage_trend"];
+    assert_eq!(trend["branch"], "main", "{trend:#}");
+    let points = trend["points"].as_array().unwrap();
+    assert_eq!(points.len(), 1, "{trend:#}");
+    assert_eq!(points[0]["commit"], s.base.as_str());
+    assert_eq!(points[0]["lines"]["hit"], 27);
+    assert_eq!(points[0]["lines"]["found"], 35);
+    let notes = verdict["notes"].to_string();
+    assert!(
+        notes.contains("coverage trend: 2 of the default branch's last 3 evidence run(s) left out: no readable coverage in their artifact"),
+        "{notes}"
+    );
+    // The rules are judged as without the trend.
+    assert_eq!(drop_rule(&report)["status"], "fail");
+    // One list of recent runs, never the pull request's run's artifacts
+    // but for the head's own evidence.
+    assert_eq!(
+        s.fake.count("GET", "/repos/*/actions/runs/*/artifacts"),
+        // the head's run, the base lookup, and the trend's three
+        5,
+        "{:#?}",
+        s.fake.requests()
+    );
+    assert_eq!(
+        s.fake
+            .count("GET", &format!("/repos/*/actions/runs/{forged}/artifacts")),
+        0
+    );
+    let summary = all_text(s.fake.check_runs_named(REPO, CHECK).last().unwrap());
+    assert!(
+        summary.contains(&format!(
+            "x-axis [\"{}\", \"{}\"]\n    y-axis \"%\" 73 --> 79\n    line [77.14, 74.28]",
+            &s.base[..7],
+            &s.head[..7]
+        )),
+        "{summary}"
+    );
+}
+
+/// The history cannot be listed: a note, the same verdict, exit 0.
+#[test]
+fn a_failed_history_lookup_is_a_note_never_a_failure() {
+    let config = format!("{CONFIG}strip_prefix = [\"/tmp/tollgate-fixtures/geninfo\"]\n");
+    let policy = "schema = 1\nname = \"gate\"\nversion = \"1.0.0\"\n\n[coverage]\nlines = 10.0\n";
+    let s = scenario_with(&config, policy);
+    push_evidence(&s, &s.base, &geninfo("merged.info"));
+    let run = evidence_run(
+        &s,
+        &s.head,
+        Some("success"),
+        Some(zip_of(&[("target/lcov.info", &geninfo("run2.info"))])),
+    );
+    s.fake.inject(
+        "GET",
+        "/repos/*/actions/workflows/*/runs",
+        Fault::Status(404),
+        1,
+    );
+    let (out, report) = judge(
+        &s,
+        &payload(run, EVIDENCE, "pull_request", "success", &s.head, 1),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let verdict = first_report(&report);
+    assert_eq!(verdict["conclusion"], "pass", "{verdict:#}");
+    assert!(verdict.get("coverage_trend").is_none(), "{verdict:#}");
+    let notes = verdict["notes"].to_string();
+    assert!(notes.contains("coverage trend: not shown: "), "{notes}");
+    let posted = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(
+        posted.last().unwrap().conclusion.as_deref(),
+        Some("success")
+    );
+    assert!(!all_text(posted.last().unwrap()).contains("mermaid"));
+}

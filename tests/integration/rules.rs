@@ -47,6 +47,7 @@ lines = 50.0
 branches = 0.0
 functions = 50.0
 regions = 50.0
+statements = 50.0
 patch = 50.0
 max_drop = 0.0
 [[coverage.paths]]

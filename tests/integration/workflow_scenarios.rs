@@ -104,6 +104,11 @@ impl World {
     /// A repository whose main branch holds the shipped workflows and action
     /// and the given policy.
     fn new(policy_text: &str) -> Self {
+        Self::with_config(CONFIG, policy_text)
+    }
+
+    /// [`World::new`] with another `tollgate.toml`.
+    fn with_config(config: &str, policy_text: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let remote = dir.path().join("remote");
         let root = manifest();
@@ -127,7 +132,7 @@ impl World {
         write_files(
             &remote,
             &[
-                ("tollgate.toml", CONFIG),
+                ("tollgate.toml", config),
                 ("policies/gate2.toml", policy_text),
             ],
         );
@@ -139,7 +144,7 @@ impl World {
         fake.add_repo(REPO);
         fake.set_ref(REPO, "main", &main);
         for (path, text) in [
-            ("tollgate.toml", CONFIG.to_owned()),
+            ("tollgate.toml", config.to_owned()),
             ("policies/gate2.toml", policy_text.to_owned()),
         ] {
             fake.put_file(REPO, &main, path, text.as_bytes());
@@ -980,4 +985,207 @@ fn forged_override_comment_is_rejected() {
     let text = summary(&run).to_ascii_lowercase();
     assert!(text.contains("rejected"), "{text}");
     assert!(text.contains("coverage.lines"), "{text}");
+}
+
+// Coverage against the base, end to end (issue 13): the base's coverage is
+// what the default branch's own evidence run uploaded, never the pull
+// request's.
+
+/// The scenario config with geninfo's path prefix stripped: the coverage
+/// shims hand out real lcov 1.16 tracefiles of `fixtures/coverage/geninfo`.
+fn drop_config() -> String {
+    format!("{CONFIG}strip_prefix = [\"/tmp/tollgate-fixtures/geninfo\"]\n")
+}
+
+/// Gate 2 with `coverage.drop` only: line coverage may fall 1 point.
+const DROP_POLICY: &str = r#"schema = 1
+name = "gate2"
+title = "Gate 2 (coverage against the base)"
+version = "1.0.0"
+
+[coverage]
+max_drop = 1.0
+"#;
+
+/// From now on the coverage shim writes `fixtures/coverage/geninfo/NAME`.
+fn coverage_from(w: &World, name: &str) {
+    let geninfo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/coverage/geninfo");
+    shims::standard(
+        &w.shim_dir,
+        Path::new(env!("CARGO_BIN_EXE_tollgate")),
+        &shims::Fixtures {
+            lcov: geninfo.join(name),
+            ..shims::Fixtures::example()
+        },
+    );
+}
+
+/// The evidence workflow on a push of `sha` to main, from main's copy, as
+/// GitHub runs it; registered with the fake as a `push` run.
+fn push_to_main(w: &mut World, sha: &str) -> WorkflowRun {
+    let source = w.tree(sha);
+    let payload = json!({
+        "ref": "refs/heads/main",
+        "before": "0000000000000000000000000000000000000000",
+        "after": sha,
+        "repository": {"full_name": REPO, "default_branch": "main"},
+        "sender": {"login": "dev"},
+    });
+    let mut run = w
+        .runner
+        .workflow(&source, EVIDENCE)
+        .event("push", payload)
+        .commit(sha, "refs/heads/main")
+        .token(WRITE_TOKEN)
+        .actor("dev")
+        .run();
+    assert_eq!(run.conclusion, "success", "{}", run.logs());
+    assert_eq!(run.event, "push");
+    w.register(&mut run);
+    run.assert_not_leaked(WRITE_TOKEN);
+    run
+}
+
+/// The rule `id` of the judge's report (the action's default,
+/// `$RUNNER_TEMP/tollgate/report.json`).
+fn judged_rule(judge: &WorkflowRun, id: &str) -> Value {
+    let path = judge.job("judge").temp.join("tollgate/report.json");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{}", path.display(), judge.logs())),
+    )
+    .unwrap();
+    report["evaluations"][0]["report"]["rules"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rules in {report:#}"))
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#}"))
+        .clone()
+}
+
+/// A push to main uploads evidence (27/35 lines, 77.14%); a pull request
+/// whose coverage fell to 26/35 (74.28%, 2.86 points) fails `coverage.drop`
+/// with base -> head figures in its check run, and the trend chart shows
+/// main's run and the head. A pull request run on the base commit that
+/// claims a lower base is never read.
+#[test]
+fn a_pull_request_that_drops_coverage_fails_against_mains_own_evidence_run() {
+    let mut w = World::with_config(&drop_config(), DROP_POLICY);
+    let main = w.main.clone();
+    coverage_from(&w, "merged.info");
+    let push = push_to_main(&mut w, &main);
+    let zip = push.artifact_zip("tollgate-evidence").unwrap();
+    assert!(memchr::memmem::find(&zip, b"target/lcov.info").is_some());
+
+    // A pull request's run on main's commit, claiming a lower base (run1,
+    // 25/35): its artifact is the change's own, and never read.
+    let mut forged = WorkflowRunSeed::completed(EVIDENCE, &main, "success");
+    "pull_request".clone_into(&mut forged.event);
+    let forged = w.fake.add_workflow_run(REPO, forged);
+    let run1 = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/coverage/geninfo/run1.info"),
+    )
+    .unwrap();
+    w.fake.add_artifact(
+        REPO,
+        forged,
+        "tollgate-evidence",
+        zip::write(&[zip::Entry::file("target/lcov.info", &run1)]),
+    );
+
+    coverage_from(&w, "run2.info");
+    let head = w.commit("feature", &main, &[("NOTES.md", "a change\n")], &[]);
+    let pr = w.open_pr(7, &head, "main", &main, false);
+    let evidence = w.evidence(&pr);
+    assert_eq!(evidence.conclusion, "success", "{}", evidence.logs());
+    let judge = w.judge(&evidence);
+    let run = w.assert_gate(&head, "failure", &judge);
+    let text = summary(&run);
+    assert!(text.contains("coverage.drop"), "{text}");
+    assert!(
+        text.contains("| Lines | 77.14% (27/35) | 74.28% (26/35) | -2.86 |"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Base: `commit {}'s evidence run on main (https://github.com/{REPO}/actions/runs/{})`",
+            &main[..12],
+            push.id
+        )),
+        "{text}"
+    );
+    let rule = judged_rule(&judge, "coverage.drop");
+    assert_eq!(rule["status"], "fail", "{rule}");
+    assert!(
+        rule["message"]
+            .as_str()
+            .unwrap()
+            .contains("total line coverage fell 2.86 points, from 77.14% to 74.28%"),
+        "{rule}"
+    );
+    // The trend: main's push run, then the head.
+    assert!(
+        text.contains(&format!(
+            "The last evidence run of a push to `main` (`{}`, ",
+            &main[..7]
+        )) && text.contains(&format!("), then this change's head (`{}`).", &head[..7])),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "x-axis [\"{}\", \"{}\"]\n    y-axis \"%\" 73 --> 79\n    line [77.14, 74.28]",
+            &main[..7],
+            &head[..7]
+        )),
+        "{text}"
+    );
+    // Main's push run's artifacts were read, never the forged run's.
+    let downloads: Vec<String> = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/artifacts"))
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(
+        downloads
+            .iter()
+            .all(|p| !p.contains(&format!("/runs/{forged}/"))),
+        "{downloads:?}"
+    );
+    assert!(
+        downloads
+            .iter()
+            .any(|p| p.contains(&format!("/runs/{}/", push.id))),
+        "{downloads:?}"
+    );
+}
+
+/// No evidence run on main at all: `coverage.drop` fails saying what was
+/// looked for, and there is no trend to chart.
+#[test]
+fn a_base_without_evidence_fails_saying_what_was_looked_for() {
+    let mut w = World::with_config(&drop_config(), DROP_POLICY);
+    let main = w.main.clone();
+    coverage_from(&w, "run2.info");
+    let head = w.commit("feature", &main, &[("NOTES.md", "a change\n")], &[]);
+    let pr = w.open_pr(7, &head, "main", &main, false);
+    let evidence = w.evidence(&pr);
+    assert_eq!(evidence.conclusion, "success", "{}", evidence.logs());
+    let judge = w.judge(&evidence);
+    let run = w.assert_gate(&head, "failure", &judge);
+    let rule = judged_rule(&judge, "coverage.drop");
+    assert_eq!(rule["status"], "fail", "{rule}");
+    let message = rule["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "coverage baseline not found: expected the coverage of a successful {EVIDENCE} run on a push to main for the merge base {}",
+            &main[..12]
+        )),
+        "{message}"
+    );
+    let text = summary(&run);
+    assert!(text.contains("coverage.drop"), "{text}");
+    assert!(!text.contains("mermaid"), "{text}");
 }

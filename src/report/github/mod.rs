@@ -44,8 +44,9 @@ use std::fmt::Write as _;
 use crate::eval::{Conclusion, Status, Verdict};
 use crate::report::budget::{thousands, Doc, Unit};
 use crate::report::markdown::{
-    cell, code, conclusion_word, icon, inline, judged_line, policy_line, push_bench_table, push_coverage_base,
-    push_notes, push_overrides, push_rejected, push_rules_table, ranked_rules,
+    cell, code, conclusion_word, icon, inline, judged_line, policy_line, push_bench_table,
+    push_coverage_base, push_coverage_trend, push_notes, push_overrides, push_rejected,
+    push_rules_table, ranked_rules,
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
@@ -180,6 +181,7 @@ fn summary_doc(verdict: &Verdict, total: usize, attached: usize) -> Doc {
     push_rules_table(&mut doc, verdict);
     push_coverage_base(&mut doc, verdict);
     push_bench_table(&mut doc, verdict);
+    push_coverage_trend(&mut doc, verdict);
     push_overrides(&mut doc, verdict);
     push_rejected(&mut doc, verdict);
     doc

@@ -54,6 +54,7 @@ pub(crate) fn sample(rules: usize, failing: usize) -> Verdict {
         rejected: Vec::new(),
         annotations: Vec::new(),
         notes: Vec::new(),
+        coverage_trend: None,
     };
     v.reconclude();
     v
