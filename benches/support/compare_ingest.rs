@@ -51,9 +51,10 @@ fn generate_lcov_files(args: &[String]) -> Result<(), String> {
         return Err("expected MB SEED OUT FILES".into());
     };
     let files: usize = files.parse().map_err(|e| format!("FILES: {e}"))?;
-    generate_file(&[mb.clone(), seed.clone(), out.clone()], move |f, bytes, seed| {
-        generate::write_lcov_files(f, bytes, seed, files)
-    })
+    generate_file(
+        &[mb.clone(), seed.clone(), out.clone()],
+        move |f, bytes, seed| generate::write_lcov_files(f, bytes, seed, files),
+    )
 }
 
 fn generate_file(

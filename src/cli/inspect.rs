@@ -135,12 +135,11 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
         // still refuses a file whose structure names another format.
         // Detection and the producer come from one look at the file's
         // head, so a large coverage file is read whole once, by its reader.
-        let (format, producer) = match args.coverage_format {
-            Some(forced) => (EvidenceFormat::from(forced), detect::producer(file)),
-            None => {
-                let detected = detect::detect_file(file)?;
-                (detected.format, detected.producer)
-            }
+        let (format, producer) = if let Some(forced) = args.coverage_format {
+            (EvidenceFormat::from(forced), detect::producer(file))
+        } else {
+            let detected = detect::detect_file(file)?;
+            (detected.format, detected.producer)
         };
         let figures = match format {
             EvidenceFormat::Lcov

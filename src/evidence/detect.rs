@@ -244,7 +244,10 @@ fn read_head(path: &Path) -> Result<(Vec<u8>, bool), EvidenceError> {
 
 /// The format (and producer) when the head decides it: LCOV, Go and XML
 /// whose root is within the head. `None` sends the caller to the whole file.
-fn detect_head(path: &Path, (head, complete): &(Vec<u8>, bool)) -> Result<Option<Detected>, EvidenceError> {
+fn detect_head(
+    path: &Path,
+    (head, complete): &(Vec<u8>, bool),
+) -> Result<Option<Detected>, EvidenceError> {
     // A head cut inside a character is cut back to the last whole one;
     // anything else that is not UTF-8 gets the whole-file error.
     let text = match std::str::from_utf8(head) {
@@ -269,7 +272,7 @@ fn detect_head(path: &Path, (head, complete): &(Vec<u8>, bool)) -> Result<Option
                     None
                 }
                 Err(_) => None,
-            })
+            });
         }
         Some(_) if trimmed.starts_with("mode: ") => Format::GoCover,
         Some(_) if looks_like_lcov(trimmed) => Format::Lcov,
@@ -817,7 +820,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // Past the head, the file is not even UTF-8: only its reader reads that far.
         let path = dir.path().join("big.info");
-        let mut lcov = "SF:a.rs\nDA:1,1\nend_of_record\n".repeat(HEAD / 8).into_bytes();
+        let mut lcov = "SF:a.rs\nDA:1,1\nend_of_record\n"
+            .repeat(HEAD / 8)
+            .into_bytes();
         lcov.extend_from_slice(b"\xff\xfe");
         std::fs::write(&path, &lcov).unwrap();
         assert_eq!(detect(&path).unwrap(), Format::Lcov);
