@@ -125,7 +125,7 @@ if [[ $SHAPE_MB != 0 ]]; then
     for files in 40000 400; do
         file="$BENCH_DIR/lcov-$SHAPE_MB-files$files.info"
         [[ -s $file ]] || "$INGEST" gen-lcov "$SHAPE_MB" "$SEED" "$file" "$files"
-        lcov_rows "$file" "LCOV ${SHAPE_MB} MB, $files files"
+        lcov_rows "$file" "LCOV ${SHAPE_MB} MB over $files files"
     done
 fi
 printf '\nload average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
