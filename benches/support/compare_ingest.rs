@@ -2,7 +2,8 @@
 //! `benches/compare.sh` . Not part of tollgate itself.
 //!
 //! ```text
-//! ingest gen-lcov MB SEED OUT        write a generated LCOV file of about MB megabytes
+//! ingest gen-lcov MB SEED OUT [FILES] write a generated LCOV file of about MB megabytes
+//!                                    (over FILES source files; default: by size)
 //! ingest gen-cobertura MB SEED OUT   the same in Cobertura XML
 //! ingest tollgate FILE...            read with tollgate's readers, merged into one report
 //! ingest lcov-crate FILE...          read with the `lcov` crate, sections merged per file
@@ -27,6 +28,7 @@ mod lcov_crate;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("gen-lcov") if args.len() == 5 => generate_lcov_files(&args[1..]),
         Some("gen-lcov") => generate_file(&args[1..], generate::write_lcov),
         Some("gen-cobertura") => generate_file(&args[1..], generate::write_cobertura),
         Some("tollgate") => timed(&args[1..], tollgate_totals),
@@ -44,9 +46,21 @@ fn main() -> ExitCode {
     }
 }
 
-type Writer = fn(std::fs::File, u64, u64) -> std::io::Result<()>;
+fn generate_lcov_files(args: &[String]) -> Result<(), String> {
+    let [mb, seed, out, files] = args else {
+        return Err("expected MB SEED OUT FILES".into());
+    };
+    let files: usize = files.parse().map_err(|e| format!("FILES: {e}"))?;
+    generate_file(
+        &[mb.clone(), seed.clone(), out.clone()],
+        move |f, bytes, seed| generate::write_lcov_files(f, bytes, seed, files),
+    )
+}
 
-fn generate_file(args: &[String], write: Writer) -> Result<(), String> {
+fn generate_file(
+    args: &[String],
+    write: impl Fn(std::fs::File, u64, u64) -> std::io::Result<()>,
+) -> Result<(), String> {
     let [mb, seed, out] = args else {
         return Err("expected MB SEED OUT".into());
     };

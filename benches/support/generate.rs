@@ -123,8 +123,15 @@ impl<W: Write> Write for Counting<W> {
 /// Writes an LCOV tracefile of about `bytes` bytes (it stops at the first
 /// section boundary past the size).
 pub fn write_lcov<W: Write>(out: W, bytes: u64, seed: u64) -> io::Result<()> {
+    write_lcov_files(out, bytes, seed, file_count(bytes))
+}
+
+/// [`write_lcov`] over `files` source files: at a fixed size, many files
+/// appear in few test sections each, few files in many (issue 14 measures
+/// how cost grows with each).
+pub fn write_lcov_files<W: Write>(out: W, bytes: u64, seed: u64, files: usize) -> io::Result<()> {
     let mut rng = Rng::new(seed);
-    let files = shapes(&mut rng, file_count(bytes));
+    let files = shapes(&mut rng, files.max(1));
     let mut out = Counting {
         inner: io::BufWriter::with_capacity(1 << 20, out),
         written: 0,

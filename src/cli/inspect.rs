@@ -133,9 +133,13 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
         let _progress = Progress::reading(file);
         // A forced coverage format skips detection: the coverage reader
         // still refuses a file whose structure names another format.
-        let format = match args.coverage_format {
-            Some(forced) => EvidenceFormat::from(forced),
-            None => detect::detect(file)?,
+        // Detection and the producer come from one look at the file's
+        // head, so a large coverage file is read whole once, by its reader.
+        let (format, producer) = if let Some(forced) = args.coverage_format {
+            (EvidenceFormat::from(forced), detect::producer(file))
+        } else {
+            let detected = detect::detect_file(file)?;
+            (detected.format, detected.producer)
         };
         let figures = match format {
             EvidenceFormat::Lcov
@@ -158,7 +162,7 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
             },
         };
         all.push(Inspected {
-            producer: detect::producer(file),
+            producer,
             file: file.display().to_string(),
             format: format.as_str(),
             figures,

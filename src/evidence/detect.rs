@@ -14,6 +14,7 @@
 //! LCOV by its first record, and a directory holding `*/new/estimates.json`
 //! is a criterion tree. Formats recognised but not read are refused by name.
 
+use std::io::Read as _;
 use std::path::Path;
 
 use quick_xml::events::Event;
@@ -176,9 +177,34 @@ pub fn inspect(path: &Path) -> Result<Inspection, EvidenceError> {
 
 /// Detects the format of the file or directory at `path`.
 pub fn detect(path: &Path) -> Result<Format, EvidenceError> {
+    detect_file(path).map(|d| d.format)
+}
+
+/// A detected format and the producer the file names, when it names one
+/// (see [`producer`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detected {
+    /// The format.
+    pub format: Format,
+    /// The producer, e.g. `coverage.py 7.17.4`.
+    pub producer: Option<String>,
+}
+
+/// How much of a file detection reads first. LCOV, Go profiles and XML
+/// say what they are in their first lines, so a 200 MB tracefile is
+/// detected from 64 KiB rather than read whole once more before its reader
+/// reads it (issue 14); JSON, whose distinguishing keys may come last, and
+/// a head that does not decide, are read whole as before.
+const HEAD: usize = 64 * 1024;
+
+/// [`detect`] and [`producer`] in one look at the file.
+pub fn detect_file(path: &Path) -> Result<Detected, EvidenceError> {
     if path.is_dir() {
         return if super::bench::criterion::looks_like_criterion(path) {
-            Ok(Format::Bench(BenchFormat::Criterion))
+            Ok(Detected {
+                format: Format::Bench(BenchFormat::Criterion),
+                producer: None,
+            })
         } else {
             Err(EvidenceError::UnknownFormat {
                 path: path.to_path_buf(),
@@ -186,8 +212,85 @@ pub fn detect(path: &Path) -> Result<Format, EvidenceError> {
             })
         };
     }
+    if let Some(detected) = detect_head(path, &read_head(path)?)? {
+        return Ok(detected);
+    }
     let text = read_text(path)?;
-    detect_text(path, &text)
+    Ok(Detected {
+        format: detect_text(path, &text)?,
+        producer: producer_of_text(&text),
+    })
+}
+
+/// The first [`HEAD`] bytes of `path` (without a UTF-8 byte-order mark)
+/// and whether they are the whole file.
+fn read_head(path: &Path) -> Result<(Vec<u8>, bool), EvidenceError> {
+    let io_error = |source| EvidenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let mut head = Vec::with_capacity(HEAD + 1);
+    file.take(HEAD as u64 + 1)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    let complete = head.len() <= HEAD;
+    head.truncate(HEAD);
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    Ok((head, complete))
+}
+
+/// The format (and producer) when the head decides it: LCOV, Go and XML
+/// whose root is within the head. `None` sends the caller to the whole file.
+fn detect_head(
+    path: &Path,
+    (head, complete): &(Vec<u8>, bool),
+) -> Result<Option<Detected>, EvidenceError> {
+    // A head cut inside a character is cut back to the last whole one;
+    // anything else that is not UTF-8 gets the whole-file error.
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) if !complete && e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return Ok(None),
+    };
+    let trimmed = text.trim_start();
+    let format = match trimmed.as_bytes().first() {
+        None | Some(b'{' | b'[') => return Ok(None),
+        Some(b'<') => {
+            return Ok(match sniff_xml(text.as_bytes()) {
+                Ok(sniff) => Some(Detected {
+                    format: xml_format(path, sniff.dialect)?,
+                    producer: sniff.producer,
+                }),
+                // Malformed within a complete head: the same error as ever.
+                Err(_) if *complete => {
+                    detect_xml(path, text)?;
+                    None
+                }
+                Err(_) => None,
+            });
+        }
+        Some(_) if trimmed.starts_with("mode: ") => Format::GoCover,
+        Some(_) if looks_like_lcov(trimmed) => Format::Lcov,
+        // Only comments so far: the first record is further on.
+        Some(_) if !complete && only_comments(trimmed) => return Ok(None),
+        Some(_) => detect_text(path, text)?,
+    };
+    Ok(Some(Detected {
+        format,
+        producer: None,
+    }))
+}
+
+/// Whether every complete line of `text` is blank or a `#` comment.
+fn only_comments(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with('#'))
 }
 
 /// Detects the format of file content `text`; `path` names it in errors.
@@ -271,7 +374,12 @@ fn detect_xml(path: &Path, text: &str) -> Result<Format, EvidenceError> {
             format!("not well-formed XML: {err}"),
         )
     })?;
-    match sniff.dialect {
+    xml_format(path, sniff.dialect)
+}
+
+/// The format of an XML dialect, or the refusal of one tollgate does not read.
+fn xml_format(path: &Path, dialect: XmlDialect) -> Result<Format, EvidenceError> {
+    match dialect {
         XmlDialect::Junit => Ok(Format::Junit),
         XmlDialect::Cobertura => Ok(Format::Cobertura),
         XmlDialect::Clover => Ok(Format::Clover),
@@ -292,14 +400,21 @@ fn detect_xml(path: &Path, text: &str) -> Result<Format, EvidenceError> {
 
 /// The producer a file names, when it names one (see [`XmlSniff::producer`]);
 /// `None` for formats that do not say and for anything unreadable.
+///
+/// XML names its producer in its first lines, so only the head is read
+/// for it; JSON is read whole.
 #[must_use]
 pub fn producer(path: &Path) -> Option<String> {
-    let text = read_text(path).ok()?;
+    detect_file(path).ok()?.producer
+}
+
+/// [`producer`] of a whole file's text.
+fn producer_of_text(text: &str) -> Option<String> {
     match text.trim_start().as_bytes().first()? {
         b'<' => sniff_xml(text.as_bytes()).ok()?.producer,
-        b'{' => llvm_cov_producer(&text).or_else(|| {
+        b'{' => llvm_cov_producer(text).or_else(|| {
             // coverage.py's JSON names its version in `meta`.
-            let value: Value = serde_json::Deserializer::from_str(&text)
+            let value: Value = serde_json::Deserializer::from_str(text)
                 .into_iter::<Value>()
                 .next()?
                 .ok()?;
@@ -698,6 +813,34 @@ mod tests {
             serde_json::to_value(inspect(&path).unwrap()).unwrap(),
             serde_json::json!({"format": "lcov"})
         );
+    }
+
+    #[test]
+    fn large_files_are_detected_from_their_head() {
+        let dir = tempfile::tempdir().unwrap();
+        // Past the head, the file is not even UTF-8: only its reader reads that far.
+        let path = dir.path().join("big.info");
+        let mut lcov = "SF:a.rs\nDA:1,1\nend_of_record\n"
+            .repeat(HEAD / 8)
+            .into_bytes();
+        lcov.extend_from_slice(b"\xff\xfe");
+        std::fs::write(&path, &lcov).unwrap();
+        assert_eq!(detect(&path).unwrap(), Format::Lcov);
+        // A root element after more than a head of comments: read whole.
+        let path = dir.path().join("late.xml");
+        let xml = format!(
+            "<!-- {} -->\n<!-- Generated by coverage.py: x -->\n<coverage version=\"7.1\"><sources/></coverage>",
+            "x".repeat(HEAD)
+        );
+        std::fs::write(&path, xml).unwrap();
+        let detected = detect_file(&path).unwrap();
+        assert_eq!(detected.format, Format::Cobertura);
+        assert_eq!(detected.producer.as_deref(), Some("coverage.py 7.1"));
+        // The same LCOV behind a head of comments.
+        let path = dir.path().join("commented.info");
+        let text = format!("{}SF:a.rs\nend_of_record\n", "# note\n".repeat(HEAD / 4));
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(detect(&path).unwrap(), Format::Lcov);
     }
 
     #[test]

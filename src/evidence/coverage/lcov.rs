@@ -108,7 +108,8 @@ pub fn read_lcov_with<R: BufRead>(
     strictness: Strictness,
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
-    read_lcov_part(input, source, opts, strictness, Part::Whole, into)
+    let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
+    read_lcov_part(input, source, paths, strictness, Part::Whole, into)
 }
 
 /// Which part of a tracefile a reader is given.
@@ -122,16 +123,17 @@ pub(crate) enum Part {
 }
 
 /// Reads `input` as LCOV; for a [`Part::Continuation`], line numbers in
-/// errors count from the part's start.
+/// errors count from the part's start. `paths` is the normalizer to use
+/// (the parts of one file share one's directory listings).
 pub(crate) fn read_lcov_part<R: BufRead>(
     mut input: R,
     source: &Path,
-    opts: &ReadOptions,
+    paths: PathNormalizer,
     strictness: Strictness,
     part: Part,
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
-    let mut parser = Parser::new(source, opts, strictness, into);
+    let mut parser = Parser::new(source, paths, strictness, into);
     if part == Part::Continuation {
         parser.seen_record = true;
         parser.seen_source = true;
@@ -210,14 +212,14 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn new(
         source: &'a Path,
-        opts: &ReadOptions,
+        paths: PathNormalizer,
         strictness: Strictness,
         report: &'a mut CoverageReport,
     ) -> Self {
         Self {
             source,
             strict: strictness == Strictness::Strict,
-            paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
+            paths,
             report,
             line_no: 0,
             section: None,

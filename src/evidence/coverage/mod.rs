@@ -29,7 +29,7 @@ mod read;
 pub mod sonar;
 
 use std::collections::BTreeMap;
-use std::hash::Hasher;
+use std::hash::BuildHasher as _;
 
 use serde::Serialize;
 
@@ -276,67 +276,22 @@ impl PartialEq for LineTable {
     }
 }
 
-/// A fast, unkeyed hasher (the multiply-rotate scheme of rustc's `FxHasher`)
-/// for the per-file branch and function tables.
+/// The hasher of the per-file branch and function tables: foldhash's
+/// randomly seeded `RandomState`.
 ///
-/// std's `SipHash` was a quarter of LCOV ingest time in profiles (issue 5).
-/// Being unkeyed, crafted collisions could slow a run down, but the input
-/// is the project's own CI output and the worst case is a slow job, not a
-/// wrong verdict.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// std's `SipHash` was a quarter of LCOV ingest time in profiles (issue 5),
+/// so these tables used an unkeyed multiply-rotate hash (rustc's `FxHasher`
+/// scheme) with a fixed seed. Their keys are function names and branch
+/// names taken from the evidence, which a pull request's author controls:
+/// with a fixed seed, names crafted to collide turn every lookup of the
+/// linear-probing index into a scan, and a 200 MB report into hours of CI
+/// time. foldhash is as fast on short keys, is kept up (it is hashbrown's
+/// and so std's `HashMap` ecosystem default), and its `RandomState` seeds
+/// each table from a per-process random seed, so collisions cannot be
+/// precomputed. It is not a cryptographic MAC, which is not needed here:
+/// the worst an attacker who cannot see the seed gains is average-case
+/// probing.
+type TableHasher = foldhash::fast::RandomState;
 
 /// Entries in the order first seen, with a hash index beside them.
 ///
@@ -359,6 +314,8 @@ struct SeqTable<K, V> {
     /// zero or a power of two at least twice `entries.len()`.
     index: Vec<u32>,
     cursor: usize,
+    /// This table's own seed (see [`TableHasher`]).
+    hasher: TableHasher,
 }
 
 const EMPTY: u32 = u32::MAX;
@@ -369,17 +326,16 @@ impl<K, V> Default for SeqTable<K, V> {
             entries: Vec::new(),
             index: Vec::new(),
             cursor: 0,
+            hasher: TableHasher::default(),
         }
     }
 }
 
 // Truncating the hash on 32-bit targets is fine: only its low bits are used.
 #[allow(clippy::cast_possible_truncation)]
-fn hash_of<Q: std::hash::Hash + ?Sized>(key: &Q) -> usize {
-    let mut hasher = FxHasher::default();
-    key.hash(&mut hasher);
-    // Only the low bits pick a slot; fold the well-mixed high ones in.
-    let h = hasher.finish();
+fn hash_of<Q: std::hash::Hash + ?Sized>(hasher: &TableHasher, key: &Q) -> usize {
+    // Only the low bits pick a slot; fold the high ones in.
+    let h = hasher.hash_one(key);
     (h ^ (h >> 29)) as usize
 }
 
@@ -421,7 +377,7 @@ impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
             return None;
         }
         let mask = self.index.len() - 1;
-        let mut slot = hash_of(key) & mask;
+        let mut slot = hash_of(&self.hasher, key) & mask;
         loop {
             let pos = self.index[slot];
             if pos == EMPTY {
@@ -445,7 +401,7 @@ impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
         if self.index.len() < 2 * (pos + 1) {
             self.grow_index();
         }
-        self.place(hash_of(&key), pos);
+        self.place(hash_of(&self.hasher, &key), pos);
         self.entries.push((key, value));
         self.cursor = pos + 1;
     }
@@ -466,7 +422,7 @@ impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
         let size = (self.index.len() * 2).max(16);
         self.index = vec![EMPTY; size];
         for pos in 0..self.entries.len() {
-            let hash = hash_of(&self.entries[pos].0);
+            let hash = hash_of(&self.hasher, &self.entries[pos].0);
             self.place(hash, pos);
         }
     }

@@ -20,18 +20,35 @@
 //!
 //! Prefixes only ever match whole components: `/repo` does not strip
 //! `/repository/x`.
+//!
+//! File system cost (issue 14): a relative path never touches the file
+//! system, and the canonical form of the root is only worked out when an
+//! absolute path does not match the root as given. The existence search of
+//! step 4 does not `stat` candidate paths: a monorepo report from another
+//! machine has tens of thousands of files, each with a dozen candidate
+//! tails that mostly do not exist, which cost 300,000 failing `statx`
+//! calls. Instead it reads each directory of the repository that a
+//! candidate reaches once, and answers from the names it holds
+//! ([`RepoTree`]); a candidate whose first component is not in the root
+//! costs nothing. The listings are shared by the clones of a normalizer, so
+//! the parts of a tracefile read in parallel read each directory once
+//! between them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// Turns producers' paths into repository-relative ones; see the module doc.
 ///
 /// It caches its answers: a report names the same file once per test
 /// section, and each name is worked out once.
+/// Clones share the directory listings read so far (see the module doc).
 #[derive(Debug, Clone, Default)]
 pub struct PathNormalizer {
-    repo_root: Option<PathBuf>,
-    /// Repository root spellings (as given, canonical), cleaned, no trailing `/`.
+    /// The repository's directories as far as they have been read; `None`
+    /// without a root.
+    tree: Option<Arc<RepoTree>>,
+    /// The repository root as given, cleaned, no trailing `/` (when absolute).
     roots: Vec<String>,
     /// `--strip-prefix` values, cleaned, longest first.
     strip: Vec<String>,
@@ -48,12 +65,6 @@ impl PathNormalizer {
         let mut roots = Vec::new();
         if let Some(root) = repo_root {
             roots.push(clean(&root.to_string_lossy()));
-            if let Ok(canonical) = root.canonicalize() {
-                let canonical = clean(&canonical.to_string_lossy());
-                if !roots.contains(&canonical) {
-                    roots.push(canonical);
-                }
-            }
         }
         roots.retain(|r| is_absolute(r));
         let mut strip: Vec<String> = strip_prefixes
@@ -63,7 +74,7 @@ impl PathNormalizer {
             .collect();
         strip.sort_by_key(|p| std::cmp::Reverse(p.len()));
         Self {
-            repo_root: repo_root.map(Path::to_path_buf),
+            tree: repo_root.map(|root| Arc::new(RepoTree::new(root))),
             roots,
             strip,
             learned: Vec::new(),
@@ -91,29 +102,41 @@ impl PathNormalizer {
 
     fn normalize_uncached(&mut self, raw: &str) -> String {
         let path = clean(raw);
-        for prefix in self.strip.iter().chain(&self.roots).chain(&self.learned) {
+        for prefix in self.strip.iter().chain(&self.roots) {
             if let Some(rest) = strip_component_prefix(&path, prefix) {
                 return rest.to_owned();
             }
         }
-        if is_absolute(&path) {
-            if let Some(rest) = self.search_suffix(&path) {
-                return rest;
+        // Roots and learned prefixes are absolute: a relative path is done,
+        // without a look at the file system.
+        if !is_absolute(&path) {
+            return path;
+        }
+        // The canonical root before the learned prefixes, as a learned
+        // prefix may be a prefix of the root itself.
+        if let Some(canonical) = self.tree.as_ref().and_then(|t| t.canonical_root()) {
+            if let Some(rest) = strip_component_prefix(&path, canonical) {
+                return rest.to_owned();
             }
         }
-        path
+        for prefix in &self.learned {
+            if let Some(rest) = strip_component_prefix(&path, prefix) {
+                return rest.to_owned();
+            }
+        }
+        self.search_suffix(&path).unwrap_or(path)
     }
 
     /// Step 4: the longest tail of `path` that exists under the root.
     fn search_suffix(&mut self, path: &str) -> Option<String> {
-        let root = self.repo_root.as_ref()?;
+        let tree = self.tree.as_ref()?;
         let starts = path
             .char_indices()
             .filter(|&(i, c)| c == '/' && i + 1 < path.len())
             .map(|(i, _)| i + 1);
         for start in starts {
             let tail = &path[start..];
-            if root.join(tail).exists() {
+            if tree.contains(tail) {
                 let prefix = path[..start].trim_end_matches('/').to_owned();
                 if !prefix.is_empty() {
                     self.learned.push(prefix);
@@ -123,6 +146,74 @@ impl PathNormalizer {
         }
         None
     }
+}
+
+/// The repository's directories, each read at most once, for the
+/// existence search (see the module doc).
+#[derive(Debug)]
+struct RepoTree {
+    root: PathBuf,
+    /// The root's canonical form, cleaned, when it differs from the root as
+    /// given and is absolute; worked out on first need.
+    canonical: OnceLock<Option<String>>,
+    /// Directory (relative to the root, `""` for the root) to the names in
+    /// it; `None` when it could not be read (absent, not a directory).
+    listings: Mutex<HashMap<String, Option<HashSet<String>>>>,
+}
+
+impl RepoTree {
+    fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            canonical: OnceLock::new(),
+            listings: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn canonical_root(&self) -> Option<&str> {
+        self.canonical
+            .get_or_init(|| {
+                let given = clean(&self.root.to_string_lossy());
+                let canonical = clean(&self.root.canonicalize().ok()?.to_string_lossy());
+                (canonical != given && is_absolute(&canonical)).then_some(canonical)
+            })
+            .as_deref()
+    }
+
+    /// Whether the cleaned relative path `rel` names an entry under the
+    /// root, judged by directory listings alone.
+    fn contains(&self, rel: &str) -> bool {
+        // A poisoned lock only means another reader panicked mid-insert of
+        // a whole listing; the map is still consistent.
+        let mut listings = self.listings.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut dir_end = 0;
+        for (i, component) in rel.split('/').enumerate() {
+            let dir = &rel[..dir_end];
+            let names = listings
+                .entry(dir.to_owned())
+                .or_insert_with(|| read_names(&self.root.join(dir)));
+            if !names.as_ref().is_some_and(|n| n.contains(component)) {
+                return false;
+            }
+            dir_end = if i == 0 {
+                component.len()
+            } else {
+                dir_end + 1 + component.len()
+            };
+        }
+        true
+    }
+}
+
+/// The names in directory `dir`, or `None` when it cannot be listed. Names
+/// that are not UTF-8 cannot match a report's (UTF-8) path and are left out.
+fn read_names(dir: &Path) -> Option<HashSet<String>> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    Some(
+        entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect(),
+    )
 }
 
 /// `/`-separated, lexically cleaned form of a path: `\` becomes `/`, empty
@@ -272,6 +363,42 @@ mod tests {
             n.normalize("C:\\runner\\app\\src\\deep\\lib.rs"),
             "src/deep/lib.rs"
         );
+    }
+
+    #[test]
+    fn relative_paths_never_touch_the_file_system() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("gone");
+        let mut n = PathNormalizer::new(Some(&root), &[]);
+        assert_eq!(n.normalize("./src/lib.rs"), "src/lib.rs");
+        // Neither the root's canonical form nor a listing was asked for.
+        let tree = n.tree.as_ref().unwrap();
+        assert!(tree.canonical.get().is_none());
+        assert!(tree.listings.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn directories_are_listed_once_and_shared_by_clones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/a.rs"), "").unwrap();
+        let mut first = PathNormalizer::new(Some(root), &[]);
+        let mut second = first.clone();
+        assert_eq!(first.normalize("/ci/one/src/a.rs"), "src/a.rs");
+        // A file created after its directory was listed is not seen: the
+        // clone answers from the listing the first one read.
+        std::fs::write(root.join("src/b.rs"), "").unwrap();
+        assert_eq!(second.normalize("/ci/two/src/b.rs"), "/ci/two/src/b.rs");
+        let listed: Vec<String> = {
+            let tree = second.tree.as_ref().unwrap();
+            let mut keys: Vec<String> = tree.listings.lock().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        // The root and `src`; `ci`, `one`, `two` are not in the root, so
+        // no directory under those names was read.
+        assert_eq!(listed, vec![String::new(), "src".to_owned()]);
     }
 
     #[test]

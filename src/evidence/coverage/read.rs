@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::lcov::Part;
+use super::paths::PathNormalizer;
 use super::{
     clover, cobertura, coveragepy_json, gocover, jacoco, lcov, llvm_json, sonar, CoverageReport,
 };
@@ -265,10 +266,13 @@ fn read_lcov_file(
         .zip(cuts.iter().skip(1).chain(std::iter::once(&size)))
         .map(|(&start, &end)| (start, end))
         .collect();
+    // One normalizer's clones: the parts share its directory listings.
+    let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
     let (first, rest) = std::thread::scope(|scope| {
         let workers: Vec<_> = bounds
             .iter()
             .map(|&(start, end)| {
+                let paths = paths.clone();
                 scope.spawn(move || -> Result<CoverageReport, EvidenceError> {
                     let mut file = File::open(path).map_err(io_error)?;
                     file.seek(SeekFrom::Start(start)).map_err(io_error)?;
@@ -277,7 +281,7 @@ fn read_lcov_file(
                     lcov::read_lcov_part(
                         part,
                         path,
-                        opts,
+                        paths,
                         strictness,
                         Part::Continuation,
                         &mut report,
@@ -289,7 +293,7 @@ fn read_lcov_file(
         let first = lcov::read_lcov_part(
             input.take(first_cut),
             path,
-            opts,
+            paths.clone(),
             strictness,
             Part::Whole,
             into,
