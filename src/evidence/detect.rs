@@ -229,7 +229,9 @@ fn read_head(path: &Path) -> Result<(Vec<u8>, bool), EvidenceError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io_error)?;
+    // Regular files only, whatever the kind: the largest cap, as the
+    // kind is what is being found out.
+    let file = crate::input::open_input(path, crate::input::InputKind::Coverage)?;
     let mut head = Vec::with_capacity(HEAD + 1);
     file.take(HEAD as u64 + 1)
         .read_to_end(&mut head)
