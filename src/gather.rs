@@ -318,6 +318,21 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         }
         _ => None,
     };
+    // Each round of a repeated comparison the record names: a tree it
+    // names but that is not there is missing evidence, an input error.
+    let bench_rounds = match &bench_commits {
+        Some(record) => record
+            .rounds
+            .iter()
+            .map(|round| {
+                Ok(bench::BenchRound {
+                    source: round.clone(),
+                    benchmarks: bench::read_criterion(&roots.evidence.join(round), None)?,
+                })
+            })
+            .collect::<Result<Vec<_>, GatherError>>()?,
+        None => Vec::new(),
+    };
     // A base that did not build wrote no baseline file: its benchmarks are
     // new ones, not missing evidence.
     let baseline =
@@ -371,6 +386,7 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         }
     }
     if evidence.bench.value().is_some() {
+        evidence.bench_rounds = bench_rounds;
         bench_comparison(&mut evidence, req, baseline.as_deref(), bench_commits);
     }
     github_evidence(&mut evidence, context, req.github)?;

@@ -22,6 +22,8 @@ pub(super) const POLICY_DIR: &str = ".github/tollgate";
 /// The shipped `max_regression` (policies/gate2.toml): a threshold whose
 /// false-alarm rate stayed under 1%, with a margin, on the project's shared
 /// 2-core machine (benches/bench-noise.sh; docs/benchmarks.md).
+/// Where `benches/bench-base-head.sh` keeps each round's criterion tree.
+const CRITERION_ROUNDS: &str = "target/criterion-rounds";
 const DEFAULT_MAX_REGRESSION: f64 = 75.0;
 
 const ACTION: &str = "tollgate-rs/tollgate@v1 # zizmor: ignore[unpinned-uses] pin the commit SHA v1 points at (docs/adopting.md)";
@@ -543,6 +545,7 @@ impl<'a> Renderer<'a> {
         }
         if self.has_benches() {
             paths.push(CRITERION);
+            paths.push(CRITERION_ROUNDS);
             paths.push(crate::policy::default_paths::BENCH_COMMITS);
         }
         paths.join(" ")
@@ -566,8 +569,9 @@ fn bench_step(cargo_args: &str) -> String {
         });
     format!(
         "      # The merge base and the head, back to back in this job on this machine\n      \
-         # (tollgate's docs/benchmarks.md): criterion saves the base's figures as\n      \
-         # baseline `base` and compares the head's with them (a benchmark the base\n      \
+         # (tollgate's docs/benchmarks.md), in BENCH_ROUNDS rounds (default 3, each\n      \
+         # kept in target/criterion-rounds; the median round decides): criterion saves\n      \
+         # the base's figures as baseline `base` and compares the head's (a benchmark the base\n      \
          # lacks is `skipped: new benchmark`); {commits} records\n      \
          # which commits were compared, and the judge checks it against the pull\n      \
          # request. On a push the base is the previous tip.\n      \
