@@ -707,7 +707,9 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let benches = c.map(|c| vec![bench("x", 1.0, Some(c))]).unwrap_or_default();
+                let benches = c
+                    .map(|c| vec![bench("x", 1.0, Some(c))])
+                    .unwrap_or_default();
                 round(&format!("target/criterion-rounds/r{}", i + 1), benches)
             })
             .collect()
@@ -727,7 +729,11 @@ mod tests {
             "{}",
             all.message
         );
-        assert!(all.message.contains("round 3 +31.00% [+29.00%, +33.50%]"), "{}", all.message);
+        assert!(
+            all.message.contains("round 3 +31.00% [+29.00%, +33.50%]"),
+            "{}",
+            all.message
+        );
         assert_eq!(all.actual.as_deref(), Some("+31.00%"));
         let two = judge_rounds(
             Some(beyond),
@@ -750,7 +756,11 @@ mod tests {
             rounds_of(&[Some(within), Some(straddles), Some(beyond)]),
         );
         assert_eq!(warn.status, Status::Pass, "{}", warn.message);
-        assert!(warn.message.starts_with("warning: the median round"), "{}", warn.message);
+        assert!(
+            warn.message.starts_with("warning: the median round"),
+            "{}",
+            warn.message
+        );
         // An even count takes the lower middle: 1 of 2 is no majority.
         let half = judge_rounds(Some(beyond), rounds_of(&[Some(beyond), Some(within)]));
         assert_eq!(half.status, Status::Pass, "{}", half.message);
@@ -759,8 +769,14 @@ mod tests {
         // 2 of 4 is no majority either; 3 of 4 is.
         let w = Some(within);
         let b = Some(beyond);
-        assert_eq!(judge_rounds(b, rounds_of(&[b, w, b, w])).status, Status::Pass);
-        assert_eq!(judge_rounds(b, rounds_of(&[b, w, b, b])).status, Status::Fail);
+        assert_eq!(
+            judge_rounds(b, rounds_of(&[b, w, b, w])).status,
+            Status::Pass
+        );
+        assert_eq!(
+            judge_rounds(b, rounds_of(&[b, w, b, b])).status,
+            Status::Fail
+        );
     }
 
     #[test]
@@ -808,11 +824,19 @@ mod tests {
         let r = judge_rounds(Some(beyond), rounds_of(&[Some(beyond), None, Some(beyond)]));
         assert_eq!(r.status, Status::Fail, "{}", r.message);
         assert!(r.message.contains("in 2 of 2 rounds"), "{}", r.message);
-        assert!(r.message.contains("no result in round 2 of 3"), "{}", r.message);
+        assert!(
+            r.message.contains("no result in round 2 of 3"),
+            "{}",
+            r.message
+        );
         // Only one round has it: judged as that round alone.
         let r = judge_rounds(Some(within), rounds_of(&[None, Some(beyond), None]));
         assert_eq!(r.status, Status::Fail, "{}", r.message);
-        assert!(r.message.starts_with("+31.00% slower, confidence interval"), "{}", r.message);
+        assert!(
+            r.message.starts_with("+31.00% slower, confidence interval"),
+            "{}",
+            r.message
+        );
         // No round has it although the last tree compared it: that
         // comparison stands alone rather than the benchmark passing unseen.
         let r = judge_rounds(Some(beyond), rounds_of(&[None, None]));

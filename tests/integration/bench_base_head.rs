@@ -299,7 +299,10 @@ fn base_and_head_run_in_one_job_and_the_judge_sees_which_commits() {
         "{slower}"
     );
     assert!(
-        slower["message"].as_str().unwrap().contains(" in 2 of 2 rounds (round 1 +"),
+        slower["message"]
+            .as_str()
+            .unwrap()
+            .contains(" in 2 of 2 rounds (round 1 +"),
         "{slower}"
     );
     assert_eq!(

@@ -89,13 +89,19 @@ pub fn read_bench_commits(path: &Path) -> Result<BenchCommits, EvidenceError> {
         let p = Path::new(round);
         let inside = !round.is_empty()
             && p.is_relative()
-            && p.components()
-                .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+            && p.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
         if !inside {
             return Err(malformed(
                 path,
                 1,
-                format!("`rounds` entry {round:?} is not a relative path inside the evidence directory"),
+                format!(
+                    "`rounds` entry {round:?} is not a relative path inside the evidence directory"
+                ),
             ));
         }
     }

@@ -44,8 +44,8 @@ use std::fmt::Write as _;
 use crate::eval::{Conclusion, Status, Verdict};
 use crate::report::budget::{thousands, Doc, Unit};
 use crate::report::markdown::{
-    cell, code, conclusion_word, icon, inline, judged_line, policy_line, push_bench_table, push_coverage_base,
-    push_notes, push_overrides, push_rejected, push_rules_table, ranked_rules,
+    cell, code, conclusion_word, icon, inline, judged_line, policy_line, push_bench_table,
+    push_coverage_base, push_notes, push_overrides, push_rejected, push_rules_table, ranked_rules,
 };
 
 pub use annotations::MAX_CHECK_ANNOTATIONS;
