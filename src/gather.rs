@@ -318,6 +318,10 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         }
         _ => None,
     };
+    let bench_rounds = match &bench_commits {
+        Some(record) => read_bench_rounds(record, configured, roots.evidence)?,
+        None => Vec::new(),
+    };
     // A base that did not build wrote no baseline file: its benchmarks are
     // new ones, not missing evidence.
     let baseline =
@@ -375,10 +379,44 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         }
     }
     if evidence.bench.value().is_some() {
+        evidence.bench_rounds = bench_rounds;
         bench_comparison(&mut evidence, req, baseline.as_deref(), bench_commits);
     }
     github_evidence(&mut evidence, context, req.github)?;
     Ok(evidence)
+}
+
+/// Each round of a repeated comparison the record names: a tree it names
+/// but that is not there is missing evidence, an input error.
+fn read_bench_rounds(
+    record: &bench::BenchCommits,
+    configured: &crate::policy::EvidencePaths,
+    evidence_root: &Path,
+) -> Result<Vec<bench::BenchRound>, GatherError> {
+    record
+        .rounds
+        .iter()
+        .map(|round| {
+            // Only the rounds directory is taken from a pull request's
+            // artifact (docs/benchmarks.md): a round elsewhere is not one
+            // this run's benchmark step kept.
+            let allowed = configured.bench_rounds.as_deref().map(Path::new);
+            if !allowed.is_some_and(|dir| Path::new(round).starts_with(dir)) {
+                return Err(GatherError::from(EvidenceError::Malformed {
+                    path: PathBuf::from(&record.source),
+                    line: 1,
+                    message: format!(
+                        "`rounds` entry {round:?} is not inside [evidence] bench_rounds ({})",
+                        configured.bench_rounds.as_deref().unwrap_or("not set")
+                    ),
+                }));
+            }
+            Ok(bench::BenchRound {
+                source: round.clone(),
+                benchmarks: bench::read_criterion(&evidence_root.join(round), None)?,
+            })
+        })
+        .collect()
 }
 
 /// What the benchmark figures were compared with: the run's record of the

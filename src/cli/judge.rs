@@ -426,7 +426,8 @@ impl<'a> Judge<'a> {
                     .chain(&e.bench)
                     .chain(e.audit.iter())
                     .chain(e.bench_baseline.iter())
-                    .chain(e.bench_commits.iter());
+                    .chain(e.bench_commits.iter())
+                    .chain(e.bench_rounds.iter());
                 wanted.extend(paths.filter_map(|p| evidence_path(p)));
             }
             out.push((

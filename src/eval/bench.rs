@@ -5,6 +5,12 @@
 //! it is a warning (the rule passes and says so). Without an interval the
 //! point estimate decides and the message says the comparison had none.
 //!
+//! A comparison taken in several rounds of base and head (the record's
+//! `rounds`) is judged by its median round: it fails when the median of the
+//! rounds' lower bounds lies beyond `max_regression`, which is the same as a
+//! strict majority of rounds failing on their own; one disturbed round can
+//! neither fail nor pass a pull request. One round is judged as above.
+//!
 //! Which commits were compared is the benchmark run's own record
 //! (untrusted evidence): its head must be the judged commit and its base the
 //! pull request's merge base or base commit, else `bench.regression[*]`
@@ -15,7 +21,7 @@
 //! pass (docs/benchmarks.md).
 
 use super::{absent, Context, ContextKind, Evidence, RuleResult, Status};
-use crate::evidence::bench::Benchmark;
+use crate::evidence::bench::{BenchRound, Benchmark};
 use crate::policy::BenchmarksPolicy;
 use crate::rules::Family;
 
@@ -208,11 +214,15 @@ fn regressions(
         ));
         return;
     }
-    let compared: Vec<&Benchmark> = benches.iter().filter(|b| b.change.is_some()).collect();
+    let rounds = &evidence.bench_rounds;
+    let judged: Vec<(&Benchmark, Vec<RoundChange>)> = benches
+        .iter()
+        .map(|b| (b, round_changes(b, rounds)))
+        .collect();
     // A baseline was there to compare with: a benchmark without a change is
     // one the base did not have (or could not run), which is neither a
     // pass nor a failure of this pull request.
-    let had_baseline = !compared.is_empty()
+    let had_baseline = judged.iter().any(|(_, c)| !c.is_empty())
         || evidence.bench_commits.is_some()
         || evidence.bench_baseline.is_some();
     if !had_baseline {
@@ -243,7 +253,7 @@ fn regressions(
             None => "the baseline has no result for it".to_owned(),
         },
     };
-    for b in benches.iter().filter(|b| b.change.is_none()) {
+    for (b, _) in judged.iter().filter(|(_, c)| c.is_empty()) {
         let rule = Family::BenchRegression.keyed(&b.id);
         let (id, title) = (rule.to_string(), rule.title());
         out.push(RuleResult::new(
@@ -256,32 +266,20 @@ fn regressions(
             None,
         ));
     }
-    for b in compared {
-        let Some(change) = b.worsening() else {
-            continue;
-        };
+    for (b, changes) in judged.iter().filter(|(_, c)| !c.is_empty()) {
         let rule = Family::BenchRegression.keyed(&b.id);
         let (id, title) = (rule.to_string(), rule.title());
-        let point = change.point * 100.0;
-        let actual = format!("{point:+.2}%");
-        let (status, message, help) = match change.interval {
-            Some((lo, hi)) => {
-                let (lo, hi) = (lo * 100.0, hi * 100.0);
-                if lo > max {
-                    (Status::Fail, format!("{point:+.2}% slower, confidence interval [{lo:+.2}%, {hi:+.2}%] lies wholly beyond +{max}%"), Some(format!("find what made {} slower, or justify it with a signed override", b.id)))
-                } else if point > max {
-                    (Status::Pass, format!("warning: point estimate {point:+.2}% is beyond +{max}% but the confidence interval [{lo:+.2}%, {hi:+.2}%] straddles it; re-run to confirm"), None)
-                } else {
-                    (Status::Pass, format!("{point:+.2}% (confidence interval [{lo:+.2}%, {hi:+.2}%])"), None)
-                }
-            }
-            None if point > max => (
-                Status::Fail,
-                format!("{point:+.2}% slower than the baseline (the comparison had no confidence interval, so the point estimate decides)"),
-                Some(format!("find what made {} slower, or justify it with a signed override", b.id)),
-            ),
-            None => (Status::Pass, format!("{point:+.2}% (no confidence interval; the point estimate decides)"), None),
+        let (status, actual, message) = if let [only] = changes.as_slice() {
+            single(max, only.change)
+        } else {
+            several(max, changes, rounds.len())
         };
+        let help = (status == Status::Fail).then(|| {
+            format!(
+                "find what made {} slower, or justify it with a signed override",
+                b.id
+            )
+        });
         out.push(RuleResult::new(
             id,
             title,
@@ -292,6 +290,149 @@ fn regressions(
             help,
         ));
     }
+}
+
+/// One round's change of one benchmark, oriented so that positive is worse.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RoundChange {
+    /// The round's number, from 1 in the record's order (0: the
+    /// benchmark's own, single comparison).
+    round: usize,
+    change: crate::evidence::bench::Change,
+}
+
+impl RoundChange {
+    /// The lower bound of the interval in percent (the point estimate
+    /// where there is none): what must lie beyond the limit to fail.
+    fn low(&self) -> f64 {
+        self.change.interval.map_or(self.change.point, |(lo, _)| lo) * 100.0
+    }
+}
+
+/// The benchmark's change in every round that measured it; without rounds
+/// (or when no round has it, though the last tree does) its own change, as
+/// one round.
+fn round_changes(b: &Benchmark, rounds: &[BenchRound]) -> Vec<RoundChange> {
+    let found: Vec<RoundChange> = rounds
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let same = r
+                .benchmarks
+                .iter()
+                .find(|x| x.id == b.id && x.unit == b.unit)?;
+            let oriented = Benchmark {
+                bigger_is_better: b.bigger_is_better,
+                ..same.clone()
+            };
+            Some(RoundChange {
+                round: i + 1,
+                change: oriented.worsening()?,
+            })
+        })
+        .collect();
+    if found.is_empty() {
+        b.worsening()
+            .map(|change| vec![RoundChange { round: 0, change }])
+            .unwrap_or_default()
+    } else {
+        found
+    }
+}
+
+/// The median round: the one whose lower bound is the median of the
+/// rounds' lower bounds (the lower of the two middle ones for an even
+/// count). Its lower bound lies beyond a limit exactly when a strict
+/// majority of the rounds' do, so "the median round fails" and "most
+/// rounds fail" are one rule (docs/benchmarks.md).
+fn median_round(changes: &[RoundChange]) -> Option<RoundChange> {
+    let mut sorted = changes.to_vec();
+    sorted.sort_by(|a, b| a.low().total_cmp(&b.low()));
+    sorted.get(sorted.len().checked_sub(1)? / 2).copied()
+}
+
+fn interval_text(change: crate::evidence::bench::Change) -> String {
+    match change.interval {
+        Some((lo, hi)) => format!("[{:+.2}%, {:+.2}%]", lo * 100.0, hi * 100.0),
+        None => "(no interval)".to_owned(),
+    }
+}
+
+/// A single comparison, judged as it always was.
+fn single(max: f64, change: crate::evidence::bench::Change) -> (Status, String, String) {
+    let point = change.point * 100.0;
+    let actual = format!("{point:+.2}%");
+    let (status, message) = match change.interval {
+        Some((lo, hi)) => {
+            let (lo, hi) = (lo * 100.0, hi * 100.0);
+            if lo > max {
+                (Status::Fail, format!("{point:+.2}% slower, confidence interval [{lo:+.2}%, {hi:+.2}%] lies wholly beyond +{max}%"))
+            } else if point > max {
+                (Status::Pass, format!("warning: point estimate {point:+.2}% is beyond +{max}% but the confidence interval [{lo:+.2}%, {hi:+.2}%] straddles it; re-run to confirm"))
+            } else {
+                (Status::Pass, format!("{point:+.2}% (confidence interval [{lo:+.2}%, {hi:+.2}%])"))
+            }
+        }
+        None if point > max => (
+            Status::Fail,
+            format!("{point:+.2}% slower than the baseline (the comparison had no confidence interval, so the point estimate decides)"),
+        ),
+        None => (Status::Pass, format!("{point:+.2}% (no confidence interval; the point estimate decides)")),
+    };
+    (status, actual, message)
+}
+
+/// Several rounds: the median round decides (a strict majority of rounds
+/// with the interval wholly beyond the limit), and the message gives every
+/// round's figures.
+fn several(max: f64, changes: &[RoundChange], taken: usize) -> (Status, String, String) {
+    let Some(median) = median_round(changes) else {
+        return (Status::Error, String::new(), "no round".to_owned());
+    };
+    let beyond = changes.iter().filter(|c| c.low() > max).count();
+    let n = changes.len();
+    let point = median.change.point * 100.0;
+    let interval = interval_text(median.change);
+    let mut each: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            format!(
+                "round {} {:+.2}% {}",
+                c.round,
+                c.change.point * 100.0,
+                interval_text(c.change)
+            )
+        })
+        .collect();
+    let measured: Vec<usize> = changes.iter().map(|c| c.round).collect();
+    let missing: Vec<String> = (1..=taken)
+        .filter(|r| !measured.contains(r))
+        .map(|r| r.to_string())
+        .collect();
+    if !missing.is_empty() {
+        each.push(format!(
+            "no result in round {} of {taken}",
+            missing.join(", ")
+        ));
+    }
+    let each = each.join("; ");
+    let message = if median.low() > max {
+        (
+            Status::Fail,
+            format!("{point:+.2}% slower, {interval} in the median round: wholly beyond +{max}% in {beyond} of {n} rounds ({each})"),
+        )
+    } else if point > max {
+        (
+            Status::Pass,
+            format!("warning: the median round's point estimate {point:+.2}% is beyond +{max}%, but its interval {interval} is wholly beyond it in only {beyond} of {n} rounds ({each}); re-run to confirm"),
+        )
+    } else {
+        (
+            Status::Pass,
+            format!("{point:+.2}% {interval} in the median round; wholly beyond +{max}% in {beyond} of {n} rounds ({each})"),
+        )
+    };
+    (message.0, format!("{point:+.2}%"), message.1)
 }
 
 #[cfg(test)]
@@ -392,6 +533,7 @@ mod tests {
             head: head.repeat(40),
             tool: "criterion".into(),
             base_ran,
+            rounds: vec![],
             source: "target/tollgate-bench.json".into(),
         }
     }
@@ -521,6 +663,187 @@ mod tests {
             judge_in(fine(), None, None, &Context::default())[0].status,
             Status::Pass
         );
+    }
+
+    fn change(point: f64, lo: f64, hi: f64) -> Change {
+        Change {
+            point,
+            interval: Some((lo, hi)),
+        }
+    }
+
+    fn round(source: &str, benches: Vec<Benchmark>) -> BenchRound {
+        BenchRound {
+            source: source.into(),
+            benchmarks: benches,
+        }
+    }
+
+    /// `bench.regression` of the benchmark `x` (whose own change is
+    /// `last`) over `rounds`, with `max_regression = 10`.
+    fn judge_rounds(last: Option<Change>, rounds: Vec<BenchRound>) -> RuleResult {
+        let policy = BenchmarksPolicy {
+            optional: false,
+            max_regression: Some(10.0),
+            slo: vec![],
+        };
+        let evidence = Evidence {
+            bench: Slot::Present {
+                value: vec![bench("x", 1.0, last)],
+                sources: vec![],
+            },
+            bench_commits: Some(record("a", "b", true)),
+            bench_rounds: rounds,
+            ..Evidence::default()
+        };
+        let mut out = Vec::new();
+        rules(&policy, &evidence, &pr("a", "b"), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        out.remove(0)
+    }
+
+    fn rounds_of(changes: &[Option<Change>]) -> Vec<BenchRound> {
+        changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let benches = c
+                    .map(|c| vec![bench("x", 1.0, Some(c))])
+                    .unwrap_or_default();
+                round(&format!("target/criterion-rounds/r{}", i + 1), benches)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_median_round_decides_which_is_a_strict_majority() {
+        let beyond = change(0.31, 0.29, 0.335);
+        let within = change(0.05, 0.01, 0.09);
+        let straddles = change(0.12, 0.08, 0.16);
+        // 3 of 3 and 2 of 3 fail, with every round's figures.
+        let all = judge_rounds(Some(beyond), rounds_of(&[Some(beyond); 3]));
+        assert_eq!(all.status, Status::Fail, "{}", all.message);
+        assert!(
+            all.message
+                .contains("+31.00% slower, [+29.00%, +33.50%] in the median round: wholly beyond +10% in 3 of 3 rounds"),
+            "{}",
+            all.message
+        );
+        assert!(
+            all.message.contains("round 3 +31.00% [+29.00%, +33.50%]"),
+            "{}",
+            all.message
+        );
+        assert_eq!(all.actual.as_deref(), Some("+31.00%"));
+        let two = judge_rounds(
+            Some(beyond),
+            rounds_of(&[Some(beyond), Some(within), Some(beyond)]),
+        );
+        assert_eq!(two.status, Status::Fail, "{}", two.message);
+        assert!(two.message.contains("in 2 of 3 rounds"), "{}", two.message);
+        // One disturbed round of three does not fail the pull request.
+        let one = judge_rounds(
+            Some(within),
+            rounds_of(&[Some(within), Some(beyond), Some(within)]),
+        );
+        assert_eq!(one.status, Status::Pass, "{}", one.message);
+        assert!(one.message.contains("in 1 of 3 rounds"), "{}", one.message);
+        assert_eq!(one.actual.as_deref(), Some("+5.00%"));
+        // Disagreeing rounds whose median is beyond only by its point
+        // estimate: a warning, as for one round.
+        let warn = judge_rounds(
+            Some(beyond),
+            rounds_of(&[Some(within), Some(straddles), Some(beyond)]),
+        );
+        assert_eq!(warn.status, Status::Pass, "{}", warn.message);
+        assert!(
+            warn.message.starts_with("warning: the median round"),
+            "{}",
+            warn.message
+        );
+        // An even count takes the lower middle: 1 of 2 is no majority.
+        let half = judge_rounds(Some(beyond), rounds_of(&[Some(beyond), Some(within)]));
+        assert_eq!(half.status, Status::Pass, "{}", half.message);
+        let both = judge_rounds(Some(beyond), rounds_of(&[Some(beyond), Some(beyond)]));
+        assert_eq!(both.status, Status::Fail, "{}", both.message);
+        // 2 of 4 is no majority either; 3 of 4 is.
+        let w = Some(within);
+        let b = Some(beyond);
+        assert_eq!(
+            judge_rounds(b, rounds_of(&[b, w, b, w])).status,
+            Status::Pass
+        );
+        assert_eq!(
+            judge_rounds(b, rounds_of(&[b, w, b, b])).status,
+            Status::Fail
+        );
+    }
+
+    #[test]
+    fn the_median_is_a_strict_majority_for_every_count() {
+        // Every pattern of up to 6 rounds, each beyond the limit or not.
+        for n in 1..=6_usize {
+            for mask in 0..(1_u32 << n) {
+                let changes: Vec<RoundChange> = (0..n)
+                    .map(|i| RoundChange {
+                        round: i + 1,
+                        change: if mask & (1 << i) == 0 {
+                            change(0.0, -0.01 * f64::from(u32::try_from(i).unwrap()), 0.02)
+                        } else {
+                            change(0.3, 0.2 + 0.01 * f64::from(u32::try_from(i).unwrap()), 0.4)
+                        },
+                    })
+                    .collect();
+                let beyond = usize::try_from(mask.count_ones()).unwrap();
+                let median = median_round(&changes).unwrap();
+                assert_eq!(median.low() > 10.0, beyond * 2 > n, "n={n} mask={mask:b}");
+            }
+        }
+        assert_eq!(median_round(&[]), None);
+    }
+
+    #[test]
+    fn one_round_is_judged_as_a_single_comparison() {
+        let beyond = change(0.31, 0.29, 0.335);
+        let single = judge_rounds(Some(beyond), vec![]);
+        let one = judge_rounds(Some(beyond), rounds_of(&[Some(beyond)]));
+        assert_eq!(single.message, one.message);
+        assert_eq!(single.status, Status::Fail);
+        assert_eq!(
+            single.message,
+            "+31.00% slower, confidence interval [+29.00%, +33.50%] lies wholly beyond +10%"
+        );
+    }
+
+    #[test]
+    fn a_round_without_the_benchmark_is_left_out_and_said() {
+        let beyond = change(0.31, 0.29, 0.335);
+        let within = change(0.05, 0.01, 0.09);
+        // Rounds 1 and 3 measured it: both beyond, so it fails, and the
+        // message says round 2 had no result.
+        let r = judge_rounds(Some(beyond), rounds_of(&[Some(beyond), None, Some(beyond)]));
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
+        assert!(r.message.contains("in 2 of 2 rounds"), "{}", r.message);
+        assert!(
+            r.message.contains("no result in round 2 of 3"),
+            "{}",
+            r.message
+        );
+        // Only one round has it: judged as that round alone.
+        let r = judge_rounds(Some(within), rounds_of(&[None, Some(beyond), None]));
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
+        assert!(
+            r.message.starts_with("+31.00% slower, confidence interval"),
+            "{}",
+            r.message
+        );
+        // No round has it although the last tree compared it: that
+        // comparison stands alone rather than the benchmark passing unseen.
+        let r = judge_rounds(Some(beyond), rounds_of(&[None, None]));
+        assert_eq!(r.status, Status::Fail, "{}", r.message);
+        // No comparison anywhere: a new benchmark.
+        let r = judge_rounds(None, rounds_of(&[None, None]));
+        assert_eq!(r.status, Status::Skipped, "{}", r.message);
     }
 
     #[test]

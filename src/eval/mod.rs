@@ -112,6 +112,10 @@ pub struct Evidence {
     /// run recorded them (untrusted: `bench.regression` checks them against
     /// the context).
     pub bench_commits: Option<BenchCommits>,
+    /// Each round of a repeated base-and-head comparison (the record's
+    /// `rounds`), in order; empty for a single comparison, which is then
+    /// the benchmarks' own change.
+    pub bench_rounds: Vec<crate::evidence::bench::BenchRound>,
     /// The separately supplied benchmark baseline (`--bench-baseline`),
     /// when one was paired with the results.
     pub bench_baseline: Option<String>,

@@ -39,6 +39,8 @@ pub mod default_paths {
     /// The record of which commits a benchmark comparison measured
     /// (written by `benches/bench-base-head.sh`).
     pub const BENCH_COMMITS: &str = "target/tollgate-bench.json";
+    /// Where `benches/bench-base-head.sh` keeps each round's criterion tree.
+    pub const BENCH_ROUNDS: &str = "target/criterion-rounds";
 }
 
 /// Default evidence locations, relative to the repository root.
@@ -58,6 +60,9 @@ pub struct EvidencePaths {
     pub bench_baseline: Option<String>,
     /// The record of which commits the benchmarks compared.
     pub bench_commits: Option<String>,
+    /// The directory holding each round's criterion tree: the only place
+    /// the record's `rounds` may name.
+    pub bench_rounds: Option<String>,
     /// Test reports (`JUnit` XML).
     pub tests: Vec<String>,
 }
@@ -74,6 +79,7 @@ impl Default for EvidencePaths {
             bench: vec![default_paths::BENCH.to_owned()],
             bench_baseline: None,
             bench_commits: Some(default_paths::BENCH_COMMITS.to_owned()),
+            bench_rounds: Some(default_paths::BENCH_ROUNDS.to_owned()),
             tests: vec![default_paths::TESTS.to_owned()],
         }
     }
@@ -432,6 +438,10 @@ fn paths(
         Some(b) => inside("bench_commits", b),
         None => defaults.bench_commits,
     };
+    let bench_rounds = match evidence.bench_rounds {
+        Some(b) => inside("bench_rounds", b),
+        None => defaults.bench_rounds,
+    };
     let paths = EvidencePaths {
         coverage,
         coverage_baseline,
@@ -440,6 +450,7 @@ fn paths(
         bench,
         bench_baseline,
         bench_commits,
+        bench_rounds,
         tests,
     };
     (policy_dir, paths, written)

@@ -81,6 +81,7 @@ pub const KEYS: &[Key] = &[
     key(C, "evidence.audit", "string (path)", "\"target/audit.json\"", "the `cargo audit --json` report (`--audit`)", Some("\"target/audit.json\"")),
     key(C, "evidence.bench", "array of strings (paths)", "[\"target/criterion\"]", "benchmark results: a criterion directory, BMF, github-action-benchmark or hyperfine JSON (`--bench`)", Some("[\"target/criterion\"]")),
     key(C, "evidence.bench_commits", "string (path)", "\"target/tollgate-bench.json\"", "the record of which commits the benchmarks compared, checked against the pull request (docs/benchmarks.md)", Some("\"target/tollgate-bench.json\"")),
+    key(C, "evidence.bench_rounds", "string (path)", "\"target/criterion-rounds\"", "the directory of each round's criterion tree; the record's `rounds` may name only trees inside it (docs/benchmarks.md)", Some("\"target/criterion-rounds\"")),
     key(C, "evidence.bench_baseline", "string (path)", "none (criterion's saved baseline)", "benchmark results to compare against (`--bench-baseline`)", Some("\"baseline/bench.json\"")),
     key(C, "evidence.tests", "array of strings (paths)", "[\"target/nextest/ci/junit.xml\"]", "JUnit XML test reports (`--tests`)", Some("[\"target/nextest/ci/junit.xml\"]")),
     key(C, "github", TABLE, "", "GitHub settings", None),

@@ -224,5 +224,6 @@ pub(crate) struct RawEvidence {
     pub bench: Option<Vec<Spanned<String>>>,
     pub bench_baseline: Option<Spanned<String>>,
     pub bench_commits: Option<Spanned<String>>,
+    pub bench_rounds: Option<Spanned<String>>,
     pub tests: Option<Vec<Spanned<String>>>,
 }

@@ -8,7 +8,8 @@
 //! does not run in tests). The benchmark step runs `benches/bench-base-head.sh`,
 //! the file the workflow runs; only its `CARGO_BENCH_ARGS` is replaced (the
 //! fixture's bench target, `--offline`) and criterion is given tiny
-//! measurement times. The fixture crate is `fixtures/bench-crate`, whose
+//! measurement times and two rounds of base and head (the first head-first,
+//! inverted by the script), so the judge takes the median of two rounds. The fixture crate is `fixtures/bench-crate`, whose
 //! Cargo.lock pins tollgate's own criterion, built once per test run in
 //! `target/bench-fixture` (the first build costs about two minutes on two
 //! cores; later runs reuse it).
@@ -79,7 +80,8 @@ fn evidence_workflow() -> String {
     let bench = bench.replace(
         "CARGO_BENCH_ARGS: --locked --bench ingest",
         "CARGO_BENCH_ARGS: --offline --locked --bench spin\n          \
-         CRITERION_ARGS: --warm-up-time 0.1 --measurement-time 0.4 --nresamples 10000",
+         CRITERION_ARGS: --warm-up-time 0.1 --measurement-time 0.4 --nresamples 10000\n          \
+         BENCH_ROUNDS: 2",
     );
     assert!(bench.contains("--bench spin"), "{bench}");
     let cargo = PathBuf::from(std::env::var("CARGO").unwrap());
@@ -293,8 +295,20 @@ fn base_and_head_run_in_one_job_and_the_judge_sees_which_commits() {
         slower["message"]
             .as_str()
             .unwrap()
-            .contains("lies wholly beyond"),
+            .contains("in the median round: wholly beyond +"),
         "{slower}"
+    );
+    assert!(
+        slower["message"]
+            .as_str()
+            .unwrap()
+            .contains(" in 2 of 2 rounds (round 1 +"),
+        "{slower}"
+    );
+    assert_eq!(
+        report["evidence"]["bench_commits"]["rounds"],
+        json!(["target/criterion-rounds/r1", "target/criterion-rounds/r2"]),
+        "{report:#}"
     );
     let bench = &report["evidence"]["bench"][0];
     assert!(bench["change_percent"].as_f64().unwrap() > 100.0, "{bench}");

@@ -117,7 +117,9 @@ fn totals_equal_what_each_producer_reported() {
             }
         }
     }
-    eprintln!("checked: {checked:?}\nskipped (JSON and text summaries, not coverage input): {skipped:?}");
+    eprintln!(
+        "checked: {checked:?}\nskipped (JSON and text summaries, not coverage input): {skipped:?}"
+    );
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     assert!(
         checked.len() >= dirs.len(),

@@ -781,7 +781,7 @@ fn a_criterion_crate_benchmarks_the_merge_base_and_the_head() {
         String::from_utf8_lossy(&syntax.stderr)
     );
     assert!(
-        text.contains("target/criterion target/tollgate-bench.json"),
+        text.contains("target/criterion target/criterion-rounds target/tollgate-bench.json"),
         "{text}"
     );
     let gate2 = repo.read(".github/tollgate/gate2.toml");

@@ -15,6 +15,7 @@ mod action_install;
 mod audit_binding;
 // The evidence workflow's benchmark step: a real criterion benchmark, base and head in one job.
 mod bench_base_head;
+mod bench_rounds;
 mod cli;
 // tollgate.toml found the same way by every command.
 mod config_discovery;

@@ -166,6 +166,7 @@ fn evidence(baselines: bool) -> Evidence {
         }),
         bench: present(vec![bench("lookup/hot"), bench("lookup/cold")]),
         bench_commits: None,
+        bench_rounds: Vec::new(),
         bench_baseline: None,
         merge_base: None,
         release: present(ReleaseEvidence {

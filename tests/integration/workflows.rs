@@ -665,6 +665,6 @@ fn the_evidence_workflow_benchmarks_the_merge_base_and_the_head() {
     assert!(stage["run"]
         .as_str()
         .unwrap()
-        .contains("target/criterion target/tollgate-bench.json"));
+        .contains("target/criterion target/criterion-rounds target/tollgate-bench.json"));
     assert!(root().join("benches/bench-base-head.sh").is_file());
 }

@@ -25,9 +25,18 @@ pub struct BenchCommits {
     /// Whether the base built and ran its benchmarks; `false` leaves every
     /// benchmark without a baseline (`skipped: new benchmark`).
     pub base_ran: bool,
+    /// The criterion trees of each round of base and head, when the run
+    /// took more than one (paths relative to the evidence directory, as
+    /// written); empty for a single comparison.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<String>,
     /// The file read.
     pub source: String,
 }
+
+/// The most rounds a record may list: more is not a benchmark run but a
+/// way to make the judge read without end.
+pub const MAX_ROUNDS: usize = 99;
 
 #[derive(Deserialize)]
 struct Raw {
@@ -36,6 +45,8 @@ struct Raw {
     tool: String,
     #[serde(default = "yes")]
     base_ran: bool,
+    #[serde(default)]
+    rounds: Vec<String>,
 }
 
 const fn yes() -> bool {
@@ -62,11 +73,44 @@ pub fn read_bench_commits(path: &Path) -> Result<BenchCommits, EvidenceError> {
             ));
         }
     }
+    if raw.rounds.len() > MAX_ROUNDS {
+        return Err(malformed(
+            path,
+            1,
+            format!(
+                "`rounds` lists {} trees; at most {MAX_ROUNDS} are read",
+                raw.rounds.len()
+            ),
+        ));
+    }
+    // The record is untrusted: a round must be a tree inside the evidence
+    // directory, not a path that reaches out of it.
+    for round in &raw.rounds {
+        let p = Path::new(round);
+        let inside = !round.is_empty()
+            && p.is_relative()
+            && p.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
+        if !inside {
+            return Err(malformed(
+                path,
+                1,
+                format!(
+                    "`rounds` entry {round:?} is not a relative path inside the evidence directory"
+                ),
+            ));
+        }
+    }
     Ok(BenchCommits {
         base: raw.base.to_ascii_lowercase(),
         head: raw.head.to_ascii_lowercase(),
         tool: raw.tool,
         base_ran: raw.base_ran,
+        rounds: raw.rounds,
         source: path.display().to_string(),
     })
 }
@@ -99,5 +143,31 @@ mod tests {
         let err = read_bench_commits(&path).unwrap_err().to_string();
         assert!(err.contains("not a full commit id"), "{err}");
         assert!(err.contains("tollgate-bench.json"), "{err}");
+    }
+
+    #[test]
+    fn rounds_must_stay_inside_the_evidence_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tollgate-bench.json");
+        let sha = "a".repeat(40);
+        let write = |rounds: &str| {
+            std::fs::write(
+                &path,
+                format!(
+                    r#"{{"base":"{sha}","head":"{sha}","tool":"criterion","rounds":{rounds}}}"#
+                ),
+            )
+            .unwrap();
+        };
+        write(r#"["target/criterion-rounds/r1","target/criterion-rounds/r2"]"#);
+        assert_eq!(read_bench_commits(&path).unwrap().rounds.len(), 2);
+        for bad in [r#"["../r1"]"#, r#"["/etc"]"#, r#"[""]"#, r#"["a/../../b"]"#] {
+            write(bad);
+            let err = read_bench_commits(&path).unwrap_err().to_string();
+            assert!(err.contains("not a relative path inside"), "{bad}: {err}");
+        }
+        write(&format!("[{}]", vec!["\"r\""; MAX_ROUNDS + 1].join(",")));
+        let err = read_bench_commits(&path).unwrap_err().to_string();
+        assert!(err.contains("at most 99"), "{err}");
     }
 }

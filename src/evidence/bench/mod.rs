@@ -25,7 +25,7 @@ use serde::{Serialize, Serializer};
 use super::text::read_text;
 use super::EvidenceError;
 
-pub use commits::{read_bench_commits, BenchCommits};
+pub use commits::{read_bench_commits, BenchCommits, MAX_ROUNDS};
 pub use criterion::read_criterion;
 pub use json::{parse_bench_json, read_bench_json};
 
@@ -160,6 +160,16 @@ impl Benchmark {
             interval: change.interval.map(|(lo, hi)| (-hi, -lo)),
         })
     }
+}
+
+/// One round of a repeated base-and-head comparison: the benchmarks of the
+/// criterion tree the round left (the record's `rounds`, docs/benchmarks.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchRound {
+    /// The tree read, as the record named it.
+    pub source: String,
+    /// Its benchmarks, each with that round's change.
+    pub benchmarks: Vec<Benchmark>,
 }
 
 /// Which producer wrote a benchmark file.
