@@ -29,7 +29,7 @@
 //! tails that mostly do not exist, which cost 300,000 failing `statx`
 //! calls. Instead it reads each directory of the repository that a
 //! candidate reaches once, and answers from the names it holds
-//! ([`RepoTree`]); a candidate whose first component is not in the root
+//! (`RepoTree`); a candidate whose first component is not in the root
 //! costs nothing. The listings are shared by the clones of a normalizer, so
 //! the parts of a tracefile read in parallel read each directory once
 //! between them.
