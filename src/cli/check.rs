@@ -18,6 +18,10 @@ use crate::github::Token;
 use crate::policy;
 use crate::report;
 
+// One pipeline read top to bottom in the order a run judges (situation,
+// policy, mark, evidence, documents, verdict, report); splitting it would
+// hand a dozen locals from one piece to the next.
+#[allow(clippy::too_many_lines)]
 pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
     let root = repo_root(args.config.as_deref());
     let actions = situation::actions_context(args)?;
@@ -64,77 +68,96 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
         publish::mark_in_progress(&gate, &context, situation.actions.as_ref(), remote.as_ref());
     }
 
-    // Evidence files are compared with the judged commit's time only where
-    // the working tree is that commit and the files were made on it: a local
-    // run, not CI (files made after a fresh checkout), not `--pr N` (the
-    // pull request's head need not be checked out), not `--evidence-dir`.
-    let freshness =
-        (situation.actions.is_none() && args.evidence_dir.is_none() && args.pr.is_none())
-            .then(|| gather::Freshness::of_head(&root))
-            .flatten();
-    // Evidence: files from the working tree, data from GitHub.
-    let mut evidence = gather::gather(&gather::Request {
-        config: &config,
-        policy: &policy,
-        context: &context,
-        head: situation.head.as_deref(),
-        // `--evidence-dir`: evidence files from there, everything trusted from the tree.
-        roots: Roots {
-            evidence: &evidence_root,
-            repository: &root,
-        },
-        // In a pull request or on a release tag the working tree is not the
-        // trusted one: document markers must also be in the trusted tree.
-        base: situation
-            .trusted_elsewhere
-            .then_some(situation.trusted.as_ref()),
-        inputs: &inputs(args),
-        github: remote.as_ref().map(github),
-        watch: &ShowProgress,
-        freshness: freshness.as_ref(),
-    })?;
-    // Signed documents, from `--override` files, the pull request's
-    // comments and the release tag's message: sign-offs are evidence,
-    // overrides apply to the verdict.
-    let mut submissions = overrides::read_submissions(&args.overrides)?;
-    let (from_comments, comments_note) = overrides::comment_submissions(remote.as_ref(), &context)?;
-    submissions.extend(from_comments);
-    submissions.extend(overrides::tag_submissions(situation.tag_message.as_ref()));
-    let documents = overrides::judge_documents(
-        submissions,
-        situation.trusted.as_ref(),
-        &policy_path,
-        &policy,
-        &context,
-    )?;
-    evidence.signoffs = overrides::signoffs(&documents);
+    // Once marked in progress, an input error completes the run as a
+    // failure saying why (a GitHub failure leaves it pending).
+    let judged = || -> Result<u8, RunError> {
+        // Evidence files are compared with the judged commit's time only where
+        // the working tree is that commit and the files were made on it: a local
+        // run, not CI (files made after a fresh checkout), not `--pr N` (the
+        // pull request's head need not be checked out), not `--evidence-dir`.
+        let freshness =
+            (situation.actions.is_none() && args.evidence_dir.is_none() && args.pr.is_none())
+                .then(|| gather::Freshness::of_head(&root))
+                .flatten();
+        // Evidence: files from the working tree, data from GitHub.
+        let mut evidence = gather::gather(&gather::Request {
+            config: &config,
+            policy: &policy,
+            context: &context,
+            head: situation.head.as_deref(),
+            // `--evidence-dir`: evidence files from there, everything trusted from the tree.
+            roots: Roots {
+                evidence: &evidence_root,
+                repository: &root,
+            },
+            // In a pull request or on a release tag the working tree is not the
+            // trusted one: document markers must also be in the trusted tree.
+            base: situation
+                .trusted_elsewhere
+                .then_some(situation.trusted.as_ref()),
+            inputs: &inputs(args),
+            github: remote.as_ref().map(github),
+            watch: &ShowProgress,
+            freshness: freshness.as_ref(),
+        })?;
+        // Signed documents, from `--override` files, the pull request's
+        // comments and the release tag's message: sign-offs are evidence,
+        // overrides apply to the verdict.
+        let mut submissions = overrides::read_submissions(&args.overrides)?;
+        let (from_comments, comments_note) =
+            overrides::comment_submissions(remote.as_ref(), &context)?;
+        submissions.extend(from_comments);
+        submissions.extend(overrides::tag_submissions(situation.tag_message.as_ref()));
+        let documents = overrides::judge_documents(
+            submissions,
+            situation.trusted.as_ref(),
+            &policy_path,
+            &policy,
+            &context,
+        )?;
+        evidence.signoffs = overrides::signoffs(&documents);
 
-    let mut verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
-    crate::overrides::apply(&mut verdict, &documents);
-    verdict
-        .notes
-        .extend(notes(&root, &situation, &policy_path, &policy));
-    verdict.notes.extend(comments_note);
-    // A gate that judged nothing is not a pass, nor a failure to fix: the
-    // run lacks input, and says which.
-    if let Some(nothing) = verdict.nothing_judged() {
-        return Err(nothing.into());
-    }
-    verdict.notes.splice(
-        0..0,
-        Some(args.config_used.clone()).filter(|c| !c.is_empty()),
-    );
-    emit(&verdict, args)?;
-    if args.github {
-        if let Some(actions) = &situation.actions {
-            publish_verdict(&verdict, args, actions, remote.as_ref(), started_at)?;
+        let mut verdict = eval::evaluate(&policy, &evidence, &context, chrono::Utc::now());
+        crate::overrides::apply(&mut verdict, &documents);
+        verdict
+            .notes
+            .extend(notes(&root, &situation, &policy_path, &policy));
+        verdict.notes.extend(comments_note);
+        // A gate that judged nothing is not a pass, nor a failure to fix: the
+        // run lacks input, and says which.
+        if let Some(nothing) = verdict.nothing_judged() {
+            return Err(nothing.into());
+        }
+        verdict.notes.splice(
+            0..0,
+            Some(args.config_used.clone()).filter(|c| !c.is_empty()),
+        );
+        emit(&verdict, args)?;
+        if args.github {
+            if let Some(actions) = &situation.actions {
+                publish_verdict(&verdict, args, actions, remote.as_ref(), started_at)?;
+            }
+        }
+        Ok(if verdict.passed_locally() {
+            exit::PASSED
+        } else {
+            exit::FAILED
+        })
+    };
+    let result = judged();
+    if let (true, Err(error)) = (args.github, &result) {
+        if !matches!(error, RunError::GitHub(_)) {
+            let actions = situation.actions.as_ref();
+            publish::mark_failed(
+                &gate,
+                &context,
+                actions,
+                remote.as_ref(),
+                &error.to_string(),
+            );
         }
     }
-    Ok(if verdict.passed_locally() {
-        exit::PASSED
-    } else {
-        exit::FAILED
-    })
+    result
 }
 
 /// In Actions, masks the token before anything else is printed: the runner

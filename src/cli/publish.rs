@@ -100,6 +100,49 @@ pub(super) fn mark_in_progress(
     }
 }
 
+/// Completes the run [`mark_in_progress`] opened as a failure when the run
+/// stopped on an input error (exit 2): the check says what could not be
+/// judged instead of staying pending. Best effort, like the mark: the
+/// error itself is what the job reports.
+pub(super) fn mark_failed(
+    gate: &str,
+    context: &crate::eval::Context,
+    actions: Option<&ActionsContext>,
+    remote: Option<&Remote>,
+    error: &str,
+) {
+    let (Some(actions), Some(remote), Some(commit)) = (actions, remote, context.commit.as_deref())
+    else {
+        return;
+    };
+    let summary = format!(
+        "tollgate could not judge this commit: {}\n\nThe job's log has the details; fix the input and re-run.",
+        crate::report::inert(error)
+    );
+    let output = gh::CheckRunOutput::new(
+        &format!("{gate}: could not judge"),
+        &summary,
+        "",
+        Vec::new(),
+    );
+    let payload = match gh::CheckRunPayload::new(
+        &gh::check_run_name(gate),
+        commit,
+        gh::CheckConclusion::Failure,
+        output,
+    ) {
+        Ok(payload) => payload
+            .with_details_url(actions.run_url.clone())
+            .with_times(None, Some(chrono::Utc::now())),
+        Err(_) => return,
+    };
+    match remote.client.publish_check_run(&remote.repo, &payload) {
+        Ok(_) => {}
+        Err(e) if e.is_forbidden() => {}
+        Err(e) => eprintln!("tollgate: warning: could not complete the check run as failed: {e}"),
+    }
+}
+
 /// The workflow-command annotations, on standard error (where they cannot
 /// mix with a report on standard output; the runner reads both).
 fn fallback(verdict: &Verdict, why: &str) {

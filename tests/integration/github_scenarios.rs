@@ -534,6 +534,42 @@ fn a_failed_final_update_leaves_a_pending_check_never_a_stale_success() {
     assert_eq!(newest.conclusion, None);
 }
 
+#[test]
+fn an_input_error_after_the_mark_completes_the_check_run_as_a_failure_saying_why() {
+    let s = scenario();
+    let payload = pr_payload(&s, "synchronize");
+    // A second coverage report that is not one: exit 2 after the run was
+    // marked in progress.
+    let bad = s.dir.path().join("bad.info");
+    std::fs::write(&bad, "TN:\nSF:src/a.rs\nDA:-3,1\nend_of_record\n").unwrap();
+    let out = run(
+        &s,
+        "pull_request",
+        &payload,
+        WRITE_TOKEN,
+        &["--coverage", bad.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let run = &runs[0];
+    assert_eq!(
+        (run.status.as_str(), run.conclusion.as_deref()),
+        ("completed", Some("failure")),
+        "{runs:?}"
+    );
+    assert_eq!(
+        run.title.as_deref(),
+        Some("gate: could not judge"),
+        "{runs:?}"
+    );
+    let summary = run.summary.as_deref().unwrap_or_default();
+    assert!(
+        summary.contains("bad.info") && summary.contains("could not judge"),
+        "{summary}"
+    );
+}
+
 /// The base binds `ci-ok` to ci.yml, whose job fails; the pull request
 /// edits ci.yml and adds evil.yml, whose job of the same name passes later.
 fn hostile_ci_ok_scenario() -> Scenario {
