@@ -539,6 +539,20 @@ impl FakeGitHub {
             pattern: path_pattern.to_owned(),
             fault,
             remaining: times,
+            segments: false,
+        });
+    }
+
+    /// [`Self::inject`] where each `*` matches exactly one path segment, so
+    /// that `/repos/o/r/check-runs/*` hits a check run and not its
+    /// annotations.
+    pub fn inject_exact(&self, method: &str, path_pattern: &str, fault: Fault, times: usize) {
+        self.shared.lock().faults.push(FaultRule {
+            method: method.to_ascii_uppercase(),
+            pattern: path_pattern.to_owned(),
+            fault,
+            remaining: times,
+            segments: true,
         });
     }
 

@@ -148,9 +148,11 @@ fn relay(shared: &Shared, client: TcpStream, backend: SocketAddr) {
     let path = fault_path(&request.target);
     let fault = shared.lock().take_connection_fault(&request.method, &path);
     if fault == Some(Fault::ConnectionReset) {
-        shared
-            .lock()
-            .log_connection_fault(&request.method, &request.target, Fault::ConnectionReset);
+        shared.lock().log_connection_fault(
+            &request.method,
+            &request.target,
+            Fault::ConnectionReset,
+        );
         reset(client);
         return;
     }
@@ -159,7 +161,9 @@ fn relay(shared: &Shared, client: TcpStream, backend: SocketAddr) {
         return;
     };
     if let Some(fault) = &fault {
-        shared.lock().mark_fault(&request.method, &path, fault.clone());
+        shared
+            .lock()
+            .mark_fault(&request.method, &path, fault.clone());
     }
     let (head, body) = split_response(&response);
     let mut client = client;

@@ -154,6 +154,8 @@ pub(crate) struct FaultRule {
     pub(crate) pattern: String,
     pub(crate) fault: Fault,
     pub(crate) remaining: usize,
+    /// `*` matches exactly one path segment ([`segment_match`]), not any run.
+    pub(crate) segments: bool,
 }
 
 pub(crate) struct State {
@@ -288,6 +290,14 @@ pub(crate) fn now() -> String {
 }
 
 /// `*` matches any run of characters (including `/`); everything else literally.
+/// Whether `path` matches `pattern` segment by segment, a `*` segment
+/// standing for exactly one segment: `/repos/*/*/check-runs/*` matches a
+/// check run, not its annotations.
+pub(crate) fn segment_match(pattern: &str, path: &str) -> bool {
+    let (p, t): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == t.len() && p.iter().zip(&t).all(|(p, t)| *p == "*" || p == t)
+}
+
 pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
@@ -580,7 +590,11 @@ impl State {
             r.remaining > 0
                 && r.fault.is_connection_level() == connection
                 && (r.method == "*" || r.method == method)
-                && glob_match(&r.pattern, path)
+                && if r.segments {
+                    segment_match(&r.pattern, path)
+                } else {
+                    glob_match(&r.pattern, path)
+                }
         })?;
         rule.remaining -= 1;
         Some(rule.fault.clone())
