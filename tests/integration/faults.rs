@@ -871,7 +871,11 @@ fn check_binary_case(
     let out = run(&s);
     let label = format!("{mode}: {} under {}", call.name, fault.name);
     let all = text(&out);
-    if all.contains(WRITE_TOKEN) {
+    // But for the `::add-mask::` line, which the runner consumes.
+    if all
+        .lines()
+        .any(|l| l.contains(WRITE_TOKEN) && !l.starts_with("::add-mask::"))
+    {
         return Some(format!("{label}: the token was printed"));
     }
     let ours = s.fake.check_runs_named(REPO, CHECK);
@@ -915,11 +919,32 @@ fn check_binary_case(
                         "{label}: exit 3 without naming the call and {status}:\n{all}"
                     ));
                 }
-                if shown.is_some_and(|r| r.conclusion.as_deref() == Some("success")) {
+                // The scene has no earlier run: a success can only be this
+                // run's own write, which went through behind the failure.
+                let after_write = fault.name.contains("after the write");
+                if !after_write && shown.is_some_and(|r| r.conclusion.as_deref() == Some("success"))
+                {
                     return Some(format!("{label}: exit 3 left a success: {shown:?}"));
                 }
                 None
             } else if code == Some(baseline_code) && (status == "403" || status == "404") {
+                None
+            } else if mode == "judge"
+                && call.name == "runs of a workflow"
+                && code == Some(baseline_code)
+                && shown.is_some_and(|r| r.status == "completed")
+            {
+                // The coverage trend's history (no `coverage.drop` in this
+                // policy): decoration, a note when it cannot be read.
+                None
+            } else if code == Some(baseline_code)
+                && all.contains("warning: could not mark the check run")
+                && all.contains(status)
+                && shown.is_some_and(|r| r.status == "completed")
+            {
+                // A one-off failure of the in-progress mark: a warning
+                // naming the call and status, and the final update still
+                // posted the verdict.
                 None
             } else {
                 Some(format!("{label}: exit {code:?}, expected 3:\n{all}"))
