@@ -579,14 +579,10 @@ fn run_all<T: Sync>(
 /// naming it), by the rules in docs/github.md, "When GitHub fails".
 fn expected(call: &Call, fault: &FaultCase) -> Kind {
     match (call.method, fault.name) {
-        // The POST happened: the lookup that follows adopts the run.
-        ("POST", "502 after the write, always") => Kind::Recovers,
-        // A run that refuses our PATCH is another app's: a run of our own is
+        // The POST happened: the lookup that follows adopts the run. A run
+        // that refuses our PATCH is another app's: a run of our own is
         // created beside it.
-        ("PATCH", "403") => Kind::Recovers,
-        // A download's redirect target is the storage host: its errors are
-        // the download's, and the storage host answers `404` for a run
-        // that expired there.
+        ("POST", "502 after the write, always") | ("PATCH", "403") => Kind::Recovers,
         _ => fault.kind,
     }
 }
@@ -958,13 +954,13 @@ fn binary_matrix(mode: &str, make: fn() -> Scene, run: fn(&Scene) -> Output) {
     let out = run(&s);
     let baseline = out.status.code().unwrap();
     assert!(baseline == 0 || baseline == 1, "{}", text(&out));
-    let made = calls_made(&s.fake);
+    let sent = calls_made(&s.fake);
     assert!(
-        made.len() >= 5,
+        sent.len() >= 5,
         "{mode} made only {:?}",
-        made.iter().map(|c| c.name).collect::<Vec<_>>()
+        sent.iter().map(|c| c.name).collect::<Vec<_>>()
     );
-    let cases: Vec<(&Call, &FaultCase)> = made
+    let cases: Vec<(&Call, &FaultCase)> = sent
         .iter()
         .flat_map(|c| FAULTS.iter().map(move |f| (*c, f)))
         .collect();

@@ -9,6 +9,7 @@
 //! as HTTP/1.0 (so the reply is never chunked and ends when the back end
 //! closes), and relays the reply with `Connection: close`.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
@@ -172,7 +173,7 @@ fn relay(shared: &Shared, client: TcpStream, backend: SocketAddr) {
         Some(Fault::ShortBody) => {
             // Declare more than is sent, send half, and hang up.
             let sent = &body[..body.len() / 2];
-            let head = with_length(head, body.len() + 100);
+            let head = with_length(&head, body.len() + 100);
             let _ = client.write_all(head.as_bytes());
             let _ = client.write_all(sent);
             let _ = client.flush();
@@ -182,13 +183,13 @@ fn relay(shared: &Shared, client: TcpStream, backend: SocketAddr) {
             // Half the body, its length declared truthfully: a well-formed
             // HTTP message whose JSON ends mid-value.
             let sent = &body[..body.len() / 2];
-            let head = with_length(head, sent.len());
+            let head = with_length(&head, sent.len());
             let _ = client.write_all(head.as_bytes());
             let _ = client.write_all(sent);
             let _ = client.flush();
         }
         _ => {
-            let head = with_length(head, body.len());
+            let head = with_length(&head, body.len());
             let _ = client.write_all(head.as_bytes());
             let _ = client.write_all(body);
             let _ = client.flush();
@@ -228,7 +229,7 @@ fn split_response(response: &[u8]) -> (String, &[u8]) {
 }
 
 /// `head` as HTTP/1.1 with `Content-Length: length` and `Connection: close`.
-fn with_length(head: String, length: usize) -> String {
+fn with_length(head: &str, length: usize) -> String {
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap_or("HTTP/1.0 500 Internal Server Error");
     let status = status.replacen("HTTP/1.0", "HTTP/1.1", 1);
@@ -245,9 +246,7 @@ fn with_length(head: String, length: usize) -> String {
         out.push_str(line);
         out.push_str("\r\n");
     }
-    out.push_str(&format!(
-        "Content-Length: {length}\r\nConnection: close\r\n\r\n"
-    ));
+    let _ = write!(out, "Content-Length: {length}\r\nConnection: close\r\n\r\n");
     out
 }
 
