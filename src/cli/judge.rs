@@ -21,11 +21,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::overrides;
 use super::policy_change::policy_change_note;
 use super::progress::ShowProgress;
 use super::remote::Remote;
 use super::situation::{self, trusted_at};
+use super::{overrides, publish};
 use super::{print_out, write_atomic, CheckArgs, RunError};
 use crate::context::{ActionsContext, WorkflowRunEvent};
 use crate::eval::{self, Context, ContextKind, CoverageTrend, TrendPoint, Verdict};
@@ -224,16 +224,52 @@ pub(super) fn run(
         .into_iter()
         .map(|t| judge.prepare(t))
         .collect::<Result<Vec<_>, _>>()?;
-    let evidence = judge.evidence(dir, &prepared)?;
-    let mut judgements = Vec::new();
+    // Each gate's run is marked in progress before anything is judged, so
+    // that a failed final update leaves a pending check, never an earlier
+    // `success` (docs/github.md, "When GitHub fails").
+    let mut gates: Vec<&str> = Vec::new();
     for p in &prepared {
-        let state = evidence
-            .iter()
-            .find(|(workflow, _)| *workflow == p.config.evidence_workflow)
-            .map(|(_, state)| state);
-        judgements.push(judge.judge(p, state)?);
+        if !gates.contains(&p.policy.name.as_str()) {
+            gates.push(&p.policy.name);
+        }
     }
-    emit(args, event, &judgements)?;
+    for gate in &gates {
+        publish::mark_judging(gate, judge.sha(), actions, remote, Some(judge.evaluation()));
+    }
+    let judged = || -> Result<Vec<Judgement>, RunError> {
+        let evidence = judge.evidence(dir, &prepared)?;
+        let mut judgements = Vec::new();
+        for p in &prepared {
+            let state = evidence
+                .iter()
+                .find(|(workflow, _)| *workflow == p.config.evidence_workflow)
+                .map(|(_, state)| state);
+            judgements.push(judge.judge(p, state)?);
+        }
+        emit(args, event, &judgements)?;
+        Ok(judgements)
+    };
+    let judgements = match judged() {
+        Ok(judgements) => judgements,
+        Err(error) => {
+            // An input error completes the marks as failures saying why; a
+            // GitHub failure leaves them pending.
+            if !matches!(error, RunError::GitHub(_)) {
+                let why = error.to_string();
+                for gate in &gates {
+                    publish::mark_could_not_judge(
+                        gate,
+                        judge.sha(),
+                        actions,
+                        remote,
+                        Some(judge.evaluation()),
+                        &why,
+                    );
+                }
+            }
+            return Err(error);
+        }
+    };
     let mut failure = None;
     for (gate, group) in by_gate(&judgements) {
         if let Err(e) = judge.post(&gate, &group, actions, started_at) {
@@ -507,7 +543,7 @@ impl<'a> Judge<'a> {
                 link,
             });
         }
-        let zip = client.download_artifact(repo, found.id, MAX_ZIP_BYTES)?;
+        let zip = client.download_artifact(repo, found, MAX_ZIP_BYTES)?;
         std::fs::create_dir_all(root).map_err(|e| RunError::EvidenceDir {
             path: root.to_path_buf(),
             reason: e.to_string(),
@@ -737,7 +773,7 @@ impl<'a> Judge<'a> {
             else {
                 continue;
             };
-            let zip = client.download_artifact(repo, found.id, MAX_ZIP_BYTES)?;
+            let zip = client.download_artifact(repo, found, MAX_ZIP_BYTES)?;
             let dir = into.join(short(sha));
             if artifact::extract(&zip, &dir, &wanted, &limits()).is_err() {
                 continue;
@@ -875,7 +911,7 @@ impl<'a> Judge<'a> {
                 stopped = Some(format!("{TREND_MAX_BYTES} bytes"));
                 break;
             }
-            let Ok(zip) = client.download_artifact(repo, found.id, budget) else {
+            let Ok(zip) = client.download_artifact(repo, found, budget) else {
                 left_out += 1;
                 continue;
             };

@@ -1,6 +1,7 @@
 //! Reporting to GitHub: `check --github` (check run, step summary, outputs,
-//! with the workflow-command fallback for read-only tokens). The privileged
-//! judge posts through [`super::judge`] instead: it never falls back.
+//! with the workflow-command fallback for read-only tokens), and the
+//! in-progress and could-not-judge marks both modes set. The privileged
+//! judge posts its verdict through [`super::judge`]: it never falls back.
 
 use std::path::{Path, PathBuf};
 
@@ -78,26 +79,7 @@ pub(super) fn mark_in_progress(
     else {
         return;
     };
-    let output = gh::CheckRunOutput::new(
-        &format!("{gate}: judging"),
-        "tollgate is judging this commit; the verdict replaces this text when it is done. \
-         A run that stays in progress means the final update failed: see the job's log.",
-        "",
-        Vec::new(),
-    );
-    let payload = match gh::CheckRunPayload::in_progress(&gh::check_run_name(gate), commit, output)
-    {
-        Ok(payload) => payload
-            .with_details_url(actions.run_url.clone())
-            .with_times(Some(chrono::Utc::now()), None),
-        // The final report says why it cannot be posted.
-        Err(_) => return,
-    };
-    match remote.client.publish_check_run(&remote.repo, &payload) {
-        Ok(_) => {}
-        Err(e) if e.is_forbidden() => {}
-        Err(e) => eprintln!("tollgate: warning: could not mark the check run in progress: {e}"),
-    }
+    mark_judging(gate, commit, actions, remote, None);
 }
 
 /// Completes the run [`mark_in_progress`] opened as a failure when the run
@@ -115,6 +97,57 @@ pub(super) fn mark_failed(
     else {
         return;
     };
+    mark_could_not_judge(gate, commit, actions, remote, None, error);
+}
+
+/// [`mark_in_progress`] for a known commit; the judge passes its
+/// evaluation, so that a re-run of an old judge job cannot mark a newer
+/// verdict pending (`github::checks` keeps the newer one).
+pub(super) fn mark_judging(
+    gate: &str,
+    commit: &str,
+    actions: &ActionsContext,
+    remote: &Remote,
+    evaluation: Option<gh::Evaluation>,
+) {
+    let output = gh::CheckRunOutput::new(
+        &format!("{gate}: judging"),
+        "tollgate is judging this commit; the verdict replaces this text when it is done. \
+         A run that stays in progress means the final update failed: see the job's log.",
+        "",
+        Vec::new(),
+    );
+    let payload = match gh::CheckRunPayload::in_progress(&gh::check_run_name(gate), commit, output)
+    {
+        Ok(payload) => payload
+            .with_details_url(actions.run_url.clone())
+            .with_times(Some(chrono::Utc::now()), None),
+        // The final report says why it cannot be posted.
+        Err(_) => return,
+    };
+    let payload = match evaluation {
+        Some(evaluation) => payload.with_evaluation(evaluation),
+        None => payload,
+    };
+    match remote.client.publish_check_run(&remote.repo, &payload) {
+        Ok(_) => {}
+        Err(e) if e.is_forbidden() => {}
+        Err(e) => eprintln!(
+            "tollgate: warning: could not mark the check run {} in progress: {e}",
+            gh::check_run_name(gate)
+        ),
+    }
+}
+
+/// [`mark_failed`] for a known commit (see [`mark_judging`]).
+pub(super) fn mark_could_not_judge(
+    gate: &str,
+    commit: &str,
+    actions: &ActionsContext,
+    remote: &Remote,
+    evaluation: Option<gh::Evaluation>,
+    error: &str,
+) {
     let summary = format!(
         "tollgate could not judge this commit: {}\n\nThe job's log has the details; fix the input and re-run.",
         crate::report::inert(error)
@@ -136,10 +169,17 @@ pub(super) fn mark_failed(
             .with_times(None, Some(chrono::Utc::now())),
         Err(_) => return,
     };
+    let payload = match evaluation {
+        Some(evaluation) => payload.with_evaluation(evaluation),
+        None => payload,
+    };
     match remote.client.publish_check_run(&remote.repo, &payload) {
         Ok(_) => {}
         Err(e) if e.is_forbidden() => {}
-        Err(e) => eprintln!("tollgate: warning: could not complete the check run as failed: {e}"),
+        Err(e) => eprintln!(
+            "tollgate: warning: could not complete the check run {} as failed: {e}",
+            gh::check_run_name(gate)
+        ),
     }
 }
 

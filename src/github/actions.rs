@@ -146,17 +146,29 @@ impl GitHubClient {
 
     /// The zip of an artifact, at most `max_bytes` (refused past that,
     /// counted as it arrives). The token goes to the API only, never to
-    /// the storage host the API redirects to.
+    /// the storage host the API redirects to. A download shorter than the
+    /// artifact's stated size that lacks a zip's end record was cut short
+    /// on the way and is retried like a dropped connection; anything else
+    /// is returned for [`super::artifact::extract`] to judge.
     pub fn download_artifact(
         &self,
         repo: &RepoRef,
-        artifact_id: u64,
+        artifact: &Artifact,
         max_bytes: u64,
     ) -> Result<Vec<u8>, GitHubError> {
-        let uri = format!("/repos/{repo}/actions/artifacts/{artifact_id}/zip");
+        let uri = format!("/repos/{repo}/actions/artifacts/{}/zip", artifact.id);
+        let stated = artifact.size_in_bytes;
+        let incomplete = |bytes: &[u8]| {
+            let got = bytes.len() as u64;
+            (got < stated && !has_zip_end(bytes)).then(|| {
+                format!("the download ended after {got} of the artifact's {stated} bytes, without a zip's end record")
+            })
+        };
         self.runtime.block_on(async {
             let mut budget = Budget::start();
-            self.transport.get_bytes(&mut budget, &uri, max_bytes).await
+            self.transport
+                .get_bytes(&mut budget, &uri, max_bytes, &incomplete)
+                .await
         })
     }
 
@@ -169,6 +181,14 @@ impl GitHubClient {
             None,
         )
     }
+}
+
+/// Whether `bytes` hold a zip's end-of-central-directory record where one
+/// must be: in the last 22 bytes plus at most a 64 KiB comment.
+fn has_zip_end(bytes: &[u8]) -> bool {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let tail = bytes.len().saturating_sub(22 + 0xFFFF);
+    bytes[tail..].windows(EOCD.len()).any(|w| w == EOCD)
 }
 
 #[cfg(test)]

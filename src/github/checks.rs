@@ -49,9 +49,7 @@ use super::error::GitHubError;
 use super::models::CheckStatus;
 use super::models::{CheckRunId, CheckRunInfo, RepoRef, WireCheckRun};
 use super::retry::Transient;
-use super::transport::{
-    encode, operation, parse_json, unexpected, Attempt, Budget, Method, Transport,
-};
+use super::transport::{encode, operation, unexpected, Attempt, Budget, Method, Transport};
 use crate::report::github::{
     external_identity, CheckAnnotation, CheckRunPayload, CheckRunRequest, CheckRunStatus,
     Evaluation, Publish,
@@ -187,8 +185,7 @@ impl Refused {
     }
 }
 
-fn parse_run(op: &str, body: &str) -> Result<CheckRunInfo, GitHubError> {
-    let value = parse_json(op, body)?;
+fn parse_run(op: &str, value: Value) -> Result<CheckRunInfo, GitHubError> {
     serde_json::from_value::<WireCheckRun>(value)
         .map(CheckRunInfo::from)
         .map_err(|e| unexpected(op, &format!("not a check run: {e}")))
@@ -384,7 +381,7 @@ impl Transport {
         loop {
             budget.attempts += 1;
             let transient = match self.attempt(Method::Post, &uri, Some(body)).await {
-                Attempt::Done(success) => return Ok((parse_run(&op, &success.body)?, true)),
+                Attempt::Done(success) => return Ok((parse_run(&op, success.value)?, true)),
                 Attempt::Failed(e) => return Err(e),
                 Attempt::Transient(t) => t,
             };
@@ -423,7 +420,7 @@ impl Transport {
         loop {
             budget.attempts += 1;
             let transient: Transient = match self.attempt(Method::Patch, &uri, Some(body)).await {
-                Attempt::Done(success) => return parse_run(&op, &success.body),
+                Attempt::Done(success) => return parse_run(&op, success.value),
                 Attempt::Failed(e) => return Err(e),
                 Attempt::Transient(t) => t,
             };
@@ -435,7 +432,7 @@ impl Transport {
                 continue;
             }
             let current = self.send(budget, Method::Get, &uri, None).await;
-            match current.and_then(|s| parse_run(&op, &s.body)) {
+            match current.and_then(|s| parse_run(&op, s.value)) {
                 Ok(now) if now.annotations_count >= expected => return Ok(now),
                 Ok(_) => waited?,
                 Err(lookup) => return Err(waited.err().unwrap_or(lookup)),

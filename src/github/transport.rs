@@ -82,10 +82,10 @@ impl Method {
     }
 }
 
-/// A response with a 2xx status.
+/// A response with a 2xx status and a complete JSON body.
 pub(crate) struct Success {
     pub(crate) headers: HeaderMap,
-    pub(crate) body: String,
+    pub(crate) value: Value,
 }
 
 /// The result of a single attempt.
@@ -262,10 +262,17 @@ impl Transport {
             }
         };
         if success {
-            return Attempt::Done(Success {
-                headers,
-                body: text,
-            });
+            // GitHub answers every call we make with JSON. A 2xx body that
+            // does not parse was cut short on the way (a proxy, a dropped
+            // connection behind a truthful `Content-Length`): transient, as
+            // a dropped connection is. For a POST the lookup before the
+            // next attempt finds what the request created.
+            return match serde_json::from_str::<Value>(&text) {
+                Ok(value) => Attempt::Done(Success { headers, value }),
+                Err(e) => Attempt::Transient(Transient::plain(format!(
+                    "{status} with a body that is not complete JSON (cut short?): {e}"
+                ))),
+            };
         }
         failure(operation, status, &headers, &text)
     }
@@ -316,18 +323,29 @@ impl Transport {
         }
     }
 
-    /// GETs bytes (see [`Self::attempt_bytes`]), retrying transient failures.
+    /// GETs bytes (see [`Self::attempt_bytes`]), retrying transient
+    /// failures. `incomplete` says why a body that arrived whole as HTTP is
+    /// still cut short (a zip without its end record), which is retried too.
     pub(crate) async fn get_bytes(
         &self,
         budget: &mut Budget,
         uri: &str,
         max_bytes: u64,
+        incomplete: &dyn Fn(&[u8]) -> Option<String>,
     ) -> Result<Vec<u8>, GitHubError> {
         let mut retry = 0;
         loop {
             budget.attempts += 1;
             match self.attempt_bytes(uri, max_bytes).await {
-                BytesAttempt::Done(bytes) => return Ok(bytes),
+                BytesAttempt::Done(bytes) => match incomplete(&bytes) {
+                    None => return Ok(bytes),
+                    Some(why) => {
+                        let t = Transient::plain(why);
+                        self.wait_for_retry(budget, retry, &operation(Method::Get, uri), &t)
+                            .await?;
+                        retry += 1;
+                    }
+                },
                 BytesAttempt::Other(Attempt::Done(_)) => {
                     return Err(unexpected(&operation(Method::Get, uri), "no body"))
                 }
@@ -414,8 +432,7 @@ impl Transport {
         budget: &mut Budget,
         uri: &str,
     ) -> Result<Value, GitHubError> {
-        let success = self.send(budget, Method::Get, uri, None).await?;
-        parse_json(&operation(Method::Get, uri), &success.body)
+        Ok(self.send(budget, Method::Get, uri, None).await?.value)
     }
 
     /// GETs every page of a list, following `Link: rel="next"`. `key` names
@@ -439,8 +456,7 @@ impl Transport {
                 });
             }
             let success = self.send(budget, Method::Get, &uri, None).await?;
-            let value = parse_json(&op, &success.body)?;
-            let page = match (key, value) {
+            let page = match (key, success.value) {
                 (None, Value::Array(a)) => a,
                 (Some(k), Value::Object(mut o)) => match o.remove(k) {
                     Some(Value::Array(a)) => a,
@@ -544,10 +560,6 @@ pub(crate) fn unexpected(operation: &str, reason: &str) -> GitHubError {
         operation: operation.to_owned(),
         reason: reason.to_owned(),
     }
-}
-
-pub(crate) fn parse_json(operation: &str, body: &str) -> Result<Value, GitHubError> {
-    serde_json::from_str(body).map_err(|e| unexpected(operation, &format!("invalid JSON: {e}")))
 }
 
 fn describe_error(e: &Value) -> String {

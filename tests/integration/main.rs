@@ -28,6 +28,8 @@ mod eval_props;
 mod evidence_fixtures;
 mod evidence_props;
 mod fake_github;
+// Every GitHub API call under every way GitHub fails: retries, exit codes, one check run, pending not stale.
+mod faults;
 // coverage.py JSON and Go cover profiles against their producers' own totals.
 mod foreign_coverage;
 mod github_client;

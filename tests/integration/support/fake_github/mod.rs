@@ -25,7 +25,8 @@
 //! Tests seed state ([`FakeGitHub::add_pull_request`], [`FakeGitHub::add_review`],
 //! …), inject faults ([`FakeGitHub::inject`]: 5xx before or after the write,
 //! 429 and secondary rate limits with `Retry-After`, an exhausted primary
-//! rate limit, slow responses), and read back what GitHub would hold
+//! rate limit, slow responses, and, on the TCP front, reset connections and
+//! bodies cut short), and read back what GitHub would hold
 //! ([`FakeGitHub::check_runs`], [`FakeGitHub::statuses`]) and every request
 //! that reached it ([`FakeGitHub::requests`], secrets redacted).
 
@@ -87,6 +88,29 @@ pub enum Fault {
     /// misconfigured proxy or a hostile server might: the client must not
     /// repeat it.
     EchoAuthorization(u16),
+    /// Read the request, then reset the connection (RST) without answering:
+    /// nothing changes.
+    ConnectionReset,
+    /// Process the request as usual, then reset the connection instead of
+    /// answering: the write happened, the client cannot tell.
+    ResetAfterWrite,
+    /// Process the request, then send a `Content-Length` longer than the
+    /// body, half the body, and close the connection.
+    ShortBody,
+    /// Process the request, then send half the body with its length declared
+    /// truthfully: a well-formed HTTP answer whose JSON stops mid-value.
+    CutBody,
+}
+
+impl Fault {
+    /// Whether the TCP front applies this fault (it needs the socket), not
+    /// the HTTP state.
+    pub(crate) fn is_connection_level(&self) -> bool {
+        matches!(
+            self,
+            Self::ConnectionReset | Self::ResetAfterWrite | Self::ShortBody | Self::CutBody
+        )
+    }
 }
 
 /// A pull request to seed with [`FakeGitHub::add_pull_request`].
@@ -515,6 +539,20 @@ impl FakeGitHub {
             pattern: path_pattern.to_owned(),
             fault,
             remaining: times,
+            segments: false,
+        });
+    }
+
+    /// [`Self::inject`] where each `*` matches exactly one path segment, so
+    /// that `/repos/o/r/check-runs/*` hits a check run and not its
+    /// annotations.
+    pub fn inject_exact(&self, method: &str, path_pattern: &str, fault: Fault, times: usize) {
+        self.shared.lock().faults.push(FaultRule {
+            method: method.to_ascii_uppercase(),
+            pattern: path_pattern.to_owned(),
+            fault,
+            remaining: times,
+            segments: true,
         });
     }
 
@@ -551,6 +589,7 @@ impl Drop for FakeGitHub {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.server.unblock();
+        server::wake(self.addr);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -154,6 +154,8 @@ pub(crate) struct FaultRule {
     pub(crate) pattern: String,
     pub(crate) fault: Fault,
     pub(crate) remaining: usize,
+    /// `*` matches exactly one path segment ([`segment_match`]), not any run.
+    pub(crate) segments: bool,
 }
 
 pub(crate) struct State {
@@ -226,6 +228,29 @@ impl Reply {
     }
 }
 
+/// The answer GitHub gives with `status` when it refuses a request: its
+/// own message for each status (`Bad credentials`, `Resource not accessible
+/// by integration`, `Validation Failed` with an `errors` entry, …), else
+/// `Server Error`.
+pub(crate) fn status_error(status: u16) -> Reply {
+    const DOC: &str = "https://docs.github.com/rest";
+    match status {
+        401 => error(401, "Bad credentials", DOC),
+        403 => error(403, "Resource not accessible by integration", DOC),
+        404 => error(404, "Not Found", DOC),
+        422 => Reply::json(
+            422,
+            &json!({
+                "message": "Validation Failed",
+                "errors": [{"resource": "Request", "code": "custom", "message": "injected validation failure"}],
+                "documentation_url": DOC,
+                "status": "422",
+            }),
+        ),
+        _ => error(status, "Server Error", DOC),
+    }
+}
+
 /// GitHub's error body: `{"message", "documentation_url", "status"}`.
 pub(crate) fn error(status: u16, message: &str, doc: &str) -> Reply {
     Reply::json(
@@ -265,6 +290,14 @@ pub(crate) fn now() -> String {
 }
 
 /// `*` matches any run of characters (including `/`); everything else literally.
+/// Whether `path` matches `pattern` segment by segment, a `*` segment
+/// standing for exactly one segment: `/repos/*/*/check-runs/*` matches a
+/// check run, not its annotations.
+pub(crate) fn segment_match(pattern: &str, path: &str) -> bool {
+    let (p, t): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == t.len() && p.iter().zip(&t).all(|(p, t)| *p == "*" || p == t)
+}
+
 pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
@@ -509,12 +542,59 @@ impl State {
         id
     }
 
-    /// Takes the first fault rule that matches and still has uses left.
+    /// Takes the first HTTP-level fault rule that matches and still has uses left.
     fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        self.take_matching(method, path, false)
+    }
+
+    /// Takes the first connection-level fault rule ([`Fault::is_connection_level`])
+    /// that matches and still has uses left: the TCP front applies it.
+    pub(crate) fn take_connection_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        self.take_matching(method, path, true)
+    }
+
+    /// Logs a request the TCP front answered itself (a reset before the
+    /// request reached the state).
+    pub(crate) fn log_connection_fault(&mut self, method: &str, target: &str, fault: Fault) {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let (enterprise_prefix, path) = match path.strip_prefix("/api/v3") {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => (true, rest),
+            _ => (false, path),
+        };
+        self.log.push(RequestRecord {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            enterprise_prefix,
+            query: query.to_owned(),
+            headers: Vec::new(),
+            body: String::new(),
+            status: 0,
+            fault: Some(fault),
+        });
+    }
+
+    /// Records on the newest matching request that the front spoilt its answer.
+    pub(crate) fn mark_fault(&mut self, method: &str, path: &str, fault: Fault) {
+        if let Some(record) = self
+            .log
+            .iter_mut()
+            .rev()
+            .find(|r| r.method == method && r.path == path && r.fault.is_none())
+        {
+            record.fault = Some(fault);
+        }
+    }
+
+    fn take_matching(&mut self, method: &str, path: &str, connection: bool) -> Option<Fault> {
         let rule = self.faults.iter_mut().find(|r| {
             r.remaining > 0
+                && r.fault.is_connection_level() == connection
                 && (r.method == "*" || r.method == method)
-                && glob_match(&r.pattern, path)
+                && if r.segments {
+                    segment_match(&r.pattern, path)
+                } else {
+                    glob_match(&r.pattern, path)
+                }
         })?;
         rule.remaining -= 1;
         Some(rule.fault.clone())
@@ -525,9 +605,7 @@ impl State {
     pub(crate) fn handle(&mut self, req: &Incoming) -> Reply {
         let fault = self.take_fault(&req.method, &req.path);
         let reply = match &fault {
-            Some(Fault::Status(status)) => {
-                error(*status, "Server Error", "https://docs.github.com/rest")
-            }
+            Some(Fault::Status(status)) => status_error(*status),
             Some(Fault::TooManyRequests { retry_after }) => error(
                 429,
                 "API rate limit exceeded. Please retry your request again later.",
@@ -566,7 +644,7 @@ impl State {
             Some(Fault::StatusAfterWrite(status)) => {
                 // The write happens; only the answer is lost.
                 let _ = self.authenticated(req);
-                error(*status, "Server Error", "https://docs.github.com/rest")
+                status_error(*status)
             }
             Some(Fault::EchoAuthorization(status)) => {
                 let auth = req.header("authorization").unwrap_or_default();
@@ -584,7 +662,8 @@ impl State {
                 reply.delay = Some(*d);
                 reply
             }
-            None => self.authenticated(req),
+            // Applied by the TCP front (`server.rs`); never taken here.
+            Some(_) | None => self.authenticated(req),
         };
         let reply = self.standard_headers(reply);
         self.log.push(RequestRecord {
