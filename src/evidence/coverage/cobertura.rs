@@ -66,7 +66,12 @@ pub fn read_cobertura<R: BufRead>(
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
     let mut xml = quick_xml::Reader::from_reader(LineCounter::new(input));
-    xml.config_mut().trim_text(false);
+    // Text matters only inside `<source>`: elsewhere the whitespace between
+    // elements (one run before every `<line>`) is skipped by the parser
+    // rather than copied out as an event of its own. Inside `<source>` the
+    // text is kept exactly, and trimmed once whole (see `State::end`).
+    xml.config_mut().trim_text_start = true;
+    xml.config_mut().trim_text_end = false;
     let mut state = State {
         paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
         report: into,
@@ -83,11 +88,18 @@ pub fn read_cobertura<R: BufRead>(
     loop {
         buf.clear();
         let result = match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.name().as_ref() == b"source" => {
+                xml.config_mut().trim_text_start = false;
+                state.start(&e).map(|()| state.depth += 1)
+            }
             Ok(Event::Start(e)) => state.start(&e).map(|()| state.depth += 1),
             // `<line/>`, the commonest element by far, needs no closing step.
             Ok(Event::Empty(e)) if e.name().as_ref() == b"line" => state.start(&e),
             Ok(Event::Empty(e)) => state.start(&e).map(|()| state.end(e.name().as_ref())),
             Ok(Event::End(e)) => {
+                if e.name().as_ref() == b"source" {
+                    xml.config_mut().trim_text_start = true;
+                }
                 state.depth = state.depth.saturating_sub(1);
                 state.end(e.name().as_ref());
                 Ok(())
