@@ -647,28 +647,47 @@ fn testcase(
     let mut skipped = false;
     let is =
         |value: &str, words: &[&str]| words.iter().any(|w| value.trim().eq_ignore_ascii_case(w));
-    for attr in e.attributes() {
-        let attr = attr.map_err(|err| malformed(path, line, format!("bad attribute: {err}")))?;
-        let key = attr.key.as_ref();
-        if !matches!(key, b"name" | b"classname" | b"status" | b"result") {
-            continue;
+    let wanted = |key: &[u8]| matches!(key, b"name" | b"classname" | b"status" | b"result");
+    let mut take = |key: &[u8], value: &str| match key {
+        b"name" if !empty => case.name = value.to_owned(),
+        b"classname" if !empty => case.classname = Some(value.to_owned()),
+        b"status" => skipped |= is(value, &["disabled", "notrun", "skipped", "ignored"]),
+        b"result" => skipped |= is(value, &["skipped", "suppressed"]),
+        _ => {}
+    };
+    // Plain attributes (what producers write) are read directly; anything
+    // else, including a wanted value that is not UTF-8, by quick-xml.
+    let plain = xml::plain_attributes(e.attributes_raw()).filter(|plain| {
+        plain
+            .pairs()
+            .iter()
+            .all(|(key, value)| !wanted(key) || std::str::from_utf8(value).is_ok())
+    });
+    if let Some(plain) = plain {
+        for &(key, value) in plain.pairs() {
+            if let (true, Ok(value)) = (wanted(key), std::str::from_utf8(value)) {
+                take(key, value);
+            }
         }
-        let value = xml::attribute_value(&attr).map_err(|err| {
-            malformed(
-                path,
-                line,
-                format!(
-                    "bad value of attribute {:?}: {err}",
-                    String::from_utf8_lossy(key)
-                ),
-            )
-        })?;
-        match key {
-            b"name" if !empty => case.name = value.into_owned(),
-            b"classname" if !empty => case.classname = Some(value.into_owned()),
-            b"status" => skipped |= is(&value, &["disabled", "notrun", "skipped", "ignored"]),
-            b"result" => skipped |= is(&value, &["skipped", "suppressed"]),
-            _ => {}
+    } else {
+        for attr in e.attributes() {
+            let attr =
+                attr.map_err(|err| malformed(path, line, format!("bad attribute: {err}")))?;
+            let key = attr.key.as_ref();
+            if !wanted(key) {
+                continue;
+            }
+            let value = xml::attribute_value(&attr).map_err(|err| {
+                malformed(
+                    path,
+                    line,
+                    format!(
+                        "bad value of attribute {:?}: {err}",
+                        String::from_utf8_lossy(key)
+                    ),
+                )
+            })?;
+            take(key, &value);
         }
     }
     case.outcome = skipped.then_some(Outcome::Skipped);

@@ -66,7 +66,12 @@ impl<'a> LineCounter<'a> {
         if end < self.offset {
             return line_at_bytes(self.bytes, end);
         }
-        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.offset..end]).count() as u64;
+        // A plain count vectorises; a search stopping at every newline of
+        // a file with one every hundred bytes is several times slower.
+        self.line += self.bytes[self.offset..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
         self.offset = end;
         self.line
     }
