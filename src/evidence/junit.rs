@@ -649,7 +649,7 @@ fn testcase(
         |value: &str, words: &[&str]| words.iter().any(|w| value.trim().eq_ignore_ascii_case(w));
     let wanted = |key: &[u8]| matches!(key, b"name" | b"classname" | b"status" | b"result");
     let mut take = |key: &[u8], value: &str| match key {
-        b"name" if !empty => case.name = value.to_owned(),
+        b"name" if !empty => value.clone_into(&mut case.name),
         b"classname" if !empty => case.classname = Some(value.to_owned()),
         b"status" => skipped |= is(value, &["disabled", "notrun", "skipped", "ignored"]),
         b"result" => skipped |= is(value, &["skipped", "suppressed"]),

@@ -38,6 +38,16 @@ fn line_at_bytes(bytes: &[u8], offset: usize) -> u64 {
     memchr::memchr_iter(b'\n', &bytes[..end]).count() as u64 + 1
 }
 
+/// The newlines in `bytes`. A plain count, which the compiler vectorises:
+/// in a file with a newline every 50 to 100 bytes it is several times
+/// cheaper than a search that stops at each one (`memchr_iter`), and the
+/// count is all that is wanted (the `bytecount` crate would add a
+/// dependency for the same loop).
+#[allow(clippy::naive_bytecount)]
+pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
 /// [`line_at`] for a reader that asks about offsets in increasing order:
 /// it counts only the newlines since the last offset it was asked about,
 /// so a whole document costs one pass rather than one pass per event
@@ -66,12 +76,7 @@ impl<'a> LineCounter<'a> {
         if end < self.offset {
             return line_at_bytes(self.bytes, end);
         }
-        // A plain count vectorises; a search stopping at every newline of
-        // a file with one every hundred bytes is several times slower.
-        self.line += self.bytes[self.offset..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        self.line += count_newlines(&self.bytes[self.offset..end]);
         self.offset = end;
         self.line
     }

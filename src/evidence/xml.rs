@@ -158,8 +158,8 @@ mod tests {
             ("<a x=\"1\n2\"/>", false),
             (r#"<a x="1"y="2"/>"#, false),
             (r#"<a x="1" x="2"/>"#, false),
-            (r#"<a x/>"#, false),
-            (r#"<a x=1/>"#, false),
+            (r"<a x/>", false),
+            (r"<a x=1/>", false),
         ];
         for (xml, plain) in cases {
             let mut reader = Reader::from_str(xml);
