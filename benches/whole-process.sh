@@ -251,7 +251,7 @@ check_goal() { # KEY GOAL CONDITION-ON(mbs,rss,ratio,wall) DESCRIBE
     rssmb=$(awk -v r="$r" 'BEGIN{printf "%.0f", r/1024}')
     local measured met
     measured=$(awk -v w="$w" -v m="$mbs" -v r="$rssmb" -v x="${ratio:-}" 'BEGIN{
-        printf "%.3f s, %s MB/s, %s MB", w, m, r; if (x != "") printf ", %sx", x }')
+        printf "%.3f s", w; if (m > 0) printf ", %s MB/s", m; printf ", %s MB", r; if (x != "") printf ", %sx", x }')
     met=$(awk -v w="$w" -v mbs="$mbs" -v rss="$rssmb" -v ratio="${ratio:-0}" "BEGIN{print ($cond) ? 1 : 0}")
     goal "$text" "$measured" "$met"
 }
