@@ -5,6 +5,7 @@
 //! ingest gen-lcov MB SEED OUT [FILES] write a generated LCOV file of about MB megabytes
 //!                                    (over FILES source files; default: by size)
 //! ingest gen-cobertura MB SEED OUT   the same in Cobertura XML
+//! ingest gen-junit TESTCASES SEED OUT a JUnit XML file of TESTCASES testcases (nextest's shape)
 //! ingest tollgate FILE...            read with tollgate's readers, merged into one report
 //! ingest lcov-crate FILE...          read with the `lcov` crate, sections merged per file
 //! ```
@@ -31,10 +32,11 @@ fn main() -> ExitCode {
         Some("gen-lcov") if args.len() == 5 => generate_lcov_files(&args[1..]),
         Some("gen-lcov") => generate_file(&args[1..], generate::write_lcov),
         Some("gen-cobertura") => generate_file(&args[1..], generate::write_cobertura),
+        Some("gen-junit") => generate_junit(&args[1..]),
         Some("tollgate") => timed(&args[1..], tollgate_totals),
         Some("lcov-crate") => timed(&args[1..], lcov_crate_totals),
         _ => Err(
-            "usage: ingest gen-lcov|gen-cobertura MB SEED OUT | tollgate|lcov-crate FILE...".into(),
+            "usage: ingest gen-lcov|gen-cobertura MB SEED OUT | gen-junit TESTCASES SEED OUT | tollgate|lcov-crate FILE...".into(),
         ),
     };
     match result {
@@ -55,6 +57,16 @@ fn generate_lcov_files(args: &[String]) -> Result<(), String> {
         &[mb.clone(), seed.clone(), out.clone()],
         move |f, bytes, seed| generate::write_lcov_files(f, bytes, seed, files),
     )
+}
+
+fn generate_junit(args: &[String]) -> Result<(), String> {
+    let [testcases, seed, out] = args else {
+        return Err("expected TESTCASES SEED OUT".into());
+    };
+    let testcases: u64 = testcases.parse().map_err(|e| format!("TESTCASES: {e}"))?;
+    let seed: u64 = seed.parse().map_err(|e| format!("SEED: {e}"))?;
+    let file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
+    generate::write_junit(file, testcases, seed).map_err(|e| format!("{out}: {e}"))
 }
 
 fn generate_file(

@@ -296,3 +296,64 @@ pub fn write_cobertura<W: Write>(out: W, bytes: u64, seed: u64) -> io::Result<()
     writeln!(out, "\t</packages>\n</coverage>")?;
     out.flush()
 }
+
+/// Writes a JUnit XML document of `testcases` testcases in the shape
+/// cargo-nextest writes: one `<testsuite>` per test binary of about 200
+/// testcases, each an empty `<testcase name classname timestamp time/>`,
+/// with one in 500 failing (a `<failure message type>` with a body, as
+/// nextest writes a panic) and one in 100 skipped. The suites' counters
+/// agree with their testcases, so the whole file reads without a
+/// contradiction.
+// The criterion bench includes this file too and reads no JUnit; counting
+// outcomes is not worth a bytecount dependency.
+#[allow(dead_code, clippy::naive_bytecount)]
+pub fn write_junit<W: Write>(out: W, testcases: u64, seed: u64) -> io::Result<()> {
+    let mut rng = Rng::new(seed);
+    let mut out = io::BufWriter::with_capacity(1 << 20, out);
+    let per_suite = 200;
+    // Decide every outcome first, so the counters can be written ahead.
+    let outcomes: Vec<u8> = (0..testcases)
+        .map(|_| match rng.below(1000) {
+            0 | 1 => 1,  // failure
+            2..=11 => 2, // skipped
+            _ => 0,      // pass
+        })
+        .collect();
+    let count = |slice: &[u8], what: u8| slice.iter().filter(|&&o| o == what).count();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="nextest-run" tests="{testcases}" skipped="{}" failures="{}" errors="0" timestamp="2026-11-25T14:11:59.942+00:00" time="12.173">"#,
+        count(&outcomes, 2),
+        count(&outcomes, 1)
+    )?;
+    for (s, chunk) in outcomes
+        .chunks(usize::try_from(per_suite).unwrap_or(200))
+        .enumerate()
+    {
+        writeln!(
+            out,
+            r#"    <testsuite name="crate-{s:05}" tests="{}" skipped="{}" errors="0" failures="{}">"#,
+            chunk.len(),
+            count(chunk, 2),
+            count(chunk, 1)
+        )?;
+        for (i, &outcome) in chunk.iter().enumerate() {
+            let time = rng.below(900) + 1;
+            let head = format!(
+                r#"        <testcase name="tests::case_{i:04}" classname="crate-{s:05}" timestamp="2026-11-25T14:11:59.943+00:00" time="0.{time:03}""#
+            );
+            match outcome {
+                1 => writeln!(
+                    out,
+                    "{head}>\n            <failure message=\"thread &apos;tests::case_{i:04}&apos; panicked at src/lib.rs:{time}:13\" type=\"test failure with exit code 101\">thread &apos;tests::case_{i:04}&apos; panicked at src/lib.rs:{time}:13:\nassertion `left == right` failed\n  left: 4\n right: 5</failure>\n        </testcase>"
+                )?,
+                2 => writeln!(out, "{head}>\n            <skipped/>\n        </testcase>")?,
+                _ => writeln!(out, "{head}/>")?,
+            }
+        }
+        writeln!(out, "    </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")?;
+    out.flush()
+}

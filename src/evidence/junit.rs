@@ -151,7 +151,6 @@ pub fn read_junit_files<P: AsRef<Path>>(paths: &[P]) -> Result<TestRun, Evidence
 /// What a testcase's children said so far.
 #[derive(Default)]
 struct Case {
-    suite: String,
     classname: Option<String>,
     name: String,
     /// Element depth of the `<testcase>` itself.
@@ -195,8 +194,8 @@ pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
         })?;
         let line = lines.at(position);
         match event {
-            Event::Start(ref e) => state.on_start(line, e, false)?,
-            Event::Empty(ref e) => state.on_start(line, e, true)?,
+            Event::Start(ref e) => state.on_start(line, position, e, false)?,
+            Event::Empty(ref e) => state.on_start(line, position, e, true)?,
             Event::End(_) => state.on_end(),
             Event::Text(ref t) if state.open.is_empty() => {
                 if let Some(lead) = t.iter().position(|b| !b.is_ascii_whitespace()) {
@@ -246,11 +245,14 @@ pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
             "no XML element found (expected JUnit <testsuites> or <testsuite>)",
         ));
     }
-    if let Some(unclosed) = state.open.last() {
+    if let Some(&start) = state.open.last() {
         return Err(malformed(
             path,
             end,
-            format!("unexpected end of file: <{unclosed}> is not closed"),
+            format!(
+                "unexpected end of file: <{}> is not closed",
+                name_at(text, start)
+            ),
         ));
     }
     Ok(state.run)
@@ -261,8 +263,10 @@ struct State<'p> {
     path: &'p Path,
     run: TestRun,
     saw_root: bool,
-    /// Open elements, innermost last.
-    open: Vec<String>,
+    /// Where each open element starts in the text (its `<`), innermost
+    /// last: its name is read back from there only for the error at the
+    /// end of a truncated file, so opening an element allocates nothing.
+    open: Vec<usize>,
     /// Open `<testsuites>`/`<testsuite>` elements, innermost last.
     suites: Vec<Suite>,
     /// The open `<testcase>`, if any.
@@ -315,29 +319,31 @@ impl State<'_> {
     fn on_start(
         &mut self,
         line: u64,
+        position: usize,
         e: &BytesStart<'_>,
         empty: bool,
     ) -> Result<(), EvidenceError> {
         let path = self.path;
-        let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+        let local = e.local_name();
+        let name = local.as_ref();
         let depth = self.open.len();
         if depth == 0 {
-            check_root(path, line, &name, self.saw_root)?;
+            check_root(path, line, name, self.saw_root)?;
             self.saw_root = true;
         }
         match self.case.as_mut() {
             Some(current) if depth == current.depth + 1 => {
-                on_case_child(path, line, current, &name, e, empty)?;
+                on_case_child(path, line, current, name, e, empty)?;
             }
             Some(_) => {}
             None if self.suite_problem.is_some() => {}
-            None => match name.as_str() {
-                "testsuite" | "testsuites" => {
+            None => match name {
+                b"testsuite" | b"testsuites" => {
                     let suite = Suite {
                         depth,
                         name: attribute(path, line, e, "name")?.unwrap_or_default(),
                         line,
-                        element: if name == "testsuite" {
+                        element: if name == b"testsuite" {
                             "testsuite"
                         } else {
                             "testsuites"
@@ -350,23 +356,18 @@ impl State<'_> {
                         self.close_suite();
                     }
                 }
-                "testcase" => {
-                    let current = Case {
-                        suite: self.suite_name(),
-                        classname: attribute(path, line, e, "classname")?,
-                        name: attribute(path, line, e, "name")?.unwrap_or_default(),
-                        depth,
-                        outcome: marked_skipped(path, line, e)?.then_some(Outcome::Skipped),
-                        ..Case::default()
-                    };
+                b"testcase" => {
+                    let current = testcase(path, line, e, depth, empty)?;
                     if empty {
                         self.finish(current);
                     } else {
                         self.case = Some(current);
                     }
                 }
-                "failure" | "error" if self.suites.last().is_some_and(|s| s.depth + 1 == depth) => {
-                    let kind = if name == "failure" {
+                b"failure" | b"error"
+                    if self.suites.last().is_some_and(|s| s.depth + 1 == depth) =>
+                {
+                    let kind = if name == b"failure" {
                         "a <failure>"
                     } else {
                         "an <error>"
@@ -377,7 +378,7 @@ impl State<'_> {
                     let entry = FailedTest {
                         suite: self.suite_name(),
                         classname: None,
-                        name: format!("(suite-level {name})"),
+                        name: format!("(suite-level {})", String::from_utf8_lossy(name)),
                         kind: FailureKind::Error,
                         message: Some(format!(
                             "line {line}: {kind} outside any testcase, directly in the suite{message}"
@@ -393,7 +394,7 @@ impl State<'_> {
             },
         }
         if !empty {
-            self.open.push(name);
+            self.open.push(position);
         }
         Ok(())
     }
@@ -428,17 +429,14 @@ impl State<'_> {
 
     /// The innermost open suite's name; empty outside any.
     fn suite_name(&self) -> String {
-        self.suites
-            .iter()
-            .rev()
-            .find(|s| s.element == "testsuite")
-            .map(|s| s.name.clone())
-            .unwrap_or_default()
+        innermost_suite(&self.suites)
     }
 
-    /// Counts a finished testcase in the run and in the innermost suite.
+    /// Counts a finished testcase in the run and in the innermost suite
+    /// (the one it was opened in: XML nesting is checked by the parser).
     fn finish(&mut self, case: Case) {
-        let seen = finish_case(&mut self.run, case);
+        let suites = &self.suites;
+        let seen = finish_case(&mut self.run, case, || innermost_suite(suites));
         if let Some(suite) = self.suites.last_mut() {
             suite.seen.add(seen);
         }
@@ -525,19 +523,30 @@ impl State<'_> {
     }
 }
 
-fn check_root(path: &Path, line: u64, name: &str, saw_root: bool) -> Result<(), EvidenceError> {
+/// The name of the innermost `<testsuite>` of `suites`; empty outside any.
+fn innermost_suite(suites: &[Suite]) -> String {
+    suites
+        .iter()
+        .rev()
+        .find(|s| s.element == "testsuite")
+        .map(|s| s.name.clone())
+        .unwrap_or_default()
+}
+
+fn check_root(path: &Path, line: u64, name: &[u8], saw_root: bool) -> Result<(), EvidenceError> {
+    let shown = String::from_utf8_lossy(name);
     if saw_root {
         return Err(malformed(
             path,
             line,
-            format!("a second root element <{name}> after the first one closed"),
+            format!("a second root element <{shown}> after the first one closed"),
         ));
     }
-    if name != "testsuites" && name != "testsuite" {
+    if name != b"testsuites" && name != b"testsuite" {
         return Err(EvidenceError::UnknownFormat {
             path: path.to_path_buf(),
             message: format!(
-                "XML root element is <{name}>, not JUnit's <testsuites> or <testsuite>"
+                "XML root element is <{shown}>, not JUnit's <testsuites> or <testsuite>"
             ),
         });
     }
@@ -549,15 +558,15 @@ fn on_case_child(
     path: &Path,
     line: u64,
     case: &mut Case,
-    name: &str,
+    name: &[u8],
     e: &BytesStart<'_>,
     empty: bool,
 ) -> Result<(), EvidenceError> {
     let outcome = match name {
-        "failure" => Outcome::Failed(FailureKind::Failure),
-        "error" => Outcome::Failed(FailureKind::Error),
-        "skipped" => Outcome::Skipped,
-        "flakyFailure" | "flakyError" => {
+        b"failure" => Outcome::Failed(FailureKind::Failure),
+        b"error" => Outcome::Failed(FailureKind::Error),
+        b"skipped" => Outcome::Skipped,
+        b"flakyFailure" | b"flakyError" => {
             case.flaky = true;
             return Ok(());
         }
@@ -579,7 +588,8 @@ fn on_case_child(
 }
 
 /// Counts `case` in `run`; returns what it was, for its suite's tally.
-fn finish_case(run: &mut TestRun, case: Case) -> Seen {
+/// `suite` names the enclosing suite, asked only of a failing testcase.
+fn finish_case(run: &mut TestRun, case: Case, suite: impl FnOnce() -> String) -> Seen {
     run.total += 1;
     let mut seen = Seen {
         total: 1,
@@ -604,7 +614,7 @@ fn finish_case(run: &mut TestRun, case: Case) -> Seen {
                 FailureKind::Error => run.errors += 1,
             }
             run.failing.push(FailedTest {
-                suite: case.suite,
+                suite: suite(),
                 classname: case.classname,
                 name: case.name,
                 kind,
@@ -615,19 +625,84 @@ fn finish_case(run: &mut TestRun, case: Case) -> Seen {
     seen
 }
 
+/// A `<testcase>` as it opens, its attributes read in one pass.
+///
 /// A testcase that says by attribute it did not run: `status="disabled"`,
 /// `"notrun"`, `"skipped"` (Ant, Jenkins' schema, `GoogleTest`) or
-/// `result="skipped"`/`"suppressed"` (`GoogleTest` 1.10 and later).
-fn marked_skipped(path: &Path, line: u64, e: &BytesStart<'_>) -> Result<bool, EvidenceError> {
-    let status = attribute(path, line, e, "status")?;
-    let result = attribute(path, line, e, "result")?;
-    let is = |value: &Option<String>, words: &[&str]| {
-        value
-            .as_deref()
-            .is_some_and(|v| words.iter().any(|w| v.trim().eq_ignore_ascii_case(w)))
+/// `result="skipped"`/`"suppressed"` (`GoogleTest` 1.10 and later), is
+/// skipped. The `name` and `classname` are kept only for a testcase with
+/// children: an empty one cannot fail, so nothing would show them, but
+/// its attributes are still checked (a bad one is malformed input).
+fn testcase(
+    path: &Path,
+    line: u64,
+    e: &BytesStart<'_>,
+    depth: usize,
+    empty: bool,
+) -> Result<Case, EvidenceError> {
+    let mut case = Case {
+        depth,
+        ..Case::default()
     };
-    Ok(is(&status, &["disabled", "notrun", "skipped", "ignored"])
-        || is(&result, &["skipped", "suppressed"]))
+    let mut skipped = false;
+    let is =
+        |value: &str, words: &[&str]| words.iter().any(|w| value.trim().eq_ignore_ascii_case(w));
+    let wanted = |key: &[u8]| matches!(key, b"name" | b"classname" | b"status" | b"result");
+    let mut take = |key: &[u8], value: &str| match key {
+        b"name" if !empty => value.clone_into(&mut case.name),
+        b"classname" if !empty => case.classname = Some(value.to_owned()),
+        b"status" => skipped |= is(value, &["disabled", "notrun", "skipped", "ignored"]),
+        b"result" => skipped |= is(value, &["skipped", "suppressed"]),
+        _ => {}
+    };
+    // Plain attributes (what producers write) are read directly; anything
+    // else, including a wanted value that is not UTF-8, by quick-xml.
+    let plain = xml::plain_attributes(e.attributes_raw()).filter(|plain| {
+        plain
+            .pairs()
+            .iter()
+            .all(|(key, value)| !wanted(key) || std::str::from_utf8(value).is_ok())
+    });
+    if let Some(plain) = plain {
+        for &(key, value) in plain.pairs() {
+            if let (true, Ok(value)) = (wanted(key), std::str::from_utf8(value)) {
+                take(key, value);
+            }
+        }
+    } else {
+        for attr in e.attributes() {
+            let attr =
+                attr.map_err(|err| malformed(path, line, format!("bad attribute: {err}")))?;
+            let key = attr.key.as_ref();
+            if !wanted(key) {
+                continue;
+            }
+            let value = xml::attribute_value(&attr).map_err(|err| {
+                malformed(
+                    path,
+                    line,
+                    format!(
+                        "bad value of attribute {:?}: {err}",
+                        String::from_utf8_lossy(key)
+                    ),
+                )
+            })?;
+            take(key, &value);
+        }
+    }
+    case.outcome = skipped.then_some(Outcome::Skipped);
+    Ok(case)
+}
+
+/// The local name (no namespace prefix) of the element whose `<` is at
+/// byte `start` of `text`.
+fn name_at(text: &str, start: usize) -> &str {
+    let rest = text.get(start + 1..).unwrap_or("");
+    let end = rest
+        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+        .unwrap_or(rest.len());
+    let name = &rest[..end];
+    name.rsplit_once(':').map_or(name, |(_, local)| local)
 }
 
 /// A suite's counter attributes. A counter that is present but not a

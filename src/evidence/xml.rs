@@ -1,5 +1,6 @@
-//! The two pieces of XML decoding the Cobertura and JUnit readers share:
-//! attribute values and entity references in text.
+//! The pieces of XML decoding the Cobertura and JUnit readers share:
+//! attribute values (and a fast path for plain ones) and entity
+//! references in text.
 //!
 //! quick-xml (0.38 and later) reports `&amp;`, `&#10;` and the like in text
 //! as their own `Event::GeneralRef` between the surrounding text events, so
@@ -38,6 +39,78 @@ pub(crate) fn general_ref(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String>
         .ok_or_else(|| format!("unknown entity `&{name};` (only &amp; &lt; &gt; &apos; &quot; exist without a DTD)"))
 }
 
+/// Most attributes [`plain_attributes`] takes from one element.
+const PLAIN_MAX: usize = 16;
+
+/// An element's attributes as `(key, value)` pairs, when every one is
+/// plain: `key="value"` (or `'value'`) with nothing around the `=`,
+/// pairs separated by whitespace, no key twice, and no value holding an
+/// `&`, `<` or a tab, newline or carriage return (the characters that
+/// unescaping or XML's whitespace normalisation would change). `raw` is
+/// what follows the element's name (`BytesStart::attributes_raw`).
+///
+/// Such values read exactly as quick-xml's attribute parser and
+/// [`attribute_value`] would read them, so a reader may use the pairs
+/// directly; for anything else it gets `None` and asks quick-xml, which
+/// decides (and reports what is malformed). quick-xml's parser goes byte
+/// by byte through a state machine and checks for duplicates with a table
+/// per element; producers write plain attributes, and this reads them in
+/// one short loop.
+pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
+    let mut found = PlainAttributes {
+        pairs: [(&[][..], &[][..]); PLAIN_MAX],
+        len: 0,
+    };
+    let mut rest = raw.trim_ascii_start();
+    // An empty element's raw attributes end in its `/`.
+    while !rest.is_empty() && rest != b"/" {
+        let eq = rest.iter().position(|&b| b == b'=')?;
+        let (key, after) = rest.split_at(eq);
+        if key.is_empty()
+            || key
+                .iter()
+                .any(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/'))
+        {
+            return None;
+        }
+        let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
+            return None;
+        };
+        let len = after.iter().position(|b| b == quote)?;
+        let value = &after[..len];
+        if value
+            .iter()
+            .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
+        {
+            return None;
+        }
+        rest = &after[len + 1..];
+        match rest.first() {
+            Some(b) if !b.is_ascii_whitespace() && *b != b'/' => return None,
+            _ => rest = rest.trim_ascii_start(),
+        }
+        if found.len == PLAIN_MAX || found.pairs[..found.len].iter().any(|(k, _)| *k == key) {
+            return None;
+        }
+        found.pairs[found.len] = (key, value);
+        found.len += 1;
+    }
+    Some(found)
+}
+
+/// The pairs [`plain_attributes`] found.
+pub(crate) struct PlainAttributes<'a> {
+    pairs: [(&'a [u8], &'a [u8]); PLAIN_MAX],
+    len: usize,
+}
+
+impl<'a> PlainAttributes<'a> {
+    /// The `(key, value)` pairs in document order.
+    pub(crate) fn pairs(&self) -> &[(&'a [u8], &'a [u8])] {
+        &self.pairs[..self.len]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +143,50 @@ mod tests {
     fn an_undeclared_entity_is_an_error() {
         let err = text_of("<a>&nbsp;</a>").unwrap_err();
         assert!(err.contains("unknown entity `&nbsp;`"), "{err}");
+    }
+
+    /// Every plain attribute list reads as quick-xml reads it; anything
+    /// else is left to quick-xml.
+    #[test]
+    fn plain_attributes_agree_with_quick_xml_or_decline() {
+        let cases = [
+            (r#"<a x="1" y='2' z=""/>"#, true),
+            (r#"<a x="1"   y="2"/>"#, true),
+            ("<a\n x=\"1\"\ty=\"a b\"/>", true),
+            (r#"<a x = "1"/>"#, false),
+            (r#"<a x="1 &amp; 2"/>"#, false),
+            ("<a x=\"1\n2\"/>", false),
+            (r#"<a x="1"y="2"/>"#, false),
+            (r#"<a x="1" x="2"/>"#, false),
+            (r"<a x/>", false),
+            (r"<a x=1/>", false),
+        ];
+        for (xml, plain) in cases {
+            let mut reader = Reader::from_str(xml);
+            let Event::Empty(e) = reader.read_event().unwrap() else {
+                panic!("{xml}: expected an empty element");
+            };
+            let found = plain_attributes(e.attributes_raw());
+            assert_eq!(found.is_some(), plain, "{xml}");
+            if let Some(found) = found {
+                let theirs: Vec<(Vec<u8>, String)> = e
+                    .attributes()
+                    .map(|a| {
+                        let a = a.unwrap();
+                        (
+                            a.key.as_ref().to_vec(),
+                            attribute_value(&a).unwrap().into_owned(),
+                        )
+                    })
+                    .collect();
+                let ours: Vec<(Vec<u8>, String)> = found
+                    .pairs()
+                    .iter()
+                    .map(|(k, v)| (k.to_vec(), String::from_utf8(v.to_vec()).unwrap()))
+                    .collect();
+                assert_eq!(ours, theirs, "{xml}");
+            }
+        }
     }
 
     #[test]

@@ -48,6 +48,7 @@ use super::lcov::parse_count;
 use super::paths::{leaves_root, resolve_cobertura, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
+use crate::evidence::text::count_newlines;
 use crate::evidence::xml;
 use crate::evidence::EvidenceError;
 
@@ -66,7 +67,12 @@ pub fn read_cobertura<R: BufRead>(
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
     let mut xml = quick_xml::Reader::from_reader(LineCounter::new(input));
-    xml.config_mut().trim_text(false);
+    // Text matters only inside `<source>`: elsewhere the whitespace between
+    // elements (one run before every `<line>`) is skipped by the parser
+    // rather than copied out as an event of its own. Inside `<source>` the
+    // text is kept exactly, and trimmed once whole (see `State::end`).
+    xml.config_mut().trim_text_start = true;
+    xml.config_mut().trim_text_end = false;
     let mut state = State {
         paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
         report: into,
@@ -80,14 +86,43 @@ pub fn read_cobertura<R: BufRead>(
         class_lines_depth: None,
     };
     let mut buf = Vec::new();
+    // Whether the parser stands between markup (its last event was an
+    // element), where a plain `<line .../>` may be read without it.
+    let mut between_elements = false;
     loop {
+        if between_elements && state.depth >= 2 && !state.in_source {
+            match plain_line(xml.get_mut()) {
+                Ok(Some((found, len))) => {
+                    let result = state.line_from(found);
+                    xml.get_mut().consume(len);
+                    if let Err(problem) = result {
+                        return Err(problem.at(source, xml.get_ref().line()));
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(Problem::Malformed(format!("not well-formed XML: {e}"))
+                        .at(source, xml.get_ref().line()))
+                }
+            }
+        }
         buf.clear();
-        let result = match xml.read_event_into(&mut buf) {
+        let event = xml.read_event_into(&mut buf);
+        between_elements = matches!(event, Ok(Event::Start(_) | Event::Empty(_) | Event::End(_)));
+        let result = match event {
+            Ok(Event::Start(e)) if e.name().as_ref() == b"source" => {
+                xml.config_mut().trim_text_start = false;
+                state.start(&e).map(|()| state.depth += 1)
+            }
             Ok(Event::Start(e)) => state.start(&e).map(|()| state.depth += 1),
             // `<line/>`, the commonest element by far, needs no closing step.
             Ok(Event::Empty(e)) if e.name().as_ref() == b"line" => state.start(&e),
             Ok(Event::Empty(e)) => state.start(&e).map(|()| state.end(e.name().as_ref())),
             Ok(Event::End(e)) => {
+                if e.name().as_ref() == b"source" {
+                    xml.config_mut().trim_text_start = true;
+                }
                 state.depth = state.depth.saturating_sub(1);
                 state.end(e.name().as_ref());
                 Ok(())
@@ -354,22 +389,36 @@ impl State<'_> {
         self.report.put_file(class.path, class.file);
     }
 
-    /// `<line number hits [condition-coverage]>`: the hot path.
+    /// `<line number hits [condition-coverage]>`, as quick-xml read it.
     fn line(&mut self, e: &BytesStart<'_>) -> Result<(), Problem> {
-        // A `<line>` in a class but in none of its methods is a class line,
-        // within `<lines>` or (a dialect) directly under `<class>`.
-        let in_class_lines =
-            self.class_lines_depth.is_some() || (self.method.is_none() && self.class.is_some());
-        if !in_class_lines && self.method.is_none() {
+        // Refused before its attributes are read, as it always was.
+        self.line_check()?;
+        let found = line_attributes(e)?;
+        self.line_from(found)
+    }
+
+    /// Refuses a `<line>` in no `<class>`.
+    fn line_check(&self) -> Result<(), Problem> {
+        if self.class_lines_depth.is_none() && self.class.is_none() && self.method.is_none() {
             return Err(Problem::Malformed(
                 "<line> outside any <class>: not a Cobertura layout tollgate reads".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// A `<line>`'s attributes, however they were read: the hot path.
+    fn line_from(&mut self, found: LineAttributes<'_>) -> Result<(), Problem> {
+        // A `<line>` in a class but in none of its methods is a class line,
+        // within `<lines>` or (a dialect) directly under `<class>`.
+        let in_class_lines =
+            self.class_lines_depth.is_some() || (self.method.is_none() && self.class.is_some());
         let LineAttributes {
             number,
             hits,
             conditions,
-        } = line_attributes(e)?;
+        } = found;
+        self.line_check()?;
         let number = number
             .as_deref()
             .and_then(parse_u32)
@@ -502,6 +551,44 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
     Some(found)
 }
 
+/// A plain `<line .../>` at the start of `input`'s buffer, after any
+/// whitespace: its attributes and the bytes it takes (whitespace
+/// included), without consuming them. `None` for anything else, or for
+/// an element that runs past the buffer: quick-xml then reads it.
+///
+/// Most of a Cobertura file is these elements, and quick-xml's general
+/// element reader (a quote-aware search per attribute, a copy into its
+/// buffer, an event) cost more than the reading of the line itself. This
+/// takes only what would read identically: the element ends at its first
+/// `>`, `/>` closes it, and [`scan_line_attributes`] accepts what lies
+/// between (balanced quotes, so no `>` was inside a value, and no `&` in
+/// a value that counts). Called only where the parser stands between
+/// elements outside `<source>`, where it would skip the whitespace too.
+fn plain_line<R: Read>(
+    input: &mut LineCounter<R>,
+) -> std::io::Result<Option<(LineAttributes<'_>, usize)>> {
+    let available = input.fill_buf()?;
+    let lead = available
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(available.len());
+    let rest = &available[lead..];
+    let Some(after) = rest.strip_prefix(b"<line") else {
+        return Ok(None);
+    };
+    if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
+        return Ok(None);
+    }
+    let Some(gt) = after.iter().position(|&b| b == b'>') else {
+        return Ok(None);
+    };
+    let Some(raw) = after[..gt].strip_suffix(b"/") else {
+        return Ok(None);
+    };
+    let len = lead + b"<line".len() + gt + 1;
+    Ok(scan_line_attributes(raw).map(|found| (found, len)))
+}
+
 /// An attribute's unescaped value, when present and readable.
 fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
     let a = e.try_get_attribute(key).ok()??;
@@ -564,7 +651,7 @@ impl<R: Read> LineCounter<R> {
 
     /// The 1-based line of the next unread byte.
     pub(super) fn line(&self) -> u64 {
-        self.newlines_before + memchr::memchr_iter(b'\n', &self.buf[..self.pos]).count() as u64 + 1
+        self.newlines_before + count_newlines(&self.buf[..self.pos]) + 1
     }
 }
 
@@ -581,8 +668,7 @@ impl<R: Read> Read for LineCounter<R> {
 impl<R: Read> BufRead for LineCounter<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         if self.pos == self.end {
-            self.newlines_before +=
-                memchr::memchr_iter(b'\n', &self.buf[..self.end]).count() as u64;
+            self.newlines_before += count_newlines(&self.buf[..self.end]);
             self.pos = 0;
             self.end = 0;
             self.end = loop {
