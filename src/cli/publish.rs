@@ -96,7 +96,10 @@ pub(super) fn mark_in_progress(
     match remote.client.publish_check_run(&remote.repo, &payload) {
         Ok(_) => {}
         Err(e) if e.is_forbidden() => {}
-        Err(e) => eprintln!("tollgate: warning: could not mark the check run in progress: {e}"),
+        Err(e) => eprintln!(
+            "tollgate: warning: could not mark the check run in progress: {}",
+            crate::terminal::safe(&e.to_string())
+        ),
     }
 }
 
@@ -139,7 +142,10 @@ pub(super) fn mark_failed(
     match remote.client.publish_check_run(&remote.repo, &payload) {
         Ok(_) => {}
         Err(e) if e.is_forbidden() => {}
-        Err(e) => eprintln!("tollgate: warning: could not complete the check run as failed: {e}"),
+        Err(e) => eprintln!(
+            "tollgate: warning: could not complete the check run as failed: {}",
+            crate::terminal::safe(&e.to_string())
+        ),
     }
 }
 
