@@ -343,6 +343,18 @@ fn fields(text: &str, p: &mut Problems) -> Vec<Field> {
             );
             continue;
         }
+        // A control character (an escape sequence, a backspace) makes the
+        // value print as something else than it is: refused, never shown.
+        if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') {
+            p.add(
+                line,
+                format!(
+                    "`{key}` holds the control character U+{:04X}: write plain text",
+                    u32::from(c)
+                ),
+            );
+            continue;
+        }
         values.push((known, line, value.to_owned()));
     }
     values
@@ -458,6 +470,33 @@ mod tests {
             e.contains("`gate` holds a non-ASCII space character"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_value_holding_a_control_character_is_refused_naming_the_field() {
+        for (bad, code) in [
+            ("\u{1b}[2J", "001B"),
+            ("\u{9b}", "009B"),
+            ("\u{7f}", "007F"),
+            ("\u{8}", "0008"),
+        ] {
+            let doc = DOC.replace("tracked in #123", &format!("tracked{bad} in #123"));
+            let e = error(&doc);
+            assert!(
+                e.starts_with(&format!(
+                    "o.txt:6: `reason` holds the control character U+{code}: write plain text\n"
+                )),
+                "{e}"
+            );
+        }
+        // Other non-ASCII spaces than U+00A0 are refused too.
+        for space in ['\u{2003}', '\u{3000}', '\u{202f}'] {
+            let e = error(&DOC.replace("gate: gate3", &format!("gate: gate{space}3")));
+            assert!(
+                e.contains("`gate` holds a non-ASCII space character"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

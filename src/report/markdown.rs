@@ -866,7 +866,10 @@ mod tests {
     fn emphasis_ordered_lists_and_control_characters_do_not_get_through() {
         assert_eq!(inert("_x_ and __y__"), "\\_x\\_ and \\_\\_y\\_\\_");
         // An ordered list starts only at the margin (after blanks).
-        assert_eq!(inert("1. one\n  12) two\nv1.2"), "1\\. one\n  12\\) two\nv1.2");
+        assert_eq!(
+            inert("1. one\n  12) two\nv1.2"),
+            "1\\. one\n  12\\) two\nv1.2"
+        );
         assert_eq!(cell("3. x"), "3. x");
         assert_eq!(
             inert("src/\u{1b}[31mred\r\u{9b}2J.rs"),
