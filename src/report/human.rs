@@ -48,6 +48,13 @@ fn status_code(status: Status) -> &'static str {
     }
 }
 
+/// The verdict's notes, each a paragraph.
+fn notes(out: &mut String, verdict: &Verdict) {
+    for note in &verdict.notes {
+        let _ = writeln!(out, "\nnote: {}", message(note, "      "));
+    }
+}
+
 /// Signed documents that did not count, and why.
 fn rejected(out: &mut String, verdict: &Verdict) {
     if verdict.rejected.is_empty() {
@@ -298,12 +305,8 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         }
         let _ = writeln!(out, "required {}", terminal_safe(&rule.required));
         if rule.status != Status::Pass {
-            let _ = writeln!(
-                out,
-                "  {:<10} {}",
-                "",
-                message(&rule.message, "             ")
-            );
+            let text = message(&rule.message, "             ");
+            let _ = writeln!(out, "  {:<10} {text}", "");
         }
         if let Some(o) = &rule.override_ {
             let _ = writeln!(
@@ -327,9 +330,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
     coverage_base(&mut out, verdict);
     advice(&mut out, verdict);
     rejected(&mut out, verdict);
-    for note in &verdict.notes {
-        let _ = writeln!(out, "\nnote: {}", message(note, "      "));
-    }
+    notes(&mut out, verdict);
 
     let count = |s: Status| verdict.rules.iter().filter(|r| r.status == s).count();
     let mut tally: Vec<String> = Vec::new();

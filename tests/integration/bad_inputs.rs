@@ -79,7 +79,7 @@ fn utf16(text: &str, bom: bool) -> Vec<u8> {
 
 fn binary() -> Vec<u8> {
     (0..4096u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13).to_le_bytes()[0])
         .collect()
 }
 
