@@ -446,3 +446,62 @@ fn every_bad_input_fails_closed_with_a_message_naming_the_file() {
         failures.join("\n")
     );
 }
+
+/// Evidence holding ESC sequences, a carriage return, BEL and the 8-bit
+/// CSI (U+009B) in file names and test names: `inspect` and `check` show
+/// them escaped in human output, and JSON keeps the exact strings.
+#[test]
+fn control_characters_from_evidence_are_shown_not_obeyed() {
+    let dir = repo();
+    let root = dir.path();
+    let hostile = "src/\u{1b}[31mred\r\u{7}\u{9b}2J.rs";
+    std::fs::write(
+        root.join("lcov.info"),
+        format!("SF:{hostile}\nDA:1,0\nend_of_record\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("t.xml"),
+        "<testsuite name=\"s\u{1b}]0;title\u{7}\"><testcase name=\"t\u{1b}[2J\r\" classname=\"c\"><failure message=\"m\u{9b}\"/></testcase></testsuite>\n".replace('\u{1b}', "&#27;").replace('\u{7}', "&#7;").replace('\r', "&#13;"),
+    )
+    .unwrap();
+    let controls = |s: &str| s.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+    for args in [
+        &["inspect", "--coverage-format", "lcov", "lcov.info"][..],
+        &["inspect", "t.xml"][..],
+        &[
+            "check",
+            "--gate",
+            "g",
+            "--coverage",
+            "lcov.info",
+            "--tests",
+            "t.xml",
+        ][..],
+    ] {
+        let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+        let out = run(root, &args).unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!controls(&text), "{args:?}: {text:?}");
+        assert!(text.contains("\\u{1b}"), "{args:?}: {text}");
+    }
+    let out = run(
+        root,
+        &[
+            "inspect",
+            "--coverage-format",
+            "lcov",
+            "--format",
+            "json",
+            "lcov.info",
+        ]
+        .map(ToString::to_string),
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["coverage"]["per_file"][0]["path"], hostile, "{json}");
+}
