@@ -48,7 +48,7 @@ const ZWJ: char = '\u{200d}';
 ///   controls) are shown as `\u{1b}`-style escapes by the crate's one
 ///   terminal escaping function ([`crate::terminal::safe`]), since the
 ///   Markdown report is printed to terminals too;
-/// - `\\`, `` ` ``, `*`, `_`, `[`, `]`, `|`, `~` and `$` are backslash-escaped
+/// - `\\`, `` ` ``, `*`, `[`, `]`, `|`, `~` and `$` are backslash-escaped
 ///   (Markdown allows it for any ASCII punctuation), so no code span or
 ///   fence, link, image, footnote, table cell, strike-through or math starts;
 /// - `&`, `<` become entities, so there is no raw HTML, no `<https://…>`
@@ -83,7 +83,7 @@ fn escape(text: &str, starts_line: bool) -> String {
         let number_so_far = list_number;
         list_number = c.is_ascii_digit() && (at_line_start || list_number);
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '$' => {
+            '\\' | '`' | '*' | '[' | ']' | '|' | '~' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -864,7 +864,9 @@ mod tests {
 
     #[test]
     fn emphasis_ordered_lists_and_control_characters_do_not_get_through() {
-        assert_eq!(inert("_x_ and __y__"), "\\_x\\_ and \\_\\_y\\_\\_");
+        // `_` stays: emphasis changes no link, HTML or mention, and
+        // escaping it would scatter backslashes through every identifier.
+        assert_eq!(inert("_x_ and __y__"), "_x_ and __y__");
         // An ordered list starts only at the margin (after blanks).
         assert_eq!(
             inert("1. one\n  12) two\nv1.2"),
