@@ -304,12 +304,17 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         configured.audit.as_slice(),
         roots.evidence,
     )?;
-    let baseline = inputs.bench_baseline.clone().or_else(|| {
-        configured
-            .bench_baseline
-            .as_ref()
-            .map(|b| roots.evidence.join(b))
-    });
+    // A configured baseline, like any configured evidence path, must stay
+    // inside the evidence root (a symlink out of it is refused).
+    let baseline = match (&inputs.bench_baseline, &configured.bench_baseline) {
+        (Some(given), _) => Some(given.clone()),
+        (None, Some(b)) => {
+            let path = roots.evidence.join(b);
+            crate::input::confine(&path, roots.evidence).map_err(EvidenceError::from)?;
+            Some(path)
+        }
+        (None, None) => None,
+    };
     // Read only where benchmarks are judged: the record means nothing to a
     // gate without them.
     let bench_commits = match &configured.bench_commits {
@@ -654,8 +659,12 @@ fn coverage_baseline(
     } else if inputs.baseline_from_evidence_root {
         configured
             .iter()
-            .map(|p| req.roots.evidence.join(p))
-            .collect()
+            .map(|p| {
+                let path = req.roots.evidence.join(p);
+                crate::input::confine(&path, req.roots.evidence).map_err(EvidenceError::from)?;
+                Ok(path)
+            })
+            .collect::<Result<Vec<_>, GatherError>>()?
     } else {
         Vec::new()
     };

@@ -118,7 +118,10 @@ fn output_or_note(cmd: &mut Command) -> Option<Output> {
     match output_bounded(cmd) {
         Ok(out) => Some(out),
         Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-            eprintln!("tollgate: warning: {e}");
+            eprintln!(
+                "tollgate: warning: {}",
+                crate::terminal::safe(&e.to_string())
+            );
             None
         }
         Err(_) => None,

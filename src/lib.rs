@@ -23,6 +23,7 @@ pub mod policy;
 pub mod principals;
 pub mod report;
 pub mod rules;
+pub mod terminal;
 
 /// The dependency drawing of `docs/architecture.md`, checked: no module
 /// imports one that sits above it, so models stay where they belong.

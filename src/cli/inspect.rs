@@ -13,7 +13,8 @@ use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions}
 use crate::evidence::detect::{self, Format as EvidenceFormat, InspectedEvidence};
 use crate::evidence::{audit, bench, junit};
 use crate::exit;
-use crate::report::{inert, terminal_safe, Format};
+use crate::report::{inert, Format};
+use crate::terminal;
 
 /// One inspected file: `{"format", "file", "coverage"|"audit"|"tests"|"bench": …}`
 /// (docs/reports.md).
@@ -112,7 +113,7 @@ pub(super) fn run(args: &InspectArgs) -> Result<u8, RunError> {
         // File names and test names come from the evidence: an escape
         // sequence in one must be shown, not obeyed by the terminal.
         Format::Human => {
-            terminal_safe(&all.iter().map(human).collect::<Vec<_>>().join("\n")).into_owned()
+            terminal::safe(&all.iter().map(human).collect::<Vec<_>>().join("\n")).into_owned()
         }
         Format::Markdown => all.iter().map(markdown).collect::<Vec<_>>().join("\n"),
     };
@@ -194,14 +195,15 @@ fn human(i: &Inspected) -> String {
     let mut out = String::new();
     match &i.figures {
         Figures::Coverage(coverage) => {
-            let by = i
-                .producer
-                .as_deref()
-                .map_or_else(String::new, |p| format!(" (written by {p})"));
+            let by = i.producer.as_deref().map_or_else(String::new, |p| {
+                format!(" (written by {})", terminal::field(p))
+            });
             let _ = writeln!(
                 out,
                 "{}: {} coverage{by}, {} files",
-                i.file, i.format, coverage.files
+                terminal::field(&i.file),
+                i.format,
+                coverage.files
             );
             let _ = writeln!(
                 out,
@@ -215,7 +217,7 @@ fn human(i: &Inspected) -> String {
                 let _ = writeln!(
                     out,
                     "  {}\n             lines {:<24} branches {:<24} functions {}{}",
-                    f.path,
+                    terminal::field(&f.path),
                     tally(&f.lines),
                     tally(&f.branches),
                     tally(&f.functions),
@@ -228,7 +230,7 @@ fn human(i: &Inspected) -> String {
             let _ = writeln!(
                 out,
                 "{}: {} report, {} tests: {} passed ({} flaky), {} failed, {} errors, {} skipped",
-                i.file,
+                terminal::field(&i.file),
                 i.format,
                 run.total,
                 run.passed,
@@ -238,14 +240,20 @@ fn human(i: &Inspected) -> String {
                 run.skipped
             );
             for t in &run.failing {
-                let _ = writeln!(out, "  {:?} {} ({})", t.kind, t.name, t.suite);
+                let _ = writeln!(
+                    out,
+                    "  {:?} {} ({})",
+                    t.kind,
+                    terminal::field(&t.name),
+                    terminal::field(&t.suite)
+                );
             }
         }
         Figures::Bench(benches) => {
             let _ = writeln!(
                 out,
                 "{}: {} results, {} benchmarks",
-                i.file,
+                terminal::field(&i.file),
                 i.format,
                 benches.len()
             );
@@ -255,7 +263,7 @@ fn human(i: &Inspected) -> String {
                     .change_percent
                     .map(|c| format!("{c:+.2}%"))
                     .unwrap_or_default();
-                let _ = writeln!(out, "  {:<32} {value:>12} {change}", b.id);
+                let _ = writeln!(out, "  {:<32} {value:>12} {change}", terminal::field(&b.id));
             }
         }
     }
@@ -281,11 +289,11 @@ fn audit_human(out: &mut String, i: &Inspected, report: &audit::AuditReport) {
         let _ = writeln!(
             out,
             "  {:<18} {:<10}{score:<5} {}@{}  {}",
-            a.id,
+            terminal::field(&a.id),
             a.severity.as_str(),
-            a.package,
-            a.version,
-            a.title
+            terminal::field(&a.package),
+            terminal::field(&a.version),
+            terminal::field(&a.title)
         );
     }
     for (kind, list) in &report.warnings {
@@ -294,9 +302,9 @@ fn audit_human(out: &mut String, i: &Inspected, report: &audit::AuditReport) {
                 out,
                 "  warning {:<12} {}@{} {}",
                 kind.as_str(),
-                w.package,
-                w.version,
-                w.id.as_deref().unwrap_or("")
+                terminal::field(&w.package),
+                terminal::field(&w.version),
+                terminal::field(w.id.as_deref().unwrap_or(""))
             );
         }
     }

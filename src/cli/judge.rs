@@ -274,7 +274,10 @@ pub(super) fn run(
     for (gate, group) in by_gate(&judgements) {
         if let Err(e) = judge.post(&gate, &group, actions, started_at) {
             // Post every gate there is, then report the first failure.
-            eprintln!("error: tollgate/{gate}: {e}");
+            eprintln!(
+                "error: tollgate/{gate}: {}",
+                crate::terminal::safe(&e.to_string())
+            );
             failure.get_or_insert(e);
         }
     }

@@ -35,7 +35,7 @@ use crate::report::github::ActionsFileError;
 use crate::report::Format;
 
 pub use init::{InitArgs, InitError};
-pub(crate) use output::{print_commands, print_out};
+pub(crate) use output::{print_commands, print_human, print_out};
 pub use tag::{TagArgs, TaggingError};
 
 /// tollgate: decides whether a commit may pass a release gate, and says why.
@@ -395,7 +395,10 @@ pub fn run(cli: Cli) -> u8 {
             // Errors quote evidence (paths, parser messages): in Actions such
             // text must not be read as a workflow command.
             for line in e.to_string().lines() {
-                eprintln!("error: {}", crate::report::github::inert_log_line(line));
+                eprintln!(
+                    "error: {}",
+                    crate::report::github::inert_log_line(&crate::terminal::safe(line))
+                );
             }
             e.exit_code()
         }
@@ -454,7 +457,7 @@ fn validate(paths: &[PathBuf], config: Option<&Path>) -> Result<u8, RunError> {
     // directory's are the root's.
     let (paths, tree) = if paths.is_empty() {
         let configured = discover::load(config)?;
-        print_out(&configured.header(None))?;
+        print_human(&configured.header(None))?;
         let root = &configured.root;
         let outside = configured.config.check_paths(&discover::prefix(root));
         if !outside.is_empty() {
@@ -493,7 +496,7 @@ fn validate(paths: &[PathBuf], config: Option<&Path>) -> Result<u8, RunError> {
             discover::shown(&tree.root.join(path))
         };
         match policy::load_policy(&tree, path) {
-            Ok(p) => print_out(&format!(
+            Ok(p) => print_human(&format!(
                 "{shown}: ok ({} {}, {} sections)\n",
                 p.name,
                 p.version,
@@ -537,8 +540,8 @@ fn show(gate: &str, config: Option<&Path>) -> Result<u8, RunError> {
         discover::unknown_gate(d, &configured.root, &configured.config.policy_dir, gate)
     })?;
     // A comment, so that the output stays a policy file `policy validate` accepts.
-    print_out(&format!("# {}", configured.header(Some(&path))))?;
-    print_out(&policy::describe(&p)?)?;
+    print_human(&format!("# {}", configured.header(Some(&path))))?;
+    print_human(&policy::describe(&p)?)?;
     Ok(exit::PASSED)
 }
 

@@ -14,6 +14,14 @@ use std::io::{ErrorKind, Write};
 
 use super::RunError;
 
+/// Writes human-readable `text` to standard output, with the control
+/// characters evidence may carry shown rather than obeyed
+/// ([`crate::terminal::safe`]). JSON and generated files go through
+/// [`print_out`] unchanged.
+pub(crate) fn print_human(text: &str) -> Result<(), RunError> {
+    print_out(&crate::terminal::safe(text))
+}
+
 /// Writes `text` to standard output and flushes it.
 pub(crate) fn print_out(text: &str) -> Result<(), RunError> {
     write_to(&mut std::io::stdout().lock(), text)

@@ -17,12 +17,12 @@ use ssh_key::{HashAlg, LineEnding, PrivateKey};
 
 use super::remote::Remote;
 use super::situation::TagMessage;
-use super::{print_out, write_atomic, RunError};
+use super::{print_human, print_out, write_atomic, RunError};
 use crate::eval::{Context, SignoffSignature};
 use crate::exit;
 use crate::input::{read_input, InputKind};
 use crate::overrides::comment::{self, Comment};
-use crate::overrides::document::armored_blocks;
+use crate::overrides::document::{armored_blocks, trailing};
 use crate::overrides::signers::RSA_REFUSED;
 use crate::overrides::{
     self, split_signed, Accepted, AllowedSigners, Checked, Document, Grant, Origin, SignatureCheck,
@@ -54,15 +54,24 @@ pub(super) fn read_submissions(paths: &[PathBuf]) -> Result<Vec<Submission>, Run
         };
         let (document, inline) = split_signed(&doc_bytes);
         let mut signatures = tag(inline, &doc_path);
+        // Nothing may follow the signatures: a second document or any text
+        // after them is refused (docs/overrides.md), in the file and in
+        // `FILE.sig` (which holds signatures only).
+        let mut after = trailing(&doc_bytes, true).map(|t| (&doc_path, t));
         let sig_path = PathBuf::from(format!("{}.sig", doc_path.display()));
         if sig_path.exists() {
-            signatures.extend(tag(armored_blocks(&read(&sig_path)?), &sig_path));
+            let sig_bytes = read(&sig_path)?;
+            signatures.extend(tag(armored_blocks(&sig_bytes), &sig_path));
+            if after.is_none() {
+                after = trailing(&sig_bytes, false).map(|t| (&sig_path, t));
+            }
         }
         out.push(Submission {
             source: doc_path.display().to_string(),
             origin: Origin::File,
             document: document.to_vec(),
             signatures,
+            trailing: after.map(|(p, t)| (format!("{}:{}", p.display(), t.line), t.found)),
         });
     }
     Ok(overrides::merge(out))
@@ -401,7 +410,7 @@ pub(super) fn verify(req: &VerifyRequest<'_>) -> Result<u8, RunError> {
     for c in &checked {
         all_valid &= describe(c, &mut out);
     }
-    print_out(&out)?;
+    print_human(&out)?;
     Ok(if all_valid {
         exit::PASSED
     } else {

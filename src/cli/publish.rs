@@ -133,8 +133,9 @@ pub(super) fn mark_judging(
         Ok(_) => {}
         Err(e) if e.is_forbidden() => {}
         Err(e) => eprintln!(
-            "tollgate: warning: could not mark the check run {} in progress: {e}",
-            gh::check_run_name(gate)
+            "tollgate: warning: could not mark the check run {} in progress: {}",
+            gh::check_run_name(gate),
+            crate::terminal::safe(&e.to_string())
         ),
     }
 }
@@ -177,8 +178,9 @@ pub(super) fn mark_could_not_judge(
         Ok(_) => {}
         Err(e) if e.is_forbidden() => {}
         Err(e) => eprintln!(
-            "tollgate: warning: could not complete the check run {} as failed: {e}",
-            gh::check_run_name(gate)
+            "tollgate: warning: could not complete the check run {} as failed: {}",
+            gh::check_run_name(gate),
+            crate::terminal::safe(&e.to_string())
         ),
     }
 }

@@ -243,7 +243,7 @@ pub(super) fn run(args: &TagArgs) -> Result<u8, RunError> {
         configured.header(Some(&configured.policy_path(&gate)))
     );
     for note in &policy_notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::terminal::safe(note));
     }
     if git::commit_id(&root, "HEAD").as_deref() == Some(commit.as_str())
         && git::has_uncommitted_changes(&root)
@@ -330,7 +330,7 @@ fn judged_documents(
         .into());
     }
     for (entry, c) in entries.iter().zip(&checked) {
-        eprint!("{}", describe(entry, c));
+        eprint!("{}", crate::terminal::safe(&describe(entry, c)));
     }
     Ok((entries, signoff_notes(&policy, &checked)))
 }
@@ -398,6 +398,7 @@ fn write_documents(
                 origin: Origin::File,
                 document: text.into_bytes(),
                 signatures: vec![signature],
+                trailing: None,
             },
             verb: "signed",
         });
@@ -666,6 +667,7 @@ mod tests {
                         armored: (*a).to_owned(),
                     })
                     .collect(),
+                trailing: None,
             },
             verb: "signed",
         }

@@ -34,7 +34,7 @@
 
 use std::fmt::Write as _;
 
-use super::document::{split_signed, BEGIN_SIGNATURE, END_SIGNATURE};
+use super::document::{split_signed, trailing, Trailing, BEGIN_SIGNATURE, END_SIGNATURE};
 use super::verify::{Origin, SignatureText, Submission};
 
 /// Bytes of a comment body that are read. GitHub stores at most 65,536
@@ -77,19 +77,41 @@ pub fn submissions(comment: &Comment<'_>) -> Vec<Submission> {
     let source = comment.source();
     parse_body(comment.body)
         .into_iter()
-        .map(|(document, signatures)| Submission {
-            source: source.clone(),
-            origin: Origin::Comment,
-            document,
-            signatures: signatures
+        .map(|found| found.into_submission(&source, Origin::Comment))
+        .collect()
+}
+
+/// One document of a comment or tag message, as the parser found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Found {
+    /// The canonical document bytes.
+    pub document: Vec<u8>,
+    /// The armored signatures after it.
+    pub signatures: Vec<String>,
+    /// Text after a signature inside the document's fenced block (or a
+    /// signature block of its own), the first such line.
+    pub trailing: Option<Trailing>,
+}
+
+impl Found {
+    pub(super) fn into_submission(self, source: &str, origin: Origin) -> Submission {
+        Submission {
+            source: source.to_owned(),
+            origin,
+            document: self.document,
+            signatures: self
+                .signatures
                 .into_iter()
                 .map(|armored| SignatureText {
-                    source: source.clone(),
+                    source: source.to_owned(),
                     armored,
                 })
                 .collect(),
-        })
-        .collect()
+            trailing: self
+                .trailing
+                .map(|t| (format!("line {} of its fenced block", t.line), t.found)),
+        }
+    }
 }
 
 /// Every document of a text written in the comment grammar (a comment
@@ -100,6 +122,9 @@ pub fn submissions(comment: &Comment<'_>) -> Vec<Submission> {
 #[must_use]
 pub(crate) fn documents_in(text: &str) -> Vec<(Vec<u8>, Vec<String>)> {
     parse_body(text)
+        .into_iter()
+        .map(|f| (f.document, f.signatures))
+        .collect()
 }
 
 /// The comment text for a signed document: one line for people, the
@@ -209,10 +234,10 @@ fn bounded(body: &str) -> &str {
 /// The documents of a body (canonical bytes) and each one's armored
 /// signatures, in order. A release tag's message is read with it too
 /// ([`super::tag`]).
-pub(super) fn parse_body(body: &str) -> Vec<(Vec<u8>, Vec<String>)> {
+pub(super) fn parse_body(body: &str) -> Vec<Found> {
     let text = bounded(body).replace("\r\n", "\n");
     let lines: Vec<&str> = text.split('\n').collect();
-    let mut out: Vec<(Vec<u8>, Vec<String>)> = Vec::new();
+    let mut out: Vec<Found> = Vec::new();
     let mut dropped = false;
     let mut i = 0;
     while i < lines.len() {
@@ -233,17 +258,27 @@ pub(super) fn parse_body(body: &str) -> Vec<(Vec<u8>, Vec<String>)> {
                 content.push('\n');
             }
             let (document, signatures) = split_signed(content.as_bytes());
+            // Prose after the block is a comment's normal text; text after
+            // a signature inside the block (a second document, say) is not.
+            let after = trailing(content.as_bytes(), true);
             let document = String::from_utf8_lossy(document);
             if is_document(&document) {
                 if out.len() < MAX_DOCUMENTS {
-                    out.push((canonical(&document).into_bytes(), signatures));
+                    out.push(Found {
+                        document: canonical(&document).into_bytes(),
+                        signatures,
+                        trailing: after,
+                    });
                 } else {
                     // Signatures that follow an ignored document are not
                     // handed to the one before it.
                     dropped = true;
                 }
             } else if let (Some(last), false) = (out.last_mut(), dropped) {
-                last.1.extend(signatures);
+                last.signatures.extend(signatures);
+                if last.trailing.is_none() {
+                    last.trailing = after;
+                }
             }
             continue;
         }
@@ -264,7 +299,7 @@ pub(super) fn parse_body(body: &str) -> Vec<(Vec<u8>, Vec<String>)> {
                 }
             }
             if let (Some(last), false) = (out.last_mut(), dropped) {
-                last.1.push(armored);
+                last.signatures.push(armored);
             }
         }
     }
@@ -502,5 +537,38 @@ mod tests {
             body: "",
         };
         assert_eq!(c.source(), "comment #1 by @ghost");
+    }
+
+    #[test]
+    fn prose_after_the_block_is_normal_but_text_after_a_signature_inside_it_is_not() {
+        let body = format!("please\n\n```\n{DOC}```\n{SIG}\nThanks, and see #12.\n");
+        let got = parse(&body);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].trailing, None);
+        // A second document pasted under the first one's signature, in the
+        // same block: the first is refused, the second is not a document.
+        let other = DOC.replace("gate2", "gate3");
+        let body = format!("```\n{DOC}{SIG}{other}```\n");
+        let got = parse(&body);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].trailing,
+            Some((
+                "line 11 of its fenced block".to_owned(),
+                "tollgate-override: 1".to_owned()
+            ))
+        );
+        // Text after a signature in a signature block of its own refuses
+        // the document that block signs.
+        let body = format!("```\n{DOC}```\n```\n{SIG}ps: also waive x\n```\n");
+        let got = parse(&body);
+        assert_eq!(sigs(&got[0]), vec![SIG]);
+        assert_eq!(
+            got[0].trailing,
+            Some((
+                "line 4 of its fenced block".to_owned(),
+                "ps: also waive x".to_owned()
+            ))
+        );
     }
 }

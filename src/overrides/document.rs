@@ -343,6 +343,18 @@ fn fields(text: &str, p: &mut Problems) -> Vec<Field> {
             );
             continue;
         }
+        // A control character (an escape sequence, a backspace) makes the
+        // value print as something else than it is: refused, never shown.
+        if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') {
+            p.add(
+                line,
+                format!(
+                    "`{key}` holds the control character U+{:04X}: write plain text",
+                    u32::from(c)
+                ),
+            );
+            continue;
+        }
         values.push((known, line, value.to_owned()));
     }
     values
@@ -389,6 +401,53 @@ pub fn armored_blocks(bytes: &[u8]) -> Vec<String> {
     blocks
 }
 
+/// Text found after the armored signatures of a file or fenced block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trailing {
+    /// 1-based line of the file or block.
+    pub line: usize,
+    /// The start of that line (at most [`TRAILING_PREVIEW`] characters).
+    pub found: String,
+}
+
+/// Characters of trailing text quoted in a rejection.
+pub const TRAILING_PREVIEW: usize = 40;
+
+/// The first line outside every `BEGIN`..`END SSH SIGNATURE` block that is
+/// not blank, from the first `BEGIN` line on (`document_first`: the bytes
+/// start with the document, as a `--override` file or a fenced block does)
+/// or from the start (a `FILE.sig`, which holds signatures only). `None`
+/// when the signatures are all that follows. An unterminated block runs to
+/// the end (its parse error is reported by verification).
+#[must_use]
+pub fn trailing(bytes: &[u8], document_first: bool) -> Option<Trailing> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut seen_begin = !document_first;
+    let mut in_block = false;
+    for (index, raw) in text.split('\n').enumerate() {
+        let line = raw.trim_end_matches('\r');
+        if line.trim_end() == BEGIN_SIGNATURE {
+            seen_begin = true;
+            in_block = true;
+            continue;
+        }
+        if in_block {
+            in_block = line.trim_end() != END_SIGNATURE;
+            continue;
+        }
+        // Only ASCII whitespace is nothing: a line of non-breaking spaces
+        // is text a reader cannot see, which is worse, not better.
+        let visible = line.trim_matches(|c: char| c.is_ascii_whitespace());
+        if seen_begin && !visible.is_empty() {
+            return Some(Trailing {
+                line: index + 1,
+                found: visible.chars().take(TRAILING_PREVIEW).collect(),
+            });
+        }
+    }
+    None
+}
+
 fn trim_eol(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
@@ -411,6 +470,33 @@ mod tests {
             e.contains("`gate` holds a non-ASCII space character"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_value_holding_a_control_character_is_refused_naming_the_field() {
+        for (bad, code) in [
+            ("\u{1b}[2J", "001B"),
+            ("\u{9b}", "009B"),
+            ("\u{7f}", "007F"),
+            ("\u{8}", "0008"),
+        ] {
+            let doc = DOC.replace("tracked in #123", &format!("tracked{bad} in #123"));
+            let e = error(&doc);
+            assert!(
+                e.starts_with(&format!(
+                    "o.txt:6: `reason` holds the control character U+{code}: write plain text\n"
+                )),
+                "{e}"
+            );
+        }
+        // Other non-ASCII spaces than U+00A0 are refused too.
+        for space in ['\u{2003}', '\u{3000}', '\u{202f}'] {
+            let e = error(&DOC.replace("gate: gate3", &format!("gate: gate{space}3")));
+            assert!(
+                e.contains("`gate` holds a non-ASCII space character"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
@@ -527,5 +613,50 @@ mod tests {
         let (doc, sigs) = split_signed(DOC.as_bytes());
         assert_eq!(doc, DOC.as_bytes());
         assert!(sigs.is_empty());
+    }
+
+    #[test]
+    fn nothing_but_blank_lines_may_follow_the_signatures() {
+        let sig = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n";
+        // Signatures, blank lines and ASCII spaces after them: fine.
+        assert_eq!(
+            trailing(format!("{DOC}{sig}\n \t\n{sig}\n").as_bytes(), true),
+            None
+        );
+        assert_eq!(trailing(DOC.as_bytes(), true), None);
+        // A second document after the signature, named by its line.
+        let second = format!("{DOC}{sig}{DOC}");
+        assert_eq!(
+            trailing(second.as_bytes(), true),
+            Some(Trailing {
+                line: 11,
+                found: "tollgate-override: 1".into()
+            })
+        );
+        // A line of non-breaking spaces is text, not a blank line; long
+        // text is quoted up to the preview length.
+        let nbsp = format!("{DOC}{sig}\u{a0}\n");
+        assert_eq!(trailing(nbsp.as_bytes(), true).unwrap().found, "\u{a0}");
+        let long = format!("{DOC}{sig}{}\n", "x".repeat(500));
+        assert_eq!(
+            trailing(long.as_bytes(), true).unwrap().found.len(),
+            TRAILING_PREVIEW
+        );
+        // A `.sig` file holds signatures only: text before them counts too.
+        assert_eq!(
+            trailing(format!("note\n{sig}").as_bytes(), false)
+                .unwrap()
+                .line,
+            1
+        );
+        assert_eq!(trailing(format!("{sig}{sig}").as_bytes(), false), None);
+        // An unterminated block swallows the rest (verification reports it).
+        assert_eq!(
+            trailing(
+                format!("{DOC}-----BEGIN SSH SIGNATURE-----\nabc\nmore\n").as_bytes(),
+                true
+            ),
+            None
+        );
     }
 }

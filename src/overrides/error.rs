@@ -285,6 +285,32 @@ pub enum Rejection {
         /// `expires:` as written.
         expires: String,
     },
+    /// `expires` lies further ahead than `[overrides] max_days` allows.
+    #[error(
+        "too long-lived: expires {expires}, more than {max_days} day(s) after {now} (latest allowed {latest}; [overrides] max_days = {max_days}): write an earlier `expires` and sign again"
+    )]
+    TooLongLived {
+        /// `expires:` as written.
+        expires: String,
+        /// `[overrides] max_days`.
+        max_days: u32,
+        /// The time of judgement, RFC 3339.
+        now: String,
+        /// The latest `expires` allowed, RFC 3339.
+        latest: String,
+    },
+    /// Something other than whitespace follows the document's signatures
+    /// (a second document, text): the signed bytes are then not all there
+    /// is, and a reader could take the rest for part of the waiver.
+    #[error(
+        "text after the signature at {at} (`{found}`): a file, or a fenced block of a comment or tag message, holds one document and its signatures and nothing after them; put a second document in a file or block of its own"
+    )]
+    TrailingText {
+        /// Where: `FILE:LINE`, or `line N of its fenced block`.
+        at: String,
+        /// The start of the first such line.
+        found: String,
+    },
     /// Not signed at all.
     #[error(
         "no signature: append the armored SSHSIG or put it in {file}.sig (ssh-keygen -Y sign -n {NAMESPACE})"

@@ -23,7 +23,7 @@ use ssh_key::SshSig;
 
 use super::comment;
 use super::document::{BEGIN_SIGNATURE, END_SIGNATURE};
-use super::verify::{Origin, SignatureText, Submission};
+use super::verify::{Origin, Submission};
 
 /// Bytes of a tag message that are read, the same bound as a comment body:
 /// a release message with a handful of sign-offs is a few kilobytes.
@@ -54,18 +54,7 @@ pub fn submissions(tag: &str, message: &str) -> Vec<Submission> {
     let source = source(tag);
     comment::parse_body(without_git_signature(message))
         .into_iter()
-        .map(|(document, signatures)| Submission {
-            source: source.clone(),
-            origin: Origin::Tag,
-            document,
-            signatures: signatures
-                .into_iter()
-                .map(|armored| SignatureText {
-                    source: source.clone(),
-                    armored,
-                })
-                .collect(),
-        })
+        .map(|found| found.into_submission(&source, Origin::Tag))
         .collect()
 }
 

@@ -55,6 +55,9 @@ pub struct Submission {
     pub document: Vec<u8>,
     /// Signatures over those bytes.
     pub signatures: Vec<SignatureText>,
+    /// Text found after the signatures (`FILE:LINE` or `line N of its
+    /// fenced block`, and the text), which refuses the whole submission.
+    pub trailing: Option<(String, String)>,
 }
 
 /// Merges submissions with byte-identical documents, so that several people
@@ -63,7 +66,13 @@ pub struct Submission {
 pub fn merge(submissions: Vec<Submission>) -> Vec<Submission> {
     let mut out: Vec<Submission> = Vec::new();
     for s in submissions {
-        if let Some(same) = out.iter_mut().find(|o| o.document == s.document) {
+        // A copy with text after its signatures stays on its own and is
+        // refused alone: anyone may post a copy of a document, and a
+        // spoiled copy must not take the clean one down with it.
+        if let Some(same) = out
+            .iter_mut()
+            .find(|o| o.document == s.document && o.trailing.is_none() && s.trailing.is_none())
+        {
             same.source = format!("{} + {}", same.source, s.source);
             for sig in s.signatures {
                 if !same.signatures.iter().any(|x| x.armored == sig.armored) {
@@ -197,9 +206,13 @@ pub fn check(
             })
             .collect(),
     };
-    let outcome = match &document {
-        Err(e) => Err(Rejection::Document(e.clone())),
-        Ok(doc) => judge(&source, doc, &signatures, submission, policy, target),
+    let outcome = match (&document, &submission.trailing) {
+        (Err(e), _) => Err(Rejection::Document(e.clone())),
+        (Ok(_), Some((at, found))) => Err(Rejection::TrailingText {
+            at: at.clone(),
+            found: found.clone(),
+        }),
+        (Ok(doc), None) => judge(&source, doc, &signatures, submission, policy, target),
     };
     Checked {
         source,
@@ -218,6 +231,7 @@ fn judge(
     target: &Target,
 ) -> Result<Accepted, Rejection> {
     bound_to_target(doc, target)?;
+    short_lived(doc, policy.overrides.max_days, target.now)?;
     if submission.signatures.is_empty() {
         return Err(match submission.origin {
             Origin::File => Rejection::NoSignature {
@@ -383,6 +397,22 @@ fn bound_to_target(doc: &Document, target: &Target) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// `expires` may lie at most `max_days` days after the time of judgement.
+/// A limit so far ahead that no time can express it caps nothing.
+fn short_lived(doc: &Document, max_days: u32, now: DateTime<Utc>) -> Result<(), Rejection> {
+    let latest = chrono::TimeDelta::try_days(i64::from(max_days))
+        .and_then(|days| now.checked_add_signed(days));
+    match latest {
+        Some(latest) if doc.expires > latest => Err(Rejection::TooLongLived {
+            expires: doc.expires_text.clone(),
+            max_days,
+            now: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            latest: latest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Valid signers, one per key (the same key signing twice counts once).
 fn unique_signers(signatures: &[SignatureCheck]) -> Vec<&Signer> {
     let mut seen = BTreeSet::new();
@@ -498,6 +528,7 @@ mod tests {
                 source: src.into(),
                 armored: sig.into(),
             }],
+            trailing: None,
         };
         let merged = merge(vec![
             s("a", "doc", "1"),
@@ -508,6 +539,17 @@ mod tests {
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].source, "a + b + d");
         assert_eq!(merged[0].signatures.len(), 2);
+        // A copy with text after its signatures is kept apart, so that it
+        // is refused alone and the clean copy still counts.
+        let spoiled = Submission {
+            trailing: Some(("e:9".into(), "junk".into())),
+            ..s("e", "doc", "4")
+        };
+        let merged = merge(vec![s("a", "doc", "1"), spoiled, s("b", "doc", "2")]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].source, "a + b");
+        assert_eq!(merged[1].source, "e");
+        assert!(merged[1].trailing.is_some());
     }
 
     #[test]
@@ -520,5 +562,176 @@ mod tests {
         assert!(is_not_overridable(&id("audit.vulnerabilities"), &list));
         assert!(is_not_overridable(&id("audit.warnings[unsound]"), &list));
         assert!(!is_not_overridable(&id("coverage.lines"), &list));
+    }
+
+    /// Judging the committed, OpenSSH-signed fixtures (fixtures/overrides)
+    /// at a chosen time: the clock is an input, so the lifetime cap is
+    /// tested against the real documents without a policy that disables it.
+    mod judged {
+        use std::path::Path;
+
+        use super::super::*;
+        use crate::policy::{load_policy, FileSource};
+
+        const DOC: &str = include_str!("../../fixtures/overrides/docs/override.txt");
+        const SIG: &str = include_str!("../../fixtures/overrides/docs/override.txt.sig");
+        const SIGNERS: &str = include_str!("../../fixtures/overrides/allowed_signers");
+        const COMMIT: &str = "f58718500e512c15d65807c025cdfc7aa10c1ad1";
+
+        struct Text(String);
+
+        impl FileSource for Text {
+            fn read(&self, _: &Path) -> std::io::Result<Option<Vec<u8>>> {
+                Ok(Some(self.0.as_bytes().to_vec()))
+            }
+            fn describe(&self) -> String {
+                "test".to_owned()
+            }
+        }
+
+        fn policy(overrides: &str) -> Policy {
+            load_policy(
+                &Text(format!(
+                    "schema = 1\nname = \"gate2\"\nversion = \"1.0.0\"\n[coverage]\nlines = 80.0\n[overrides]\nsigners = \"allowed_signers\"\n{overrides}"
+                )),
+                Path::new("gate2.toml"),
+            )
+            .unwrap()
+        }
+
+        fn at(time: &str) -> DateTime<Utc> {
+            DateTime::parse_from_rfc3339(time)
+                .unwrap()
+                .with_timezone(&Utc)
+        }
+
+        fn submission(trailing: Option<(String, String)>) -> Submission {
+            Submission {
+                source: "override.txt".into(),
+                origin: Origin::File,
+                document: DOC.as_bytes().to_vec(),
+                signatures: vec![SignatureText {
+                    source: "override.txt.sig".into(),
+                    armored: SIG.into(),
+                }],
+                trailing,
+            }
+        }
+
+        fn judge_at(
+            policy: &Policy,
+            submission: &Submission,
+            now: &str,
+        ) -> Result<Accepted, Rejection> {
+            let signers = AllowedSigners::parse("allowed_signers", SIGNERS).unwrap();
+            let target = Target {
+                repository: Some("acme/widget".into()),
+                commit: Some(COMMIT.into()),
+                gate: "gate2".into(),
+                now: at(now),
+            };
+            check(submission, Ok(&signers), policy, &target).outcome
+        }
+
+        #[test]
+        fn max_days_defaults_to_thirty() {
+            assert_eq!(policy("").overrides.max_days, 30);
+            assert_eq!(policy("max_days = 7\n").overrides.max_days, 7);
+        }
+
+        #[test]
+        fn a_document_expiring_beyond_max_days_is_too_long_lived() {
+            let e = judge_at(&policy(""), &submission(None), "2026-01-01T12:00:00Z").unwrap_err();
+            assert_eq!(
+                e,
+                Rejection::TooLongLived {
+                    expires: "2099-12-31T00:00:00Z".into(),
+                    max_days: 30,
+                    now: "2026-01-01T12:00:00Z".into(),
+                    latest: "2026-01-31T12:00:00Z".into(),
+                }
+            );
+            let text = e.to_string();
+            assert!(text.starts_with("too long-lived: expires 2099-12-31T00:00:00Z, more than 30 day(s) after 2026-01-01T12:00:00Z (latest allowed 2026-01-31T12:00:00Z; [overrides] max_days = 30)"), "{text}");
+        }
+
+        #[test]
+        fn the_same_document_counts_within_max_days_of_its_expiry() {
+            // 30 days before expiry, to the second: the limit is inclusive.
+            let ok = judge_at(&policy(""), &submission(None), "2099-12-01T00:00:00Z").unwrap();
+            assert!(
+                matches!(&ok, Accepted::Override(o) if o.rules == ["coverage.lines"] && o.signers == ["alice@example.org"]),
+                "{ok:?}"
+            );
+            // One second earlier it lies 30 days and a second ahead.
+            let e = judge_at(&policy(""), &submission(None), "2099-11-30T23:59:59Z").unwrap_err();
+            assert!(matches!(e, Rejection::TooLongLived { .. }), "{e:?}");
+            // Past its expiry it is expired, not too long-lived.
+            let e = judge_at(&policy(""), &submission(None), "2100-01-01T00:00:00Z").unwrap_err();
+            assert_eq!(e.to_string(), "expired at 2099-12-31T00:00:00Z");
+        }
+
+        #[test]
+        fn a_large_max_days_admits_the_fixture_and_an_unrepresentable_one_caps_nothing() {
+            let now = "2026-01-01T00:00:00Z";
+            assert!(judge_at(&policy("max_days = 36500\n"), &submission(None), now).is_ok());
+            // u32::MAX days from now is past chrono's last representable
+            // year: checked arithmetic, no panic, no cap.
+            let huge = policy(&format!("max_days = {}\n", u32::MAX));
+            assert!(judge_at(&huge, &submission(None), now).is_ok());
+        }
+
+        #[test]
+        fn max_days_must_be_a_positive_whole_number() {
+            for (value, message) in [
+                (
+                    "0",
+                    "`max_days = 0`: a document would expire as soon as it is written",
+                ),
+                ("-1", "`max_days` must be a non-negative whole number"),
+                (
+                    "99999999999",
+                    "`max_days` must be a non-negative whole number",
+                ),
+            ] {
+                let e = load_policy(
+                    &Text(format!("schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[overrides]\nmax_days = {value}\n")),
+                    Path::new("g.toml"),
+                )
+                .unwrap_err()
+                .to_string();
+                assert!(
+                    e.contains("g.toml:5:") && e.contains(message),
+                    "{value}: {e}"
+                );
+            }
+        }
+
+        #[test]
+        fn text_after_the_signature_refuses_a_validly_signed_document() {
+            let spoiled = submission(Some((
+                "override.txt:12".into(),
+                "tollgate-override: 1".into(),
+            )));
+            let e = judge_at(
+                &policy("max_days = 36500\n"),
+                &spoiled,
+                "2026-01-01T00:00:00Z",
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string().starts_with(
+                    "text after the signature at override.txt:12 (`tollgate-override: 1`): "
+                ),
+                "{e}"
+            );
+            // A document that does not parse says that first.
+            let broken = Submission {
+                document: b"tollgate-override: 2\n".to_vec(),
+                ..spoiled
+            };
+            let e = judge_at(&policy(""), &broken, "2026-01-01T00:00:00Z").unwrap_err();
+            assert!(matches!(e, Rejection::Document(_)), "{e:?}");
+        }
     }
 }

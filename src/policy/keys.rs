@@ -171,6 +171,7 @@ pub const KEYS: &[Key] = &[
     key(P, "overrides", TABLE, "nobody may sign", "signed overrides (docs/overrides.md)", None),
     key(P, "overrides.signers", "string (path)", "none: nobody may sign", "the OpenSSH `allowed_signers` file, relative to the policy file", Some("\"../allowed_signers\"")),
     key(P, "overrides.min_signers", "integer, 1 or more", "1", "distinct principals an override needs", Some("1")),
+    key(P, "overrides.max_days", "integer, 1 or more", "30", "how many days after the run a document's `expires` may lie at most; a later one is rejected as too long-lived", Some("30")),
     key(P, "overrides.not_overridable", "array of strings (rule ids)", "[]", "rules no override may waive; a family's bare name covers all its rules", Some("[\"audit.vulnerabilities\"]")),
 ];
 

@@ -251,6 +251,7 @@ fn flatten(mut layers: Vec<Layer>) -> (Policy, Vec<validate::Located>) {
             OverridesPolicy {
                 signers: None,
                 min_signers: 1,
+                max_days: model::DEFAULT_MAX_DAYS,
                 not_overridable: Vec::new(),
             },
             Vec::new(),

@@ -494,6 +494,9 @@ pub struct DocumentPolicy {
     pub optional: bool,
 }
 
+/// `[overrides] max_days` when the policy does not set it.
+pub const DEFAULT_MAX_DAYS: u32 = 30;
+
 /// `[overrides]`: who may waive rules.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OverridesPolicy {
@@ -501,6 +504,10 @@ pub struct OverridesPolicy {
     pub signers: Option<String>,
     /// Distinct principals required on an override.
     pub min_signers: u32,
+    /// How many days after the time of judgement a document's `expires`
+    /// may lie at most (default [`DEFAULT_MAX_DAYS`]): a waiver is meant
+    /// to be short-lived, and one that never expires is a rule deleted.
+    pub max_days: u32,
     /// Rules that can never be overridden (a keyed family's bare name
     /// stands for all its rules).
     pub not_overridable: Vec<crate::rules::RuleRef>,

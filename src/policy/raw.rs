@@ -183,6 +183,7 @@ pub(crate) struct RawDocument {
 pub(crate) struct RawOverrides {
     pub signers: Option<Spanned<String>>,
     pub min_signers: Option<Spanned<i64>>,
+    pub max_days: Option<Spanned<i64>>,
     pub not_overridable: Option<Vec<Spanned<String>>>,
 }
 

@@ -14,7 +14,7 @@ use super::{
     sha256_hex, span, AuditIgnore, AuditPolicy, BenchmarksPolicy, ChecksPolicy, CompiledGlob,
     CoveragePathPolicy, CoveragePolicy, DocumentPolicy, FailOn, Layer, OverridesPolicy,
     PolicySource, ReleasePolicy, RequiredCheck, ReviewsPolicy, SignoffPolicy, SloPolicy,
-    TestsPolicy, Threshold, DEFAULT_MAX_DB_AGE, GITHUB_ACTIONS, SCHEMA,
+    TestsPolicy, Threshold, DEFAULT_MAX_DAYS, DEFAULT_MAX_DB_AGE, GITHUB_ACTIONS, SCHEMA,
 };
 use crate::policy::{Diagnostic, Policy};
 use crate::rules::{Family, KeySource, RuleId, RuleRef};
@@ -855,6 +855,15 @@ fn overrides(raw: RawOverrides, sink: &mut DiagSink<'_>) -> (OverridesPolicy, Ve
             "an override needs at least one signature: use 1 or more",
             sink,
         ),
+        max_days: match raw.max_days {
+            None => DEFAULT_MAX_DAYS,
+            some => positive(
+                some,
+                "max_days",
+                "a document would expire as soon as it is written: use 1 or more",
+                sink,
+            ),
+        },
         not_overridable,
     };
     (policy, at)

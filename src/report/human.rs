@@ -12,24 +12,23 @@ use crate::eval::{format_percent, Conclusion, Status, Verdict};
 
 const RESET: &str = "\x1b[0m";
 
-/// `text` without control characters a terminal would act on: each one
-/// (ESC, CR, BEL, backspace, the C1 controls, …) is shown as a Rust escape
-/// such as `\u{1b}`. Line feeds and tabs are kept.
-#[must_use]
-pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+/// One field of the verdict (an id, a path, a name) made terminal-safe by
+/// the crate's one escaping function: a line feed in it is shown too, so
+/// evidence cannot forge a report line.
+fn terminal_safe(text: &str) -> Cow<'_, str> {
+    crate::terminal::field(text)
+}
+
+/// A message of the verdict (a rule's message, a rejection's reason, a
+/// note), which may span lines: escaped keeping its line feeds, each
+/// further line indented by `indent`, so that no line a message holds
+/// (from tollgate or from evidence) starts at the margin where the
+/// report's own lines start.
+fn message(text: &str, indent: &str) -> String {
+    crate::terminal::safe(text)
+        .split('\n')
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"))
 }
 
 fn paint(text: &str, code: &str, color: bool) -> String {
@@ -46,6 +45,13 @@ fn status_code(status: Status) -> &'static str {
         Status::Fail | Status::Error => "1;31",
         Status::Overridden | Status::Unknown => "33",
         Status::Skipped => "2",
+    }
+}
+
+/// The verdict's notes, each a paragraph.
+fn notes(out: &mut String, verdict: &Verdict) {
+    for note in &verdict.notes {
+        let _ = writeln!(out, "\nnote: {}", message(note, "      "));
     }
 }
 
@@ -71,7 +77,7 @@ fn rejected(out: &mut String, verdict: &Verdict) {
             "  - {}{named} from {}{signer}: {}",
             r.kind.as_str(),
             terminal_safe(&r.source),
-            terminal_safe(&r.reason)
+            message(&r.reason, "    ")
         );
     }
 }
@@ -191,7 +197,7 @@ fn advice(out: &mut String, verdict: &Verdict) {
     if !todo.is_empty() {
         let _ = writeln!(out, "\nWhat to do:");
         for rule in todo {
-            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
+            let advice = message(rule.help.as_deref().unwrap_or(&rule.message), "    ");
             let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
         }
     }
@@ -211,7 +217,7 @@ fn advice(out: &mut String, verdict: &Verdict) {
             }
         );
         for rule in undecided {
-            let advice = terminal_safe(rule.help.as_deref().unwrap_or(&rule.message));
+            let advice = message(rule.help.as_deref().unwrap_or(&rule.message), "    ");
             let _ = writeln!(out, "  - {}: {advice}", terminal_safe(&rule.id));
         }
     }
@@ -299,7 +305,8 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
         }
         let _ = writeln!(out, "required {}", terminal_safe(&rule.required));
         if rule.status != Status::Pass {
-            let _ = writeln!(out, "  {:<10} {}", "", terminal_safe(&rule.message));
+            let text = message(&rule.message, "             ");
+            let _ = writeln!(out, "  {:<10} {text}", "");
         }
         if let Some(o) = &rule.override_ {
             let _ = writeln!(
@@ -307,7 +314,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
                 "  {:<10} overridden by {}: {} (until {}; from {})",
                 "",
                 terminal_safe(&o.signer),
-                terminal_safe(&o.reason),
+                message(&o.reason, "             "),
                 terminal_safe(&o.expires),
                 terminal_safe(&o.source)
             );
@@ -323,9 +330,7 @@ pub fn render_human(verdict: &Verdict, color: bool) -> String {
     coverage_base(&mut out, verdict);
     advice(&mut out, verdict);
     rejected(&mut out, verdict);
-    for note in &verdict.notes {
-        let _ = writeln!(out, "\nnote: {}", terminal_safe(note));
-    }
+    notes(&mut out, verdict);
 
     let count = |s: Status| verdict.rules.iter().filter(|r| r.status == s).count();
     let mut tally: Vec<String> = Vec::new();
@@ -402,7 +407,8 @@ mod tests {
 
     #[test]
     fn control_characters_are_shown_not_obeyed() {
-        assert_eq!(terminal_safe("plain\tline\n"), "plain\tline\n");
+        assert_eq!(terminal_safe("plain\tline\n"), "plain\tline\\u{a}");
+        assert_eq!(message("two\nlines\u{1b}", "  "), "two\n  lines\\u{1b}");
         assert_eq!(
             terminal_safe("src/\x1b]0;pwned\x07\x1b[2Ja.rs\r"),
             "src/\\u{1b}]0;pwned\\u{7}\\u{1b}[2Ja.rs\\u{d}"

@@ -44,13 +44,18 @@ const ZWJ: char = '\u{200d}';
 /// `text` made inert for GitHub-flavoured Markdown: it renders as the same
 /// characters and nothing else.
 ///
+/// - control characters (ESC, CR, BEL, C1 such as U+009B, bidirectional
+///   controls) are shown as `\u{1b}`-style escapes by the crate's one
+///   terminal escaping function ([`crate::terminal::safe`]), since the
+///   Markdown report is printed to terminals too;
 /// - `\\`, `` ` ``, `*`, `[`, `]`, `|`, `~` and `$` are backslash-escaped
 ///   (Markdown allows it for any ASCII punctuation), so no code span or
 ///   fence, link, image, footnote, table cell, strike-through or math starts;
 /// - `&`, `<` become entities, so there is no raw HTML, no `<https://…>`
 ///   autolink and no `&#64;` that decodes to something active;
 /// - at the start of a line (after blanks), `#`, `>`, `-`, `+` and `=` are
-///   escaped: no heading, quote, list or setext underline;
+///   escaped, and so is the `.` or `)` after a leading run of digits: no
+///   heading, quote, list, ordered list or setext underline;
 /// - a zero-width joiner follows every `@` (no mention, no e-mail link),
 ///   every `#` before a letter or digit (no issue reference), the `:` of
 ///   `://` and the `www` of `www.` (no bare-URL autolink).
@@ -65,14 +70,24 @@ pub fn inert(text: &str) -> String {
 /// document (a table cell or a text after a label does not, and a leading
 /// `>` or `-` there is plain text).
 fn escape(text: &str, starts_line: bool) -> String {
+    let text = crate::terminal::safe(text);
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut at_line_start = starts_line;
-    let mut rest = text;
+    // Whether the line so far is blanks and then one or more digits: a `.`
+    // or `)` now would start an ordered list.
+    let mut list_number = false;
+    let mut rest: &str = &text;
     while let Some(c) = rest.chars().next() {
         let after = &rest[c.len_utf8()..];
         let next = after.chars().next();
+        let number_so_far = list_number;
+        list_number = c.is_ascii_digit() && (at_line_start || list_number);
         match c {
             '\\' | '`' | '*' | '[' | ']' | '|' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if number_so_far => {
                 out.push('\\');
                 out.push(c);
             }
@@ -845,5 +860,23 @@ mod tests {
         assert!(!render_markdown(&v).contains("mermaid"));
         v.coverage_trend = None;
         assert!(!render_markdown(&v).contains("Coverage trend"));
+    }
+
+    #[test]
+    fn emphasis_ordered_lists_and_control_characters_do_not_get_through() {
+        // `_` stays: emphasis changes no link, HTML or mention, and
+        // escaping it would scatter backslashes through every identifier.
+        assert_eq!(inert("_x_ and __y__"), "_x_ and __y__");
+        // An ordered list starts only at the margin (after blanks).
+        assert_eq!(
+            inert("1. one\n  12) two\nv1.2"),
+            "1\\. one\n  12\\) two\nv1.2"
+        );
+        assert_eq!(cell("3. x"), "3. x");
+        assert_eq!(
+            inert("src/\u{1b}[31mred\r\u{9b}2J.rs"),
+            // Shown as `\\u{1b}` (the backslash escaped for Markdown).
+            "src/\\\\u{1b}\\[31mred\\\\u{d}\\\\u{9b}2J.rs"
+        );
     }
 }

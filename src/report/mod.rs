@@ -15,7 +15,6 @@ use crate::eval::Verdict;
 
 pub use budget::{clip, clip_chars, thousands, truncate_lines, truncate_utf8};
 pub use human::render_human;
-pub(crate) use human::terminal_safe;
 pub use markdown::{inert, render_markdown, render_markdown_within};
 
 /// Version of the JSON report layout.

@@ -764,7 +764,7 @@ fn json_report(out: &Output) -> Value {
 fn a_signed_override_in_a_comment_applies_and_forged_ones_are_rejected() {
     let signers = std::fs::read_to_string(fixtures().join("allowed_signers")).unwrap();
     let s = scenario_with(
-        &format!("{POLICY}\n[overrides]\nsigners = \"allowed_signers\"\n"),
+        &format!("{POLICY}\n[overrides]\nsigners = \"allowed_signers\"\nmax_days = 36500\n"),
         &[("policies/allowed_signers", signers.as_str())],
     );
     // Chatter first: the waiver is on page two (100 per page).
@@ -873,7 +873,7 @@ const RELEASE_POLICY: &str = "schema = 1\nname = \"release\"\nversion = \"1.0.0\
 
 /// [`RELEASE_POLICY`] with one sign-off by alice, signers from the
 /// fixtures' `allowed_signers` (alice, bob, carol; never mallory).
-const SIGNOFF_POLICY: &str = "schema = 1\nname = \"release\"\nversion = \"1.0.0\"\n[release]\nchangelog = \"CHANGELOG.md\"\n[[signoffs]]\nid = \"security-audit\"\ntitle = \"Security audit complete\"\nprincipals = [\"alice@example.org\"]\ncount = 1\n[overrides]\nsigners = \"allowed_signers\"\n";
+const SIGNOFF_POLICY: &str = "schema = 1\nname = \"release\"\nversion = \"1.0.0\"\n[release]\nchangelog = \"CHANGELOG.md\"\n[[signoffs]]\nid = \"security-audit\"\ntitle = \"Security audit complete\"\nprincipals = [\"alice@example.org\"]\ncount = 1\n[overrides]\nsigners = \"allowed_signers\"\nmax_days = 36500\n";
 
 /// Commits a release on the current branch: the release gate `policy`,
 /// the fixtures' `allowed_signers`, a changelog with 1.4.0, and `extra`

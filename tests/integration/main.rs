@@ -14,6 +14,7 @@ mod action_install;
 // cargo-audit reports bound to the judged Cargo.lock, refused when filtered.
 mod audit_binding;
 // The evidence workflow's benchmark step: a real criterion benchmark, base and head in one job.
+mod bad_inputs;
 mod bench_base_head;
 mod bench_rounds;
 mod cli;

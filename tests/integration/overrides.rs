@@ -53,6 +53,8 @@ lines = 80.0
 signers = "allowed_signers"
 min_signers = 1
 not_overridable = ["audit.vulnerabilities"]
+# The committed fixture documents expire 2099-12-31: allow them.
+max_days = 36500
 "#;
 
 /// The repository of `make-overrides.sh`, plus uncommitted policies (the
@@ -92,22 +94,22 @@ fn repo() -> tempfile::TempDir {
     std::fs::write(policies.join("gate2.toml"), GATE2).unwrap();
     std::fs::write(
         policies.join("strict.toml"),
-        "schema = 1\nname = \"strict\"\nversion = \"1.0.0\"\nextends = \"gate2.toml\"\n[overrides]\nsigners = \"allowed_signers\"\nnot_overridable = [\"coverage.lines\"]\n",
+        "schema = 1\nname = \"strict\"\nversion = \"1.0.0\"\nextends = \"gate2.toml\"\n[overrides]\nsigners = \"allowed_signers\"\nnot_overridable = [\"coverage.lines\"]\nmax_days = 36500\n",
     )
     .unwrap();
     std::fs::write(
         policies.join("dual.toml"),
-        "schema = 1\nname = \"dual\"\nversion = \"1.0.0\"\nextends = \"gate2.toml\"\n[overrides]\nsigners = \"allowed_signers\"\nmin_signers = 2\n",
+        "schema = 1\nname = \"dual\"\nversion = \"1.0.0\"\nextends = \"gate2.toml\"\n[overrides]\nsigners = \"allowed_signers\"\nmin_signers = 2\nmax_days = 36500\n",
     )
     .unwrap();
     std::fs::write(
         policies.join("gate3.toml"),
-        "schema = 1\nname = \"gate3\"\nversion = \"1.0.0\"\n[[signoffs]]\nid = \"security-audit\"\ntitle = \"Security audit complete\"\nprincipals = [\"alice@example.org\", \"bob@example.org\"]\ncount = 2\n[overrides]\nsigners = \"allowed_signers\"\n",
+        "schema = 1\nname = \"gate3\"\nversion = \"1.0.0\"\n[[signoffs]]\nid = \"security-audit\"\ntitle = \"Security audit complete\"\nprincipals = [\"alice@example.org\", \"bob@example.org\"]\ncount = 2\n[overrides]\nsigners = \"allowed_signers\"\nmax_days = 36500\n",
     )
     .unwrap();
     std::fs::write(
         policies.join("bench.toml"),
-        "schema = 1\nname = \"bench\"\nversion = \"1.0.0\"\n[benchmarks]\nmax_regression = 10.0\n[overrides]\nsigners = \"allowed_signers\"\n",
+        "schema = 1\nname = \"bench\"\nversion = \"1.0.0\"\n[benchmarks]\nmax_regression = 10.0\n[overrides]\nsigners = \"allowed_signers\"\nmax_days = 36500\n",
     )
     .unwrap();
     std::fs::write(

@@ -59,6 +59,8 @@ version_matches_tag = false
 
 [overrides]
 signers = "allowed_signers"
+# The committed fixture documents expire 2099-12-31: allow them.
+max_days = 36500
 "#
     .to_owned();
     if signoffs > 0 {

@@ -138,6 +138,13 @@ max = "50ms"
 
 [checks]
 required = ["test", "clippy", "docs"]
+
+[overrides]
+signers = "allowed_signers"
+min_signers = 1
+not_overridable = ["audit.vulnerabilities"]
+# The committed fixture documents expire 2099-12-31: allow them.
+max_days = 36500
 "#,
     )
     .unwrap();

@@ -32,6 +32,8 @@ count = 2
 [overrides]
 signers = "allowed_signers"
 not_overridable = ["audit.vulnerabilities"]
+# The committed fixture documents expire 2099-12-31: allow them.
+max_days = 36500
 "#;
 
 /// A repository with one commit holding the policy, two keys outside it

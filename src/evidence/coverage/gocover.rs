@@ -273,7 +273,12 @@ fn parse_block(text: &str) -> Result<(&str, Span, u64, u64), String> {
 
 /// The `module` path in `root/go.mod`, if there is one.
 fn module_path(root: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("go.mod")).ok()?;
+    // Through the input limits (a regular file, at most the document cap):
+    // a FIFO or a huge file named go.mod must not hang or fill memory. An
+    // unreadable go.mod is treated as none, as before.
+    let bytes =
+        crate::input::read_input(&root.join("go.mod"), crate::input::InputKind::Document).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     text.lines().find_map(|line| {
         let rest = line.trim().strip_prefix("module")?;
         if !rest.starts_with([' ', '\t']) {
