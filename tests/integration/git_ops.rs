@@ -144,7 +144,7 @@ fn a_release_tag_keeps_its_message_verbatim_and_is_not_replaced_unless_forced() 
 }
 
 /// A git that never answers (a credential prompt, a lock) is killed at
-/// TOLLGATE_GIT_TIMEOUT_SECS, said on standard error, and tollgate goes
+/// `TOLLGATE_GIT_TIMEOUT_SECS`, said on standard error, and tollgate goes
 /// on as for a failing git instead of hanging.
 #[cfg(unix)]
 #[test]
