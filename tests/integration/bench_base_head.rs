@@ -231,6 +231,7 @@ impl World {
         Command::new(env!("CARGO_BIN_EXE_tollgate"))
             .current_dir(&self.remote)
             .env_clear()
+            .envs(crate::support::coverage::profile_env())
             .env("PATH", std::env::var_os("PATH").unwrap())
             .env("HOME", self.dir.path())
             .env("GITHUB_API_URL", self.fake.url())

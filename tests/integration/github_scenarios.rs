@@ -90,6 +90,7 @@ fn pr_payload(s: &Scenario, action: &str) -> Value {
 fn tollgate(s: &Scenario) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     cmd.env_clear()
+        .envs(crate::support::coverage::profile_env())
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("HOME", s.dir.path())
         .env("GITHUB_API_URL", s.fake.url())

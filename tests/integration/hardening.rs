@@ -55,6 +55,7 @@ impl Repo {
 fn tollgate(repo: &Repo) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     cmd.env_clear()
+        .envs(crate::support::coverage::profile_env())
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("HOME", repo.tmp())
         .env("TOLLGATE_RETRY_SCALE", "0.01")

@@ -153,6 +153,7 @@ fn judge(s: &Scenario, payload: &Value, env: &[(&str, &str)]) -> (Output, PathBu
     let report = s.dir.path().join(format!("report-{n}.json"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     cmd.env_clear()
+        .envs(crate::support::coverage::profile_env())
         .current_dir(&s.repo)
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("HOME", s.dir.path())
@@ -826,6 +827,7 @@ fn the_judge_refuses_a_non_empty_evidence_dir_and_local_evidence_flags() {
     let base = |extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_tollgate"))
             .env_clear()
+            .envs(crate::support::coverage::profile_env())
             .current_dir(&s.repo)
             .env("PATH", std::env::var_os("PATH").unwrap())
             .env("GITHUB_API_URL", s.fake.url())

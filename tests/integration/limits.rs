@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     cmd.env_clear()
+        .envs(crate::support::coverage::profile_env())
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("HOME", dir)
         .current_dir(dir)

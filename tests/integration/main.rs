@@ -22,8 +22,10 @@ mod cli;
 mod config_discovery;
 // coverage.drop: coverage against the base, per path, indirect changes.
 mod coverage_delta;
+// [[coverage.paths]]: critical-path rules, a glob matching nothing is an error.
 mod coverage_fixtures;
 mod coverage_format;
+mod coverage_paths;
 mod coverage_props;
 mod eval_props;
 mod evidence_fixtures;
@@ -35,9 +37,13 @@ mod faults;
 mod foreign_coverage;
 mod github_client;
 mod github_scenarios;
+// src/git.rs on throwaway repositories: base-commit reads, verbatim tags, the timeout.
+mod git_ops;
 mod hardening;
 // `tollgate init` and its pre-push hook on real repositories.
 mod init;
+// `inspect` of audit, test and benchmark evidence against the producers' own figures.
+mod inspect_formats;
 // JaCoCo XML against JaCoCo's own counters; refusals of contradicting reports.
 mod jacoco;
 mod judge;
@@ -50,11 +56,15 @@ mod overrides;
 // tollgate's own gate policies match this repository (paths, benchmarks, changelog, signers).
 mod own_gates;
 mod patch_coverage;
+// A mistake in every section of a policy, all reported in one run.
+mod policy_mistakes;
 mod policy_show;
 mod policy_validate;
 // The shipped release workflow's Gate 3 job on tag pushes.
 mod release_scenarios;
 mod rules;
+// .ci/run's self-check policy stays gate2's own, less what only GitHub decides.
+mod self_gate;
 mod snapshots;
 mod tag_command;
 mod workflow_runner;

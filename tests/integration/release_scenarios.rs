@@ -240,6 +240,7 @@ impl World {
         let tollgate = || {
             let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
             cmd.env_clear()
+                .envs(crate::support::coverage::profile_env())
                 .env("PATH", std::env::var_os("PATH").unwrap())
                 .env("HOME", self.dir.path());
             cmd

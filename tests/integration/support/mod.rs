@@ -6,6 +6,7 @@
 // Test support may panic: a fake server that cannot start is a failed test.
 #![allow(clippy::panic)]
 
+pub mod coverage;
 pub mod fake_github;
 pub mod files;
 pub mod git;

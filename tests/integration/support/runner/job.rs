@@ -1060,6 +1060,7 @@ impl<'a> JobExec<'a> {
         let mut cmd = Command::new(&args[0]);
         cmd.args(&args[1..])
             .env_clear()
+            .envs(crate::support::coverage::profile_env())
             .envs(&env)
             .current_dir(&cwd)
             .stdin(Stdio::null())
