@@ -280,6 +280,7 @@ fn set_mode(path: &Path, mode: u32) {
 fn run(dir: &Path, args: &[String]) -> Result<Output, String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
         .env_clear()
+        .envs(crate::support::coverage::profile_env())
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("HOME", dir)
         .env("RUST_BACKTRACE", "0")

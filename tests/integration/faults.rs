@@ -756,6 +756,7 @@ fn env_base(s: &Scene, cmd: &mut Command, event: &str, payload: &Value) {
     let event_path = s.dir.path().join(format!("event-{event}.json"));
     std::fs::write(&event_path, payload.to_string()).unwrap();
     cmd.env_clear()
+        .envs(crate::support::coverage::profile_env())
         .current_dir(&s.repo)
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("HOME", s.dir.path())
