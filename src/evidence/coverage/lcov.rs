@@ -345,15 +345,7 @@ impl<'a> Parser<'a> {
                 Some(at.count()?)
             };
             let used = 5 + at.line_end()?;
-            let branch = BranchName::Index(branch);
-            section.file.add_branch(
-                BranchKey {
-                    line,
-                    block,
-                    branch,
-                },
-                taken,
-            );
+            section.file.add_numbered_branch(line, block, branch, taken);
             used
         } else {
             return None;
