@@ -75,6 +75,7 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use memchr::{memchr, memrchr};
 
@@ -109,7 +110,48 @@ pub fn read_lcov_with<R: BufRead>(
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
     let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
-    read_lcov_part(input, source, paths, strictness, Part::Whole, into)
+    read_lcov_part(
+        input,
+        source,
+        paths,
+        strictness,
+        Part::Whole,
+        Sink::Own(into),
+    )
+}
+
+/// Where a reader puts the files it reads.
+pub(crate) enum Sink<'r> {
+    /// A report of its own.
+    Own(&'r mut CoverageReport),
+    /// One report shared by the parts of a tracefile read in parallel
+    /// (issue 14: memory by distinct lines, not by parts): a section takes
+    /// its file out and puts it back when it ends, so the lock is held for
+    /// two map operations per section. A file another part holds at the
+    /// time is started afresh and merged when both are back.
+    Shared(&'r Mutex<CoverageReport>),
+}
+
+impl Sink<'_> {
+    fn take_file(&mut self, path: String) -> (String, FileCoverage) {
+        match self {
+            Self::Own(report) => report.take_file(path),
+            Self::Shared(report) => lock(report).take_file(path),
+        }
+    }
+
+    fn put_file(&mut self, path: String, file: FileCoverage) {
+        match self {
+            Self::Own(report) => report.put_file(path, file),
+            Self::Shared(report) => lock(report).put_file(path, file),
+        }
+    }
+}
+
+/// The shared report; a poisoned lock only means another part panicked,
+/// whose panic the caller resumes.
+fn lock(report: &Mutex<CoverageReport>) -> MutexGuard<'_, CoverageReport> {
+    report.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Which part of a tracefile a reader is given.
@@ -131,7 +173,7 @@ pub(crate) fn read_lcov_part<R: BufRead>(
     paths: PathNormalizer,
     strictness: Strictness,
     part: Part,
-    into: &mut CoverageReport,
+    into: Sink<'_>,
 ) -> Result<(), EvidenceError> {
     let mut parser = Parser::new(source, paths, strictness, into);
     if part == Part::Continuation {
@@ -200,7 +242,7 @@ struct Parser<'a> {
     source: &'a Path,
     strict: bool,
     paths: PathNormalizer,
-    report: &'a mut CoverageReport,
+    report: Sink<'a>,
     line_no: u64,
     section: Option<Section>,
     /// Whether any LCOV record has been seen (before one, a non-record line
@@ -214,7 +256,7 @@ impl<'a> Parser<'a> {
         source: &'a Path,
         paths: PathNormalizer,
         strictness: Strictness,
-        report: &'a mut CoverageReport,
+        report: Sink<'a>,
     ) -> Self {
         Self {
             source,
