@@ -397,18 +397,34 @@ impl<'a> Parser<'a> {
     }
 
     /// Handles one line (without its `\n`). `DA` records, the bulk of every
-    /// tracefile, take the shortest path.
+    /// tracefile, take the shortest path; well-formed `FN` and `FNDA`
+    /// records inside a section (one line in ten) skip the general checks
+    /// of [`Parser::record`], which reads them the same way and names what
+    /// is wrong with any that do not parse here.
     #[inline]
     fn line(&mut self, raw: &[u8]) -> Result<(), EvidenceError> {
         self.line_no += 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if let Some(rest) = line.strip_prefix(b"DA:") {
-            if let Some(section) = self.section.as_mut() {
+        if let Some(section) = self.section.as_mut() {
+            if let Some(rest) = line.strip_prefix(b"DA:") {
                 if let Some((number, count)) = parse_da(rest) {
                     section.file.add_line(number, count);
                     return Ok(());
                 }
                 return Err(self.bad_da(line));
+            }
+            if line.len() <= MAX_LINE {
+                if let Some(rest) = line.strip_prefix(b"FNDA:") {
+                    if let Some((count, name)) = parse_fnda(rest) {
+                        section.file.add_function_bytes(name, None, count);
+                        return Ok(());
+                    }
+                } else if let Some(rest) = line.strip_prefix(b"FN:") {
+                    if let Some((start, name)) = parse_fn(rest) {
+                        section.file.add_function_bytes(name, Some(start), 0);
+                        return Ok(());
+                    }
+                }
             }
         }
         self.record(line)
