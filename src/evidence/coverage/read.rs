@@ -226,8 +226,10 @@ pub fn read_coverage_file_with(
     Ok(format)
 }
 
-/// LCOV files at least this large are read in parts, one per core.
-const PARALLEL_MIN: u64 = 64 << 20;
+/// LCOV files at least this large are read in parts, one per core. The
+/// parts share one report, so memory does not grow with them, and a part
+/// costs a thread and a 256 KiB buffer: worth it from a few megabytes.
+const PARALLEL_MIN: u64 = 8 << 20;
 /// More parts than this contend for the shared report more than they save
 /// time (the parts share one report, so memory does not grow with them).
 const MAX_PARTS: usize = 4;
@@ -590,11 +592,12 @@ mod tests {
     fn cuts_fall_just_after_the_first_end_of_record_past_each_point() {
         // Sections far longer than one 64 KiB read, so marks fall across
         // reads at every offset; checked against a plain search.
+        use std::fmt::Write as _;
         let mut content = String::new();
         for i in 0..40 {
-            content += &format!("SF:f{i}\n");
+            writeln!(content, "SF:f{i}").unwrap();
             for line in 1..(900 + 37 * i) {
-                content += &format!("DA:{line},{}\n", line % 3);
+                writeln!(content, "DA:{line},{}", line % 3).unwrap();
             }
             content += if i % 2 == 0 {
                 "end_of_record\n"
