@@ -75,6 +75,7 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use memchr::{memchr, memrchr};
 
@@ -109,7 +110,48 @@ pub fn read_lcov_with<R: BufRead>(
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
     let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
-    read_lcov_part(input, source, paths, strictness, Part::Whole, into)
+    read_lcov_part(
+        input,
+        source,
+        paths,
+        strictness,
+        Part::Whole,
+        Sink::Own(into),
+    )
+}
+
+/// Where a reader puts the files it reads.
+pub(crate) enum Sink<'r> {
+    /// A report of its own.
+    Own(&'r mut CoverageReport),
+    /// One report shared by the parts of a tracefile read in parallel
+    /// (issue 14: memory by distinct lines, not by parts): a section takes
+    /// its file out and puts it back when it ends, so the lock is held for
+    /// two map operations per section. A file another part holds at the
+    /// time is started afresh and merged when both are back.
+    Shared(&'r Mutex<CoverageReport>),
+}
+
+impl Sink<'_> {
+    fn take_file(&mut self, path: String) -> (String, FileCoverage) {
+        match self {
+            Self::Own(report) => report.take_file(path),
+            Self::Shared(report) => lock(report).take_file(path),
+        }
+    }
+
+    fn put_file(&mut self, path: String, file: FileCoverage) {
+        match self {
+            Self::Own(report) => report.put_file(path, file),
+            Self::Shared(report) => lock(report).put_file(path, file),
+        }
+    }
+}
+
+/// The shared report; a poisoned lock only means another part panicked,
+/// whose panic the caller resumes.
+fn lock(report: &Mutex<CoverageReport>) -> MutexGuard<'_, CoverageReport> {
+    report.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Which part of a tracefile a reader is given.
@@ -131,7 +173,7 @@ pub(crate) fn read_lcov_part<R: BufRead>(
     paths: PathNormalizer,
     strictness: Strictness,
     part: Part,
-    into: &mut CoverageReport,
+    into: Sink<'_>,
 ) -> Result<(), EvidenceError> {
     let mut parser = Parser::new(source, paths, strictness, into);
     if part == Part::Continuation {
@@ -200,7 +242,7 @@ struct Parser<'a> {
     source: &'a Path,
     strict: bool,
     paths: PathNormalizer,
-    report: &'a mut CoverageReport,
+    report: Sink<'a>,
     line_no: u64,
     section: Option<Section>,
     /// Whether any LCOV record has been seen (before one, a non-record line
@@ -214,7 +256,7 @@ impl<'a> Parser<'a> {
         source: &'a Path,
         paths: PathNormalizer,
         strictness: Strictness,
-        report: &'a mut CoverageReport,
+        report: Sink<'a>,
     ) -> Self {
         Self {
             source,
@@ -345,15 +387,7 @@ impl<'a> Parser<'a> {
                 Some(at.count()?)
             };
             let used = 5 + at.line_end()?;
-            let branch = BranchName::Index(branch);
-            section.file.add_branch(
-                BranchKey {
-                    line,
-                    block,
-                    branch,
-                },
-                taken,
-            );
+            section.file.add_numbered_branch(line, block, branch, taken);
             used
         } else {
             return None;
@@ -363,18 +397,34 @@ impl<'a> Parser<'a> {
     }
 
     /// Handles one line (without its `\n`). `DA` records, the bulk of every
-    /// tracefile, take the shortest path.
+    /// tracefile, take the shortest path; well-formed `FN` and `FNDA`
+    /// records inside a section (one line in ten) skip the general checks
+    /// of [`Parser::record`], which reads them the same way and names what
+    /// is wrong with any that do not parse here.
     #[inline]
     fn line(&mut self, raw: &[u8]) -> Result<(), EvidenceError> {
         self.line_no += 1;
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if let Some(rest) = line.strip_prefix(b"DA:") {
-            if let Some(section) = self.section.as_mut() {
+        if let Some(section) = self.section.as_mut() {
+            if let Some(rest) = line.strip_prefix(b"DA:") {
                 if let Some((number, count)) = parse_da(rest) {
                     section.file.add_line(number, count);
                     return Ok(());
                 }
                 return Err(self.bad_da(line));
+            }
+            if line.len() <= MAX_LINE {
+                if let Some(rest) = line.strip_prefix(b"FNDA:") {
+                    if let Some((count, name)) = parse_fnda(rest) {
+                        section.file.add_function_bytes(name, None, count);
+                        return Ok(());
+                    }
+                } else if let Some(rest) = line.strip_prefix(b"FN:") {
+                    if let Some((start, name)) = parse_fn(rest) {
+                        section.file.add_function_bytes(name, Some(start), 0);
+                        return Ok(());
+                    }
+                }
             }
         }
         self.record(line)
@@ -665,8 +715,30 @@ impl Cursor<'_> {
 
     /// One to `max` digits. More would not fit (or, for counts, would
     /// saturate), which the general path handles.
+    ///
+    /// With eight bytes to look at, a field of up to seven digits is found
+    /// and converted eight bytes at a time (issue 14: the digit loop was
+    /// most of the hot path's instructions); longer fields, and fields near
+    /// the end of the buffer, take the loop.
     #[inline]
     fn digits(&mut self, max: usize) -> Option<u64> {
+        if let Some(&word) = self
+            .bytes
+            .get(self.pos..)
+            .and_then(|rest| rest.first_chunk::<8>())
+        {
+            if let Some((value, len)) = swar_digits(u64::from_le_bytes(word)) {
+                if len == 0 || len > max {
+                    return None;
+                }
+                self.pos += len;
+                return Some(value);
+            }
+        }
+        self.digits_loop(max)
+    }
+
+    fn digits_loop(&mut self, max: usize) -> Option<u64> {
         let mut value: u64 = 0;
         let mut len = 0;
         for &b in &self.bytes[self.pos.min(self.bytes.len())..] {
@@ -708,6 +780,36 @@ impl Cursor<'_> {
             _ => None,
         }
     }
+}
+
+/// The leading run of ASCII digits in `word` (eight bytes of input, the
+/// first in the low byte) and its value, when the run is shorter than
+/// eight bytes; `None` when all eight are digits.
+#[inline]
+fn swar_digits(word: u64) -> Option<(u64, usize)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte minus `0`: a digit becomes 0..=9. A byte below `0` borrows
+    // from the bytes after it, which only garbles bytes past the first
+    // non-digit, and those are not used.
+    let v = word.wrapping_sub(ONES * u64::from(b'0'));
+    // The high bit of each byte that is not a digit: it wrapped (below `0`,
+    // or 0x80 and up), or it is 10 or more, which adding 0x76 carries into
+    // the high bit (the low seven bits alone, so no carry leaves the byte).
+    let not_digit = (v | ((v & (ONES * 0x7F)) + ONES * 0x76)) & (ONES * 0x80);
+    if not_digit == 0 {
+        return None;
+    }
+    let len = (not_digit.trailing_zeros() / 8) as usize;
+    if len == 0 {
+        return Some((0, 0));
+    }
+    // The digits moved to the top bytes (zeros before them are leading
+    // zeros), then combined pairwise: 2 digits, 4, 8.
+    let chunk = v << (8 * (8 - len));
+    let chunk = ((chunk & 0x0F00_0F00_0F00_0F00) >> 8) + (chunk & 0x000F_000F_000F_000F) * 10;
+    let chunk = ((chunk & 0x00FF_0000_00FF_0000) >> 16) + (chunk & 0x0000_00FF_0000_00FF) * 100;
+    let value = ((chunk & 0x0000_FFFF_0000_0000) >> 32) + (chunk & 0x0000_0000_0000_FFFF) * 10_000;
+    Some((value, len))
 }
 
 /// Parses an execution count: plain digits on the fast path, anything Perl
@@ -1064,6 +1166,44 @@ mod tests {
         let counts: Vec<_> = f.branches().into_iter().map(|(_, t)| t).collect();
         assert_eq!(counts, vec![Some(1), Some(0), Some(3)]);
         assert_eq!(f.summary().branches, tally(3, 2));
+    }
+
+    #[test]
+    fn swar_digits_match_a_plain_loop() {
+        let plain = |bytes: &[u8; 8]| -> Option<(u64, usize)> {
+            let len = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            (len < 8).then(|| {
+                let value = bytes[..len]
+                    .iter()
+                    .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+                (value, len)
+            })
+        };
+        let mut cases: Vec<[u8; 8]> = vec![
+            *b"0,1\nDA:1",
+            *b"1234567,",
+            *b"12345678",
+            *b"9999999\n",
+            *b"/0:9\x00\xff\xb0\x3a",
+            *b"007,0000",
+            *b"1\r\n12345",
+            *b",,,,,,,,",
+        ];
+        // Every byte value after every prefix length of digits.
+        for len in 0..8 {
+            for b in 0..=255u8 {
+                let mut word = *b"98765432";
+                word[len] = b;
+                cases.push(word);
+            }
+        }
+        for word in cases {
+            assert_eq!(
+                swar_digits(u64::from_le_bytes(word)),
+                plain(&word),
+                "{word:?}"
+            );
+        }
     }
 
     #[test]

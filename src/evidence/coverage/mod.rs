@@ -170,10 +170,15 @@ pub struct FunctionCoverage {
     pub count: u64,
 }
 
-/// Marks a slot of the dense line table that no record has named.
+/// Marks a count that no record has named (in the sparse map's values).
 const UNKNOWN: u64 = u64::MAX;
 /// Largest count stored; sums saturate here so a count never looks unknown.
 const MAX_COUNT: u64 = u64::MAX - 1;
+/// Marks a slot of the dense line table that no record has named.
+const SLOT_UNKNOWN: u32 = u32::MAX;
+/// Marks a slot of the dense line table whose count does not fit a `u32`:
+/// the count is in the wide map.
+const SLOT_WIDE: u32 = u32::MAX - 1;
 /// The dense table may always reach this line, however few lines are known.
 const DENSE_SLACK: usize = 256;
 /// Beyond the slack, the dense table may span this many slots per known line.
@@ -182,16 +187,21 @@ const DENSE_RATIO: usize = 4;
 /// Per-line execution counts of one file.
 ///
 /// Lines sit in a vector indexed by line number, which makes the hot path of
-/// every reader (one `DA` record or `<line>` element) an indexed add. A line
-/// number far beyond what the file's known lines justify goes to a sparse
-/// map instead, so a stray `DA:4000000000,1` costs one map entry rather than
-/// 32 GB: the dense part never spans more than `DENSE_SLACK + DENSE_RATIO *
-/// found + 1` slots, and memory grows with the number of known lines, not with
-/// their numbers. Every sparse key is at least `dense.len()`.
+/// every reader (one `DA` record or `<line>` element) an indexed add. A slot
+/// is a `u32` (issue 14: memory grows with the distinct (file, line) pairs,
+/// and four bytes a line is half of what a `u64` costs); the rare count that
+/// does not fit is kept exactly in the `wide` map, its slot marked
+/// `SLOT_WIDE`. A line number far beyond what the file's known lines justify
+/// goes to the `wide` map too, so a stray `DA:4000000000,1` costs one map
+/// entry rather than 16 GB: the dense part never spans more than
+/// `DENSE_SLACK + DENSE_RATIO * found + 1` slots, and memory grows with the
+/// number of known lines, not with their numbers. The `wide` map thus holds
+/// every line at or past `dense.len()` (sparse lines) and the wide counts of
+/// dense lines.
 #[derive(Debug, Clone, Default)]
 struct LineTable {
-    dense: Vec<u64>,
-    sparse: BTreeMap<u32, u64>,
+    dense: Vec<u32>,
+    wide: BTreeMap<u32, u64>,
     tally: Tally,
 }
 
@@ -201,23 +211,59 @@ impl LineTable {
         let count = count.min(MAX_COUNT);
         let idx = line as usize;
         if idx >= self.dense.len() && !self.grow_to(idx) {
-            let slot = self.sparse.entry(line).or_insert(UNKNOWN);
-            Self::bump(&mut self.tally, slot, count);
+            let slot = self.wide.entry(line).or_insert(UNKNOWN);
+            let old = *slot;
+            if old == UNKNOWN {
+                *slot = count;
+                self.tally.found += 1;
+                self.tally.hit += u64::from(count > 0);
+            } else {
+                *slot = old.saturating_add(count).min(MAX_COUNT);
+                self.tally.hit += u64::from(old == 0 && count > 0);
+            }
             return;
         }
-        Self::bump(&mut self.tally, &mut self.dense[idx], count);
+        let slot = &mut self.dense[idx];
+        let old = *slot;
+        if old == SLOT_UNKNOWN {
+            self.tally.found += 1;
+            self.tally.hit += u64::from(count > 0);
+            if count < u64::from(SLOT_WIDE) {
+                // Checked just above: the count fits.
+                #[allow(clippy::cast_possible_truncation)]
+                let narrow = count as u32;
+                *slot = narrow;
+            } else {
+                self.widen(line, count);
+            }
+        } else if old == SLOT_WIDE {
+            self.add_wide(line, count);
+        } else {
+            self.tally.hit += u64::from(old == 0 && count > 0);
+            let sum = u64::from(old).saturating_add(count);
+            if sum < u64::from(SLOT_WIDE) {
+                #[allow(clippy::cast_possible_truncation)]
+                let narrow = sum as u32;
+                *slot = narrow;
+            } else {
+                self.widen(line, sum);
+            }
+        }
     }
 
-    #[inline]
-    fn bump(tally: &mut Tally, slot: &mut u64, count: u64) {
-        let old = *slot;
-        if old == UNKNOWN {
-            *slot = count;
-            tally.found += 1;
-            tally.hit += u64::from(count > 0);
-        } else {
-            *slot = old.saturating_add(count).min(MAX_COUNT);
-            tally.hit += u64::from(old == 0 && count > 0);
+    /// Moves the count of dense line `line` into the wide map.
+    #[cold]
+    fn widen(&mut self, line: u32, count: u64) {
+        self.dense[line as usize] = SLOT_WIDE;
+        self.wide.insert(line, count.min(MAX_COUNT));
+    }
+
+    /// Adds to a dense line whose count is in the wide map (it is positive,
+    /// so the hit tally does not change).
+    #[cold]
+    fn add_wide(&mut self, line: u32, count: u64) {
+        if let Some(wide) = self.wide.get_mut(&line) {
+            *wide = wide.saturating_add(count).min(MAX_COUNT);
         }
     }
 
@@ -231,30 +277,56 @@ impl LineTable {
             return false;
         }
         // Grow geometrically (lines mostly arrive in ascending order), but
-        // never past the limit.
+        // never past the limit; `trim` gives back what the file did not use.
+        let old_len = self.dense.len();
         let new_len = (idx + 1)
-            .max(self.dense.len() * 2)
+            .max(old_len * 2)
             .max(64)
             .min(limit.saturating_add(1));
-        self.dense.resize(new_len, UNKNOWN);
-        if let Some(&first) = self.sparse.keys().next() {
-            if (first as usize) < new_len {
-                let upper = u32::try_from(new_len).unwrap_or(u32::MAX);
-                let rest = self.sparse.split_off(&upper);
-                for (line, count) in std::mem::replace(&mut self.sparse, rest) {
-                    self.dense[line as usize] = count;
-                }
+        self.dense.resize(new_len, SLOT_UNKNOWN);
+        let lower = u32::try_from(old_len).unwrap_or(u32::MAX);
+        let upper = u32::try_from(new_len).unwrap_or(u32::MAX);
+        let moved: Vec<(u32, u64)> = self
+            .wide
+            .range(lower..upper)
+            .map(|(&l, &c)| (l, c))
+            .collect();
+        for (line, count) in moved {
+            if count < u64::from(SLOT_WIDE) {
+                self.wide.remove(&line);
+                #[allow(clippy::cast_possible_truncation)]
+                let narrow = count as u32;
+                self.dense[line as usize] = narrow;
+            } else {
+                self.dense[line as usize] = SLOT_WIDE;
             }
         }
         true
     }
 
+    /// Gives back the slots past the last known dense line (the geometric
+    /// growth of `grow_to` leaves up to half the table unused).
+    fn trim(&mut self) {
+        if self.dense.capacity() == self.dense.len()
+            && self.dense.last().is_none_or(|&c| c != SLOT_UNKNOWN)
+        {
+            return;
+        }
+        let used = self
+            .dense
+            .iter()
+            .rposition(|&c| c != SLOT_UNKNOWN)
+            .map_or(0, |last| last + 1);
+        self.dense.truncate(used);
+        self.dense.shrink_to_fit();
+    }
+
     fn get(&self, line: u32) -> Option<u64> {
-        let count = match self.dense.get(line as usize) {
-            Some(&c) => c,
-            None => *self.sparse.get(&line)?,
-        };
-        (count != UNKNOWN).then_some(count)
+        match self.dense.get(line as usize) {
+            Some(&SLOT_UNKNOWN) => None,
+            Some(&SLOT_WIDE) | None => self.wide.get(&line).copied().filter(|&c| c != UNKNOWN),
+            Some(&c) => Some(u64::from(c)),
+        }
     }
 
     fn iter(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
@@ -262,9 +334,18 @@ impl LineTable {
             .dense
             .iter()
             .zip(0u32..)
-            .filter(|(&c, _)| c != UNKNOWN)
-            .map(|(&c, line)| (line, c));
-        dense.chain(self.sparse.iter().map(|(&l, &c)| (l, c)))
+            .filter(|(&c, _)| c != SLOT_UNKNOWN)
+            .map(|(&c, line)| {
+                let count = if c == SLOT_WIDE {
+                    self.wide.get(&line).copied().unwrap_or(MAX_COUNT)
+                } else {
+                    u64::from(c)
+                };
+                (line, count)
+            });
+        // The dense part never reaches past line `u32::MAX`, so its length fits.
+        let lower = u32::try_from(self.dense.len()).unwrap_or(u32::MAX);
+        dense.chain(self.wide.range(lower..).map(|(&l, &c)| (l, c)))
     }
 }
 
@@ -293,7 +374,8 @@ impl PartialEq for LineTable {
 /// probing.
 type TableHasher = foldhash::fast::RandomState;
 
-/// Entries in the order first seen, with a hash index beside them.
+/// Entries in the order first seen, found by a cursor, a binary search or
+/// a hash index.
 ///
 /// Every section of a tracefile lists a file's branches and functions in
 /// the same order, and by the time the next section for the same file
@@ -301,19 +383,26 @@ type TableHasher = foldhash::fast::RandomState;
 /// takes a cache miss per record (a third of LCOV ingest time in profiles,
 /// issue 5); this table first tries the entry after the one found last
 /// (and the one found last, for `FN`/`FNDA` written in pairs), which in
-/// the usual order walks memory sequentially, and only falls back to the
-/// index when the order differs.
+/// the usual order walks memory sequentially.
 ///
-/// The index is an open-addressing table of positions into `entries`
-/// (linear probing, at most half full), so keys are stored once: a
-/// `HashMap<K, usize>` would keep a second copy of every function name.
+/// While keys have only ever arrived in ascending order (branches and
+/// function sites, which producers list by line), the entries are sorted:
+/// a key past the last one is new without a lookup, and any other is found
+/// by binary search, so such a table needs no index at all (issue 14:
+/// memory by distinct items). The first key out of order builds the index,
+/// an open-addressing table of positions into `entries` (linear probing, at
+/// most half full), so keys are stored once: a `HashMap<K, usize>` would
+/// keep a second copy of every function name.
 #[derive(Debug, Clone)]
 struct SeqTable<K, V> {
     entries: Vec<(K, V)>,
-    /// Positions into `entries`; `EMPTY` marks a free slot. Its length is
-    /// zero or a power of two at least twice `entries.len()`.
+    /// Positions into `entries`; `EMPTY` marks a free slot. Empty while
+    /// `sorted`, else a power of two at least twice `entries.len()`.
     index: Vec<u32>,
     cursor: usize,
+    /// Whether the entries are in ascending key order (every push so far
+    /// came after the last entry).
+    sorted: bool,
     /// This table's own seed (see [`TableHasher`]).
     hasher: TableHasher,
 }
@@ -326,6 +415,7 @@ impl<K, V> Default for SeqTable<K, V> {
             entries: Vec::new(),
             index: Vec::new(),
             cursor: 0,
+            sorted: true,
             hasher: TableHasher::default(),
         }
     }
@@ -339,13 +429,13 @@ fn hash_of<Q: std::hash::Hash + ?Sized>(hasher: &TableHasher, key: &Q) -> usize 
     (h ^ (h >> 29)) as usize
 }
 
-impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
+impl<K: std::hash::Hash + Ord, V> SeqTable<K, V> {
     /// The position of `key`, if present.
     #[inline]
     fn find<Q>(&mut self, key: &Q) -> Option<usize>
     where
         K: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
+        Q: std::hash::Hash + Ord + ?Sized,
     {
         if let Some((k, _)) = self.entries.get(self.cursor) {
             if k.borrow() == key {
@@ -367,14 +457,21 @@ impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
         Some(pos)
     }
 
-    /// The position of `key` by the index alone.
+    /// The position of `key` by binary search or the index alone.
     fn lookup<Q>(&self, key: &Q) -> Option<usize>
     where
         K: std::borrow::Borrow<Q>,
-        Q: std::hash::Hash + Eq + ?Sized,
+        Q: std::hash::Hash + Ord + ?Sized,
     {
-        if self.index.is_empty() {
-            return None;
+        if self.sorted {
+            // Past the last key is the common miss: a new key in order.
+            if self.entries.last().is_none_or(|(k, _)| k.borrow() < key) {
+                return None;
+            }
+            return self
+                .entries
+                .binary_search_by(|(k, _)| k.borrow().cmp(key))
+                .ok();
         }
         let mask = self.index.len() - 1;
         let mut slot = hash_of(&self.hasher, key) & mask;
@@ -398,6 +495,15 @@ impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
     /// Appends a key known to be absent.
     fn push(&mut self, key: K, value: V) {
         let pos = self.entries.len();
+        if self.sorted {
+            if self.entries.last().is_none_or(|(k, _)| *k < key) {
+                self.entries.push((key, value));
+                self.cursor = pos + 1;
+                return;
+            }
+            self.sorted = false;
+            self.grow_index();
+        }
         if self.index.len() < 2 * (pos + 1) {
             self.grow_index();
         }
@@ -417,9 +523,12 @@ impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
         self.index[slot] = u32::try_from(pos).unwrap_or(EMPTY - 1);
     }
 
+    /// Rebuilds the index at twice the size (at least twice the entries).
     #[cold]
     fn grow_index(&mut self) {
-        let size = (self.index.len() * 2).max(16);
+        let size = (self.index.len() * 2)
+            .max((2 * (self.entries.len() + 1)).next_power_of_two())
+            .max(16);
         self.index = vec![EMPTY; size];
         for pos in 0..self.entries.len() {
             let hash = hash_of(&self.hasher, &self.entries[pos].0);
@@ -430,9 +539,13 @@ impl<K: std::hash::Hash + Eq, V> SeqTable<K, V> {
     fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
 }
 
-impl<K: std::hash::Hash + Eq, V: PartialEq> PartialEq for SeqTable<K, V> {
+impl<K: std::hash::Hash + Ord, V: PartialEq> PartialEq for SeqTable<K, V> {
     /// Equal when the same keys map to equal values, in whatever order
     /// they arrived.
     fn eq(&self, other: &Self) -> bool {
@@ -445,13 +558,46 @@ impl<K: std::hash::Hash + Eq, V: PartialEq> PartialEq for SeqTable<K, V> {
     }
 }
 
+/// A numbered branch's identity (the common case: gcc, llvm, istanbul),
+/// stored without [`BranchName`]'s room for text; ordered like the
+/// [`BranchKey`] it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct NumberedBranch {
+    line: u32,
+    block: u32,
+    branch: u32,
+}
+
+/// A branch's taken count, `None` (never evaluated) as `u64::MAX`, split
+/// in two halves so an entry of the numbered table is 20 bytes, not 24.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Taken([u32; 2]);
+
+impl Taken {
+    const NOT_RUN: u64 = u64::MAX;
+
+    #[allow(clippy::cast_possible_truncation)] // the two halves, on purpose
+    fn new(taken: Option<u64>) -> Self {
+        let raw = taken.map_or(Self::NOT_RUN, |t| t.min(MAX_COUNT));
+        Self([raw as u32, (raw >> 32) as u32])
+    }
+
+    fn get(self) -> Option<u64> {
+        let raw = u64::from(self.0[0]) | (u64::from(self.0[1]) << 32);
+        (raw != Self::NOT_RUN).then_some(raw)
+    }
+}
+
 /// Coverage of one source file, merged across every record that named it.
 ///
 /// Counts saturate at `u64::MAX - 1` rather than overflow.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileCoverage {
     lines: LineTable,
-    branches: SeqTable<BranchKey, Option<u64>>,
+    /// Branches with numbers for names, nearly all of them.
+    branches: SeqTable<NumberedBranch, Taken>,
+    /// Branches named in words (coverage.py).
+    named_branches: SeqTable<BranchKey, Taken>,
     branch_tally: Tally,
     /// Keys are always valid UTF-8 (see [`FileCoverage::add_function_bytes`]).
     functions: SeqTable<Box<[u8]>, FunctionCoverage>,
@@ -478,22 +624,34 @@ impl FileCoverage {
 
     /// Adds a branch outcome; `None` (not evaluated) never lowers a count.
     pub fn add_branch(&mut self, key: BranchKey, taken: Option<u64>) {
-        let taken = taken.map(|t| t.min(MAX_COUNT));
-        let tally = &mut self.branch_tally;
-        if let Some(pos) = self.branches.find(&key) {
-            let slot = self.branches.value_mut(pos);
-            let old = *slot;
-            let new = match (old, taken) {
-                (Some(a), Some(b)) => Some(a.saturating_add(b).min(MAX_COUNT)),
-                (a, b) => a.or(b),
-            };
-            tally.hit += u64::from(!is_taken(old) && is_taken(new));
-            *slot = new;
-        } else {
-            tally.found += 1;
-            tally.hit += u64::from(is_taken(taken));
-            self.branches.push(key, taken);
+        match key.branch {
+            BranchName::Index(branch) => {
+                self.add_numbered_branch(key.line, key.block, branch, taken);
+            }
+            BranchName::Text(_) => {
+                let tally = &mut self.branch_tally;
+                let table = &mut self.named_branches;
+                add_branch_to(table, tally, key, taken);
+            }
         }
+    }
+
+    /// [`FileCoverage::add_branch`] for a numbered branch, without building
+    /// a [`BranchKey`] (the LCOV reader's hot path).
+    #[inline]
+    pub(crate) fn add_numbered_branch(
+        &mut self,
+        line: u32,
+        block: u32,
+        branch: u32,
+        taken: Option<u64>,
+    ) {
+        let key = NumberedBranch {
+            line,
+            block,
+            branch,
+        };
+        add_branch_to(&mut self.branches, &mut self.branch_tally, key, taken);
     }
 
     /// Adds a function's execution count; of the start lines given, the
@@ -596,6 +754,18 @@ impl FileCoverage {
         self.summary_only
     }
 
+    /// Whether merging with this record is symmetric: it has per-line data
+    /// only, without stated figures or statements.
+    fn is_plain(&self) -> bool {
+        !self.summary_only && self.statements.is_none() && self.regions.is_none()
+    }
+
+    /// How much a merge into another record costs: the entries it holds.
+    fn weight(&self) -> u64 {
+        self.lines.tally.found
+            + (self.branches.len() + self.named_branches.len() + self.functions.len()) as u64
+    }
+
     /// Merges another record of the same file into this one.
     ///
     /// Stated figures (see [`FileCoverage::from_summary`]) can only be
@@ -631,7 +801,15 @@ impl FileCoverage {
             self.add_line(line, count);
         }
         for (key, taken) in other.branches.entries {
-            self.add_branch(key, taken);
+            add_branch_to(&mut self.branches, &mut self.branch_tally, key, taken.get());
+        }
+        for (key, taken) in other.named_branches.entries {
+            add_branch_to(
+                &mut self.named_branches,
+                &mut self.branch_tally,
+                key,
+                taken.get(),
+            );
         }
         for (name, f) in other.functions.entries {
             self.add_function_bytes(&name, f.line, f.count);
@@ -668,9 +846,21 @@ impl FileCoverage {
 
     /// Branch outcomes in key order; `None` means never evaluated.
     #[must_use]
-    pub fn branches(&self) -> Vec<(&BranchKey, Option<u64>)> {
-        let mut all: Vec<_> = self.branches.iter().map(|(k, &t)| (k, t)).collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    pub fn branches(&self) -> Vec<(BranchKey, Option<u64>)> {
+        let numbered = self.branches.iter().map(|(k, t)| {
+            let key = BranchKey {
+                line: k.line,
+                block: k.block,
+                branch: BranchName::Index(k.branch),
+            };
+            (key, t.get())
+        });
+        let named = self
+            .named_branches
+            .iter()
+            .map(|(k, t)| (k.clone(), t.get()));
+        let mut all: Vec<_> = numbered.chain(named).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         all
     }
 
@@ -714,6 +904,31 @@ fn add_to_site(
     }
 }
 
+/// Adds a branch outcome to one of a file's branch tables.
+#[inline]
+fn add_branch_to<K: std::hash::Hash + Ord>(
+    table: &mut SeqTable<K, Taken>,
+    tally: &mut Tally,
+    key: K,
+    taken: Option<u64>,
+) {
+    let taken = taken.map(|t| t.min(MAX_COUNT));
+    if let Some(pos) = table.find(&key) {
+        let slot = table.value_mut(pos);
+        let old = slot.get();
+        let new = match (old, taken) {
+            (Some(a), Some(b)) => Some(a.saturating_add(b).min(MAX_COUNT)),
+            (a, b) => a.or(b),
+        };
+        tally.hit += u64::from(!is_taken(old) && is_taken(new));
+        *slot = Taken::new(new);
+    } else {
+        tally.found += 1;
+        tally.hit += u64::from(is_taken(taken));
+        table.push(key, Taken::new(taken));
+    }
+}
+
 fn is_taken(taken: Option<u64>) -> bool {
     taken.is_some_and(|t| t > 0)
 }
@@ -751,9 +966,22 @@ impl CoverageReport {
     }
 
     /// Puts back a file taken with [`CoverageReport::take_file`].
-    pub(crate) fn put_file(&mut self, path: String, coverage: FileCoverage) {
+    ///
+    /// Of two records of the same file, the smaller is merged into the
+    /// larger: when the parts of a tracefile read in parallel hand back
+    /// the same file, the cost is the smaller part's, not the larger's.
+    pub(crate) fn put_file(&mut self, path: String, mut coverage: FileCoverage) {
+        coverage.lines.trim();
         match self.files.get_mut(&path) {
-            Some(existing) => existing.merge(coverage),
+            Some(existing) => {
+                if coverage.is_plain()
+                    && existing.is_plain()
+                    && coverage.weight() > existing.weight()
+                {
+                    std::mem::swap(existing, &mut coverage);
+                }
+                existing.merge(coverage);
+            }
             None => {
                 self.files.insert(path, coverage);
             }
@@ -884,10 +1112,9 @@ mod tests {
 
     impl FileCoverage {
         fn sparse_is_above_dense(&self) -> bool {
-            self.lines
-                .sparse
-                .keys()
-                .all(|&k| k as usize >= self.lines.dense.len())
+            self.lines.wide.keys().all(|&k| {
+                k as usize >= self.lines.dense.len() || self.lines.dense[k as usize] == SLOT_WIDE
+            })
         }
     }
 
@@ -898,6 +1125,41 @@ mod tests {
         f.add_line(1, u64::MAX);
         assert_eq!(f.line_count(1), Some(MAX_COUNT));
         assert_eq!(f.summary().lines, Tally { found: 1, hit: 1 });
+    }
+
+    #[test]
+    fn counts_past_u32_stay_exact() {
+        // A slot holds a `u32`; larger sums move to the wide map, exactly.
+        let big = u64::from(u32::MAX) - 3;
+        let mut f = FileCoverage::default();
+        f.add_line(7, big);
+        f.add_line(7, 5);
+        f.add_line(8, 1 << 40);
+        f.add_line(9, 0);
+        f.add_line(7, 1);
+        assert_eq!(f.line_count(7), Some(big + 6));
+        assert_eq!(f.line_count(8), Some(1 << 40));
+        assert_eq!(
+            f.lines().collect::<Vec<_>>(),
+            vec![(7, big + 6), (8, 1 << 40), (9, 0)]
+        );
+        assert_eq!(f.summary().lines, Tally { found: 3, hit: 2 });
+        // A far line, wide too, then pulled into the dense part.
+        let mut g = FileCoverage::default();
+        g.add_line(5000, 1 << 33);
+        g.add_line(5001, 2);
+        for line in 1..2000 {
+            g.add_line(line, 0);
+        }
+        assert!(g.lines.dense.len() <= 5000);
+        g.add_line(6000, 0);
+        assert!(g.lines.dense.len() > 6000);
+        assert_eq!(g.line_count(5000), Some(1 << 33));
+        assert_eq!(g.line_count(5001), Some(2));
+        g.lines.trim();
+        assert_eq!(g.lines.dense.len(), 6001);
+        assert_eq!(g.lines().count(), 2002);
+        assert!(g.sparse_is_above_dense());
     }
 
     #[test]
@@ -913,7 +1175,7 @@ mod tests {
         f.add_branch(key.clone(), Some(3));
         f.add_branch(key.clone(), None);
         assert_eq!(f.summary().branches, Tally { found: 1, hit: 1 });
-        assert_eq!(f.branches(), vec![(&key, Some(3))]);
+        assert_eq!(f.branches(), vec![(key, Some(3))]);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
-use super::lcov::Part;
+use super::lcov::{Part, Sink};
 use super::paths::PathNormalizer;
 use super::{
     clover, cobertura, coveragepy_json, gocover, jacoco, lcov, llvm_json, sonar, CoverageReport,
@@ -225,19 +226,23 @@ pub fn read_coverage_file_with(
     Ok(format)
 }
 
-/// LCOV files at least this large are read in parts, one per core.
-const PARALLEL_MIN: u64 = 64 << 20;
-/// More parts than this cost more memory (each holds its own tables until
-/// they merge) than they save time.
+/// LCOV files at least this large are read in parts, one per core. The
+/// parts share one report, so memory does not grow with them, and a part
+/// costs a thread and a 256 KiB buffer: worth it from a few megabytes.
+const PARALLEL_MIN: u64 = 8 << 20;
+/// More parts than this contend for the shared report more than they save
+/// time (the parts share one report, so memory does not grow with them).
 const MAX_PARTS: usize = 4;
 
 /// Reads an LCOV file, in `parts` parts on as many threads when it is at
 /// least `min_size` bytes (issue 5's stretch goal: both cores).
 ///
 /// The file is cut just after `end_of_record` lines near equal offsets,
-/// so every part is a run of whole sections; each part is read into its
-/// own report and the reports merge, which gives the same result as one
-/// reader because merging is order-independent (`tests/integration/coverage_props.rs`).
+/// so every part is a run of whole sections; the parts read into one
+/// shared report (a section takes its file out and puts it back), which
+/// gives the same result as one reader because merging is
+/// order-independent (`tests/integration/coverage_props.rs`), and holds
+/// each file once however many parts there are.
 /// Errors name the line within the whole file.
 fn read_lcov_file(
     path: &Path,
@@ -268,25 +273,26 @@ fn read_lcov_file(
         .collect();
     // One normalizer's clones: the parts share its directory listings.
     let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
+    // One report for every part (see `lcov::Sink::Shared`).
+    let shared = Mutex::new(std::mem::take(into));
     let (first, rest) = std::thread::scope(|scope| {
+        let shared = &shared;
         let workers: Vec<_> = bounds
             .iter()
             .map(|&(start, end)| {
                 let paths = paths.clone();
-                scope.spawn(move || -> Result<CoverageReport, EvidenceError> {
+                scope.spawn(move || -> Result<(), EvidenceError> {
                     let mut file = File::open(path).map_err(io_error)?;
                     file.seek(SeekFrom::Start(start)).map_err(io_error)?;
                     let part = BufReader::with_capacity(BUFFER, file.take(end - start));
-                    let mut report = CoverageReport::new();
                     lcov::read_lcov_part(
                         part,
                         path,
                         paths,
                         strictness,
                         Part::Continuation,
-                        &mut report,
-                    )?;
-                    Ok(report)
+                        Sink::Shared(shared),
+                    )
                 })
             })
             .collect();
@@ -296,7 +302,7 @@ fn read_lcov_file(
             paths.clone(),
             strictness,
             Part::Whole,
-            into,
+            Sink::Shared(shared),
         );
         let rest: Vec<_> = workers
             .into_iter()
@@ -307,10 +313,11 @@ fn read_lcov_file(
             .collect();
         (first, rest)
     });
+    *into = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
     first?;
     for (result, &(start, _)) in rest.into_iter().zip(&bounds) {
         match result {
-            Ok(report) => into.merge(report),
+            Ok(()) => {}
             Err(EvidenceError::Malformed {
                 path,
                 line,
@@ -331,30 +338,55 @@ fn read_lcov_file(
 
 /// Offsets just after an `end_of_record` line at or past each of `parts - 1`
 /// equally spaced points; fewer when sections are too long to find one.
+///
+/// Each search reads 64 KiB at a time and stops at the first cut: reading
+/// the whole search window at once cost 16 MB of memory and of reading
+/// per part.
 fn section_cuts(path: &Path, size: u64, parts: usize) -> std::io::Result<Vec<u64>> {
     const SEARCH: u64 = 16 << 20;
+    const STEP: usize = 64 << 10;
+    const MARK: &[u8] = b"\nend_of_record";
     let mut file = File::open(path)?;
     let mut cuts = Vec::new();
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(STEP + MARK.len() + 2);
+    let finder = memchr::memmem::Finder::new(MARK);
     for k in 1..parts as u64 {
         let target = (size * k / parts as u64).max(cuts.last().copied().unwrap_or(0));
         file.seek(SeekFrom::Start(target))?;
         buf.clear();
-        (&mut file).take(SEARCH).read_to_end(&mut buf)?;
-        let finder = memchr::memmem::Finder::new(b"\nend_of_record");
-        for found in finder.find_iter(&buf) {
-            let after = &buf[found + 14..];
-            let newline = match after {
-                [b'\n', ..] => Some(1),
-                [b'\r', b'\n', ..] => Some(2),
-                _ => None,
-            };
-            if let Some(n) = newline {
-                let cut = target + (found + 14 + n) as u64;
-                if cut < size && cuts.last().is_none_or(|&last| cut > last) {
-                    cuts.push(cut);
+        // `buf` starts at `base` in the file; between reads it keeps the
+        // last bytes, so a mark cut by a read is still found.
+        let mut base = target;
+        let mut cut = None;
+        while cut.is_none() && base - target < SEARCH {
+            let before = buf.len();
+            (&mut file).take(STEP as u64).read_to_end(&mut buf)?;
+            let at_end = buf.len() - before < STEP;
+            for found in finder.find_iter(&buf) {
+                let after = &buf[found + MARK.len()..];
+                let newline = match after {
+                    [b'\n', ..] => Some(1),
+                    [b'\r', b'\n', ..] => Some(2),
+                    // Not yet known: the next read decides.
+                    [] | [b'\r'] if !at_end => break,
+                    _ => None,
+                };
+                if let Some(n) = newline {
+                    cut = Some(base + (found + MARK.len() + n) as u64);
+                    break;
                 }
+            }
+            if at_end {
                 break;
+            }
+            let keep = buf.len().min(MARK.len() + 2);
+            let drop = buf.len() - keep;
+            buf.drain(..drop);
+            base += drop as u64;
+        }
+        if let Some(cut) = cut {
+            if cut < size && cuts.last().is_none_or(|&last| cut > last) {
+                cuts.push(cut);
             }
         }
     }
@@ -554,6 +586,53 @@ mod tests {
             &mut report,
         )?;
         Ok(report)
+    }
+
+    #[test]
+    fn cuts_fall_just_after_the_first_end_of_record_past_each_point() {
+        // Sections far longer than one 64 KiB read, so marks fall across
+        // reads at every offset; checked against a plain search.
+        use std::fmt::Write as _;
+        let mut content = String::new();
+        for i in 0..40 {
+            writeln!(content, "SF:f{i}").unwrap();
+            for line in 1..(900 + 37 * i) {
+                writeln!(content, "DA:{line},{}", line % 3).unwrap();
+            }
+            content += if i % 2 == 0 {
+                "end_of_record\n"
+            } else {
+                "end_of_record\r\n"
+            };
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.info");
+        std::fs::write(&path, &content).unwrap();
+        let size = content.len() as u64;
+        for parts in [2, 3, 7, 50] {
+            let mut expected = Vec::new();
+            for k in 1..parts as u64 {
+                let target = (size * k / parts as u64).max(expected.last().copied().unwrap_or(0));
+                let from = usize::try_from(target).unwrap();
+                if let Some(found) = content[from..].find("\nend_of_record") {
+                    let end = from + found + 14;
+                    let n = if content[end..].starts_with('\n') {
+                        1
+                    } else {
+                        2
+                    };
+                    let cut = (end + n) as u64;
+                    if cut < size && expected.last().is_none_or(|&last| cut > last) {
+                        expected.push(cut);
+                    }
+                }
+            }
+            assert_eq!(
+                section_cuts(&path, size, parts).unwrap(),
+                expected,
+                "{parts}"
+            );
+        }
     }
 
     #[test]
