@@ -30,6 +30,8 @@ mod evidence_props;
 mod fake_github;
 // coverage.py JSON and Go cover profiles against their producers' own totals.
 mod foreign_coverage;
+// Inputs the fuzz targets once crashed on (docs/fuzzing.md, fixtures/fuzz/).
+mod fuzz_regressions;
 mod github_client;
 mod github_scenarios;
 mod hardening;

@@ -1,0 +1,33 @@
+//! Regression tests for what the fuzz targets found (docs/fuzzing.md): each
+//! input that once crashed a reader, read again through the same public
+//! entry point, must now end in a value (a report or an error naming the
+//! file), never a panic. The inputs are under fixtures/fuzz/.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/fuzz")
+        .join(name)
+}
+
+fn text(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap()
+}
+
+/// unified_diff: a hunk whose new side starts at `u32::MAX` overflowed the
+/// line counter; the lines that exist are kept and the hunk ends there.
+#[test]
+fn diff_hunk_past_u32_max_ends_instead_of_overflowing() {
+    let diff = text("diff-hunk-past-u32-max.diff");
+    let changes = tollgate::evidence::diff::parse_unified_diff(&diff);
+    assert_eq!(changes.files["src/lib.rs"], vec![u32::MAX]);
+    let mut from_api = tollgate::evidence::diff::ChangedLines::default();
+    let hunks = diff
+        .split_once("@@ -1")
+        .map(|(_, h)| format!("@@ -1{h}"))
+        .unwrap();
+    tollgate::evidence::diff::add_patch(&mut from_api, "src/lib.rs", &hunks);
+    assert_eq!(from_api.files["src/lib.rs"], vec![u32::MAX]);
+}
