@@ -31,3 +31,35 @@ fn diff_hunk_past_u32_max_ends_instead_of_overflowing() {
     tollgate::evidence::diff::add_patch(&mut from_api, "src/lib.rs", &hunks);
     assert_eq!(from_api.files["src/lib.rs"], vec![u32::MAX]);
 }
+
+fn read_go(name: &str) -> Result<(), tollgate::evidence::EvidenceError> {
+    let data = std::fs::read(fixture(name)).unwrap();
+    let mut report = tollgate::evidence::coverage::CoverageReport::new();
+    tollgate::evidence::coverage::gocover::read_go_cover(
+        &data[..],
+        Path::new(name),
+        &tollgate::evidence::coverage::ReadOptions::default(),
+        &mut report,
+    )
+}
+
+/// go_cover: one block line claiming four billion lines made the reader
+/// record every one of them (hours and gigabytes); it is refused naming
+/// the line.
+#[test]
+fn go_block_spanning_billions_of_lines_is_refused() {
+    let err = read_go("go-block-spanning-4-billion-lines.out").unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("go-block-spanning-4-billion-lines.out"), "{message}");
+    assert!(message.contains("spans 4294967295 lines"), "{message}");
+}
+
+/// go_cover: statement counts summing past u64 overflowed; the profile is
+/// refused naming the file and the block's line.
+#[test]
+fn go_statement_counts_past_u64_are_refused() {
+    let err = read_go("go-statement-counts-past-u64.out").unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("add up past"), "{message}");
+    assert!(message.contains(":2"), "{message}");
+}
