@@ -72,13 +72,9 @@ pub fn parse_unified_diff(text: &str) -> ChangedLines {
                 if let Some(path) = &current {
                     files.entry(path.clone()).or_default().push(next_line);
                 }
-                next_line += 1;
-                remaining_new -= 1;
+                advance(&mut next_line, &mut remaining_new);
             }
-            Some(b' ') | None => {
-                next_line += 1;
-                remaining_new -= 1;
-            }
+            Some(b' ') | None => advance(&mut next_line, &mut remaining_new),
             _ => {}
         }
     }
@@ -87,6 +83,19 @@ pub fn parse_unified_diff(text: &str) -> ChangedLines {
         lines.dedup();
     }
     ChangedLines { files, touched }
+}
+
+/// Moves past one line of a hunk's new side. A hunk that claims lines
+/// beyond `u32::MAX` (no real file has them; a hostile diff may) ends there
+/// instead of overflowing.
+fn advance(next_line: &mut u32, remaining_new: &mut u32) {
+    match next_line.checked_add(1) {
+        Some(next) => {
+            *next_line = next;
+            *remaining_new -= 1;
+        }
+        None => *remaining_new = 0,
+    }
 }
 
 /// A path as git prints it after `rename from`/`rename to` (no `a/`/`b/`).

@@ -301,36 +301,7 @@ impl GitHubClient {
             Err(GitHubError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
-        if value.is_array() {
-            return Err(unexpected(&op, &format!("{path} is a directory")));
-        }
-        let content: WireContent = decode::<WireContent, WireContent>(&op, value)?;
-        if content.kind != "file" {
-            return Err(unexpected(
-                &op,
-                &format!("{path} is a {}, not a file", content.kind),
-            ));
-        }
-        match content.encoding.as_deref() {
-            Some("base64") => {}
-            Some("none") => {
-                return Err(unexpected(
-                    &op,
-                    &format!("{path} is over 1 MB; the contents API does not inline it"),
-                ))
-            }
-            other => return Err(unexpected(&op, &format!("unknown encoding {other:?}"))),
-        }
-        let text: String = content
-            .content
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .map(Some)
-            .map_err(|e| unexpected(&op, &format!("invalid base64 content: {e}")))
+        decode_contents(&op, path, value).map(Some)
     }
 
     /// The pull request's reviews in the evaluator's model: the pull
@@ -413,6 +384,40 @@ impl GitHubClient {
     }
 }
 
+/// The bytes of a contents API response `value` for the file at `path`:
+/// refused when it is a directory, not a file, not inlined or not base64.
+fn decode_contents(op: &str, path: &str, value: Value) -> Result<Vec<u8>, GitHubError> {
+    if value.is_array() {
+        return Err(unexpected(op, &format!("{path} is a directory")));
+    }
+    let content: WireContent = decode::<WireContent, WireContent>(op, value)?;
+    if content.kind != "file" {
+        return Err(unexpected(
+            op,
+            &format!("{path} is a {}, not a file", content.kind),
+        ));
+    }
+    match content.encoding.as_deref() {
+        Some("base64") => {}
+        Some("none") => {
+            return Err(unexpected(
+                op,
+                &format!("{path} is over 1 MB; the contents API does not inline it"),
+            ))
+        }
+        other => return Err(unexpected(op, &format!("unknown encoding {other:?}"))),
+    }
+    let text: String = content
+        .content
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| unexpected(op, &format!("invalid base64 content: {e}")))
+}
+
 fn decode<W, T>(op: &str, value: Value) -> Result<T, GitHubError>
 where
     W: DeserializeOwned + Into<T>,
@@ -420,4 +425,58 @@ where
     serde_json::from_value::<W>(value)
         .map(Into::into)
         .map_err(|e| unexpected(op, &format!("unexpected shape: {e}")))
+}
+
+/// Entry points for the fuzz targets in `fuzz/` (docs/fuzzing.md): GitHub's
+/// responses are outside input, and the wire shapes that decode them are
+/// private. Not a supported API; it may change without notice.
+#[doc(hidden)]
+pub mod fuzzing {
+    use http::header::{HeaderMap, HeaderValue, LINK};
+
+    use super::actions::WireArtifact;
+    use super::models::{
+        WireCheckRun, WireComment, WireFile, WireJob, WirePull, WireReview, WireStatus,
+        WireWorkflowRun,
+    };
+    use super::transport::{next_link, parse_json};
+    use super::{decode, decode_contents, Artifact, GitObject};
+    use super::{
+        ChangedFile, CheckRunInfo, CommitStatus, IssueComment, PullRequestInfo, Review,
+        WorkflowJob, WorkflowRun,
+    };
+
+    /// Reads `body` as a response body the way the client does (JSON, then
+    /// each wire shape tollgate decodes: pull request, review, PR file,
+    /// check run, status, workflow run, job, comment, artifact, git object,
+    /// file contents), and `link` as a `Link` header; returns how many
+    /// shapes accepted the body. Every failure is an error value, never a
+    /// panic.
+    #[must_use]
+    pub fn decode_responses(body: &str, link: &str) -> usize {
+        let op = "GET /fuzz";
+        let mut accepted = 0;
+        if let Ok(value) = parse_json(op, body) {
+            let results = [
+                decode::<WirePull, PullRequestInfo>(op, value.clone()).is_ok(),
+                decode::<WireReview, Review>(op, value.clone()).is_ok(),
+                decode::<WireFile, ChangedFile>(op, value.clone()).is_ok(),
+                decode::<WireCheckRun, CheckRunInfo>(op, value.clone()).is_ok(),
+                decode::<WireStatus, CommitStatus>(op, value.clone()).is_ok(),
+                decode::<WireWorkflowRun, WorkflowRun>(op, value.clone()).is_ok(),
+                decode::<WireJob, WorkflowJob>(op, value.clone()).is_ok(),
+                decode::<WireComment, IssueComment>(op, value.clone()).is_ok(),
+                decode::<WireArtifact, Artifact>(op, value.clone()).is_ok(),
+                decode::<GitObject, GitObject>(op, value.clone()).is_ok(),
+                decode_contents(op, "fuzz", value).is_ok(),
+            ];
+            accepted = results.into_iter().filter(|&ok| ok).count();
+        }
+        if let Ok(value) = HeaderValue::from_str(link) {
+            let mut headers = HeaderMap::new();
+            headers.insert(LINK, value);
+            let _ = next_link(&headers);
+        }
+        accepted
+    }
 }

@@ -35,6 +35,8 @@ mod fake_github;
 mod faults;
 // coverage.py JSON and Go cover profiles against their producers' own totals.
 mod foreign_coverage;
+// Inputs the fuzz targets once crashed on (docs/fuzzing.md, fixtures/fuzz/).
+mod fuzz_regressions;
 mod github_client;
 mod github_scenarios;
 // src/git.rs on throwaway repositories: base-commit reads, verbatim tags, the timeout.

@@ -28,7 +28,8 @@
 //! ([`super::paths`]) and must then name a file under the root, or the
 //! profile is refused naming the path (never dropped).
 //!
-//! Memory grows with the number of distinct blocks.
+//! Memory grows with the number of distinct blocks and the lines they span;
+//! a block spanning more than 2^20 lines is refused (no real block is).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -54,6 +55,12 @@ fn parse_mode(text: &str) -> Option<Mode> {
         _ => None,
     }
 }
+
+/// The most lines one block may span. Every line a block spans is
+/// recorded, so without a bound one profile line (`f.go:1.1,4294967295.1 1 1`)
+/// would make the reader record four billion lines; a block is a run of
+/// statements, and a million lines of them is no real program.
+const MAX_BLOCK_LINES: u32 = 1 << 20;
 
 /// (start line, start column, end line, end column).
 type Span = (u32, u32, u32, u32);
@@ -214,9 +221,23 @@ fn into_report(
         let mut file = FileCoverage::default();
         let mut statements = Tally::default();
         for (&(start, _, end, _), block) in &blocks {
-            statements.found += block.statements;
+            // Statement counts are the profile's own numbers: a sum past
+            // u64 is a hostile profile, not a figure to wrap or clamp.
+            let overflow = || {
+                malformed(
+                    block.first,
+                    format!("the statement counts of `{name}` add up past {}", u64::MAX),
+                )
+            };
+            statements.found = statements
+                .found
+                .checked_add(block.statements)
+                .ok_or_else(overflow)?;
             if block.count > 0 {
-                statements.hit += block.statements;
+                statements.hit = statements
+                    .hit
+                    .checked_add(block.statements)
+                    .ok_or_else(overflow)?;
             }
             for line in start..=end {
                 file.add_line(line, block.count);
@@ -264,6 +285,12 @@ fn parse_block(text: &str) -> Result<(&str, Span, u64, u64), String> {
     let (el, ec) = position(end)?;
     if (sl, sc) > (el, ec) {
         return Err(format!("the block in `{text}` ends before it starts"));
+    }
+    if el - sl >= MAX_BLOCK_LINES {
+        return Err(format!(
+            "the block in `{text}` spans {} lines (at most {MAX_BLOCK_LINES}): no Go block is that long",
+            u64::from(el - sl) + 1
+        ));
     }
     if name.is_empty() {
         return Err(bad());

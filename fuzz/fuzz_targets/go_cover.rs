@@ -1,0 +1,16 @@
+//! Any bytes read as a Go cover profile: never a panic or an overflow; the same
+//! answer however the input is buffered; tallies that agree with the data
+//! they summarise (hit <= found everywhere, totals the sum of the files).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tollgate::evidence::coverage::gocover::read_go_cover;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    common::coverage_reader(data, "fuzz/cover.out", |input, source, opts, into| {
+        read_go_cover(input, source, opts, into)
+    });
+});

@@ -1,0 +1,71 @@
+//! Regression tests for what the fuzz targets found (docs/fuzzing.md): each
+//! input that once crashed a reader, read again through the same public
+//! entry point, must now end in a value (a report or an error naming the
+//! file), never a panic. The inputs are under fixtures/fuzz/.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/fuzz")
+        .join(name)
+}
+
+fn text(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap()
+}
+
+/// unified_diff: a hunk whose new side starts at `u32::MAX` overflowed the
+/// line counter; the lines that exist are kept and the hunk ends there.
+#[test]
+fn diff_hunk_past_u32_max_ends_instead_of_overflowing() {
+    let diff = text("diff-hunk-past-u32-max.diff");
+    let changes = tollgate::evidence::diff::parse_unified_diff(&diff);
+    assert_eq!(changes.files["src/lib.rs"], vec![u32::MAX]);
+    let mut from_api = tollgate::evidence::diff::ChangedLines::default();
+    let hunks = diff
+        .split_once("@@ -1")
+        .map(|(_, h)| format!("@@ -1{h}"))
+        .unwrap();
+    tollgate::evidence::diff::add_patch(&mut from_api, "src/lib.rs", &hunks);
+    assert_eq!(from_api.files["src/lib.rs"], vec![u32::MAX]);
+}
+
+fn read_go(name: &str) -> Result<(), tollgate::evidence::EvidenceError> {
+    let data = std::fs::read(fixture(name)).unwrap();
+    let mut report = tollgate::evidence::coverage::CoverageReport::new();
+    tollgate::evidence::coverage::gocover::read_go_cover(
+        &data[..],
+        Path::new(name),
+        &tollgate::evidence::coverage::ReadOptions::default(),
+        &mut report,
+    )
+}
+
+/// go_cover: one block line claiming four billion lines made the reader
+/// record every one of them (hours and gigabytes); it is refused naming
+/// the line.
+#[test]
+fn go_block_spanning_billions_of_lines_is_refused() {
+    let err = read_go("go-block-spanning-4-billion-lines.out").unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("go-block-spanning-4-billion-lines.out"),
+        "{message}"
+    );
+    assert!(message.contains("spans 4294967295 lines"), "{message}");
+}
+
+/// go_cover: statement counts summing past u64 overflowed; the profile is
+/// refused naming the file and the line of the block that overflowed.
+#[test]
+fn go_statement_counts_past_u64_are_refused() {
+    let err = read_go("go-statement-counts-past-u64.out").unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("add up past"), "{message}");
+    assert!(
+        message.contains("go-statement-counts-past-u64.out:3:"),
+        "{message}"
+    );
+}
