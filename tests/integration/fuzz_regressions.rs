@@ -16,7 +16,7 @@ fn text(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap()
 }
 
-/// unified_diff: a hunk whose new side starts at `u32::MAX` overflowed the
+/// `unified_diff`: a hunk whose new side starts at `u32::MAX` overflowed the
 /// line counter; the lines that exist are kept and the hunk ends there.
 #[test]
 fn diff_hunk_past_u32_max_ends_instead_of_overflowing() {
@@ -43,7 +43,7 @@ fn read_go(name: &str) -> Result<(), tollgate::evidence::EvidenceError> {
     )
 }
 
-/// go_cover: one block line claiming four billion lines made the reader
+/// `go_cover`: one block line claiming four billion lines made the reader
 /// record every one of them (hours and gigabytes); it is refused naming
 /// the line.
 #[test]
@@ -57,7 +57,7 @@ fn go_block_spanning_billions_of_lines_is_refused() {
     assert!(message.contains("spans 4294967295 lines"), "{message}");
 }
 
-/// go_cover: statement counts summing past u64 overflowed; the profile is
+/// `go_cover`: statement counts summing past u64 overflowed; the profile is
 /// refused naming the file and the line of the block that overflowed.
 #[test]
 fn go_statement_counts_past_u64_are_refused() {
