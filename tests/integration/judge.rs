@@ -845,13 +845,23 @@ fn the_judge_refuses_a_non_empty_evidence_dir_and_local_evidence_flags() {
     let out = base(&["--evidence-dir", busy.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("is not empty"), "{}", text(&out));
+    // The directory is found busy after the run was marked in progress, so
+    // the mark is completed as a failure saying why (docs/github.md).
+    let runs = s.fake.check_runs_named(REPO, CHECK);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0].status.as_str(), runs[0].conclusion.as_deref()),
+        ("completed", Some("failure")),
+        "{runs:?}"
+    );
     let out = base(&["--evidence-dir", "fresh", "--coverage", "lcov.info"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--coverage cannot be used by the judge"));
     let out = base(&[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--evidence-dir"), "{}", text(&out));
-    assert!(s.fake.check_runs_named(REPO, CHECK).is_empty());
+    // Flags the judge refuses are refused before anything is marked.
+    assert_eq!(s.fake.check_runs_named(REPO, CHECK).len(), 1);
 }
 
 /// A real lcov 1.16 tracefile of `fixtures/coverage/geninfo`.
