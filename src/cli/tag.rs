@@ -137,6 +137,12 @@ pub enum TaggingError {
     /// `--days 0`.
     #[error("--days must be at least 1")]
     ZeroDays,
+    /// `--days` past the last date a timestamp can hold.
+    #[error("--days {days}: past the last date a timestamp can hold")]
+    TooManyDays {
+        /// The number given.
+        days: u32,
+    },
     /// A sign-off id the gate does not declare.
     #[error("sign-off `{id}` is not a [[signoffs]] entry of gate {gate} (known: {known}){}", did_you_mean(.suggestion.as_deref()))]
     UnknownSignoff {
@@ -426,7 +432,9 @@ fn expiry(args: &TagArgs, now: DateTime<Utc>) -> Result<String, TaggingError> {
     if days == 0 {
         return Err(TaggingError::ZeroDays);
     }
-    let at = now + chrono::Duration::days(i64::from(days));
+    let at = chrono::Duration::try_days(i64::from(days))
+        .and_then(|span| now.checked_add_signed(span))
+        .ok_or(TaggingError::TooManyDays { days })?;
     Ok(at.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
@@ -735,6 +743,11 @@ mod tests {
         assert!(matches!(
             expiry(&args(None, Some(0)), now),
             Err(TaggingError::ZeroDays)
+        ));
+        // Past year 262143: an error, not an overflow.
+        assert!(matches!(
+            expiry(&args(None, Some(u32::MAX)), now),
+            Err(TaggingError::TooManyDays { days: u32::MAX })
         ));
         assert_eq!(
             expiry(&args(Some("2026-06-01T00:00:00+02:00"), None), now).unwrap(),
