@@ -51,11 +51,13 @@ pub(super) fn run(args: &CheckArgs) -> Result<u8, RunError> {
 
     // What is judged, and the trusted source of its policy.
     let situation = situation::resolve(&root, args, actions, remote.as_ref(), repository)?;
+    let config_path = situation::config_path(&root, args);
     let config = policy::load_config(
         situation.trusted.as_ref(),
-        &situation::config_path(&root, args),
+        &config_path,
         args.config.is_some(),
     )?;
+    super::discover::confined(&config, &root, &config_path)?;
     let mut context = situation.context.clone();
     let gate = situation::choose_gate(args, &config, &context)?;
     let policy_path = Path::new(&config.policy_dir).join(format!("{gate}.toml"));

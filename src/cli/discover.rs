@@ -202,6 +202,20 @@ pub(crate) fn relocate(mut found: Diagnostics, root: &Path) -> Diagnostics {
     found
 }
 
+/// Refuses a configuration whose paths (`policy_dir`, `[evidence]`) climb
+/// out of the repository, at the line that writes them. `config_path` is
+/// the file's path below `root`: a `..` is fine from a nested file as long
+/// as it stays below the top level.
+pub(crate) fn confined(config: &Config, root: &Path, config_path: &Path) -> Result<(), RunError> {
+    let dir = config_path.parent().unwrap_or_else(|| Path::new(""));
+    let outside = config.check_paths(&prefix(root).join(dir));
+    if outside.is_empty() {
+        Ok(())
+    } else {
+        Err(relocate(Diagnostics(outside), root).into())
+    }
+}
+
 /// Finds and loads the configuration for a command that reads the
 /// working tree (`policy`, `override verify`, `tag`).
 pub(crate) fn load(explicit: Option<&Path>) -> Result<Configured, RunError> {
@@ -213,7 +227,9 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Configured, RunError> {
             let name = file
                 .file_name()
                 .map_or_else(|| file.to_path_buf(), PathBuf::from);
-            policy::load_config(&tree, &name, true).map_err(|d| relocate(d, &root))?
+            let config = policy::load_config(&tree, &name, true).map_err(|d| relocate(d, &root))?;
+            confined(&config, &root, &name)?;
+            config
         }
         None => Config::default(),
     };

@@ -404,11 +404,10 @@ impl<'a> Judge<'a> {
     /// The target's trusted configuration, gate and policy.
     fn prepare(&self, target: Target) -> Result<Prepared<'a>, RunError> {
         let (trusted, note) = trusted_at(self.root, &target.trusted_rev, Some(self.remote))?;
-        let config = policy::load_config(
-            trusted.as_ref(),
-            &situation::config_path(self.root, self.args),
-            self.args.config.is_some(),
-        )?;
+        let config_path = situation::config_path(self.root, self.args);
+        let config =
+            policy::load_config(trusted.as_ref(), &config_path, self.args.config.is_some())?;
+        super::discover::confined(&config, self.root, &config_path)?;
         let gate = self.args.gate.clone().unwrap_or_else(|| match target.kind {
             ContextKind::Push => config.gates.push.clone(),
             _ => config.gates.pull_request.clone(),

@@ -125,19 +125,14 @@ pub(super) fn mark_judging(
         // The final report says why it cannot be posted.
         Err(_) => return,
     };
-    let payload = match evaluation {
-        Some(evaluation) => payload.with_evaluation(evaluation),
-        None => payload,
-    };
-    match remote.client.publish_check_run(&remote.repo, &payload) {
-        Ok(_) => {}
-        Err(e) if e.is_forbidden() => {}
-        Err(e) => eprintln!(
-            "tollgate: warning: could not mark the check run {} in progress: {}",
-            gh::check_run_name(gate),
-            crate::terminal::safe(&e.to_string())
-        ),
-    }
+    publish_marker(
+        gate,
+        remote,
+        payload,
+        evaluation,
+        "mark the check run",
+        "in progress",
+    );
 }
 
 /// [`mark_failed`] for a known commit (see [`mark_judging`]).
@@ -170,6 +165,28 @@ pub(super) fn mark_could_not_judge(
             .with_times(None, Some(chrono::Utc::now())),
         Err(_) => return,
     };
+    publish_marker(
+        gate,
+        remote,
+        payload,
+        evaluation,
+        "complete the check run",
+        "as failed",
+    );
+}
+
+/// Posts a marker run ("judging", "could not judge"), best effort: a
+/// failure is a warning in the log, a `403` (a fork's read-only token)
+/// silence, as the final report handles both. `what` and `how` frame the
+/// warning: "could not {what} NAME {how}".
+fn publish_marker(
+    gate: &str,
+    remote: &Remote,
+    payload: gh::CheckRunPayload,
+    evaluation: Option<gh::Evaluation>,
+    what: &str,
+    how: &str,
+) {
     let payload = match evaluation {
         Some(evaluation) => payload.with_evaluation(evaluation),
         None => payload,
@@ -178,7 +195,7 @@ pub(super) fn mark_could_not_judge(
         Ok(_) => {}
         Err(e) if e.is_forbidden() => {}
         Err(e) => eprintln!(
-            "tollgate: warning: could not complete the check run {} as failed: {}",
+            "tollgate: warning: could not {what} {} {how}: {}",
             gh::check_run_name(gate),
             crate::terminal::safe(&e.to_string())
         ),

@@ -799,6 +799,15 @@ fn run_pr(s: &Scene) -> Output {
 
 /// The judge on the evidence run's `workflow_run` event.
 fn run_judge(s: &Scene) -> Output {
+    git(&s.repo, &["checkout", "-q", &s.base]);
+    judge_command(s, 1, "2026-11-30T10:00:00Z", "evidence")
+        .output()
+        .unwrap()
+}
+
+/// The judge's `check --github` for the evidence run's attempt
+/// `attempt`, finished at `updated_at`, unpacking into `evidence_dir`.
+fn judge_command(s: &Scene, attempt: u32, updated_at: &str, evidence_dir: &str) -> Command {
     let payload = json!({
         "action": "completed",
         "workflow_run": {
@@ -812,19 +821,17 @@ fn run_judge(s: &Scene) -> Output {
             "head_branch": "feature",
             "head_repository": {"full_name": REPO},
             "pull_requests": [],
-            "run_attempt": 1,
-            "updated_at": "2026-11-30T10:00:00Z",
+            "run_attempt": attempt,
+            "updated_at": updated_at,
         },
         "repository": {"full_name": REPO, "default_branch": "main"}
     });
-    git(&s.repo, &["checkout", "-q", &s.base]);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
     env_base(s, &mut cmd, "workflow_run", &payload);
     cmd.env("GITHUB_SHA", &s.base)
         .args(["check", "--github", "--evidence-dir"])
-        .arg(s.dir.path().join("evidence"))
-        .output()
-        .unwrap()
+        .arg(s.dir.path().join(evidence_dir));
+    cmd
 }
 
 fn text(out: &Output) -> String {
@@ -1031,31 +1038,9 @@ fn a_judge_whose_final_update_fails_leaves_a_pending_check_not_a_stale_success()
 
 /// The judge's command for a later evaluation (a re-run, attempt 2), so
 /// that the earlier one does not count as newer.
+/// A later attempt of the judge, into a fresh evidence directory.
 fn run_judge_later(s: &Scene) -> Command {
-    let payload = json!({
-        "action": "completed",
-        "workflow_run": {
-            "id": s.evidence_run,
-            "name": "tollgate-evidence.yml",
-            "path": EVIDENCE,
-            "event": "pull_request",
-            "status": "completed",
-            "conclusion": "success",
-            "head_sha": s.head,
-            "head_branch": "feature",
-            "head_repository": {"full_name": REPO},
-            "pull_requests": [],
-            "run_attempt": 2,
-            "updated_at": "2026-11-30T11:00:00Z",
-        },
-        "repository": {"full_name": REPO, "default_branch": "main"}
-    });
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    env_base(s, &mut cmd, "workflow_run", &payload);
-    cmd.env("GITHUB_SHA", &s.base)
-        .args(["check", "--github", "--evidence-dir"])
-        .arg(s.dir.path().join("evidence-2"));
-    cmd
+    judge_command(s, 2, "2026-11-30T11:00:00Z", "evidence-2")
 }
 
 /// The judge marks in progress, then stops on an input error (a broken

@@ -6,7 +6,6 @@
 //! with a `results` array is hyperfine, an object of objects is BMF), then
 //! parsed again with typed structs so errors carry `serde_json`'s line.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -42,7 +41,40 @@ pub fn parse_bench_json(
         BenchFormat::Criterion => Vec::new(),
     };
     super::check_values(path, Some(text), &benchmarks)?;
+    check_distinct(path, text, &benchmarks)?;
     Ok((format, benchmarks))
+}
+
+/// Refuses a file that names one benchmark twice (two github-action-benchmark
+/// entries or two hyperfine commands alike): which of the two is the
+/// measurement is anyone's guess, and a gate must not pick one silently.
+/// BMF's duplicate keys are caught while parsing (`raw::DistinctKeys`), with
+/// serde's line.
+fn check_distinct(path: &Path, text: &str, benchmarks: &[Benchmark]) -> Result<(), EvidenceError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for b in benchmarks {
+        if !seen.insert(b.id.as_str()) {
+            // The line of the second occurrence of the quoted id, when it
+            // is written as JSON writes it.
+            let line = serde_json::to_string(&b.id)
+                .ok()
+                .and_then(|quoted| {
+                    let first = text.find(&quoted)?;
+                    let second = text[first + quoted.len()..].find(&quoted)?;
+                    Some(crate::evidence::text::line_at(
+                        text,
+                        first + quoted.len() + second,
+                    ))
+                })
+                .unwrap_or(1);
+            return Err(malformed(
+                path,
+                line,
+                format!("benchmark {:?} appears twice in the file; a gate cannot tell which is the measurement", b.id),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Which JSON benchmark format `value` is, if any.
@@ -69,11 +101,11 @@ fn describe(value: &Value) -> &'static str {
 }
 
 fn bmf(path: &Path, text: &str) -> Result<Vec<Benchmark>, EvidenceError> {
-    let raw: BTreeMap<String, BTreeMap<String, raw::BmfMetric>> = serde_json::from_str(text)
+    let raw: raw::DistinctKeys<raw::DistinctKeys<raw::BmfMetric>> = serde_json::from_str(text)
         .map_err(|e| json_error(path, "Bencher Metric Format file", &e))?;
     let mut out = Vec::new();
-    for (name, measures) in raw {
-        for (slug, metric) in measures {
+    for (name, measures) in raw.0 {
+        for (slug, metric) in measures.0 {
             // Bencher's built-in measures: latency in ns, throughput in ops/s.
             let (id, unit, bigger_is_better) = match slug.as_str() {
                 "latency" => (name.clone(), Unit::Nanoseconds, false),
@@ -158,6 +190,7 @@ fn hyperfine(path: &Path, text: &str) -> Result<Vec<Benchmark>, EvidenceError> {
 mod raw {
     use serde::de::{Error as _, IgnoredAny};
     use serde::{Deserialize, Deserializer};
+    use std::collections::BTreeMap;
 
     #[derive(Deserialize)]
     #[cfg_attr(test, serde(deny_unknown_fields))]
@@ -179,6 +212,41 @@ mod raw {
         pub range: Option<IgnoredAny>,
         #[serde(default)]
         pub extra: Option<IgnoredAny>,
+    }
+
+    /// A JSON object read into a map that refuses a key given twice.
+    /// `serde_json` keeps the last of two equal keys silently, and a
+    /// benchmark result written twice is ambiguous evidence; the error
+    /// carries serde's line and column.
+    pub(super) struct DistinctKeys<V>(pub BTreeMap<String, V>);
+
+    impl<'de, V: Deserialize<'de>> Deserialize<'de> for DistinctKeys<V> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Keys<V>(std::marker::PhantomData<V>);
+            impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Keys<V> {
+                type Value = DistinctKeys<V>;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut access: A,
+                ) -> Result<Self::Value, A::Error> {
+                    let mut map = BTreeMap::new();
+                    while let Some(key) = access.next_key::<String>()? {
+                        if map.contains_key(&key) {
+                            return Err(A::Error::custom(format!(
+                                "key {key:?} appears twice in one object"
+                            )));
+                        }
+                        let value = access.next_value()?;
+                        map.insert(key, value);
+                    }
+                    Ok(DistinctKeys(map))
+                }
+            }
+            d.deserialize_map(Keys(std::marker::PhantomData))
+        }
     }
 
     /// github-action-benchmark validates with zod's `coerce`, so `"12.5"`
@@ -329,6 +397,27 @@ mod tests {
                 "missing field `command`",
             ),
             ("{\"a\": 1,\n", 2, "benchmark JSON"),
+            // A benchmark given twice is ambiguous: which is the result?
+            (
+                "{\"x\": {\"latency\": {\"value\": 1.0}},\n\"x\": {\"latency\": {\"value\": 2.0}}}",
+                2,
+                "key \"x\" appears twice",
+            ),
+            (
+                "{\"x\": {\"latency\": {\"value\": 1.0},\n\"latency\": {\"value\": 2.0}}}",
+                2,
+                "key \"latency\" appears twice",
+            ),
+            (
+                "[{\"name\": \"a\", \"unit\": \"ms\", \"value\": 1},\n{\"name\": \"b\", \"unit\": \"ms\", \"value\": 1},\n{\"name\": \"a\", \"unit\": \"ms\", \"value\": 2}]",
+                3,
+                "benchmark \"a\" appears twice",
+            ),
+            (
+                "{\"results\": [{\"command\": \"sleep 1\", \"mean\": 1},\n{\"command\": \"sleep 1\", \"mean\": 1.1}]}",
+                2,
+                "benchmark \"sleep 1\" appears twice",
+            ),
         ];
         for (text, line, needle) in cases {
             match parse(text) {
