@@ -36,7 +36,7 @@ use std::path::Path;
 use quick_xml::events::{BytesStart, Event};
 
 use super::cobertura::LineCounter;
-use super::paths::PathNormalizer;
+use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
 use crate::evidence::xml;
@@ -158,7 +158,16 @@ impl State<'_> {
                 let raw = attr(e, b"path")?
                     .or(attr(e, b"name")?)
                     .ok_or_else(|| "<file> without a `path` or `name`".to_owned())?;
+                if let Some(why) = impossible_name(&raw) {
+                    return Err(why);
+                }
                 let path = self.paths.normalize(&raw);
+                if leaves_root(&path) {
+                    return Err(format!(
+                        "<file path=\"{raw}\"> is `{path}` relative to the repository root, outside it: \
+                         run the coverage tool from the repository root or pass --strip-prefix"
+                    ));
+                }
                 let (path, coverage) = self.report.take_file(path);
                 self.file = Some(File {
                     path,

@@ -36,7 +36,7 @@ use std::path::Path;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::paths::{leaves_root, PathNormalizer};
+use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions, Tally};
 use crate::evidence::EvidenceError;
 
@@ -164,6 +164,9 @@ pub fn read_coveragepy_json<R: Read>(
         covered_branches: totals.covered_branches.map(|_| 0),
     };
     for (name, file) in files.0 {
+        if let Some(why) = impossible_name(&name) {
+            return Err(malformed(why));
+        }
         let path = paths.normalize(&name);
         if leaves_root(&path) {
             return Err(malformed(format!(

@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 
-use super::paths::{leaves_root, PathNormalizer};
+use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{CoverageReport, FileCoverage, ReadOptions, Tally};
 use crate::evidence::EvidenceError;
 
@@ -324,6 +324,9 @@ fn repository_path(
     paths: &mut PathNormalizer,
     root: Option<&Path>,
 ) -> Result<String, String> {
+    if let Some(why) = impossible_name(name) {
+        return Err(why);
+    }
     if let Some(rest) = module.and_then(|m| name.strip_prefix(m)?.strip_prefix('/')) {
         let path = paths.normalize(rest);
         if leaves_root(&path) {

@@ -48,7 +48,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::clover::{attr, count};
 use super::cobertura::LineCounter;
-use super::paths::{clean, leaves_root};
+use super::paths::{clean, impossible_name, leaves_root};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::EvidenceError;
 
@@ -309,6 +309,9 @@ impl State<'_> {
         } else {
             package
         };
+        if let Some(why) = impossible_name(file).or_else(|| impossible_name(&package)) {
+            return Err(why);
+        }
         if file.is_empty() || file.contains(['/', '\\']) || leaves_root(&package) {
             return Err(format!(
                 "<sourcefile name={file:?}> in package {package:?}: not a file name in a package"

@@ -31,7 +31,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::paths::{leaves_root, PathNormalizer};
+use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{CoverageReport, CoverageSummary, FileCoverage, ReadOptions, Tally};
 use crate::evidence::EvidenceError;
 
@@ -159,6 +159,9 @@ pub fn read_llvm_json<R: Read>(
         let mut sum = CoverageSummary::default();
         for file in &data.files {
             check(&file.summary, &file.filename).map_err(&malformed)?;
+            if let Some(why) = impossible_name(&file.filename) {
+                return Err(malformed(why));
+            }
             let path = paths.normalize(&file.filename);
             if leaves_root(&path) {
                 return Err(malformed(format!(

@@ -246,6 +246,17 @@ pub fn clean(raw: &str) -> String {
     }
 }
 
+/// Why a path as a report writes it cannot name a file at all, if it
+/// cannot: a NUL byte ends a name on every system tollgate runs on, so a
+/// report holding one is corrupt, and its lines belong to no file the
+/// policy's globs could match. Shown escaped, as the terminal needs.
+#[must_use]
+pub fn impossible_name(raw: &str) -> Option<String> {
+    raw.contains('\0').then(|| {
+        format!("path {raw:?} holds a NUL byte, which no file name can: the report is corrupt")
+    })
+}
+
 /// Whether a normalised path leaves the repository: a relative path whose
 /// first component is `..` (`../src/crypto/x.rs`). Such a file is outside
 /// every glob of the policy, so a reader refuses it instead of letting it

@@ -22,7 +22,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::clover::{attr, count};
 use super::cobertura::LineCounter;
-use super::paths::PathNormalizer;
+use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::EvidenceError;
 
@@ -131,7 +131,16 @@ fn start(
         )),
         (1, "file") => {
             let raw = attr(e, b"path")?.ok_or("<file> without a `path`")?;
+            if let Some(why) = impossible_name(&raw) {
+                return Err(why);
+            }
             let path = paths.normalize(&raw);
+            if leaves_root(&path) {
+                return Err(format!(
+                    "<file path=\"{raw}\"> is `{path}` relative to the repository root, outside it: \
+                     write paths relative to the repository root (SonarQube's rule) or pass --strip-prefix"
+                ));
+            }
             *file = Some(into.take_file(path));
             Ok(())
         }
