@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::attributes::Attribute;
-use quick_xml::events::BytesRef;
+use quick_xml::events::{BytesRef, BytesStart};
 use quick_xml::XmlVersion;
 
 /// An attribute's value with entities resolved and whitespace normalised as
@@ -37,6 +37,44 @@ pub(crate) fn general_ref(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String>
     resolve_predefined_entity(&name)
         .map(Cow::Borrowed)
         .ok_or_else(|| format!("unknown entity `&{name};` (only &amp; &lt; &gt; &apos; &quot; exist without a DTD)"))
+}
+
+/// Checks every attribute of `e` is well-formed and no key appears twice
+/// (XML forbids it, and a reader taking the first or the last would be
+/// guessing which the producer meant); `Err` names what was wrong. Values
+/// are not unescaped here: a reader that uses one does that, and reports
+/// a bad one.
+pub(crate) fn check_attributes(e: &BytesStart<'_>) -> Result<(), String> {
+    if plain_attributes(e.attributes_raw()).is_some() {
+        return Ok(());
+    }
+    for attr in e.attributes() {
+        attr.map_err(|err| format!("bad attribute: {err}"))?;
+    }
+    Ok(())
+}
+
+/// The unescaped value of attribute `key` of `e`, if present, after every
+/// attribute is checked as [`check_attributes`] does (so a key given twice
+/// is an error, not a choice between its values); `Err` names what was
+/// wrong.
+pub(crate) fn attribute<'a>(
+    e: &'a BytesStart<'_>,
+    key: &[u8],
+) -> Result<Option<Cow<'a, str>>, String> {
+    let mut found = None;
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
+        if found.is_none() && attr.key.as_ref() == key {
+            found = Some(attribute_value(&attr).map_err(|err| {
+                format!(
+                    "bad value of attribute {:?}: {err}",
+                    String::from_utf8_lossy(key)
+                )
+            })?);
+        }
+    }
+    Ok(found)
 }
 
 /// Most attributes [`plain_attributes`] takes from one element.
