@@ -83,8 +83,9 @@ const PLAIN_MAX: usize = 16;
 /// An element's attributes as `(key, value)` pairs, when every one is
 /// plain: `key="value"` (or `'value'`) with nothing around the `=`,
 /// pairs separated by whitespace, no key twice, and no value holding an
-/// `&`, `<` or a tab, newline or carriage return (the characters that
-/// unescaping or XML's whitespace normalisation would change). `raw` is
+/// `&`, `<` or a control character (tab, newline and carriage return are
+/// what unescaping or XML's whitespace normalisation would change; the
+/// others are left to quick-xml too). `raw` is
 /// what follows the element's name (`BytesStart::attributes_raw`).
 ///
 /// Such values read exactly as quick-xml's attribute parser and
@@ -102,24 +103,27 @@ pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
     let mut rest = raw.trim_ascii_start();
     // An empty element's raw attributes end in its `/`.
     while !rest.is_empty() && rest != b"/" {
-        let eq = rest.iter().position(|&b| b == b'=')?;
+        let eq = memchr::memchr(b'=', rest)?;
         let (key, after) = rest.split_at(eq);
-        if key.is_empty()
-            || key
-                .iter()
-                .any(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/'))
-        {
+        // Whole-slice folds rather than early exits: keys and values are a
+        // few bytes, and a fold compiles to a few vector instructions.
+        let odd_key = key.iter().fold(false, |odd, &b| {
+            odd | b.is_ascii_whitespace() | matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/')
+        });
+        if key.is_empty() || odd_key {
             return None;
         }
         let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
             return None;
         };
-        let len = after.iter().position(|b| b == quote)?;
+        let len = memchr::memchr(*quote, after)?;
         let value = &after[..len];
-        if value
-            .iter()
-            .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
-        {
+        // `&` and `<` need unescaping (or are errors); a control character
+        // (tab, newline, carriage return among them) would be normalised.
+        let odd_value = value.iter().fold(false, |odd, &b| {
+            odd | (b < 0x20) | (b == b'&') | (b == b'<')
+        });
+        if odd_value {
             return None;
         }
         rest = &after[len + 1..];
