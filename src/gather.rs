@@ -333,8 +333,40 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         baseline.filter(|b| b.exists() || bench_commits.as_ref().is_none_or(|r| r.base_ran));
     let coverage_paths = paths(&inputs.coverage, &configured.coverage, roots.evidence)?;
     let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence)?;
+    // Refused (a path out of the evidence root) only where it always was,
+    // after the coverage, audit and tests.
+    let bench_paths = paths(&inputs.bench, &configured.bench, roots.evidence);
+    // The test and benchmark reports are read on a thread of their own
+    // while the coverage (the largest input by far) is read here: they
+    // depend on nothing else gathered. Their results are taken in the
+    // order the fields are below, so the error reported when several
+    // inputs are bad is the one it always was.
+    let (coverage, (tests, bench)) = std::thread::scope(|scope| {
+        let others = || {
+            (
+                read_tests(&test_paths),
+                bench_paths
+                    .as_ref()
+                    .ok()
+                    .map(|paths| read_bench(paths, baseline.as_deref())),
+            )
+        };
+        let spawned = std::thread::Builder::new()
+            .name("gather".to_owned())
+            .spawn_scoped(scope, others);
+        let coverage = read_coverage(&coverage_paths, &opts, req.watch);
+        let others = match spawned {
+            // A panic there is one here, as if it had run here.
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: read them here.
+            Err(_) => others(),
+        };
+        (coverage, others)
+    });
     let mut evidence = Evidence {
-        coverage: read_coverage(&coverage_paths, &opts, req.watch)?,
+        coverage: coverage?,
         coverage_baseline: coverage_baseline(req, &opts)?,
         changes: changed_lines(req)?,
         audit: read_audit(&audit_paths, req.watch)?,
@@ -345,11 +377,16 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .map(|text| ("Cargo.lock".to_owned(), text)),
-        tests: read_tests(&test_paths)?,
-        bench: read_bench(
-            &paths(&inputs.bench, &configured.bench, roots.evidence)?,
-            baseline.as_deref(),
-        )?,
+        tests: tests?,
+        // The benchmarks were read whenever their paths were good.
+        bench: match (bench_paths, bench) {
+            (Err(e), _) => return Err(e),
+            (Ok(_), bench) => bench.unwrap_or_else(|| {
+                Ok(Slot::Missing {
+                    expected: Vec::new(),
+                })
+            })?,
+        },
         release: match &policy.release {
             Some(p) => release_evidence(roots.repository, config, context, p)?,
             None => Slot::NotApplicable {

@@ -82,54 +82,59 @@ const PLAIN_MAX: usize = 16;
 
 /// An element's attributes as `(key, value)` pairs, when every one is
 /// plain: `key="value"` (or `'value'`) with nothing around the `=`,
-/// pairs separated by whitespace, no key twice, and no value holding an
-/// `&`, `<` or a control character (tab, newline and carriage return are
-/// what unescaping or XML's whitespace normalisation would change; the
-/// others are left to quick-xml too). `raw` is
-/// what follows the element's name (`BytesStart::attributes_raw`).
+/// pairs separated by whitespace and no key twice. `raw` is what follows
+/// the element's name (`BytesStart::attributes_raw`).
 ///
-/// Such values read exactly as quick-xml's attribute parser and
-/// [`attribute_value`] would read them, so a reader may use the pairs
-/// directly; for anything else it gets `None` and asks quick-xml, which
-/// decides (and reports what is malformed). quick-xml's parser goes byte
-/// by byte through a state machine and checks for duplicates with a table
-/// per element; producers write plain attributes, and this reads them in
-/// one short loop.
+/// Such a list is one quick-xml's attribute parser reads alike (and finds
+/// nothing wrong with), so a reader may take the pairs directly; a value
+/// it uses reads as [`attribute_value`] would read it when it is
+/// [`verbatim`] (the value of an attribute nobody reads is never looked
+/// at, as quick-xml never looks at it). For anything else a reader gets
+/// `None` and asks quick-xml, which decides (and reports what is
+/// malformed). quick-xml's parser goes byte by byte through a state
+/// machine and checks for duplicates with a table per element; producers
+/// write plain attributes, and this reads them in one short loop.
 pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
     let mut found = PlainAttributes {
         pairs: [(&[][..], &[][..]); PLAIN_MAX],
         len: 0,
     };
-    let mut rest = raw.trim_ascii_start();
-    // An empty element's raw attributes end in its `/`.
-    while !rest.is_empty() && rest != b"/" {
-        let eq = memchr::memchr(b'=', rest)?;
-        let (key, after) = rest.split_at(eq);
-        // Whole-slice folds rather than early exits: keys and values are a
-        // few bytes, and a fold compiles to a few vector instructions.
-        let odd_key = key.iter().fold(false, |odd, &b| {
-            odd | b.is_ascii_whitespace() | matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/')
-        });
-        if key.is_empty() || odd_key {
+    let mut i = 0;
+    let n = raw.len();
+    loop {
+        while i < n && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        // An empty element's raw attributes end in its `/`.
+        if i == n || (raw[i] == b'/' && i + 1 == n) {
+            return Some(found);
+        }
+        // One pass finds the `=` and checks the key: values and keys are
+        // a few bytes, where a plain loop beats a search's set-up.
+        let key_start = i;
+        while i < n && raw[i] != b'=' {
+            if NOT_IN_KEY[usize::from(raw[i])] {
+                return None;
+            }
+            i += 1;
+        }
+        let key = &raw[key_start..i];
+        let quote = *raw.get(i + 1)?;
+        if key.is_empty() || !matches!(quote, b'"' | b'\'') {
             return None;
         }
-        let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
-            return None;
-        };
-        let len = memchr::memchr(*quote, after)?;
-        let value = &after[..len];
-        // `&` and `<` need unescaping (or are errors); a control character
-        // (tab, newline, carriage return among them) would be normalised.
-        let odd_value = value.iter().fold(false, |odd, &b| {
-            odd | (b < 0x20) | (b == b'&') | (b == b'<')
-        });
-        if odd_value {
+        i += 2;
+        let value_start = i;
+        while i < n && raw[i] != quote {
+            i += 1;
+        }
+        if i == n {
             return None;
         }
-        rest = &after[len + 1..];
-        match rest.first() {
-            Some(b) if !b.is_ascii_whitespace() && *b != b'/' => return None,
-            _ => rest = rest.trim_ascii_start(),
+        let value = &raw[value_start..i];
+        i += 1;
+        if i < n && !raw[i].is_ascii_whitespace() && raw[i] != b'/' {
+            return None;
         }
         if found.len == PLAIN_MAX || found.pairs[..found.len].iter().any(|(k, _)| *k == key) {
             return None;
@@ -137,7 +142,28 @@ pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
         found.pairs[found.len] = (key, value);
         found.len += 1;
     }
-    Some(found)
+}
+
+/// The bytes a plain key cannot hold: whitespace, quotes, `<`, `>`, `/`.
+static NOT_IN_KEY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(
+            b as u8,
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'"' | b'\'' | b'<' | b'>' | b'/'
+        );
+        b += 1;
+    }
+    table
+};
+
+/// Whether a plain value reads as itself: no `&` or `<` (which need
+/// unescaping, or are errors) and no control character (tab, newline and
+/// carriage return are what XML's whitespace normalisation changes; the
+/// others are left to quick-xml too).
+pub(crate) fn verbatim(value: &[u8]) -> bool {
+    !value.iter().any(|&b| b < 0x20 || b == b'&' || b == b'<')
 }
 
 /// The pairs [`plain_attributes`] found.
@@ -196,8 +222,8 @@ mod tests {
             (r#"<a x="1"   y="2"/>"#, true),
             ("<a\n x=\"1\"\ty=\"a b\"/>", true),
             (r#"<a x = "1"/>"#, false),
-            (r#"<a x="1 &amp; 2"/>"#, false),
-            ("<a x=\"1\n2\"/>", false),
+            (r#"<a x="1 &amp; 2"/>"#, true),
+            ("<a x=\"1\n2\"/>", true),
             (r#"<a x="1"y="2"/>"#, false),
             (r#"<a x="1" x="2"/>"#, false),
             (r"<a x/>", false),
@@ -221,12 +247,17 @@ mod tests {
                         )
                     })
                     .collect();
-                let ours: Vec<(Vec<u8>, String)> = found
-                    .pairs()
-                    .iter()
-                    .map(|(k, v)| (k.to_vec(), String::from_utf8(v.to_vec()).unwrap()))
-                    .collect();
-                assert_eq!(ours, theirs, "{xml}");
+                // The keys always agree, the values where they are verbatim.
+                let ours: Vec<&[u8]> = found.pairs().iter().map(|(k, _)| *k).collect();
+                let keys: Vec<&[u8]> = theirs.iter().map(|(k, _)| k.as_slice()).collect();
+                assert_eq!(ours, keys, "{xml}");
+                for ((_, value), (_, theirs)) in found.pairs().iter().zip(&theirs) {
+                    if verbatim(value) {
+                        assert_eq!(std::str::from_utf8(value).unwrap(), theirs, "{xml}");
+                    } else {
+                        assert_ne!(std::str::from_utf8(value).unwrap(), theirs, "{xml}");
+                    }
+                }
             }
         }
     }
