@@ -336,57 +336,20 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     // Refused (a path out of the evidence root) only where it always was,
     // after the coverage, audit and tests.
     let bench_paths = paths(&inputs.bench, &configured.bench, roots.evidence);
-    // The test and benchmark reports are read on a thread of their own
-    // while the coverage (the largest input by far) is read here: they
-    // depend on nothing else gathered. Their results are taken in the
-    // order the fields are below, so the error reported when several
-    // inputs are bad is the one it always was.
-    let (coverage, (tests, bench)) = std::thread::scope(|scope| {
-        let others = || {
-            (
-                read_tests(&test_paths),
-                bench_paths
-                    .as_ref()
-                    .ok()
-                    .map(|paths| read_bench(paths, baseline.as_deref())),
-            )
-        };
-        let spawned = std::thread::Builder::new()
-            .name("gather".to_owned())
-            .spawn_scoped(scope, others);
-        let coverage = read_coverage(&coverage_paths, &opts, req.watch);
-        let others = match spawned {
-            // A panic there is one here, as if it had run here.
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had: read them here.
-            Err(_) => others(),
-        };
-        (coverage, others)
+    let (coverage, tests, bench) = read_beside_coverage(&coverage_paths, &opts, req.watch, || {
+        (
+            read_tests(&test_paths),
+            read_bench_at(&bench_paths, baseline.as_deref()),
+        )
     });
     let mut evidence = Evidence {
         coverage: coverage?,
         coverage_baseline: coverage_baseline(req, &opts)?,
         changes: changed_lines(req)?,
         audit: read_audit(&audit_paths, req.watch)?,
-        lockfile: crate::input::read_input(
-            &roots.repository.join("Cargo.lock"),
-            crate::input::InputKind::Report,
-        )
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .map(|text| ("Cargo.lock".to_owned(), text)),
+        lockfile: lockfile(roots.repository),
         tests: tests?,
-        // The benchmarks were read whenever their paths were good.
-        bench: match (bench_paths, bench) {
-            (Err(e), _) => return Err(e),
-            (Ok(_), bench) => bench.unwrap_or_else(|| {
-                Ok(Slot::Missing {
-                    expected: Vec::new(),
-                })
-            })?,
-        },
+        bench: bench_paths.and(bench)?,
         release: match &policy.release {
             Some(p) => release_evidence(roots.repository, config, context, p)?,
             None => Slot::NotApplicable {
@@ -426,6 +389,60 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     }
     github_evidence(&mut evidence, context, req.github)?;
     Ok(evidence)
+}
+
+/// [`read_bench`] where its paths were not refused; where they were, a
+/// placeholder nobody sees (the refusal is the error `gather` returns).
+fn read_bench_at(
+    paths: &Result<Vec<PathBuf>, GatherError>,
+    baseline: Option<&Path>,
+) -> Result<Slot<Vec<bench::Benchmark>>, GatherError> {
+    match paths {
+        Ok(paths) => read_bench(paths, baseline),
+        Err(_) => Ok(Slot::Missing {
+            expected: Vec::new(),
+        }),
+    }
+}
+
+/// The trusted tree's `Cargo.lock`, if it has a readable one.
+fn lockfile(repository: &Path) -> Option<(String, String)> {
+    crate::input::read_input(
+        &repository.join("Cargo.lock"),
+        crate::input::InputKind::Report,
+    )
+    .ok()
+    .and_then(|bytes| String::from_utf8(bytes).ok())
+    .map(|text| ("Cargo.lock".to_owned(), text))
+}
+
+/// Reads the coverage here while `others` (the test and benchmark reports)
+/// runs on a thread of its own: they depend on nothing else gathered, and
+/// the coverage is the largest input by far. The caller takes the results
+/// in the order it always read them, so the error reported when several
+/// inputs are bad is the one it always was.
+#[allow(clippy::type_complexity)] // the two results, as `others` gives them
+fn read_beside_coverage<T: Send, B: Send>(
+    coverage_paths: &[PathBuf],
+    opts: &ReadOptions,
+    watch: &dyn Watch,
+    others: impl Fn() -> (T, B) + Send + Sync + Copy,
+) -> (Result<Slot<CoverageReport>, GatherError>, T, B) {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("gather".to_owned())
+            .spawn_scoped(scope, others);
+        let coverage = read_coverage(coverage_paths, opts, watch);
+        let (tests, bench) = match spawned {
+            // A panic there is one here, as if it had run here.
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: read them here.
+            Err(_) => others(),
+        };
+        (coverage, tests, bench)
+    })
 }
 
 /// Each round of a repeated comparison the record names: a tree it names

@@ -321,25 +321,7 @@ fn parse<R: Read>(
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
-    let end = reader.get_ref().line_at_end();
-    if !state.saw_root {
-        return Err(malformed(
-            path,
-            end,
-            "no XML element found (expected JUnit <testsuites> or <testsuite>)",
-        ));
-    }
-    if let Some(&start) = state.open.last() {
-        return Err(malformed(
-            path,
-            end,
-            format!(
-                "unexpected end of file: <{}> is not closed",
-                String::from_utf8_lossy(&state.names[start..])
-            ),
-        ));
-    }
-    Ok(state.run)
+    state.end_of_input(reader.get_ref().line_at_end())
 }
 
 /// A plain empty `<testcase .../>` at the start of `input`'s buffer,
@@ -432,6 +414,28 @@ impl Seen {
 }
 
 impl State<'_> {
+    /// The input ended at `line`: the run, if the document was whole.
+    fn end_of_input(self, line: u64) -> Result<TestRun, EvidenceError> {
+        if !self.saw_root {
+            return Err(malformed(
+                self.path,
+                line,
+                "no XML element found (expected JUnit <testsuites> or <testsuite>)",
+            ));
+        }
+        if let Some(&start) = self.open.last() {
+            return Err(malformed(
+                self.path,
+                line,
+                format!(
+                    "unexpected end of file: <{}> is not closed",
+                    String::from_utf8_lossy(&self.names[start..])
+                ),
+            ));
+        }
+        Ok(self.run)
+    }
+
     /// Whether an empty `<testcase>` here would be counted as it opens,
     /// with nothing else to do (see [`plain_testcase`]).
     fn plain_case_here(&self) -> bool {
@@ -1180,7 +1184,7 @@ mod tests {
             match (&whole, &small) {
                 (Ok(a), Ok(b)) => assert_eq!(a, b, "buffer {size}: {text:?}"),
                 (Err(a), Err(b)) => {
-                    assert_eq!(a.to_string(), b.to_string(), "buffer {size}: {text:?}")
+                    assert_eq!(a.to_string(), b.to_string(), "buffer {size}: {text:?}");
                 }
                 _ => panic!("buffer {size} reads {text:?} as {small:?}, not {whole:?}"),
             }

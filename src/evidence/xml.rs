@@ -145,6 +145,7 @@ pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
 }
 
 /// The bytes a plain key cannot hold: whitespace, quotes, `<`, `>`, `/`.
+#[allow(clippy::cast_possible_truncation)] // `b` < 256 is a byte
 static NOT_IN_KEY: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
