@@ -333,23 +333,23 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
         baseline.filter(|b| b.exists() || bench_commits.as_ref().is_none_or(|r| r.base_ran));
     let coverage_paths = paths(&inputs.coverage, &configured.coverage, roots.evidence)?;
     let test_paths = paths(&inputs.tests, &configured.tests, roots.evidence)?;
+    // Refused (a path out of the evidence root) only where it always was,
+    // after the coverage, audit and tests.
+    let bench_paths = paths(&inputs.bench, &configured.bench, roots.evidence);
+    let (coverage, tests, bench) = read_beside_coverage(&coverage_paths, &opts, req.watch, || {
+        (
+            read_tests(&test_paths),
+            read_bench_at(&bench_paths, baseline.as_deref()),
+        )
+    });
     let mut evidence = Evidence {
-        coverage: read_coverage(&coverage_paths, &opts, req.watch)?,
+        coverage: coverage?,
         coverage_baseline: coverage_baseline(req, &opts)?,
         changes: changed_lines(req)?,
         audit: read_audit(&audit_paths, req.watch)?,
-        lockfile: crate::input::read_input(
-            &roots.repository.join("Cargo.lock"),
-            crate::input::InputKind::Report,
-        )
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .map(|text| ("Cargo.lock".to_owned(), text)),
-        tests: read_tests(&test_paths)?,
-        bench: read_bench(
-            &paths(&inputs.bench, &configured.bench, roots.evidence)?,
-            baseline.as_deref(),
-        )?,
+        lockfile: lockfile(roots.repository),
+        tests: tests?,
+        bench: bench_paths.and(bench)?,
         release: match &policy.release {
             Some(p) => release_evidence(roots.repository, config, context, p)?,
             None => Slot::NotApplicable {
@@ -389,6 +389,60 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     }
     github_evidence(&mut evidence, context, req.github)?;
     Ok(evidence)
+}
+
+/// [`read_bench`] where its paths were not refused; where they were, a
+/// placeholder nobody sees (the refusal is the error `gather` returns).
+fn read_bench_at(
+    paths: &Result<Vec<PathBuf>, GatherError>,
+    baseline: Option<&Path>,
+) -> Result<Slot<Vec<bench::Benchmark>>, GatherError> {
+    match paths {
+        Ok(paths) => read_bench(paths, baseline),
+        Err(_) => Ok(Slot::Missing {
+            expected: Vec::new(),
+        }),
+    }
+}
+
+/// The trusted tree's `Cargo.lock`, if it has a readable one.
+fn lockfile(repository: &Path) -> Option<(String, String)> {
+    crate::input::read_input(
+        &repository.join("Cargo.lock"),
+        crate::input::InputKind::Report,
+    )
+    .ok()
+    .and_then(|bytes| String::from_utf8(bytes).ok())
+    .map(|text| ("Cargo.lock".to_owned(), text))
+}
+
+/// Reads the coverage here while `others` (the test and benchmark reports)
+/// runs on a thread of its own: they depend on nothing else gathered, and
+/// the coverage is the largest input by far. The caller takes the results
+/// in the order it always read them, so the error reported when several
+/// inputs are bad is the one it always was.
+#[allow(clippy::type_complexity)] // the two results, as `others` gives them
+fn read_beside_coverage<T: Send, B: Send>(
+    coverage_paths: &[PathBuf],
+    opts: &ReadOptions,
+    watch: &dyn Watch,
+    others: impl Fn() -> (T, B) + Send + Sync + Copy,
+) -> (Result<Slot<CoverageReport>, GatherError>, T, B) {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("gather".to_owned())
+            .spawn_scoped(scope, others);
+        let coverage = read_coverage(coverage_paths, opts, watch);
+        let (tests, bench) = match spawned {
+            // A panic there is one here, as if it had run here.
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: read them here.
+            Err(_) => others(),
+        };
+        (coverage, tests, bench)
+    })
 }
 
 /// Each round of a repeated comparison the record names: a tree it names

@@ -85,7 +85,10 @@ pub fn output_bounded(cmd: &mut Command) -> std::io::Result<Output> {
             Err(_) => return Err(timed_out(&mut child)),
         }
     }
-    // Both pipes are closed: git has exited or is about to.
+    // Both pipes are closed: git has exited or is about to, so the first
+    // pauses are short (a fixed 5 ms one was most of a quick git call's
+    // time); a git that lingers is still bounded by the deadline.
+    let mut pause = Duration::from_micros(50);
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Output {
@@ -97,7 +100,8 @@ pub fn output_bounded(cmd: &mut Command) -> std::io::Result<Output> {
         if Instant::now() >= deadline {
             return Err(timed_out(&mut child));
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
     }
 }
 

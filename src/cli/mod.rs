@@ -38,6 +38,10 @@ pub use init::{InitArgs, InitError};
 pub(crate) use output::{print_commands, print_human, print_out};
 pub use tag::{TagArgs, TaggingError};
 
+/// What `tollgate --version` prints: clap's version line, written without
+/// building the command tree.
+pub const VERSION_LINE: &str = concat!("tollgate ", env!("CARGO_PKG_VERSION"), "\n");
+
 /// tollgate: decides whether a commit may pass a release gate, and says why.
 #[derive(Debug, Parser)]
 #[command(name = "tollgate", version, about, long_about = None, propagate_version = true)]
@@ -557,5 +561,16 @@ mod tests {
         let mode = std::fs::metadata(&report).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, expected, "{mode:o} vs {expected:o}");
         assert_eq!(std::fs::read(&report).unwrap(), b"{}");
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use clap::CommandFactory;
+
+    /// `main` answers a lone `--version` itself: with clap's words.
+    #[test]
+    fn the_version_line_is_claps() {
+        assert_eq!(super::Cli::command().render_version(), super::VERSION_LINE);
     }
 }

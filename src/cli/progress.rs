@@ -8,8 +8,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,10 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// Shows progress for one input until dropped.
 pub(super) struct Progress {
-    done: Arc<AtomicBool>,
+    /// Dropped to end the watch: the thread waits on the other end, so it
+    /// wakes the moment the read is over rather than at its next tick (a
+    /// sleeping thread made every read last a whole number of ticks).
+    done: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -35,13 +37,15 @@ impl Progress {
             _ => format!("reading {}", path.display()),
         };
         let live = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&done);
+        let (done, over) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("progress".to_owned())
-            .spawn(move || watch(&label, live, &flag))
+            .spawn(move || watch(&label, live, &over))
             .ok();
-        Self { done, thread }
+        Self {
+            done: Some(done),
+            thread,
+        }
     }
 }
 
@@ -54,11 +58,11 @@ impl crate::gather::Watch for ShowProgress {
     }
 }
 
-fn watch(label: &str, live: bool, done: &AtomicBool) {
+fn watch(label: &str, live: bool, over: &Receiver<()>) {
     let start = Instant::now();
     let mut shown = false;
-    while !done.load(Ordering::Relaxed) {
-        std::thread::sleep(TICK);
+    // Nothing is ever sent: the sender's drop (the read is over) ends the wait.
+    while let Err(RecvTimeoutError::Timeout) = over.recv_timeout(TICK) {
         let elapsed = start.elapsed();
         if elapsed < QUIET_FOR {
             continue;
@@ -84,7 +88,7 @@ fn watch(label: &str, live: bool, done: &AtomicBool) {
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        self.done.store(true, Ordering::Relaxed);
+        drop(self.done.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -38,15 +38,18 @@
 //! The XML is read with quick-xml's streaming reader (no DOM); byte offsets
 //! are turned into line numbers for errors.
 
+use std::cell::Cell;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use serde::Serialize;
 
-use super::text::{line_at, malformed, read_text, LineCounter};
+use super::text::{count_newlines, malformed};
 use super::xml;
 use super::EvidenceError;
+use crate::input::{open_input, InputKind};
 
 /// How a failing test failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -133,10 +136,14 @@ pub struct TestsSummary {
     pub skipped: u64,
 }
 
-/// Reads one JUnit XML file.
+/// Reads one JUnit XML file, streaming: a buffer at a time, each checked
+/// as UTF-8 as it is read, so memory stays a buffer and the open elements
+/// however large the file (it must be a regular file within the report
+/// cap, `crate::input`).
 pub fn read_junit(path: &Path) -> Result<TestRun, EvidenceError> {
-    let text = read_text(path)?;
-    parse_junit(path, &text)
+    let cap = InputKind::Report.cap()?;
+    let file = open_input(path, InputKind::Report)?;
+    parse(path, Input::new(file, cap), |offset| recount(path, offset))
 }
 
 /// Reads several JUnit XML files and aggregates them into one run.
@@ -171,37 +178,114 @@ enum Outcome {
 
 /// Parses JUnit XML held in `text`; `path` names it in errors.
 pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
-    let mut reader = Reader::from_str(text);
-    let mut lines = LineCounter::new(text);
+    parse(path, Input::new(text.as_bytes(), u64::MAX), |offset| {
+        let end = usize::try_from(offset).map_or(text.len(), |o| o.min(text.len()));
+        count_newlines(&text.as_bytes()[..end]) + 1
+    })
+}
+
+/// The line of byte `offset` of the file at `path` (past a byte-order
+/// mark, as [`Input`] counts), read again from the start: only for an
+/// error whose place is no longer in [`Input`]'s buffer.
+fn recount(path: &Path, offset: u64) -> u64 {
+    let Ok(file) = std::fs::File::open(path) else {
+        return 1;
+    };
+    let mut input = Input::new(file, u64::MAX);
+    let mut newlines = 0;
+    let mut left = offset;
+    while left > 0 {
+        let Ok(chunk) = input.fill_buf() else { break };
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        newlines += count_newlines(&chunk[..n]);
+        input.consume(n);
+        left -= n as u64;
+    }
+    newlines + 1
+}
+
+/// Most elements open at once. JUnit nests a few levels (suites, a
+/// testcase, its failure); a document nested deeper is no test report,
+/// and is refused by name rather than read as an empty run.
+const MAX_DEPTH: usize = 1024;
+
+/// The streaming reader behind [`read_junit`] and [`parse_junit`]:
+/// `recount` gives the line of an offset [`Input`] no longer holds.
+fn parse<R: Read>(
+    path: &Path,
+    input: Input<R>,
+    recount: impl Fn(u64) -> u64,
+) -> Result<TestRun, EvidenceError> {
+    let mut reader = Reader::from_reader(input);
     let mut state = State {
         path,
         run: TestRun::default(),
         saw_root: false,
         open: Vec::new(),
+        names: Vec::new(),
         suites: Vec::new(),
         case: None,
         suite_problem: None,
     };
+    let mut buf = Vec::new();
+    // Whether the parser stands between markup (its last event was an
+    // element), where a plain `<testcase .../>` may be read without it.
+    let mut between_elements = false;
+    // Bytes read past quick-xml (plain testcases): its positions lag ours
+    // by this much.
+    let mut skipped: u64 = 0;
     loop {
-        let position = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let event = reader.read_event().map_err(|err| {
-            let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
-            malformed(
-                path,
-                line_at(text, at),
-                format!("not well-formed XML: {err}"),
-            )
-        })?;
-        let line = lines.at(position);
+        if between_elements && state.plain_case_here() {
+            let depth = state.open.len();
+            if let Some((case, len)) = plain_testcase(reader.get_mut(), depth) {
+                reader.get_mut().consume(len);
+                skipped += len as u64;
+                state.finish_plain(case.outcome.is_some());
+                continue;
+            }
+        }
+        let position = reader.get_ref().offset();
+        reader.get_mut().mark(position);
+        buf.clear();
+        let event = reader.read_event_into(&mut buf);
+        // The line of this event's start, asked for only when needed.
+        let line_of = |reader: &Reader<Input<R>>, offset: u64| {
+            reader
+                .get_ref()
+                .line_at(offset)
+                .unwrap_or_else(|| recount(offset))
+        };
+        // What the input refused comes first: quick-xml may have seen only
+        // the end of the input it was left with (or the refusal may have
+        // come while looking for a plain testcase).
+        if let Some(problem) = reader.get_mut().take_problem() {
+            return Err(problem.into_error(path));
+        }
+        let event = match event {
+            Ok(event) => event,
+            Err(err) => {
+                let at = reader.error_position() + skipped;
+                return Err(malformed(
+                    path,
+                    line_of(&reader, at),
+                    format!("not well-formed XML: {err}"),
+                ));
+            }
+        };
+        between_elements = matches!(event, Event::Start(_) | Event::Empty(_) | Event::End(_));
+        let line = || line_of(&reader, position);
         match event {
-            Event::Start(ref e) => state.on_start(line, position, e, false)?,
-            Event::Empty(ref e) => state.on_start(line, position, e, true)?,
+            Event::Start(ref e) => state.on_start(&line, e, false)?,
+            Event::Empty(ref e) => state.on_start(&line, e, true)?,
             Event::End(_) => state.on_end(),
             Event::Text(ref t) if state.open.is_empty() => {
                 if let Some(lead) = t.iter().position(|b| !b.is_ascii_whitespace()) {
                     return Err(malformed(
                         path,
-                        line_at(text, position + lead),
+                        line_of(&reader, position + lead as u64),
                         "text outside any element: not an XML document",
                     ));
                 }
@@ -210,20 +294,20 @@ pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
                 if let Some(body) = state.body() {
                     let decoded = t
                         .decode()
-                        .map_err(|err| malformed(path, line, format!("bad text: {err}")))?;
+                        .map_err(|err| malformed(path, line(), format!("bad text: {err}")))?;
                     body.push_str(&decoded);
                 }
             }
             Event::GeneralRef(_) if state.open.is_empty() => {
                 return Err(malformed(
                     path,
-                    line,
+                    line(),
                     "text outside any element: not an XML document",
                 ));
             }
             // `&amp;`, `&#10;`: events of their own between the pieces of text.
             Event::GeneralRef(ref r) => {
-                let resolved = xml::general_ref(r).map_err(|err| malformed(path, line, err))?;
+                let resolved = xml::general_ref(r).map_err(|err| malformed(path, line(), err))?;
                 if let Some(body) = state.body() {
                     body.push_str(&resolved);
                 }
@@ -237,25 +321,38 @@ pub fn parse_junit(path: &Path, text: &str) -> Result<TestRun, EvidenceError> {
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }
-    let end = line_at(text, text.len());
-    if !state.saw_root {
-        return Err(malformed(
-            path,
-            end,
-            "no XML element found (expected JUnit <testsuites> or <testsuite>)",
-        ));
+    state.end_of_input(reader.get_ref().line_at_end())
+}
+
+/// A plain empty `<testcase .../>` at the start of `input`'s buffer,
+/// after any whitespace, as the [`Case`] it is and the bytes it takes
+/// (whitespace included), without consuming them. `None` for anything
+/// else, or for an element that runs past the buffer: quick-xml then
+/// reads it.
+///
+/// Most of a JUnit file is these elements, and quick-xml's element reader
+/// (a quote-aware search, a copy into its buffer, an event) cost more
+/// than the testcase itself. This takes only what reads identically: the
+/// element ends at its first `>`, `/>` closes it, and
+/// [`xml::plain_attributes`] accepts what lies between (balanced quotes,
+/// so no `>` was inside a value). Called only where the parser stands
+/// between elements, where it would skip the whitespace too, and where an
+/// empty testcase is counted as it opens (inside a suite, no testcase or
+/// suite-level failure open).
+fn plain_testcase<R: Read>(input: &mut Input<R>, depth: usize) -> Option<(Case, usize)> {
+    let available = input.fill_buf().ok()?;
+    let lead = available
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))?;
+    let after = available[lead..].strip_prefix(b"<testcase")?;
+    if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
+        return None;
     }
-    if let Some(&start) = state.open.last() {
-        return Err(malformed(
-            path,
-            end,
-            format!(
-                "unexpected end of file: <{}> is not closed",
-                name_at(text, start)
-            ),
-        ));
-    }
-    Ok(state.run)
+    let gt = memchr::memchr(b'>', after)?;
+    let raw = after[..gt].strip_suffix(b"/")?;
+    let plain = xml::plain_attributes(raw)?;
+    let case = plain_case(&plain, depth, true)?;
+    Some((case, lead + b"<testcase".len() + gt + 1))
 }
 
 /// The streaming parser's position in the document.
@@ -263,10 +360,11 @@ struct State<'p> {
     path: &'p Path,
     run: TestRun,
     saw_root: bool,
-    /// Where each open element starts in the text (its `<`), innermost
-    /// last: its name is read back from there only for the error at the
-    /// end of a truncated file, so opening an element allocates nothing.
+    /// Where each open element's name starts in `names`, innermost last.
     open: Vec<usize>,
+    /// The open elements' local names, end to end: kept for the error at
+    /// the end of a truncated file, without an allocation per element.
+    names: Vec<u8>,
     /// Open `<testsuites>`/`<testsuite>` elements, innermost last.
     suites: Vec<Suite>,
     /// The open `<testcase>`, if any.
@@ -316,10 +414,38 @@ impl Seen {
 }
 
 impl State<'_> {
+    /// The input ended at `line`: the run, if the document was whole.
+    fn end_of_input(self, line: u64) -> Result<TestRun, EvidenceError> {
+        if !self.saw_root {
+            return Err(malformed(
+                self.path,
+                line,
+                "no XML element found (expected JUnit <testsuites> or <testsuite>)",
+            ));
+        }
+        if let Some(&start) = self.open.last() {
+            return Err(malformed(
+                self.path,
+                line,
+                format!(
+                    "unexpected end of file: <{}> is not closed",
+                    String::from_utf8_lossy(&self.names[start..])
+                ),
+            ));
+        }
+        Ok(self.run)
+    }
+
+    /// Whether an empty `<testcase>` here would be counted as it opens,
+    /// with nothing else to do (see [`plain_testcase`]).
+    fn plain_case_here(&self) -> bool {
+        !self.open.is_empty() && self.case.is_none() && self.suite_problem.is_none()
+    }
+
+    /// An element opens; `line` gives its line when a message needs it.
     fn on_start(
         &mut self,
-        line: u64,
-        position: usize,
+        line: &dyn Fn() -> u64,
         e: &BytesStart<'_>,
         empty: bool,
     ) -> Result<(), EvidenceError> {
@@ -328,8 +454,21 @@ impl State<'_> {
         let name = local.as_ref();
         let depth = self.open.len();
         if depth == 0 {
-            check_root(path, line, name, self.saw_root)?;
+            check_root(path, line(), name, self.saw_root)?;
             self.saw_root = true;
+        }
+        // XML forbids a key twice in one element (which value would count?),
+        // and a malformed attribute is malformed input, read or not.
+        xml::check_attributes(e).map_err(|err| malformed(path, line(), err))?;
+        if !empty && depth == MAX_DEPTH {
+            return Err(malformed(
+                path,
+                line(),
+                format!(
+                    "<{}> is nested more than {MAX_DEPTH} elements deep: not a test report",
+                    String::from_utf8_lossy(name)
+                ),
+            ));
         }
         match self.case.as_mut() {
             Some(current) if depth == current.depth + 1 => {
@@ -342,7 +481,7 @@ impl State<'_> {
                     let suite = Suite {
                         depth,
                         name: attribute(path, line, e, "name")?.unwrap_or_default(),
-                        line,
+                        line: line(),
                         element: if name == b"testsuite" {
                             "testsuite"
                         } else {
@@ -375,6 +514,7 @@ impl State<'_> {
                     let message = attribute(path, line, e, "message")?
                         .filter(|m| !m.trim().is_empty())
                         .map_or_else(String::new, |m| format!(": {m}"));
+                    let line = line();
                     let entry = FailedTest {
                         suite: self.suite_name(),
                         classname: None,
@@ -394,13 +534,20 @@ impl State<'_> {
             },
         }
         if !empty {
-            self.open.push(position);
+            self.open.push(self.names.len());
+            // The name as written, without a namespace prefix.
+            let written = e.name();
+            let written = written.as_ref();
+            let start = memchr::memrchr(b':', written).map_or(0, |colon| colon + 1);
+            self.names.extend_from_slice(&written[start..]);
         }
         Ok(())
     }
 
     fn on_end(&mut self) {
-        self.open.pop();
+        if let Some(start) = self.open.pop() {
+            self.names.truncate(start);
+        }
         let depth = self.open.len();
         if let Some(current) = self.case.as_mut() {
             if depth == current.depth + 1 {
@@ -437,6 +584,30 @@ impl State<'_> {
     fn finish(&mut self, case: Case) {
         let suites = &self.suites;
         let seen = finish_case(&mut self.run, case, || innermost_suite(suites));
+        if let Some(suite) = self.suites.last_mut() {
+            suite.seen.add(seen);
+        }
+    }
+
+    /// Counts an empty testcase, which passed unless `skipped` (what
+    /// [`State::finish`] does for it, without building its [`Case`]).
+    fn finish_plain(&mut self, skipped: bool) {
+        self.run.total += 1;
+        let seen = if skipped {
+            self.run.skipped += 1;
+            Seen {
+                total: 1,
+                skipped: 1,
+                ..Seen::default()
+            }
+        } else {
+            self.run.passed += 1;
+            Seen {
+                total: 1,
+                passed: 1,
+                ..Seen::default()
+            }
+        };
         if let Some(suite) = self.suites.last_mut() {
             suite.seen.add(seen);
         }
@@ -556,7 +727,7 @@ fn check_root(path: &Path, line: u64, name: &[u8], saw_root: bool) -> Result<(),
 /// Handles a direct child of a `<testcase>`.
 fn on_case_child(
     path: &Path,
-    line: u64,
+    line: &dyn Fn() -> u64,
     case: &mut Case,
     name: &[u8],
     e: &BytesStart<'_>,
@@ -635,80 +806,93 @@ fn finish_case(run: &mut TestRun, case: Case, suite: impl FnOnce() -> String) ->
 /// its attributes are still checked (a bad one is malformed input).
 fn testcase(
     path: &Path,
-    line: u64,
+    line: &dyn Fn() -> u64,
     e: &BytesStart<'_>,
     depth: usize,
     empty: bool,
 ) -> Result<Case, EvidenceError> {
+    // Plain attributes (what producers write) are read directly; anything
+    // else, including a wanted value that is not UTF-8, by quick-xml.
+    if let Some(case) =
+        xml::plain_attributes(e.attributes_raw()).and_then(|plain| plain_case(&plain, depth, empty))
+    {
+        return Ok(case);
+    }
     let mut case = Case {
         depth,
         ..Case::default()
     };
     let mut skipped = false;
-    let is =
-        |value: &str, words: &[&str]| words.iter().any(|w| value.trim().eq_ignore_ascii_case(w));
-    let wanted = |key: &[u8]| matches!(key, b"name" | b"classname" | b"status" | b"result");
-    let mut take = |key: &[u8], value: &str| match key {
-        b"name" if !empty => value.clone_into(&mut case.name),
-        b"classname" if !empty => case.classname = Some(value.to_owned()),
-        b"status" => skipped |= is(value, &["disabled", "notrun", "skipped", "ignored"]),
-        b"result" => skipped |= is(value, &["skipped", "suppressed"]),
-        _ => {}
-    };
-    // Plain attributes (what producers write) are read directly; anything
-    // else, including a wanted value that is not UTF-8, by quick-xml.
-    let plain = xml::plain_attributes(e.attributes_raw()).filter(|plain| {
-        plain
-            .pairs()
-            .iter()
-            .all(|(key, value)| !wanted(key) || std::str::from_utf8(value).is_ok())
-    });
-    if let Some(plain) = plain {
-        for &(key, value) in plain.pairs() {
-            if let (true, Ok(value)) = (wanted(key), std::str::from_utf8(value)) {
-                take(key, value);
-            }
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| malformed(path, line(), format!("bad attribute: {err}")))?;
+        let key = attr.key.as_ref();
+        if !wanted(key) {
+            continue;
         }
-    } else {
-        for attr in e.attributes() {
-            let attr =
-                attr.map_err(|err| malformed(path, line, format!("bad attribute: {err}")))?;
-            let key = attr.key.as_ref();
-            if !wanted(key) {
-                continue;
-            }
-            let value = xml::attribute_value(&attr).map_err(|err| {
-                malformed(
-                    path,
-                    line,
-                    format!(
-                        "bad value of attribute {:?}: {err}",
-                        String::from_utf8_lossy(key)
-                    ),
-                )
-            })?;
-            take(key, &value);
-        }
+        let value = xml::attribute_value(&attr).map_err(|err| {
+            malformed(
+                path,
+                line(),
+                format!(
+                    "bad value of attribute {:?}: {err}",
+                    String::from_utf8_lossy(key)
+                ),
+            )
+        })?;
+        take_attribute(&mut case, &mut skipped, empty, key, &value);
     }
     case.outcome = skipped.then_some(Outcome::Skipped);
     Ok(case)
 }
 
-/// The local name (no namespace prefix) of the element whose `<` is at
-/// byte `start` of `text`.
-fn name_at(text: &str, start: usize) -> &str {
-    let rest = text.get(start + 1..).unwrap_or("");
-    let end = rest
-        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
-        .unwrap_or(rest.len());
-    let name = &rest[..end];
-    name.rsplit_once(':').map_or(name, |(_, local)| local)
+/// The `<testcase>` attributes that say anything.
+fn wanted(key: &[u8]) -> bool {
+    matches!(key, b"name" | b"classname" | b"status" | b"result")
+}
+
+/// A testcase from plain attributes; `None` when a wanted value is not
+/// UTF-8 (quick-xml's reading then decides).
+fn plain_case(plain: &xml::PlainAttributes<'_>, depth: usize, empty: bool) -> Option<Case> {
+    let mut case = Case {
+        depth,
+        ..Case::default()
+    };
+    let mut skipped = false;
+    for &(key, value) in plain.pairs() {
+        // An empty testcase's name is never shown, but it is checked: a
+        // value that is not verbatim is left to quick-xml's reading.
+        if wanted(key) {
+            if !xml::verbatim(value) {
+                return None;
+            }
+            let value = std::str::from_utf8(value).ok()?;
+            take_attribute(&mut case, &mut skipped, empty, key, value);
+        }
+    }
+    case.outcome = skipped.then_some(Outcome::Skipped);
+    Some(case)
+}
+
+/// One wanted attribute of a testcase, read into it.
+fn take_attribute(case: &mut Case, skipped: &mut bool, empty: bool, key: &[u8], value: &str) {
+    let is = |words: &[&str]| words.iter().any(|w| value.trim().eq_ignore_ascii_case(w));
+    match key {
+        b"name" if !empty => value.clone_into(&mut case.name),
+        b"classname" if !empty => case.classname = Some(value.to_owned()),
+        b"status" => *skipped |= is(&["disabled", "notrun", "skipped", "ignored"]),
+        b"result" => *skipped |= is(&["skipped", "suppressed"]),
+        _ => {}
+    }
 }
 
 /// A suite's counter attributes. A counter that is present but not a
 /// whole number is malformed: it cannot be checked, and a gate does not
 /// guess.
-fn counters(path: &Path, line: u64, e: &BytesStart<'_>) -> Result<Counters, EvidenceError> {
+fn counters(
+    path: &Path,
+    line: &dyn Fn() -> u64,
+    e: &BytesStart<'_>,
+) -> Result<Counters, EvidenceError> {
     let count = |key: &str| -> Result<Option<u64>, EvidenceError> {
         match attribute(path, line, e, key)? {
             None => Ok(None),
@@ -716,7 +900,7 @@ fn counters(path: &Path, line: u64, e: &BytesStart<'_>) -> Result<Counters, Evid
             Some(v) => v.trim().parse::<u64>().map(Some).map_err(|_| {
                 malformed(
                     path,
-                    line,
+                    line(),
                     format!("suite counter {key}={v:?} is not a whole number"),
                 )
             }),
@@ -742,18 +926,241 @@ fn first_line(body: &str) -> Option<String> {
 /// The unescaped value of attribute `key`, if present.
 fn attribute(
     path: &Path,
-    line: u64,
+    line: &dyn Fn() -> u64,
     e: &BytesStart<'_>,
     key: &str,
 ) -> Result<Option<String>, EvidenceError> {
     let attr = e
         .try_get_attribute(key)
-        .map_err(|err| malformed(path, line, format!("bad attribute: {err}")))?;
+        .map_err(|err| malformed(path, line(), format!("bad attribute: {err}")))?;
     match attr {
         None => Ok(None),
         Some(attr) => xml::attribute_value(&attr)
             .map(|v| Some(v.into_owned()))
-            .map_err(|err| malformed(path, line, format!("bad value of attribute {key:?}: {err}"))),
+            .map_err(|err| {
+                malformed(
+                    path,
+                    line(),
+                    format!("bad value of attribute {key:?}: {err}"),
+                )
+            }),
+    }
+}
+
+/// Buffers the input for quick-xml, checks it is UTF-8 a buffer at a time
+/// (a buffer ends on a character boundary: an incomplete character waits
+/// for the next read), enforces the size cap while reading, drops a
+/// leading byte-order mark, and knows which line an offset is on.
+///
+/// Offsets count the bytes handed out (after the byte-order mark, which
+/// quick-xml never sees). Newlines are counted a buffer at a time when it
+/// is used up, and within the current buffer only when a line is asked
+/// for: counting per event was a tenth of the reading.
+struct Input<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    /// The next unread byte of `buf`.
+    pos: usize,
+    /// The end of the checked bytes handed out; `end..filled` holds the
+    /// start of a character the next read completes.
+    end: usize,
+    filled: usize,
+    /// The offset of `buf[0]`.
+    base: u64,
+    /// Newlines before `buf[0]`.
+    newlines_before: u64,
+    /// How far into `buf` newlines were counted for a line asked for, and
+    /// how many: lines are asked in increasing order, so each byte is
+    /// counted once.
+    counted: Cell<(usize, u64)>,
+    /// An offset whose line is kept when its buffer is replaced (the start
+    /// of the event being read), with that line once known.
+    mark: u64,
+    mark_line: Option<u64>,
+    /// Bytes read from `inner` so far, and the most allowed.
+    total: u64,
+    cap: u64,
+    started: bool,
+    /// Why reading stopped, when `inner` was fine but its bytes were not.
+    problem: Option<InputProblem>,
+}
+
+/// What [`Input`] refused.
+enum InputProblem {
+    /// Not UTF-8, at this line.
+    NotUtf8(u64),
+    /// Larger than the cap.
+    TooLarge(u64),
+}
+
+impl InputProblem {
+    fn into_error(self, path: &Path) -> EvidenceError {
+        match self {
+            Self::NotUtf8(line) => malformed(path, line, "not valid UTF-8 text"),
+            Self::TooLarge(cap) => EvidenceError::from(crate::input::InputError::TooLarge {
+                path: path.to_path_buf(),
+                size: None,
+                cap,
+                kind: InputKind::Report,
+            }),
+        }
+    }
+}
+
+/// [`Input`]'s buffer: large enough that a refill is rare, small enough to
+/// stay in cache.
+const INPUT_BUFFER: usize = 128 * 1024;
+
+impl<R: Read> Input<R> {
+    fn new(inner: R, cap: u64) -> Self {
+        Self::with_buffer(inner, cap, INPUT_BUFFER)
+    }
+
+    /// With a buffer of `size` bytes (at least 4, a character's most).
+    fn with_buffer(inner: R, cap: u64, size: usize) -> Self {
+        Self {
+            inner,
+            buf: vec![0; size.max(4)].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            filled: 0,
+            base: 0,
+            newlines_before: 0,
+            counted: Cell::new((0, 0)),
+            mark: 0,
+            mark_line: None,
+            total: 0,
+            cap,
+            started: false,
+            problem: None,
+        }
+    }
+
+    /// The offset of the next unread byte.
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// Keeps the line of `offset` (in the current buffer) should the
+    /// buffer be replaced before it is asked for.
+    fn mark(&mut self, offset: u64) {
+        self.mark = offset;
+        self.mark_line = None;
+    }
+
+    /// The 1-based line of `offset`, if the current buffer holds it or it
+    /// is the mark.
+    fn line_at(&self, offset: u64) -> Option<u64> {
+        if offset == self.mark {
+            if let Some(line) = self.mark_line {
+                return Some(line);
+            }
+        }
+        let at = usize::try_from(offset.checked_sub(self.base)?).ok()?;
+        if at > self.end {
+            return None;
+        }
+        let (counted, newlines) = self.counted.get();
+        let newlines = if at >= counted {
+            let newlines = newlines + count_newlines(&self.buf[counted..at]);
+            self.counted.set((at, newlines));
+            newlines
+        } else {
+            count_newlines(&self.buf[..at])
+        };
+        Some(self.newlines_before + newlines + 1)
+    }
+
+    /// The line of the end of the input, once it is all read.
+    fn line_at_end(&self) -> u64 {
+        self.newlines_before + count_newlines(&self.buf[..self.end]) + 1
+    }
+
+    fn take_problem(&mut self) -> Option<InputProblem> {
+        self.problem.take()
+    }
+
+    /// Replaces the used-up buffer with the next checked bytes.
+    fn refill(&mut self) -> std::io::Result<()> {
+        if self.mark >= self.base && self.mark_line.is_none() {
+            self.mark_line = self.line_at(self.mark);
+        }
+        self.newlines_before += count_newlines(&self.buf[..self.end]);
+        self.counted.set((0, 0));
+        // The start of a character the last read cut off moves to the front.
+        let tail = self.filled - self.end;
+        self.buf.copy_within(self.end..self.filled, 0);
+        self.base += self.end as u64;
+        self.pos = 0;
+        self.end = 0;
+        self.filled = tail;
+        let n = loop {
+            match self.inner.read(&mut self.buf[self.filled..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        self.total += n as u64;
+        self.filled += n;
+        if self.total > self.cap {
+            return Err(self.fail(InputProblem::TooLarge(self.cap)));
+        }
+        if !self.started {
+            // A byte-order mark is three bytes: read until they are here.
+            while self.filled < 3 && n > 0 {
+                let more = self.inner.read(&mut self.buf[self.filled..])?;
+                if more == 0 {
+                    break;
+                }
+                self.total += more as u64;
+                self.filled += more;
+            }
+            self.started = true;
+            if self.buf[..self.filled].starts_with(b"\xEF\xBB\xBF") {
+                self.buf.copy_within(3..self.filled, 0);
+                self.filled -= 3;
+            }
+        }
+        match std::str::from_utf8(&self.buf[..self.filled]) {
+            Ok(_) => self.end = self.filled,
+            // A character cut off by the read, not by the end of the input.
+            Err(e) if e.error_len().is_none() && n > 0 => self.end = e.valid_up_to(),
+            Err(e) => {
+                let line = self.newlines_before + count_newlines(&self.buf[..e.valid_up_to()]) + 1;
+                return Err(self.fail(InputProblem::NotUtf8(line)));
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, problem: InputProblem) -> std::io::Error {
+        self.problem = Some(problem);
+        self.end = 0;
+        self.filled = 0;
+        std::io::Error::new(std::io::ErrorKind::InvalidData, "refused input")
+    }
+}
+
+impl<R: Read> Read for Input<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Input<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos == self.end && self.problem.is_none() {
+            self.refill()?;
+        }
+        Ok(&self.buf[self.pos..self.end])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.end);
     }
 }
 
@@ -761,8 +1168,28 @@ fn attribute(
 mod tests {
     use super::*;
 
+    /// Parses `text` as [`parse_junit`] does, and checks that every
+    /// buffer size from a character's length up reads it alike: the same
+    /// run, or an error of the same kind at the same line (buffers that end
+    /// inside an element, a character or an error's place).
     fn parse(text: &str) -> Result<TestRun, EvidenceError> {
-        parse_junit(Path::new("junit.xml"), text)
+        let path = Path::new("junit.xml");
+        let whole = parse_junit(path, text);
+        for size in (4..40).chain([64, 100, 1000]) {
+            let input = Input::with_buffer(text.as_bytes(), u64::MAX, size);
+            let small = super::parse(path, input, |offset| {
+                let end = usize::try_from(offset).map_or(text.len(), |o| o.min(text.len()));
+                count_newlines(&text.as_bytes()[..end]) + 1
+            });
+            match (&whole, &small) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "buffer {size}: {text:?}"),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "buffer {size}: {text:?}");
+                }
+                _ => panic!("buffer {size} reads {text:?} as {small:?}, not {whole:?}"),
+            }
+        }
+        whole
     }
 
     /// Shaped like cargo-nextest's output (quick-junit 0.8; docs/formats.md, JUnit XML).
@@ -1008,6 +1435,78 @@ mod tests {
                 other => panic!("{text:?}: unexpected {other:?}"),
             }
         }
+    }
+
+    /// Read a buffer at a time, the text is still checked as UTF-8 whole:
+    /// characters cut by a buffer's end read as themselves, a byte-order
+    /// mark is dropped, and a bad byte is an error at its line.
+    #[test]
+    fn utf8_is_checked_across_buffers() {
+        let text = "\u{feff}<testsuite name=\"ü€😀\">\n<testcase name=\"é\"><failure message=\"😀 ü\"/></testcase></testsuite>";
+        let run = parse(text).unwrap();
+        assert_eq!(run.failing[0].suite, "ü€😀");
+        assert_eq!(run.failing[0].message.as_deref(), Some("😀 ü"));
+        for bytes in [
+            &b"<testsuite>\n\n\xff</testsuite>"[..],
+            b"<testsuite>\n\n<a>\xe2\x82",
+        ] {
+            let input = Input::with_buffer(bytes, u64::MAX, 5);
+            let err = super::parse(Path::new("j.xml"), input, |_| 0).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "j.xml:3: not valid UTF-8 text",
+                "{bytes:?}"
+            );
+        }
+    }
+
+    /// XML allows a key once per element; a second is not a choice
+    /// between two values but malformed input, on any element.
+    #[test]
+    fn a_duplicate_attribute_is_malformed() {
+        for text in [
+            "<testsuites>\n<testsuite name=\"a\" tests=\"1\" tests=\"5\"><testcase name=\"x\"/></testsuite></testsuites>",
+            "<testsuites>\n<testsuite name=\"a\"><testcase name=\"x\" name=\"y\"/></testsuite></testsuites>",
+            "<testsuites>\n<testsuite name=\"a\"><testcase name=\"x\"><failure message=\"m\" message=\"n\"/></testcase></testsuite></testsuites>",
+            "<testsuites>\n<properties><property name=\"a\" name=\"b\"/></properties></testsuites>",
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.starts_with("junit.xml:2: bad attribute:"), "{text}: {err}");
+            assert!(err.contains("duplicated attribute"), "{text}: {err}");
+        }
+    }
+
+    /// Suites nested past any producer's depth are refused by name and
+    /// line, not read as an empty run.
+    #[test]
+    fn absurd_nesting_is_malformed() {
+        let text = format!(
+            "{}\n{}",
+            "<testsuite>".repeat(MAX_DEPTH),
+            "<testsuite>".repeat(5)
+        );
+        let err = parse_junit(Path::new("deep.xml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("deep.xml:2: <testsuite> is nested more than 1024 elements deep"),
+            "{err}"
+        );
+        let nested = format!(
+            "{}<testcase name=\"a\"/>{}",
+            "<testsuite>".repeat(50),
+            "</testsuite>".repeat(50)
+        );
+        assert_eq!(parse(&nested).unwrap().total, 1);
+    }
+
+    #[test]
+    fn an_unclosed_element_is_named_without_its_prefix() {
+        let err = parse("<testsuites>\n<x:testsuite>\n<a:b:testcase name=\"t\">\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "junit.xml:4: unexpected end of file: <testcase> is not closed"
+        );
     }
 
     #[test]

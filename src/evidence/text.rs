@@ -45,40 +45,6 @@ pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
-/// [`line_at`] for a reader that asks about offsets in increasing order:
-/// it counts only the newlines since the last offset it was asked about,
-/// so a whole document costs one pass rather than one pass per event
-/// (counting from the start each time made an 80,000-testcase JUnit file
-/// take seconds).
-pub(crate) struct LineCounter<'a> {
-    bytes: &'a [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    /// A counter at the start of `text`.
-    pub(crate) fn new(text: &'a str) -> Self {
-        Self {
-            bytes: text.as_bytes(),
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    /// The 1-based line holding byte `offset` (clamped to the end). An
-    /// offset before the last one asked about is counted from the start.
-    pub(crate) fn at(&mut self, offset: usize) -> u64 {
-        let end = offset.min(self.bytes.len());
-        if end < self.offset {
-            return line_at_bytes(self.bytes, end);
-        }
-        self.line += count_newlines(&self.bytes[self.offset..end]);
-        self.offset = end;
-        self.line
-    }
-}
-
 /// A [`EvidenceError::Malformed`] for a JSON parse error in `path`.
 ///
 /// `serde_json` reports line 0 for errors that have no position (I/O); those
@@ -103,15 +69,6 @@ pub(crate) fn malformed(path: &Path, line: u64, message: impl Into<String>) -> E
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_counter_agrees_with_line_at_in_any_order() {
-        let text = "a\nbb\n\nccc\n";
-        let mut counter = LineCounter::new(text);
-        for offset in [0, 1, 2, 5, 5, 6, 3, 9, 100, 0] {
-            assert_eq!(counter.at(offset), line_at(text, offset), "{offset}");
-        }
-    }
 
     #[test]
     fn line_at_counts_newlines_before_offset() {

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::attributes::Attribute;
-use quick_xml::events::BytesRef;
+use quick_xml::events::{BytesRef, BytesStart};
 use quick_xml::XmlVersion;
 
 /// An attribute's value with entities resolved and whitespace normalised as
@@ -39,55 +39,102 @@ pub(crate) fn general_ref(r: &BytesRef<'_>) -> Result<Cow<'static, str>, String>
         .ok_or_else(|| format!("unknown entity `&{name};` (only &amp; &lt; &gt; &apos; &quot; exist without a DTD)"))
 }
 
+/// Checks every attribute of `e` is well-formed and no key appears twice
+/// (XML forbids it, and a reader taking the first or the last would be
+/// guessing which the producer meant); `Err` names what was wrong. Values
+/// are not unescaped here: a reader that uses one does that, and reports
+/// a bad one.
+pub(crate) fn check_attributes(e: &BytesStart<'_>) -> Result<(), String> {
+    if plain_attributes(e.attributes_raw()).is_some() {
+        return Ok(());
+    }
+    for attr in e.attributes() {
+        attr.map_err(|err| format!("bad attribute: {err}"))?;
+    }
+    Ok(())
+}
+
+/// The unescaped value of attribute `key` of `e`, if present, after every
+/// attribute is checked as [`check_attributes`] does (so a key given twice
+/// is an error, not a choice between its values); `Err` names what was
+/// wrong.
+pub(crate) fn attribute<'a>(
+    e: &'a BytesStart<'_>,
+    key: &[u8],
+) -> Result<Option<Cow<'a, str>>, String> {
+    let mut found = None;
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| format!("bad attribute: {err}"))?;
+        if found.is_none() && attr.key.as_ref() == key {
+            found = Some(attribute_value(&attr).map_err(|err| {
+                format!(
+                    "bad value of attribute {:?}: {err}",
+                    String::from_utf8_lossy(key)
+                )
+            })?);
+        }
+    }
+    Ok(found)
+}
+
 /// Most attributes [`plain_attributes`] takes from one element.
 const PLAIN_MAX: usize = 16;
 
 /// An element's attributes as `(key, value)` pairs, when every one is
 /// plain: `key="value"` (or `'value'`) with nothing around the `=`,
-/// pairs separated by whitespace, no key twice, and no value holding an
-/// `&`, `<` or a tab, newline or carriage return (the characters that
-/// unescaping or XML's whitespace normalisation would change). `raw` is
-/// what follows the element's name (`BytesStart::attributes_raw`).
+/// pairs separated by whitespace and no key twice. `raw` is what follows
+/// the element's name (`BytesStart::attributes_raw`).
 ///
-/// Such values read exactly as quick-xml's attribute parser and
-/// [`attribute_value`] would read them, so a reader may use the pairs
-/// directly; for anything else it gets `None` and asks quick-xml, which
-/// decides (and reports what is malformed). quick-xml's parser goes byte
-/// by byte through a state machine and checks for duplicates with a table
-/// per element; producers write plain attributes, and this reads them in
-/// one short loop.
+/// Such a list is one quick-xml's attribute parser reads alike (and finds
+/// nothing wrong with), so a reader may take the pairs directly; a value
+/// it uses reads as [`attribute_value`] would read it when it is
+/// [`verbatim`] (the value of an attribute nobody reads is never looked
+/// at, as quick-xml never looks at it). For anything else a reader gets
+/// `None` and asks quick-xml, which decides (and reports what is
+/// malformed). quick-xml's parser goes byte by byte through a state
+/// machine and checks for duplicates with a table per element; producers
+/// write plain attributes, and this reads them in one short loop.
 pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
     let mut found = PlainAttributes {
         pairs: [(&[][..], &[][..]); PLAIN_MAX],
         len: 0,
     };
-    let mut rest = raw.trim_ascii_start();
-    // An empty element's raw attributes end in its `/`.
-    while !rest.is_empty() && rest != b"/" {
-        let eq = rest.iter().position(|&b| b == b'=')?;
-        let (key, after) = rest.split_at(eq);
-        if key.is_empty()
-            || key
-                .iter()
-                .any(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/'))
-        {
+    let mut i = 0;
+    let n = raw.len();
+    loop {
+        while i < n && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        // An empty element's raw attributes end in its `/`.
+        if i == n || (raw[i] == b'/' && i + 1 == n) {
+            return Some(found);
+        }
+        // One pass finds the `=` and checks the key: values and keys are
+        // a few bytes, where a plain loop beats a search's set-up.
+        let key_start = i;
+        while i < n && raw[i] != b'=' {
+            if NOT_IN_KEY[usize::from(raw[i])] {
+                return None;
+            }
+            i += 1;
+        }
+        let key = &raw[key_start..i];
+        let quote = *raw.get(i + 1)?;
+        if key.is_empty() || !matches!(quote, b'"' | b'\'') {
             return None;
         }
-        let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
-            return None;
-        };
-        let len = after.iter().position(|b| b == quote)?;
-        let value = &after[..len];
-        if value
-            .iter()
-            .any(|b| matches!(b, b'&' | b'<' | b'\t' | b'\n' | b'\r'))
-        {
+        i += 2;
+        let value_start = i;
+        while i < n && raw[i] != quote {
+            i += 1;
+        }
+        if i == n {
             return None;
         }
-        rest = &after[len + 1..];
-        match rest.first() {
-            Some(b) if !b.is_ascii_whitespace() && *b != b'/' => return None,
-            _ => rest = rest.trim_ascii_start(),
+        let value = &raw[value_start..i];
+        i += 1;
+        if i < n && !raw[i].is_ascii_whitespace() && raw[i] != b'/' {
+            return None;
         }
         if found.len == PLAIN_MAX || found.pairs[..found.len].iter().any(|(k, _)| *k == key) {
             return None;
@@ -95,7 +142,29 @@ pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
         found.pairs[found.len] = (key, value);
         found.len += 1;
     }
-    Some(found)
+}
+
+/// The bytes a plain key cannot hold: whitespace, quotes, `<`, `>`, `/`.
+#[allow(clippy::cast_possible_truncation)] // `b` < 256 is a byte
+static NOT_IN_KEY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(
+            b as u8,
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'"' | b'\'' | b'<' | b'>' | b'/'
+        );
+        b += 1;
+    }
+    table
+};
+
+/// Whether a plain value reads as itself: no `&` or `<` (which need
+/// unescaping, or are errors) and no control character (tab, newline and
+/// carriage return are what XML's whitespace normalisation changes; the
+/// others are left to quick-xml too).
+pub(crate) fn verbatim(value: &[u8]) -> bool {
+    !value.iter().any(|&b| b < 0x20 || b == b'&' || b == b'<')
 }
 
 /// The pairs [`plain_attributes`] found.
@@ -154,8 +223,8 @@ mod tests {
             (r#"<a x="1"   y="2"/>"#, true),
             ("<a\n x=\"1\"\ty=\"a b\"/>", true),
             (r#"<a x = "1"/>"#, false),
-            (r#"<a x="1 &amp; 2"/>"#, false),
-            ("<a x=\"1\n2\"/>", false),
+            (r#"<a x="1 &amp; 2"/>"#, true),
+            ("<a x=\"1\n2\"/>", true),
             (r#"<a x="1"y="2"/>"#, false),
             (r#"<a x="1" x="2"/>"#, false),
             (r"<a x/>", false),
@@ -179,12 +248,17 @@ mod tests {
                         )
                     })
                     .collect();
-                let ours: Vec<(Vec<u8>, String)> = found
-                    .pairs()
-                    .iter()
-                    .map(|(k, v)| (k.to_vec(), String::from_utf8(v.to_vec()).unwrap()))
-                    .collect();
-                assert_eq!(ours, theirs, "{xml}");
+                // The keys always agree, the values where they are verbatim.
+                let ours: Vec<&[u8]> = found.pairs().iter().map(|(k, _)| *k).collect();
+                let keys: Vec<&[u8]> = theirs.iter().map(|(k, _)| k.as_slice()).collect();
+                assert_eq!(ours, keys, "{xml}");
+                for ((_, value), (_, theirs)) in found.pairs().iter().zip(&theirs) {
+                    if verbatim(value) {
+                        assert_eq!(std::str::from_utf8(value).unwrap(), theirs, "{xml}");
+                    } else {
+                        assert_ne!(std::str::from_utf8(value).unwrap(), theirs, "{xml}");
+                    }
+                }
             }
         }
     }

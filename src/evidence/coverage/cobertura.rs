@@ -269,7 +269,10 @@ impl State<'_> {
                 Ok(())
             }
             b"class" => {
-                let filename = attr(e, b"filename")
+                // Checked (a key twice is malformed): which file a class is
+                // decides which rules see its lines.
+                let filename = xml::attribute(e, b"filename")
+                    .map_err(|err| Problem::Malformed(format!("<class>: {err}")))?
                     .ok_or_else(|| Problem::Malformed("<class> without a `filename`".into()))?;
                 let path = resolve_cobertura(&mut self.paths, &self.sources, &filename);
                 // A path outside the repository would escape every
@@ -502,7 +505,7 @@ fn line_attributes<'a>(e: &'a BytesStart<'_>) -> Result<LineAttributes<'a>, Prob
     let mut found = LineAttributes::default();
     let bad =
         |err: &dyn std::fmt::Display| Problem::Malformed(format!("bad attribute in <line>: {err}"));
-    for a in e.attributes().with_checks(false) {
+    for a in e.attributes() {
         let a = a.map_err(|err| bad(&err))?;
         let slot = match a.key.as_ref() {
             b"number" => &mut found.number,
@@ -543,7 +546,8 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
             _ if key.last().is_some_and(u8::is_ascii_whitespace) => return None,
             _ => continue,
         };
-        if value.contains(&b'&') {
+        // A key twice is malformed: quick-xml's reading says so.
+        if value.contains(&b'&') || slot.is_some() {
             return None;
         }
         *slot = Some(Cow::Borrowed(value));
@@ -587,12 +591,6 @@ fn plain_line<R: Read>(
     };
     let len = lead + b"<line".len() + gt + 1;
     Ok(scan_line_attributes(raw).map(|found| (found, len)))
-}
-
-/// An attribute's unescaped value, when present and readable.
-fn attr(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
-    let a = e.try_get_attribute(key).ok()??;
-    xml::attribute_value(&a).ok().map(Cow::into_owned)
 }
 
 /// A line number: digits (surrounding spaces allowed), fitting a `u32`.
