@@ -93,7 +93,10 @@ pub fn read_cobertura<R: BufRead>(
         if between_elements && state.depth >= 2 && !state.in_source {
             match plain_line(xml.get_mut()) {
                 Ok(Some((found, len))) => {
-                    let result = state.line_from(found);
+                    let result = match found {
+                        Plain::Values(values) => state.line_values(values),
+                        Plain::Attributes(found) => state.line_from(found),
+                    };
                     xml.get_mut().consume(len);
                     if let Err(problem) = result {
                         return Err(problem.at(source, xml.get_ref().line()));
@@ -407,12 +410,8 @@ impl State<'_> {
         Ok(())
     }
 
-    /// A `<line>`'s attributes, however they were read: the hot path.
+    /// A `<line>`'s attributes, however they were read.
     fn line_from(&mut self, found: LineAttributes<'_>) -> Result<(), Problem> {
-        // A `<line>` in a class but in none of its methods is a class line,
-        // within `<lines>` or (a dialect) directly under `<class>`.
-        let in_class_lines =
-            self.class_lines_depth.is_some() || (self.method.is_none() && self.class.is_some());
         let LineAttributes {
             number,
             hits,
@@ -436,6 +435,26 @@ impl State<'_> {
                 ))
             })?),
         };
+        self.line_values(LineValues {
+            number,
+            hits,
+            conditions,
+        })
+    }
+
+    /// A `<line>`'s values, read and checked: the hot path.
+    #[inline]
+    fn line_values(&mut self, values: LineValues) -> Result<(), Problem> {
+        self.line_check()?;
+        let LineValues {
+            number,
+            hits,
+            conditions,
+        } = values;
+        // A `<line>` in a class but in none of its methods is a class line,
+        // within `<lines>` or (a dialect) directly under `<class>`.
+        let in_class_lines =
+            self.class_lines_depth.is_some() || (self.method.is_none() && self.class.is_some());
         let Some(class) = self.class.as_mut() else {
             return Ok(());
         };
@@ -481,6 +500,14 @@ fn is_named_foreign(dialect: &XmlDialect) -> bool {
         XmlDialect::Foreign(name) => !name.starts_with("a <coverage>"),
         _ => false,
     }
+}
+
+/// A `<line>`'s values: `number`, `hits` and `condition-coverage`
+/// (taken, total).
+struct LineValues {
+    number: u32,
+    hits: u64,
+    conditions: Option<(u32, u32)>,
 }
 
 /// The attributes of `<line>` that count.
@@ -564,10 +591,11 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
 /// between (balanced quotes, so no `>` was inside a value, and no `&` in
 /// a value that counts). Called only where the parser stands between
 /// elements outside `<source>`, where it would skip the whitespace too.
-fn plain_line<R: Read>(
-    input: &mut LineCounter<R>,
-) -> std::io::Result<Option<(LineAttributes<'_>, usize)>> {
+fn plain_line<R: Read>(input: &mut LineCounter<R>) -> std::io::Result<Option<(Plain<'_>, usize)>> {
     let available = input.fill_buf()?;
+    if let Some((values, len)) = quick_line(available) {
+        return Ok(Some((Plain::Values(values), len)));
+    }
     let lead = available
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
@@ -586,7 +614,151 @@ fn plain_line<R: Read>(
         return Ok(None);
     };
     let len = lead + b"<line".len() + gt + 1;
-    Ok(scan_line_attributes(raw).map(|found| (found, len)))
+    Ok(scan_line_attributes(raw).map(|found| (Plain::Attributes(found), len)))
+}
+
+/// What [`plain_line`] found.
+enum Plain<'a> {
+    /// Read to the values by [`quick_line`].
+    Values(LineValues),
+    /// Read to the attribute values by [`scan_line_attributes`].
+    Attributes(LineAttributes<'a>),
+}
+
+/// The commonest `<line/>` of all, read to its values in one pass:
+/// whitespace, `<line`, attributes written `key="value"` each after
+/// whitespace, and `/>`; `number` as up to ten digits that fit a `u32`,
+/// `hits` as up to 19 digits, `condition-coverage` as `...(<digits>/<digits>)...`
+/// within its limits, other keys of name characters with values of plain
+/// bytes (no `&`, `<` or `>`). Anything else, including a missing `number`
+/// or `hits`, is `None`, and the general path decides (issue 14: the two
+/// passes of [`plain_line`] and [`scan_line_attributes`], then parsing the
+/// values found, were most of a Cobertura file's instructions). It reads
+/// what it accepts exactly as that path does: a repeated key's last value
+/// counts.
+#[inline]
+fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
+    let mut i = skip_space(s, 0);
+    if s.get(i..i + 5)? != b"<line" {
+        return None;
+    }
+    i += 5;
+    let (mut number, mut hits, mut conditions) = (None, None, None);
+    loop {
+        let before = i;
+        i = skip_space(s, i);
+        match *s.get(i)? {
+            b'/' => {
+                if *s.get(i + 1)? != b'>' {
+                    return None;
+                }
+                i += 2;
+                break;
+            }
+            _ if i == before => return None,
+            _ => {}
+        }
+        let rest = &s[i..];
+        if let Some(value) = rest.strip_prefix(b"number=\"") {
+            let (n, used) = quoted_digits(value, 10)?;
+            number = Some(u32::try_from(n).ok()?);
+            i += 8 + used;
+        } else if let Some(value) = rest.strip_prefix(b"hits=\"") {
+            let (n, used) = quoted_digits(value, 19)?;
+            hits = Some(n);
+            i += 6 + used;
+        } else if let Some(value) = rest.strip_prefix(b"condition-coverage=\"") {
+            let used = plain_value(value)?;
+            let (taken, total) = quick_conditions(&value[..used - 1])?;
+            conditions = Some((taken, total));
+            i += 20 + used;
+        } else {
+            let key = rest
+                .iter()
+                .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')))?;
+            if key == 0 || rest.get(key..key + 2)? != b"=\"" {
+                return None;
+            }
+            i += key + 2 + plain_value(&rest[key + 2..])?;
+        }
+    }
+    Some((
+        LineValues {
+            number: number?,
+            hits: hits?,
+            conditions,
+        },
+        i,
+    ))
+}
+
+/// The position of the first byte at or after `i` that is not XML whitespace.
+#[inline]
+fn skip_space(s: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\r' | b'\n') = s.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// One to `max` digits and the closing `"`: the value and the bytes used.
+#[inline]
+fn quoted_digits(s: &[u8], max: usize) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    let mut len = 0;
+    loop {
+        let b = *s.get(len)?;
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return (b == b'"' && len > 0).then_some((value, len + 1));
+        }
+        if len == max {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+        len += 1;
+    }
+}
+
+/// A value of plain bytes and its closing `"`: the bytes used.
+#[inline]
+fn plain_value(s: &[u8]) -> Option<usize> {
+    let len = s
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'&' | b'<' | b'>'))?;
+    (s[len] == b'"').then_some(len + 1)
+}
+
+/// `condition-coverage`'s `(taken/total)` as [`parse_condition_coverage`]
+/// reads it, for digits without spaces; `None` leaves the value to it.
+fn quick_conditions(value: &[u8]) -> Option<(u32, u32)> {
+    // Not UTF-8 is unreadable there; ASCII is also the common case.
+    if !value.is_ascii() {
+        return None;
+    }
+    let open = value.iter().position(|&b| b == b'(')?;
+    let inner = &value[open + 1..];
+    let (taken, used) = digits_until(inner, b'/')?;
+    let (total, _) = digits_until(&inner[used..], b')')?;
+    (taken <= total && total <= MAX_BRANCHES_PER_LINE).then_some((taken, total))
+}
+
+/// One to nine digits and then `end`: the value and the bytes used.
+fn digits_until(s: &[u8], end: u8) -> Option<(u32, usize)> {
+    let mut value: u32 = 0;
+    let mut len = 0;
+    loop {
+        let b = *s.get(len)?;
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return (b == end && len > 0).then_some((value, len + 1));
+        }
+        if len == 9 {
+            return None;
+        }
+        value = value * 10 + u32::from(digit);
+        len += 1;
+    }
 }
 
 /// An attribute's unescaped value, when present and readable.
@@ -994,6 +1166,72 @@ mod tests {
         assert!(scan_line_attributes(b" number =\"1\"").is_none());
         assert!(scan_line_attributes(b" number=1").is_none());
         assert!(scan_line_attributes(b" number=\"1\"hits=\"2\"").is_none());
+    }
+
+    /// What the general path makes of `raw`, the attributes of a `<line/>`.
+    fn general_values(raw: &[u8]) -> Option<(u32, u64, Option<(u32, u32)>)> {
+        let found = scan_line_attributes(raw)?;
+        let number = parse_u32(found.number.as_deref()?)?;
+        let hits = parse_count(found.hits.as_deref()?)?;
+        let conditions = match found.conditions.as_deref() {
+            None => None,
+            Some(c) => Some(parse_condition_coverage(c)?),
+        };
+        Some((number, hits, conditions))
+    }
+
+    #[test]
+    fn quick_lines_read_as_the_general_path_does() {
+        let accepted: [&[u8]; 5] = [
+            b"<line branch=\"false\" hits=\"352\" number=\"2\"/>",
+            b"\n\t\t<line number=\"7\" hits=\"0\" branch=\"true\" condition-coverage=\"50% (1/2)\"/>",
+            b"<line number=\"4294967295\" hits=\"9999999999999999999\"/>",
+            b"<line number=\"1\" hits=\"2\" number=\"3\" condition-coverage=\"66.67% (2/3)\" />",
+            b"<line\r\nnumber=\"0\"\thits=\"007\" x:y-z.w_=\"\xff a\"/>",
+        ];
+        for line in accepted {
+            let shown = String::from_utf8_lossy(line);
+            let (values, used) = quick_line(line).unwrap_or_else(|| panic!("{shown}"));
+            assert_eq!(used, line.len(), "{shown}");
+            let start = line.windows(5).position(|w| w == b"<line").unwrap() + 5;
+            let raw = &line[start..line.len() - 2];
+            assert_eq!(
+                Some((values.number, values.hits, values.conditions)),
+                general_values(raw),
+                "{shown}"
+            );
+        }
+        // Left to the general path: it decides these, or refuses them.
+        let rejected: &[&[u8]] = &[
+            b"<line number='1' hits='2'/>",
+            b"<line number=\"1\" hits=\"2\"></line>",
+            b"<line number=\"1\" hits=\"2\" / >",
+            b"<line number=\"1\"hits=\"2\"/>",
+            b"<line number=\" 1\" hits=\"2\"/>",
+            b"<line number=\"4294967296\" hits=\"2\"/>",
+            b"<line number=\"12345678901\" hits=\"2\"/>",
+            b"<line number=\"1\" hits=\"12345678901234567890\"/>",
+            b"<line number=\"1\" hits=\"1.5\"/>",
+            b"<line number=\"&#49;\" hits=\"2\"/>",
+            b"<line number=\"1\" hits=\"2\" a=\"&amp;\"/>",
+            b"<line number=\"1\" hits=\"2\" a=\"x>y\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"50% ( 1/2)\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"50% (3/2)\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"\xc3(1/2)\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"50%\"/>",
+            b"<line number=\"1\"/>",
+            b"<line hits=\"1\"/>",
+            b"<line/>",
+            b"<lines/>",
+            b"<line number=\"1\" hits=\"2\" =\"3\"/>",
+            b"<line number = \"1\" hits=\"2\"/>",
+            b"<line number=\"1\" hits=\"2\"",
+            b"<line number=\"1\" hits=\"2",
+        ];
+        for &line in rejected {
+            let shown = String::from_utf8_lossy(line);
+            assert!(quick_line(line).is_none(), "{shown}");
+        }
     }
 
     #[test]
