@@ -709,6 +709,8 @@ struct Cursor<'b> {
 }
 
 impl Cursor<'_> {
+    #[allow(clippy::inline_always)] // as for the fields below
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -720,7 +722,9 @@ impl Cursor<'_> {
     /// and converted eight bytes at a time (issue 14: the digit loop was
     /// most of the hot path's instructions); longer fields, and fields near
     /// the end of the buffer, take the loop.
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn digits(&mut self, max: usize) -> Option<u64> {
         if let Some(&word) = self
             .bytes
@@ -757,7 +761,9 @@ impl Cursor<'_> {
         Some(value)
     }
 
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn u32_then(&mut self, separator: u8) -> Option<u32> {
         let value = u32::try_from(self.digits(10)?).ok()?;
         (self.peek()? == separator).then(|| self.pos += 1)?;
@@ -765,13 +771,17 @@ impl Cursor<'_> {
     }
 
     /// A count of at most 19 digits (below `u64::MAX`).
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn count(&mut self) -> Option<u64> {
         self.digits(19)
     }
 
     /// `\n` or `\r\n` ending the line: the bytes used up to and including it.
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn line_end(&self) -> Option<usize> {
         match self.bytes.get(self.pos..self.pos + 2) {
             Some([b'\n', _]) => Some(self.pos + 1),
