@@ -737,6 +737,10 @@ impl FileCoverage {
             (a, b) => a.or(b),
         };
         if slot.line == old.line {
+            if count == 0 {
+                // Nothing to add (every `FN` record): the site is as it was.
+                return;
+            }
             add_to_site(
                 &mut self.sites,
                 &mut self.function_tally,
