@@ -85,9 +85,15 @@ pub fn read_cobertura<R: BufRead>(
         method: None,
         class_lines_depth: None,
     };
+    // The end-tag check is ours (`Open`), so that plain tags read without
+    // quick-xml (`plain_tag`) are checked alike; quick-xml's own stack of
+    // names then no longer matches, so it must not check.
+    xml.config_mut().check_end_names = false;
+    xml.config_mut().allow_unmatched_ends = true;
+    let mut open = Open::default();
     let mut buf = Vec::new();
     // Whether the parser stands between markup (its last event was an
-    // element), where a plain `<line .../>` may be read without it.
+    // element), where a plain `<line .../>` or tag may be read without it.
     let mut between_elements = false;
     loop {
         if between_elements && state.depth >= 2 && !state.in_source {
@@ -96,6 +102,21 @@ pub fn read_cobertura<R: BufRead>(
                     let result = match found {
                         Plain::Values(values) => state.line_values(values),
                         Plain::Attributes(found) => state.line_from(found),
+                        Plain::Start(e) => {
+                            open.push(e.name().as_ref());
+                            state.start(&e).map(|()| state.depth += 1)
+                        }
+                        Plain::Empty(e) if e.name().as_ref() == b"line" => state.start(&e),
+                        Plain::Empty(e) => state.start(&e).map(|()| state.end(e.name().as_ref())),
+                        Plain::End(name) => match open.pop(name) {
+                            Ok(()) => {
+                                state.depth = state.depth.saturating_sub(1);
+                                state.end(name);
+                                Ok(())
+                            }
+                            // The root is open at this depth.
+                            Err(e) => Err(Problem::Malformed(format!("not well-formed XML: {e}"))),
+                        },
                     };
                     xml.get_mut().consume(len);
                     if let Err(problem) = result {
@@ -111,7 +132,14 @@ pub fn read_cobertura<R: BufRead>(
             }
         }
         buf.clear();
-        let event = xml.read_event_into(&mut buf);
+        let event = match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                open.push(e.name().as_ref());
+                Ok(Event::Start(e))
+            }
+            Ok(Event::End(e)) => open.pop(e.name().as_ref()).map(|()| Event::End(e)),
+            other => other,
+        };
         between_elements = matches!(event, Ok(Event::Start(_) | Event::Empty(_) | Event::End(_)));
         let result = match event {
             Ok(Event::Start(e)) if e.name().as_ref() == b"source" => {
@@ -163,6 +191,44 @@ pub fn read_cobertura<R: BufRead>(
         return Ok(());
     };
     Err(problem.at(source, xml.get_ref().line()))
+}
+
+/// The names of the open elements, for the check quick-xml's reader makes
+/// of every end tag (its `check_end_names`), made here for the tags it
+/// reads and for those [`plain_tag`] reads alike, with its own errors.
+#[derive(Default)]
+struct Open {
+    names: Vec<u8>,
+    starts: Vec<usize>,
+}
+
+impl Open {
+    fn push(&mut self, name: &[u8]) {
+        self.starts.push(self.names.len());
+        self.names.extend_from_slice(name);
+    }
+
+    /// Closes the innermost element, which must be `name`.
+    fn pop(&mut self, name: &[u8]) -> Result<(), quick_xml::Error> {
+        use quick_xml::errors::IllFormedError;
+        // As quick-xml decodes names for its messages.
+        let decode = |b: &[u8]| std::str::from_utf8(b).map(str::to_owned).unwrap_or_default();
+        let Some(start) = self.starts.pop() else {
+            return Err(IllFormedError::UnmatchedEndTag(decode(name)).into());
+        };
+        let expected = &self.names[start..];
+        let result = if expected == name {
+            Ok(())
+        } else {
+            Err(IllFormedError::MismatchedEndTag {
+                expected: decode(expected),
+                found: decode(name),
+            }
+            .into())
+        };
+        self.names.truncate(start);
+        result
+    }
 }
 
 /// What went wrong, before the line it happened on is known.
@@ -578,10 +644,11 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
     Some(found)
 }
 
-/// A plain `<line .../>` at the start of `input`'s buffer, after any
-/// whitespace: its attributes and the bytes it takes (whitespace
-/// included), without consuming them. `None` for anything else, or for
-/// an element that runs past the buffer: quick-xml then reads it.
+/// A plain `<line .../>` or other plain tag (see [`plain_tag`]) at the
+/// start of `input`'s buffer, after any whitespace: what it holds and the
+/// bytes it takes (whitespace included), without consuming them. `None`
+/// for anything else, or for an element that runs past the buffer:
+/// quick-xml then reads it.
 ///
 /// Most of a Cobertura file is these elements, and quick-xml's general
 /// element reader (a quote-aware search per attribute, a copy into its
@@ -596,25 +663,28 @@ fn plain_line<R: Read>(input: &mut LineCounter<R>) -> std::io::Result<Option<(Pl
     if let Some((values, len)) = quick_line(available) {
         return Ok(Some((Plain::Values(values), len)));
     }
+    if let Some(found) = plain_line_attributes(available) {
+        return Ok(Some(found));
+    }
+    Ok(plain_tag(available))
+}
+
+/// The `<line .../>` of [`plain_line`] that [`quick_line`] leaves, read to
+/// its attribute values by [`scan_line_attributes`].
+fn plain_line_attributes(available: &[u8]) -> Option<(Plain<'_>, usize)> {
     let lead = available
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .unwrap_or(available.len());
     let rest = &available[lead..];
-    let Some(after) = rest.strip_prefix(b"<line") else {
-        return Ok(None);
-    };
+    let after = rest.strip_prefix(b"<line")?;
     if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
-        return Ok(None);
+        return None;
     }
-    let Some(gt) = after.iter().position(|&b| b == b'>') else {
-        return Ok(None);
-    };
-    let Some(raw) = after[..gt].strip_suffix(b"/") else {
-        return Ok(None);
-    };
+    let gt = after.iter().position(|&b| b == b'>')?;
+    let raw = after[..gt].strip_suffix(b"/")?;
     let len = lead + b"<line".len() + gt + 1;
-    Ok(scan_line_attributes(raw).map(|found| (Plain::Attributes(found), len)))
+    scan_line_attributes(raw).map(|found| (Plain::Attributes(found), len))
 }
 
 /// What [`plain_line`] found.
@@ -623,6 +693,69 @@ enum Plain<'a> {
     Values(LineValues),
     /// Read to the attribute values by [`scan_line_attributes`].
     Attributes(LineAttributes<'a>),
+    /// A start tag, read by [`plain_tag`].
+    Start(BytesStart<'a>),
+    /// An empty element, read by [`plain_tag`].
+    Empty(BytesStart<'a>),
+    /// An end tag's name, read by [`plain_tag`].
+    End(&'a [u8]),
+}
+
+/// A plain tag at the start of `s`, after any whitespace, as quick-xml's
+/// reader would give it, and the bytes it takes; `None` for anything
+/// else, which quick-xml then reads (issue 14: its reading of the
+/// elements around the `<line>`s, `<method>`, `<lines>` and their end
+/// tags, was most of what was left of a Cobertura file's cost).
+///
+/// Taken are `</name>` and `<name ...>` or `<name .../>` whose first `>`
+/// ends the tag: no `'` within and an even number of `"` before it, so
+/// that `>` is outside every attribute value, where quick-xml's
+/// quote-aware search ends the tag too. Names are plain (an ASCII letter
+/// or `_`, then letters, digits, `_`, `-`, `.`, `:`), the tag is UTF-8,
+/// and `<source>`, whose text the reader keeps, is left to quick-xml.
+fn plain_tag(s: &[u8]) -> Option<(Plain<'_>, usize)> {
+    let lead = skip_space(s, 0);
+    let rest = &s[lead..];
+    if rest.first() != Some(&b'<') {
+        return None;
+    }
+    let gt = memchr::memchr(b'>', rest)?;
+    let inner = &rest[1..gt];
+    let used = lead + gt + 1;
+    if let Some(name) = inner.strip_prefix(b"/") {
+        return is_plain_name(name).then_some((Plain::End(name), used));
+    }
+    if memchr::memchr(b'\'', inner).is_some() || memchr::memchr_iter(b'"', inner).count() % 2 != 0 {
+        return None;
+    }
+    let (content, empty) = match inner.strip_suffix(b"/") {
+        Some(content) => (content, true),
+        None => (inner, false),
+    };
+    let name_len = content
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(content.len());
+    let name = &content[..name_len];
+    if !is_plain_name(name) || name == b"source" {
+        return None;
+    }
+    let content = std::str::from_utf8(content).ok()?;
+    let e = BytesStart::from_content(content, name_len);
+    Some((if empty { Plain::Empty(e) } else { Plain::Start(e) }, used))
+}
+
+/// An element name [`plain_tag`] takes.
+fn is_plain_name(name: &[u8]) -> bool {
+    match name.split_first() {
+        Some((first, rest)) => {
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+        }
+        None => false,
+    }
 }
 
 /// The commonest `<line/>` of all, read to its values in one pass:
@@ -1166,6 +1299,85 @@ mod tests {
         assert!(scan_line_attributes(b" number =\"1\"").is_none());
         assert!(scan_line_attributes(b" number=1").is_none());
         assert!(scan_line_attributes(b" number=\"1\"hits=\"2\"").is_none());
+    }
+
+    /// Hands out at most `step` bytes a read, so that every element of a
+    /// small document crosses a buffer's end and quick-xml reads it.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn read_in_steps(input: &str, step: usize) -> Result<CoverageReport, String> {
+        let mut report = CoverageReport::new();
+        let reader = std::io::BufReader::with_capacity(
+            step,
+            Trickle {
+                data: input.as_bytes(),
+                step,
+            },
+        );
+        read_cobertura(reader, Path::new("c.xml"), &ReadOptions::default(), &mut report)
+            .map_err(|e| e.to_string())?;
+        Ok(report)
+    }
+
+    #[test]
+    fn plain_tags_read_as_quick_xml_reads_them() {
+        let doc = |body: &str| {
+            format!(
+                "<?xml version=\"1.0\"?>\n<coverage>\n <sources><source>/r</source></sources>\n <packages><package name=\"p\"><classes>\n{body}\n</classes></package></packages>\n</coverage>\n"
+            )
+        };
+        let class = r#"<class name="a" filename="a.c"><methods>
+  <method name="f" signature="(i)" line-rate="0.5"><lines><line number="1" hits="2"/></lines></method>
+  <method name="g&amp;h" signature='' line-rate="1" a=">"><lines/></method>
+  <method  name = "k"  line-rate="0" ><lines></lines></method>
+ </methods>
+ <lines>
+  <line number="1" hits="2" branch="true" condition-coverage="50% (1/2)"></line>
+  <line number="2" hits="0"/>
+  <!-- a comment --><line number="3" hits="1" />
+ </lines></class >"#;
+        let good = doc(class);
+        let whole = read_in_steps(&good, 1 << 20).unwrap();
+        let f = whole.file("a.c").unwrap();
+        assert_eq!(f.summary().lines, tally(3, 2));
+        assert_eq!(f.summary().functions, tally(3, 2));
+        for step in [1, 2, 3, 7, 64] {
+            assert_eq!(read_in_steps(&good, step).unwrap(), whole, "step {step}");
+        }
+        // End tags are checked as quick-xml checks them, with its messages.
+        for (body, message) in [
+            (
+                "<class filename=\"a.c\"><lines></class>",
+                "c.xml:5: not well-formed XML: ill-formed document: expected `</lines>`, but `</class>` was found",
+            ),
+            (
+                "<class filename=\"a.c\"><lines><line number=\"1\" hits=\"1\"/></line></lines></class>",
+                "c.xml:5: not well-formed XML: ill-formed document: expected `</lines>`, but `</line>` was found",
+            ),
+        ] {
+            let bad = doc(body);
+            for step in [1, 2, 7, 1 << 20] {
+                let err = read_in_steps(&bad, step).unwrap_err();
+                assert!(err.ends_with(message), "step {step}: {err}");
+            }
+        }
+        let err = read_in_steps("<coverage></coverage></packages>", 1 << 20).unwrap_err();
+        assert!(
+            err.contains("close tag `</packages>` does not match any open tag"),
+            "{err}"
+        );
     }
 
     /// What the general path makes of `raw`, the attributes of a `<line/>`.
