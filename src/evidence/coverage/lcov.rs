@@ -841,7 +841,8 @@ impl Cursor<'_> {
 /// The leading run of ASCII digits in `word` (eight bytes of input, the
 /// first in the low byte) and its value, when the run is shorter than
 /// eight bytes; `None` when all eight are digits.
-#[inline]
+#[allow(clippy::inline_always)] // part of every field of the fast path
+#[inline(always)]
 fn swar_digits(word: u64) -> Option<(u64, usize)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     // Each byte minus `0`: a digit becomes 0..=9. A byte below `0` borrows
@@ -860,11 +861,13 @@ fn swar_digits(word: u64) -> Option<(u64, usize)> {
         return Some((0, 0));
     }
     // The digits moved to the top bytes (zeros before them are leading
-    // zeros), then combined pairwise: 2 digits, 4, 8.
+    // zeros), then combined pairwise by multiplying (2 digits, 4, 8: each
+    // multiply adds a lane times 10^k to the lane above, and the shift
+    // keeps that; what overflows the top is not needed).
     let chunk = v << (8 * (8 - len));
-    let chunk = ((chunk & 0x0F00_0F00_0F00_0F00) >> 8) + (chunk & 0x000F_000F_000F_000F) * 10;
-    let chunk = ((chunk & 0x00FF_0000_00FF_0000) >> 16) + (chunk & 0x0000_00FF_0000_00FF) * 100;
-    let value = ((chunk & 0x0000_FFFF_0000_0000) >> 32) + (chunk & 0x0000_0000_0000_FFFF) * 10_000;
+    let chunk = ((chunk & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(10 * 256 + 1)) >> 8;
+    let chunk = ((chunk & 0x00FF_00FF_00FF_00FF).wrapping_mul(100 * 65_536 + 1)) >> 16;
+    let value = ((chunk & 0x0000_FFFF_0000_FFFF).wrapping_mul((10_000 << 32) + 1)) >> 32;
     Some((value, len))
 }
 
