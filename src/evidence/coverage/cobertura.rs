@@ -363,6 +363,10 @@ impl State<'_> {
                 Ok(())
             }
             b"method" if self.class.is_some() => {
+                if let Some(method) = plain_method(e) {
+                    self.method = Some(method);
+                    return Ok(());
+                }
                 let mut name = String::new();
                 let mut signature = String::new();
                 let mut line_rate_positive = false;
@@ -545,6 +549,32 @@ impl State<'_> {
         }
         Ok(())
     }
+}
+
+/// A `<method>` whose attributes are all plain (see
+/// [`xml::plain_attributes`]) and UTF-8, read as [`State::start`] reads
+/// any other; `None` leaves it to that general reading.
+fn plain_method(e: &BytesStart<'_>) -> Option<Method> {
+    let found = xml::plain_attributes(e.attributes_raw())?;
+    let (mut name, mut signature, mut line_rate_positive) = ("", "", false);
+    for &(key, value) in found.pairs() {
+        let value = std::str::from_utf8(value).ok()?;
+        match key {
+            b"name" => name = value,
+            b"signature" => signature = value,
+            b"line-rate" => {
+                line_rate_positive = value.trim().parse::<f64>().is_ok_and(|r| r > 0.0);
+            }
+            _ => {}
+        }
+    }
+    Some(Method {
+        name: [name, signature].concat(),
+        line_rate_positive,
+        first_line: None,
+        most_hits: 0,
+        has_lines: false,
+    })
 }
 
 /// `total` branch outcomes on `line`, the first `taken` of them taken.
