@@ -569,6 +569,16 @@ impl<K: std::hash::Hash + Ord, V> SeqTable<K, V> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// Gives back the entries' spare room when it is more than a quarter
+    /// of them (doubling growth leaves up to half unused); a table put back
+    /// again without growing costs nothing here.
+    fn trim(&mut self) {
+        let len = self.entries.len();
+        if self.entries.capacity() - len > len / 4 {
+            self.entries.shrink_to_fit();
+        }
+    }
+
     fn len(&self) -> usize {
         self.entries.len()
     }
@@ -803,6 +813,16 @@ impl FileCoverage {
         !self.summary_only && self.statements.is_none() && self.regions.is_none()
     }
 
+    /// Gives back the tables' growth slack (issue 14: memory by distinct
+    /// items), as a file goes back into its report.
+    fn trim(&mut self) {
+        self.lines.trim();
+        self.branches.trim();
+        self.named_branches.trim();
+        self.functions.trim();
+        self.sites.trim();
+    }
+
     /// How much a merge into another record costs: the entries it holds.
     fn weight(&self) -> u64 {
         self.lines.tally.found
@@ -1020,7 +1040,7 @@ impl CoverageReport {
     /// larger: when the parts of a tracefile read in parallel hand back
     /// the same file, the cost is the smaller part's, not the larger's.
     pub(crate) fn put_file(&mut self, path: String, mut coverage: FileCoverage) {
-        coverage.lines.trim();
+        coverage.trim();
         match self.files.get_mut(&path) {
             Some(existing) => {
                 if coverage.is_plain()
@@ -1030,6 +1050,7 @@ impl CoverageReport {
                     std::mem::swap(existing, &mut coverage);
                 }
                 existing.merge(coverage);
+                existing.trim();
             }
             None => {
                 self.files.insert(path, coverage);
