@@ -212,7 +212,11 @@ impl Open {
     fn pop(&mut self, name: &[u8]) -> Result<(), quick_xml::Error> {
         use quick_xml::errors::IllFormedError;
         // As quick-xml decodes names for its messages.
-        let decode = |b: &[u8]| std::str::from_utf8(b).map(str::to_owned).unwrap_or_default();
+        let decode = |b: &[u8]| {
+            std::str::from_utf8(b)
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
         let Some(start) = self.starts.pop() else {
             return Err(IllFormedError::UnmatchedEndTag(decode(name)).into());
         };
@@ -779,7 +783,14 @@ fn plain_tag(s: &[u8]) -> Option<(Plain<'_>, usize)> {
     }
     let content = std::str::from_utf8(content).ok()?;
     let e = BytesStart::from_content(content, name_len);
-    Some((if empty { Plain::Empty(e) } else { Plain::Start(e) }, used))
+    Some((
+        if empty {
+            Plain::Empty(e)
+        } else {
+            Plain::Start(e)
+        },
+        used,
+    ))
 }
 
 /// An element name [`plain_tag`] takes.
@@ -848,9 +859,9 @@ fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
             conditions = Some((taken, total));
             i += 20 + used;
         } else {
-            let key = rest
-                .iter()
-                .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.')))?;
+            let key = rest.iter().position(|&b| {
+                !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+            })?;
             if key == 0 || rest.get(key..key + 2)? != b"=\"" {
                 return None;
             }
@@ -1379,8 +1390,13 @@ mod tests {
                 step,
             },
         );
-        read_cobertura(reader, Path::new("c.xml"), &ReadOptions::default(), &mut report)
-            .map_err(|e| e.to_string())?;
+        read_cobertura(
+            reader,
+            Path::new("c.xml"),
+            &ReadOptions::default(),
+            &mut report,
+        )
+        .map_err(|e| e.to_string())?;
         Ok(report)
     }
 

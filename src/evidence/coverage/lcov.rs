@@ -1274,7 +1274,13 @@ mod tests {
         let whole = read_ok(input);
         let mut bytewise = CoverageReport::new();
         let reader = std::io::BufReader::with_capacity(1, input.as_bytes());
-        read_lcov(reader, Path::new("t"), &ReadOptions::default(), &mut bytewise).unwrap();
+        read_lcov(
+            reader,
+            Path::new("t"),
+            &ReadOptions::default(),
+            &mut bytewise,
+        )
+        .unwrap();
         assert_eq!(whole, bytewise);
         let names: Vec<_> = whole
             .file("a")
