@@ -99,25 +99,7 @@ pub fn read_cobertura<R: BufRead>(
         if between_elements && state.depth >= 2 && !state.in_source {
             match plain_line(xml.get_mut()) {
                 Ok(Some((found, len))) => {
-                    let result = match found {
-                        Plain::Values(values) => state.line_values(values),
-                        Plain::Attributes(found) => state.line_from(found),
-                        Plain::Start(e) => {
-                            open.push(e.name().as_ref());
-                            state.start(&e).map(|()| state.depth += 1)
-                        }
-                        Plain::Empty(e) if e.name().as_ref() == b"line" => state.start(&e),
-                        Plain::Empty(e) => state.start(&e).map(|()| state.end(e.name().as_ref())),
-                        Plain::End(name) => match open.pop(name) {
-                            Ok(()) => {
-                                state.depth = state.depth.saturating_sub(1);
-                                state.end(name);
-                                Ok(())
-                            }
-                            // The root is open at this depth.
-                            Err(e) => Err(Problem::Malformed(format!("not well-formed XML: {e}"))),
-                        },
-                    };
+                    let result = state.plain(found, &mut open);
                     xml.get_mut().consume(len);
                     if let Err(problem) = result {
                         return Err(problem.at(source, xml.get_ref().line()));
@@ -406,6 +388,30 @@ impl State<'_> {
         }
     }
 
+    /// What [`plain_line`] read, as the same events from quick-xml are
+    /// handled in [`read_cobertura`].
+    fn plain(&mut self, found: Plain<'_>, open: &mut Open) -> Result<(), Problem> {
+        match found {
+            Plain::Values(values) => self.line_values(values),
+            Plain::Attributes(found) => self.line_from(found),
+            Plain::Start(e) => {
+                open.push(e.name().as_ref());
+                self.start(&e).map(|()| self.depth += 1)
+            }
+            Plain::Empty(e) if e.name().as_ref() == b"line" => self.start(&e),
+            Plain::Empty(e) => self.start(&e).map(|()| self.end(e.name().as_ref())),
+            Plain::End(name) => match open.pop(name) {
+                Ok(()) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    self.end(name);
+                    Ok(())
+                }
+                // The root is open at this depth.
+                Err(e) => Err(Problem::Malformed(format!("not well-formed XML: {e}"))),
+            },
+        }
+    }
+
     /// A piece of the text of the open `<source>`.
     fn source_text(&mut self, text: &str) {
         if let Some(last) = self.sources.last_mut() {
@@ -604,6 +610,7 @@ fn is_named_foreign(dialect: &XmlDialect) -> bool {
 
 /// A `<line>`'s values: `number`, `hits` and `condition-coverage`
 /// (taken, total).
+#[derive(Clone, Copy)]
 struct LineValues {
     number: u32,
     hits: u64,
@@ -1450,7 +1457,7 @@ mod tests {
     }
 
     /// What the general path makes of `raw`, the attributes of a `<line/>`.
-    fn general_values(raw: &[u8]) -> Option<(u32, u64, Option<(u32, u32)>)> {
+    fn general_values(raw: &[u8]) -> Option<MethodLine> {
         let found = scan_line_attributes(raw)?;
         let number = parse_u32(found.number.as_deref()?)?;
         let hits = parse_count(found.hits.as_deref()?)?;
