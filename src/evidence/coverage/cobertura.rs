@@ -766,14 +766,7 @@ fn plain_tag(s: &[u8]) -> Option<(Plain<'_>, usize)> {
     if let Some(name) = inner.strip_prefix(b"/") {
         return is_plain_name(name).then_some((Plain::End(name), used));
     }
-    // Counted in one loop the compiler vectorises (memchr's iterator costs
-    // more set-up than a tag's length).
-    let (mut double, mut single) = (0usize, 0usize);
-    for &b in inner {
-        double += usize::from(b == b'"');
-        single += usize::from(b == b'\'');
-    }
-    if single != 0 || double % 2 != 0 {
+    if memchr::memchr(b'\'', inner).is_some() || memchr::memchr_iter(b'"', inner).count() % 2 != 0 {
         return None;
     }
     let (content, empty) = match inner.strip_suffix(b"/") {
