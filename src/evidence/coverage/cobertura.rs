@@ -85,15 +85,21 @@ pub fn read_cobertura<R: BufRead>(
         method: None,
         class_lines_depth: None,
     };
+    // The end-tag check is ours (`Open`), so that plain tags read without
+    // quick-xml (`plain_tag`) are checked alike; quick-xml's own stack of
+    // names then no longer matches, so it must not check.
+    xml.config_mut().check_end_names = false;
+    xml.config_mut().allow_unmatched_ends = true;
+    let mut open = Open::default();
     let mut buf = Vec::new();
     // Whether the parser stands between markup (its last event was an
-    // element), where a plain `<line .../>` may be read without it.
+    // element), where a plain `<line .../>` or tag may be read without it.
     let mut between_elements = false;
     loop {
         if between_elements && state.depth >= 2 && !state.in_source {
             match plain_line(xml.get_mut()) {
                 Ok(Some((found, len))) => {
-                    let result = state.line_from(found);
+                    let result = state.plain(found, &mut open);
                     xml.get_mut().consume(len);
                     if let Err(problem) = result {
                         return Err(problem.at(source, xml.get_ref().line()));
@@ -108,7 +114,14 @@ pub fn read_cobertura<R: BufRead>(
             }
         }
         buf.clear();
-        let event = xml.read_event_into(&mut buf);
+        let event = match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                open.push(e.name().as_ref());
+                Ok(Event::Start(e))
+            }
+            Ok(Event::End(e)) => open.pop(e.name().as_ref()).map(|()| Event::End(e)),
+            other => other,
+        };
         between_elements = matches!(event, Ok(Event::Start(_) | Event::Empty(_) | Event::End(_)));
         let result = match event {
             Ok(Event::Start(e)) if e.name().as_ref() == b"source" => {
@@ -160,6 +173,48 @@ pub fn read_cobertura<R: BufRead>(
         return Ok(());
     };
     Err(problem.at(source, xml.get_ref().line()))
+}
+
+/// The names of the open elements, for the check quick-xml's reader makes
+/// of every end tag (its `check_end_names`), made here for the tags it
+/// reads and for those [`plain_tag`] reads alike, with its own errors.
+#[derive(Default)]
+struct Open {
+    names: Vec<u8>,
+    starts: Vec<usize>,
+}
+
+impl Open {
+    fn push(&mut self, name: &[u8]) {
+        self.starts.push(self.names.len());
+        self.names.extend_from_slice(name);
+    }
+
+    /// Closes the innermost element, which must be `name`.
+    fn pop(&mut self, name: &[u8]) -> Result<(), quick_xml::Error> {
+        use quick_xml::errors::IllFormedError;
+        // As quick-xml decodes names for its messages.
+        let decode = |b: &[u8]| {
+            std::str::from_utf8(b)
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        let Some(start) = self.starts.pop() else {
+            return Err(IllFormedError::UnmatchedEndTag(decode(name)).into());
+        };
+        let expected = &self.names[start..];
+        let result = if expected == name {
+            Ok(())
+        } else {
+            Err(IllFormedError::MismatchedEndTag {
+                expected: decode(expected),
+                found: decode(name),
+            }
+            .into())
+        };
+        self.names.truncate(start);
+        result
+    }
 }
 
 /// What went wrong, before the line it happened on is known.
@@ -297,6 +352,10 @@ impl State<'_> {
                 Ok(())
             }
             b"method" if self.class.is_some() => {
+                if let Some(method) = plain_method(e) {
+                    self.method = Some(method);
+                    return Ok(());
+                }
                 let mut name = String::new();
                 let mut signature = String::new();
                 let mut line_rate_positive = false;
@@ -329,6 +388,30 @@ impl State<'_> {
                 Ok(())
             }
             _ => Ok(()),
+        }
+    }
+
+    /// What [`plain_line`] read, as the same events from quick-xml are
+    /// handled in [`read_cobertura`].
+    fn plain(&mut self, found: Plain<'_>, open: &mut Open) -> Result<(), Problem> {
+        match found {
+            Plain::Values(values) => self.line_values(values),
+            Plain::Attributes(found) => self.line_from(found),
+            Plain::Start(e) => {
+                open.push(e.name().as_ref());
+                self.start(&e).map(|()| self.depth += 1)
+            }
+            Plain::Empty(e) if e.name().as_ref() == b"line" => self.start(&e),
+            Plain::Empty(e) => self.start(&e).map(|()| self.end(e.name().as_ref())),
+            Plain::End(name) => match open.pop(name) {
+                Ok(()) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    self.end(name);
+                    Ok(())
+                }
+                // The root is open at this depth.
+                Err(e) => Err(Problem::Malformed(format!("not well-formed XML: {e}"))),
+            },
         }
     }
 
@@ -410,12 +493,8 @@ impl State<'_> {
         Ok(())
     }
 
-    /// A `<line>`'s attributes, however they were read: the hot path.
+    /// A `<line>`'s attributes, however they were read.
     fn line_from(&mut self, found: LineAttributes<'_>) -> Result<(), Problem> {
-        // A `<line>` in a class but in none of its methods is a class line,
-        // within `<lines>` or (a dialect) directly under `<class>`.
-        let in_class_lines =
-            self.class_lines_depth.is_some() || (self.method.is_none() && self.class.is_some());
         let LineAttributes {
             number,
             hits,
@@ -439,6 +518,26 @@ impl State<'_> {
                 ))
             })?),
         };
+        self.line_values(LineValues {
+            number,
+            hits,
+            conditions,
+        })
+    }
+
+    /// A `<line>`'s values, read and checked: the hot path.
+    #[inline]
+    fn line_values(&mut self, values: LineValues) -> Result<(), Problem> {
+        self.line_check()?;
+        let LineValues {
+            number,
+            hits,
+            conditions,
+        } = values;
+        // A `<line>` in a class but in none of its methods is a class line,
+        // within `<lines>` or (a dialect) directly under `<class>`.
+        let in_class_lines =
+            self.class_lines_depth.is_some() || (self.method.is_none() && self.class.is_some());
         let Some(class) = self.class.as_mut() else {
             return Ok(());
         };
@@ -465,6 +564,32 @@ impl State<'_> {
     }
 }
 
+/// A `<method>` whose attributes are all plain (see
+/// [`xml::plain_attributes`]) and UTF-8, read as [`State::start`] reads
+/// any other; `None` leaves it to that general reading.
+fn plain_method(e: &BytesStart<'_>) -> Option<Method> {
+    let found = xml::plain_attributes(e.attributes_raw())?;
+    let (mut name, mut signature, mut line_rate_positive) = ("", "", false);
+    for &(key, value) in found.pairs() {
+        let value = std::str::from_utf8(value).ok()?;
+        match key {
+            b"name" => name = value,
+            b"signature" => signature = value,
+            b"line-rate" => {
+                line_rate_positive = value.trim().parse::<f64>().is_ok_and(|r| r > 0.0);
+            }
+            _ => {}
+        }
+    }
+    Some(Method {
+        name: [name, signature].concat(),
+        line_rate_positive,
+        first_line: None,
+        most_hits: 0,
+        has_lines: false,
+    })
+}
+
 /// `total` branch outcomes on `line`, the first `taken` of them taken.
 fn add_conditions(file: &mut FileCoverage, line: u32, taken: u32, total: u32) {
     for i in 0..total {
@@ -484,6 +609,15 @@ fn is_named_foreign(dialect: &XmlDialect) -> bool {
         XmlDialect::Foreign(name) => !name.starts_with("a <coverage>"),
         _ => false,
     }
+}
+
+/// A `<line>`'s values: `number`, `hits` and `condition-coverage`
+/// (taken, total).
+#[derive(Clone, Copy)]
+struct LineValues {
+    number: u32,
+    hits: u64,
+    conditions: Option<(u32, u32)>,
 }
 
 /// The attributes of `<line>` that count.
@@ -555,10 +689,11 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
     Some(found)
 }
 
-/// A plain `<line .../>` at the start of `input`'s buffer, after any
-/// whitespace: its attributes and the bytes it takes (whitespace
-/// included), without consuming them. `None` for anything else, or for
-/// an element that runs past the buffer: quick-xml then reads it.
+/// A plain `<line .../>` or other plain tag (see [`plain_tag`]) at the
+/// start of `input`'s buffer, after any whitespace: what it holds and the
+/// bytes it takes (whitespace included), without consuming them. `None`
+/// for anything else, or for an element that runs past the buffer:
+/// quick-xml then reads it.
 ///
 /// Most of a Cobertura file is these elements, and quick-xml's general
 /// element reader (a quote-aware search per attribute, a copy into its
@@ -568,29 +703,252 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
 /// between (balanced quotes, so no `>` was inside a value, and no `&` in
 /// a value that counts). Called only where the parser stands between
 /// elements outside `<source>`, where it would skip the whitespace too.
-fn plain_line<R: Read>(
-    input: &mut LineCounter<R>,
-) -> std::io::Result<Option<(LineAttributes<'_>, usize)>> {
+fn plain_line<R: Read>(input: &mut LineCounter<R>) -> std::io::Result<Option<(Plain<'_>, usize)>> {
     let available = input.fill_buf()?;
+    if let Some((values, len)) = quick_line(available) {
+        return Ok(Some((Plain::Values(values), len)));
+    }
+    if let Some(found) = plain_line_attributes(available) {
+        return Ok(Some(found));
+    }
+    Ok(plain_tag(available))
+}
+
+/// The `<line .../>` of [`plain_line`] that [`quick_line`] leaves, read to
+/// its attribute values by [`scan_line_attributes`].
+fn plain_line_attributes(available: &[u8]) -> Option<(Plain<'_>, usize)> {
     let lead = available
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .unwrap_or(available.len());
     let rest = &available[lead..];
-    let Some(after) = rest.strip_prefix(b"<line") else {
-        return Ok(None);
-    };
+    let after = rest.strip_prefix(b"<line")?;
     if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
-        return Ok(None);
+        return None;
     }
-    let Some(gt) = after.iter().position(|&b| b == b'>') else {
-        return Ok(None);
-    };
-    let Some(raw) = after[..gt].strip_suffix(b"/") else {
-        return Ok(None);
-    };
+    let gt = after.iter().position(|&b| b == b'>')?;
+    let raw = after[..gt].strip_suffix(b"/")?;
     let len = lead + b"<line".len() + gt + 1;
-    Ok(scan_line_attributes(raw).map(|found| (found, len)))
+    scan_line_attributes(raw).map(|found| (Plain::Attributes(found), len))
+}
+
+/// What [`plain_line`] found.
+enum Plain<'a> {
+    /// Read to the values by [`quick_line`].
+    Values(LineValues),
+    /// Read to the attribute values by [`scan_line_attributes`].
+    Attributes(LineAttributes<'a>),
+    /// A start tag, read by [`plain_tag`].
+    Start(BytesStart<'a>),
+    /// An empty element, read by [`plain_tag`].
+    Empty(BytesStart<'a>),
+    /// An end tag's name, read by [`plain_tag`].
+    End(&'a [u8]),
+}
+
+/// A plain tag at the start of `s`, after any whitespace, as quick-xml's
+/// reader would give it, and the bytes it takes; `None` for anything
+/// else, which quick-xml then reads (issue 14: its reading of the
+/// elements around the `<line>`s, `<method>`, `<lines>` and their end
+/// tags, was most of what was left of a Cobertura file's cost).
+///
+/// Taken are `</name>` and `<name ...>` or `<name .../>` whose first `>`
+/// ends the tag: no `'` within and an even number of `"` before it, so
+/// that `>` is outside every attribute value, where quick-xml's
+/// quote-aware search ends the tag too. Names are plain (an ASCII letter
+/// or `_`, then letters, digits, `_`, `-`, `.`, `:`), the tag is UTF-8,
+/// and `<source>`, whose text the reader keeps, is left to quick-xml.
+fn plain_tag(s: &[u8]) -> Option<(Plain<'_>, usize)> {
+    let lead = skip_space(s, 0);
+    let rest = &s[lead..];
+    if rest.first() != Some(&b'<') {
+        return None;
+    }
+    let gt = memchr::memchr(b'>', rest)?;
+    let inner = &rest[1..gt];
+    let used = lead + gt + 1;
+    if let Some(name) = inner.strip_prefix(b"/") {
+        return is_plain_name(name).then_some((Plain::End(name), used));
+    }
+    if memchr::memchr(b'\'', inner).is_some() || memchr::memchr_iter(b'"', inner).count() % 2 != 0 {
+        return None;
+    }
+    let (content, empty) = match inner.strip_suffix(b"/") {
+        Some(content) => (content, true),
+        None => (inner, false),
+    };
+    let name_len = content
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .unwrap_or(content.len());
+    let name = &content[..name_len];
+    if !is_plain_name(name) || name == b"source" {
+        return None;
+    }
+    let content = std::str::from_utf8(content).ok()?;
+    let e = BytesStart::from_content(content, name_len);
+    Some((
+        if empty {
+            Plain::Empty(e)
+        } else {
+            Plain::Start(e)
+        },
+        used,
+    ))
+}
+
+/// An element name [`plain_tag`] takes.
+fn is_plain_name(name: &[u8]) -> bool {
+    match name.split_first() {
+        Some((first, rest)) => {
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+        }
+        None => false,
+    }
+}
+
+/// The commonest `<line/>` of all, read to its values in one pass:
+/// whitespace, `<line`, attributes written `key="value"` each after
+/// whitespace, and `/>`; `number` as up to ten digits that fit a `u32`,
+/// `hits` as up to 19 digits, `condition-coverage` as `...(<digits>/<digits>)...`
+/// within its limits, other keys of name characters with values of plain
+/// bytes (no `&`, `<` or `>`). Anything else, including a missing `number`
+/// or `hits`, is `None`, and the general path decides (issue 14: the two
+/// passes of [`plain_line`] and [`scan_line_attributes`], then parsing the
+/// values found, were most of a Cobertura file's instructions). It reads
+/// what it accepts exactly as that path does: a repeated key's last value
+/// counts.
+#[inline]
+fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
+    let mut i = skip_space(s, 0);
+    if s.get(i..i + 5)? != b"<line" {
+        return None;
+    }
+    i += 5;
+    let (mut number, mut hits, mut conditions) = (None, None, None);
+    loop {
+        let before = i;
+        i = skip_space(s, i);
+        match *s.get(i)? {
+            b'/' => {
+                if *s.get(i + 1)? != b'>' {
+                    return None;
+                }
+                i += 2;
+                break;
+            }
+            _ if i == before => return None,
+            _ => {}
+        }
+        let rest = &s[i..];
+        if let Some(value) = rest.strip_prefix(b"number=\"") {
+            let (n, used) = quoted_digits(value, 10)?;
+            number = Some(u32::try_from(n).ok()?);
+            i += 8 + used;
+        } else if let Some(value) = rest.strip_prefix(b"hits=\"") {
+            let (n, used) = quoted_digits(value, 19)?;
+            hits = Some(n);
+            i += 6 + used;
+        } else if rest.starts_with(b"branch=\"false\"") {
+            // Every producer's other attribute, not needed: skipped whole.
+            i += 14;
+        } else if rest.starts_with(b"branch=\"true\"") {
+            i += 13;
+        } else if let Some(value) = rest.strip_prefix(b"condition-coverage=\"") {
+            let used = plain_value(value)?;
+            let (taken, total) = quick_conditions(&value[..used - 1])?;
+            conditions = Some((taken, total));
+            i += 20 + used;
+        } else {
+            let key = rest.iter().position(|&b| {
+                !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':' | b'.'))
+            })?;
+            if key == 0 || rest.get(key..key + 2)? != b"=\"" {
+                return None;
+            }
+            i += key + 2 + plain_value(&rest[key + 2..])?;
+        }
+    }
+    Some((
+        LineValues {
+            number: number?,
+            hits: hits?,
+            conditions,
+        },
+        i,
+    ))
+}
+
+/// The position of the first byte at or after `i` that is not XML whitespace.
+#[inline]
+fn skip_space(s: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\r' | b'\n') = s.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// One to `max` digits and the closing `"`: the value and the bytes used.
+#[inline]
+fn quoted_digits(s: &[u8], max: usize) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    let mut len = 0;
+    loop {
+        let b = *s.get(len)?;
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return (b == b'"' && len > 0).then_some((value, len + 1));
+        }
+        if len == max {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+        len += 1;
+    }
+}
+
+/// A value of plain bytes and its closing `"`: the bytes used.
+#[inline]
+fn plain_value(s: &[u8]) -> Option<usize> {
+    let len = s
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'&' | b'<' | b'>'))?;
+    (s[len] == b'"').then_some(len + 1)
+}
+
+/// `condition-coverage`'s `(taken/total)` as [`parse_condition_coverage`]
+/// reads it, for digits without spaces; `None` leaves the value to it.
+fn quick_conditions(value: &[u8]) -> Option<(u32, u32)> {
+    // Not UTF-8 is unreadable there; ASCII is also the common case.
+    if !value.is_ascii() {
+        return None;
+    }
+    let open = value.iter().position(|&b| b == b'(')?;
+    let inner = &value[open + 1..];
+    let (taken, used) = digits_until(inner, b'/')?;
+    let (total, _) = digits_until(&inner[used..], b')')?;
+    (taken <= total && total <= MAX_BRANCHES_PER_LINE).then_some((taken, total))
+}
+
+/// One to nine digits and then `end`: the value and the bytes used.
+fn digits_until(s: &[u8], end: u8) -> Option<(u32, usize)> {
+    let mut value: u32 = 0;
+    let mut len = 0;
+    loop {
+        let b = *s.get(len)?;
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return (b == end && len > 0).then_some((value, len + 1));
+        }
+        if len == 9 {
+            return None;
+        }
+        value = value * 10 + u32::from(digit);
+        len += 1;
+    }
 }
 
 /// A line number: digits (surrounding spaces allowed), fitting a `u32`.
@@ -664,23 +1022,34 @@ impl<R: Read> Read for LineCounter<R> {
 }
 
 impl<R: Read> BufRead for LineCounter<R> {
+    #[inline]
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         if self.pos == self.end {
-            self.newlines_before += count_newlines(&self.buf[..self.end]);
-            self.pos = 0;
-            self.end = 0;
-            self.end = loop {
-                match self.inner.read(&mut self.buf) {
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    other => break other?,
-                }
-            };
+            return self.refill();
         }
         Ok(&self.buf[self.pos..self.end])
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
         self.pos = (self.pos + amt).min(self.end);
+    }
+}
+
+impl<R: Read> LineCounter<R> {
+    /// The next buffer, once this one is used up.
+    #[inline(never)]
+    fn refill(&mut self) -> std::io::Result<&[u8]> {
+        self.newlines_before += count_newlines(&self.buf[..self.end]);
+        self.pos = 0;
+        self.end = 0;
+        self.end = loop {
+            match self.inner.read(&mut self.buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        Ok(&self.buf[self.pos..self.end])
     }
 }
 
@@ -992,6 +1361,156 @@ mod tests {
         assert!(scan_line_attributes(b" number =\"1\"").is_none());
         assert!(scan_line_attributes(b" number=1").is_none());
         assert!(scan_line_attributes(b" number=\"1\"hits=\"2\"").is_none());
+    }
+
+    /// Hands out at most `step` bytes a read, so that every element of a
+    /// small document crosses a buffer's end and quick-xml reads it.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn read_in_steps(input: &str, step: usize) -> Result<CoverageReport, String> {
+        let mut report = CoverageReport::new();
+        let reader = std::io::BufReader::with_capacity(
+            step,
+            Trickle {
+                data: input.as_bytes(),
+                step,
+            },
+        );
+        read_cobertura(
+            reader,
+            Path::new("c.xml"),
+            &ReadOptions::default(),
+            &mut report,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(report)
+    }
+
+    #[test]
+    fn plain_tags_read_as_quick_xml_reads_them() {
+        let doc = |body: &str| {
+            format!(
+                "<?xml version=\"1.0\"?>\n<coverage>\n <sources><source>/r</source></sources>\n <packages><package name=\"p\"><classes>\n{body}\n</classes></package></packages>\n</coverage>\n"
+            )
+        };
+        let class = r#"<class name="a" filename="a.c"><methods>
+  <method name="f" signature="(i)" line-rate="0.5"><lines><line number="1" hits="2"/></lines></method>
+  <method name="g&amp;h" signature='' line-rate="1" a=">"><lines/></method>
+  <method  name = "k"  line-rate="0" ><lines></lines></method>
+ </methods>
+ <lines>
+  <line number="1" hits="2" branch="true" condition-coverage="50% (1/2)"></line>
+  <line number="2" hits="0"/>
+  <!-- a comment --><line number="3" hits="1" />
+ </lines></class >"#;
+        let good = doc(class);
+        let whole = read_in_steps(&good, 1 << 20).unwrap();
+        let f = whole.file("a.c").unwrap();
+        assert_eq!(f.summary().lines, tally(3, 2));
+        assert_eq!(f.summary().functions, tally(3, 2));
+        for step in [1, 2, 3, 7, 64] {
+            assert_eq!(read_in_steps(&good, step).unwrap(), whole, "step {step}");
+        }
+        // End tags are checked as quick-xml checks them, with its messages.
+        for (body, message) in [
+            (
+                "<class filename=\"a.c\"><lines></class>",
+                "c.xml:5: not well-formed XML: ill-formed document: expected `</lines>`, but `</class>` was found",
+            ),
+            (
+                "<class filename=\"a.c\"><lines><line number=\"1\" hits=\"1\"/></line></lines></class>",
+                "c.xml:5: not well-formed XML: ill-formed document: expected `</lines>`, but `</line>` was found",
+            ),
+        ] {
+            let bad = doc(body);
+            for step in [1, 2, 7, 1 << 20] {
+                let err = read_in_steps(&bad, step).unwrap_err();
+                assert!(err.ends_with(message), "step {step}: {err}");
+            }
+        }
+        let err = read_in_steps("<coverage></coverage></packages>", 1 << 20).unwrap_err();
+        assert!(
+            err.contains("close tag `</packages>` does not match any open tag"),
+            "{err}"
+        );
+    }
+
+    /// What the general path makes of `raw`, the attributes of a `<line/>`.
+    fn general_values(raw: &[u8]) -> Option<MethodLine> {
+        let found = scan_line_attributes(raw)?;
+        let number = parse_u32(found.number.as_deref()?)?;
+        let hits = parse_count(found.hits.as_deref()?)?;
+        let conditions = match found.conditions.as_deref() {
+            None => None,
+            Some(c) => Some(parse_condition_coverage(c)?),
+        };
+        Some((number, hits, conditions))
+    }
+
+    #[test]
+    fn quick_lines_read_as_the_general_path_does() {
+        let accepted: [&[u8]; 5] = [
+            b"<line branch=\"false\" hits=\"352\" number=\"2\"/>",
+            b"\n\t\t<line number=\"7\" hits=\"0\" branch=\"true\" condition-coverage=\"50% (1/2)\"/>",
+            b"<line number=\"4294967295\" hits=\"9999999999999999999\"/>",
+            b"<line number=\"1\" hits=\"2\" number=\"3\" condition-coverage=\"66.67% (2/3)\" />",
+            b"<line\r\nnumber=\"0\"\thits=\"007\" x:y-z.w_=\"\xff a\"/>",
+        ];
+        for line in accepted {
+            let shown = String::from_utf8_lossy(line);
+            let (values, used) = quick_line(line).unwrap_or_else(|| panic!("{shown}"));
+            assert_eq!(used, line.len(), "{shown}");
+            let start = line.windows(5).position(|w| w == b"<line").unwrap() + 5;
+            let raw = &line[start..line.len() - 2];
+            assert_eq!(
+                Some((values.number, values.hits, values.conditions)),
+                general_values(raw),
+                "{shown}"
+            );
+        }
+        // Left to the general path: it decides these, or refuses them.
+        let rejected: &[&[u8]] = &[
+            b"<line number='1' hits='2'/>",
+            b"<line number=\"1\" hits=\"2\"></line>",
+            b"<line number=\"1\" hits=\"2\" / >",
+            b"<line number=\"1\"hits=\"2\"/>",
+            b"<line number=\" 1\" hits=\"2\"/>",
+            b"<line number=\"4294967296\" hits=\"2\"/>",
+            b"<line number=\"12345678901\" hits=\"2\"/>",
+            b"<line number=\"1\" hits=\"12345678901234567890\"/>",
+            b"<line number=\"1\" hits=\"1.5\"/>",
+            b"<line number=\"&#49;\" hits=\"2\"/>",
+            b"<line number=\"1\" hits=\"2\" a=\"&amp;\"/>",
+            b"<line number=\"1\" hits=\"2\" a=\"x>y\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"50% ( 1/2)\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"50% (3/2)\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"\xc3(1/2)\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"50%\"/>",
+            b"<line number=\"1\"/>",
+            b"<line hits=\"1\"/>",
+            b"<line/>",
+            b"<lines/>",
+            b"<line number=\"1\" hits=\"2\" =\"3\"/>",
+            b"<line number = \"1\" hits=\"2\"/>",
+            b"<line number=\"1\" hits=\"2\"",
+            b"<line number=\"1\" hits=\"2",
+        ];
+        for &line in rejected {
+            let shown = String::from_utf8_lossy(line);
+            assert!(quick_line(line).is_none(), "{shown}");
+        }
     }
 
     #[test]

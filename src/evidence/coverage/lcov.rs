@@ -349,10 +349,12 @@ impl<'a> Parser<'a> {
         Ok(pos)
     }
 
-    /// The hot path, about nine lines in ten of a large tracefile: a plain
-    /// `DA:<line>,<count>` or all-numeric `BRDA:<line>,<block>,<branch>,<taken>`
-    /// inside a section, parsed straight out of the buffer, newline
-    /// included, without first searching for the line's end. Anything else,
+    /// The hot path, all but a few lines of a large tracefile: a plain
+    /// `DA:<line>,<count>`, an all-numeric `BRDA:<line>,<block>,<branch>,<taken>`,
+    /// `FNDA:<count>,<name>` or `FN:<start>,<name>` (a name not starting
+    /// with a digit) inside a section, parsed straight out of the buffer,
+    /// newline included, without first searching for the line's end
+    /// (but for a name's). Anything else,
     /// or anything unusual about these (checksums, flags, text, fractions,
     /// huge numbers, a line cut by the buffer's end), returns `None` and
     /// takes the general path, which reads it the same way.
@@ -388,6 +390,36 @@ impl<'a> Parser<'a> {
             };
             let used = 5 + at.line_end()?;
             section.file.add_numbered_branch(line, block, branch, taken);
+            used
+        } else if let Some(body) = s.strip_prefix(b"FNDA:") {
+            let mut at = Cursor {
+                bytes: body,
+                pos: 0,
+            };
+            let count = at.count()?;
+            (at.peek()? == b',').then_some(())?;
+            let (name, len) = plain_name(&body[at.pos + 1..])?;
+            let used = 5 + at.pos + 1 + len;
+            // Longer lines are the general path's error.
+            (used <= MAX_LINE).then_some(())?;
+            section.file.add_function_bytes(name, None, count);
+            used
+        } else if let Some(body) = s.strip_prefix(b"FN:") {
+            let mut at = Cursor {
+                bytes: body,
+                pos: 0,
+            };
+            let start = at.u32_then(b',')?;
+            let rest = &body[at.pos..];
+            // A name starting with a digit may be `<end>,<name>`: the
+            // general path's `parse_fn` decides.
+            if rest.first().is_some_and(u8::is_ascii_digit) {
+                return None;
+            }
+            let (name, len) = plain_name(rest)?;
+            let used = 3 + at.pos + len;
+            (used <= MAX_LINE).then_some(())?;
+            section.file.add_function_bytes(name, Some(start), 0);
             used
         } else {
             return None;
@@ -701,6 +733,20 @@ fn take_u32(s: &[u8]) -> Option<(u32, &[u8])> {
     (len > 0).then(|| (value, &s[len..]))
 }
 
+/// A function name running to the end of the line, for
+/// [`Parser::fast_record`]: the name and the bytes used, newline included.
+/// `None` for an empty name, one ending in `\r` (the general path strips
+/// it) or a line cut by the buffer's end.
+#[inline]
+fn plain_name(s: &[u8]) -> Option<(&[u8], usize)> {
+    let end = memchr(b'\n', s)?;
+    let name = &s[..end];
+    match name.last() {
+        None | Some(b'\r') => None,
+        Some(_) => Some((name, end + 1)),
+    }
+}
+
 /// A position in a line for [`Parser::fast_record`]; every method returns
 /// `None` on anything but the plain form.
 struct Cursor<'b> {
@@ -709,6 +755,8 @@ struct Cursor<'b> {
 }
 
 impl Cursor<'_> {
+    #[allow(clippy::inline_always)] // as for the fields below
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -720,7 +768,9 @@ impl Cursor<'_> {
     /// and converted eight bytes at a time (issue 14: the digit loop was
     /// most of the hot path's instructions); longer fields, and fields near
     /// the end of the buffer, take the loop.
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn digits(&mut self, max: usize) -> Option<u64> {
         if let Some(&word) = self
             .bytes
@@ -757,7 +807,9 @@ impl Cursor<'_> {
         Some(value)
     }
 
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn u32_then(&mut self, separator: u8) -> Option<u32> {
         let value = u32::try_from(self.digits(10)?).ok()?;
         (self.peek()? == separator).then(|| self.pos += 1)?;
@@ -765,13 +817,17 @@ impl Cursor<'_> {
     }
 
     /// A count of at most 19 digits (below `u64::MAX`).
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn count(&mut self) -> Option<u64> {
         self.digits(19)
     }
 
     /// `\n` or `\r\n` ending the line: the bytes used up to and including it.
-    #[inline]
+    // Inlined into `fast_record`: a call per field cost more than the field.
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
     fn line_end(&self) -> Option<usize> {
         match self.bytes.get(self.pos..self.pos + 2) {
             Some([b'\n', _]) => Some(self.pos + 1),
@@ -785,7 +841,8 @@ impl Cursor<'_> {
 /// The leading run of ASCII digits in `word` (eight bytes of input, the
 /// first in the low byte) and its value, when the run is shorter than
 /// eight bytes; `None` when all eight are digits.
-#[inline]
+#[allow(clippy::inline_always)] // part of every field of the fast path
+#[inline(always)]
 fn swar_digits(word: u64) -> Option<(u64, usize)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     // Each byte minus `0`: a digit becomes 0..=9. A byte below `0` borrows
@@ -804,11 +861,13 @@ fn swar_digits(word: u64) -> Option<(u64, usize)> {
         return Some((0, 0));
     }
     // The digits moved to the top bytes (zeros before them are leading
-    // zeros), then combined pairwise: 2 digits, 4, 8.
+    // zeros), then combined pairwise by multiplying (2 digits, 4, 8: each
+    // multiply adds a lane times 10^k to the lane above, and the shift
+    // keeps that; what overflows the top is not needed).
     let chunk = v << (8 * (8 - len));
-    let chunk = ((chunk & 0x0F00_0F00_0F00_0F00) >> 8) + (chunk & 0x000F_000F_000F_000F) * 10;
-    let chunk = ((chunk & 0x00FF_0000_00FF_0000) >> 16) + (chunk & 0x0000_00FF_0000_00FF) * 100;
-    let value = ((chunk & 0x0000_FFFF_0000_0000) >> 32) + (chunk & 0x0000_0000_0000_FFFF) * 10_000;
+    let chunk = ((chunk & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(10 * 256 + 1)) >> 8;
+    let chunk = ((chunk & 0x00FF_00FF_00FF_00FF).wrapping_mul(100 * 65_536 + 1)) >> 16;
+    let value = ((chunk & 0x0000_FFFF_0000_FFFF).wrapping_mul((10_000 << 32) + 1)) >> 32;
     Some((value, len))
 }
 
@@ -1204,6 +1263,39 @@ mod tests {
                 "{word:?}"
             );
         }
+    }
+
+    #[test]
+    fn function_lines_read_alike_on_both_paths() {
+        // Read whole (the fast path takes what it can) and a byte at a
+        // time (every line crosses a buffer, so the general path reads it).
+        let input = "SF:a\nFN:3,f\r\nFN:4,5,g\nFN:6,7\nFNDA:2,f\r\nFNDA:0,g\nFNDA:1.5,7\n\
+                     FNDA:3,f,x\nFN:8,h\nend_of_record\n";
+        let whole = read_ok(input);
+        let mut bytewise = CoverageReport::new();
+        let reader = std::io::BufReader::with_capacity(1, input.as_bytes());
+        read_lcov(
+            reader,
+            Path::new("t"),
+            &ReadOptions::default(),
+            &mut bytewise,
+        )
+        .unwrap();
+        assert_eq!(whole, bytewise);
+        let names: Vec<_> = whole
+            .file("a")
+            .unwrap()
+            .functions()
+            .into_iter()
+            .map(|(n, f)| (n.to_owned(), f.count))
+            .collect();
+        let expected = [("7", 2), ("f", 2), ("f,x", 3), ("g", 0), ("h", 0)];
+        assert_eq!(names, expected.map(|(n, c)| (n.to_owned(), c)));
+        // A function line past the cap is refused even from one buffer.
+        let long = format!("SF:a\nFN:1,{}\nend_of_record\n", "x".repeat(MAX_LINE));
+        assert_eq!(malformed_line(&long).0, 2);
+        let long = format!("SF:a\nFNDA:1,{}\nend_of_record\n", "x".repeat(MAX_LINE));
+        assert_eq!(malformed_line(&long).0, 2);
     }
 
     #[test]

@@ -206,8 +206,37 @@ struct LineTable {
 }
 
 impl LineTable {
+    /// The hot path of every reader, inlined: a line inside the dense
+    /// part whose count stays narrow, new or known (issue 14: the call and
+    /// the general checks were a quarter of an LCOV `DA` record's
+    /// instructions). Everything else takes [`LineTable::add_slow`].
     #[inline]
     fn add(&mut self, line: u32, count: u64) {
+        if let Some(slot) = self.dense.get_mut(line as usize) {
+            let old = *slot;
+            let known = old != SLOT_UNKNOWN;
+            let base = if known { u64::from(old) } else { 0 };
+            let sum = base.wrapping_add(count);
+            // `old` is neither unknown nor wide, so `base` is below
+            // `SLOT_WIDE`: no overflow unless `count` is huge, which the
+            // `count` test catches.
+            if old != SLOT_WIDE && count < u64::from(SLOT_WIDE) && sum < u64::from(SLOT_WIDE) {
+                self.tally.found += u64::from(!known);
+                self.tally.hit += u64::from(base == 0 && count > 0);
+                // Checked just above: the sum fits.
+                #[allow(clippy::cast_possible_truncation)]
+                let narrow = sum as u32;
+                *slot = narrow;
+                return;
+            }
+        }
+        self.add_slow(line, count);
+    }
+
+    /// [`LineTable::add`] for every case: past the dense part, or a count
+    /// that is or becomes wide.
+    #[inline(never)]
+    fn add_slow(&mut self, line: u32, count: u64) {
         let count = count.min(MAX_COUNT);
         let idx = line as usize;
         if idx >= self.dense.len() && !self.grow_to(idx) {
@@ -540,6 +569,16 @@ impl<K: std::hash::Hash + Ord, V> SeqTable<K, V> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// Gives back the entries' spare room when it is more than a quarter
+    /// of them (doubling growth leaves up to half unused); a table put back
+    /// again without growing costs nothing here.
+    fn trim(&mut self) {
+        let len = self.entries.len();
+        if self.entries.capacity() - len > len / 4 {
+            self.entries.shrink_to_fit();
+        }
+    }
+
     fn len(&self) -> usize {
         self.entries.len()
     }
@@ -651,6 +690,16 @@ impl FileCoverage {
             block,
             branch,
         };
+        // The entry after the last one found, where the next section of
+        // the same file lists it: updated inline (issue 14).
+        let table = &mut self.branches;
+        if let Some((k, slot)) = table.entries.get_mut(table.cursor) {
+            if *k == key {
+                table.cursor += 1;
+                update_branch(slot, &mut self.branch_tally, taken);
+                return;
+            }
+        }
         add_branch_to(&mut self.branches, &mut self.branch_tally, key, taken);
     }
 
@@ -698,6 +747,10 @@ impl FileCoverage {
             (a, b) => a.or(b),
         };
         if slot.line == old.line {
+            if count == 0 {
+                // Nothing to add (every `FN` record): the site is as it was.
+                return;
+            }
             add_to_site(
                 &mut self.sites,
                 &mut self.function_tally,
@@ -758,6 +811,16 @@ impl FileCoverage {
     /// only, without stated figures or statements.
     fn is_plain(&self) -> bool {
         !self.summary_only && self.statements.is_none() && self.regions.is_none()
+    }
+
+    /// Gives back the tables' growth slack (issue 14: memory by distinct
+    /// items), as a file goes back into its report.
+    fn trim(&mut self) {
+        self.lines.trim();
+        self.branches.trim();
+        self.named_branches.trim();
+        self.functions.trim();
+        self.sites.trim();
     }
 
     /// How much a merge into another record costs: the entries it holds.
@@ -912,21 +975,27 @@ fn add_branch_to<K: std::hash::Hash + Ord>(
     key: K,
     taken: Option<u64>,
 ) {
-    let taken = taken.map(|t| t.min(MAX_COUNT));
     if let Some(pos) = table.find(&key) {
-        let slot = table.value_mut(pos);
-        let old = slot.get();
-        let new = match (old, taken) {
-            (Some(a), Some(b)) => Some(a.saturating_add(b).min(MAX_COUNT)),
-            (a, b) => a.or(b),
-        };
-        tally.hit += u64::from(!is_taken(old) && is_taken(new));
-        *slot = Taken::new(new);
+        update_branch(table.value_mut(pos), tally, taken);
     } else {
+        let taken = taken.map(|t| t.min(MAX_COUNT));
         tally.found += 1;
         tally.hit += u64::from(is_taken(taken));
         table.push(key, Taken::new(taken));
     }
+}
+
+/// Adds `taken` to a known branch's count; `None` never lowers it.
+#[inline]
+fn update_branch(slot: &mut Taken, tally: &mut Tally, taken: Option<u64>) {
+    let taken = taken.map(|t| t.min(MAX_COUNT));
+    let old = slot.get();
+    let new = match (old, taken) {
+        (Some(a), Some(b)) => Some(a.saturating_add(b).min(MAX_COUNT)),
+        (a, b) => a.or(b),
+    };
+    tally.hit += u64::from(!is_taken(old) && is_taken(new));
+    *slot = Taken::new(new);
 }
 
 fn is_taken(taken: Option<u64>) -> bool {
@@ -971,7 +1040,7 @@ impl CoverageReport {
     /// larger: when the parts of a tracefile read in parallel hand back
     /// the same file, the cost is the smaller part's, not the larger's.
     pub(crate) fn put_file(&mut self, path: String, mut coverage: FileCoverage) {
-        coverage.lines.trim();
+        coverage.trim();
         match self.files.get_mut(&path) {
             Some(existing) => {
                 if coverage.is_plain()
@@ -981,6 +1050,7 @@ impl CoverageReport {
                     std::mem::swap(existing, &mut coverage);
                 }
                 existing.merge(coverage);
+                existing.trim();
             }
             None => {
                 self.files.insert(path, coverage);
