@@ -49,10 +49,6 @@ enum Expect {
     /// validate` exits 0 and its output holds each fragment (a hit count
     /// beyond u64 saturates: the line is hit whatever the number).
     Read(&'static [&'static str]),
-    /// A gap this corpus found and left to the reader's owner: the exit
-    /// code it ends with now (never a panic or a hang), and why it is a
-    /// gap. Each is printed on every run, so it is not forgotten.
-    Gap(i32, &'static str),
 }
 
 struct Case {
@@ -98,7 +94,7 @@ const BILLION_LAUGHS: &str = r#"<?xml version="1.0"?>
 "#;
 
 use Content::{Bytes, Fifo, LinkOutside, LinkToDir, Unreadable};
-use Expect::{Gap, InputError, Read, Rejected};
+use Expect::{InputError, Read, Rejected};
 
 const LCOV: &[&str] = &["inspect", "--coverage-format", "lcov", "{f}"];
 const COB: &[&str] = &["inspect", "--coverage-format", "cobertura", "{f}"];
@@ -131,122 +127,897 @@ const DETECT: &[&str] = &["inspect", "{f}"];
 fn cases() -> Vec<Case> {
     vec![
         // ---- LCOV
-        Case { name: "lcov truncated mid-record", file: "t.info", content: Bytes(|| b("SF:src/a.rs\nDA:1,")), args: LCOV, expect: InputError(&[":2"]) },
-        Case { name: "lcov binary", file: "bin.info", content: Bytes(binary), args: LCOV, expect: InputError(&[]) },
-        Case { name: "lcov NUL bytes", file: "nul.info", content: Bytes(|| b("SF:src/a.rs\nDA:1,\0\0\nend_of_record\n")), args: LCOV, expect: InputError(&[":2"]) },
-        Case { name: "lcov UTF-16 with BOM", file: "u16bom.info", content: Bytes(|| utf16("SF:src/a.rs\nDA:1,1\nend_of_record\n", true)), args: LCOV, expect: InputError(&[]) },
-        Case { name: "lcov UTF-16 without BOM", file: "u16.info", content: Bytes(|| utf16("SF:src/a.rs\nDA:1,1\nend_of_record\n", false)), args: LCOV, expect: InputError(&[]) },
-        Case { name: "lcov negative hit count", file: "neg.info", content: Bytes(|| b("SF:src/a.rs\nDA:1,-5\nend_of_record\n")), args: LCOV, expect: InputError(&[":2"]) },
-        Case { name: "lcov huge hit count", file: "huge.info", content: Bytes(|| b("SF:src/a.rs\nDA:1,99999999999999999999999999\nend_of_record\n")), args: LCOV, expect: Read(&["lines 1/1"]) },
-        Case { name: "lcov absurd line number", file: "line.info", content: Bytes(|| b("SF:src/a.rs\nDA:99999999999999999999,1\nend_of_record\n")), args: LCOV, expect: InputError(&[":2"]) },
-        Case { name: "lcov line zero", file: "zero.info", content: Bytes(|| b("SF:src/a.rs\nDA:0,1\nend_of_record\n")), args: LCOV, expect: InputError(&[":2"]) },
-        Case { name: "lcov 10k-character line", file: "long.info", content: Bytes(|| format!("SF:src/{}.rs\nDA:1,1\nend_of_record\n", "a".repeat(10_000)).into_bytes()), args: LCOV, expect: Read(&["aaaaaaaaaa.rs"]) },
-        Case { name: "lcov empty", file: "empty.info", content: Bytes(Vec::new), args: LCOV, expect: InputError(&[]) },
-        Case { name: "lcov FIFO", file: "pipe.info", content: Fifo, args: LCOV, expect: InputError(&["is a FIFO, not a regular file"]) },
-        Case { name: "lcov symlink to a directory", file: "dir.info", content: LinkToDir, args: LCOV, expect: InputError(&["is a directory, not a regular file"]) },
-        Case { name: "lcov unreadable", file: "locked.info", content: Unreadable(|| b("SF:a\nend_of_record\n")), args: LCOV, expect: InputError(&["ermission denied"]) },
-        Case { name: "coverage configured path out of the repository", file: "out.info", content: LinkOutside, args: &["check", "--gate", "cfg"], expect: InputError(&["outside"]) },
+        Case {
+            name: "lcov truncated mid-record",
+            file: "t.info",
+            content: Bytes(|| b("SF:src/a.rs\nDA:1,")),
+            args: LCOV,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "lcov binary",
+            file: "bin.info",
+            content: Bytes(binary),
+            args: LCOV,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "lcov NUL bytes",
+            file: "nul.info",
+            content: Bytes(|| b("SF:src/a.rs\nDA:1,\0\0\nend_of_record\n")),
+            args: LCOV,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "lcov UTF-16 with BOM",
+            file: "u16bom.info",
+            content: Bytes(|| utf16("SF:src/a.rs\nDA:1,1\nend_of_record\n", true)),
+            args: LCOV,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "lcov UTF-16 without BOM",
+            file: "u16.info",
+            content: Bytes(|| utf16("SF:src/a.rs\nDA:1,1\nend_of_record\n", false)),
+            args: LCOV,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "lcov negative hit count",
+            file: "neg.info",
+            content: Bytes(|| b("SF:src/a.rs\nDA:1,-5\nend_of_record\n")),
+            args: LCOV,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "lcov huge hit count",
+            file: "huge.info",
+            content: Bytes(|| b("SF:src/a.rs\nDA:1,99999999999999999999999999\nend_of_record\n")),
+            args: LCOV,
+            expect: Read(&["lines 1/1"]),
+        },
+        Case {
+            name: "lcov absurd line number",
+            file: "line.info",
+            content: Bytes(|| b("SF:src/a.rs\nDA:99999999999999999999,1\nend_of_record\n")),
+            args: LCOV,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "lcov line zero",
+            file: "zero.info",
+            content: Bytes(|| b("SF:src/a.rs\nDA:0,1\nend_of_record\n")),
+            args: LCOV,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "lcov 10k-character line",
+            file: "long.info",
+            content: Bytes(|| {
+                format!("SF:src/{}.rs\nDA:1,1\nend_of_record\n", "a".repeat(10_000)).into_bytes()
+            }),
+            args: LCOV,
+            expect: Read(&["aaaaaaaaaa.rs"]),
+        },
+        Case {
+            name: "lcov empty",
+            file: "empty.info",
+            content: Bytes(Vec::new),
+            args: LCOV,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "lcov FIFO",
+            file: "pipe.info",
+            content: Fifo,
+            args: LCOV,
+            expect: InputError(&["is a FIFO, not a regular file"]),
+        },
+        Case {
+            name: "lcov symlink to a directory",
+            file: "dir.info",
+            content: LinkToDir,
+            args: LCOV,
+            expect: InputError(&["is a directory, not a regular file"]),
+        },
+        Case {
+            name: "lcov unreadable",
+            file: "locked.info",
+            content: Unreadable(|| b("SF:a\nend_of_record\n")),
+            args: LCOV,
+            expect: InputError(&["ermission denied"]),
+        },
+        Case {
+            name: "coverage configured path out of the repository",
+            file: "out.info",
+            content: LinkOutside,
+            args: &["check", "--gate", "cfg"],
+            expect: InputError(&["outside"]),
+        },
         // ---- Cobertura
-        Case { name: "cobertura truncated", file: "t.xml", content: Bytes(|| b("<?xml version=\"1.0\"?>\n<coverage line-rate=\"1\"><packages><package name=\"a\"><classes><class filename=\"a.rs\"")), args: COB, expect: InputError(&[]) },
-        Case { name: "cobertura billion laughs", file: "lol.xml", content: Bytes(|| format!("{BILLION_LAUGHS}<coverage><sources><source>&lol9;</source></sources></coverage>\n").into_bytes()), args: COB, expect: InputError(&[]) },
-        Case { name: "cobertura deep nesting", file: "deep.xml", content: Bytes(|| { let mut v = b("<coverage>"); v.extend(nested("<x>", "</x>", 100_000)); v.extend(b("</coverage>")); v }), args: COB, expect: InputError(&[]) },
-        Case { name: "cobertura negative line number", file: "negline.xml", content: Bytes(|| b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\"><lines><line number=\"-3\" hits=\"1\"/></lines></class></classes></package></packages></coverage>\n")), args: COB, expect: InputError(&[]) },
-        Case { name: "cobertura huge hits", file: "hugehits.xml", content: Bytes(|| b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\"><lines><line number=\"1\" hits=\"999999999999999999999999\"/></lines></class></classes></package></packages></coverage>\n")), args: COB, expect: Read(&["lines 1/1"]) },
-        Case { name: "cobertura UTF-16 with BOM", file: "u16.xml", content: Bytes(|| utf16("<?xml version=\"1.0\" encoding=\"UTF-16\"?><coverage></coverage>", true)), args: COB, expect: InputError(&[]) },
-        Case { name: "cobertura duplicate attributes", file: "dupattr.xml", content: Bytes(|| b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\" filename=\"b.rs\"><lines/></class></classes></package></packages></coverage>\n")), args: COB, expect: InputError(&["dupattr.xml:1:", "duplicated attribute"]) },
-        Case { name: "cobertura duplicate line attribute", file: "dupline.xml", content: Bytes(|| b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\"><lines>\n<line number=\"1\" hits=\"0\" hits=\"5\"/></lines></class></classes></package></packages></coverage>\n")), args: COB, expect: InputError(&["dupline.xml:2:", "duplicated attribute"]) },
-        Case { name: "cobertura empty", file: "empty.xml", content: Bytes(Vec::new), args: COB, expect: InputError(&[]) },
+        Case {
+            name: "cobertura truncated",
+            file: "t.xml",
+            content: Bytes(|| {
+                b("<?xml version=\"1.0\"?>\n<coverage line-rate=\"1\"><packages><package name=\"a\"><classes><class filename=\"a.rs\"")
+            }),
+            args: COB,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "cobertura billion laughs",
+            file: "lol.xml",
+            content: Bytes(|| {
+                format!("{BILLION_LAUGHS}<coverage><sources><source>&lol9;</source></sources></coverage>\n").into_bytes()
+            }),
+            args: COB,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "cobertura deep nesting",
+            file: "deep.xml",
+            content: Bytes(|| {
+                let mut v = b("<coverage>");
+                v.extend(nested("<x>", "</x>", 100_000));
+                v.extend(b("</coverage>"));
+                v
+            }),
+            args: COB,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "cobertura negative line number",
+            file: "negline.xml",
+            content: Bytes(|| {
+                b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\"><lines><line number=\"-3\" hits=\"1\"/></lines></class></classes></package></packages></coverage>\n")
+            }),
+            args: COB,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "cobertura huge hits",
+            file: "hugehits.xml",
+            content: Bytes(|| {
+                b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\"><lines><line number=\"1\" hits=\"999999999999999999999999\"/></lines></class></classes></package></packages></coverage>\n")
+            }),
+            args: COB,
+            expect: Read(&["lines 1/1"]),
+        },
+        Case {
+            name: "cobertura UTF-16 with BOM",
+            file: "u16.xml",
+            content: Bytes(|| {
+                utf16(
+                    "<?xml version=\"1.0\" encoding=\"UTF-16\"?><coverage></coverage>",
+                    true,
+                )
+            }),
+            args: COB,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "cobertura duplicate attributes",
+            file: "dupattr.xml",
+            content: Bytes(|| {
+                b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\" filename=\"b.rs\"><lines/></class></classes></package></packages></coverage>\n")
+            }),
+            args: COB,
+            expect: InputError(&["dupattr.xml:1:", "duplicated attribute"]),
+        },
+        Case {
+            name: "cobertura duplicate line attribute",
+            file: "dupline.xml",
+            content: Bytes(|| {
+                b("<coverage><packages><package name=\"p\"><classes><class name=\"c\" filename=\"a.rs\"><lines>\n<line number=\"1\" hits=\"0\" hits=\"5\"/></lines></class></classes></package></packages></coverage>\n")
+            }),
+            args: COB,
+            expect: InputError(&["dupline.xml:2:", "duplicated attribute"]),
+        },
+        Case {
+            name: "cobertura empty",
+            file: "empty.xml",
+            content: Bytes(Vec::new),
+            args: COB,
+            expect: InputError(&[]),
+        },
         // ---- Clover, Sonar, JaCoCo
-        Case { name: "clover truncated", file: "clover.xml", content: Bytes(|| b("<?xml version=\"1.0\"?><coverage generated=\"1\"><project><file name=\"a.rs\"><line num=\"1\"")), args: CLOVER, expect: InputError(&[]) },
-        Case { name: "clover absurd line number", file: "cl-line.xml", content: Bytes(|| b("<coverage><project><file name=\"a.rs\" path=\"a.rs\"><line num=\"99999999999999999999\" type=\"stmt\" count=\"1\"/></file></project></coverage>\n")), args: CLOVER, expect: InputError(&[]) },
-        Case { name: "sonar NUL bytes", file: "sonar.xml", content: Bytes(|| b("<coverage version=\"1\"><file path=\"a\0.rs\"><lineToCover lineNumber=\"1\" covered=\"true\"/></file></coverage>\n")), args: SONAR, expect: InputError(&[":1", "NUL byte"]) },
-        Case { name: "sonar path out of the repository", file: "sonarout.xml", content: Bytes(|| b("<coverage version=\"1\">\n<file path=\"../../x.rs\"><lineToCover lineNumber=\"1\" covered=\"true\"/></file></coverage>\n")), args: SONAR, expect: InputError(&[":2", "outside it"]) },
-        Case { name: "clover path out of the repository", file: "cloverout.xml", content: Bytes(|| b("<?xml version=\"1.0\"?>\n<coverage generated=\"1\" clover=\"4.4.1\"><project timestamp=\"1\">\n<file name=\"x.rs\" path=\"../../x.rs\"><line num=\"1\" count=\"1\" type=\"stmt\"/></file></project></coverage>\n")), args: CLOVER, expect: InputError(&[":3", "outside it"]) },
-        Case { name: "jacoco NUL in a source file name", file: "jnul.xml", content: Bytes(|| b("<report name=\"r\"><package name=\"p\"><sourcefile name=\"A\0.java\"><line nr=\"1\" mi=\"0\" ci=\"1\" mb=\"0\" cb=\"0\"/></sourcefile></package></report>\n")), args: JACOCO, expect: InputError(&["NUL byte"]) },
-        Case { name: "sonar negative line", file: "sonar-neg.xml", content: Bytes(|| b("<coverage version=\"1\"><file path=\"a.rs\"><lineToCover lineNumber=\"-1\" covered=\"true\"/></file></coverage>\n")), args: SONAR, expect: InputError(&[]) },
-        Case { name: "jacoco billion laughs", file: "jacoco.xml", content: Bytes(|| format!("{BILLION_LAUGHS}<report name=\"&lol9;\"></report>\n").into_bytes()), args: JACOCO, expect: InputError(&[]) },
-        Case { name: "jacoco binary", file: "jacoco-bin.xml", content: Bytes(binary), args: JACOCO, expect: InputError(&[]) },
+        Case {
+            name: "clover truncated",
+            file: "clover.xml",
+            content: Bytes(|| {
+                b("<?xml version=\"1.0\"?><coverage generated=\"1\"><project><file name=\"a.rs\"><line num=\"1\"")
+            }),
+            args: CLOVER,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "clover absurd line number",
+            file: "cl-line.xml",
+            content: Bytes(|| {
+                b("<coverage><project><file name=\"a.rs\" path=\"a.rs\"><line num=\"99999999999999999999\" type=\"stmt\" count=\"1\"/></file></project></coverage>\n")
+            }),
+            args: CLOVER,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "lcov NUL in a source path",
+            file: "sfnul.info",
+            content: Bytes(|| b("TN:\nSF:src/a\0.rs\nDA:1,1\nend_of_record\n")),
+            args: LCOV,
+            expect: InputError(&["sfnul.info:2", "NUL byte"]),
+        },
+        Case {
+            name: "cobertura NUL in a class filename",
+            file: "cobnul.xml",
+            content: Bytes(|| {
+                b("<coverage>\n<packages><package name=\"p\"><classes><class name=\"c\" filename=\"a\0.rs\"><lines><line number=\"1\" hits=\"1\"/></lines></class></classes></package></packages></coverage>\n")
+            }),
+            args: COB,
+            expect: InputError(&["cobnul.xml:2", "NUL byte"]),
+        },
+        Case {
+            name: "sonar NUL bytes",
+            file: "sonar.xml",
+            content: Bytes(|| {
+                b("<coverage version=\"1\"><file path=\"a\0.rs\"><lineToCover lineNumber=\"1\" covered=\"true\"/></file></coverage>\n")
+            }),
+            args: SONAR,
+            expect: InputError(&[":1", "NUL byte"]),
+        },
+        Case {
+            name: "sonar path out of the repository",
+            file: "sonarout.xml",
+            content: Bytes(|| {
+                b("<coverage version=\"1\">\n<file path=\"../../x.rs\"><lineToCover lineNumber=\"1\" covered=\"true\"/></file></coverage>\n")
+            }),
+            args: SONAR,
+            expect: InputError(&[":2", "outside it"]),
+        },
+        Case {
+            name: "clover path out of the repository",
+            file: "cloverout.xml",
+            content: Bytes(|| {
+                b("<?xml version=\"1.0\"?>\n<coverage generated=\"1\" clover=\"4.4.1\"><project timestamp=\"1\">\n<file name=\"x.rs\" path=\"../../x.rs\"><line num=\"1\" count=\"1\" type=\"stmt\"/></file></project></coverage>\n")
+            }),
+            args: CLOVER,
+            expect: InputError(&[":3", "outside it"]),
+        },
+        Case {
+            name: "jacoco NUL in a source file name",
+            file: "jnul.xml",
+            content: Bytes(|| {
+                b("<report name=\"r\"><package name=\"p\"><sourcefile name=\"A\0.java\"><line nr=\"1\" mi=\"0\" ci=\"1\" mb=\"0\" cb=\"0\"/></sourcefile></package></report>\n")
+            }),
+            args: JACOCO,
+            expect: InputError(&["NUL byte"]),
+        },
+        Case {
+            name: "sonar negative line",
+            file: "sonar-neg.xml",
+            content: Bytes(|| {
+                b("<coverage version=\"1\"><file path=\"a.rs\"><lineToCover lineNumber=\"-1\" covered=\"true\"/></file></coverage>\n")
+            }),
+            args: SONAR,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "jacoco billion laughs",
+            file: "jacoco.xml",
+            content: Bytes(|| {
+                format!("{BILLION_LAUGHS}<report name=\"&lol9;\"></report>\n").into_bytes()
+            }),
+            args: JACOCO,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "jacoco binary",
+            file: "jacoco-bin.xml",
+            content: Bytes(binary),
+            args: JACOCO,
+            expect: InputError(&[]),
+        },
         // ---- llvm-cov JSON, coverage.py JSON
-        Case { name: "llvm-cov JSON truncated", file: "llvm.json", content: Bytes(|| b("{\"type\":\"llvm.coverage.json.export\",\"version\":\"2.0.1\",\"data\":[{\"files\":[")), args: LLVM, expect: InputError(&[]) },
-        Case { name: "llvm-cov JSON deep nesting", file: "llvm-deep.json", content: Bytes(|| nested("[", "]", 100_000)), args: LLVM, expect: InputError(&[]) },
-        Case { name: "llvm-cov JSON negative count", file: "llvm-neg.json", content: Bytes(|| b("{\"type\":\"llvm.coverage.json.export\",\"version\":\"2.0.1\",\"data\":[{\"files\":[{\"filename\":\"a.rs\",\"segments\":[[1,1,-7,true,true,false]],\"summary\":{}}],\"functions\":[]}]}")), args: LLVM, expect: InputError(&[]) },
-        Case { name: "coverage.py JSON duplicate keys", file: "py.json", content: Bytes(|| b("{\"meta\":{\"version\":\"7.0\"},\"meta\":{\"version\":\"7.1\"},\"files\":{}}")), args: PY, expect: InputError(&[]) },
-        Case { name: "coverage.py JSON huge line number", file: "py-line.json", content: Bytes(|| b("{\"meta\":{\"version\":\"7.0\",\"format\":2},\"files\":{\"a.py\":{\"executed_lines\":[1e400],\"missing_lines\":[]}}}")), args: PY, expect: InputError(&[]) },
-        Case { name: "coverage.py JSON UTF-16 without BOM", file: "py16.json", content: Bytes(|| utf16("{\"meta\":{},\"files\":{}}", false)), args: PY, expect: InputError(&[]) },
+        Case {
+            name: "llvm-cov JSON truncated",
+            file: "llvm.json",
+            content: Bytes(|| {
+                b("{\"type\":\"llvm.coverage.json.export\",\"version\":\"2.0.1\",\"data\":[{\"files\":[")
+            }),
+            args: LLVM,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "llvm-cov JSON deep nesting",
+            file: "llvm-deep.json",
+            content: Bytes(|| nested("[", "]", 100_000)),
+            args: LLVM,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "llvm-cov JSON negative count",
+            file: "llvm-neg.json",
+            content: Bytes(|| {
+                b("{\"type\":\"llvm.coverage.json.export\",\"version\":\"2.0.1\",\"data\":[{\"files\":[{\"filename\":\"a.rs\",\"segments\":[[1,1,-7,true,true,false]],\"summary\":{}}],\"functions\":[]}]}")
+            }),
+            args: LLVM,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "coverage.py JSON duplicate keys",
+            file: "py.json",
+            content: Bytes(|| {
+                b("{\"meta\":{\"version\":\"7.0\"},\"meta\":{\"version\":\"7.1\"},\"files\":{}}")
+            }),
+            args: PY,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "coverage.py JSON huge line number",
+            file: "py-line.json",
+            content: Bytes(|| {
+                b("{\"meta\":{\"version\":\"7.0\",\"format\":2},\"files\":{\"a.py\":{\"executed_lines\":[1e400],\"missing_lines\":[]}}}")
+            }),
+            args: PY,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "coverage.py JSON UTF-16 without BOM",
+            file: "py16.json",
+            content: Bytes(|| utf16("{\"meta\":{},\"files\":{}}", false)),
+            args: PY,
+            expect: InputError(&[]),
+        },
         // ---- Go cover
-        Case { name: "go cover without mode line", file: "c.out", content: Bytes(|| b("a.go:1.1,2.2 1 1\n")), args: GO, expect: InputError(&[":1"]) },
-        Case { name: "go cover negative count", file: "neg.out", content: Bytes(|| b("mode: set\na.go:1.1,2.2 1 -1\n")), args: GO, expect: InputError(&[":2"]) },
-        Case { name: "go cover absurd line", file: "line.out", content: Bytes(|| b("mode: set\na.go:99999999999999999999.1,2.2 1 1\n")), args: GO, expect: InputError(&[":2"]) },
-        Case { name: "go cover truncated", file: "trunc.out", content: Bytes(|| b("mode: set\na.go:1.1,2")), args: GO, expect: InputError(&[":2"]) },
+        Case {
+            name: "go cover without mode line",
+            file: "c.out",
+            content: Bytes(|| b("a.go:1.1,2.2 1 1\n")),
+            args: GO,
+            expect: InputError(&[":1"]),
+        },
+        Case {
+            name: "go cover negative count",
+            file: "neg.out",
+            content: Bytes(|| b("mode: set\na.go:1.1,2.2 1 -1\n")),
+            args: GO,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "go cover absurd line",
+            file: "line.out",
+            content: Bytes(|| b("mode: set\na.go:99999999999999999999.1,2.2 1 1\n")),
+            args: GO,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "go cover truncated",
+            file: "trunc.out",
+            content: Bytes(|| b("mode: set\na.go:1.1,2")),
+            args: GO,
+            expect: InputError(&[":2"]),
+        },
         // ---- detection
-        Case { name: "detect binary", file: "blob", content: Bytes(binary), args: DETECT, expect: InputError(&[]) },
-        Case { name: "detect empty", file: "nothing", content: Bytes(Vec::new), args: DETECT, expect: InputError(&[]) },
-        Case { name: "detect UTF-16 with BOM", file: "u16.any", content: Bytes(|| utf16("SF:a\nend_of_record\n", true)), args: DETECT, expect: InputError(&[]) },
-        Case { name: "coverage through check: NUL-only file", file: "zeros.info", content: Bytes(|| vec![0; 1000]), args: COVERAGE, expect: InputError(&[]) },
+        Case {
+            name: "detect binary",
+            file: "blob",
+            content: Bytes(binary),
+            args: DETECT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "detect empty",
+            file: "nothing",
+            content: Bytes(Vec::new),
+            args: DETECT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "detect UTF-16 with BOM",
+            file: "u16.any",
+            content: Bytes(|| utf16("SF:a\nend_of_record\n", true)),
+            args: DETECT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "coverage through check: NUL-only file",
+            file: "zeros.info",
+            content: Bytes(|| vec![0; 1000]),
+            args: COVERAGE,
+            expect: InputError(&[]),
+        },
         // ---- JUnit
-        Case { name: "junit truncated", file: "j.xml", content: Bytes(|| b("<testsuite><testcase name=\"a\"")), args: JUNIT, expect: InputError(&[":1", "not well-formed XML"]) },
-        Case { name: "junit billion laughs", file: "jlol.xml", content: Bytes(|| format!("{BILLION_LAUGHS}<testsuite name=\"&lol9;\"><testcase name=\"a\"/></testsuite>\n").into_bytes()), args: JUNIT, expect: InputError(&[]) },
-        Case { name: "junit deep nesting", file: "jdeep.xml", content: Bytes(|| nested("<testsuite>", "</testsuite>", 100_000)), args: JUNIT, expect: InputError(&["jdeep.xml:1:", "nested more than 1024 elements deep"]) },
-        Case { name: "junit duplicate suite counter", file: "jdup.xml", content: Bytes(|| b("<testsuites>\n<testsuite name=\"s\" failures=\"1\" failures=\"0\"><testcase name=\"a\"/></testsuite></testsuites>\n")), args: JUNIT, expect: InputError(&["jdup.xml:2:", "duplicated attribute"]) },
-        Case { name: "junit duplicate testcase attribute", file: "jdup2.xml", content: Bytes(|| b("<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"a\" status=\"run\" status=\"disabled\"/></testsuite></testsuites>\n")), args: JUNIT, expect: InputError(&["jdup2.xml:3:", "duplicated attribute"]) },
-        Case { name: "junit invalid UTF-8", file: "jutf8.xml", content: Bytes(|| b"<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"\xff\"/></testsuite></testsuites>\n".to_vec()), args: JUNIT, expect: InputError(&["jutf8.xml:3:", "not valid UTF-8"]) },
-        Case { name: "junit negative counts", file: "jneg.xml", content: Bytes(|| b("<testsuite tests=\"-1\" failures=\"-1\"></testsuite>\n")), args: JUNIT, expect: InputError(&[]) },
-        Case { name: "junit binary", file: "jbin.xml", content: Bytes(binary), args: JUNIT, expect: InputError(&[]) },
-        Case { name: "junit UTF-16 without BOM", file: "j16.xml", content: Bytes(|| utf16("<testsuite><testcase name=\"a\"/></testsuite>", false)), args: JUNIT, expect: InputError(&[]) },
-        Case { name: "junit empty", file: "jempty.xml", content: Bytes(Vec::new), args: JUNIT, expect: InputError(&[]) },
-        Case { name: "junit /dev/zero", file: "/dev/zero", content: Bytes(Vec::new), args: JUNIT, expect: InputError(&["is a character device"]) },
-        Case { name: "junit FIFO", file: "jpipe.xml", content: Fifo, args: JUNIT, expect: InputError(&["is a FIFO"]) },
+        Case {
+            name: "junit truncated",
+            file: "j.xml",
+            content: Bytes(|| b("<testsuite><testcase name=\"a\"")),
+            args: JUNIT,
+            expect: InputError(&[":1", "not well-formed XML"]),
+        },
+        Case {
+            name: "junit billion laughs",
+            file: "jlol.xml",
+            content: Bytes(|| {
+                format!("{BILLION_LAUGHS}<testsuite name=\"&lol9;\"><testcase name=\"a\"/></testsuite>\n").into_bytes()
+            }),
+            args: JUNIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "junit deep nesting",
+            file: "jdeep.xml",
+            content: Bytes(|| nested("<testsuite>", "</testsuite>", 100_000)),
+            args: JUNIT,
+            expect: InputError(&["jdeep.xml:1:", "nested more than 1024 elements deep"]),
+        },
+        Case {
+            name: "junit duplicate suite counter",
+            file: "jdup.xml",
+            content: Bytes(|| {
+                b("<testsuites>\n<testsuite name=\"s\" failures=\"1\" failures=\"0\"><testcase name=\"a\"/></testsuite></testsuites>\n")
+            }),
+            args: JUNIT,
+            expect: InputError(&["jdup.xml:2:", "duplicated attribute"]),
+        },
+        Case {
+            name: "junit duplicate testcase attribute",
+            file: "jdup2.xml",
+            content: Bytes(|| {
+                b("<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"a\" status=\"run\" status=\"disabled\"/></testsuite></testsuites>\n")
+            }),
+            args: JUNIT,
+            expect: InputError(&["jdup2.xml:3:", "duplicated attribute"]),
+        },
+        Case {
+            name: "junit invalid UTF-8",
+            file: "jutf8.xml",
+            content: Bytes(|| {
+                b"<testsuites>\n<testsuite name=\"s\">\n<testcase name=\"\xff\"/></testsuite></testsuites>\n".to_vec()
+            }),
+            args: JUNIT,
+            expect: InputError(&["jutf8.xml:3:", "not valid UTF-8"]),
+        },
+        Case {
+            name: "junit negative counts",
+            file: "jneg.xml",
+            content: Bytes(|| b("<testsuite tests=\"-1\" failures=\"-1\"></testsuite>\n")),
+            args: JUNIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "junit binary",
+            file: "jbin.xml",
+            content: Bytes(binary),
+            args: JUNIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "junit UTF-16 without BOM",
+            file: "j16.xml",
+            content: Bytes(|| utf16("<testsuite><testcase name=\"a\"/></testsuite>", false)),
+            args: JUNIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "junit empty",
+            file: "jempty.xml",
+            content: Bytes(Vec::new),
+            args: JUNIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "junit /dev/zero",
+            file: "/dev/zero",
+            content: Bytes(Vec::new),
+            args: JUNIT,
+            expect: InputError(&["is a character device"]),
+        },
+        Case {
+            name: "junit FIFO",
+            file: "jpipe.xml",
+            content: Fifo,
+            args: JUNIT,
+            expect: InputError(&["is a FIFO"]),
+        },
         // ---- cargo-audit
-        Case { name: "audit truncated", file: "a.json", content: Bytes(|| b("{\"database\":{\"advisory-count\":1")), args: AUDIT, expect: InputError(&[]) },
-        Case { name: "audit deep nesting", file: "adeep.json", content: Bytes(|| nested("{\"a\":", "}", 100_000)), args: AUDIT, expect: InputError(&[]) },
-        Case { name: "audit NUL bytes", file: "anul.json", content: Bytes(|| b("{\0\"database\":{}}")), args: AUDIT, expect: InputError(&[]) },
-        Case { name: "audit UTF-16 with BOM", file: "a16.json", content: Bytes(|| utf16("{\"database\":{}}", true)), args: AUDIT, expect: InputError(&[]) },
-        Case { name: "audit huge numbers", file: "ahuge.json", content: Bytes(|| b("{\"database\":{\"advisory-count\":1e999},\"lockfile\":{\"dependency-count\":-1},\"vulnerabilities\":{\"found\":true,\"count\":-1,\"list\":[]},\"warnings\":{}}")), args: AUDIT, expect: InputError(&[]) },
-        Case { name: "audit empty", file: "aempty.json", content: Bytes(Vec::new), args: AUDIT, expect: InputError(&[]) },
-        Case { name: "audit symlink to a directory", file: "adir.json", content: LinkToDir, args: AUDIT, expect: InputError(&["is a directory"]) },
+        Case {
+            name: "audit truncated",
+            file: "a.json",
+            content: Bytes(|| b("{\"database\":{\"advisory-count\":1")),
+            args: AUDIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "audit deep nesting",
+            file: "adeep.json",
+            content: Bytes(|| nested("{\"a\":", "}", 100_000)),
+            args: AUDIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "audit NUL bytes",
+            file: "anul.json",
+            content: Bytes(|| b("{\0\"database\":{}}")),
+            args: AUDIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "audit UTF-16 with BOM",
+            file: "a16.json",
+            content: Bytes(|| utf16("{\"database\":{}}", true)),
+            args: AUDIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "audit huge numbers",
+            file: "ahuge.json",
+            content: Bytes(|| {
+                b("{\"database\":{\"advisory-count\":1e999},\"lockfile\":{\"dependency-count\":-1},\"vulnerabilities\":{\"found\":true,\"count\":-1,\"list\":[]},\"warnings\":{}}")
+            }),
+            args: AUDIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "audit empty",
+            file: "aempty.json",
+            content: Bytes(Vec::new),
+            args: AUDIT,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "audit symlink to a directory",
+            file: "adir.json",
+            content: LinkToDir,
+            args: AUDIT,
+            expect: InputError(&["is a directory"]),
+        },
         // ---- benchmarks
-        Case { name: "bench JSON truncated", file: "b.json", content: Bytes(|| b("[{\"name\":\"x\",\"unit\":\"ns\",\"value\":")), args: BENCH, expect: InputError(&[]) },
-        Case { name: "bench JSON negative and huge values", file: "bneg.json", content: Bytes(|| b("[{\"name\":\"x\",\"unit\":\"ns\",\"value\":-5},{\"name\":\"y\",\"unit\":\"ns\",\"value\":1e400}]")), args: BENCH, expect: InputError(&[]) },
-        Case { name: "bench hyperfine deep nesting", file: "bdeep.json", content: Bytes(|| nested("{\"results\":", "}", 100_000)), args: BENCH, expect: InputError(&[]) },
-        Case { name: "bench BMF duplicate keys", file: "bdup.json", content: Bytes(|| b("{\"x\":{\"latency\":{\"value\":1.0}},\"x\":{\"latency\":{\"value\":2.0}}}")), args: BENCH, expect: InputError(&[":1", "appears twice"]) },
-        Case { name: "bench binary", file: "bbin.json", content: Bytes(binary), args: BENCH, expect: InputError(&[]) },
-        Case { name: "bench unreadable", file: "block.json", content: Unreadable(|| b("[]")), args: BENCH, expect: InputError(&["ermission denied"]) },
+        Case {
+            name: "bench JSON truncated",
+            file: "b.json",
+            content: Bytes(|| b("[{\"name\":\"x\",\"unit\":\"ns\",\"value\":")),
+            args: BENCH,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "bench JSON negative and huge values",
+            file: "bneg.json",
+            content: Bytes(|| {
+                b("[{\"name\":\"x\",\"unit\":\"ns\",\"value\":-5},{\"name\":\"y\",\"unit\":\"ns\",\"value\":1e400}]")
+            }),
+            args: BENCH,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "bench hyperfine deep nesting",
+            file: "bdeep.json",
+            content: Bytes(|| nested("{\"results\":", "}", 100_000)),
+            args: BENCH,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "bench BMF duplicate keys",
+            file: "bdup.json",
+            content: Bytes(|| {
+                b("{\"x\":{\"latency\":{\"value\":1.0}},\"x\":{\"latency\":{\"value\":2.0}}}")
+            }),
+            args: BENCH,
+            expect: InputError(&[":1", "appears twice"]),
+        },
+        Case {
+            name: "bench binary",
+            file: "bbin.json",
+            content: Bytes(binary),
+            args: BENCH,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "bench unreadable",
+            file: "block.json",
+            content: Unreadable(|| b("[]")),
+            args: BENCH,
+            expect: InputError(&["ermission denied"]),
+        },
         // ---- policy
-        Case { name: "policy truncated", file: "p1.toml", content: Bytes(|| b("schema = 1\nname = \"g")), args: POLICY_FILE, expect: InputError(&[":2"]) },
-        Case { name: "policy duplicate keys", file: "p2.toml", content: Bytes(|| b("schema = 1\nname = \"g\"\nname = \"h\"\nversion = \"1.0.0\"\n")), args: POLICY_FILE, expect: InputError(&[":3"]) },
-        Case { name: "policy deep nesting", file: "p3.toml", content: Bytes(|| { let mut v = b("schema = 1\nx = "); v.extend(nested("[", "]", 100_000)); v }), args: POLICY_FILE, expect: InputError(&[]) },
-        Case { name: "policy huge number", file: "p4.toml", content: Bytes(|| b("schema = 99999999999999999999999\nname = \"g\"\nversion = \"1.0.0\"\n")), args: POLICY_FILE, expect: InputError(&[":1"]) },
-        Case { name: "policy negative count", file: "p5.toml", content: Bytes(|| b("schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[overrides]\nmin_signers = -1\nmax_days = -30\n")), args: POLICY_FILE, expect: InputError(&[":5", ":6"]) },
-        Case { name: "policy NUL bytes", file: "p6.toml", content: Bytes(|| b("schema = 1\nname = \"g\0\"\nversion = \"1.0.0\"\n")), args: POLICY_FILE, expect: InputError(&[":2"]) },
-        Case { name: "policy UTF-16 with BOM", file: "p7.toml", content: Bytes(|| utf16("schema = 1\n", true)), args: POLICY_FILE, expect: InputError(&[]) },
-        Case { name: "policy empty", file: "p8.toml", content: Bytes(Vec::new), args: POLICY_FILE, expect: InputError(&[]) },
-        Case { name: "policy 10k-character line", file: "p9.toml", content: Bytes(|| format!("schema = 1\nname = \"{}\"\nversion = \"1.0.0\"\n", "g".repeat(10_000)).into_bytes()), args: POLICY_FILE, expect: Read(&["p9.toml: ok"]) },
-        Case { name: "policy over the document cap", file: "p10.toml", content: Bytes(|| format!("schema = 1\n# {}\n", "x".repeat(2 << 20)).into_bytes()), args: POLICY_FILE, expect: InputError(&["cap"]) },
-        Case { name: "policy FIFO", file: "p11.toml", content: Fifo, args: POLICY_FILE, expect: InputError(&["is a FIFO"]) },
+        Case {
+            name: "policy truncated",
+            file: "p1.toml",
+            content: Bytes(|| b("schema = 1\nname = \"g")),
+            args: POLICY_FILE,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "policy duplicate keys",
+            file: "p2.toml",
+            content: Bytes(|| b("schema = 1\nname = \"g\"\nname = \"h\"\nversion = \"1.0.0\"\n")),
+            args: POLICY_FILE,
+            expect: InputError(&[":3"]),
+        },
+        Case {
+            name: "policy deep nesting",
+            file: "p3.toml",
+            content: Bytes(|| {
+                let mut v = b("schema = 1\nx = ");
+                v.extend(nested("[", "]", 100_000));
+                v
+            }),
+            args: POLICY_FILE,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "policy huge number",
+            file: "p4.toml",
+            content: Bytes(|| {
+                b("schema = 99999999999999999999999\nname = \"g\"\nversion = \"1.0.0\"\n")
+            }),
+            args: POLICY_FILE,
+            expect: InputError(&[":1"]),
+        },
+        Case {
+            name: "policy negative count",
+            file: "p5.toml",
+            content: Bytes(|| {
+                b("schema = 1\nname = \"g\"\nversion = \"1.0.0\"\n[overrides]\nmin_signers = -1\nmax_days = -30\n")
+            }),
+            args: POLICY_FILE,
+            expect: InputError(&[":5", ":6"]),
+        },
+        Case {
+            name: "policy NUL bytes",
+            file: "p6.toml",
+            content: Bytes(|| b("schema = 1\nname = \"g\0\"\nversion = \"1.0.0\"\n")),
+            args: POLICY_FILE,
+            expect: InputError(&[":2"]),
+        },
+        Case {
+            name: "policy UTF-16 with BOM",
+            file: "p7.toml",
+            content: Bytes(|| utf16("schema = 1\n", true)),
+            args: POLICY_FILE,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "policy empty",
+            file: "p8.toml",
+            content: Bytes(Vec::new),
+            args: POLICY_FILE,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "policy 10k-character line",
+            file: "p9.toml",
+            content: Bytes(|| {
+                format!(
+                    "schema = 1\nname = \"{}\"\nversion = \"1.0.0\"\n",
+                    "g".repeat(10_000)
+                )
+                .into_bytes()
+            }),
+            args: POLICY_FILE,
+            expect: Read(&["p9.toml: ok"]),
+        },
+        Case {
+            name: "policy over the document cap",
+            file: "p10.toml",
+            content: Bytes(|| format!("schema = 1\n# {}\n", "x".repeat(2 << 20)).into_bytes()),
+            args: POLICY_FILE,
+            expect: InputError(&["cap"]),
+        },
+        Case {
+            name: "policy FIFO",
+            file: "p11.toml",
+            content: Fifo,
+            args: POLICY_FILE,
+            expect: InputError(&["is a FIFO"]),
+        },
         // ---- tollgate.toml
-        Case { name: "config duplicate tables", file: "c1.toml", content: Bytes(|| b("policy_dir = \"policies\"\n[gates]\n[gates]\n")), args: CONFIG, expect: InputError(&[":3"]) },
-        Case { name: "config binary", file: "c2.toml", content: Bytes(binary), args: CONFIG, expect: InputError(&[]) },
-        Case { name: "config policy_dir out of the repository", file: "c3.toml", content: Bytes(|| b("policy_dir = \"../../etc\"\n")), args: CONFIG, expect: InputError(&["c3.toml:1", "leaves the repository"]) },
-        Case { name: "config FIFO", file: "c4.toml", content: Fifo, args: CONFIG, expect: InputError(&["not a file"]) },
+        Case {
+            name: "config duplicate tables",
+            file: "c1.toml",
+            content: Bytes(|| b("policy_dir = \"policies\"\n[gates]\n[gates]\n")),
+            args: CONFIG,
+            expect: InputError(&[":3"]),
+        },
+        Case {
+            name: "config binary",
+            file: "c2.toml",
+            content: Bytes(binary),
+            args: CONFIG,
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "config policy_dir out of the repository",
+            file: "c3.toml",
+            content: Bytes(|| b("policy_dir = \"../../etc\"\n")),
+            args: CONFIG,
+            expect: InputError(&["c3.toml:1", "leaves the repository"]),
+        },
+        Case {
+            name: "config FIFO",
+            file: "c4.toml",
+            content: Fifo,
+            args: CONFIG,
+            expect: InputError(&["not a file"]),
+        },
         // ---- override documents (judged: a bad one is rejected, the gate fails)
-        Case { name: "override NUL bytes", file: "o1.txt", content: Bytes(|| DOC.replace("generated code", "gen\0erated").into_bytes()), args: VERIFY, expect: Rejected(&["control character U+0000"]) },
-        Case { name: "override ESC in the reason", file: "o2.txt", content: Bytes(|| DOC.replace("generated code", "\u{1b}[2Jgone").into_bytes()), args: VERIFY, expect: Rejected(&["control character U+001B"]) },
-        Case { name: "override UTF-16 with BOM", file: "o3.txt", content: Bytes(|| utf16(DOC, true)), args: VERIFY, expect: Rejected(&["not valid UTF-8"]) },
-        Case { name: "override binary", file: "o4.txt", content: Bytes(binary), args: VERIFY, expect: Rejected(&["not valid UTF-8"]) },
-        Case { name: "override duplicate key", file: "o5.txt", content: Bytes(|| DOC.replace("gate: g\n", "gate: g\ngate: h\n").into_bytes()), args: VERIFY, expect: Rejected(&["duplicate key `gate`"]) },
-        Case { name: "override expires in year 9999", file: "o6.txt", content: Bytes(|| DOC.replace("2099-12-31", "9999-12-31").into_bytes()), args: VERIFY, expect: Rejected(&["too long-lived", "max_days = 36500"]) },
-        Case { name: "override a second document after the signature", file: "o7.txt", content: Bytes(|| format!("{DOC}-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n{DOC}").into_bytes()), args: VERIFY, expect: Rejected(&["text after the signature at o7.txt:11"]) },
-        Case { name: "override 10k-character reason", file: "o8.txt", content: Bytes(|| DOC.replace("generated code", &"x".repeat(10_000)).into_bytes()), args: VERIFY, expect: Rejected(&["no signature"]) },
-        Case { name: "override empty", file: "o9.txt", content: Bytes(Vec::new), args: VERIFY, expect: Rejected(&["the document is empty"]) },
-        Case { name: "override FIFO", file: "o10.txt", content: Fifo, args: VERIFY, expect: InputError(&["is a FIFO"]) },
-        Case { name: "override symlink to a directory", file: "o11.txt", content: LinkToDir, args: VERIFY, expect: InputError(&["is a directory"]) },
-        Case { name: "override over the document cap", file: "o12.txt", content: Bytes(|| format!("{DOC}{}", " ".repeat(2 << 20)).into_bytes()), args: VERIFY, expect: InputError(&["cap"]) },
+        Case {
+            name: "override NUL bytes",
+            file: "o1.txt",
+            content: Bytes(|| DOC.replace("generated code", "gen\0erated").into_bytes()),
+            args: VERIFY,
+            expect: Rejected(&["control character U+0000"]),
+        },
+        Case {
+            name: "override ESC in the reason",
+            file: "o2.txt",
+            content: Bytes(|| DOC.replace("generated code", "\u{1b}[2Jgone").into_bytes()),
+            args: VERIFY,
+            expect: Rejected(&["control character U+001B"]),
+        },
+        Case {
+            name: "override UTF-16 with BOM",
+            file: "o3.txt",
+            content: Bytes(|| utf16(DOC, true)),
+            args: VERIFY,
+            expect: Rejected(&["not valid UTF-8"]),
+        },
+        Case {
+            name: "override binary",
+            file: "o4.txt",
+            content: Bytes(binary),
+            args: VERIFY,
+            expect: Rejected(&["not valid UTF-8"]),
+        },
+        Case {
+            name: "override duplicate key",
+            file: "o5.txt",
+            content: Bytes(|| DOC.replace("gate: g\n", "gate: g\ngate: h\n").into_bytes()),
+            args: VERIFY,
+            expect: Rejected(&["duplicate key `gate`"]),
+        },
+        Case {
+            name: "override expires in year 9999",
+            file: "o6.txt",
+            content: Bytes(|| DOC.replace("2099-12-31", "9999-12-31").into_bytes()),
+            args: VERIFY,
+            expect: Rejected(&["too long-lived", "max_days = 36500"]),
+        },
+        Case {
+            name: "override a second document after the signature",
+            file: "o7.txt",
+            content: Bytes(|| {
+                format!("{DOC}-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n{DOC}").into_bytes()
+            }),
+            args: VERIFY,
+            expect: Rejected(&["text after the signature at o7.txt:11"]),
+        },
+        Case {
+            name: "override 10k-character reason",
+            file: "o8.txt",
+            content: Bytes(|| {
+                DOC.replace("generated code", &"x".repeat(10_000))
+                    .into_bytes()
+            }),
+            args: VERIFY,
+            expect: Rejected(&["no signature"]),
+        },
+        Case {
+            name: "override empty",
+            file: "o9.txt",
+            content: Bytes(Vec::new),
+            args: VERIFY,
+            expect: Rejected(&["the document is empty"]),
+        },
+        Case {
+            name: "override FIFO",
+            file: "o10.txt",
+            content: Fifo,
+            args: VERIFY,
+            expect: InputError(&["is a FIFO"]),
+        },
+        Case {
+            name: "override symlink to a directory",
+            file: "o11.txt",
+            content: LinkToDir,
+            args: VERIFY,
+            expect: InputError(&["is a directory"]),
+        },
+        Case {
+            name: "override over the document cap",
+            file: "o12.txt",
+            content: Bytes(|| format!("{DOC}{}", " ".repeat(2 << 20)).into_bytes()),
+            args: VERIFY,
+            expect: InputError(&["cap"]),
+        },
         // ---- allowed_signers (the trusted file: broken stops the run)
-        Case { name: "allowed_signers binary", file: "policies/allowed_signers", content: Bytes(binary), args: &["override", "verify", "doc.txt", "--repository", "o/r", "--commit", COMMIT, "--gate", "g"], expect: InputError(&[]) },
-        Case { name: "allowed_signers unterminated quote", file: "policies/allowed_signers", content: Bytes(|| b("alice@example.org namespaces=\"tollgate ssh-ed25519 AAAA\n")), args: &["override", "verify", "doc.txt", "--repository", "o/r", "--commit", COMMIT, "--gate", "g"], expect: InputError(&[":1"]) },
-        Case { name: "allowed_signers 10k-character line", file: "policies/allowed_signers", content: Bytes(|| format!("alice@example.org ssh-ed25519 {}\n", "A".repeat(10_000)).into_bytes()), args: &["override", "verify", "doc.txt", "--repository", "o/r", "--commit", COMMIT, "--gate", "g"], expect: InputError(&[":1"]) },
-        Case { name: "allowed_signers FIFO", file: "policies/allowed_signers", content: Fifo, args: &["override", "verify", "doc.txt", "--repository", "o/r", "--commit", COMMIT, "--gate", "g"], expect: InputError(&["is a FIFO"]) },
-        Case { name: "allowed_signers absurd valid-before", file: "policies/allowed_signers", content: Bytes(|| b("alice@example.org valid-before=\"99999999999999\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")), args: &["override", "verify", "doc.txt", "--repository", "o/r", "--commit", COMMIT, "--gate", "g"], expect: InputError(&[":1"]) },
+        Case {
+            name: "allowed_signers binary",
+            file: "policies/allowed_signers",
+            content: Bytes(binary),
+            args: &[
+                "override",
+                "verify",
+                "doc.txt",
+                "--repository",
+                "o/r",
+                "--commit",
+                COMMIT,
+                "--gate",
+                "g",
+            ],
+            expect: InputError(&[]),
+        },
+        Case {
+            name: "allowed_signers unterminated quote",
+            file: "policies/allowed_signers",
+            content: Bytes(|| b("alice@example.org namespaces=\"tollgate ssh-ed25519 AAAA\n")),
+            args: &[
+                "override",
+                "verify",
+                "doc.txt",
+                "--repository",
+                "o/r",
+                "--commit",
+                COMMIT,
+                "--gate",
+                "g",
+            ],
+            expect: InputError(&[":1"]),
+        },
+        Case {
+            name: "allowed_signers 10k-character line",
+            file: "policies/allowed_signers",
+            content: Bytes(|| {
+                format!("alice@example.org ssh-ed25519 {}\n", "A".repeat(10_000)).into_bytes()
+            }),
+            args: &[
+                "override",
+                "verify",
+                "doc.txt",
+                "--repository",
+                "o/r",
+                "--commit",
+                COMMIT,
+                "--gate",
+                "g",
+            ],
+            expect: InputError(&[":1"]),
+        },
+        Case {
+            name: "allowed_signers FIFO",
+            file: "policies/allowed_signers",
+            content: Fifo,
+            args: &[
+                "override",
+                "verify",
+                "doc.txt",
+                "--repository",
+                "o/r",
+                "--commit",
+                COMMIT,
+                "--gate",
+                "g",
+            ],
+            expect: InputError(&["is a FIFO"]),
+        },
+        Case {
+            name: "allowed_signers absurd valid-before",
+            file: "policies/allowed_signers",
+            content: Bytes(|| {
+                b("alice@example.org valid-before=\"99999999999999\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")
+            }),
+            args: &[
+                "override",
+                "verify",
+                "doc.txt",
+                "--repository",
+                "o/r",
+                "--commit",
+                COMMIT,
+                "--gate",
+                "g",
+            ],
+            expect: InputError(&[":1"]),
+        },
     ]
 }
 
@@ -362,7 +1133,6 @@ fn every_bad_input_fails_closed_with_a_message_naming_the_file() {
     assert!(cases.len() >= 60, "the corpus holds {} cases", cases.len());
     let mut failures = Vec::new();
     let mut skipped = Vec::new();
-    let mut gaps = Vec::new();
     for case in &cases {
         // A fresh repository per case: cases must not see each other's files.
         let dir = repo();
@@ -390,17 +1160,6 @@ fn every_bad_input_fails_closed_with_a_message_naming_the_file() {
             InputError(f) => (2, stderr.to_string(), *f),
             Rejected(f) => (1, format!("{stdout}{stderr}"), *f),
             Read(f) => (0, stdout.to_string(), *f),
-            Gap(code, why) => {
-                gaps.push(format!("{}: {why}", case.name));
-                if out.status.code() != Some(*code) || stderr.contains("panicked") {
-                    failures.push(format!(
-                        "{}: gap now ends with {:?}",
-                        case.name,
-                        out.status.code()
-                    ));
-                }
-                continue;
-            }
         };
         let file_name = Path::new(case.file).file_name().unwrap().to_string_lossy();
         let mut wrong = Vec::new();
@@ -446,7 +1205,6 @@ fn every_bad_input_fails_closed_with_a_message_naming_the_file() {
         // says so instead of passing as if it had been tried.
         eprintln!("note: running as a user that reads mode-000 files (root?): skipped {skipped:?}");
     }
-    eprintln!("gaps left ({}):\n  {}", gaps.len(), gaps.join("\n  "));
     assert!(
         failures.is_empty(),
         "{} case(s) failed:\n{}",

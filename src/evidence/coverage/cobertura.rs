@@ -45,7 +45,7 @@ use std::path::Path;
 use quick_xml::events::{BytesStart, Event};
 
 use super::lcov::parse_count;
-use super::paths::{leaves_root, resolve_cobertura, PathNormalizer};
+use super::paths::{impossible_name, leaves_root, resolve_cobertura, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
 use crate::evidence::text::count_newlines;
@@ -323,34 +323,7 @@ impl State<'_> {
                 self.sources.push(String::new());
                 Ok(())
             }
-            b"class" => {
-                // Checked (a key twice is malformed): which file a class is
-                // decides which rules see its lines.
-                let filename = xml::attribute(e, b"filename")
-                    .map_err(|err| Problem::Malformed(format!("<class>: {err}")))?
-                    .ok_or_else(|| Problem::Malformed("<class> without a `filename`".into()))?;
-                let path = resolve_cobertura(&mut self.paths, &self.sources, &filename);
-                // A path outside the repository would escape every
-                // critical-path glob, and pass.
-                if leaves_root(&path) {
-                    return Err(Problem::Malformed(format!(
-                        "<class filename=\"{filename}\"> is `{path}` relative to the repository root, \
-                         outside it: check the report's <sources> or pass --strip-prefix"
-                    )));
-                }
-                if let Some(open) = self.class.take() {
-                    // A class nested in a class is not Cobertura; keep the data anyway.
-                    self.put_class(open);
-                }
-                let (path, file) = self.report.take_file(path);
-                self.class = Some(Class {
-                    path,
-                    file,
-                    has_class_lines: false,
-                    method_lines: Vec::new(),
-                });
-                Ok(())
-            }
+            b"class" => self.class(e),
             b"method" if self.class.is_some() => {
                 if let Some(method) = plain_method(e) {
                     self.method = Some(method);
@@ -389,6 +362,40 @@ impl State<'_> {
             }
             _ => Ok(()),
         }
+    }
+
+    /// `<class filename>`: the file whose lines follow.
+    fn class(&mut self, e: &BytesStart<'_>) -> Result<(), Problem> {
+        // Checked (a key twice is malformed): which file a class is
+        // decides which rules see its lines.
+        let filename = xml::attribute(e, b"filename")
+            .map_err(|err| Problem::Malformed(format!("<class>: {err}")))?
+            .ok_or_else(|| Problem::Malformed("<class> without a `filename`".into()))?;
+        let path = resolve_cobertura(&mut self.paths, &self.sources, &filename);
+        // The resolved path, so a NUL in a <source> is caught too.
+        if let Some(why) = impossible_name(&path) {
+            return Err(Problem::Malformed(format!("<class filename>: {why}")));
+        }
+        // A path outside the repository would escape every
+        // critical-path glob, and pass.
+        if leaves_root(&path) {
+            return Err(Problem::Malformed(format!(
+                "<class filename=\"{filename}\"> is `{path}` relative to the repository root, \
+                 outside it: check the report's <sources> or pass --strip-prefix"
+            )));
+        }
+        if let Some(open) = self.class.take() {
+            // A class nested in a class is not Cobertura; keep the data anyway.
+            self.put_class(open);
+        }
+        let (path, file) = self.report.take_file(path);
+        self.class = Some(Class {
+            path,
+            file,
+            has_class_lines: false,
+            method_lines: Vec::new(),
+        });
+        Ok(())
     }
 
     /// What [`plain_line`] read, as the same events from quick-xml are
@@ -653,35 +660,20 @@ fn line_attributes<'a>(e: &'a BytesStart<'_>) -> Result<LineAttributes<'a>, Prob
     Ok(found)
 }
 
-/// The fast path of [`line_attributes`]: `None` for anything but plain
-/// `key="value"` (or `'value'`) pairs separated by whitespace, or for a
-/// wanted value holding an `&` that would need unescaping. Attribute
-/// values are a few bytes long, so plain loops beat `memchr`'s set-up.
+/// The fast path of [`line_attributes`]: the pairs [`xml::plain_attributes`]
+/// takes (plain `key="value"` pairs, no key twice), the wanted values
+/// [`xml::verbatim`]; `None` for anything else, which quick-xml decides.
 fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
+    let pairs = xml::plain_attributes(raw)?;
     let mut found = LineAttributes::default();
-    let mut rest = raw.trim_ascii_start();
-    while !rest.is_empty() && rest != b"/" {
-        let eq = rest.iter().position(|&b| b == b'=')?;
-        let (key, after) = rest.split_at(eq);
-        let [b'=', quote @ (b'"' | b'\''), after @ ..] = after else {
-            return None;
-        };
-        let len = after.iter().position(|b| b == quote)?;
-        let value = &after[..len];
-        rest = &after[len + 1..];
-        match rest.first() {
-            Some(b) if !b.is_ascii_whitespace() && *b != b'/' => return None,
-            _ => rest = rest.trim_ascii_start(),
-        }
+    for &(key, value) in pairs.pairs() {
         let slot = match key {
             b"number" => &mut found.number,
             b"hits" => &mut found.hits,
             b"condition-coverage" => &mut found.conditions,
-            _ if key.last().is_some_and(u8::is_ascii_whitespace) => return None,
             _ => continue,
         };
-        // A key twice is malformed: quick-xml's reading says so.
-        if value.contains(&b'&') || slot.is_some() {
+        if !xml::verbatim(value) {
             return None;
         }
         *slot = Some(Cow::Borrowed(value));
@@ -819,8 +811,10 @@ fn is_plain_name(name: &[u8]) -> bool {
 /// or `hits`, is `None`, and the general path decides (issue 14: the two
 /// passes of [`plain_line`] and [`scan_line_attributes`], then parsing the
 /// values found, were most of a Cobertura file's instructions). It reads
-/// what it accepts exactly as that path does: a repeated key's last value
-/// counts.
+/// what it accepts exactly as that path does. A key given twice is `None`
+/// too (the general path refuses it as XML does): the known keys by a
+/// flag each, other keys (at most [`QUICK_OTHER_KEYS`] of them) by
+/// comparison.
 #[inline]
 fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
     let mut i = skip_space(s, 0);
@@ -828,7 +822,9 @@ fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
         return None;
     }
     i += 5;
-    let (mut number, mut hits, mut conditions) = (None, None, None);
+    let (mut number, mut hits, mut conditions, mut branch) = (None, None, None, false);
+    let mut others: [&[u8]; QUICK_OTHER_KEYS] = [&[]; QUICK_OTHER_KEYS];
+    let mut other_count = 0;
     loop {
         let before = i;
         i = skip_space(s, i);
@@ -846,21 +842,28 @@ fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
         let rest = &s[i..];
         if let Some(value) = rest.strip_prefix(b"number=\"") {
             let (n, used) = quoted_digits(value, 10)?;
-            number = Some(u32::try_from(n).ok()?);
+            if number.replace(u32::try_from(n).ok()?).is_some() {
+                return None;
+            }
             i += 8 + used;
         } else if let Some(value) = rest.strip_prefix(b"hits=\"") {
             let (n, used) = quoted_digits(value, 19)?;
-            hits = Some(n);
+            if hits.replace(n).is_some() {
+                return None;
+            }
             i += 6 + used;
-        } else if rest.starts_with(b"branch=\"false\"") {
+        } else if rest.starts_with(b"branch=\"false\"") || rest.starts_with(b"branch=\"true\"") {
             // Every producer's other attribute, not needed: skipped whole.
-            i += 14;
-        } else if rest.starts_with(b"branch=\"true\"") {
-            i += 13;
+            if std::mem::replace(&mut branch, true) {
+                return None;
+            }
+            i += if rest[8] == b'f' { 14 } else { 13 };
         } else if let Some(value) = rest.strip_prefix(b"condition-coverage=\"") {
             let used = plain_value(value)?;
             let (taken, total) = quick_conditions(&value[..used - 1])?;
-            conditions = Some((taken, total));
+            if conditions.replace((taken, total)).is_some() {
+                return None;
+            }
             i += 20 + used;
         } else {
             let key = rest.iter().position(|&b| {
@@ -869,6 +872,19 @@ fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
             if key == 0 || rest.get(key..key + 2)? != b"=\"" {
                 return None;
             }
+            let name = &rest[..key];
+            // A known key with another value (`branch="yes"`), a key seen
+            // before, or more keys than kept: the general path decides.
+            if matches!(
+                name,
+                b"number" | b"hits" | b"branch" | b"condition-coverage"
+            ) || other_count == QUICK_OTHER_KEYS
+                || others[..other_count].contains(&name)
+            {
+                return None;
+            }
+            others[other_count] = name;
+            other_count += 1;
             i += key + 2 + plain_value(&rest[key + 2..])?;
         }
     }
@@ -881,6 +897,11 @@ fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
         i,
     ))
 }
+
+/// Most keys besides `number`, `hits`, `branch` and `condition-coverage`
+/// [`quick_line`] takes on one `<line>` (coverage.py writes one more,
+/// `missing-branches`).
+const QUICK_OTHER_KEYS: usize = 4;
 
 /// The position of the first byte at or after `i` that is not XML whitespace.
 #[inline]
@@ -1465,7 +1486,7 @@ mod tests {
             b"<line branch=\"false\" hits=\"352\" number=\"2\"/>",
             b"\n\t\t<line number=\"7\" hits=\"0\" branch=\"true\" condition-coverage=\"50% (1/2)\"/>",
             b"<line number=\"4294967295\" hits=\"9999999999999999999\"/>",
-            b"<line number=\"1\" hits=\"2\" number=\"3\" condition-coverage=\"66.67% (2/3)\" />",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"66.67% (2/3)\" />",
             b"<line\r\nnumber=\"0\"\thits=\"007\" x:y-z.w_=\"\xff a\"/>",
         ];
         for line in accepted {
@@ -1506,6 +1527,14 @@ mod tests {
             b"<line number = \"1\" hits=\"2\"/>",
             b"<line number=\"1\" hits=\"2\"",
             b"<line number=\"1\" hits=\"2",
+            // A key twice, which XML forbids: the general path refuses it.
+            b"<line number=\"1\" hits=\"2\" number=\"3\"/>",
+            b"<line number=\"1\" hits=\"2\" hits=\"3\"/>",
+            b"<line number=\"1\" hits=\"2\" branch=\"true\" branch=\"false\"/>",
+            b"<line number=\"1\" hits=\"2\" condition-coverage=\"50% (1/2)\" condition-coverage=\"50% (1/2)\"/>",
+            b"<line number=\"1\" hits=\"2\" a=\"1\" a=\"1\"/>",
+            b"<line number=\"1\" hits=\"2\" branch=\"yes\"/>",
+            b"<line number=\"1\" hits=\"2\" a=\"\" b=\"\" c=\"\" d=\"\" e=\"\"/>",
         ];
         for &line in rejected {
             let shown = String::from_utf8_lossy(line);

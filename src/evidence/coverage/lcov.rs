@@ -79,7 +79,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use memchr::{memchr, memrchr};
 
-use super::paths::{leaves_root, PathNormalizer};
+use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions, Strictness};
 use crate::evidence::EvidenceError;
 
@@ -590,6 +590,9 @@ impl<'a> Parser<'a> {
         let raw_path = text(raw_path);
         if raw_path.trim().is_empty() {
             return Err(self.malformed("`SF:` without a path"));
+        }
+        if let Some(why) = impossible_name(&raw_path) {
+            return Err(self.malformed(format!("`SF:`: {why}")));
         }
         let normalized = self.paths.normalize(&raw_path);
         if leaves_root(&normalized) {
