@@ -577,13 +577,24 @@ impl State<'_> {
 fn plain_method(e: &BytesStart<'_>) -> Option<Method> {
     let found = xml::plain_attributes(e.attributes_raw())?;
     let (mut name, mut signature, mut line_rate_positive) = ("", "", false);
+    // Only the values read are decoded (as quick-xml decodes only those),
+    // and only those that read as themselves (no entity to resolve).
+    let utf8 = |value| {
+        if xml::verbatim(value) {
+            std::str::from_utf8(value).ok()
+        } else {
+            None
+        }
+    };
     for &(key, value) in found.pairs() {
-        let value = std::str::from_utf8(value).ok()?;
         match key {
-            b"name" => name = value,
-            b"signature" => signature = value,
+            b"name" => name = utf8(value)?,
+            b"signature" => signature = utf8(value)?,
             b"line-rate" => {
-                line_rate_positive = value.trim().parse::<f64>().is_ok_and(|r| r > 0.0);
+                line_rate_positive = utf8(value)?
+                    .trim()
+                    .parse::<f64>()
+                    .is_ok_and(|r| r > 0.0);
             }
             _ => {}
         }
@@ -1369,6 +1380,25 @@ mod tests {
             assert_eq!(f.line_count(7), Some(2), "{line}");
             assert_eq!(f.summary().branches, tally(2, 1), "{line}");
         }
+    }
+
+    #[test]
+    fn method_names_read_alike_plain_or_escaped() {
+        let xml = r#"<coverage><packages><package name="p"><classes>
+            <class name="lib" filename="src/lib.rs"><methods>
+                <method name="a&amp;b" signature="(&lt;T&gt;)" line-rate="1"><lines><line number="1" hits="3"/></lines></method>
+                <method name = "plain" signature="()" line-rate="1"><lines><line number="2" hits="1"/></lines></method>
+                <method name="plain2" signature="()" line-rate="1"><lines><line number="3" hits="1"/></lines></method>
+            </methods></class></classes></package></packages></coverage>"#;
+        let r = read_ok(xml);
+        let names: Vec<String> = r
+            .file("src/lib.rs")
+            .unwrap()
+            .functions()
+            .into_iter()
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        assert_eq!(names, ["a&b(<T>)", "plain()", "plain2()"]);
     }
 
     #[test]
