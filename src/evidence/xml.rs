@@ -166,9 +166,9 @@ static NOT_IN_KEY: [bool; 256] = {
 pub(crate) fn verbatim(value: &[u8]) -> bool {
     // A fold without an early exit, which the compiler vectorises: values
     // are short, and a method's name is tens of bytes.
-    !value
-        .iter()
-        .fold(false, |found, &b| found | (b < 0x20) | (b == b'&') | (b == b'<'))
+    value.iter().fold(0u8, |found, &b| {
+        found | u8::from(b < 0x20) | u8::from(b == b'&') | u8::from(b == b'<')
+    }) == 0
 }
 
 /// The pairs [`plain_attributes`] found.

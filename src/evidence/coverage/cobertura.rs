@@ -591,10 +591,7 @@ fn plain_method(e: &BytesStart<'_>) -> Option<Method> {
             b"name" => name = utf8(value)?,
             b"signature" => signature = utf8(value)?,
             b"line-rate" => {
-                line_rate_positive = utf8(value)?
-                    .trim()
-                    .parse::<f64>()
-                    .is_ok_and(|r| r > 0.0);
+                line_rate_positive = utf8(value)?.trim().parse::<f64>().is_ok_and(|r| r > 0.0);
             }
             _ => {}
         }
