@@ -46,6 +46,10 @@ pub enum SignersLineError {
     /// The principals field is `""`.
     #[error("empty principals field")]
     EmptyPrincipals,
+    /// Every pattern of the principals field is negated or empty, so the
+    /// entry names no one and its key could never sign.
+    #[error("the principals `{0}` name no one (every pattern is negated or empty): the key could never sign")]
+    NoPrincipal(String),
     /// Only principals (and perhaps options) on the line.
     #[error("missing key type and key")]
     MissingKey,

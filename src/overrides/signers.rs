@@ -53,13 +53,7 @@ impl SignerEntry {
     /// counts as one principal.
     #[must_use]
     pub fn identities(&self) -> Vec<String> {
-        self.principals
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty() && !p.starts_with('!'))
-            .filter(|p| principals::is_wildcard(p) || principals::matches_list(&self.principals, p))
-            .map(str::to_owned)
-            .collect()
+        named_identities(&self.principals)
     }
 
     /// Whether this entry may sign in `namespace` at `now`; `Err` says why not.
@@ -157,6 +151,16 @@ impl AllowedSigners {
     }
 }
 
+/// The principals a pattern list names (see [`SignerEntry::identities`]).
+fn named_identities(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !p.starts_with('!'))
+        .filter(|p| principals::is_wildcard(p) || principals::matches_list(list, p))
+        .map(str::to_owned)
+        .collect()
+}
+
 fn parse_line(
     line: &str,
     location: &str,
@@ -166,6 +170,12 @@ fn parse_line(
     let principals = principals.trim_matches('"').to_owned();
     if principals.is_empty() {
         return Err(SignersLineError::EmptyPrincipals);
+    }
+    // OpenSSH reads such an entry and never matches it; a maintainer who
+    // wrote one meant something else (found by the allowed_signers fuzz
+    // target: an entry of `!alice@example.org` alone).
+    if named_identities(&principals).is_empty() {
+        return Err(SignersLineError::NoPrincipal(principals));
     }
     let rest = rest.trim_start();
     if rest.is_empty() {
@@ -426,6 +436,23 @@ mod tests {
             s.entries[0].identities(),
             vec!["*@example.org", "alice@example.org"]
         );
+    }
+
+    #[test]
+    fn an_entry_naming_no_one_is_refused_at_its_line() {
+        for principals in ["!alice@example.org", "!a,!b", "\",,\"", "!*,"] {
+            let e = parse(&format!("# c\n{principals} {ED}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("allowed_signers:2: the principals"),
+                "{principals}: {e}"
+            );
+            assert!(e.contains("name no one"), "{principals}: {e}");
+        }
+        // A negation beside a name still names that one.
+        let s = parse(&format!("!mallory,alice {ED}\n")).unwrap();
+        assert_eq!(s.entries[0].identities(), vec!["alice"]);
     }
 
     #[test]
