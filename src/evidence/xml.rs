@@ -125,12 +125,9 @@ pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
         }
         i += 2;
         let value_start = i;
-        while i < n && raw[i] != quote {
-            i += 1;
-        }
-        if i == n {
-            return None;
-        }
+        // Values run to tens of bytes (a test's or a method's name), where
+        // memchr beats a loop.
+        i += memchr::memchr(quote, &raw[i..])?;
         let value = &raw[value_start..i];
         i += 1;
         if i < n && !raw[i].is_ascii_whitespace() && raw[i] != b'/' {

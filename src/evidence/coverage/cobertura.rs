@@ -705,13 +705,17 @@ fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
 /// elements outside `<source>`, where it would skip the whitespace too.
 fn plain_line<R: Read>(input: &mut LineCounter<R>) -> std::io::Result<Option<(Plain<'_>, usize)>> {
     let available = input.fill_buf()?;
-    if let Some((values, len)) = quick_line(available) {
-        return Ok(Some((Plain::Values(values), len)));
-    }
-    if let Some(found) = plain_line_attributes(available) {
-        return Ok(Some(found));
-    }
-    Ok(plain_tag(available))
+    // The indentation is skipped once, not by each reading in turn.
+    let lead = skip_space(available, 0);
+    let rest = &available[lead..];
+    let found = if let Some((values, len)) = quick_line(rest) {
+        Some((Plain::Values(values), len))
+    } else if rest.starts_with(b"<line") {
+        plain_line_attributes(rest).or_else(|| plain_tag(rest))
+    } else {
+        plain_tag(rest)
+    };
+    Ok(found.map(|(plain, len)| (plain, lead + len)))
 }
 
 /// The `<line .../>` of [`plain_line`] that [`quick_line`] leaves, read to
@@ -912,12 +916,50 @@ fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
 const QUICK_OTHER_KEYS: usize = 4;
 
 /// The position of the first byte at or after `i` that is not XML whitespace.
+/// A run of one byte (between attributes) is the common case and is
+/// answered at once; longer runs (indentation: a newline and a tab or
+/// spaces per level) are taken eight bytes at a time.
 #[inline]
 fn skip_space(s: &[u8], mut i: usize) -> usize {
+    for _ in 0..2 {
+        match s.get(i) {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+            _ => return i,
+        }
+    }
+    while let Some(word) = s.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        let space = bytes_equal(w, b' ')
+            | bytes_equal(w, b'\t')
+            | bytes_equal(w, b'\n')
+            | bytes_equal(w, b'\r');
+        let other = !space & HIGH_BITS;
+        if other != 0 {
+            // The lowest set high bit is the first byte that is not space.
+            return i + (other.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while let Some(b' ' | b'\t' | b'\r' | b'\n') = s.get(i) {
         i += 1;
     }
     i
+}
+
+/// The high bit of each byte of a `u64`.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit set in exactly the bytes of `w` equal to `b`: a byte of
+/// `x` is zero when neither its low seven bits (added to `0x7f`, which
+/// never carries into the next byte) nor its high bit is set.
+#[inline]
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ (u64::from(b) * 0x0101_0101_0101_0101);
+    !(((x & LOW_BITS) + LOW_BITS) | x) & HIGH_BITS
 }
 
 /// One to `max` digits and the closing `"`: the value and the bytes used.
@@ -1396,6 +1438,24 @@ mod tests {
             .map(|(name, _)| name.to_owned())
             .collect();
         assert_eq!(names, ["a&b(<T>)", "plain()", "plain2()"]);
+    }
+
+    #[test]
+    fn skip_space_finds_the_first_other_byte_at_any_length() {
+        let spaces = [b' ', b'\t', b'\r', b'\n'];
+        for len in 0..40 {
+            for end in [&b"<"[..], b"\x0b", b"\x80", b"\xa0", b"\x00", b"!", b""] {
+                let mut s: Vec<u8> = (0..len).map(|i| spaces[(i * 7 + len) % 4]).collect();
+                s.extend_from_slice(end);
+                s.push(b'x');
+                for start in 0..=len.min(3) {
+                    assert_eq!(skip_space(&s, start), len, "{s:?} from {start}");
+                }
+            }
+        }
+        assert_eq!(skip_space(b"", 0), 0);
+        assert_eq!(skip_space(b"  ", 0), 2);
+        assert_eq!(skip_space(&[b' '; 19], 0), 19);
     }
 
     #[test]
