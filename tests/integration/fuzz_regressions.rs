@@ -69,3 +69,22 @@ fn go_statement_counts_past_u64_are_refused() {
         "{message}"
     );
 }
+
+/// `allowed_signers`: an entry whose principals are all negated
+/// (`!lice@example.org`, the fuzzer's mutation of `alice@example.org`) was
+/// accepted as an entry naming no one, breaking the target's rule that
+/// every entry of an accepted file names a principal; it is refused at its
+/// line.
+#[test]
+fn allowed_signers_entry_naming_no_one_is_refused() {
+    let signers = text("allowed-signers-negated-principals-only");
+    let err = tollgate::overrides::AllowedSigners::parse("allowed_signers", &signers)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("allowed_signers:2: the principals `!lice@example.org`"),
+        "{err}"
+    );
+    assert!(err.contains("name no one"), "{err}");
+}
