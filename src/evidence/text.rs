@@ -66,6 +66,21 @@ pub(crate) fn malformed(path: &Path, line: u64, message: impl Into<String>) -> E
     }
 }
 
+/// `Read::read` for a reader that keeps its own buffer: a copy of what
+/// its `fill_buf` holds, then consumed. The line-counting readers of XML
+/// (Cobertura's and JUnit's) are read through quick-xml's `BufRead` use
+/// and only rarely through `Read`.
+pub(crate) fn read_from_buf(
+    input: &mut impl std::io::BufRead,
+    out: &mut [u8],
+) -> std::io::Result<usize> {
+    let available = input.fill_buf()?;
+    let n = available.len().min(out.len());
+    out[..n].copy_from_slice(&available[..n]);
+    input.consume(n);
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

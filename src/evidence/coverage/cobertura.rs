@@ -965,20 +965,7 @@ fn bytes_equal(w: u64, b: u8) -> u64 {
 /// One to `max` digits and the closing `"`: the value and the bytes used.
 #[inline]
 fn quoted_digits(s: &[u8], max: usize) -> Option<(u64, usize)> {
-    let mut value: u64 = 0;
-    let mut len = 0;
-    loop {
-        let b = *s.get(len)?;
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return (b == b'"' && len > 0).then_some((value, len + 1));
-        }
-        if len == max {
-            return None;
-        }
-        value = value * 10 + u64::from(digit);
-        len += 1;
-    }
+    digits_then(s, b'"', max)
 }
 
 /// A value of plain bytes and its closing `"`: the bytes used.
@@ -1006,7 +993,15 @@ fn quick_conditions(value: &[u8]) -> Option<(u32, u32)> {
 
 /// One to nine digits and then `end`: the value and the bytes used.
 fn digits_until(s: &[u8], end: u8) -> Option<(u32, usize)> {
-    let mut value: u32 = 0;
+    let (value, used) = digits_then(s, end, 9)?;
+    Some((u32::try_from(value).ok()?, used))
+}
+
+/// One to `max` (at most 19) digits and then `end`: the value and the
+/// bytes used, `end` included.
+#[inline]
+fn digits_then(s: &[u8], end: u8, max: usize) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
     let mut len = 0;
     loop {
         let b = *s.get(len)?;
@@ -1014,10 +1009,10 @@ fn digits_until(s: &[u8], end: u8) -> Option<(u32, usize)> {
         if digit > 9 {
             return (b == end && len > 0).then_some((value, len + 1));
         }
-        if len == 9 {
+        if len == max {
             return None;
         }
-        value = value * 10 + u32::from(digit);
+        value = value * 10 + u64::from(digit);
         len += 1;
     }
 }
@@ -1084,11 +1079,7 @@ impl<R: Read> LineCounter<R> {
 
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(out.len());
-        out[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+        crate::evidence::text::read_from_buf(self, out)
     }
 }
 
