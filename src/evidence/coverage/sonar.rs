@@ -15,6 +15,7 @@
 //! root element or a truncated document is [`EvidenceError::Malformed`],
 //! naming the input's line.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -24,7 +25,7 @@ use super::clover::{attr, count};
 use super::cobertura::LineCounter;
 use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
-use crate::evidence::EvidenceError;
+use crate::evidence::{xml, EvidenceError};
 
 /// More branch outcomes on one line than this is a corrupt file.
 const MAX_BRANCHES_PER_LINE: u64 = 1 << 16;
@@ -156,21 +157,71 @@ fn start(
     }
 }
 
+/// The attributes of a `<lineToCover>` that count, as text.
+#[derive(Default)]
+struct LineToCover<'a> {
+    number: Option<Cow<'a, str>>,
+    covered: Option<Cow<'a, str>>,
+    to_cover: Option<Cow<'a, str>>,
+    taken: Option<Cow<'a, str>>,
+}
+
+impl<'a> LineToCover<'a> {
+    /// Read in one pass when every attribute is plain (see
+    /// [`xml::plain_attributes`]) and each value used reads as itself;
+    /// `None` leaves the element to [`Self::general`]. Both read every
+    /// document alike: this only skips the per-key searches and copies
+    /// (issue 14: Sonar's reader was a quarter of Cobertura's speed).
+    fn plain(e: &'a BytesStart<'_>) -> Option<Self> {
+        let pairs = xml::plain_attributes(e.attributes_raw())?;
+        let mut found = Self::default();
+        for &(key, value) in pairs.pairs() {
+            let slot = match key {
+                b"lineNumber" => &mut found.number,
+                b"covered" => &mut found.covered,
+                b"branchesToCover" => &mut found.to_cover,
+                b"coveredBranches" => &mut found.taken,
+                _ => continue,
+            };
+            if !xml::verbatim(value) {
+                return None;
+            }
+            *slot = Some(Cow::Borrowed(std::str::from_utf8(value).ok()?));
+        }
+        Some(found)
+    }
+
+    /// Read by quick-xml, each attribute unescaped, after every attribute
+    /// is checked: a key given twice is malformed, as in the other XML
+    /// readers (quick-xml's search for one key stops at its first).
+    fn general(e: &BytesStart<'_>) -> Result<Self, String> {
+        xml::check_attributes(e).map_err(|err| format!("<lineToCover>: {err}"))?;
+        Ok(Self {
+            number: attr(e, b"lineNumber")?.map(Cow::Owned),
+            covered: attr(e, b"covered")?.map(Cow::Owned),
+            to_cover: attr(e, b"branchesToCover")?.map(Cow::Owned),
+            taken: attr(e, b"coveredBranches")?.map(Cow::Owned),
+        })
+    }
+}
+
 fn line_to_cover(e: &BytesStart<'_>, coverage: &mut FileCoverage) -> Result<(), String> {
-    let number = attr(e, b"lineNumber")?.ok_or("<lineToCover> without `lineNumber`")?;
+    let found = match LineToCover::plain(e) {
+        Some(found) => found,
+        None => LineToCover::general(e)?,
+    };
+    let number = found.number.ok_or("<lineToCover> without `lineNumber`")?;
     let line = u32::try_from(count(&number, "lineNumber")?)
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| format!("lineNumber={number:?}: not a line number"))?;
-    let covered = match attr(e, b"covered")?.as_deref().map(str::trim) {
+    let covered = match found.covered.as_deref().map(str::trim) {
         Some("true") => 1,
         Some("false") => 0,
         other => return Err(format!("covered={other:?}: expected \"true\" or \"false\"")),
     };
     coverage.add_line(line, covered);
-    let to_cover = attr(e, b"branchesToCover")?;
-    let taken = attr(e, b"coveredBranches")?;
-    let (to_cover, taken) = match (to_cover, taken) {
+    let (to_cover, taken) = match (found.to_cover, found.taken) {
         (None, None) => return Ok(()),
         (Some(n), c) => (
             count(&n, "branchesToCover")?,
@@ -234,6 +285,32 @@ mod tests {
         assert_eq!(s.lines, Tally { found: 3, hit: 3 });
         assert_eq!(s.branches, Tally { found: 2, hit: 1 });
         assert_eq!(s.functions, Tally::default());
+    }
+
+    #[test]
+    fn plain_and_escaped_attributes_read_alike() {
+        let doc = |line: &str| {
+            format!("<coverage version=\"1\"><file path=\"a.rs\">{line}</file></coverage>")
+        };
+        for line in [
+            r#"<lineToCover lineNumber="5" covered="true" branchesToCover="4" coveredBranches="3"/>"#,
+            r"<lineToCover lineNumber='5' covered='true' branchesToCover='4' coveredBranches='3'/>",
+            r#"<lineToCover lineNumber = "5" covered="true" branchesToCover="4" coveredBranches="3"/>"#,
+            r#"<lineToCover lineNumber="&#53;" covered="tr&#117;e" branchesToCover="4" coveredBranches="3"></lineToCover>"#,
+            r#"<lineToCover x="&amp;" lineNumber="5" covered="true" branchesToCover="4" coveredBranches="3"/>"#,
+        ] {
+            let r = read(&doc(line)).unwrap_or_else(|e| panic!("{line}: {e}"));
+            let f = r.file("a.rs").unwrap();
+            assert_eq!(f.line_count(5), Some(1), "{line}");
+            assert_eq!(f.summary().branches, Tally { found: 4, hit: 3 }, "{line}");
+        }
+        // A key twice is refused whichever way the element is read.
+        let e = read(&doc(
+            r#"<lineToCover lineNumber="5" covered="true" covered="false"/>"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("sonar.xml:1") && e.contains("uplicat"), "{e}");
     }
 
     #[test]
