@@ -162,23 +162,20 @@ fi
 # The streaming readers of other formats, each beside a Python reader of
 # the same file: SonarQube generic XML (iterparse) and a Go cover profile
 # (split and merged by block, as `go tool cover` does).
+other_rows() { # KIND FILE_SUFFIX DIR YARDSTICK LABEL YARDSTICK_LABEL
+    local kind=$1 suffix=$2 dir=$3 yardstick=$4 label=$5 their_label=$6 file bytes ours theirs
+    file="$BENCH_DIR/$kind-$OTHER_MB.$suffix"
+    [[ -s $file ]] || python3 "$ROOT/benches/support/gen_other.py" "$kind" "$OTHER_MB" "$SEED" "$file"
+    bytes=$(stat -c %s "$file")
+    theirs=$(measure "$dir" python3 "$ROOT/benches/support/$yardstick" "$file")
+    ours=$(measure "$dir" "$TG" inspect "$file")
+    row "tollgate inspect $label ${OTHER_MB} MB" "$bytes" "$ours" "${theirs%% *}"
+    row "$their_label ${OTHER_MB} MB" "$bytes" "$theirs"
+    GOT[$kind]="$ours $bytes $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN{printf "%.2f", b/a}')"
+}
 if [[ $OTHER_MB != 0 ]]; then
-    file="$BENCH_DIR/sonar-$OTHER_MB.xml"
-    [[ -s $file ]] || python3 "$ROOT/benches/support/gen_other.py" sonar "$OTHER_MB" "$SEED" "$file"
-    bytes=$(stat -c %s "$file")
-    theirs=$(measure "$ROOT" python3 "$ROOT/benches/support/sonar_iterparse.py" "$file")
-    ours=$(measure "$ROOT" "$TG" inspect "$file")
-    row "tollgate inspect SonarQube XML ${OTHER_MB} MB" "$bytes" "$ours" "${theirs%% *}"
-    row "python iterparse SonarQube XML ${OTHER_MB} MB" "$bytes" "$theirs"
-    GOT[sonar]="$ours $bytes $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN{printf "%.2f", b/a}')"
-    file="$BENCH_DIR/go-$OTHER_MB.out"
-    [[ -s $file ]] || python3 "$ROOT/benches/support/gen_other.py" go "$OTHER_MB" "$SEED" "$file"
-    bytes=$(stat -c %s "$file")
-    theirs=$(measure "$GOREPO" python3 "$ROOT/benches/support/go_profile.py" "$file")
-    ours=$(measure "$GOREPO" "$TG" inspect "$file")
-    row "tollgate inspect Go profile ${OTHER_MB} MB" "$bytes" "$ours" "${theirs%% *}"
-    row "python Go profile reader ${OTHER_MB} MB" "$bytes" "$theirs"
-    GOT[go]="$ours $bytes $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN{printf "%.2f", b/a}')"
+    other_rows sonar xml "$ROOT" sonar_iterparse.py "SonarQube XML" "python iterparse SonarQube XML"
+    other_rows go out "$GOREPO" go_profile.py "Go profile" "python Go profile reader"
 fi
 
 # JUnit: the testcase count of the issue, and a file of about JUNIT_MB MB
