@@ -135,6 +135,20 @@ lcov_rows() { # FILE LABEL [KEY]
     fi
 }
 
+# compare_rows KEY DIR FILE LABEL THEIR_LABEL YARDSTICK...: `tollgate inspect
+# FILE` and the yardstick command (FILE appended), both run in DIR; prints
+# both rows and records GOT[KEY].
+compare_rows() {
+    local key=$1 dir=$2 file=$3 label=$4 their_label=$5 bytes ours theirs
+    shift 5
+    bytes=$(stat -c %s "$file")
+    theirs=$(measure "$dir" "$@" "$file")
+    ours=$(measure "$dir" "$TG" inspect "$file")
+    row "tollgate inspect $label" "$bytes" "$ours" "${theirs%% *}"
+    row "$their_label" "$bytes" "$theirs"
+    GOT[$key]="$ours $bytes $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN{printf "%.2f", b/a}')"
+}
+
 header
 for mb in "${SIZES[@]}"; do
     lcov_file="$BENCH_DIR/lcov-$mb.info"
@@ -143,12 +157,8 @@ for mb in "${SIZES[@]}"; do
     if [[ -z ${NO_COBERTURA:-} ]]; then
         xml_file="$BENCH_DIR/cobertura-$mb.xml"
         [[ -s $xml_file ]] || "$INGEST" gen-cobertura "$mb" "$SEED" "$xml_file"
-        bytes=$(stat -c %s "$xml_file")
-        theirs=$(measure "$ROOT" python3 "$ITERPARSE" "$xml_file")
-        ours=$(measure "$ROOT" "$TG" inspect "$xml_file")
-        row "tollgate inspect Cobertura ${mb} MB" "$bytes" "$ours" "${theirs%% *}"
-        row "python iterparse Cobertura ${mb} MB" "$bytes" "$theirs"
-        GOT[cobertura-$mb]="$ours $bytes $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN{printf "%.2f", b/a}')"
+        compare_rows "cobertura-$mb" "$ROOT" "$xml_file" "Cobertura ${mb} MB" \
+            "python iterparse Cobertura ${mb} MB" python3 "$ITERPARSE"
     fi
 done
 if [[ $SHAPE_MB != 0 ]]; then
@@ -163,15 +173,11 @@ fi
 # the same file: SonarQube generic XML (iterparse) and a Go cover profile
 # (split and merged by block, as `go tool cover` does).
 other_rows() { # KIND FILE_SUFFIX DIR YARDSTICK LABEL YARDSTICK_LABEL
-    local kind=$1 suffix=$2 dir=$3 yardstick=$4 label=$5 their_label=$6 file bytes ours theirs
+    local kind=$1 suffix=$2 dir=$3 yardstick=$4 label=$5 their_label=$6 file
     file="$BENCH_DIR/$kind-$OTHER_MB.$suffix"
     [[ -s $file ]] || python3 "$ROOT/benches/support/gen_other.py" "$kind" "$OTHER_MB" "$SEED" "$file"
-    bytes=$(stat -c %s "$file")
-    theirs=$(measure "$dir" python3 "$ROOT/benches/support/$yardstick" "$file")
-    ours=$(measure "$dir" "$TG" inspect "$file")
-    row "tollgate inspect $label ${OTHER_MB} MB" "$bytes" "$ours" "${theirs%% *}"
-    row "$their_label ${OTHER_MB} MB" "$bytes" "$theirs"
-    GOT[$kind]="$ours $bytes $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN{printf "%.2f", b/a}')"
+    compare_rows "$kind" "$dir" "$file" "$label ${OTHER_MB} MB" "$their_label ${OTHER_MB} MB" \
+        python3 "$ROOT/benches/support/$yardstick"
 }
 if [[ $OTHER_MB != 0 ]]; then
     other_rows sonar xml "$ROOT" sonar_iterparse.py "SonarQube XML" "python iterparse SonarQube XML"
@@ -181,15 +187,11 @@ fi
 # JUnit: the testcase count of the issue, and a file of about JUNIT_MB MB
 # (nextest's shape: about 125 bytes a testcase).
 junit_rows() { # TESTCASES LABEL KEY
-    local cases=$1 label=$2 key=$3 file bytes ours theirs
+    local cases=$1 label=$2 key=$3 file
     file="$BENCH_DIR/junit-$cases.xml"
     [[ -s $file ]] || "$INGEST" gen-junit "$cases" "$SEED" "$file"
-    bytes=$(stat -c %s "$file")
-    theirs=$(measure "$ROOT" python3 "$JUNIT_ITERPARSE" "$file")
-    ours=$(measure "$ROOT" "$TG" inspect "$file")
-    row "tollgate inspect JUnit $label" "$bytes" "$ours" "${theirs%% *}"
-    row "python iterparse JUnit $label" "$bytes" "$theirs"
-    GOT[$key]="$ours $bytes $(awk -v a="${ours%% *}" -v b="${theirs%% *}" 'BEGIN{printf "%.2f", b/a}')"
+    compare_rows "$key" "$ROOT" "$file" "JUnit $label" "python iterparse JUnit $label" \
+        python3 "$JUNIT_ITERPARSE"
 }
 if [[ -z ${NO_JUNIT:-} ]]; then
     junit_rows "$JUNIT_CASES" "$JUNIT_CASES testcases" junit-cases

@@ -141,6 +141,27 @@ pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
     }
 }
 
+/// The values of `keys` among `raw`'s attributes, in the order of `keys`,
+/// when every attribute is plain (see [`plain_attributes`]) and each
+/// value found is [`verbatim`]: what quick-xml would read for them, without
+/// its per-key searches and copies. `None` leaves the element to quick-xml.
+pub(crate) fn plain_values<'a, const N: usize>(
+    raw: &'a [u8],
+    keys: [&[u8]; N],
+) -> Option<[Option<&'a [u8]>; N]> {
+    let pairs = plain_attributes(raw)?;
+    let mut found = [None; N];
+    for &(key, value) in pairs.pairs() {
+        if let Some(slot) = keys.iter().position(|k| *k == key) {
+            if !verbatim(value) {
+                return None;
+            }
+            found[slot] = Some(value);
+        }
+    }
+    Some(found)
+}
+
 /// The bytes a plain key cannot hold: whitespace, quotes, `<`, `>`, `/`.
 #[allow(clippy::cast_possible_truncation)] // `b` < 256 is a byte
 static NOT_IN_KEY: [bool; 256] = {

@@ -571,33 +571,24 @@ impl State<'_> {
     }
 }
 
+/// An attribute value as text, an absent one as empty; `None` if not UTF-8.
+fn utf8(value: Option<&[u8]>) -> Option<&str> {
+    value.map_or(Some(""), |v| std::str::from_utf8(v).ok())
+}
+
 /// A `<method>` whose attributes are all plain (see
 /// [`xml::plain_attributes`]) and UTF-8, read as [`State::start`] reads
 /// any other; `None` leaves it to that general reading.
 fn plain_method(e: &BytesStart<'_>) -> Option<Method> {
-    let found = xml::plain_attributes(e.attributes_raw())?;
-    let (mut name, mut signature, mut line_rate_positive) = ("", "", false);
-    // Only the values read are decoded (as quick-xml decodes only those),
-    // and only those that read as themselves (no entity to resolve).
-    let utf8 = |value| {
-        if xml::verbatim(value) {
-            std::str::from_utf8(value).ok()
-        } else {
-            None
-        }
-    };
-    for &(key, value) in found.pairs() {
-        match key {
-            b"name" => name = utf8(value)?,
-            b"signature" => signature = utf8(value)?,
-            b"line-rate" => {
-                line_rate_positive = utf8(value)?.trim().parse::<f64>().is_ok_and(|r| r > 0.0);
-            }
-            _ => {}
-        }
-    }
+    // Only the values read are decoded (as quick-xml decodes only those).
+    let [name, signature, line_rate] =
+        xml::plain_values(e.attributes_raw(), [b"name", b"signature", b"line-rate"])?;
+    let line_rate_positive = utf8(line_rate)?
+        .trim()
+        .parse::<f64>()
+        .is_ok_and(|r| r > 0.0);
     Some(Method {
-        name: [name, signature].concat(),
+        name: [utf8(name)?, utf8(signature)?].concat(),
         line_rate_positive,
         first_line: None,
         most_hits: 0,
@@ -672,21 +663,13 @@ fn line_attributes<'a>(e: &'a BytesStart<'_>) -> Result<LineAttributes<'a>, Prob
 /// takes (plain `key="value"` pairs, no key twice), the wanted values
 /// [`xml::verbatim`]; `None` for anything else, which quick-xml decides.
 fn scan_line_attributes(raw: &[u8]) -> Option<LineAttributes<'_>> {
-    let pairs = xml::plain_attributes(raw)?;
-    let mut found = LineAttributes::default();
-    for &(key, value) in pairs.pairs() {
-        let slot = match key {
-            b"number" => &mut found.number,
-            b"hits" => &mut found.hits,
-            b"condition-coverage" => &mut found.conditions,
-            _ => continue,
-        };
-        if !xml::verbatim(value) {
-            return None;
-        }
-        *slot = Some(Cow::Borrowed(value));
-    }
-    Some(found)
+    let [number, hits, conditions] =
+        xml::plain_values(raw, [b"number", b"hits", b"condition-coverage"])?;
+    Some(LineAttributes {
+        number: number.map(Cow::Borrowed),
+        hits: hits.map(Cow::Borrowed),
+        conditions: conditions.map(Cow::Borrowed),
+    })
 }
 
 /// A plain `<line .../>` or other plain tag (see [`plain_tag`]) at the

@@ -173,22 +173,28 @@ impl<'a> LineToCover<'a> {
     /// document alike: this only skips the per-key searches and copies
     /// (issue 14: Sonar's reader was a quarter of Cobertura's speed).
     fn plain(e: &'a BytesStart<'_>) -> Option<Self> {
-        let pairs = xml::plain_attributes(e.attributes_raw())?;
-        let mut found = Self::default();
-        for &(key, value) in pairs.pairs() {
-            let slot = match key {
-                b"lineNumber" => &mut found.number,
-                b"covered" => &mut found.covered,
-                b"branchesToCover" => &mut found.to_cover,
-                b"coveredBranches" => &mut found.taken,
-                _ => continue,
-            };
-            if !xml::verbatim(value) {
-                return None;
+        let values = xml::plain_values(
+            e.attributes_raw(),
+            [
+                b"lineNumber",
+                b"covered",
+                b"branchesToCover",
+                b"coveredBranches",
+            ],
+        )?;
+        let mut text = [None, None, None, None];
+        for (slot, value) in text.iter_mut().zip(values) {
+            if let Some(value) = value {
+                *slot = Some(Cow::Borrowed(std::str::from_utf8(value).ok()?));
             }
-            *slot = Some(Cow::Borrowed(std::str::from_utf8(value).ok()?));
         }
-        Some(found)
+        let [number, covered, to_cover, taken] = text;
+        Some(Self {
+            number,
+            covered,
+            to_cover,
+            taken,
+        })
     }
 
     /// Read by quick-xml, each attribute unescaped, after every attribute
