@@ -336,12 +336,13 @@ pub fn gather(req: &Request<'_>) -> Result<Evidence, GatherError> {
     // Refused (a path out of the evidence root) only where it always was,
     // after the coverage, audit and tests.
     let bench_paths = paths(&inputs.bench, &configured.bench, roots.evidence);
-    let (coverage, tests, bench) = read_beside_coverage(&coverage_paths, &opts, req.watch, || {
-        (
-            read_tests(&test_paths),
-            read_bench_at(&bench_paths, baseline.as_deref()),
-        )
-    });
+    let (coverage, (tests, bench)) =
+        read_beside_coverage(&coverage_paths, &opts, req.watch, || {
+            (
+                read_tests(&test_paths),
+                read_bench_at(&bench_paths, baseline.as_deref()),
+            )
+        });
     let mut evidence = Evidence {
         coverage: coverage?,
         coverage_baseline: coverage_baseline(req, &opts)?,
@@ -421,19 +422,18 @@ fn lockfile(repository: &Path) -> Option<(String, String)> {
 /// the coverage is the largest input by far. The caller takes the results
 /// in the order it always read them, so the error reported when several
 /// inputs are bad is the one it always was.
-#[allow(clippy::type_complexity)] // the two results, as `others` gives them
-fn read_beside_coverage<T: Send, B: Send>(
+fn read_beside_coverage<T: Send>(
     coverage_paths: &[PathBuf],
     opts: &ReadOptions,
     watch: &dyn Watch,
-    others: impl Fn() -> (T, B) + Send + Sync + Copy,
-) -> (Result<Slot<CoverageReport>, GatherError>, T, B) {
+    others: impl Fn() -> T + Send + Sync + Copy,
+) -> (Result<Slot<CoverageReport>, GatherError>, T) {
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
             .name("gather".to_owned())
             .spawn_scoped(scope, others);
         let coverage = read_coverage(coverage_paths, opts, watch);
-        let (tests, bench) = match spawned {
+        let others = match spawned {
             // A panic there is one here, as if it had run here.
             Ok(thread) => thread
                 .join()
@@ -441,7 +441,7 @@ fn read_beside_coverage<T: Send, B: Send>(
             // No thread to be had: read them here.
             Err(_) => others(),
         };
-        (coverage, tests, bench)
+        (coverage, others)
     })
 }
 
