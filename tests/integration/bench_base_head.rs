@@ -263,6 +263,44 @@ impl World {
     }
 }
 
+/// A pull request's run and tollgate's verdict on it.
+struct Judged {
+    number: u64,
+    head: String,
+    run: WorkflowRun,
+    report: Value,
+    md: String,
+}
+
+impl World {
+    /// A pull request whose head keeps `spin/work`'s work as the base has
+    /// it, judged; a run whose `spin/work` does not pass is made again once
+    /// as the second number, as a person would re-run it. Only this
+    /// machine's noise fails the same work (docs/benchmarks.md measures how
+    /// often), and the test runs alone (.config/nextest.toml) to keep that
+    /// rare; the verdict on the second run is the one returned either way.
+    fn pull_request_where_work_passes(&mut self, numbers: [u64; 2], source: &str) -> Judged {
+        let mut judged = None;
+        for number in numbers {
+            // A new branch and commit message: a new head commit each time.
+            let (head, run) = self.pull_request(number, source);
+            let (report, md) = self.report(number, &run);
+            let passed = rule(&report, "bench.regression[spin/work]")["status"] == "pass";
+            judged = Some(Judged {
+                number,
+                head,
+                run,
+                report,
+                md,
+            });
+            if passed {
+                break;
+            }
+        }
+        judged.unwrap()
+    }
+}
+
 fn rule<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["rules"]
         .as_array()
@@ -286,7 +324,7 @@ fn base_and_head_run_in_one_job_and_the_judge_sees_which_commits() {
     let main = w.main.clone();
 
     // Ten times the work: far beyond the shipped threshold even when the
-    // other tests running beside this one slow the base's run down.
+    // machine's other load slows the base's run down.
     let (head, run) = w.pull_request(1, &bench_source(200_000, false, "slower"));
     let (report, md) = w.report(1, &run);
     assert_compared(&report, &main, &head);
@@ -325,27 +363,24 @@ fn base_and_head_run_in_one_job_and_the_judge_sees_which_commits() {
     );
     assert!(md.contains("| `spin/work` |"), "{md}");
 
-    // Only a comment changed: the same work, and it passes. This machine's
-    // noise gives a false alarm now and then (docs/benchmarks.md measures
-    // how often), so a failure is re-run once, as a person would.
-    let same = bench_source(20_000, false, "same");
-    let (mut head, run) = w.pull_request(2, &same);
-    let (mut report, _) = w.report(2, &run);
-    if rule(&report, "bench.regression[spin/work]")["status"] != "pass" {
-        let (again, run) = w.pull_request(4, &same.replace("// same", "// same, again"));
-        head = again;
-        report = w.report(4, &run).0;
-    }
-    assert_compared(&report, &main, &head);
+    // Only a comment changed: the same work, and it passes.
+    let same = w.pull_request_where_work_passes([2, 4], &bench_source(20_000, false, "same"));
+    assert_compared(&same.report, &main, &same.head);
     assert_eq!(
-        rule(&report, "bench.regression[spin/work]")["status"],
+        rule(&same.report, "bench.regression[spin/work]")["status"],
         "pass",
-        "{report:#}"
+        "{:#}",
+        same.report
     );
 
     // A benchmark the base does not have: skipped as new, never passed.
-    let (head, run) = w.pull_request(3, &bench_source(20_000, true, "new"));
-    let (report, md) = w.report(3, &run);
+    let Judged {
+        head,
+        run,
+        report,
+        md,
+        ..
+    } = w.pull_request_where_work_passes([3, 5], &bench_source(20_000, true, "new"));
     assert_compared(&report, &main, &head);
     let new = rule(&report, "bench.regression[spin/extra]");
     assert_eq!(new["status"], "skipped", "{report:#}");
@@ -364,7 +399,7 @@ fn base_and_head_run_in_one_job_and_the_judge_sees_which_commits() {
     assert!(md.contains("| `spin/extra` | new |"), "{md}");
 
     // The record of another pull request's run does not count for this one.
-    let (report, _) = w.report(2, &run);
+    let (report, _) = w.report(same.number, &run);
     let wrong = rule(&report, "bench.regression[*]");
     assert_eq!(wrong["status"], "fail", "{report:#}");
     assert!(
