@@ -29,8 +29,9 @@
 //!   differ there: pytest writes a teardown error as a second testcase.
 //! - `disabled` + `skipped` above the testcases marked skipped: the suite
 //!   says some of its plain-looking testcases did not run. Which ones is
-//!   unknowable, so that many of its passes count as skipped instead; a
-//!   suite without that many passes is a contradiction as above.
+//!   unknowable, so that many of its plain passes count as skipped instead
+//!   (never a flaky pass, whose failed attempts show it ran); a suite
+//!   without that many plain passes is a contradiction as above.
 //! - A `<failure>` or `<error>` directly under a suite, outside every
 //!   testcase (a collection error, a failing suite hook), is an error entry
 //!   named after the suite.
@@ -400,6 +401,9 @@ struct Counters {
 struct Seen {
     total: u64,
     passed: u64,
+    /// Of `passed`, those with retries on record (nextest's
+    /// `<flakyFailure>`): they evidently ran.
+    flaky: u64,
     broken: u64,
     skipped: u64,
 }
@@ -408,6 +412,7 @@ impl Seen {
     fn add(&mut self, other: Seen) {
         self.total += other.total;
         self.passed += other.passed;
+        self.flaky += other.flaky;
         self.broken += other.broken;
         self.skipped += other.skipped;
     }
@@ -652,14 +657,22 @@ impl State<'_> {
         }
         let claimed_skips = d.skipped.unwrap_or(0) + d.disabled.unwrap_or(0);
         let unmarked = claimed_skips.saturating_sub(seen.skipped);
-        if unmarked > seen.passed {
+        // Only a plain pass can be one that did not run: a flaky pass has
+        // its failed attempts on record (found by the fuzzer: counting a
+        // flaky pass as a skip left more flaky tests than passes).
+        let plain_passes = seen.passed - seen.flaky;
+        if unmarked > plain_passes {
+            let flaky = match seen.flaky {
+                0 => String::new(),
+                n => format!(" ({n} of them flaky, which ran)"),
+            };
             problems.push(format!(
-                "skipped + disabled = {claimed_skips}, but only {} of its testcases are skipped and {} passed",
+                "skipped + disabled = {claimed_skips}, but only {} of its testcases are skipped and {} passed{flaky}",
                 seen.skipped, seen.passed
             ));
         } else if unmarked > 0 {
             // Some plain-looking testcases did not run; count that many
-            // passes as skips (docs/formats.md, JUnit XML).
+            // plain passes as skips (docs/formats.md, JUnit XML).
             self.run.passed -= unmarked;
             self.run.skipped += unmarked;
             suite.seen.passed -= unmarked;
@@ -772,6 +785,7 @@ fn finish_case(run: &mut TestRun, case: Case, suite: impl FnOnce() -> String) ->
             seen.passed = 1;
             if case.flaky {
                 run.flaky += 1;
+                seen.flaky = 1;
             }
         }
         Some(Outcome::Skipped) => {

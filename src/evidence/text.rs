@@ -81,6 +81,26 @@ pub(crate) fn read_from_buf(
     Ok(n)
 }
 
+/// One to `max` (at most 19) digits and then `end`: the value and the
+/// bytes used, `end` included.
+#[inline]
+pub(crate) fn digits_then(s: &[u8], end: u8, max: usize) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    let mut len = 0;
+    loop {
+        let b = *s.get(len)?;
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return (b == end && len > 0).then_some((value, len + 1));
+        }
+        if len == max {
+            return None;
+        }
+        value = value * 10 + u64::from(digit);
+        len += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,15 +57,20 @@ fn go_block_spanning_billions_of_lines_is_refused() {
     assert!(message.contains("spans 4294967295 lines"), "{message}");
 }
 
-/// `go_cover`: statement counts summing past u64 overflowed; the profile is
-/// refused naming the file and the line of the block that overflowed.
+/// `go_cover`: statement counts summing past u64 overflowed. A block of
+/// more than `u32::MAX` statements (this one has `u64::MAX`) is now refused at
+/// its own line, and with every block under that and at most `u32::MAX`
+/// lines, the sums cannot pass u64.
 #[test]
 fn go_statement_counts_past_u64_are_refused() {
     let err = read_go("go-statement-counts-past-u64.out").unwrap_err();
     let message = err.to_string();
-    assert!(message.contains("add up past"), "{message}");
     assert!(
-        message.contains("go-statement-counts-past-u64.out:3:"),
+        message.contains("18446744073709551615 statements in one block"),
+        "{message}"
+    );
+    assert!(
+        message.contains("go-statement-counts-past-u64.out:2:"),
         "{message}"
     );
 }
@@ -87,4 +92,36 @@ fn allowed_signers_entry_naming_no_one_is_refused() {
         "{err}"
     );
     assert!(err.contains("name no one"), "{err}");
+}
+
+/// `junit`: a suite claiming more skips than its testcases mark has that
+/// many passes counted as skips, since which did not run is unknowable; a
+/// flaky pass was among them, leaving more flaky tests than passes (the
+/// fuzzer raised `skipped` on nextest's `<testsuites>`). A flaky pass has
+/// its failed attempts on record, so it ran: only plain passes can be
+/// counted as skips, and a claim beyond them is the suite-counter
+/// contradiction that fails the run.
+#[test]
+fn junit_claimed_skips_never_take_a_flaky_pass() {
+    let name = "junit-skips-claimed-over-a-flaky-pass.xml";
+    let xml = text(name);
+    let run = tollgate::evidence::junit::parse_junit(Path::new(name), &xml).unwrap();
+    // The two testcases pass; the contradiction is an error entry of its own.
+    let counts = (run.total, run.passed, run.flaky, run.skipped, run.errors);
+    assert_eq!(counts, (3, 2, 1, 0, 1), "{run:?}");
+    assert_eq!(run.failing.len(), 1, "{run:?}");
+    assert_eq!(run.failing[0].name, "(suite counters)");
+    let message = run.failing[0].message.as_deref().unwrap_or_default();
+    assert!(
+        message.contains("skipped + disabled = 2, but only 0 of its testcases are skipped and 2 passed (1 of them flaky, which ran)"),
+        "{message}"
+    );
+    // One claimed skip takes the plain pass, never the flaky one.
+    let one = xml.replacen("skipped=\"2\"", "skipped=\"1\"", 1);
+    let run = tollgate::evidence::junit::parse_junit(Path::new(name), &one).unwrap();
+    assert_eq!(
+        (run.total, run.passed, run.flaky, run.skipped),
+        (2, 1, 1, 1)
+    );
+    assert!(run.failing.is_empty(), "{run:?}");
 }

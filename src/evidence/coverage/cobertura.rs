@@ -48,7 +48,7 @@ use super::lcov::parse_count;
 use super::paths::{impossible_name, leaves_root, resolve_cobertura, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
-use crate::evidence::text::count_newlines;
+use crate::evidence::text::{count_newlines, digits_then};
 use crate::evidence::xml;
 use crate::evidence::EvidenceError;
 
@@ -978,26 +978,6 @@ fn quick_conditions(value: &[u8]) -> Option<(u32, u32)> {
 fn digits_until(s: &[u8], end: u8) -> Option<(u32, usize)> {
     let (value, used) = digits_then(s, end, 9)?;
     Some((u32::try_from(value).ok()?, used))
-}
-
-/// One to `max` (at most 19) digits and then `end`: the value and the
-/// bytes used, `end` included.
-#[inline]
-fn digits_then(s: &[u8], end: u8, max: usize) -> Option<(u64, usize)> {
-    let mut value: u64 = 0;
-    let mut len = 0;
-    loop {
-        let b = *s.get(len)?;
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return (b == end && len > 0).then_some((value, len + 1));
-        }
-        if len == max {
-            return None;
-        }
-        value = value * 10 + u64::from(digit);
-        len += 1;
-    }
 }
 
 /// A line number: digits (surrounding spaces allowed), fitting a `u32`.
