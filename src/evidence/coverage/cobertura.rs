@@ -903,7 +903,7 @@ const QUICK_OTHER_KEYS: usize = 4;
 /// answered at once; longer runs (indentation: a newline and a tab or
 /// spaces per level) are taken eight bytes at a time.
 #[inline]
-fn skip_space(s: &[u8], mut i: usize) -> usize {
+pub(super) fn skip_space(s: &[u8], mut i: usize) -> usize {
     for _ in 0..2 {
         match s.get(i) {
             Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,

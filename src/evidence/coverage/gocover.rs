@@ -37,7 +37,7 @@
 //! (docs/performance.md). Go writes each file's blocks in source order, so
 //! they are kept in a sorted `Vec` searched by bisection, not a tree; a
 //! line as Go writes it is read in one pass over its bytes
-//! ([`quick_block`]), anything else by the full reader that says what is
+//! (`quick_block`), anything else by the full reader that says what is
 //! wrong. A block spanning more than 2^20 lines or holding more than
 //! `u32::MAX` statements is refused (no real block does).
 
