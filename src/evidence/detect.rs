@@ -212,8 +212,14 @@ pub fn detect_file(path: &Path) -> Result<Detected, EvidenceError> {
             })
         };
     }
-    if let Some(detected) = detect_head(path, &read_head(path)?)? {
+    let head = read_head(path)?;
+    if let Some(detected) = detect_head(path, &head)? {
         return Ok(detected);
+    }
+    if head.0.trim_ascii_start().starts_with(b"{") {
+        if let Some(detected) = probe_json_file(path)? {
+            return Ok(detected);
+        }
     }
     let text = read_text(path)?;
     Ok(Detected {
@@ -313,6 +319,121 @@ pub fn detect_text(path: &Path, text: &str) -> Result<Format, EvidenceError> {
             ),
         }),
     }
+}
+
+/// The top-level keys of a JSON object that tell its format, read in one
+/// streaming pass without building the document: the bulk (`data`,
+/// `files`) is skipped, so memory stays that of a buffer whatever the
+/// file's size (issue 14: reading a 100 MB coverage.py report whole and
+/// building it as a `Value` tree twice took 962 MB).
+#[derive(serde::Deserialize)]
+struct JsonProbe {
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+    version: Option<Value>,
+    cargo_llvm_cov: Option<Value>,
+    meta: Option<Value>,
+    files: Option<IsObject>,
+    vulnerabilities: Option<serde::de::IgnoredAny>,
+    lockfile: Option<serde::de::IgnoredAny>,
+}
+
+/// Whether a JSON value is an object, its contents skipped.
+struct IsObject(bool);
+
+impl<'de> serde::Deserialize<'de> for IsObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = IsObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<IsObject, A::Error> {
+                use serde::de::IgnoredAny;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(IsObject(true))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<IsObject, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(IsObject(false))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+            fn visit_unit<E>(self) -> Result<IsObject, E> {
+                Ok(IsObject(false))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+/// The format and producer of a JSON object file when its top-level keys
+/// decide them (llvm-cov's export, coverage.py's report, a cargo-audit
+/// report), read by [`JsonProbe`] from the file; `None` for anything else,
+/// including JSON that does not parse, which the whole-text detection
+/// then decides (benchmark formats, and the same errors as ever).
+///
+/// The order is the whole-text detection's: llvm-cov's `type`, then
+/// cargo-audit's keys, then coverage.py's structure.
+fn probe_json_file(path: &Path) -> Result<Option<Detected>, EvidenceError> {
+    use std::io::BufRead as _;
+    let file = crate::input::open_input(path, crate::input::InputKind::Coverage)?;
+    let mut input = std::io::BufReader::with_capacity(256 * 1024, file);
+    let head = input.fill_buf().map_err(|source| EvidenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        input.consume(3);
+    }
+    // Only the first value: cargo-audit may write several objects.
+    let mut json = serde_json::Deserializer::from_reader(input);
+    let Ok(probe) = <JsonProbe as serde::Deserialize>::deserialize(&mut json) else {
+        return Ok(None);
+    };
+    let llvm = crate::evidence::coverage::llvm_json::EXPORT_TYPE;
+    if probe.kind.as_ref().and_then(Value::as_str) == Some(llvm) {
+        return Ok(Some(Detected {
+            format: Format::LlvmCovJson,
+            producer: llvm_cov_producer_of(probe.version.as_ref(), probe.cargo_llvm_cov.as_ref()),
+        }));
+    }
+    if probe.vulnerabilities.is_some() && probe.lockfile.is_some() {
+        return Ok(Some(Detected {
+            format: Format::CargoAudit,
+            producer: None,
+        }));
+    }
+    let meta = probe.meta.as_ref();
+    if meta.and_then(|m| m.get("format")).is_some() && probe.files.is_some_and(|f| f.0) {
+        if let Some(version) = meta.and_then(|m| m.get("version")).and_then(Value::as_str) {
+            return Ok(Some(Detected {
+                format: Format::CoveragePyJson,
+                producer: Some(format!("coverage.py {version}")),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// llvm-cov's JSON export, by its `type` (written last, after the bulk of
@@ -445,14 +566,37 @@ fn llvm_cov_producer(text: &str) -> Option<String> {
     if probe.kind != crate::evidence::coverage::llvm_json::EXPORT_TYPE {
         return None;
     }
-    let export = probe.version.map_or_else(
+    Some(llvm_cov_producer_name(
+        probe.version.as_deref(),
+        probe.cargo_llvm_cov.map(|tool| tool.version).as_deref(),
+    ))
+}
+
+/// [`llvm_cov_producer`] from [`JsonProbe`]'s values: `None` where that
+/// probe would not parse (a `version` that is not a string, a
+/// `cargo_llvm_cov` without a string `version`).
+fn llvm_cov_producer_of(version: Option<&Value>, tool: Option<&Value>) -> Option<String> {
+    let version = match version {
+        None => None,
+        Some(v) => Some(v.as_str()?),
+    };
+    let tool = match tool {
+        None => None,
+        Some(t) => Some(t.as_object()?.get("version")?.as_str()?),
+    };
+    Some(llvm_cov_producer_name(version, tool))
+}
+
+/// `cargo-llvm-cov 0.9.1, llvm-cov export 3.1.0`, as much as is known.
+fn llvm_cov_producer_name(version: Option<&str>, tool: Option<&str>) -> String {
+    let export = version.map_or_else(
         || "llvm-cov export".to_owned(),
         |v| format!("llvm-cov export {v}"),
     );
-    Some(match probe.cargo_llvm_cov {
-        Some(tool) => format!("cargo-llvm-cov {}, {export}", tool.version),
+    match tool {
+        Some(tool) => format!("cargo-llvm-cov {tool}, {export}"),
         None => export,
-    })
+    }
 }
 
 /// What an XML document says it is, judged from its root element, the
@@ -750,6 +894,48 @@ mod tests {
         let bare = sniff_xml(b"<report name=\"r\"/>").unwrap();
         assert_eq!((bare.dialect, bare.producer), (XmlDialect::Jacoco, None));
         assert_eq!(Format::Jacoco.kind(), EvidenceKind::Coverage);
+    }
+
+    #[test]
+    fn the_streaming_json_probe_agrees_with_the_whole_text() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, json) in [
+            r#"{"data":[{"files":[],"totals":{}}],"type":"llvm.coverage.json.export","version":"3.1.0"}"#,
+            r#"{"cargo_llvm_cov":{"version":"0.9.1"},"data":[],"type":"llvm.coverage.json.export","version":"3.1.0"}"#,
+            r#"{"cargo_llvm_cov":{"name":"x"},"data":[],"type":"llvm.coverage.json.export"}"#,
+            r#"{"data":[],"type":"llvm.coverage.json.export","version":3}"#,
+            r#"{"data":[],"type":7,"meta":{"format":3,"version":"7.1"},"files":{}}"#,
+            r#"{"meta":{"format":3,"version":"7.17.4"},"files":{"a.py":{"x":[1,2]}},"totals":{}}"#,
+            "\u{feff}{\"meta\":{\"format\":3,\"version\":\"7.17.4\"},\"files\":{}}",
+            r#"{"meta":{"format":3,"version":7},"files":{}}"#,
+            r#"{"meta":{"version":"7.1"},"files":{}}"#,
+            r#"{"meta":{"format":3,"version":"7.1"},"files":[]}"#,
+            r#"{"meta":[1],"files":{}}"#,
+            r#"{"database":{},"lockfile":{"dependency-count":1},"vulnerabilities":{"list":[]}}
+{"lockfile":{}}"#,
+            r#"{"type":"llvm.coverage.json.export","type":"llvm.coverage.json.export","data":[]}"#,
+            r#"{"results":[]}"#,
+            r#"{"a":{"latency":{"value":1}}}"#,
+            r#"{"a":1}"#,
+            "{\n\"a\":",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let path = dir.path().join(format!("{i}.json"));
+            std::fs::write(&path, json).unwrap();
+            let text = read_text(&path).unwrap();
+            let whole = detect_text(&path, &text).map(|format| Detected {
+                format,
+                producer: producer_of_text(&text),
+            });
+            let streamed = detect_file(&path);
+            assert_eq!(
+                format!("{streamed:?}"),
+                format!("{whole:?}"),
+                "{json}"
+            );
+        }
     }
 
     #[test]

@@ -140,12 +140,14 @@ const BUFFER: usize = 256 * 1024;
 /// already there, and says which format it was.
 ///
 /// The format is decided by content, not by name: a document whose first
-/// non-blank character is `<` is read as Cobertura XML (whose reader then
-/// insists on a `<coverage>` root); anything else as LCOV (whose reader
-/// insists on an LCOV record first); one starting with `{` as llvm-cov's
-/// JSON export (whose reader refuses JSON of another `type`). Either way, a
-/// file in some other format is [`EvidenceError::UnknownFormat`], never an
-/// empty report.
+/// non-blank character is `<` by its XML root (and, for `<coverage>`, its
+/// first child: Cobertura, Clover, `SonarQube` or an unknown root, which
+/// the Cobertura reader names); one starting with `{` by its first key
+/// (`meta` or `files`: coverage.py's JSON report; otherwise llvm-cov's
+/// export, whose reader refuses JSON of another `type`); `mode: ` a Go
+/// cover profile; anything else LCOV (whose reader insists on an LCOV
+/// record first). Either way, a file in some other format is
+/// [`EvidenceError::UnknownFormat`], never an empty report.
 pub fn read_coverage_file(
     path: &Path,
     opts: &ReadOptions,
