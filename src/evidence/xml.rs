@@ -141,6 +141,24 @@ pub(crate) fn plain_attributes(raw: &[u8]) -> Option<PlainAttributes<'_>> {
     }
 }
 
+/// An empty element `<name .../>` at the start of `s`: its raw attribute
+/// bytes (between the name and `/>`) and the bytes it takes; `None` when
+/// `s` does not start so, or the element runs past `s`. The element ends
+/// at its first `>`, which is only right when nothing in the attributes
+/// holds one: the callers then accept the attributes only if
+/// [`plain_attributes`] does (plain `key="value"` pairs, so no `>` was
+/// inside a value), as quick-xml's quote-aware search would end it there
+/// too.
+pub(crate) fn empty_element<'a>(s: &'a [u8], name: &[u8]) -> Option<(&'a [u8], usize)> {
+    let after = s.strip_prefix(b"<")?.strip_prefix(name)?;
+    if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
+        return None;
+    }
+    let gt = memchr::memchr(b'>', after)?;
+    let raw = after[..gt].strip_suffix(b"/")?;
+    Some((raw, 1 + name.len() + gt + 1))
+}
+
 /// The values of `keys` among `raw`'s attributes, in the order of `keys`,
 /// when every attribute is plain (see [`plain_attributes`]) and each
 /// value found is [`verbatim`]: what quick-xml would read for them, without

@@ -364,14 +364,8 @@ impl<'a> LineAttributes<'a> {
 /// lies between (plain `key="value"` pairs, so no `>` was inside a value).
 fn plain_line(available: &[u8]) -> Option<(LineAttributes<'_>, usize)> {
     let lead = skip_space(available, 0);
-    let after = available.get(lead..)?.strip_prefix(b"<line")?;
-    if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
-        return None;
-    }
-    let gt = memchr::memchr(b'>', after)?;
-    let raw = after[..gt].strip_suffix(b"/")?;
-    let len = lead + b"<line".len() + gt + 1;
-    LineAttributes::plain(raw).map(|found| (found, len))
+    let (raw, len) = xml::empty_element(available.get(lead..)?, b"line")?;
+    LineAttributes::plain(raw).map(|found| (found, lead + len))
 }
 
 /// Adds a file's condition lines as branches, in the reading nearer the

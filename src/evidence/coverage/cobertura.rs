@@ -708,15 +708,8 @@ fn plain_line_attributes(available: &[u8]) -> Option<(Plain<'_>, usize)> {
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .unwrap_or(available.len());
-    let rest = &available[lead..];
-    let after = rest.strip_prefix(b"<line")?;
-    if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
-        return None;
-    }
-    let gt = after.iter().position(|&b| b == b'>')?;
-    let raw = after[..gt].strip_suffix(b"/")?;
-    let len = lead + b"<line".len() + gt + 1;
-    scan_line_attributes(raw).map(|found| (Plain::Attributes(found), len))
+    let (raw, len) = xml::empty_element(&available[lead..], b"line")?;
+    scan_line_attributes(raw).map(|found| (Plain::Attributes(found), lead + len))
 }
 
 /// What [`plain_line`] found.

@@ -280,14 +280,8 @@ fn plain_line_to_cover(available: &[u8]) -> Option<(PlainLine<'_>, usize)> {
     if let Some((values, len)) = quick_line_to_cover(&available[lead..]) {
         return Some((PlainLine::Values(values), lead + len));
     }
-    let after = available.get(lead..)?.strip_prefix(b"<lineToCover")?;
-    if !matches!(after.first(), Some(b' ' | b'\t' | b'\r' | b'\n' | b'/')) {
-        return None;
-    }
-    let gt = memchr::memchr(b'>', after)?;
-    let raw = after[..gt].strip_suffix(b"/")?;
-    let len = lead + b"<lineToCover".len() + gt + 1;
-    LineToCover::plain_raw(raw).map(|found| (PlainLine::Attributes(found), len))
+    let (raw, len) = xml::empty_element(available.get(lead..)?, b"lineToCover")?;
+    LineToCover::plain_raw(raw).map(|found| (PlainLine::Attributes(found), lead + len))
 }
 
 /// What [`plain_line_to_cover`] found.
