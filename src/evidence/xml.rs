@@ -180,6 +180,21 @@ pub(crate) fn plain_values<'a, const N: usize>(
     Some(found)
 }
 
+/// [`plain_values`] as text: `None` also when a value found is not UTF-8.
+pub(crate) fn plain_texts<'a, const N: usize>(
+    raw: &'a [u8],
+    keys: [&[u8]; N],
+) -> Option<[Option<Cow<'a, str>>; N]> {
+    let values = plain_values(raw, keys)?;
+    let mut texts = [const { None }; N];
+    for (slot, value) in texts.iter_mut().zip(values) {
+        if let Some(value) = value {
+            *slot = Some(Cow::Borrowed(std::str::from_utf8(value).ok()?));
+        }
+    }
+    Some(texts)
+}
+
 /// The bytes a plain key cannot hold: whitespace, quotes, `<`, `>`, `/`.
 #[allow(clippy::cast_possible_truncation)] // `b` < 256 is a byte
 static NOT_IN_KEY: [bool; 256] = {

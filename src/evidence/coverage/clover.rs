@@ -311,7 +311,7 @@ impl<'a> LineAttributes<'a> {
     /// element alike (issue 14: five searches and five `String`s per
     /// `<line>` were 40% of a Clover file's cost).
     fn plain(raw: &'a [u8]) -> Option<Self> {
-        let values = xml::plain_values(
+        let text = xml::plain_texts(
             raw,
             [
                 b"num",
@@ -323,12 +323,6 @@ impl<'a> LineAttributes<'a> {
                 b"signature",
             ],
         )?;
-        let mut text = [None, None, None, None, None, None, None];
-        for (slot, value) in text.iter_mut().zip(values) {
-            if let Some(value) = value {
-                *slot = Some(Cow::Borrowed(std::str::from_utf8(value).ok()?));
-            }
-        }
         let [num, count, kind, truecount, falsecount, name, signature] = text;
         Some(Self {
             num,

@@ -224,7 +224,7 @@ impl<'a> LineToCover<'a> {
 
     /// [`Self::plain`] of an element's attribute bytes.
     fn plain_raw(raw: &'a [u8]) -> Option<Self> {
-        let values = xml::plain_values(
+        let text = xml::plain_texts(
             raw,
             [
                 b"lineNumber",
@@ -233,12 +233,6 @@ impl<'a> LineToCover<'a> {
                 b"coveredBranches",
             ],
         )?;
-        let mut text = [None, None, None, None];
-        for (slot, value) in text.iter_mut().zip(values) {
-            if let Some(value) = value {
-                *slot = Some(Cow::Borrowed(std::str::from_utf8(value).ok()?));
-            }
-        }
         let [number, covered, to_cover, taken] = text;
         Some(Self {
             number,
