@@ -36,11 +36,12 @@ use std::path::Path;
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::cobertura::{skip_space, LineCounter};
+use super::cobertura::LineCounter;
 use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
-use crate::evidence::xml;
+use crate::evidence::text::digits_then;
+use crate::evidence::xml::{self, skip_space};
 use crate::evidence::EvidenceError;
 
 /// Reads one Clover XML document from `input` into `into`, merging with
@@ -83,7 +84,10 @@ pub fn read_clover<R: BufRead>(
                 }
             };
             if let Some((found, len)) = plain_line(available) {
-                let result = state.line_attributes(found);
+                let result = match found {
+                    PlainLine::Values(values) => state.line_values(&values),
+                    PlainLine::Attributes(found) => state.line_attributes(found),
+                };
                 input.consume(len);
                 if let Err(message) = result {
                     return Err(EvidenceError::Malformed {
@@ -251,6 +255,18 @@ impl State<'_> {
         self.line_attributes(found)
     }
 
+    /// Counts a `<line>` read by [`quick_line`].
+    fn line_values(&mut self, values: &LineValues) -> Result<(), String> {
+        let Some(file) = self.file.as_mut() else {
+            return Err("<line> outside any <file>".into());
+        };
+        file.coverage.add_line(values.num, values.hits);
+        if let Some((t, f)) = values.condition {
+            file.conditions.push((values.num, t, f));
+        }
+        Ok(())
+    }
+
     /// Counts one `<line>`, however its attributes were read.
     fn line_attributes(&mut self, found: LineAttributes<'_>) -> Result<(), String> {
         let Some(file) = self.file.as_mut() else {
@@ -356,10 +372,61 @@ impl<'a> LineAttributes<'a> {
 /// the `SonarQube` reader's `<lineToCover>`: the element ends at its
 /// first `>`, `/>` closes it, and [`LineAttributes::plain`] accepts what
 /// lies between (plain `key="value"` pairs, so no `>` was inside a value).
-fn plain_line(available: &[u8]) -> Option<(LineAttributes<'_>, usize)> {
+fn plain_line(available: &[u8]) -> Option<(PlainLine<'_>, usize)> {
     let lead = skip_space(available, 0);
-    let (raw, len) = xml::empty_element(available.get(lead..)?, b"line")?;
-    LineAttributes::plain(raw).map(|found| (found, lead + len))
+    let rest = available.get(lead..)?;
+    if let Some((values, len)) = quick_line(rest) {
+        return Some((PlainLine::Values(values), lead + len));
+    }
+    let (raw, len) = xml::empty_element(rest, b"line")?;
+    LineAttributes::plain(raw).map(|found| (PlainLine::Attributes(found), lead + len))
+}
+
+/// What [`plain_line`] found.
+enum PlainLine<'a> {
+    /// A statement or condition line read to its values by [`quick_line`].
+    Values(LineValues),
+    /// Read to the attribute values by [`LineAttributes::plain`].
+    Attributes(LineAttributes<'a>),
+}
+
+/// A statement or condition `<line>` read to its values.
+struct LineValues {
+    num: u32,
+    hits: u64,
+    /// `(truecount, falsecount)` of a condition line.
+    condition: Option<(u64, u64)>,
+}
+
+/// The commonest `<line/>`, a statement or a condition, read to its values
+/// in one pass ([`xml::quick_numbers`]): only `num`, `count`, `type`
+/// (`stmt` or `cond`), `truecount` and `falsecount`, as plain digits; a
+/// condition with both counts. Anything else (a method line, another
+/// attribute, a value [`State::line_attributes`] would refuse) is `None`,
+/// and the general path reads it: both read what this accepts alike.
+fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
+    let keys: [&[u8]; 5] = [b"num", b"count", b"type", b"truecount", b"falsecount"];
+    let ([num, hits, kind, t, f], len) =
+        xml::quick_numbers(s, b"line", keys, |key, value| match key {
+            2 if value.starts_with(b"stmt\"") => Some((0, 5)),
+            2 if value.starts_with(b"cond\"") => Some((1, 5)),
+            2 => None,
+            0 => digits_then(value, b'"', 10),
+            _ => digits_then(value, b'"', 19),
+        })?;
+    let num = u32::try_from(num?).ok().filter(|n| *n > 0)?;
+    let condition = match kind {
+        Some(1) => Some((t?, f?)),
+        _ => None,
+    };
+    Some((
+        LineValues {
+            num,
+            hits: hits?,
+            condition,
+        },
+        len,
+    ))
 }
 
 /// Adds a file's condition lines as branches, in the reading nearer the
@@ -545,6 +612,25 @@ mod tests {
             let (a, b) = (a.file("a.js").unwrap(), b.file("a.js").unwrap());
             assert_eq!(a.summary(), b.summary(), "{plain}");
             assert_eq!(a.line_count(5), b.line_count(5), "{plain}");
+        }
+        // Statement and condition lines are read to their values, the
+        // rest to their attributes.
+        for (line, quick) in [
+            (r#"<line num="5" count="3" type="stmt"/>"#, true),
+            (r#"<line num="5" count="3"/>"#, true),
+            (
+                r#"<line num="5" count="0" type="cond" truecount="1" falsecount="0"/>"#,
+                true,
+            ),
+            (
+                r#"<line num="5" count="0" type="cond" truecount="1"/>"#,
+                false,
+            ),
+            (r#"<line num="5" count="2" type="method" name="f"/>"#, false),
+            (r#"<line num="5" count="2" type="stmt" x="1"/>"#, false),
+        ] {
+            let found = plain_line(line.as_bytes()).map(|(found, _)| found);
+            assert_eq!(matches!(found, Some(PlainLine::Values(_))), quick, "{line}");
         }
         // Errors name the same line either way.
         for bad in [

@@ -49,7 +49,7 @@ use super::paths::{impossible_name, leaves_root, resolve_cobertura, PathNormaliz
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
 use crate::evidence::text::{count_newlines, digits_then};
-use crate::evidence::xml;
+use crate::evidence::xml::{self, skip_space};
 use crate::evidence::EvidenceError;
 
 /// Most branch outcomes believed on one line; a larger `t` in
@@ -890,53 +890,6 @@ fn quick_line(s: &[u8]) -> Option<(LineValues, usize)> {
 /// [`quick_line`] takes on one `<line>` (coverage.py writes one more,
 /// `missing-branches`).
 const QUICK_OTHER_KEYS: usize = 4;
-
-/// The position of the first byte at or after `i` that is not XML whitespace.
-/// A run of one byte (between attributes) is the common case and is
-/// answered at once; longer runs (indentation: a newline and a tab or
-/// spaces per level) are taken eight bytes at a time.
-#[inline]
-pub(super) fn skip_space(s: &[u8], mut i: usize) -> usize {
-    for _ in 0..2 {
-        match s.get(i) {
-            Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
-            _ => return i,
-        }
-    }
-    while let Some(word) = s.get(i..i + 8) {
-        let Ok(word) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        let w = u64::from_le_bytes(word);
-        let space = bytes_equal(w, b' ')
-            | bytes_equal(w, b'\t')
-            | bytes_equal(w, b'\n')
-            | bytes_equal(w, b'\r');
-        let other = !space & HIGH_BITS;
-        if other != 0 {
-            // The lowest set high bit is the first byte that is not space.
-            return i + (other.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(b' ' | b'\t' | b'\r' | b'\n') = s.get(i) {
-        i += 1;
-    }
-    i
-}
-
-/// The high bit of each byte of a `u64`.
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit set in exactly the bytes of `w` equal to `b`: a byte of
-/// `x` is zero when neither its low seven bits (added to `0x7f`, which
-/// never carries into the next byte) nor its high bit is set.
-#[inline]
-fn bytes_equal(w: u64, b: u8) -> u64 {
-    const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = w ^ (u64::from(b) * 0x0101_0101_0101_0101);
-    !(((x & LOW_BITS) + LOW_BITS) | x) & HIGH_BITS
-}
 
 /// One to `max` digits and the closing `"`: the value and the bytes used.
 #[inline]

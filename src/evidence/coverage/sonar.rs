@@ -29,11 +29,12 @@ use std::path::Path;
 use quick_xml::events::{BytesStart, Event};
 
 use super::clover::{attr, count};
-use super::cobertura::{skip_space, LineCounter};
+use super::cobertura::LineCounter;
 use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::text::digits_then;
-use crate::evidence::{xml, EvidenceError};
+use crate::evidence::xml::{self, skip_space};
+use crate::evidence::EvidenceError;
 
 /// More branch outcomes on one line than this is a corrupt file.
 const MAX_BRANCHES_PER_LINE: u64 = 1 << 16;
@@ -313,53 +314,20 @@ impl LineValues {
 /// scan, the UTF-8 checks and the number parsing of the plain path were
 /// half of a Sonar file's instructions).
 fn quick_line_to_cover(s: &[u8]) -> Option<(LineValues, usize)> {
-    let mut i = b"<lineToCover".len();
-    if s.get(..i)? != b"<lineToCover" {
-        return None;
-    }
-    let (mut line, mut covered, mut to_cover, mut taken) = (None, None, None, None);
-    loop {
-        let before = i;
-        i = skip_space(s, i);
-        match *s.get(i)? {
-            b'/' if *s.get(i + 1)? == b'>' => break,
-            _ if i == before => return None,
-            _ => {}
-        }
-        // Which key, with its `="`, decided by its first byte or two.
-        let rest = &s[i..];
-        let key: &[u8] = match rest.get(..2)? {
-            b"li" => b"lineNumber=\"",
-            b"br" => b"branchesToCover=\"",
-            b"co" if rest.get(7) == Some(&b'=') => b"covered=\"",
-            b"co" => b"coveredBranches=\"",
-            _ => return None,
-        };
-        if !rest.starts_with(key) {
-            return None;
-        }
-        let value = &rest[key.len()..];
-        let (slot, (number, used)) = match key[1] {
-            b'i' if line.is_none() => (&mut line, digits_then(value, b'"', 10)?),
-            b'r' if to_cover.is_none() => (&mut to_cover, digits_then(value, b'"', 19)?),
-            b'o' if key.len() > 10 && taken.is_none() => {
-                (&mut taken, digits_then(value, b'"', 19)?)
-            }
-            b'o' if key.len() == 9 && covered.is_none() => {
-                let flag = if value.starts_with(b"true\"") {
-                    (1, 5)
-                } else if value.starts_with(b"false\"") {
-                    (0, 6)
-                } else {
-                    return None;
-                };
-                (&mut covered, flag)
-            }
-            _ => return None,
-        };
-        *slot = Some(number);
-        i += key.len() + used;
-    }
+    let keys: [&[u8]; 4] = [
+        b"lineNumber",
+        b"covered",
+        b"branchesToCover",
+        b"coveredBranches",
+    ];
+    let ([line, covered, to_cover, taken], i) =
+        xml::quick_numbers(s, b"lineToCover", keys, |key, value| match key {
+            1 if value.starts_with(b"true\"") => Some((1, 5)),
+            1 if value.starts_with(b"false\"") => Some((0, 6)),
+            1 => None,
+            0 => digits_then(value, b'"', 10),
+            _ => digits_then(value, b'"', 19),
+        })?;
     let line = u32::try_from(line?).ok().filter(|n| *n > 0)?;
     let branches = match (to_cover, taken) {
         (None, None) => None,
@@ -378,7 +346,7 @@ fn quick_line_to_cover(s: &[u8]) -> Option<(LineValues, usize)> {
             covered: covered? == 1,
             branches,
         },
-        i + 2,
+        i,
     ))
 }
 
