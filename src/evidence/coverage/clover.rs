@@ -29,6 +29,15 @@
 //! `<line>` without a whole-number `num` or `count` (or `truecount`,
 //! `falsecount` on a condition), an unknown `type`, and a `<line>` outside
 //! any `<file>` are [`EvidenceError::Malformed`] with the input's line.
+//!
+//! # Speed
+//!
+//! Most of a file is `<line/>` elements: inside a `<file>`, a plain one is
+//! read straight from the input's buffer, a statement or condition line
+//! to its values in one pass (`quick_line`), any other to its attributes
+//! in one pass; quick-xml reads everything else. Both read every document
+//! alike (identical output on a generated 100 MB file; callgrind, whole
+//! process, 10 MB: 961 M -> 157 M instructions).
 
 use std::borrow::Cow;
 use std::io::BufRead;
