@@ -644,6 +644,8 @@ mod tests {
             ("", 1, "mode"),
             ("a/x.go:1.1,2.2 1 1\n", 1, "mode"),
             ("mode: sometimes\n", 1, "unknown cover mode"),
+            // A mode line that would parse as a block is a mode line.
+            ("mode: set\nmode: x:1.1,2.2 1 1\n", 2, "unknown cover mode"),
             ("mode: set\na/x.go:1.1,2.2 1 1\nmode: count\n", 3, "differs"),
             ("mode: set\na/x.go:1.1,2.2 1\n", 2, "not a cover block"),
             ("mode: set\na/x.go 1 1\n", 2, "not a cover block"),
@@ -671,6 +673,19 @@ mod tests {
             assert_eq!(at, line, "{text:?}: {message}");
             assert!(message.contains(needle), "{text:?}: {message}");
         }
+        // A name that is not UTF-8 is the line's error, as anywhere else.
+        let err = read_go_cover(
+            &b"mode: set\na/x\xff.go:1.1,2.2 1 1\n"[..],
+            Path::new("cover.out"),
+            &ReadOptions::default(),
+            &mut CoverageReport::new(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("cover.out:2:") && err.contains("not UTF-8"),
+            "{err}"
+        );
         // A repeated identical mode line (concatenated profiles) is fine.
         assert!(read("mode: set\na/x.go:1.1,2.2 1 1\nmode: set\n\n").is_ok());
     }
