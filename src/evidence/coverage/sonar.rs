@@ -56,7 +56,9 @@ pub fn read_sonar<R: BufRead>(
     let mut file: Option<(String, FileCoverage)> = None;
     let mut buf = Vec::new();
     // Whether the parser stands between markup (its last event was an
-    // element), where a plain `<lineToCover .../>` may be read without it.
+    // element), where a plain `<lineToCover .../>` may be read without it
+    // (the buffer path the Clover reader writes out too, and why not as
+    // one helper: see there).
     let mut between_elements = false;
     loop {
         if between_elements && depth == 2 {
