@@ -332,12 +332,23 @@ impl State<'_> {
                 let mut name = String::new();
                 let mut signature = String::new();
                 let mut line_rate_positive = false;
-                // One pass over the attributes rather than a search per key.
+                // Checked first (a key twice is malformed, as on `<line>`:
+                // taking either name or rate would be a guess), then one
+                // pass over the attributes rather than a search per key.
+                xml::check_attributes(e)
+                    .map_err(|err| Problem::Malformed(format!("<method>: {err}")))?;
                 for a in e.attributes().with_checks(false).flatten() {
-                    let Ok(value) = xml::attribute_value(&a) else {
+                    let key = a.key.as_ref();
+                    if !matches!(key, b"name" | b"signature" | b"line-rate") {
                         continue;
-                    };
-                    match a.key.as_ref() {
+                    }
+                    let value = xml::attribute_value(&a).map_err(|err| {
+                        Problem::Malformed(format!(
+                            "<method>: bad value of `{}`: {err}",
+                            String::from_utf8_lossy(key)
+                        ))
+                    })?;
+                    match key {
                         b"name" => name = value.into_owned(),
                         b"signature" => signature = value.into_owned(),
                         b"line-rate" => {
@@ -1052,6 +1063,38 @@ mod tests {
             .to_string();
         assert!(err.contains("outside it"), "{err}");
         assert!(err.contains("c.xml:1"), "{err}");
+    }
+
+    #[test]
+    fn a_method_attribute_given_twice_or_badly_escaped_is_malformed() {
+        // The plain reading of `<method>` leaves these to quick-xml, whose
+        // checked reading refuses them rather than choosing a name or rate.
+        for (method, says) in [
+            (
+                r#"<method name="f" name="g" signature="()V" line-rate="1"/>"#,
+                "duplicat",
+            ),
+            (
+                r#"<method name="f" signature="()V" line-rate="0" line-rate="1"/>"#,
+                "duplicat",
+            ),
+            (
+                r#"<method name="f&bogus;" signature="()V" line-rate="1"/>"#,
+                "bad value of `name`",
+            ),
+        ] {
+            let xml = format!(
+                "<coverage><packages><package name=\"p\"><classes><class name=\"x\" filename=\"x.rs\">\n<methods>\n{method}</methods><lines/></class></classes></package></packages></coverage>"
+            );
+            let err = read_with(&xml, &ReadOptions::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("c.xml:3"), "{method}: {err}");
+            assert!(
+                err.contains("<method>") && err.contains(says),
+                "{method}: {err}"
+            );
+        }
     }
 
     const COVERAGE_PY: &str = r#"<?xml version="1.0" ?>
