@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
-use super::text::read_text;
+use super::text::{malformed, read_text};
 use super::EvidenceError;
 
 pub use commits::{read_bench_commits, BenchCommits, MAX_ROUNDS};
@@ -287,12 +287,46 @@ pub(crate) fn check_values(
 }
 
 /// Reads several benchmark paths and concatenates their benchmarks.
+///
+/// A benchmark (id and unit) in two of them is refused, as one file naming
+/// it twice is: which of the two results is the measurement is anyone's
+/// guess, and judging both would let the better one stand beside a
+/// regression the baseline pairs with either.
 pub fn read_benches<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Benchmark>, EvidenceError> {
     let mut all = Vec::new();
+    let mut seen: std::collections::HashMap<(String, Unit), &Path> =
+        std::collections::HashMap::new();
     for path in paths {
-        all.extend(read_bench(path.as_ref())?.benchmarks);
+        let path = path.as_ref();
+        for b in read_bench(path)?.benchmarks {
+            if let Some(first) = seen.insert((b.id.clone(), b.unit.clone()), path) {
+                return Err(malformed(
+                    path,
+                    line_of_id(path, &b.id),
+                    format!(
+                        "benchmark {:?} is also in {}; a gate cannot tell which is the measurement",
+                        b.id,
+                        first.display()
+                    ),
+                ));
+            }
+            all.push(b);
+        }
     }
     Ok(all)
+}
+
+/// The line of a JSON benchmark file where `id` is first written as JSON
+/// writes it; 1 for a criterion tree or where it is not found.
+fn line_of_id(path: &Path, id: &str) -> u64 {
+    if path.is_dir() {
+        return 1;
+    }
+    let (Ok(text), Ok(quoted)) = (read_text(path), serde_json::to_string(id)) else {
+        return 1;
+    };
+    text.find(&quoted)
+        .map_or(1, |at| crate::evidence::text::line_at(&text, at))
 }
 
 /// Pairs `current` benchmarks with a separately supplied baseline
@@ -426,6 +460,44 @@ mod tests {
         assert_eq!(parse_duration_ns("1.5s"), Ok(1.5e9));
         assert_eq!(parse_duration_ns(" 2 ms "), Ok(2e6));
         assert_eq!(parse_duration_ns("0.5ms"), Ok(500_000.0));
+    }
+
+    #[test]
+    fn a_benchmark_in_two_files_is_refused_naming_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let first = write(
+            "a.json",
+            r#"[{"name": "parse", "unit": "ns/iter", "value": 10}]"#,
+        );
+        let other = write(
+            "b.json",
+            "[{\"name\": \"encode\", \"unit\": \"ns/iter\", \"value\": 5},\n{\"name\": \"parse\", \"unit\": \"ns/iter\", \"value\": 12}]",
+        );
+        let distinct = write(
+            "c.json",
+            r#"[{"name": "decode", "unit": "ns/iter", "value": 7}]"#,
+        );
+        let both = read_benches(&[&first, &distinct]).unwrap();
+        assert_eq!(both.len(), 2);
+        match read_benches(&[&first, &other]) {
+            Err(EvidenceError::Malformed {
+                path,
+                line,
+                message,
+            }) => {
+                assert_eq!((path, line), (other.clone(), 2));
+                assert!(message.contains("\"parse\" is also in"), "{message}");
+                assert!(message.contains("a.json"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        // The same file given twice is the same benchmark twice.
+        assert!(read_benches(&[&first, &first]).is_err());
     }
 
     #[test]
