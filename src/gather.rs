@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 
 use crate::eval::{
     ChangedAfterCoverage, ChangelogFinding, ChangelogState, Context, ContextKind, Evidence,
-    ReleaseEvidence, Slot, StaleEvidence, DECIDED_IN_CI,
+    ManifestsNotCommitted, ReleaseEvidence, Slot, StaleEvidence, DECIDED_IN_CI,
 };
 use crate::evidence::coverage::{read_coverage_file, CoverageFormat, CoverageReport, ReadOptions};
 use crate::evidence::diff::GitDiffError;
@@ -842,13 +842,60 @@ fn release_evidence(
         }),
         None => None,
     };
+    let manifests_not_committed = match (&packages, &context.commit) {
+        (Ok(found), Some(commit)) if !found.is_empty() && git::has_commit(repository, commit) => {
+            manifests_not_committed(repository, commit, found)
+        }
+        _ => None,
+    };
     Ok(Slot::Present {
         value: ReleaseEvidence {
             tag,
             packages,
             changelog,
+            manifests_not_committed,
         },
         sources: Vec::new(),
+    })
+}
+
+/// The manifests `packages` were read from (the workspace's `Cargo.toml`
+/// and each package's) that the working tree holds otherwise than
+/// `commit`; `None` when none does. `cargo metadata` reads the working
+/// tree, which is the commit in CI, but locally may hold a version bump not
+/// yet committed: judged as it stands, the tag would pass here and fail in
+/// CI. A manifest outside the repository, or one git cannot compare, counts
+/// as differing.
+fn manifests_not_committed(
+    repository: &Path,
+    commit: &str,
+    packages: &[release::PackageVersion],
+) -> Option<ManifestsNotCommitted> {
+    let root = repository
+        .canonicalize()
+        .unwrap_or_else(|_| repository.to_path_buf());
+    let mut inside = vec!["Cargo.toml".to_owned()];
+    let mut outside = Vec::new();
+    for package in packages {
+        let manifest = package
+            .manifest_path
+            .canonicalize()
+            .unwrap_or_else(|_| package.manifest_path.clone());
+        match manifest.strip_prefix(&root) {
+            Ok(relative) => {
+                let relative = relative.to_string_lossy().replace('\\', "/");
+                if !inside.contains(&relative) {
+                    inside.push(relative);
+                }
+            }
+            Err(_) => outside.push(manifest.display().to_string()),
+        }
+    }
+    let mut paths = git::differing_from_commit(repository, commit, &inside).unwrap_or(inside);
+    paths.extend(outside);
+    (!paths.is_empty()).then(|| ManifestsNotCommitted {
+        commit: commit.to_owned(),
+        paths,
     })
 }
 

@@ -141,6 +141,31 @@ pub fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// Which of `paths` (relative to `repo`, `/`-separated) the working tree
+/// holds otherwise than commit `rev`: changed since it (staged or not, as
+/// git compares, line-ending conversion included) or not in it at all.
+/// `None` when git cannot say.
+#[must_use]
+pub fn differing_from_commit(repo: &Path, rev: &str, paths: &[String]) -> Option<Vec<String>> {
+    let with_paths = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.push("--");
+        all.extend(paths.iter().map(String::as_str));
+        git(repo, &all)
+    };
+    let changed = with_paths(&["diff", "--name-only", "--relative", "--end-of-options", rev])?;
+    let committed = with_paths(&["ls-tree", "--name-only", "--end-of-options", rev])?;
+    let committed: std::collections::BTreeSet<&str> = committed.lines().collect();
+    let changed: std::collections::BTreeSet<&str> = changed.lines().collect();
+    Some(
+        paths
+            .iter()
+            .filter(|p| changed.contains(p.as_str()) || !committed.contains(p.as_str()))
+            .cloned()
+            .collect(),
+    )
+}
+
 /// Whether `rev` names a commit present in the local repository.
 #[must_use]
 pub fn has_commit(repo: &Path, rev: &str) -> bool {

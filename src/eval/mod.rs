@@ -33,7 +33,9 @@ pub use crate::policy::PolicySource;
 pub use bench::format_ns;
 pub use coverage::{patch_coverage, PatchCoverage};
 pub use coverage_drop::{drop_within, format_change, INDIRECT_LISTED};
-pub use release::{ChangelogFinding, ChangelogState, DocumentEvidence, ReleaseEvidence};
+pub use release::{
+    ChangelogFinding, ChangelogState, DocumentEvidence, ManifestsNotCommitted, ReleaseEvidence,
+};
 pub use reviews::{tally as review_tally, ReviewTally};
 pub use signoffs::SignoffSignature;
 pub use verdict::*;

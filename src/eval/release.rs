@@ -23,6 +23,22 @@ pub struct ReleaseEvidence {
     /// The changelog asked for by the policy: its path and, if it exists, the
     /// section for the tag's version.
     pub changelog: Option<ChangelogFinding>,
+    /// The workspace manifests that `packages` were read from and that the
+    /// working tree holds otherwise than the judged commit, when the
+    /// repository has that commit; `None` when they are the commit's.
+    pub manifests_not_committed: Option<ManifestsNotCommitted>,
+}
+
+/// Workspace manifests (`Cargo.toml` files) the working tree holds
+/// otherwise than the judged commit: changed since it, or not in it.
+/// Versions read from them are not the commit's, so `release.version`
+/// fails, as an uncommitted changelog does for `release.changelog`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestsNotCommitted {
+    /// The commit judged.
+    pub commit: String,
+    /// The manifests, repository-relative.
+    pub paths: Vec<String>,
 }
 
 /// What the changelog holds for the version.
@@ -117,20 +133,32 @@ fn version_rule(release: &ReleaseEvidence) -> RuleResult {
             help,
         )
     };
-    match &release.packages {
-        Err(e) => rule(
+    match (&release.packages, &release.manifests_not_committed) {
+        (Err(e), _) => rule(
             Status::Error,
             None,
             format!("cannot read the workspace's package versions: {e}"),
             None,
         ),
-        Ok(packages) if packages.is_empty() => rule(
+        (Ok(packages), _) if packages.is_empty() => rule(
             Status::Error,
             None,
             "the workspace has no publishable package to compare with the tag".to_owned(),
             None,
         ),
-        Ok(packages) => {
+        (Ok(_), Some(manifests)) => {
+            let commit = manifests.commit.get(..12).unwrap_or(&manifests.commit);
+            let paths = manifests.paths.join(", ");
+            rule(
+                Status::Fail,
+                None,
+                format!(
+                    "{paths}: not as in commit {commit} (changed or not committed); package versions are read as the commit judged holds them"
+                ),
+                Some(format!("commit {paths}, then judge again")),
+            )
+        }
+        (Ok(packages), None) => {
             let wrong: Vec<String> = packages
                 .iter()
                 .filter(|p| &p.version != version)
@@ -373,6 +401,7 @@ mod tests {
                     tag,
                     packages: Ok(packages),
                     changelog,
+                    manifests_not_committed: None,
                 },
                 sources: vec![],
             },
@@ -430,6 +459,33 @@ mod tests {
         assert_eq!(
             judge(&evidence(vec![("a", "1.2.0")], ChangelogState::FileMissing)),
             vec![Status::Pass, Status::Fail]
+        );
+    }
+
+    #[test]
+    fn versions_from_manifests_not_in_the_commit_fail_whatever_they_say() {
+        let mut e = evidence(vec![("a", "1.2.0")], ChangelogState::NoSection);
+        if let Slot::Present { value, .. } = &mut e.release {
+            value.manifests_not_committed = Some(ManifestsNotCommitted {
+                commit: "0123456789abcdef0123".into(),
+                paths: vec!["Cargo.toml".into(), "crates/a/Cargo.toml".into()],
+            });
+        }
+        let policy = ReleasePolicy {
+            optional: false,
+            changelog: None,
+            version_matches_tag: true,
+        };
+        let mut out = Vec::new();
+        rules(&policy, &e, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].status, Status::Fail);
+        assert!(
+            out[0]
+                .message
+                .starts_with("Cargo.toml, crates/a/Cargo.toml: not as in commit 0123456789ab"),
+            "{}",
+            out[0].message
         );
     }
 

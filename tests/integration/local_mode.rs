@@ -321,6 +321,74 @@ fn an_untracked_changelog_does_not_count() {
     );
 }
 
+/// Package versions come from the judged commit too: a version bump in the
+/// working tree, or a member crate not committed, fails `release.version`
+/// whatever versions it carries, as the tag on that commit would in CI.
+#[test]
+fn uncommitted_manifests_do_not_count_for_the_release_version() {
+    let policy = format!("{POLICY}[release]\nversion_matches_tag = true\n");
+    let dir = repo(&policy);
+    let root = dir.path();
+    let workspace = |version: &str| {
+        format!("[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n[workspace.package]\nversion = \"{version}\"\n")
+    };
+    let member = |name: &str| {
+        let crate_dir = root.join("crates").join(name);
+        std::fs::create_dir_all(crate_dir.join("src")).unwrap();
+        std::fs::write(
+            crate_dir.join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion.workspace = true\nedition = \"2021\"\n"),
+        )
+        .unwrap();
+        std::fs::write(crate_dir.join("src/lib.rs"), "").unwrap();
+    };
+    std::fs::write(root.join("Cargo.toml"), workspace("1.0.0")).unwrap();
+    member("a");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "workspace"]);
+    let version_rule = || {
+        let out = tollgate(
+            root,
+            &[
+                "check",
+                "--local",
+                "--tag",
+                "v1.1.0",
+                "--preview",
+                "--gate",
+                "gate2",
+                "--format",
+                "json",
+            ],
+        );
+        rule(&json(&out), "release.version").clone()
+    };
+
+    // The bump is in the working tree only: the commit says 1.0.0.
+    std::fs::write(root.join("Cargo.toml"), workspace("1.1.0")).unwrap();
+    let r = version_rule();
+    assert_eq!(r["status"], "fail", "{r}");
+    let message = r["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Cargo.toml: not as in commit "),
+        "{message}"
+    );
+
+    git(root, &["commit", "-q", "-am", "1.1.0"]);
+    fresh_evidence(root);
+    assert_eq!(version_rule()["status"], "pass");
+
+    // A member crate cargo finds but the commit does not hold.
+    member("b");
+    let r = version_rule();
+    assert_eq!(r["status"], "fail", "{r}");
+    let message = r["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("crates/b/Cargo.toml: not as in commit "),
+        "{message}"
+    );
+}
+
 /// A misspelt tag is an error listing the tags there are.
 #[test]
 fn a_tag_that_does_not_exist_is_an_error_listing_the_nearest() {

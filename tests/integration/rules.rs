@@ -187,6 +187,7 @@ fn evidence(baselines: bool) -> Evidence {
                     non_empty: true,
                 }),
             }),
+            manifests_not_committed: None,
         }),
         documents,
         signoffs: Vec::new(),
