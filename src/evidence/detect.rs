@@ -25,6 +25,7 @@ use serde_json::Value;
 use super::audit::{read_audit, AuditSummary};
 use super::bench::{self, read_bench, BenchFormat, BenchSummary};
 use super::coverage::CoverageFormat;
+use super::json_skip::{deserialize_skipping, SkipRule};
 use super::junit::{read_junit, TestsSummary};
 use super::text::{json_error, line_at, malformed, read_text};
 use super::EvidenceError;
@@ -338,6 +339,22 @@ struct JsonProbe {
     lockfile: Option<serde::de::IgnoredAny>,
 }
 
+/// What [`JsonProbe`] need not read, checked as JSON and skipped quickly
+/// (`json_skip`): llvm-cov's `data` and cargo-audit's lists (top-level
+/// keys, depth 1), and every value in each of coverage.py's files (objects
+/// at depth 3), whose `files` must still be seen to be an object. `meta`'s
+/// own values are at depth 2 and are read.
+const PROBE_SKIPS: &[SkipRule] = &[
+    SkipRule {
+        depth: 1,
+        keys: &[b"data", b"vulnerabilities", b"lockfile"],
+    },
+    SkipRule {
+        depth: 3,
+        keys: &[],
+    },
+];
+
 /// Whether a JSON value is an object, its contents skipped.
 struct IsObject(bool);
 
@@ -407,8 +424,7 @@ fn probe_json_file(path: &Path) -> Result<Option<Detected>, EvidenceError> {
         input.consume(3);
     }
     // Only the first value: cargo-audit may write several objects.
-    let mut json = serde_json::Deserializer::from_reader(input);
-    let Ok(probe) = <JsonProbe as serde::Deserialize>::deserialize(&mut json) else {
+    let Ok(probe) = deserialize_skipping::<JsonProbe, _>(input, PROBE_SKIPS, false) else {
         return Ok(None);
     };
     let llvm = crate::evidence::coverage::llvm_json::EXPORT_TYPE;
