@@ -462,6 +462,18 @@ mod tests {
         );
     }
 
+    /// The rules of a policy that asks only that versions match the tag.
+    fn version_only(e: &Evidence) -> Vec<RuleResult> {
+        let policy = ReleasePolicy {
+            optional: false,
+            changelog: None,
+            version_matches_tag: true,
+        };
+        let mut out = Vec::new();
+        rules(&policy, e, &mut out);
+        out
+    }
+
     #[test]
     fn versions_from_manifests_not_in_the_commit_fail_whatever_they_say() {
         let mut e = evidence(vec![("a", "1.2.0")], ChangelogState::NoSection);
@@ -471,13 +483,7 @@ mod tests {
                 paths: vec!["Cargo.toml".into(), "crates/a/Cargo.toml".into()],
             });
         }
-        let policy = ReleasePolicy {
-            optional: false,
-            changelog: None,
-            version_matches_tag: true,
-        };
-        let mut out = Vec::new();
-        rules(&policy, &e, &mut out);
+        let out = version_only(&e);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].status, Status::Fail);
         assert!(
@@ -509,13 +515,7 @@ mod tests {
             line: 3,
             message: "expected `=`".into(),
         }));
-        let policy = ReleasePolicy {
-            optional: false,
-            changelog: None,
-            version_matches_tag: true,
-        };
-        let mut out = Vec::new();
-        rules(&policy, &e, &mut out);
+        let out = version_only(&e);
         assert_eq!(out[0].status, Status::Error);
         assert_eq!(
             out[0].message,

@@ -62,6 +62,49 @@ where
     })
 }
 
+impl SkipFailure {
+    /// The reader's error for `source`: a skipped value or serde's syntax
+    /// is malformed input with its line (`broken` says what the file is
+    /// not); well-formed JSON of another shape is another format
+    /// (`other_shape`, which serde's complaint follows); anything else is
+    /// the input's own error.
+    pub(crate) fn into_error(
+        self,
+        source: &std::path::Path,
+        broken: &str,
+        other_shape: &str,
+    ) -> crate::evidence::EvidenceError {
+        use crate::evidence::EvidenceError;
+        let err = match self {
+            Self::Skipped(line, message) => {
+                return EvidenceError::Malformed {
+                    path: source.to_path_buf(),
+                    line,
+                    message: format!("{broken}: {message}"),
+                }
+            }
+            Self::Serde(err) => err,
+        };
+        if err.is_data() {
+            EvidenceError::UnknownFormat {
+                path: source.to_path_buf(),
+                message: format!("{other_shape}: {err}"),
+            }
+        } else if err.is_eof() || err.is_syntax() {
+            EvidenceError::Malformed {
+                path: source.to_path_buf(),
+                line: u64::try_from(err.line()).unwrap_or(u64::MAX),
+                message: format!("{broken}: {err}"),
+            }
+        } else {
+            EvidenceError::Io {
+                path: source.to_path_buf(),
+                source: err.into(),
+            }
+        }
+    }
+}
+
 /// Values to skip: those of `keys` in an object at `depth` (the document's
 /// outermost value is at depth 1, a value in it at depth 2).
 #[derive(Debug, Clone, Copy)]
@@ -95,6 +138,8 @@ struct SkipValues<R> {
     zero: usize,
     /// Newlines to hand on after it.
     newlines: u64,
+    /// A value to skip starts at the next byte of `inner`.
+    skip_due: bool,
     /// Newlines in everything taken from `inner` so far.
     line_breaks: u64,
     failure: Option<(u64, String)>,
@@ -109,6 +154,7 @@ impl<R: BufRead> SkipValues<R> {
             lexer: Lexer::default(),
             zero: 0,
             newlines: 0,
+            skip_due: false,
             line_breaks: 0,
             failure: None,
         }
@@ -167,6 +213,11 @@ impl<R: BufRead> Read for SkipValues<R> {
                 self.zero -= 1;
                 return Ok(1);
             }
+            if self.skip_due {
+                self.skip_due = false;
+                self.skip_value()?;
+                continue;
+            }
             if self.newlines > 0 {
                 let n = out
                     .len()
@@ -184,9 +235,10 @@ impl<R: BufRead> Read for SkipValues<R> {
             out[..passed].copy_from_slice(&available[..passed]);
             self.line_breaks += crate::evidence::text::count_newlines(&available[..passed]);
             self.inner.consume(passed);
-            if skip {
-                self.skip_value()?;
-            }
+            // The value is skipped on the next read, once serde has read the
+            // text before it: an error there must be the one reported, as it
+            // is however the input is buffered (found by fuzzing).
+            self.skip_due = skip;
             if passed > 0 {
                 return Ok(passed);
             }
@@ -759,6 +811,24 @@ mod tests {
                     assert_eq!(line, 0, "{value}: {out}");
                     assert!(serde_json::from_str::<serde_json::Value>(&out).is_err());
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_before_a_skipped_value_is_the_one_reported_however_buffered() {
+        // A key without its `:` comes before a broken skipped value: serde's
+        // error on the key must win whether or not the skip read ahead
+        // (found by fuzzing the llvm-cov reader: whole and in pieces, the
+        // answers differed).
+        let text = "{\"x\": {\"oops\", \"skip\": [1, <]}}";
+        for buffer in [1, 7, 1 << 16] {
+            let input = std::io::BufReader::with_capacity(buffer, text.as_bytes());
+            match deserialize_skipping::<serde_json::Value, _>(input, RULES, true) {
+                Err(SkipFailure::Serde(err)) => {
+                    assert!(err.to_string().contains("expected `:`"), "{buffer}: {err}");
+                }
+                other => panic!("{buffer}: {other:?}"),
             }
         }
     }

@@ -125,3 +125,28 @@ fn junit_claimed_skips_never_take_a_flaky_pass() {
     );
     assert!(run.failing.is_empty(), "{run:?}");
 }
+
+/// `llvm_json`: a key without its `:` before a broken `segments` array. The
+/// skipping of `segments` (`json_skip`) read ahead of serde, so the whole
+/// input was refused for the segments and the input read 7 bytes at a time
+/// for the key; the first error in the file is now the one reported,
+/// however it is buffered.
+#[test]
+fn llvm_json_reports_the_first_error_however_buffered() {
+    use tollgate::evidence::coverage::{llvm_json::read_llvm_json, CoverageReport, ReadOptions};
+    let name = "llvm-json-broken-key-before-broken-segments.json";
+    let data = std::fs::read(fixture(name)).unwrap();
+    let read = |input: &mut dyn std::io::BufRead| {
+        let mut report = CoverageReport::new();
+        read_llvm_json(input, Path::new(name), &ReadOptions::default(), &mut report)
+            .unwrap_err()
+            .to_string()
+    };
+    let whole = read(&mut &data[..]);
+    let pieces = read(&mut std::io::BufReader::with_capacity(7, &data[..]));
+    assert_eq!(whole, pieces);
+    assert!(
+        whole.contains(&format!("{name}:1: not an llvm-cov JSON export: expected `:`")),
+        "{whole}"
+    );
+}

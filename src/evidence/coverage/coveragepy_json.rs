@@ -39,7 +39,7 @@ use serde::Deserialize;
 
 use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions, Tally};
-use crate::evidence::json_skip::{deserialize_skipping, SkipFailure, SkipRule};
+use crate::evidence::json_skip::{deserialize_skipping, SkipRule};
 use crate::evidence::EvidenceError;
 
 /// What serde need not read (see "Memory"): each file's `classes`,
@@ -250,35 +250,11 @@ pub fn read_coveragepy_json<R: BufRead>(
 fn parse<R: BufRead>(input: R, source: &Path) -> Result<Report, EvidenceError> {
     let parsed: Result<Report, _> = deserialize_skipping(input, SKIPPED, true);
     parsed.map_err(|failure| {
-        let err = match failure {
-            SkipFailure::Skipped(line, message) => {
-                return EvidenceError::Malformed {
-                    path: source.to_path_buf(),
-                    line,
-                    message: format!("not a coverage.py JSON report: {message}"),
-                }
-            }
-            SkipFailure::Serde(err) => err,
-        };
-        if err.is_data() {
-            EvidenceError::UnknownFormat {
-                path: source.to_path_buf(),
-                message: format!(
-                    "JSON, but neither a coverage.py JSON report nor an llvm-cov export: {err}"
-                ),
-            }
-        } else if err.is_eof() || err.is_syntax() {
-            EvidenceError::Malformed {
-                path: source.to_path_buf(),
-                line: u64::try_from(err.line()).unwrap_or(u64::MAX),
-                message: format!("not a coverage.py JSON report: {err}"),
-            }
-        } else {
-            EvidenceError::Io {
-                path: source.to_path_buf(),
-                source: err.into(),
-            }
-        }
+        failure.into_error(
+            source,
+            "not a coverage.py JSON report",
+            "JSON, but neither a coverage.py JSON report nor an llvm-cov export",
+        )
     })
 }
 

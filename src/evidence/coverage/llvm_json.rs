@@ -33,7 +33,7 @@ use serde::Deserialize;
 
 use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{CoverageReport, CoverageSummary, FileCoverage, ReadOptions, Tally};
-use crate::evidence::json_skip::{deserialize_skipping, SkipFailure, SkipRule};
+use crate::evidence::json_skip::{deserialize_skipping, SkipRule};
 use crate::evidence::EvidenceError;
 
 /// What serde need not read (see "What it skips"): each file's per-region
@@ -133,35 +133,13 @@ pub fn read_llvm_json<R: BufRead>(
         message,
     };
     let parsed: Result<Export, _> = deserialize_skipping(input, SKIPPED, true);
+    // Well-formed JSON of another shape is another format, by name.
     let export = parsed.map_err(|failure| {
-        let err = match failure {
-            SkipFailure::Skipped(line, message) => {
-                return EvidenceError::Malformed {
-                    path: source.to_path_buf(),
-                    line,
-                    message: format!("not an llvm-cov JSON export: {message}"),
-                }
-            }
-            SkipFailure::Serde(err) => err,
-        };
-        if err.is_data() {
-            // Well-formed JSON of another shape: another format, by name.
-            EvidenceError::UnknownFormat {
-                path: source.to_path_buf(),
-                message: format!("JSON, but not an llvm-cov export (`{EXPORT_TYPE}`): {err}"),
-            }
-        } else if err.is_eof() || err.is_syntax() {
-            EvidenceError::Malformed {
-                path: source.to_path_buf(),
-                line: u64::try_from(err.line()).unwrap_or(u64::MAX),
-                message: format!("not an llvm-cov JSON export: {err}"),
-            }
-        } else {
-            EvidenceError::Io {
-                path: source.to_path_buf(),
-                source: err.into(),
-            }
-        }
+        failure.into_error(
+            source,
+            "not an llvm-cov JSON export",
+            &format!("JSON, but not an llvm-cov export (`{EXPORT_TYPE}`)"),
+        )
     })?;
     if export.kind != EXPORT_TYPE {
         return Err(EvidenceError::UnknownFormat {
