@@ -146,7 +146,9 @@ fn llvm_json_reports_the_first_error_however_buffered() {
     let pieces = read(&mut std::io::BufReader::with_capacity(7, &data[..]));
     assert_eq!(whole, pieces);
     assert!(
-        whole.contains(&format!("{name}:1: not an llvm-cov JSON export: expected `:`")),
+        whole.contains(&format!(
+            "{name}:1: not an llvm-cov JSON export: expected `:`"
+        )),
         "{whole}"
     );
 }
