@@ -91,6 +91,11 @@ struct Judge<'a> {
     /// Coverage trends already fetched, by evidence workflow and coverage
     /// paths, with their notes: several pull requests on one commit share one.
     trends: RefCell<Vec<(String, Trend)>>,
+    /// The artifact the base's coverage was read from for the target being
+    /// judged, and the directory its coverage files are in: the trend
+    /// reads them there instead of downloading the artifact again (the
+    /// merge base is usually among the default branch's recent runs).
+    base_artifact: RefCell<Option<(u64, PathBuf)>>,
 }
 
 /// What is judged: a pull request (or the merge group holding one), or a push.
@@ -215,6 +220,7 @@ pub(super) fn run(
         event,
         remote,
         trends: RefCell::new(Vec::new()),
+        base_artifact: RefCell::new(None),
     };
     let targets = judge.targets()?;
     if targets.is_empty() {
@@ -691,6 +697,8 @@ impl<'a> Judge<'a> {
     ) -> Result<(Inputs, Vec<String>, Option<tempfile::TempDir>), RunError> {
         let mut inputs = Inputs::default();
         let mut base_notes = Vec::new();
+        // A previous target's base is not this one's (its files are gone).
+        self.base_artifact.replace(None);
         if !needs_baseline(&p.policy) {
             return Ok((inputs, base_notes, None));
         }
@@ -788,6 +796,7 @@ impl<'a> Judge<'a> {
             if paths.is_empty() {
                 continue;
             }
+            self.base_artifact.replace(Some((found.id, dir.clone())));
             let run_link = run
                 .html_url
                 .clone()
@@ -908,6 +917,20 @@ impl<'a> Judge<'a> {
                 left_out += 1;
                 continue;
             };
+            // The base's artifact, already read for `coverage.drop`.
+            let base_dir = self
+                .base_artifact
+                .borrow()
+                .as_ref()
+                .filter(|(id, dir)| *id == found.id && dir.is_dir())
+                .map(|(_, dir)| dir.clone());
+            if let Some(dir) = base_dir {
+                match trend_point(run, &dir, wanted, &opts) {
+                    Some(point) => points.push(point),
+                    None => left_out += 1,
+                }
+                continue;
+            }
             let budget = TREND_MAX_BYTES.saturating_sub(spent).min(MAX_ZIP_BYTES);
             if found.size_in_bytes > budget {
                 stopped = Some(format!("{TREND_MAX_BYTES} bytes"));

@@ -1105,6 +1105,15 @@ fn the_coverage_trend_charts_main_and_leaves_out_what_it_cannot_read() {
             .count("GET", &format!("/repos/*/actions/runs/{forged}/artifacts")),
         0
     );
+    // The head's artifact, the base's (for `coverage.drop`, then read
+    // again from its files for the trend, not downloaded twice) and the
+    // older run's; never the expired one.
+    assert_eq!(
+        s.fake.count("GET", "/repos/*/actions/artifacts/*/zip"),
+        3,
+        "{:#?}",
+        s.fake.requests()
+    );
     let summary = all_text(s.fake.check_runs_named(REPO, CHECK).last().unwrap());
     assert!(
         summary.contains(&format!(
