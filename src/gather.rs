@@ -835,15 +835,21 @@ fn release_evidence(
     } else {
         Ok(Vec::new())
     };
+    // The judged commit, when the local repository has it: release files
+    // and manifests are then read as it holds them.
+    let commit = context
+        .commit
+        .as_deref()
+        .filter(|c| git::has_commit(repository, c));
     let changelog = match &policy.changelog {
         Some(path) => Some(ChangelogFinding {
             path: path.clone(),
-            state: changelog_state(repository, context, path, &tag.version.to_string())?,
+            state: changelog_state(repository, commit, path, &tag.version.to_string())?,
         }),
         None => None,
     };
-    let manifests_not_committed = match (&packages, &context.commit) {
-        (Ok(found), Some(commit)) if !found.is_empty() && git::has_commit(repository, commit) => {
+    let manifests_not_committed = match (&packages, commit) {
+        (Ok(found), Some(commit)) if !found.is_empty() => {
             manifests_not_committed(repository, commit, found)
         }
         _ => None,
@@ -899,21 +905,17 @@ fn manifests_not_committed(
     })
 }
 
-/// The changelog's section for `version`, read from the judged commit when
+/// The changelog's section for `version`, read from the judged `commit` when
 /// the local repository has it (an untracked or uncommitted changelog must
 /// not count; in CI the checkout is that commit, so this reads the same
 /// text), else from the repository tree.
 fn changelog_state(
     repository: &Path,
-    context: &Context,
+    commit: Option<&str>,
     path: &str,
     version: &str,
 ) -> Result<ChangelogState, GatherError> {
     let full = repository.join(path);
-    let commit = context
-        .commit
-        .as_deref()
-        .filter(|c| git::has_commit(repository, c));
     let Some(commit) = commit else {
         return Ok(if full.exists() {
             match release::read_changelog_section(&full, version)? {
