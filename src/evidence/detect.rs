@@ -25,7 +25,7 @@ use serde_json::Value;
 use super::audit::{read_audit, AuditSummary};
 use super::bench::{self, read_bench, BenchFormat, BenchSummary};
 use super::coverage::CoverageFormat;
-use super::json_skip::{deserialize_skipping, SkipRule};
+use super::json_skip::{deserialize_seed_skipping, SkipRule};
 use super::junit::{read_junit, TestsSummary};
 use super::text::{json_error, line_at, malformed, read_text};
 use super::EvidenceError;
@@ -327,9 +327,15 @@ pub fn detect_text(path: &Path, text: &str) -> Result<Format, EvidenceError> {
 /// `files`) is skipped, so memory stays that of a buffer whatever the
 /// file's size (issue 14: reading a 100 MB coverage.py report whole and
 /// building it as a `Value` tree twice took 962 MB).
-#[derive(serde::Deserialize)]
+///
+/// coverage.py writes `meta` before `files`, and once both are seen the
+/// report is decided: the probe stops at `files` (the rest is the
+/// reader's to read) rather than skip the whole document, which was a
+/// third of `tollgate inspect`'s work on one (issue 14). A document that
+/// has llvm-cov's `type` or cargo-audit's keys only after a coverage.py
+/// `meta` and `files` is therefore taken for coverage.py's.
+#[derive(Default)]
 struct JsonProbe {
-    #[serde(rename = "type")]
     kind: Option<Value>,
     version: Option<Value>,
     cargo_llvm_cov: Option<Value>,
@@ -337,6 +343,96 @@ struct JsonProbe {
     files: Option<IsObject>,
     vulnerabilities: Option<serde::de::IgnoredAny>,
     lockfile: Option<serde::de::IgnoredAny>,
+}
+
+impl JsonProbe {
+    /// coverage.py's `meta.version`, when `meta` has `format` and
+    /// `version` and nothing read so far says llvm-cov.
+    fn coveragepy_version(&self) -> Option<&str> {
+        let meta = self.meta.as_ref()?;
+        meta.get("format")?;
+        let llvm = crate::evidence::coverage::llvm_json::EXPORT_TYPE;
+        if self.kind.as_ref().and_then(Value::as_str) == Some(llvm) {
+            return None;
+        }
+        meta.get("version")?.as_str()
+    }
+}
+
+/// Reads a [`JsonProbe`]; when it stops at coverage.py's `files`, the
+/// version is left in `stopped` (serde can end a map early only by an
+/// error, so the answer is kept beside it).
+struct ProbeSeed<'a> {
+    stopped: &'a std::cell::RefCell<Option<String>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ProbeSeed<'_> {
+    type Value = JsonProbe;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<JsonProbe, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ProbeSeed<'_> {
+    type Value = JsonProbe;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonProbe, A::Error> {
+        use serde::de::Error as _;
+        fn once<T, E: serde::de::Error>(slot: Option<&T>, name: &'static str) -> Result<(), E> {
+            match slot {
+                Some(_) => Err(E::duplicate_field(name)),
+                None => Ok(()),
+            }
+        }
+        let mut probe = JsonProbe::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => {
+                    once(probe.kind.as_ref(), "type")?;
+                    probe.kind = Some(map.next_value()?);
+                }
+                "version" => {
+                    once(probe.version.as_ref(), "version")?;
+                    probe.version = Some(map.next_value()?);
+                }
+                "cargo_llvm_cov" => {
+                    once(probe.cargo_llvm_cov.as_ref(), "cargo_llvm_cov")?;
+                    probe.cargo_llvm_cov = Some(map.next_value()?);
+                }
+                "meta" => {
+                    once(probe.meta.as_ref(), "meta")?;
+                    probe.meta = Some(map.next_value()?);
+                }
+                "vulnerabilities" => {
+                    once(probe.vulnerabilities.as_ref(), "vulnerabilities")?;
+                    probe.vulnerabilities = Some(map.next_value()?);
+                }
+                "lockfile" => {
+                    once(probe.lockfile.as_ref(), "lockfile")?;
+                    probe.lockfile = Some(map.next_value()?);
+                }
+                "files" => {
+                    once(probe.files.as_ref(), "files")?;
+                    let files = match probe.coveragepy_version() {
+                        Some(version) => map.next_value_seed(IsObjectSeed {
+                            stop: Some((self.stopped, version)),
+                        })?,
+                        None => map.next_value_seed(IsObjectSeed { stop: None })?,
+                    };
+                    probe.files = Some(files);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        if self.stopped.borrow().is_some() {
+            return Err(A::Error::custom("decided"));
+        }
+        Ok(probe)
+    }
 }
 
 /// What [`JsonProbe`] need not read, checked as JSON and skipped quickly
@@ -358,49 +454,54 @@ const PROBE_SKIPS: &[SkipRule] = &[
 /// Whether a JSON value is an object, its contents skipped.
 struct IsObject(bool);
 
-impl<'de> serde::Deserialize<'de> for IsObject {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = IsObject;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<IsObject, A::Error> {
-                use serde::de::IgnoredAny;
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(IsObject(true))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<IsObject, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(IsObject(false))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<IsObject, E> {
-                Ok(IsObject(false))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<IsObject, E> {
-                Ok(IsObject(false))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<IsObject, E> {
-                Ok(IsObject(false))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<IsObject, E> {
-                Ok(IsObject(false))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<IsObject, E> {
-                Ok(IsObject(false))
-            }
-            fn visit_unit<E>(self) -> Result<IsObject, E> {
-                Ok(IsObject(false))
-            }
+/// Reads an [`IsObject`]; with `stop`, an object is not read at all: the
+/// version is put in the cell and the probe ends (see [`ProbeSeed`]).
+struct IsObjectSeed<'a> {
+    stop: Option<(&'a std::cell::RefCell<Option<String>>, &'a str)>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for IsObjectSeed<'_> {
+    type Value = IsObject;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<IsObject, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for IsObjectSeed<'_> {
+    type Value = IsObject;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<IsObject, A::Error> {
+        use serde::de::{Error as _, IgnoredAny};
+        if let Some((stopped, version)) = self.stop {
+            *stopped.borrow_mut() = Some(version.to_owned());
+            return Err(A::Error::custom("decided"));
         }
-        deserializer.deserialize_any(Visit)
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(IsObject(true))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<IsObject, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(IsObject(false))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<IsObject, E> {
+        Ok(IsObject(false))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<IsObject, E> {
+        Ok(IsObject(false))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<IsObject, E> {
+        Ok(IsObject(false))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<IsObject, E> {
+        Ok(IsObject(false))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<IsObject, E> {
+        Ok(IsObject(false))
+    }
+    fn visit_unit<E>(self) -> Result<IsObject, E> {
+        Ok(IsObject(false))
     }
 }
 
@@ -424,7 +525,16 @@ fn probe_json_file(path: &Path) -> Result<Option<Detected>, EvidenceError> {
         input.consume(3);
     }
     // Only the first value: cargo-audit may write several objects.
-    let Ok(probe) = deserialize_skipping::<JsonProbe, _>(input, PROBE_SKIPS, false) else {
+    let stopped = std::cell::RefCell::new(None);
+    let seed = ProbeSeed { stopped: &stopped };
+    let probed = deserialize_seed_skipping(input, PROBE_SKIPS, false, seed);
+    if let Some(version) = stopped.into_inner() {
+        return Ok(Some(Detected {
+            format: Format::CoveragePyJson,
+            producer: Some(format!("coverage.py {version}")),
+        }));
+    }
+    let Ok(probe) = probed else {
         return Ok(None);
     };
     let llvm = crate::evidence::coverage::llvm_json::EXPORT_TYPE;

@@ -43,13 +43,27 @@ where
     T: serde::de::DeserializeOwned,
     R: BufRead,
 {
+    deserialize_seed_skipping(input, rules, whole, std::marker::PhantomData::<T>)
+}
+
+/// [`deserialize_skipping`] by a seed: what `seed` gives.
+pub(crate) fn deserialize_seed_skipping<S, V, R>(
+    input: R,
+    rules: &'static [SkipRule],
+    whole: bool,
+    seed: S,
+) -> Result<V, SkipFailure>
+where
+    S: for<'de> serde::de::DeserializeSeed<'de, Value = V>,
+    R: BufRead,
+{
     let mut skip = SkipValues::new(input, rules);
     // serde reads a stream a byte at a time, quickly only from a
     // `BufReader` (the standard library's byte iterator has a fast path for
     // it): each byte through `SkipValues::read` cost many times more.
     let buffered = std::io::BufReader::with_capacity(64 * 1024, &mut skip);
     let mut json = serde_json::Deserializer::from_reader(buffered);
-    let parsed = T::deserialize(&mut json).and_then(|value| {
+    let parsed = seed.deserialize(&mut json).and_then(|value| {
         if whole {
             json.end()?;
         }

@@ -15,6 +15,7 @@ pub mod github;
 pub mod junit;
 pub mod release;
 
+mod json_entries;
 mod json_skip;
 mod text;
 mod xml;

@@ -24,58 +24,29 @@
 //!
 //! # Memory
 //!
-//! serde reads the document from the reader; only the fields above are
-//! declared, the rest (`classes`, `contexts`, per-function line lists) is
-//! checked as JSON and never built (`SKIPPED`), so memory grows with the
-//! number of lines.
+//! The document is read one file entry at a time (`json_entries`: the
+//! outer objects here, each entry's value by serde from its text), and
+//! each entry is added to the report as it comes. Only the fields above
+//! are declared; the rest (`classes`, `contexts`, per-function line
+//! lists) is checked as JSON and never built. Memory is the report's (it
+//! grows with the number of lines) and one entry's text.
 
 use std::fmt;
 use std::io::BufRead;
 use std::marker::PhantomData;
 use std::path::Path;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::paths::{impossible_name, leaves_root, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions, Tally};
-use crate::evidence::json_skip::{deserialize_skipping, SkipRule};
+use crate::evidence::json_entries::{EntryFailure, EntryReader};
 use crate::evidence::EvidenceError;
-
-/// What serde need not read (see "Memory"): each file's `classes`,
-/// `contexts` and `excluded_lines` (files are objects at depth 3:
-/// document, `files`, the file) and each function's line lists (depth 5:
-/// the file's `functions`, the function). They are checked as JSON and
-/// handed on as `0` (`json_skip`), several times faster than serde
-/// skips them. A field read below must not be named here.
-const SKIPPED: &[SkipRule] = &[
-    SkipRule {
-        depth: 3,
-        keys: &[b"classes", b"contexts", b"excluded_lines"],
-    },
-    SkipRule {
-        depth: 5,
-        keys: &[
-            b"executed_lines",
-            b"missing_lines",
-            b"excluded_lines",
-            b"executed_branches",
-            b"missing_branches",
-            b"contexts",
-        ],
-    },
-];
 
 /// The `meta.format` values tollgate knows (coverage.py 5.x wrote 1, 6.x
 /// and 7.x before 7.5 wrote 2, 7.5 and later write 3).
 const KNOWN_FORMATS: [u64; 3] = [1, 2, 3];
-
-#[derive(Deserialize)]
-struct Report {
-    meta: Option<Meta>,
-    files: Option<Ordered<File>>,
-    totals: Option<Summary>,
-}
 
 #[derive(Deserialize)]
 struct Meta {
@@ -140,13 +111,74 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
     }
 }
 
+/// What the document's top level held, once read.
+#[derive(Default)]
+struct Document {
+    meta: Option<Meta>,
+    /// Whether `files` was an object.
+    files: bool,
+    totals: Option<Summary>,
+}
+
+/// The files read so far, and the first that was wrong.
+struct Files {
+    paths: PathNormalizer,
+    mine: CoverageReport,
+    /// The sums of the files' summaries (branches as 0 where a file has
+    /// none), for `totals`.
+    statements: u64,
+    covered: u64,
+    branches: u64,
+    covered_branches: u64,
+    /// The first file entry found wrong: the rest of the document is
+    /// still read, so that a syntax error anywhere is the one reported,
+    /// as when the document was read whole before its figures.
+    problem: Option<String>,
+}
+
+impl Files {
+    /// Takes one file entry, or notes what is wrong with it.
+    fn take(&mut self, name: &str, file: &File) {
+        if self.problem.is_some() {
+            return;
+        }
+        if let Err(why) = self.add(name, file) {
+            self.problem = Some(why);
+        }
+    }
+
+    fn add(&mut self, name: &str, file: &File) -> Result<(), String> {
+        if let Some(why) = impossible_name(name) {
+            return Err(why);
+        }
+        let path = self.paths.normalize(name);
+        if leaves_root(&path) {
+            return Err(format!(
+                "`{name}` is `{path}` relative to the repository root, outside it: \
+                 run coverage.py from the repository root or pass --strip-prefix"
+            ));
+        }
+        if self.mine.file(&path).is_some() {
+            return Err(format!("`{name}` is named twice (as `{path}`)"));
+        }
+        let coverage = file_coverage(file).map_err(|m| format!("`{name}`: {m}"))?;
+        check(&file.summary, &coverage).map_err(|m| format!("`{name}`: {m}"))?;
+        self.statements += file.summary.num_statements;
+        self.covered += file.summary.covered_lines;
+        self.branches += file.summary.num_branches.unwrap_or(0);
+        self.covered_branches += file.summary.covered_branches.unwrap_or(0);
+        self.mine.merge_file(&path, coverage);
+        Ok(())
+    }
+}
+
 /// Reads one coverage.py JSON report from `input` into `into`; `source`
 /// names the input in errors.
 ///
 /// JSON of another structure is [`EvidenceError::UnknownFormat`]; a report
 /// whose figures contradict each other, names a file twice or names a
 /// path outside the repository is [`EvidenceError::Malformed`] naming the
-/// file entry (line 1: the figures are checked after the document is read).
+/// file entry (line 1: the figures are judged once the document is read).
 pub fn read_coveragepy_json<R: BufRead>(
     input: R,
     source: &Path,
@@ -162,8 +194,30 @@ pub fn read_coveragepy_json<R: BufRead>(
         path: source.to_path_buf(),
         message,
     };
-    let report = parse(input, source)?;
-    let (Some(meta), Some(files)) = (report.meta, report.files) else {
+    let mut files = Files {
+        paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
+        mine: CoverageReport::new(),
+        statements: 0,
+        covered: 0,
+        branches: 0,
+        covered_branches: 0,
+        problem: None,
+    };
+    let document = read_document(input, &mut files).map_err(|failure| match failure {
+        EntryFailure::Syntax(line, message) => EvidenceError::Malformed {
+            path: source.to_path_buf(),
+            line,
+            message: format!("not a coverage.py JSON report: {message}"),
+        },
+        EntryFailure::Shape(message) => unknown(format!(
+            "JSON, but neither a coverage.py JSON report nor an llvm-cov export: {message}"
+        )),
+        EntryFailure::Io(err) => EvidenceError::Io {
+            path: source.to_path_buf(),
+            source: err,
+        },
+    })?;
+    let (Some(meta), true) = (document.meta, document.files) else {
         return Err(unknown(
             "JSON, but not a coverage.py JSON report (no `meta` and `files` objects)".into(),
         ));
@@ -178,43 +232,18 @@ pub fn read_coveragepy_json<R: BufRead>(
             "coverage.py JSON format {format} is not one tollgate knows (1, 2, 3)"
         )));
     }
-    let Some(totals) = report.totals else {
+    let Some(totals) = document.totals else {
         return Err(malformed("the report has no `totals`".into()));
     };
-    let mut paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
-    let mut mine = CoverageReport::new();
-    let mut sum = Summary {
-        covered_lines: 0,
-        num_statements: 0,
-        num_branches: totals.num_branches.map(|_| 0),
-        covered_branches: totals.covered_branches.map(|_| 0),
-    };
-    for (name, file) in files.0 {
-        if let Some(why) = impossible_name(&name) {
-            return Err(malformed(why));
-        }
-        let path = paths.normalize(&name);
-        if leaves_root(&path) {
-            return Err(malformed(format!(
-                "`{name}` is `{path}` relative to the repository root, outside it: \
-                 run coverage.py from the repository root or pass --strip-prefix"
-            )));
-        }
-        if mine.file(&path).is_some() {
-            return Err(malformed(format!("`{name}` is named twice (as `{path}`)")));
-        }
-        let coverage = file_coverage(&file).map_err(|m| malformed(format!("`{name}`: {m}")))?;
-        check(&file.summary, &coverage).map_err(|m| malformed(format!("`{name}`: {m}")))?;
-        sum.covered_lines += file.summary.covered_lines;
-        sum.num_statements += file.summary.num_statements;
-        sum.num_branches = sum
-            .num_branches
-            .map(|n| n + file.summary.num_branches.unwrap_or(0));
-        sum.covered_branches = sum
-            .covered_branches
-            .map(|n| n + file.summary.covered_branches.unwrap_or(0));
-        mine.merge_file(&path, coverage);
+    if let Some(problem) = files.problem {
+        return Err(malformed(problem));
     }
+    let sum = Summary {
+        covered_lines: files.covered,
+        num_statements: files.statements,
+        num_branches: totals.num_branches.map(|_| files.branches),
+        covered_branches: totals.covered_branches.map(|_| files.covered_branches),
+    };
     let figures = |s: &Summary| {
         (
             s.num_statements,
@@ -237,7 +266,7 @@ pub fn read_coveragepy_json<R: BufRead>(
             sum.covered_branches,
         )));
     }
-    into.merge_checked(mine).map_err(|path| {
+    into.merge_checked(files.mine).map_err(|path| {
         malformed(format!(
             "`{path}` is also in an llvm-cov JSON export read before, which has per-file \
              totals only and cannot be merged with this report's lines"
@@ -246,16 +275,45 @@ pub fn read_coveragepy_json<R: BufRead>(
     Ok(())
 }
 
-/// Reads the document, telling other JSON (by name) from broken JSON (by line).
-fn parse<R: BufRead>(input: R, source: &Path) -> Result<Report, EvidenceError> {
-    let parsed: Result<Report, _> = deserialize_skipping(input, SKIPPED, true);
-    parsed.map_err(|failure| {
-        failure.into_error(
-            source,
-            "not a coverage.py JSON report",
-            "JSON, but neither a coverage.py JSON report nor an llvm-cov export",
-        )
-    })
+/// Reads the document, each file entry into `files` as it comes; tells
+/// other JSON (by shape) from broken JSON (by line).
+fn read_document<R: BufRead>(input: R, files: &mut Files) -> Result<Document, EntryFailure> {
+    let mut json = EntryReader::new(input);
+    json.open()?;
+    let mut document = Document::default();
+    let mut seen = [false; 3];
+    while let Some(key) = json.key()? {
+        let index = match key.as_str() {
+            "meta" => 0,
+            "files" => 1,
+            "totals" => 2,
+            _ => {
+                json.value::<IgnoredAny>()?;
+                continue;
+            }
+        };
+        if std::mem::replace(&mut seen[index], true) {
+            return Err(EntryFailure::Shape(format!(
+                "duplicate field `{key}` {}",
+                json.here()
+            )));
+        }
+        match index {
+            0 => document.meta = json.value()?,
+            1 => {
+                if json.enter()? {
+                    document.files = true;
+                    while let Some(name) = json.key()? {
+                        let file: File = json.value()?;
+                        files.take(&name, &file);
+                    }
+                }
+            }
+            _ => document.totals = json.value()?,
+        }
+    }
+    json.end()?;
+    Ok(document)
 }
 
 /// A source line number: 1 or more.
@@ -447,5 +505,229 @@ mod tests {
             read("{\"meta\": {"),
             Err(EvidenceError::Malformed { .. })
         ));
+    }
+
+    /// The document as serde reads it whole (how this reader read it before
+    /// it read an entry at a time): the oracle for the entry reader.
+    #[derive(Deserialize)]
+    #[allow(dead_code)] // read for serde's checks only
+    struct Whole {
+        meta: Option<Meta>,
+        files: Option<Ordered<File>>,
+        totals: Option<Summary>,
+    }
+
+    fn read_buffered(text: &[u8], buffer: usize) -> Result<CoverageReport, EvidenceError> {
+        let mut report = CoverageReport::new();
+        read_coveragepy_json(
+            std::io::BufReader::with_capacity(buffer, text),
+            Path::new("coverage.json"),
+            &ReadOptions::default(),
+            &mut report,
+        )?;
+        Ok(report)
+    }
+
+    /// What a reading came to, comparable across readings: the files'
+    /// summaries, or the error's kind, line and message.
+    fn outcome(read: Result<CoverageReport, EvidenceError>) -> String {
+        match read {
+            Ok(report) => report
+                .files()
+                .map(|(path, file)| format!("{path}: {:?}", file.summary()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(err) => format!("{err:?}"),
+        }
+    }
+
+    #[test]
+    fn broken_documents_are_refused_where_serde_refuses_them() {
+        let good = report(A, TOTALS);
+        for (broken, line, says) in [
+            (
+                good.replacen("\"files\":{", "\"files\":{\n\n", 1)
+                    .replacen("[1,2,4]", "[1,2,,4]", 1),
+                3,
+                "expected value",
+            ),
+            (
+                good.replacen("{\"a.py\"", "{\"a.py\" \n 1", 1),
+                2,
+                "expected `:`",
+            ),
+            (
+                good.replacen(",\"totals\"", ",\n,\"totals\"", 1),
+                7,
+                "key must be a string",
+            ),
+            (format!("{good}\n x"), 7, "trailing characters"),
+            (good[..good.len() - 20].to_owned(), 6, "EOF while parsing"),
+            (
+                good.replacen("\"meta\"", "\"meta\" 1", 1),
+                1,
+                "expected `:`",
+            ),
+            (
+                good.replacen("\"totals\":", "\"totals\":\n", 1)
+                    .replacen("}}", "},}", 1),
+                1,
+                "",
+            ),
+            ("\u{feff}{}".to_owned(), 1, "expected value"),
+            ("{\"meta\":{}}}".to_owned(), 1, "trailing characters"),
+        ] {
+            let whole = serde_json::from_str::<Whole>(&broken).err();
+            let err = read(&broken).map(|_| ()).expect_err(&broken);
+            let EvidenceError::Malformed {
+                line: got, message, ..
+            } = &err
+            else {
+                panic!("{broken}: {err:?}");
+            };
+            if let Some(whole) = whole {
+                assert!(whole.is_syntax() || whole.is_eof(), "{broken}: {whole}");
+                assert_eq!(
+                    message,
+                    &format!("not a coverage.py JSON report: {whole}"),
+                    "{broken}"
+                );
+                assert_eq!(*got, whole.line() as u64, "{broken}");
+            }
+            if !says.is_empty() {
+                assert!(message.contains(says), "{broken}: {message}");
+                assert_eq!(*got, line, "{broken}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn another_shape_is_refused_by_name_with_its_place() {
+        for text in [
+            "[1, 2]".to_owned(),
+            report(A, TOTALS).replacen("\"executed_lines\":[1,2,4]", "\"executed_lines\":\"1\"", 1),
+            report(A, TOTALS).replacen("\"totals\":", "\"meta\":{},\"totals\":", 1),
+        ] {
+            assert!(
+                matches!(read(&text), Err(EvidenceError::UnknownFormat { .. })),
+                "{text}: {:?}",
+                read(&text)
+            );
+        }
+    }
+
+    use proptest::prelude::*;
+
+    /// A report of a few files, each line and arc list drawn, pretty or not.
+    fn reports() -> impl Strategy<Value = String> {
+        let file = (
+            prop::collection::btree_set(1i64..60, 0..12),
+            prop::collection::vec((1i64..60, -2i64..60), 0..5),
+            any::<bool>(),
+        );
+        (prop::collection::vec(file, 0..4), any::<bool>()).prop_map(|(files, pretty)| {
+            let mut map = serde_json::Map::new();
+            let (mut statements, mut covered, mut branches) = (0, 0, 0);
+            for (n, (lines, arcs, with_functions)) in files.into_iter().enumerate() {
+                let lines: Vec<i64> = lines.into_iter().collect();
+                let (hit, missed) = lines.split_at(lines.len() / 2);
+                let mut arcs = arcs;
+                arcs.sort_unstable();
+                arcs.dedup();
+                statements += lines.len();
+                covered += hit.len();
+                branches += arcs.len();
+                let mut file = serde_json::json!({
+                    "executed_lines": hit,
+                    "missing_lines": missed,
+                    "excluded_lines": [],
+                    "executed_branches": arcs,
+                    "missing_branches": [],
+                    "summary": {
+                        "covered_lines": hit.len(),
+                        "num_statements": lines.len(),
+                        "percent_covered": 12.5,
+                        "num_branches": arcs.len(),
+                        "covered_branches": arcs.len(),
+                    },
+                    "classes": {"": {"executed_lines": hit, "summary": {"x": "y\u{e9}\\\""}}},
+                });
+                if with_functions {
+                    file["functions"] = serde_json::json!({
+                        "f": {"start_line": 1, "summary": {"covered_lines": 0, "num_statements": 1}},
+                    });
+                }
+                map.insert(format!("src/m{n}.py"), file);
+            }
+            let value = serde_json::json!({
+                "meta": {"format": 3, "version": "7.17.4", "branch_coverage": true},
+                "files": map,
+                "totals": {"covered_lines": covered, "num_statements": statements,
+                           "num_branches": branches, "covered_branches": branches},
+            });
+            if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            }
+        })
+    }
+
+    proptest! {
+        // No regressions file: the repository's layout has no place for it.
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Read an entry at a time, a report (whole or with a byte put in or
+        /// taken out) is refused wherever serde reading it whole refuses it,
+        /// on the same line, and is read the same however the input is
+        /// buffered.
+        #[test]
+        fn entries_read_as_the_whole_document_reads(
+            text in reports(),
+            at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(b"{}[],:\"\\0 1-.\nx".to_vec()),
+            change in 0u8..3,
+            buffer in 1usize..64,
+        ) {
+            let mut bytes = text.into_bytes();
+            let i = at.index(bytes.len() + 1);
+            match change {
+                0 => {}
+                1 if i < bytes.len() => {
+                    bytes.remove(i);
+                }
+                _ => bytes.insert(i, byte),
+            }
+            let whole = serde_json::from_slice::<Whole>(&bytes);
+            let got = read_buffered(&bytes, 1 << 16);
+            match (&whole, &got) {
+                (Err(want), Err(EvidenceError::Malformed { line, message, .. }))
+                    if want.is_syntax() || want.is_eof() =>
+                {
+                    // The same line; serde's words may differ where a
+                    // number or word is cut by what follows it (serde
+                    // reading a slice sees its end, not the next byte).
+                    prop_assert_eq!(*line, want.line() as u64, "{} / {}", message, want);
+                    prop_assert!(message.starts_with("not a coverage.py JSON report: "));
+                }
+                (Err(want), _) if want.is_syntax() || want.is_eof() => {
+                    prop_assert!(false, "serde: {want}; entries: {got:?}");
+                }
+                (Err(_), Err(EvidenceError::UnknownFormat { .. })) => {}
+                (Err(want), _) => prop_assert!(false, "serde: {want}; entries: {got:?}"),
+                (Ok(_), Err(EvidenceError::Malformed { message, .. })) => {
+                    prop_assert!(!message.starts_with("not a coverage.py JSON report:"), "{message}");
+                }
+                (Ok(_), Err(EvidenceError::UnknownFormat { message, .. })) => {
+                    prop_assert!(!message.contains("neither"), "{message}");
+                }
+                (Ok(_), _) => {}
+            }
+            prop_assert_eq!(outcome(read_buffered(&bytes, buffer)), outcome(got));
+        }
     }
 }
