@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::progress::Progress;
 use super::{print_out, repo_root, InspectArgs, RunError};
 use crate::eval::{self, format_ns, CoverageEvidence, TallyReport};
-use crate::evidence::coverage::{read_coverage_file, CoverageReport, ReadOptions};
+use crate::evidence::coverage::{read_coverage_file_named, CoverageReport, ReadOptions};
 use crate::evidence::detect::{self, Format as EvidenceFormat, InspectedEvidence};
 use crate::evidence::{audit, bench, junit};
 use crate::exit;
@@ -136,7 +136,7 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
         // still refuses a file whose structure names another format.
         // Detection and the producer come from one look at the file's
         // head, so a large coverage file is read whole once, by its reader.
-        let (format, producer) = if let Some(forced) = args.coverage_format {
+        let (format, mut producer) = if let Some(forced) = args.coverage_format {
             (EvidenceFormat::from(forced), detect::producer(file))
         } else {
             let detected = detect::detect_file(file)?;
@@ -152,7 +152,9 @@ fn inspect_all(args: &InspectArgs) -> Result<Vec<Inspected>, RunError> {
             | EvidenceFormat::GoCover
             | EvidenceFormat::Jacoco => {
                 let mut report = CoverageReport::new();
-                read_coverage_file(file, &opts, &mut report)?;
+                let (_, named) = read_coverage_file_named(file, &opts, &mut report)?;
+                // Detection leaves llvm-cov's producer to its reader.
+                producer = producer.or(named);
                 Figures::Coverage(InspectedCoverage::new(&report))
             }
             EvidenceFormat::CargoAudit => Figures::Audit(audit::read_audit(file)?),

@@ -331,9 +331,15 @@ pub fn detect_text(path: &Path, text: &str) -> Result<Format, EvidenceError> {
 /// coverage.py writes `meta` before `files`, and once both are seen the
 /// report is decided: the probe stops at `files` (the rest is the
 /// reader's to read) rather than skip the whole document, which was a
-/// third of `tollgate inspect`'s work on one (issue 14). A document that
-/// has llvm-cov's `type` or cargo-audit's keys only after a coverage.py
-/// `meta` and `files` is therefore taken for coverage.py's.
+/// third of `tollgate inspect`'s work on one (issue 14). Likewise an
+/// llvm-cov export is decided at its `data` array, whose first entry
+/// starts with one of [`LLVM_DATA_KEYS`]: its `type`, `version` and
+/// cargo-llvm-cov's record come after the bulk, so the reader checks the
+/// `type` and names the producer (skipping `data` here was 45% of an
+/// `inspect`). A document that has llvm-cov's `type` or cargo-audit's keys
+/// only after a coverage.py `meta` and `files` is therefore taken for
+/// coverage.py's, and one with such a `data` array for llvm-cov's, whose
+/// readers then judge it.
 #[derive(Default)]
 struct JsonProbe {
     kind: Option<Value>,
@@ -359,11 +365,23 @@ impl JsonProbe {
     }
 }
 
-/// Reads a [`JsonProbe`]; when it stops at coverage.py's `files`, the
-/// version is left in `stopped` (serde can end a map early only by an
-/// error, so the answer is kept beside it).
+/// What the probe decided before the end of the document.
+enum Stop {
+    /// coverage.py's report, of this version.
+    CoveragePy(String),
+    /// llvm-cov's export: its first `data` entry starts as one does.
+    LlvmCov,
+}
+
+/// The keys llvm-cov writes first in an export's `data` entry (sorted, or
+/// in llvm's own order).
+const LLVM_DATA_KEYS: [&str; 3] = ["files", "functions", "totals"];
+
+/// Reads a [`JsonProbe`]; when it stops at coverage.py's `files` or at
+/// llvm-cov's first `data` entry, the answer is left in `stopped` (serde
+/// can end a map early only by an error, so the answer is kept beside it).
 struct ProbeSeed<'a> {
-    stopped: &'a std::cell::RefCell<Option<String>>,
+    stopped: &'a std::cell::RefCell<Option<Stop>>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for ProbeSeed<'_> {
@@ -413,6 +431,11 @@ impl<'de> serde::de::Visitor<'de> for ProbeSeed<'_> {
                     once(probe.lockfile.as_ref(), "lockfile")?;
                     probe.lockfile = Some(map.next_value()?);
                 }
+                "data" if probe.vulnerabilities.is_none() => {
+                    map.next_value_seed(DataSeed {
+                        stopped: self.stopped,
+                    })?;
+                }
                 "files" => {
                     once(probe.files.as_ref(), "files")?;
                     let files = match probe.coveragepy_version() {
@@ -436,14 +459,15 @@ impl<'de> serde::de::Visitor<'de> for ProbeSeed<'_> {
 }
 
 /// What [`JsonProbe`] need not read, checked as JSON and skipped quickly
-/// (`json_skip`): llvm-cov's `data` and cargo-audit's lists (top-level
-/// keys, depth 1), and every value in each of coverage.py's files (objects
-/// at depth 3), whose `files` must still be seen to be an object. `meta`'s
-/// own values are at depth 2 and are read.
+/// (`json_skip`): cargo-audit's lists (top-level keys, depth 1), and every
+/// value of an object at depth 3: each of coverage.py's files, and each of
+/// llvm-cov's `data` entries (the probe stops at the first one's first
+/// key; in other JSON with a `data` array they are skipped). `meta`'s own
+/// values are at depth 2 and are read.
 const PROBE_SKIPS: &[SkipRule] = &[
     SkipRule {
         depth: 1,
-        keys: &[b"data", b"vulnerabilities", b"lockfile"],
+        keys: &[b"vulnerabilities", b"lockfile"],
     },
     SkipRule {
         depth: 3,
@@ -451,13 +475,118 @@ const PROBE_SKIPS: &[SkipRule] = &[
     },
 ];
 
+/// llvm-cov's `data`: stops the probe when its first entry's first key is
+/// one of [`LLVM_DATA_KEYS`]; anything else is read through and ignored.
+struct DataSeed<'a> {
+    stopped: &'a std::cell::RefCell<Option<Stop>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DataSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DataSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        use serde::de::IgnoredAny;
+        seq.next_element_seed(FirstEntrySeed {
+            stopped: self.stopped,
+        })?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::IgnoredAny;
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// The first entry of `data` (see [`DataSeed`]).
+struct FirstEntrySeed<'a> {
+    stopped: &'a std::cell::RefCell<Option<Stop>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for FirstEntrySeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FirstEntrySeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::{Error as _, IgnoredAny};
+        let Some(key) = map.next_key::<String>()? else {
+            return Ok(());
+        };
+        if LLVM_DATA_KEYS.contains(&key.as_str()) {
+            *self.stopped.borrow_mut() = Some(Stop::LlvmCov);
+            return Err(A::Error::custom("decided"));
+        }
+        map.next_value::<IgnoredAny>()?;
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
 /// Whether a JSON value is an object, its contents skipped.
 struct IsObject(bool);
 
 /// Reads an [`IsObject`]; with `stop`, an object is not read at all: the
 /// version is put in the cell and the probe ends (see [`ProbeSeed`]).
 struct IsObjectSeed<'a> {
-    stop: Option<(&'a std::cell::RefCell<Option<String>>, &'a str)>,
+    stop: Option<(&'a std::cell::RefCell<Option<Stop>>, &'a str)>,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for IsObjectSeed<'_> {
@@ -475,7 +604,7 @@ impl<'de> serde::de::Visitor<'de> for IsObjectSeed<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<IsObject, A::Error> {
         use serde::de::{Error as _, IgnoredAny};
         if let Some((stopped, version)) = self.stop {
-            *stopped.borrow_mut() = Some(version.to_owned());
+            *stopped.borrow_mut() = Some(Stop::CoveragePy(version.to_owned()));
             return Err(A::Error::custom("decided"));
         }
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
@@ -528,11 +657,21 @@ fn probe_json_file(path: &Path) -> Result<Option<Detected>, EvidenceError> {
     let stopped = std::cell::RefCell::new(None);
     let seed = ProbeSeed { stopped: &stopped };
     let probed = deserialize_seed_skipping(input, PROBE_SKIPS, false, seed);
-    if let Some(version) = stopped.into_inner() {
-        return Ok(Some(Detected {
-            format: Format::CoveragePyJson,
-            producer: Some(format!("coverage.py {version}")),
-        }));
+    match stopped.into_inner() {
+        Some(Stop::CoveragePy(version)) => {
+            return Ok(Some(Detected {
+                format: Format::CoveragePyJson,
+                producer: Some(format!("coverage.py {version}")),
+            }))
+        }
+        // The producer is named after the bulk: its reader says it.
+        Some(Stop::LlvmCov) => {
+            return Ok(Some(Detected {
+                format: Format::LlvmCovJson,
+                producer: None,
+            }))
+        }
+        None => {}
     }
     let Ok(probe) = probed else {
         return Ok(None);
@@ -541,7 +680,10 @@ fn probe_json_file(path: &Path) -> Result<Option<Detected>, EvidenceError> {
     if probe.kind.as_ref().and_then(Value::as_str) == Some(llvm) {
         return Ok(Some(Detected {
             format: Format::LlvmCovJson,
-            producer: llvm_cov_producer_of(probe.version.as_ref(), probe.cargo_llvm_cov.as_ref()),
+            producer: crate::evidence::coverage::llvm_json::producer_of(
+                probe.version.as_ref(),
+                probe.cargo_llvm_cov.as_ref(),
+            ),
         }));
     }
     if probe.vulnerabilities.is_some() && probe.lockfile.is_some() {
@@ -692,37 +834,10 @@ fn llvm_cov_producer(text: &str) -> Option<String> {
     if probe.kind != crate::evidence::coverage::llvm_json::EXPORT_TYPE {
         return None;
     }
-    Some(llvm_cov_producer_name(
+    Some(crate::evidence::coverage::llvm_json::producer_name(
         probe.version.as_deref(),
         probe.cargo_llvm_cov.map(|tool| tool.version).as_deref(),
     ))
-}
-
-/// [`llvm_cov_producer`] from [`JsonProbe`]'s values: `None` where that
-/// probe would not parse (a `version` that is not a string, a
-/// `cargo_llvm_cov` without a string `version`).
-fn llvm_cov_producer_of(version: Option<&Value>, tool: Option<&Value>) -> Option<String> {
-    let version = match version {
-        None => None,
-        Some(v) => Some(v.as_str()?),
-    };
-    let tool = match tool {
-        None => None,
-        Some(t) => Some(t.as_object()?.get("version")?.as_str()?),
-    };
-    Some(llvm_cov_producer_name(version, tool))
-}
-
-/// `cargo-llvm-cov 0.9.1, llvm-cov export 3.1.0`, as much as is known.
-fn llvm_cov_producer_name(version: Option<&str>, tool: Option<&str>) -> String {
-    let export = version.map_or_else(
-        || "llvm-cov export".to_owned(),
-        |v| format!("llvm-cov export {v}"),
-    );
-    match tool {
-        Some(tool) => format!("cargo-llvm-cov {tool}, {export}"),
-        None => export,
-    }
 }
 
 /// What an XML document says it is, judged from its root element, the
@@ -1030,6 +1145,9 @@ mod tests {
             r#"{"cargo_llvm_cov":{"version":"0.9.1"},"data":[],"type":"llvm.coverage.json.export","version":"3.1.0"}"#,
             r#"{"cargo_llvm_cov":{"name":"x"},"data":[],"type":"llvm.coverage.json.export"}"#,
             r#"{"data":[],"type":"llvm.coverage.json.export","version":3}"#,
+            r#"{"data":[{"x":[1]},{"files":[]}],"type":"llvm.coverage.json.export","version":"3.1.0"}"#,
+            r#"{"data":5,"type":"llvm.coverage.json.export","version":"2.0.1"}"#,
+            r#"{"data":{"files":1},"type":"llvm.coverage.json.export"}"#,
             r#"{"data":[],"type":7,"meta":{"format":3,"version":"7.1"},"files":{}}"#,
             r#"{"meta":{"format":3,"version":"7.17.4"},"files":{"a.py":{"x":[1,2]}},"totals":{}}"#,
             "\u{feff}{\"meta\":{\"format\":3,\"version\":\"7.17.4\"},\"files\":{}}",
@@ -1055,7 +1173,19 @@ mod tests {
                 format,
                 producer: producer_of_text(&text),
             });
-            let streamed = detect_file(&path);
+            let mut streamed = detect_file(&path);
+            // An export decided at its `data` leaves the producer to the
+            // reader (which names it as the whole text does:
+            // `tests/integration/coverage_format.rs`).
+            if let (Ok(streamed), Ok(whole)) = (&mut streamed, &whole) {
+                let early = LLVM_DATA_KEYS
+                    .iter()
+                    .any(|key| json.starts_with(&format!("{{\"data\":[{{\"{key}\"")));
+                if streamed.format == Format::LlvmCovJson && early {
+                    assert_eq!(streamed.producer, None, "{json}");
+                    streamed.producer.clone_from(&whole.producer);
+                }
+            }
             assert_eq!(
                 format!("{streamed:?}"),
                 format!("{whole:?}"),

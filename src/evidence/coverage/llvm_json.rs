@@ -63,6 +63,11 @@ struct Export {
     version: String,
     #[serde(default)]
     data: Vec<Data>,
+    /// cargo-llvm-cov's own record (`{"version": "0.9.1", ...}`), kept as
+    /// written: only its version is read, for the producer's name, and a
+    /// record of another shape names no producer rather than refuse the
+    /// export.
+    cargo_llvm_cov: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +132,20 @@ pub fn read_llvm_json<R: BufRead>(
     opts: &ReadOptions,
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
+    read_llvm_json_named(input, source, opts, into).map(drop)
+}
+
+/// [`read_llvm_json`], giving the producer the export names
+/// (`cargo-llvm-cov 0.9.1, llvm-cov export 3.1.0`): its `version` and
+/// cargo-llvm-cov's record come after the bulk of the file, so the reader,
+/// which reads to them anyway, is the one to say (format detection stops
+/// at `data`).
+pub fn read_llvm_json_named<R: BufRead>(
+    input: R,
+    source: &Path,
+    opts: &ReadOptions,
+    into: &mut CoverageReport,
+) -> Result<Option<String>, EvidenceError> {
     let malformed = |message: String| EvidenceError::Malformed {
         path: source.to_path_buf(),
         line: 1,
@@ -204,7 +223,40 @@ pub fn read_llvm_json<R: BufRead>(
              per-file totals only, which cannot be merged with another report of the same file"
         ))
     })?;
-    Ok(())
+    Ok(producer_of(
+        Some(&serde_json::Value::String(export.version)),
+        export.cargo_llvm_cov.as_ref(),
+    ))
+}
+
+/// The producer an export's `version` and `cargo_llvm_cov` name, as
+/// written: `None` where either is not of its shape (a `version` that is
+/// not a string, a `cargo_llvm_cov` without a string `version`).
+pub(crate) fn producer_of(
+    version: Option<&serde_json::Value>,
+    tool: Option<&serde_json::Value>,
+) -> Option<String> {
+    let version = match version {
+        None => None,
+        Some(v) => Some(v.as_str()?),
+    };
+    let tool = match tool {
+        None => None,
+        Some(t) => Some(t.as_object()?.get("version")?.as_str()?),
+    };
+    Some(producer_name(version, tool))
+}
+
+/// `cargo-llvm-cov 0.9.1, llvm-cov export 3.1.0`, as much as is known.
+pub(crate) fn producer_name(version: Option<&str>, tool: Option<&str>) -> String {
+    let export = version.map_or_else(
+        || "llvm-cov export".to_owned(),
+        |v| format!("llvm-cov export {v}"),
+    );
+    match tool {
+        Some(tool) => format!("cargo-llvm-cov {tool}, {export}"),
+        None => export,
+    }
 }
 
 /// A summary whose figures hold together: nothing covered beyond what was

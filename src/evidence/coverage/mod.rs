@@ -34,7 +34,8 @@ use std::hash::BuildHasher as _;
 use serde::Serialize;
 
 pub use read::{
-    read_coverage_file, read_coverage_file_with, CoverageFormat, ReadOptions, Strictness,
+    read_coverage_file, read_coverage_file_named, read_coverage_file_with, CoverageFormat,
+    ReadOptions, Strictness,
 };
 
 /// A found/hit pair: how many items were instrumented and how many ran.

@@ -163,11 +163,34 @@ pub fn read_coverage_file_with(
     strictness: Strictness,
     into: &mut CoverageReport,
 ) -> Result<CoverageFormat, EvidenceError> {
+    read_coverage_file_naming(path, opts, strictness, into, &mut None)
+}
+
+/// [`read_coverage_file`], with the producer the file names where only its
+/// reader can tell (llvm-cov's export names it after its bulk; detection
+/// names the others from a file's head): `tollgate inspect`'s read.
+pub fn read_coverage_file_named(
+    path: &Path,
+    opts: &ReadOptions,
+    into: &mut CoverageReport,
+) -> Result<(CoverageFormat, Option<String>), EvidenceError> {
+    let mut producer = None;
+    let format = read_coverage_file_naming(path, opts, Strictness::Lenient, into, &mut producer)?;
+    Ok((format, producer))
+}
+
+fn read_coverage_file_naming(
+    path: &Path,
+    opts: &ReadOptions,
+    strictness: Strictness,
+    into: &mut CoverageReport,
+    producer: &mut Option<String>,
+) -> Result<CoverageFormat, EvidenceError> {
     if into.has_summary_only_files() {
         // An llvm-cov JSON export was read before: its files hold stated
         // totals that cannot be united with this file's records.
         let mut mine = CoverageReport::new();
-        let format = read_coverage_file_with(path, opts, strictness, &mut mine)?;
+        let format = read_coverage_file_naming(path, opts, strictness, &mut mine, producer)?;
         into.merge_checked(mine)
             .map_err(|file| EvidenceError::Malformed {
                 path: path.to_path_buf(),
@@ -220,7 +243,9 @@ pub fn read_coverage_file_with(
         CoverageFormat::Cobertura => cobertura::read_cobertura(input, path, opts, into)?,
         CoverageFormat::Clover => clover::read_clover(input, path, opts, into)?,
         CoverageFormat::SonarGeneric => sonar::read_sonar(input, path, opts, into)?,
-        CoverageFormat::LlvmJson => llvm_json::read_llvm_json(input, path, opts, into)?,
+        CoverageFormat::LlvmJson => {
+            *producer = llvm_json::read_llvm_json_named(input, path, opts, into)?;
+        }
         CoverageFormat::CoveragePyJson => read_coveragepy_json(input, path, opts, into)?,
         CoverageFormat::GoCover => read_go_cover(input, path, opts, into)?,
         CoverageFormat::Jacoco => jacoco::read_jacoco(input, path, opts, into)?,
