@@ -404,36 +404,30 @@ impl<'de> serde::de::Visitor<'de> for ProbeSeed<'_> {
                 None => Ok(()),
             }
         }
+        /// The key's value into `slot`, refused as serde's derive refuses
+        /// a key given twice.
+        fn set<'de, T: serde::Deserialize<'de>, A: serde::de::MapAccess<'de>>(
+            slot: &mut Option<T>,
+            map: &mut A,
+            name: &'static str,
+        ) -> Result<(), A::Error> {
+            once(slot.as_ref(), name)?;
+            *slot = Some(map.next_value()?);
+            Ok(())
+        }
         let mut probe = JsonProbe::default();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "type" => {
-                    once(probe.kind.as_ref(), "type")?;
-                    probe.kind = Some(map.next_value()?);
-                }
-                "version" => {
-                    once(probe.version.as_ref(), "version")?;
-                    probe.version = Some(map.next_value()?);
-                }
-                "cargo_llvm_cov" => {
-                    once(probe.cargo_llvm_cov.as_ref(), "cargo_llvm_cov")?;
-                    probe.cargo_llvm_cov = Some(map.next_value()?);
-                }
-                "meta" => {
-                    once(probe.meta.as_ref(), "meta")?;
-                    probe.meta = Some(map.next_value()?);
-                }
-                "vulnerabilities" => {
-                    once(probe.vulnerabilities.as_ref(), "vulnerabilities")?;
-                    probe.vulnerabilities = Some(map.next_value()?);
-                }
-                "lockfile" => {
-                    once(probe.lockfile.as_ref(), "lockfile")?;
-                    probe.lockfile = Some(map.next_value()?);
-                }
+                "type" => set(&mut probe.kind, &mut map, "type")?,
+                "version" => set(&mut probe.version, &mut map, "version")?,
+                "cargo_llvm_cov" => set(&mut probe.cargo_llvm_cov, &mut map, "cargo_llvm_cov")?,
+                "meta" => set(&mut probe.meta, &mut map, "meta")?,
+                "vulnerabilities" => set(&mut probe.vulnerabilities, &mut map, "vulnerabilities")?,
+                "lockfile" => set(&mut probe.lockfile, &mut map, "lockfile")?,
                 "data" if probe.vulnerabilities.is_none() => {
                     map.next_value_seed(DataSeed {
                         stopped: self.stopped,
+                        entry: false,
                     })?;
                 }
                 "files" => {
@@ -475,10 +469,12 @@ const PROBE_SKIPS: &[SkipRule] = &[
     },
 ];
 
-/// llvm-cov's `data`: stops the probe when its first entry's first key is
-/// one of [`LLVM_DATA_KEYS`]; anything else is read through and ignored.
+/// llvm-cov's `data` (`entry` false) and its first entry (`entry` true):
+/// stops the probe when that entry's first key is one of
+/// [`LLVM_DATA_KEYS`]; anything else is read through and ignored.
 struct DataSeed<'a> {
     stopped: &'a std::cell::RefCell<Option<Stop>>,
+    entry: bool,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for DataSeed<'_> {
@@ -495,69 +491,28 @@ impl<'de> serde::de::Visitor<'de> for DataSeed<'_> {
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         use serde::de::IgnoredAny;
-        seq.next_element_seed(FirstEntrySeed {
-            stopped: self.stopped,
-        })?;
+        if !self.entry {
+            seq.next_element_seed(DataSeed {
+                stopped: self.stopped,
+                entry: true,
+            })?;
+        }
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(())
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        use serde::de::IgnoredAny;
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-/// The first entry of `data` (see [`DataSeed`]).
-struct FirstEntrySeed<'a> {
-    stopped: &'a std::cell::RefCell<Option<Stop>>,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for FirstEntrySeed<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for FirstEntrySeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         use serde::de::{Error as _, IgnoredAny};
-        let Some(key) = map.next_key::<String>()? else {
-            return Ok(());
-        };
-        if LLVM_DATA_KEYS.contains(&key.as_str()) {
-            *self.stopped.borrow_mut() = Some(Stop::LlvmCov);
-            return Err(A::Error::custom("decided"));
+        if self.entry {
+            let Some(key) = map.next_key::<String>()? else {
+                return Ok(());
+            };
+            if LLVM_DATA_KEYS.contains(&key.as_str()) {
+                *self.stopped.borrow_mut() = Some(Stop::LlvmCov);
+                return Err(A::Error::custom("decided"));
+            }
+            map.next_value::<IgnoredAny>()?;
         }
-        map.next_value::<IgnoredAny>()?;
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
         Ok(())
     }
     fn visit_bool<E>(self, _: bool) -> Result<(), E> {
