@@ -16,7 +16,9 @@
 //! every value is deserialized by serde from its slice (which refuses a
 //! slice holding anything after its value), and everything between values
 //! is read here by RFC 8259's grammar. serde's errors name the line and
-//! column in the file, as they would reading the whole text.
+//! column in the file, as they would reading the whole text. One limit
+//! moves: serde's nesting limit (128) counts from the value it reads, so a
+//! value here may nest as deep as that below the objects read here.
 
 use std::io::BufRead;
 
