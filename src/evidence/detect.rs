@@ -346,7 +346,8 @@ struct JsonProbe {
     version: Option<Value>,
     cargo_llvm_cov: Option<Value>,
     meta: Option<Value>,
-    files: Option<IsObject>,
+    /// Whether `files` was an object.
+    files: Option<bool>,
     vulnerabilities: Option<serde::de::IgnoredAny>,
     lockfile: Option<serde::de::IgnoredAny>,
 }
@@ -397,7 +398,6 @@ impl<'de> serde::de::Visitor<'de> for ProbeSeed<'_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonProbe, A::Error> {
-        use serde::de::Error as _;
         fn once<T, E: serde::de::Error>(slot: Option<&T>, name: &'static str) -> Result<(), E> {
             match slot {
                 Some(_) => Err(E::duplicate_field(name)),
@@ -425,28 +425,23 @@ impl<'de> serde::de::Visitor<'de> for ProbeSeed<'_> {
                 "vulnerabilities" => set(&mut probe.vulnerabilities, &mut map, "vulnerabilities")?,
                 "lockfile" => set(&mut probe.lockfile, &mut map, "lockfile")?,
                 "data" if probe.vulnerabilities.is_none() => {
-                    map.next_value_seed(DataSeed {
+                    map.next_value_seed(Watch {
                         stopped: self.stopped,
-                        entry: false,
+                        what: Watched::Data,
                     })?;
                 }
                 "files" => {
                     once(probe.files.as_ref(), "files")?;
-                    let files = match probe.coveragepy_version() {
-                        Some(version) => map.next_value_seed(IsObjectSeed {
-                            stop: Some((self.stopped, version)),
-                        })?,
-                        None => map.next_value_seed(IsObjectSeed { stop: None })?,
-                    };
-                    probe.files = Some(files);
+                    let what = Watched::Files(probe.coveragepy_version());
+                    probe.files = Some(map.next_value_seed(Watch {
+                        stopped: self.stopped,
+                        what,
+                    })?);
                 }
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
             }
-        }
-        if self.stopped.borrow().is_some() {
-            return Err(A::Error::custom("decided"));
         }
         Ok(probe)
     }
@@ -469,123 +464,95 @@ const PROBE_SKIPS: &[SkipRule] = &[
     },
 ];
 
-/// llvm-cov's `data` (`entry` false) and its first entry (`entry` true):
-/// stops the probe when that entry's first key is one of
-/// [`LLVM_DATA_KEYS`]; anything else is read through and ignored.
-struct DataSeed<'a> {
-    stopped: &'a std::cell::RefCell<Option<Stop>>,
-    entry: bool,
+/// What a [`Watch`] reads.
+#[derive(Clone, Copy)]
+enum Watched<'a> {
+    /// `files`; with coverage.py's version when `meta` decided it, in
+    /// which case an object is not read at all and the probe ends.
+    Files(Option<&'a str>),
+    /// llvm-cov's `data`: its first entry is watched.
+    Data,
+    /// `data`'s first entry: the probe ends when its first key is one of
+    /// [`LLVM_DATA_KEYS`].
+    DataEntry,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for DataSeed<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+/// Reads any JSON value, its contents skipped, giving whether it was an
+/// object; where it decides the format, it leaves the answer in
+/// `stopped` and ends the probe (see [`ProbeSeed`]).
+struct Watch<'a> {
+    stopped: &'a std::cell::RefCell<Option<Stop>>,
+    what: Watched<'a>,
+}
+
+impl Watch<'_> {
+    /// Ends the probe with `stop` (serde's only way to end a map early).
+    fn stop<E: serde::de::Error>(&self, stop: Stop) -> E {
+        *self.stopped.borrow_mut() = Some(stop);
+        E::custom("decided")
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Watch<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for DataSeed<'_> {
-    type Value = ();
+impl<'de> serde::de::Visitor<'de> for Watch<'_> {
+    type Value = bool;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         use serde::de::IgnoredAny;
-        if !self.entry {
-            seq.next_element_seed(DataSeed {
+        match self.what {
+            Watched::Files(Some(version)) => {
+                return Err(self.stop(Stop::CoveragePy(version.to_owned())));
+            }
+            Watched::DataEntry => {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Ok(true);
+                };
+                if LLVM_DATA_KEYS.contains(&key.as_str()) {
+                    return Err(self.stop(Stop::LlvmCov));
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Watched::Files(None) | Watched::Data => {}
+        }
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(true)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        use serde::de::IgnoredAny;
+        if let Watched::Data = self.what {
+            seq.next_element_seed(Watch {
                 stopped: self.stopped,
-                entry: true,
+                what: Watched::DataEntry,
             })?;
         }
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
+        Ok(false)
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        use serde::de::{Error as _, IgnoredAny};
-        if self.entry {
-            let Some(key) = map.next_key::<String>()? else {
-                return Ok(());
-            };
-            if LLVM_DATA_KEYS.contains(&key.as_str()) {
-                *self.stopped.borrow_mut() = Some(Stop::LlvmCov);
-                return Err(A::Error::custom("decided"));
-            }
-            map.next_value::<IgnoredAny>()?;
-        }
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(())
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-/// Whether a JSON value is an object, its contents skipped.
-struct IsObject(bool);
-
-/// Reads an [`IsObject`]; with `stop`, an object is not read at all: the
-/// version is put in the cell and the probe ends (see [`ProbeSeed`]).
-struct IsObjectSeed<'a> {
-    stop: Option<(&'a std::cell::RefCell<Option<Stop>>, &'a str)>,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for IsObjectSeed<'_> {
-    type Value = IsObject;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<IsObject, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for IsObjectSeed<'_> {
-    type Value = IsObject;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<IsObject, A::Error> {
-        use serde::de::{Error as _, IgnoredAny};
-        if let Some((stopped, version)) = self.stop {
-            *stopped.borrow_mut() = Some(Stop::CoveragePy(version.to_owned()));
-            return Err(A::Error::custom("decided"));
-        }
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(IsObject(true))
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<IsObject, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(IsObject(false))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<IsObject, E> {
-        Ok(IsObject(false))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<IsObject, E> {
-        Ok(IsObject(false))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<IsObject, E> {
-        Ok(IsObject(false))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<IsObject, E> {
-        Ok(IsObject(false))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<IsObject, E> {
-        Ok(IsObject(false))
-    }
-    fn visit_unit<E>(self) -> Result<IsObject, E> {
-        Ok(IsObject(false))
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
     }
 }
 
@@ -612,21 +579,18 @@ fn probe_json_file(path: &Path) -> Result<Option<Detected>, EvidenceError> {
     let stopped = std::cell::RefCell::new(None);
     let seed = ProbeSeed { stopped: &stopped };
     let probed = deserialize_seed_skipping(input, PROBE_SKIPS, false, seed);
-    match stopped.into_inner() {
-        Some(Stop::CoveragePy(version)) => {
-            return Ok(Some(Detected {
+    if let Some(stop) = stopped.into_inner() {
+        return Ok(Some(match stop {
+            Stop::CoveragePy(version) => Detected {
                 format: Format::CoveragePyJson,
                 producer: Some(format!("coverage.py {version}")),
-            }))
-        }
-        // The producer is named after the bulk: its reader says it.
-        Some(Stop::LlvmCov) => {
-            return Ok(Some(Detected {
+            },
+            // The producer is named after the bulk: its reader says it.
+            Stop::LlvmCov => Detected {
                 format: Format::LlvmCovJson,
                 producer: None,
-            }))
-        }
-        None => {}
+            },
+        }));
     }
     let Ok(probe) = probed else {
         return Ok(None);
@@ -648,7 +612,7 @@ fn probe_json_file(path: &Path) -> Result<Option<Detected>, EvidenceError> {
         }));
     }
     let meta = probe.meta.as_ref();
-    if meta.and_then(|m| m.get("format")).is_some() && probe.files.is_some_and(|f| f.0) {
+    if meta.and_then(|m| m.get("format")).is_some() && probe.files == Some(true) {
         if let Some(version) = meta.and_then(|m| m.get("version")).and_then(Value::as_str) {
             return Ok(Some(Detected {
                 format: Format::CoveragePyJson,

@@ -92,13 +92,6 @@ impl<R: BufRead> EntryReader<R> {
         )
     }
 
-    /// Takes `n` bytes of `input` already looked at, following lines.
-    fn take(&mut self, n: usize) -> Result<(), EntryFailure> {
-        self.input.fill_buf().map_err(EntryFailure::Io)?;
-        self.follow(n);
-        Ok(())
-    }
-
     /// Consumes the first `n` bytes of the buffer (already filled),
     /// following lines.
     fn follow(&mut self, n: usize) {
@@ -138,13 +131,18 @@ impl<R: BufRead> EntryReader<R> {
     /// another kind is [`EntryFailure::Shape`] when it is well-formed.
     pub(crate) fn open(&mut self) -> Result<(), EntryFailure> {
         if self.peek()? == Some(b'{') {
-            self.take(1)?;
-            self.fresh.push(true);
+            self.open_brace();
             return Ok(());
         }
         // Another value: broken, or of another shape (read, not built:
         // it may be the whole file).
         self.not_an_object()
+    }
+
+    /// Takes the `{` just peeked at: an object is open.
+    fn open_brace(&mut self) {
+        self.follow(1);
+        self.fresh.push(true);
     }
 
     /// Reads the next value, known not to be an object, and says it is
@@ -168,25 +166,20 @@ impl<R: BufRead> EntryReader<R> {
     /// and gives `false`. Any other value is [`EntryFailure::Shape`] when
     /// it is well-formed, as serde would find it.
     pub(crate) fn enter(&mut self) -> Result<bool, EntryFailure> {
-        let here = self.here();
         match self.peek()? {
             Some(b'{') => {
-                self.take(1)?;
-                self.fresh.push(true);
-                return Ok(true);
+                self.open_brace();
+                Ok(true)
             }
             // serde refuses an array for its `[`, before reading on.
-            Some(b'[') => {
-                return Err(EntryFailure::Shape(format!(
-                    "invalid type: sequence, expected an object {here}"
-                )))
-            }
-            _ => {}
+            Some(b'[') => Err(EntryFailure::Shape(format!(
+                "invalid type: sequence, expected an object {}",
+                self.here()
+            ))),
+            // `null`, or a broken word.
+            Some(b'n') => self.value::<Option<serde::de::IgnoredAny>>().map(|_| false),
+            _ => self.not_an_object().map(|()| false),
         }
-        if self.peek()? == Some(b'n') && self.value::<Option<serde::de::IgnoredAny>>()?.is_none() {
-            return Ok(false);
-        }
-        self.not_an_object().map(|()| false)
     }
 
     /// The next key of the innermost open object, the reading left before
@@ -198,12 +191,12 @@ impl<R: BufRead> EntryReader<R> {
         let first = std::mem::replace(fresh, false);
         match self.peek()? {
             Some(b'}') => {
-                self.take(1)?;
+                self.follow(1);
                 self.fresh.pop();
                 return Ok(None);
             }
             Some(b',') if !first => {
-                self.take(1)?;
+                self.follow(1);
                 if self.peek()? == Some(b'}') {
                     return Err(self.syntax("trailing comma"));
                 }
@@ -219,7 +212,7 @@ impl<R: BufRead> EntryReader<R> {
         }
         let key: String = self.value()?;
         match self.peek()? {
-            Some(b':') => self.take(1)?,
+            Some(b':') => self.follow(1),
             None => return Err(self.eof("EOF while parsing an object")),
             Some(_) => return Err(self.syntax("expected `:`")),
         }
@@ -234,7 +227,8 @@ impl<R: BufRead> EntryReader<R> {
         }
     }
 
-    /// The position where a key was read, for a complaint about it.
+    /// The position of the next byte to be read, as serde writes one, for
+    /// a complaint about what is there.
     pub(crate) fn here(&self) -> String {
         format!("at line {} column {}", self.line(), self.column + 1)
     }
@@ -294,10 +288,9 @@ fn placed(err: &serde_json::Error, line: u64, column: u64) -> EntryFailure {
         Some(what) => format!("{what} at line {file_line} column {file_column}"),
         None => text,
     };
+    // A slice has no I/O: serde's error is of its syntax or of its shape.
     if err.is_data() {
         EntryFailure::Shape(message)
-    } else if err.is_io() {
-        EntryFailure::Io(std::io::Error::other(message))
     } else {
         EntryFailure::Syntax(file_line, message)
     }

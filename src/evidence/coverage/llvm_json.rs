@@ -223,10 +223,17 @@ pub fn read_llvm_json_named<R: BufRead>(
              per-file totals only, which cannot be merged with another report of the same file"
         ))
     })?;
-    Ok(producer_of(
-        Some(&serde_json::Value::String(export.version)),
-        export.cargo_llvm_cov.as_ref(),
-    ))
+    Ok(named(Some(&export.version), export.cargo_llvm_cov.as_ref()))
+}
+
+/// The producer of an export of `version` beside cargo-llvm-cov's record
+/// `tool`: `None` for a record without a string `version`.
+fn named(version: Option<&str>, tool: Option<&serde_json::Value>) -> Option<String> {
+    let tool = match tool {
+        None => None,
+        Some(t) => Some(t.as_object()?.get("version")?.as_str()?),
+    };
+    Some(producer_name(version, tool))
 }
 
 /// The producer an export's `version` and `cargo_llvm_cov` name, as
@@ -240,11 +247,7 @@ pub(crate) fn producer_of(
         None => None,
         Some(v) => Some(v.as_str()?),
     };
-    let tool = match tool {
-        None => None,
-        Some(t) => Some(t.as_object()?.get("version")?.as_str()?),
-    };
-    Some(producer_name(version, tool))
+    named(version, tool)
 }
 
 /// `cargo-llvm-cov 0.9.1, llvm-cov export 3.1.0`, as much as is known.
