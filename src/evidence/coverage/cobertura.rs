@@ -37,14 +37,25 @@
 //! `<line>` without a numeric `number` or `hits`, an unreadable
 //! `condition-coverage`, and a document that ends before `</coverage>`
 //! are [`EvidenceError::Malformed`], naming the line of the input.
+//!
+//! # Reading in parts
+//!
+//! A large file is read in parts, one per core, cut just after `</class>`
+//! strings (`read::read_cobertura_file`). A part cannot know whether its
+//! cut is an end tag (it may be in a comment) or what encloses it, so each
+//! later part reads as if it starts between classes and records what it
+//! assumed ([`PartEnd`]); [`parts_join`] keeps the parts only when every
+//! assumption held. Otherwise one reader reads the file again, and its
+//! result or error is the answer: reading in parts changes only how fast.
 
 use std::borrow::Cow;
 use std::io::{BufRead, Read};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::lcov::parse_count;
+use super::lcov::{parse_count, Sink};
 use super::paths::{impossible_name, leaves_root, resolve_cobertura, PathNormalizer};
 use super::{BranchKey, BranchName, CoverageReport, FileCoverage, ReadOptions};
 use crate::evidence::detect::{coverage_child_dialect, dialect_name, XmlDialect};
@@ -66,6 +77,93 @@ pub fn read_cobertura<R: BufRead>(
     opts: &ReadOptions,
     into: &mut CoverageReport,
 ) -> Result<(), EvidenceError> {
+    let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
+    read_cobertura_part(input, source, paths, Role::Whole, Sink::Own(into)).map(|_| ())
+}
+
+/// Which part of a document a reading is (see `read::read_cobertura_file`,
+/// which reads a large document in parts, one per core).
+pub(super) enum Role {
+    /// The whole document.
+    Whole,
+    /// The document from its start to a cut just after a `</class>`. It
+    /// hands its `<source>`s to the later parts when its first `<class>`
+    /// opens, by which time a Cobertura writer has written them all.
+    First {
+        /// One sender per later part.
+        announce: Vec<SyncSender<Vec<String>>>,
+    },
+    /// The document from a cut just after a `</class>`, read as if what
+    /// came before had been read and left no class, method or source
+    /// open, the elements around it unknown ([`PartEnd`] says what the
+    /// part assumed, for [`parts_join`] to check).
+    Continuation {
+        /// The first part's `<source>`s, once it knows them; a closed
+        /// channel (the first part failed) abandons the part.
+        sources: Receiver<Vec<String>>,
+    },
+}
+
+/// What a part left at its end, for [`parts_join`]: whether the parts
+/// read one after another are what one reader would have read.
+#[derive(Debug)]
+pub(super) struct PartEnd {
+    /// The elements the part opened and left open, outermost first: for
+    /// the first part, every element open at its end.
+    open: Vec<Vec<u8>>,
+    /// The elements a later part closed without having opened them,
+    /// innermost first: those open at its start, as far as it saw.
+    closed_before: Vec<Vec<u8>>,
+    /// For a later part: whether an element started at the lowest level
+    /// the part reached (a second root element, if that level is outside
+    /// the root; the first part's reader refuses one itself).
+    started_at_lowest: bool,
+    /// Whether the part's end is a place another part may start at, and
+    /// the part read what the others assumed: no class, method or source
+    /// open at its end, no `<source>` after the first part handed them
+    /// on, and (for a later part) the sources received.
+    sound: bool,
+}
+
+/// Whether the parts of one document, each read by
+/// [`read_cobertura_part`] without an error, read it as one reader would:
+/// every part's closing of elements it did not open matches what the
+/// parts before left open, no element starts after the root closed, the
+/// root is closed at the end, and each part is [`PartEnd::sound`]. When
+/// this holds, each part started in the state one reader would have been
+/// in at its cut (no class, method or source open, the same `<source>`s),
+/// so what the parts put into the report is what one reader puts in
+/// (merging is order-independent). When it does not, the document is read
+/// again by one reader, which decides.
+pub(super) fn parts_join(ends: &[PartEnd]) -> bool {
+    let mut open: Vec<&[u8]> = Vec::new();
+    for end in ends {
+        if !end.sound {
+            return false;
+        }
+        for name in &end.closed_before {
+            if open.pop() != Some(name.as_slice()) {
+                return false;
+            }
+        }
+        if open.is_empty() && end.started_at_lowest {
+            return false;
+        }
+        open.extend(end.open.iter().map(Vec::as_slice));
+    }
+    open.is_empty()
+}
+
+/// Reads one part (see [`Role`]) of a Cobertura XML document from `input`
+/// into `sink`. Only a [`Role::Whole`] reading checks that the document
+/// ends where it should; the other parts leave that to [`parts_join`].
+pub(super) fn read_cobertura_part<R: BufRead>(
+    input: R,
+    source: &Path,
+    paths: PathNormalizer,
+    role: Role,
+    sink: Sink<'_>,
+) -> Result<PartEnd, EvidenceError> {
     let mut xml = quick_xml::Reader::from_reader(LineCounter::new(input));
     // Text matters only inside `<source>`: elsewhere the whitespace between
     // elements (one run before every `<line>`) is skipped by the parser
@@ -74,8 +172,8 @@ pub fn read_cobertura<R: BufRead>(
     xml.config_mut().trim_text_start = true;
     xml.config_mut().trim_text_end = false;
     let mut state = State {
-        paths: PathNormalizer::new(opts.root(), &opts.strip_prefix),
-        report: into,
+        paths,
+        report: sink,
         sources: Vec::new(),
         in_source: false,
         depth: 0,
@@ -84,6 +182,7 @@ pub fn read_cobertura<R: BufRead>(
         class: None,
         method: None,
         class_lines_depth: None,
+        handover: Handover::default(),
     };
     // The end-tag check is ours (`Open`), so that plain tags read without
     // quick-xml (`plain_tag`) are checked alike; quick-xml's own stack of
@@ -91,15 +190,59 @@ pub fn read_cobertura<R: BufRead>(
     xml.config_mut().check_end_names = false;
     xml.config_mut().allow_unmatched_ends = true;
     let mut open = Open::default();
-    let mut buf = Vec::new();
     // Whether the parser stands between markup (its last event was an
     // element), where a plain `<line .../>` or tag may be read without it.
     let mut between_elements = false;
+    let whole = matches!(role, Role::Whole);
+    match role {
+        Role::Whole => {}
+        Role::First { announce } => state.handover.announce = announce,
+        Role::Continuation { sources } => {
+            let Ok(sources) = sources.recv() else {
+                return Ok(PartEnd::abandoned());
+            };
+            state.continue_with(sources, &mut open);
+            between_elements = true;
+        }
+    }
+    read_events(&mut xml, source, &mut state, &mut open, between_elements)?;
+    if whole {
+        let problem = if !state.root_seen {
+            Problem::Unknown("no XML root element".into())
+        } else if state.depth > 0 {
+            Problem::Malformed("the document ends before `</coverage>` (truncated file?)".into())
+        } else {
+            return Ok(PartEnd::abandoned());
+        };
+        return Err(problem.at(source, xml.get_ref().line()));
+    }
+    Ok(PartEnd {
+        sound: state.class.is_none()
+            && state.method.is_none()
+            && !state.in_source
+            && !state.handover.foreign_source
+            && state.handover.done,
+        open: open.names_open(),
+        closed_before: open.closed_before,
+        started_at_lowest: open.started_at_bottom,
+    })
+}
+
+/// Reads `xml`'s events to its end into `state`. `between_elements`:
+/// whether the input starts between elements (a later part of a document).
+fn read_events<R: BufRead>(
+    xml: &mut quick_xml::Reader<LineCounter<R>>,
+    source: &Path,
+    state: &mut State<'_>,
+    open: &mut Open,
+    mut between_elements: bool,
+) -> Result<(), EvidenceError> {
+    let mut buf = Vec::new();
     loop {
         if between_elements && state.depth >= 2 && !state.in_source {
             match plain_line(xml.get_mut()) {
                 Ok(Some((found, len))) => {
-                    let result = state.plain(found, &mut open);
+                    let result = state.plain(found, open);
                     xml.get_mut().consume(len);
                     if let Err(problem) = result {
                         return Err(problem.at(source, xml.get_ref().line()));
@@ -118,6 +261,10 @@ pub fn read_cobertura<R: BufRead>(
             Ok(Event::Start(e)) => {
                 open.push(e.name().as_ref());
                 Ok(Event::Start(e))
+            }
+            Ok(Event::Empty(e)) => {
+                open.empty();
+                Ok(Event::Empty(e))
             }
             Ok(Event::End(e)) => open.pop(e.name().as_ref()).map(|()| Event::End(e)),
             other => other,
@@ -154,7 +301,7 @@ pub fn read_cobertura<R: BufRead>(
                 }
                 Err(e) => Err(Problem::Malformed(e)),
             },
-            Ok(Event::Eof) => break,
+            Ok(Event::Eof) => return Ok(()),
             Ok(_) => Ok(()),
             Err(e) if state.root_seen => {
                 Err(Problem::Malformed(format!("not well-formed XML: {e}")))
@@ -165,14 +312,24 @@ pub fn read_cobertura<R: BufRead>(
             return Err(problem.at(source, xml.get_ref().line()));
         }
     }
-    let problem = if !state.root_seen {
-        Problem::Unknown("no XML root element".into())
-    } else if state.depth > 0 {
-        Problem::Malformed("the document ends before `</coverage>` (truncated file?)".into())
-    } else {
-        return Ok(());
-    };
-    Err(problem.at(source, xml.get_ref().line()))
+}
+
+/// The depth a later part of a document starts at (see
+/// [`Role::Continuation`]): below it, a part closes elements it did not
+/// open, which [`parts_join`] matches against the parts before.
+const CONTINUATION_DEPTH: usize = 1 << 20;
+
+impl PartEnd {
+    /// The end of a part that read nothing another part can be joined to
+    /// (and of a whole reading, where nothing is joined).
+    fn abandoned() -> Self {
+        Self {
+            open: Vec::new(),
+            closed_before: Vec::new(),
+            started_at_lowest: false,
+            sound: false,
+        }
+    }
 }
 
 /// The names of the open elements, for the check quick-xml's reader makes
@@ -182,12 +339,44 @@ pub fn read_cobertura<R: BufRead>(
 struct Open {
     names: Vec<u8>,
     starts: Vec<usize>,
+    /// In a later part of a document ([`Role::Continuation`]): an end tag
+    /// with nothing open closes an element opened before the part.
+    continuation: bool,
+    /// The names of those elements, innermost first.
+    closed_before: Vec<Vec<u8>>,
+    /// In a later part: whether an element started since the last of
+    /// those (or since the start) at the part's outermost level.
+    started_at_bottom: bool,
 }
 
 impl Open {
     fn push(&mut self, name: &[u8]) {
+        self.empty();
         self.starts.push(self.names.len());
         self.names.extend_from_slice(name);
+    }
+
+    /// An element opens and closes at once (an empty element).
+    #[inline]
+    fn empty(&mut self) {
+        if self.continuation && self.starts.is_empty() {
+            self.started_at_bottom = true;
+        }
+    }
+
+    /// The names still open, outermost first.
+    fn names_open(&self) -> Vec<Vec<u8>> {
+        let ends = self
+            .starts
+            .iter()
+            .skip(1)
+            .copied()
+            .chain([self.names.len()]);
+        self.starts
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| self.names[start..end].to_vec())
+            .collect()
     }
 
     /// Closes the innermost element, which must be `name`.
@@ -200,6 +389,11 @@ impl Open {
                 .unwrap_or_default()
         };
         let Some(start) = self.starts.pop() else {
+            if self.continuation {
+                self.closed_before.push(name.to_vec());
+                self.started_at_bottom = false;
+                return Ok(());
+            }
             return Err(IllFormedError::UnmatchedEndTag(decode(name)).into());
         };
         let expected = &self.names[start..];
@@ -264,7 +458,7 @@ struct Method {
 
 struct State<'a> {
     paths: PathNormalizer,
-    report: &'a mut CoverageReport,
+    report: Sink<'a>,
     sources: Vec<String>,
     in_source: bool,
     depth: usize,
@@ -275,9 +469,38 @@ struct State<'a> {
     method: Option<Method>,
     /// Depth of the class's own `<lines>` element while inside it.
     class_lines_depth: Option<usize>,
+    /// The `<source>`s handed between the parts of a document read in parts.
+    handover: Handover,
+}
+
+/// The `<source>`s handed from the first part of a document to the others
+/// ([`Role`]).
+#[derive(Default)]
+struct Handover {
+    /// The later parts waiting for the first part's `<source>`s
+    /// ([`Role::First`]), told when its first class opens.
+    announce: Vec<SyncSender<Vec<String>>>,
+    /// Whether the sources were handed on, or (in a later part) received.
+    done: bool,
+    /// Whether a `<source>` opened after that, which the other parts did
+    /// not see: they are then not to be joined.
+    foreign_source: bool,
 }
 
 impl State<'_> {
+    /// Starts a later part of a document ([`Role::Continuation`]) with the
+    /// first part's `<source>`s.
+    fn continue_with(&mut self, sources: Vec<String>, open: &mut Open) {
+        self.sources = sources;
+        // Past the root and its first child, at a depth unknown but deep
+        // enough that no closing reaches zero.
+        self.root_seen = true;
+        self.child_seen = true;
+        self.depth = CONTINUATION_DEPTH;
+        self.handover.done = true;
+        open.continuation = true;
+    }
+
     /// An element opens (for an empty element, [`State::end`] follows).
     fn start(&mut self, e: &BytesStart<'_>) -> Result<(), Problem> {
         // Cobertura has no namespaces; the plain name saves a search for `:`.
@@ -319,6 +542,7 @@ impl State<'_> {
         match name {
             b"line" => self.line(e),
             b"source" => {
+                self.handover.foreign_source |= self.handover.done;
                 self.in_source = true;
                 self.sources.push(String::new());
                 Ok(())
@@ -382,6 +606,13 @@ impl State<'_> {
         let filename = xml::attribute(e, b"filename")
             .map_err(|err| Problem::Malformed(format!("<class>: {err}")))?
             .ok_or_else(|| Problem::Malformed("<class> without a `filename`".into()))?;
+        if !self.handover.done && !self.handover.announce.is_empty() {
+            self.handover.done = true;
+            for part in self.handover.announce.drain(..) {
+                // A part that is gone has failed; the reading is redone.
+                let _ = part.send(self.sources.clone());
+            }
+        }
         let path = resolve_cobertura(&mut self.paths, &self.sources, &filename);
         // The resolved path, so a NUL in a <source> is caught too.
         if let Some(why) = impossible_name(&path) {
@@ -419,8 +650,14 @@ impl State<'_> {
                 open.push(e.name().as_ref());
                 self.start(&e).map(|()| self.depth += 1)
             }
-            Plain::Empty(e) if e.name().as_ref() == b"line" => self.start(&e),
-            Plain::Empty(e) => self.start(&e).map(|()| self.end(e.name().as_ref())),
+            Plain::Empty(e) if e.name().as_ref() == b"line" => {
+                open.empty();
+                self.start(&e)
+            }
+            Plain::Empty(e) => {
+                open.empty();
+                self.start(&e).map(|()| self.end(e.name().as_ref()))
+            }
             Plain::End(name) => match open.pop(name) {
                 Ok(()) => {
                     self.depth = self.depth.saturating_sub(1);
@@ -1053,6 +1290,131 @@ mod tests {
 
     fn tally(found: u64, hit: u64) -> Tally {
         Tally { found, hit }
+    }
+
+    /// Reads `doc` in parts cut at `cuts` (one after another, as the
+    /// threads of `read::read_cobertura_file` would): the report when the
+    /// parts join, `None` when a part failed or they do not join.
+    fn read_cut(doc: &str, cuts: &[usize]) -> Option<CoverageReport> {
+        let shared = std::sync::Mutex::new(CoverageReport::new());
+        let paths = PathNormalizer::new(None, &[]);
+        let bounds: Vec<_> = std::iter::once(0)
+            .chain(cuts.iter().copied())
+            .zip(cuts.iter().copied().chain([doc.len()]))
+            .collect();
+        let (announce, waiting): (Vec<_>, Vec<_>) = cuts
+            .iter()
+            .map(|_| std::sync::mpsc::sync_channel(1))
+            .unzip();
+        let mut ends = Vec::new();
+        let mut roles = std::iter::once(Role::First { announce }).chain(
+            waiting
+                .into_iter()
+                .map(|sources| Role::Continuation { sources }),
+        );
+        for (start, end) in bounds {
+            let role = roles.next().unwrap();
+            let part = &doc.as_bytes()[start..end];
+            let end = read_cobertura_part(
+                part,
+                Path::new("c.xml"),
+                paths.clone(),
+                role,
+                Sink::Shared(&shared),
+            );
+            ends.push(end.ok()?);
+        }
+        parts_join(&ends).then(|| shared.into_inner().unwrap())
+    }
+
+    /// The offsets just after each `</class>` in `doc`.
+    fn class_ends(doc: &str) -> Vec<usize> {
+        doc.match_indices("</class>")
+            .map(|(at, m)| at + m.len())
+            .collect()
+    }
+
+    const PARTED: &str = r#"<?xml version="1.0" ?>
+<coverage>
+  <sources><source>/w/proj</source></sources>
+  <packages>
+    <package name="a">
+      <classes>
+        <class filename="a.py"><lines><line number="1" hits="1"/><line number="2" hits="0" branch="true" condition-coverage="50% (1/2)"/></lines></class>
+        <class filename="b.py"><methods><method name="f" signature="()"><lines><line number="3" hits="2"/></lines></method></methods><lines><line number="3" hits="2"/></lines></class>
+      </classes>
+    </package>
+    <package name="b">
+      <classes>
+        <class filename="a.py"><lines><line number="1" hits="4"/><line number="9" hits="0"/></lines></class>
+      </classes>
+    </package>
+  </packages>
+</coverage>
+"#;
+
+    #[test]
+    fn parts_cut_between_classes_join_into_what_one_reader_reads() {
+        let whole = read_ok(PARTED);
+        let ends = class_ends(PARTED);
+        // Every cut alone, and all of them at once.
+        for cuts in ends.iter().map(|&cut| vec![cut]).chain([ends.clone()]) {
+            assert_eq!(read_cut(PARTED, &cuts).as_ref(), Some(&whole), "{cuts:?}");
+        }
+    }
+
+    #[test]
+    fn parts_that_cannot_be_what_one_reader_reads_do_not_join() {
+        let class = r#"<class filename="a.py"><lines><line number="1" hits="1"/></lines></class>"#;
+        let doc = |middle: &str, after: &str| {
+            format!(
+                "<coverage><sources><source>/w</source></sources><packages><package><classes>\
+                 {class}{middle}{class}</classes></package></packages></coverage>{after}"
+            )
+        };
+        let cases = [
+            // The cut is not at an end tag: the first part ends inside
+            // a comment, a CDATA section, a processing instruction.
+            (doc("<!-- </class> -->", ""), "in a comment"),
+            (doc("<x><![CDATA[ </class> ]]></x>", ""), "in CDATA"),
+            (doc("<?pi </class> ?>", ""), "in a processing instruction"),
+            // A `<source>` the later part did not know of.
+            (
+                doc("<sources><source>/v</source></sources>", ""),
+                "a late source",
+            ),
+            // A second root element, and a document cut short.
+            (doc("", "<coverage/>"), "a second root"),
+            (
+                doc("", "<coverage></coverage>"),
+                "a second root with content",
+            ),
+            (
+                doc("", "")[..doc("", "").len() - "</coverage>".len()].to_owned(),
+                "truncated",
+            ),
+            // Closing what was not open.
+            (
+                doc("", "").replace("</package></packages>", "</packages></package>"),
+                "mismatched",
+            ),
+        ];
+        for (text, why) in cases {
+            let cuts = class_ends(&text);
+            // The cut after the middle `</class>`, or after the first.
+            let cut = *cuts.get(1).unwrap_or(&cuts[0]);
+            assert_eq!(read_cut(&text, &[cut]), None, "{why}: {text}");
+            // Sanity: the first cut alone (a real end tag) joins only
+            // when one reader reads the document without an error.
+            let one = read_with(&text, &ReadOptions::default());
+            if one.is_err() {
+                assert_eq!(read_cut(&text, &[cuts[0]]), None, "{why}: {text}");
+            }
+        }
+        // A source in the first part, before its first class, is known to
+        // every part.
+        let early = doc("", "");
+        assert!(read_cut(&early, &[class_ends(&early)[0]]).is_some());
     }
 
     #[test]

@@ -133,14 +133,16 @@ pub(crate) enum Sink<'r> {
 }
 
 impl Sink<'_> {
-    fn take_file(&mut self, path: String) -> (String, FileCoverage) {
+    /// [`CoverageReport::take_file`] on the report.
+    pub(super) fn take_file(&mut self, path: String) -> (String, FileCoverage) {
         match self {
             Self::Own(report) => report.take_file(path),
             Self::Shared(report) => lock(report).take_file(path),
         }
     }
 
-    fn put_file(&mut self, path: String, file: FileCoverage) {
+    /// [`CoverageReport::put_file`] on the report.
+    pub(super) fn put_file(&mut self, path: String, file: FileCoverage) {
         match self {
             Self::Own(report) => report.put_file(path, file),
             Self::Shared(report) => lock(report).put_file(path, file),

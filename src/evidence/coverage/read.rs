@@ -240,7 +240,10 @@ fn read_coverage_file_naming(
                 into,
             )?;
         }
-        CoverageFormat::Cobertura => cobertura::read_cobertura(input, path, opts, into)?,
+        CoverageFormat::Cobertura => {
+            let parts = std::thread::available_parallelism().map_or(1, usize::from);
+            read_cobertura_file(path, input, opts, parts.min(MAX_PARTS), PARALLEL_MIN, into)?;
+        }
         CoverageFormat::Clover => clover::read_clover(input, path, opts, into)?,
         CoverageFormat::SonarGeneric => sonar::read_sonar(input, path, opts, into)?,
         CoverageFormat::LlvmJson => {
@@ -363,20 +366,150 @@ fn read_lcov_file(
     Ok(())
 }
 
+/// Reads a Cobertura file, in `parts` parts on as many threads when it is
+/// at least `min_size` bytes.
+///
+/// The file is cut just after `</class>` tags near equal offsets. Such a
+/// string need not be an end tag (it may sit in a comment or an attribute
+/// value), and a part does not know which elements enclose it, so each
+/// later part reads as if the cut were a place between classes and says
+/// what it assumed ([`cobertura::PartEnd`]); the parts are kept only when
+/// every assumption holds and no part met an error
+/// ([`cobertura::parts_join`]). Otherwise, and whenever a part fails,
+/// the file is read again by one reader, whose result (or error, with its
+/// line) is then the answer: reading in parts never changes what is read,
+/// only how fast. The parts read into a report of their own, shared
+/// between them, which is merged into `into` only when kept.
+fn read_cobertura_file(
+    path: &Path,
+    input: BufReader<File>,
+    opts: &ReadOptions,
+    parts: usize,
+    min_size: u64,
+    into: &mut CoverageReport,
+) -> Result<(), EvidenceError> {
+    let io_error = |source| EvidenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = input.get_ref().metadata().map_err(io_error)?.len();
+    let cuts = if parts > 1 && size >= min_size.max(1) {
+        cuts_after(path, size, parts, b"</class>", |_, _| AfterMark::Cut(0)).map_err(io_error)?
+    } else {
+        Vec::new()
+    };
+    let Some(&first_cut) = cuts.first() else {
+        return cobertura::read_cobertura(input, path, opts, into);
+    };
+    let bounds: Vec<(u64, u64)> = cuts
+        .iter()
+        .zip(cuts.iter().skip(1).chain(std::iter::once(&size)))
+        .map(|(&start, &end)| (start, end))
+        .collect();
+    let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
+    let shared = Mutex::new(CoverageReport::new());
+    let (announce, waiting): (Vec<_>, Vec<_>) = bounds
+        .iter()
+        .map(|_| std::sync::mpsc::sync_channel(1))
+        .unzip();
+    let ends = std::thread::scope(|scope| {
+        let shared = &shared;
+        let workers: Vec<_> = bounds
+            .iter()
+            .zip(waiting)
+            .map(|(&(start, end), sources)| {
+                let paths = paths.clone();
+                scope.spawn(move || -> Result<cobertura::PartEnd, EvidenceError> {
+                    let mut file = File::open(path).map_err(io_error)?;
+                    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
+                    let part = BufReader::with_capacity(BUFFER, file.take(end - start));
+                    cobertura::read_cobertura_part(
+                        part,
+                        path,
+                        paths,
+                        cobertura::Role::Continuation { sources },
+                        Sink::Shared(shared),
+                    )
+                })
+            })
+            .collect();
+        let first = cobertura::read_cobertura_part(
+            input.take(first_cut),
+            path,
+            paths.clone(),
+            cobertura::Role::First { announce },
+            Sink::Shared(shared),
+        );
+        let mut ends = vec![first];
+        ends.extend(workers.into_iter().map(|w| {
+            w.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }));
+        ends
+    });
+    let ends: Result<Vec<_>, _> = ends.into_iter().collect();
+    if ends.is_ok_and(|ends| cobertura::parts_join(&ends)) {
+        let report = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+        if into.file_count() == 0 {
+            *into = report;
+        } else {
+            into.merge(report);
+        }
+        return Ok(());
+    }
+    let file = crate::input::open_input(path, crate::input::InputKind::Coverage)?;
+    cobertura::read_cobertura(BufReader::with_capacity(BUFFER, file), path, opts, into)
+}
+
 /// Offsets just after an `end_of_record` line at or past each of `parts - 1`
 /// equally spaced points; fewer when sections are too long to find one.
+fn section_cuts(path: &Path, size: u64, parts: usize) -> std::io::Result<Vec<u64>> {
+    cuts_after(
+        path,
+        size,
+        parts,
+        b"\nend_of_record",
+        |after, at_end| match after {
+            [b'\n', ..] => AfterMark::Cut(1),
+            [b'\r', b'\n', ..] => AfterMark::Cut(2),
+            // Not yet known: the next read decides.
+            [] | [b'\r'] if !at_end => AfterMark::Unknown,
+            _ => AfterMark::NotHere,
+        },
+    )
+}
+
+/// What follows a mark [`cuts_after`] found decides whether it cuts there.
+enum AfterMark {
+    /// A cut this many bytes after the mark.
+    Cut(usize),
+    /// No cut at this mark.
+    NotHere,
+    /// The bytes after the mark are not read yet.
+    Unknown,
+}
+
+/// Offsets of a cut near each of `parts - 1` equally spaced points: the
+/// first `mark` at or past the point that `settle` (given the bytes read
+/// after the mark, and whether the file ends there) cuts at; fewer cuts
+/// when none is found within 16 MiB.
 ///
 /// Each search reads 64 KiB at a time and stops at the first cut: reading
 /// the whole search window at once cost 16 MB of memory and of reading
 /// per part.
-fn section_cuts(path: &Path, size: u64, parts: usize) -> std::io::Result<Vec<u64>> {
+fn cuts_after(
+    path: &Path,
+    size: u64,
+    parts: usize,
+    mark: &[u8],
+    settle: impl Fn(&[u8], bool) -> AfterMark,
+) -> std::io::Result<Vec<u64>> {
     const SEARCH: u64 = 16 << 20;
     const STEP: usize = 64 << 10;
-    const MARK: &[u8] = b"\nend_of_record";
     let mut file = File::open(path)?;
     let mut cuts = Vec::new();
-    let mut buf = Vec::with_capacity(STEP + MARK.len() + 2);
-    let finder = memchr::memmem::Finder::new(MARK);
+    let mut buf = Vec::with_capacity(STEP + mark.len() + 2);
+    let finder = memchr::memmem::Finder::new(mark);
     for k in 1..parts as u64 {
         let target = (size * k / parts as u64).max(cuts.last().copied().unwrap_or(0));
         file.seek(SeekFrom::Start(target))?;
@@ -390,23 +523,19 @@ fn section_cuts(path: &Path, size: u64, parts: usize) -> std::io::Result<Vec<u64
             (&mut file).take(STEP as u64).read_to_end(&mut buf)?;
             let at_end = buf.len() - before < STEP;
             for found in finder.find_iter(&buf) {
-                let after = &buf[found + MARK.len()..];
-                let newline = match after {
-                    [b'\n', ..] => Some(1),
-                    [b'\r', b'\n', ..] => Some(2),
-                    // Not yet known: the next read decides.
-                    [] | [b'\r'] if !at_end => break,
-                    _ => None,
-                };
-                if let Some(n) = newline {
-                    cut = Some(base + (found + MARK.len() + n) as u64);
-                    break;
+                match settle(&buf[found + mark.len()..], at_end) {
+                    AfterMark::Cut(n) => {
+                        cut = Some(base + (found + mark.len() + n) as u64);
+                        break;
+                    }
+                    AfterMark::NotHere => {}
+                    AfterMark::Unknown => break,
                 }
             }
             if at_end {
                 break;
             }
-            let keep = buf.len().min(MARK.len() + 2);
+            let keep = buf.len().min(mark.len() + 2);
             let drop = buf.len() - keep;
             buf.drain(..drop);
             base += drop as u64;
@@ -532,6 +661,7 @@ fn sniff<R: BufRead>(input: &mut R, path: &Path) -> Result<CoverageFormat, Sniff
 #[allow(clippy::unwrap_used, clippy::panic)] // a test that cannot set up should stop loudly
 mod tests {
     use super::*;
+    use proptest::prelude::{prop, Strategy};
 
     fn read(content: &str) -> Result<(CoverageFormat, CoverageReport), EvidenceError> {
         let dir = tempfile::tempdir().unwrap();
@@ -694,6 +824,137 @@ mod tests {
                 }
                 other => panic!("{parts} parts: {other:?}"),
             }
+        }
+    }
+
+    /// Reads Cobertura `content` by `read_cobertura_file` in `parts`
+    /// parts (cut however small the file), and by one reader.
+    fn cobertura_both_ways(
+        content: &[u8],
+        parts: usize,
+    ) -> (
+        Result<CoverageReport, String>,
+        Result<CoverageReport, String>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coverage.xml");
+        std::fs::write(&path, content).unwrap();
+        let opts = ReadOptions::default();
+        let mut parted = CoverageReport::new();
+        let input = BufReader::new(File::open(&path).unwrap());
+        let parted = read_cobertura_file(&path, input, &opts, parts, 0, &mut parted)
+            .map(|()| parted)
+            .map_err(|e| e.to_string());
+        let mut whole = CoverageReport::new();
+        let whole = cobertura::read_cobertura(content, &path, &opts, &mut whole)
+            .map(|()| whole)
+            .map_err(|e| e.to_string());
+        (parted, whole)
+    }
+
+    /// A Cobertura document of a few packages and classes, with things
+    /// between the classes that hold `</class>` without being one (where
+    /// a cut may fall), late `<source>`s, nested classes and a second root.
+    fn cobertura_documents() -> impl Strategy<Value = String> {
+        let line = (1u32..6, 0u64..3, prop::option::of(0u32..3)).prop_map(|(n, hits, branch)| {
+            match branch {
+                Some(taken) => format!(
+                    r#"<line number="{n}" hits="{hits}" branch="true" condition-coverage="50% ({taken}/2)"/>"#
+                ),
+                None => format!(r#"<line number="{n}" hits="{hits}" branch="false"/>"#),
+            }
+        });
+        let lines = prop::collection::vec(line, 0..4).prop_map(|l| l.concat());
+        let method = (0u8..3, lines.clone()).prop_map(|(name, lines)| {
+            format!(r#"<method name="m{name}" signature="()" line-rate="0.5"><lines>{lines}</lines></method>"#)
+        });
+        // Mostly what writers put there, so that most documents are read
+        // in parts, not again by one reader.
+        let between = prop::sample::select(vec![
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "\n  ",
+            "\n  ",
+            "\n  ",
+            "\n  ",
+            "\n  ",
+            "\n  ",
+            "<!-- </class> -->",
+            "<![CDATA[</class>]]>",
+            "<?pi </class>?>",
+            "<source>/v</source>",
+            "<x a=\"</class>\"/>",
+            "<class filename=\"n.py\">",
+            "</class>",
+        ]);
+        let class = (
+            prop::sample::select(vec!["a.py", "b.py", "src/c.py"]),
+            prop::collection::vec(method, 0..3),
+            lines,
+            between,
+        )
+            .prop_map(|(file, methods, lines, between)| {
+                format!(
+                    r#"<class filename="{file}"><methods>{}</methods><lines>{lines}</lines></class>{between}"#,
+                    methods.concat()
+                )
+            });
+        let package = prop::collection::vec(class, 1..5).prop_map(|c| {
+            format!(
+                "<package name=\"p\"><classes>{}</classes></package>\n",
+                c.concat()
+            )
+        });
+        (
+            prop::collection::vec(package, 1..4),
+            prop::sample::select(vec!["", "<coverage/>", "<!-- end -->"]),
+        )
+            .prop_map(|(packages, after)| {
+                format!(
+                    "<?xml version=\"1.0\" ?>\n<coverage>\n<sources><source>/w/proj</source></sources>\n\
+                     <packages>\n{}</packages>\n</coverage>\n{after}",
+                    packages.concat()
+                )
+            })
+    }
+
+    proptest::proptest! {
+        // No regressions file: the repository's layout has no place for it.
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Read in parts, a Cobertura document (whole, or with a byte put
+        /// in or taken out) gives what one reader gives: the same report,
+        /// or the same error on the same line.
+        #[test]
+        fn cobertura_in_parts_reads_as_one_reader(
+            text in cobertura_documents(),
+            parts in 2usize..7,
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            byte in proptest::sample::select(b"<>/\"=! x\n".to_vec()),
+            edit in 0u8..5,
+        ) {
+            let mut bytes = text.into_bytes();
+            let at = at.index(bytes.len());
+            // Mostly unedited, again so that most are read in parts.
+            match edit {
+                0 => bytes.insert(at, byte),
+                1 => {
+                    bytes.remove(at);
+                }
+                _ => {}
+            }
+            let (parted, whole) = cobertura_both_ways(&bytes, parts);
+            proptest::prop_assert_eq!(parted, whole);
         }
     }
 
