@@ -44,7 +44,7 @@
 //! strings (`read::read_cobertura_file`). A part cannot know whether its
 //! cut is an end tag (it may be in a comment) or what encloses it, so each
 //! later part reads as if it starts between classes and records what it
-//! assumed ([`PartEnd`]); [`parts_join`] keeps the parts only when every
+//! assumed (`PartEnd`); `parts_join` keeps the parts only when every
 //! assumption held. Otherwise one reader reads the file again, and its
 //! result or error is the answer: reading in parts changes only how fast.
 
