@@ -1,7 +1,7 @@
 //! One entry point for coverage files: detect the format, run its reader.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Take};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -296,11 +296,7 @@ fn read_lcov_file(
     let Some(&first_cut) = cuts.first() else {
         return lcov::read_lcov_with(input, path, opts, strictness, into);
     };
-    let bounds: Vec<(u64, u64)> = cuts
-        .iter()
-        .zip(cuts.iter().skip(1).chain(std::iter::once(&size)))
-        .map(|(&start, &end)| (start, end))
-        .collect();
+    let bounds = later_parts(&cuts, size);
     // One normalizer's clones: the parts share its directory listings.
     let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
     // One report for every part (see `lcov::Sink::Shared`).
@@ -312,9 +308,7 @@ fn read_lcov_file(
             .map(|&(start, end)| {
                 let paths = paths.clone();
                 scope.spawn(move || -> Result<(), EvidenceError> {
-                    let mut file = File::open(path).map_err(io_error)?;
-                    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-                    let part = BufReader::with_capacity(BUFFER, file.take(end - start));
+                    let part = open_part(path, start, end).map_err(io_error)?;
                     lcov::read_lcov_part(
                         part,
                         path,
@@ -366,6 +360,23 @@ fn read_lcov_file(
     Ok(())
 }
 
+/// The byte ranges of the parts after the first of a file of `size`
+/// bytes cut at `cuts`.
+fn later_parts(cuts: &[u64], size: u64) -> Vec<(u64, u64)> {
+    cuts.iter()
+        .zip(cuts.iter().skip(1).chain(std::iter::once(&size)))
+        .map(|(&start, &end)| (start, end))
+        .collect()
+}
+
+/// The bytes `start..end` of `path`, buffered, for a part read on a
+/// thread of its own.
+fn open_part(path: &Path, start: u64, end: u64) -> std::io::Result<BufReader<Take<File>>> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(start))?;
+    Ok(BufReader::with_capacity(BUFFER, file.take(end - start)))
+}
+
 /// Reads a Cobertura file, in `parts` parts on as many threads when it is
 /// at least `min_size` bytes.
 ///
@@ -401,11 +412,7 @@ fn read_cobertura_file(
     let Some(&first_cut) = cuts.first() else {
         return cobertura::read_cobertura(input, path, opts, into);
     };
-    let bounds: Vec<(u64, u64)> = cuts
-        .iter()
-        .zip(cuts.iter().skip(1).chain(std::iter::once(&size)))
-        .map(|(&start, &end)| (start, end))
-        .collect();
+    let bounds = later_parts(&cuts, size);
     let paths = PathNormalizer::new(opts.root(), &opts.strip_prefix);
     let shared = Mutex::new(CoverageReport::new());
     let (announce, waiting): (Vec<_>, Vec<_>) = bounds
@@ -420,9 +427,7 @@ fn read_cobertura_file(
             .map(|(&(start, end), sources)| {
                 let paths = paths.clone();
                 scope.spawn(move || -> Result<cobertura::PartEnd, EvidenceError> {
-                    let mut file = File::open(path).map_err(io_error)?;
-                    file.seek(SeekFrom::Start(start)).map_err(io_error)?;
-                    let part = BufReader::with_capacity(BUFFER, file.take(end - start));
+                    let part = open_part(path, start, end).map_err(io_error)?;
                     cobertura::read_cobertura_part(
                         part,
                         path,
