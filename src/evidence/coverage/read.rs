@@ -256,9 +256,10 @@ fn read_coverage_file_naming(
     Ok(format)
 }
 
-/// LCOV files at least this large are read in parts, one per core. The
-/// parts share one report, so memory does not grow with them, and a part
-/// costs a thread and a 256 KiB buffer: worth it from a few megabytes.
+/// LCOV and Cobertura files at least this large are read in parts, one per
+/// core. The parts share one report, so memory does not grow with them,
+/// and a part costs a thread and a 256 KiB buffer: worth it from a few
+/// megabytes.
 const PARALLEL_MIN: u64 = 8 << 20;
 /// More parts than this contend for the shared report more than they save
 /// time (the parts share one report, so memory does not grow with them).
@@ -287,12 +288,10 @@ fn read_lcov_file(
         path: path.to_path_buf(),
         source,
     };
-    let size = input.get_ref().metadata().map_err(io_error)?.len();
-    let cuts = if parts > 1 && size >= min_size.max(1) {
-        section_cuts(path, size, parts).map_err(io_error)?
-    } else {
-        Vec::new()
-    };
+    let (size, cuts) = cut_file(&input, parts, min_size, |size| {
+        section_cuts(path, size, parts)
+    })
+    .map_err(io_error)?;
     let Some(&first_cut) = cuts.first() else {
         return lcov::read_lcov_with(input, path, opts, strictness, into);
     };
@@ -360,6 +359,23 @@ fn read_lcov_file(
     Ok(())
 }
 
+/// The size of `input`'s file and where `cut` (given the size) cuts it
+/// for reading in `parts` parts: nowhere for one part or a file smaller
+/// than `min_size`.
+fn cut_file(
+    input: &BufReader<File>,
+    parts: usize,
+    min_size: u64,
+    cut: impl FnOnce(u64) -> std::io::Result<Vec<u64>>,
+) -> std::io::Result<(u64, Vec<u64>)> {
+    let size = input.get_ref().metadata()?.len();
+    if parts > 1 && size >= min_size.max(1) {
+        Ok((size, cut(size)?))
+    } else {
+        Ok((size, Vec::new()))
+    }
+}
+
 /// The byte ranges of the parts after the first of a file of `size`
 /// bytes cut at `cuts`.
 fn later_parts(cuts: &[u64], size: u64) -> Vec<(u64, u64)> {
@@ -403,12 +419,10 @@ fn read_cobertura_file(
         path: path.to_path_buf(),
         source,
     };
-    let size = input.get_ref().metadata().map_err(io_error)?.len();
-    let cuts = if parts > 1 && size >= min_size.max(1) {
-        cuts_after(path, size, parts, b"</class>", |_, _| AfterMark::Cut(0)).map_err(io_error)?
-    } else {
-        Vec::new()
-    };
+    let (size, cuts) = cut_file(&input, parts, min_size, |size| {
+        cuts_after(path, size, parts, b"</class>", |_, _| AfterMark::Cut(0))
+    })
+    .map_err(io_error)?;
     let Some(&first_cut) = cuts.first() else {
         return cobertura::read_cobertura(input, path, opts, into);
     };
